@@ -1,0 +1,241 @@
+/**
+ * The contracts between the reconciler engine and what surrounds it: sources of desired state
+ * (directory, cluster), status writers, events, metrics, alerts and secrets. The engine depends
+ * only on these interfaces; reconciler-edges and the cluster mode implement them.
+ *
+ * Stability rule: add optional members rather than change existing ones.
+ */
+import type { Logger } from "pino";
+import type { BatchAdapter } from "../batch/adapter.js";
+
+/** The two resource kinds the controller reconciles. */
+export type ResourceKind = "BatchPool" | "BatchJob";
+
+/** `"<Kind>/<namespace>/<name>"`: the only thing sources emit and the queue holds. */
+export type ResourceKey = `${ResourceKind}/${string}/${string}`;
+
+export function resourceKey(kind: ResourceKind, namespace: string, name: string): ResourceKey {
+  return `${kind}/${namespace}/${name}`;
+}
+
+export interface ParsedResourceKey {
+  readonly kind: ResourceKind;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Parses a key; throws on anything that is not `BatchPool|BatchJob/<ns>/<name>`. */
+export function parseResourceKey(key: string): ParsedResourceKey {
+  const parts = key.split("/");
+  const [kind, namespace, name] = parts;
+  if (parts.length !== 3 || (kind !== "BatchPool" && kind !== "BatchJob") || !namespace || !name) {
+    throw new Error(`invalid resource key "${key}": expected BatchPool|BatchJob/<namespace>/<name>`);
+  }
+  return { kind, namespace, name };
+}
+
+export function isResourceKey(key: string): key is ResourceKey {
+  try {
+    parseResourceKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where a desired resource came from; recorded in status so users can trace what was applied. */
+export interface SourceLocation {
+  /** File path (directory mode) or `cluster` (cluster mode). */
+  readonly location?: string;
+  /** Git commit or resourceVersion the resource was read at. */
+  readonly revision?: string;
+}
+
+/**
+ * One desired resource as the engine sees it. `spec` is the model's spec type
+ * (`BatchPoolSpec` / `BatchJobSpec` from controller/model); kept generic here so the port does not
+ * change when the model grows.
+ */
+export interface DesiredResource<TSpec = unknown> {
+  readonly kind: ResourceKind;
+  readonly namespace: string;
+  readonly name: string;
+  /** metadata.generation (cluster) or a content-derived counter (directory); stamped as observedGeneration. */
+  readonly generation: number;
+  readonly spec: TSpec;
+  readonly source: SourceLocation;
+  /** Cluster mode: deletionTimestamp is set and our finalizer is present; the engine prunes, then the source removes the finalizer. */
+  readonly deletionRequested?: boolean;
+}
+
+/** A problem found while reading desired state (invalid manifest, duplicate name...). */
+export interface Problem {
+  readonly severity: "error" | "warning";
+  readonly message: string;
+  /** The resource the problem belongs to, when known; the engine reports it as Stalled and makes no Batch write for it. */
+  readonly key?: ResourceKey;
+  readonly file?: string;
+  readonly line?: number;
+  /** Field path inside the resource, e.g. `spec.scale.targetDedicatedNodes`. */
+  readonly path?: string;
+  /** Rule or reason name, PascalCase. */
+  readonly rule?: string;
+}
+
+/**
+ * Desired state. Sources only emit keys (level-based): the engine re-reads `get(key)` on every
+ * reconcile, and a key whose `get` returns undefined means "resource gone" (prune if owned).
+ */
+export interface DesiredSource {
+  /** Starts watching; calls onChange for each changed key. Resolves once the initial state is loaded. */
+  start(onChange: (key: ResourceKey) => void, signal: AbortSignal): Promise<void>;
+  get(key: ResourceKey): DesiredResource | undefined;
+  keys(): ResourceKey[];
+  /** Current problems; entries with a `key` make that resource invalid for this pass. */
+  problems(): Problem[];
+}
+
+export interface SecretRef {
+  readonly name: string;
+  readonly key: string;
+}
+
+/** Resolves secret references (registry passwords...). Values never go to logs, status or errors. */
+export interface SecretResolver {
+  resolveSecret(namespace: string, ref: SecretRef): Promise<string>;
+}
+
+export interface ConditionRecord {
+  readonly type: string;
+  readonly status: "True" | "False" | "Unknown";
+  readonly reason: string;
+  readonly message: string;
+  readonly lastTransitionTime: string;
+  readonly observedGeneration?: number;
+}
+
+/**
+ * The status of one resource as the engine summarizes it. Pools and jobs add their live figures
+ * (`pool`, `job`); the shape matches the model's status types.
+ */
+export interface ResourceStatus {
+  observedGeneration?: number;
+  conditions: ConditionRecord[];
+  lastSyncTime?: string;
+  /** Batch ids this resource manages (pool ids, job id). */
+  batchIds?: string[];
+  pool?: PoolLiveStatus;
+  job?: JobLiveStatus;
+  /** The revision of the source the last successful apply used. */
+  appliedRevision?: string;
+}
+
+export interface PoolLiveStatus {
+  allocationState?: string;
+  currentDedicatedNodes: number;
+  currentLowPriorityNodes: number;
+  targetDedicatedNodes: number;
+  targetLowPriorityNodes: number;
+  nodeCountsByState?: Record<string, number>;
+  resizeErrors?: { code: string; message: string }[];
+}
+
+export interface JobLiveStatus {
+  state?: string;
+  poolId?: string;
+  taskCounts: { active: number; running: number; completed: number; succeeded: number; failed: number };
+  /** Tasks declared in the spec (explicit list or factory size). */
+  totalTasks: number;
+  /** Tasks that changed in the manifest after they started; never resubmitted silently. */
+  tasksNotResubmitted?: number;
+}
+
+export interface StatusMeta {
+  readonly kind: ResourceKind;
+  readonly namespace: string;
+  readonly name: string;
+  readonly source?: SourceLocation;
+}
+
+/** Directory-mode status store or the cluster status subresource. Called once per reconcile (one exit). */
+export interface StatusWriter {
+  write(key: ResourceKey, status: ResourceStatus, meta: StatusMeta): Promise<void>;
+  /** The resource is gone and cleaned up: forget its status. Optional. */
+  remove?(key: ResourceKey): Promise<void>;
+}
+
+export interface EventRecorder {
+  record(key: ResourceKey, type: "Normal" | "Warning", reason: string, message: string): void;
+}
+
+export type ReconcileResultLabel = "success" | "requeue" | "error" | "stalled";
+
+/** Metrics the engine reports; the Prometheus implementation lives in controller/observability. */
+export interface ControllerMetrics {
+  reconcileDone(kind: ResourceKind, result: ReconcileResultLabel, durationSeconds: number): void;
+  driftDetected(kind: ResourceKind, field: string): void;
+  /** One Batch REST call: operation e.g. `pool.list`, statusCode 0 for network errors. */
+  batchCall(operation: string, statusCode: number, durationSeconds: number): void;
+  poolNodes(key: ResourceKey, state: "current" | "target", priority: "dedicated" | "lowPriority", count: number): void;
+  jobTasks(key: ResourceKey, state: "active" | "running" | "succeeded" | "failed", count: number): void;
+  /** The resource is gone: drop its per-resource series. */
+  forget?(key: ResourceKey): void;
+}
+
+export interface DriftAlert {
+  readonly key: ResourceKey;
+  readonly policy: "Correct" | "Alert";
+  /** Field-level differences, e.g. `targetDedicatedNodes: desired 2, live 5`. */
+  readonly differences: string[];
+}
+
+export interface StallAlert {
+  readonly key: ResourceKey;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Webhook alerts (Alertmanager JSON). Implementations dedupe; `resolved` closes an open alert. */
+export interface Alerts {
+  drift(alert: DriftAlert): void;
+  stalled(alert: StallAlert): void;
+  resolved?(key: ResourceKey, alertName: "Drift" | "Stalled"): void;
+}
+
+/** Why a reconcile ran or what to do next. */
+export type ReconcileOutcome =
+  | { readonly kind: "done"; readonly status: ResourceStatus | undefined }
+  | { readonly kind: "requeueAfter"; readonly ms: number; readonly status: ResourceStatus | undefined }
+  | { readonly kind: "stalled"; readonly status: ResourceStatus | undefined }
+  | { readonly kind: "error"; readonly error: unknown; readonly status: ResourceStatus | undefined };
+
+export interface ControllerOptions {
+  readonly source: DesiredSource;
+  readonly batch: BatchAdapter;
+  readonly status: StatusWriter;
+  readonly events: EventRecorder;
+  readonly metrics: ControllerMetrics;
+  readonly alerts: Alerts;
+  readonly secrets: SecretResolver;
+  readonly logger: Logger;
+  /** Periodic resync of every key (drift detection). Default 300_000. */
+  readonly resyncIntervalMs?: number;
+  /** Keys reconciled in parallel. Default 4. */
+  readonly concurrency?: number;
+  /** Written into `batch-gitops/manager` metadata. */
+  readonly managerId: string;
+  readonly signal: AbortSignal;
+  /** Injectable clock for tests; default Date.now. */
+  readonly now?: () => number;
+}
+
+export interface Controller {
+  /** Starts the source and the workers; resolves when `signal` aborts and workers have stopped. */
+  run(): Promise<void>;
+  /** Reconciles one key immediately (serialized with the queue's worker for that key). */
+  reconcileNow(key: ResourceKey): Promise<ReconcileOutcome>;
+  /** Latest status per key, as last written. */
+  snapshot(): ReadonlyMap<ResourceKey, ResourceStatus>;
+  /** Resolves when the queue is empty and nothing is in flight (tests, `plan`-like one-shot runs). */
+  idle(): Promise<void>;
+}
