@@ -1,0 +1,212 @@
+import { parseArgs } from "node:util";
+import { isAbsolute, join, resolve } from "node:path";
+import { parseDurationMs } from "./duration.js";
+import { Secret } from "./secret.js";
+
+/** Where desired state comes from. Kubernetes is validated here but provided by another module. */
+export type SourceConfig =
+  | { kind: "directory"; dir: string; git?: GitSourceConfig }
+  | { kind: "kubernetes" };
+
+export interface GitSourceConfig {
+  url: string;
+  branch: string;
+  pollIntervalMs: number;
+  /** Local clone the controller owns; the manifests are read from `dir` inside it. */
+  checkoutDir: string;
+}
+
+export type BatchAuthConfig =
+  | { kind: "entra" }
+  | { kind: "shared-key"; accountName: string; accountKey: Secret };
+
+/** `embedded` starts the local emulator in-process, so a fresh clone works without Azure. */
+export type BatchConfig = { kind: "embedded" } | { kind: "remote"; url: string; auth: BatchAuthConfig };
+
+export type LogFormat = "json" | "pretty";
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface HttpAddress {
+  host: string;
+  port: number;
+}
+
+/** Everything `batch-gitops run` needs, parsed once from flags and environment. */
+export interface RunConfig {
+  source: SourceConfig;
+  batch: BatchConfig;
+  resyncIntervalMs: number;
+  concurrency: number;
+  log: { format: LogFormat; level: LogLevel };
+  /** undefined when `--http-addr off`. */
+  http: HttpAddress | undefined;
+  alertWebhookUrl: string | undefined;
+  stateDir: string;
+  once: boolean;
+  secretsDir: string | undefined;
+}
+
+/** A user error in flags or environment; the message says which flag and what is expected. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+export interface ConfigContext {
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** Decides the default log format: pretty on a terminal, JSON otherwise. */
+  stdoutIsTTY: boolean;
+}
+
+export const RUN_OPTIONS = {
+  dir: { type: "string" },
+  source: { type: "string" },
+  "batch-url": { type: "string" },
+  auth: { type: "string" },
+  "resync-interval": { type: "string" },
+  concurrency: { type: "string" },
+  "log-format": { type: "string" },
+  "log-level": { type: "string" },
+  "http-addr": { type: "string" },
+  "alert-webhook": { type: "string" },
+  "state-dir": { type: "string" },
+  once: { type: "boolean" },
+  "secrets-dir": { type: "string" },
+  "git-url": { type: "string" },
+  "git-branch": { type: "string" },
+  "git-poll-interval": { type: "string" },
+} as const;
+
+type RunFlags = ReturnType<typeof parseFlags>;
+
+function parseFlags(args: string[]) {
+  try {
+    return parseArgs({ args, options: RUN_OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (err: unknown) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Parses `run` flags plus environment into a typed config; throws ConfigError on bad input. */
+export function parseRunConfig(args: string[], ctx: ConfigContext): RunConfig {
+  const flags = parseFlags(args);
+  const stateDir = absolute(flags["state-dir"] ?? ".batch-gitops", ctx.cwd);
+  return {
+    source: parseSource(flags, ctx.cwd, stateDir),
+    batch: parseBatch(flags, ctx.env),
+    resyncIntervalMs: duration("--resync-interval", flags["resync-interval"] ?? "5m"),
+    concurrency: positiveInt("--concurrency", flags.concurrency ?? "8"),
+    log: {
+      format: oneOf("--log-format", flags["log-format"] ?? (ctx.stdoutIsTTY ? "pretty" : "json"), ["json", "pretty"]),
+      level: oneOf("--log-level", flags["log-level"] ?? ctx.env.LOG_LEVEL ?? "info", LOG_LEVELS),
+    },
+    http: parseHttpAddress(flags["http-addr"] ?? "127.0.0.1:8080"),
+    alertWebhookUrl: optionalUrl("--alert-webhook", flags["alert-webhook"]),
+    stateDir,
+    once: flags.once ?? false,
+    secretsDir: flags["secrets-dir"] === undefined ? undefined : absolute(flags["secrets-dir"], ctx.cwd),
+  };
+}
+
+function parseSource(flags: RunFlags, cwd: string, stateDir: string): SourceConfig {
+  const kind = oneOf("--source", flags.source ?? "directory", ["directory", "kubernetes"]);
+  if (kind === "kubernetes") {
+    return { kind };
+  }
+  const gitUrl = flags["git-url"];
+  if (gitUrl === undefined) {
+    return { kind, dir: absolute(flags.dir ?? "manifests/examples", cwd) };
+  }
+  // In Git mode --dir is a path inside the repository, and the checkout lives in the state dir,
+  // never in the user's working tree (the controller resets it hard on every poll).
+  const checkoutDir = join(stateDir, "checkout");
+  const git: GitSourceConfig = {
+    url: gitUrl,
+    branch: flags["git-branch"] ?? "main",
+    pollIntervalMs: duration("--git-poll-interval", flags["git-poll-interval"] ?? "30s"),
+    checkoutDir,
+  };
+  return { kind, dir: resolve(checkoutDir, flags.dir ?? "."), git };
+}
+
+function parseBatch(flags: RunFlags, env: ConfigContext["env"]): BatchConfig {
+  const url = flags["batch-url"] ?? nonEmpty(env.BATCH_ACCOUNT_URL);
+  if (url === undefined) {
+    if (flags.auth !== undefined) {
+      throw new ConfigError("--auth needs --batch-url or BATCH_ACCOUNT_URL (the embedded emulator uses its dev account)");
+    }
+    return { kind: "embedded" };
+  }
+  requireUrl("--batch-url", url);
+  const accountKey = nonEmpty(env.BATCH_ACCOUNT_KEY);
+  // Default to shared key only when a key is present; otherwise Entra ID (DefaultAzureCredential).
+  const auth = oneOf("--auth", flags.auth ?? (accountKey === undefined ? "entra" : "shared-key"), ["entra", "shared-key"]);
+  if (auth === "entra") {
+    return { kind: "remote", url, auth: { kind: "entra" } };
+  }
+  const accountName = nonEmpty(env.BATCH_ACCOUNT_NAME);
+  if (accountName === undefined || accountKey === undefined) {
+    throw new ConfigError("--auth shared-key needs BATCH_ACCOUNT_NAME and BATCH_ACCOUNT_KEY in the environment");
+  }
+  return { kind: "remote", url, auth: { kind: "shared-key", accountName, accountKey: new Secret(accountKey) } };
+}
+
+/** "host:port", ":port" (loopback) or "off". Port 0 picks a free port (tests). */
+export function parseHttpAddress(text: string): HttpAddress | undefined {
+  if (text === "off") {
+    return undefined;
+  }
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[3]);
+  if (match === null || port > 65535) {
+    throw new ConfigError(`--http-addr "${text}" is not host:port (e.g. 127.0.0.1:8080) or "off"`);
+  }
+  const host = match[1] ?? match[2] ?? "";
+  return { host: host === "" ? "127.0.0.1" : host, port };
+}
+
+function duration(flag: string, text: string): number {
+  try {
+    return parseDurationMs(text);
+  } catch (err: unknown) {
+    throw new ConfigError(`${flag}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function positiveInt(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError(`${flag} must be a positive integer, got "${text}"`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  const found = allowed.find((a) => a === value);
+  if (found === undefined) {
+    throw new ConfigError(`${flag} must be one of ${allowed.join(", ")}; got "${value}"`);
+  }
+  return found;
+}
+
+function optionalUrl(flag: string, value: string | undefined): string | undefined {
+  if (value !== undefined) {
+    requireUrl(flag, value);
+  }
+  return value;
+}
+
+function requireUrl(flag: string, value: string): void {
+  if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+    throw new ConfigError(`${flag} must be an http(s) URL, got "${value}"`);
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function absolute(path: string, cwd: string): string {
+  return isAbsolute(path) ? path : resolve(cwd, path);
+}
