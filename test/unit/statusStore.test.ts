@@ -1,0 +1,89 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openFileStatusStore, readStatusFile } from "../../controller/runtime/statusStore.js";
+import type { ResourceKey, ResourceStatus } from "../../controller/runtime/ports.js";
+
+const ready = (generation: number): ResourceStatus => ({
+  observedGeneration: generation,
+  conditions: [{ type: "Ready", status: "True", reason: "Succeeded", message: "in sync", lastTransitionTime: "2026-01-01T00:00:00.000Z" }],
+});
+const meta = (name: string) => ({ kind: "BatchPool" as const, namespace: "default", name, source: { location: `${name}.yaml` } });
+const key = (name: string): ResourceKey => `BatchPool/default/${name}`;
+
+describe("file status store", () => {
+  let stateDir: string;
+  beforeEach(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), "status-store-"));
+  });
+  afterEach(async () => {
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it("writes each resource's status to status.json in the state dir", async () => {
+    const store = await openFileStatusStore({ stateDir, now: () => Date.UTC(2026, 0, 2) });
+    await store.write(key("b"), ready(2), meta("b"));
+    await store.write(key("a"), ready(1), meta("a"));
+    const doc = await readStatusFile(join(stateDir, "status.json"));
+    expect(doc?.updatedAt).toBe("2026-01-02T00:00:00.000Z");
+    expect(doc?.resources.map((r) => [r.key, r.status.observedGeneration, r.source?.location])).toEqual([
+      ["BatchPool/default/a", 1, "a.yaml"],
+      ["BatchPool/default/b", 2, "b.yaml"],
+    ]);
+  });
+
+  it("keeps every write of a concurrent burst and leaves no temp files behind", async () => {
+    const store = await openFileStatusStore({ stateDir });
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.write(key(`p${i}`), ready(i), meta(`p${i}`))));
+    const doc = await readStatusFile(store.path);
+    expect(doc?.resources).toHaveLength(50);
+    expect(await readdir(stateDir)).toEqual(["status.json"]);
+  });
+
+  it("never exposes a half-written file to a concurrent reader", async () => {
+    const store = await openFileStatusStore({ stateDir });
+    const big = (i: number): ResourceStatus => ({ ...ready(i), batchIds: Array.from({ length: 200 }, (_, j) => `pool-${i}-${j}`) });
+    let writing = true;
+    const writes = (async () => {
+      for (let i = 0; i < 40; i++) {
+        await store.write(key(`p${i % 7}`), big(i), meta(`p${i % 7}`));
+      }
+      writing = false;
+    })();
+    let reads = 0;
+    while (writing) {
+      const text = await readFile(store.path, "utf8").catch(() => undefined);
+      if (text !== undefined) {
+        expect(() => JSON.parse(text)).not.toThrow();
+        reads++;
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    await writes;
+    expect(reads).toBeGreaterThan(0);
+  });
+
+  it("reloads the previous document and drops resources no longer in the source", async () => {
+    const first = await openFileStatusStore({ stateDir });
+    await first.write(key("kept"), ready(1), meta("kept"));
+    await first.write(key("gone"), ready(1), meta("gone"));
+    const second = await openFileStatusStore({ stateDir });
+    expect(second.document().resources.map((r) => r.name)).toEqual(["gone", "kept"]);
+    await second.retainOnly([key("kept")]);
+    expect((await readStatusFile(second.path))?.resources.map((r) => r.name)).toEqual(["kept"]);
+  });
+
+  it("forgets a removed resource", async () => {
+    const store = await openFileStatusStore({ stateDir });
+    await store.write(key("a"), ready(1), meta("a"));
+    await store.remove(key("a"));
+    expect((await readStatusFile(store.path))?.resources).toEqual([]);
+  });
+
+  it("refuses a file that is not a status document", async () => {
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(join(stateDir, "status.json"), '{"hello":1}');
+    await expect(openFileStatusStore({ stateDir })).rejects.toThrow(/not a batch-gitops status file/);
+  });
+});
