@@ -10,24 +10,24 @@ const INCONSISTENT_EXAMPLES = new Set([
   "Get a VirtualMachineConfiguration pool with extensions",
 ]);
 
-/** Every (operationId, status, body) the spec's own examples show. */
+/** Every (operationId, example name, status, body) the spec's own examples show. */
 function exampleResponses(): Array<[string, string, number, unknown]> {
-  const spec = loadSpec();
   const cases: Array<[string, string, number, unknown]> = [];
-  for (const pathItem of Object.values(spec.paths as JsonObject)) {
-    for (const operation of Object.values(pathItem as JsonObject)) {
-      const op = operation as JsonObject;
-      const examples = (op["x-ms-examples"] ?? {}) as Record<string, { $ref: string }>;
-      for (const [name, ref] of Object.entries(examples)) {
-        const example = JSON.parse(readFileSync(`${SPEC_DIR}${ref.$ref.replace("./", "")}`, "utf8")) as JsonObject;
-        if (INCONSISTENT_EXAMPLES.has(name)) continue;
-        for (const [status, response] of Object.entries(example.responses as JsonObject)) {
-          cases.push([String(op.operationId), name, Number(status), (response as JsonObject).body]);
-        }
+  for (const op of specOperations()) {
+    const examples = (op["x-ms-examples"] ?? {}) as Record<string, { $ref: string }>;
+    for (const [name, ref] of Object.entries(examples)) {
+      if (INCONSISTENT_EXAMPLES.has(name)) continue;
+      const example = JSON.parse(readFileSync(`${SPEC_DIR}${ref.$ref.replace("./", "")}`, "utf8")) as JsonObject;
+      for (const [status, response] of Object.entries(example.responses as JsonObject)) {
+        cases.push([String(op.operationId), name, Number(status), (response as JsonObject).body]);
       }
     }
   }
   return cases;
+}
+
+function specOperations(): JsonObject[] {
+  return Object.values(loadSpec().paths as JsonObject).flatMap((pathItem) => Object.values(pathItem as JsonObject) as JsonObject[]);
 }
 
 function jobGetExample(): JsonObject {
