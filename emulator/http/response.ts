@@ -1,0 +1,7 @@
+/** What a handler returns; the server writes it (or a fault middleware replaces or drops it). */
+export interface EmulatorResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** A JSON value (serialized by the server) or nothing. */
+  body?: unknown;
+}

@@ -1,0 +1,175 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { randomUUID } from "node:crypto";
+import type { Router } from "./router.js";
+import { RequestContext } from "./context.js";
+import { BatchError, isBatchError } from "./errors.js";
+import type { EmulatorResponse } from "./response.js";
+import { formatTime } from "./wire-format.js";
+import { authenticate, type Account } from "../auth/authenticate.js";
+import type { EmulatorState } from "../store/account-store.js";
+
+export const apiVersion = "2022-10-01.16.0";
+
+/** Largest request body read at all; operations enforce their own (smaller) limits. */
+const maxBodyBytes = 8 * 1024 * 1024;
+
+/** Sentinel a middleware returns to destroy the connection instead of answering. */
+export const dropConnection = Symbol("dropConnection");
+export type Outcome = EmulatorResponse | typeof dropConnection;
+
+/**
+ * Runs around every authenticated, routed Batch request, knowing its operation id and account. The
+ * control API's faults and rate limits are middlewares. Call `next()` to run the operation.
+ */
+export type Middleware = (ctx: RequestContext, next: () => Promise<Outcome>) => Promise<Outcome>;
+
+/** Sees the outcome of every Batch request, including auth failures and unknown routes (for counters). */
+export type ResponseObserver = (event: { operationId: string; accountName: string; status: number | "dropped" }) => void;
+
+/** Serves paths outside the Batch API (the control API); returns false to fall through. */
+export type SideHandler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => boolean | Promise<boolean>;
+
+export interface BatchServerOptions {
+  router: Router;
+  state: EmulatorState;
+  accounts: readonly Account[];
+  middlewares: Middleware[];
+  observers: ResponseObserver[];
+  sideHandler?: SideHandler;
+}
+
+export function createBatchServer(options: BatchServerOptions): Server {
+  const server = createServer((req, res) => {
+    handle(options, req, res).catch((err: unknown) => {
+      console.error("emulator: unhandled error", err);
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  return server;
+}
+
+async function handle(options: BatchServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const requestId = randomUUID();
+  const body = await readBody(req);
+  if (options.sideHandler !== undefined && body !== "tooLarge" && (await options.sideHandler(req, res, body))) return;
+
+  const rawUrl = req.url ?? "/";
+  const queryStart = rawUrl.indexOf("?");
+  const rawPath = queryStart < 0 ? rawUrl : rawUrl.slice(0, queryStart);
+  const queryPairs = [...new URLSearchParams(queryStart < 0 ? "" : rawUrl.slice(queryStart + 1))];
+  const method = req.method ?? "GET";
+  const match = options.router.match(method, rawPath);
+  const operationId = match?.route.operationId ?? "Unknown";
+  let accountName = "";
+  const observe = (status: number | "dropped"): void => {
+    for (const observer of options.observers) observer({ operationId, accountName, status });
+  };
+
+  let outcome: Outcome;
+  try {
+    if (body === "tooLarge") throw tooLarge();
+    const auth = authenticate({ method, rawPath, query: queryPairs, headers: req.headers }, options.accounts, Date.now());
+    accountName = auth.accountName;
+    if (match === undefined) throw new BatchError(404, "InvalidUri");
+    const store = options.state.account(auth.accountName);
+    if (store === undefined) throw new BatchError(403, "AuthenticationFailed");
+    const baseUrl = `http://${req.headers.host ?? "127.0.0.1"}`;
+    const ctx = new RequestContext(req, requestId, operationId, match.params, queryPairs, auth, store, body, baseUrl);
+    const handler = match.route.handler;
+    outcome = await runChain(options.middlewares, ctx, async () => {
+      checkApiVersion(ctx);
+      return handler(ctx);
+    });
+  } catch (err: unknown) {
+    outcome = errorResponse(err, req, requestId);
+  }
+  if (outcome === dropConnection) {
+    observe("dropped");
+    req.socket.destroy();
+    return;
+  }
+  observe(outcome.status);
+  writeResponse(req, res, requestId, outcome);
+}
+
+async function runChain(middlewares: readonly Middleware[], ctx: RequestContext, last: () => Promise<Outcome>): Promise<Outcome> {
+  const step = async (index: number): Promise<Outcome> => {
+    const middleware = middlewares[index];
+    if (middleware === undefined) {
+      try {
+        return await last();
+      } catch (err: unknown) {
+        return errorResponse(err, ctx.req, ctx.requestId);
+      }
+    }
+    return middleware(ctx, () => step(index + 1));
+  };
+  return step(0);
+}
+
+function checkApiVersion(ctx: RequestContext): void {
+  const version = ctx.query("api-version");
+  if (version === undefined) {
+    throw new BatchError(400, "MissingRequiredQueryParameter", undefined, [{ key: "QueryParameterName", value: "api-version" }]);
+  }
+  if (version !== apiVersion) {
+    throw new BatchError(400, "UnsupportedRequestVersion", undefined, [
+      { key: "QueryParameterName", value: "api-version" },
+      { key: "QueryParameterValue", value: version },
+    ]);
+  }
+}
+
+function tooLarge(): BatchError {
+  return new BatchError(413, "RequestBodyTooLarge", undefined, [{ key: "MaxLimit", value: String(maxBodyBytes) }]);
+}
+
+/** The service's OData error body for `err` (non-Batch errors become 500 InternalError). */
+export function errorResponse(err: unknown, req: IncomingMessage, requestId: string): EmulatorResponse {
+  if (!isBatchError(err)) {
+    console.error("emulator: internal error", err);
+    return errorResponse(new BatchError(500, "InternalError"), req, requestId);
+  }
+  const host = req.headers.host ?? "127.0.0.1";
+  const body: Record<string, unknown> = {
+    "odata.metadata": `http://${host}/$metadata#Microsoft.Azure.Batch.Protocol.Entities.Container.errors/@Element`,
+    code: err.code,
+    message: { lang: "en-US", value: `${err.message}\nRequestId:${requestId}\nTime:${formatTime(Date.now())}` },
+  };
+  if (err.values.length > 0) body.values = err.values;
+  return { status: err.status, headers: { ...err.headers }, body };
+}
+
+function writeResponse(req: IncomingMessage, res: ServerResponse, requestId: string, response: EmulatorResponse): void {
+  const headers: Record<string, string> = { "request-id": requestId, dataserviceversion: "3.0", ...response.headers };
+  const clientRequestId = req.headers["client-request-id"];
+  if (typeof clientRequestId === "string" && req.headers["return-client-request-id"] === "true") {
+    headers["client-request-id"] = clientRequestId;
+  }
+  const hasBody = response.body !== undefined && req.method !== "HEAD" && response.status !== 304;
+  if (!hasBody) {
+    res.writeHead(response.status, { ...headers, "content-length": "0" }).end();
+    return;
+  }
+  const text = JSON.stringify(response.body);
+  headers["content-type"] = "application/json;odata=minimalmetadata";
+  headers["content-length"] = String(Buffer.byteLength(text));
+  res.writeHead(response.status, headers).end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | "tooLarge"> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    let over = false;
+    req.on("data", (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > maxBodyBytes) over = true;
+      if (!over) chunks.push(chunk);
+    });
+    req.on("end", () => resolve(over ? "tooLarge" : Buffer.concat(chunks, length)));
+    req.on("error", reject);
+  });
+}

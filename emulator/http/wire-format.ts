@@ -1,0 +1,47 @@
+/** Wire formats the service uses for times and entity tags. */
+
+/** ISO-8601 with 7 fractional digits, as the service writes times: 2022-10-01T12:00:00.1230000Z. */
+export function formatTime(ms: number): string {
+  const iso = new Date(ms).toISOString(); // 2022-10-01T12:00:00.123Z
+  return `${iso.slice(0, 23)}0000Z`;
+}
+
+/** RFC 1123, as in Last-Modified and ocp-date. */
+export function formatHttpDate(ms: number): string {
+  return new Date(ms).toUTCString();
+}
+
+let etagCounter = 0;
+const etagPrefix = Math.floor(Date.now() / 1000).toString(16).toUpperCase().padStart(8, "0").slice(-8);
+
+/** A fresh entity tag shaped like the service's (unquoted, 0x + 15 hex digits), unique within the process. */
+export function newETag(): string {
+  etagCounter += 1;
+  return `0x8${etagPrefix.slice(-6)}${etagCounter.toString(16).toUpperCase().padStart(8, "0")}`;
+}
+
+/** The ISO 8601 duration form the service uses, e.g. PT15M, P1DT2H. */
+export function formatDuration(ms: number): string {
+  const totalSeconds = ms / 1000;
+  const days = Math.floor(totalSeconds / 86400);
+  const hours = Math.floor((totalSeconds % 86400) / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = Math.round((totalSeconds % 60) * 1e7) / 1e7;
+  let out = "P";
+  if (days > 0) out += `${days}D`;
+  if (hours > 0 || minutes > 0 || seconds > 0 || days === 0) out += "T";
+  if (hours > 0) out += `${hours}H`;
+  if (minutes > 0) out += `${minutes}M`;
+  if (seconds > 0 || (days === 0 && hours === 0 && minutes === 0)) out += `${seconds}S`;
+  return out;
+}
+
+const durationPattern = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+
+/** Parses an ISO 8601 duration (days and time parts) into milliseconds; undefined when malformed. */
+export function parseDuration(text: string): number | undefined {
+  const match = durationPattern.exec(text);
+  if (match === null || text === "P" || text.endsWith("T")) return undefined;
+  const [, d, h, m, s] = match;
+  return ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 + Number(s ?? 0) * 1000;
+}
