@@ -1,0 +1,140 @@
+/**
+ * classify → act for jobs. Pure. Tasks are not planned one by one here (a factory may declare
+ * 100,000): the plan says "SubmitTasks" and the runtime streams them (see runtime/taskSubmission.ts).
+ */
+import type { Action } from "./actions.js";
+import { shortHash, stableHash } from "./hash.js";
+import type { JobIntent, JsonObject } from "./intent.js";
+import type { ObservedJob } from "./observed.js";
+import { TASKS_SUBMITTED_KEY, isOwnedBy, withOwnership } from "./ownership.js";
+import { toMetadataItems, type PlanContext } from "./poolPlan.js";
+
+/** The Batch pool a job should run on, resolved by the runtime from its poolRef. */
+export interface PoolTarget {
+  readonly poolId: string;
+  /** The pool exists, is steady and at its target: jobs may move onto it. */
+  readonly ready: boolean;
+}
+
+export type JobStatusKind = "Absent" | "Conflict" | "Deleting" | "Finished" | "Moving" | "Submitting" | "OutOfSync" | "InSync" | "WaitingForPool";
+
+export interface JobPlan {
+  readonly status: JobStatusKind;
+  readonly reason: string;
+  readonly actions: readonly Action[];
+  readonly waiting: boolean;
+  readonly blocked?: { readonly reason: string; readonly message: string };
+}
+
+const FINISHED_STATES = new Set(["completed", "terminating"]);
+
+export function planJob(intent: JobIntent, live: ObservedJob | undefined, target: PoolTarget | undefined, ctx: PlanContext): JobPlan {
+  if (live === undefined) return planAbsent(intent, target, ctx);
+  if (!isOwnedBy(live.metadata, intent.key)) {
+    return { status: "Conflict", reason: "job id taken", actions: [], waiting: false, blocked: { reason: "JobIdTaken", message: `Batch job ${live.id} exists and is not owned by ${intent.key}` } };
+  }
+  if (live.state === "deleting") return { status: "Deleting", reason: `Batch job ${live.id} is being deleted`, actions: [], waiting: true };
+  if (FINISHED_STATES.has(live.state)) {
+    return { status: "Finished", reason: `job ${live.state}${live.terminateReason ? ` (${live.terminateReason})` : ""}`, actions: [], waiting: live.state === "terminating" };
+  }
+  if (intent.suspend) return { status: "InSync", reason: "suspended", actions: [], waiting: false };
+  const move = planMove(intent, live, target);
+  if (move !== undefined) return move;
+  return planContent(intent, live);
+}
+
+function planAbsent(intent: JobIntent, target: PoolTarget | undefined, ctx: PlanContext): JobPlan {
+  if (intent.suspend) return { status: "Absent", reason: "suspended", actions: [], waiting: false };
+  if (target === undefined) {
+    return { status: "WaitingForPool", reason: `pool ${intent.poolRef ?? intent.poolId ?? "?"} does not exist yet`, actions: [], waiting: true };
+  }
+  const create: Action = { type: "CreateJob", jobId: intent.jobId, body: jobCreateBody(intent, target.poolId, ctx), reason: "not found in Batch" };
+  const submit: Action = { type: "SubmitTasks", jobId: intent.jobId, total: intent.tasks.total, reason: "new job" };
+  return { status: "Absent", reason: "not found in Batch", actions: [create, submit], waiting: true };
+}
+
+/** A job moves to its pool's replacement only while disabled, and only when none of its tasks run. */
+function planMove(intent: JobIntent, live: ObservedJob, target: PoolTarget | undefined): JobPlan | undefined {
+  if (target === undefined || live.poolId === undefined || sameId(live.poolId, target.poolId) || !target.ready) {
+    return live.state === "disabled" ? { status: "Moving", reason: "re-enabling", actions: [{ type: "EnableJob", jobId: live.id, reason: "job was left disabled" }], waiting: true } : undefined;
+  }
+  const why = `pool ${live.poolId} is replaced by ${target.poolId}`;
+  switch (live.state) {
+    case "active": {
+      const running = live.taskCounts?.running ?? 0;
+      if (running > 0) return { status: "Moving", reason: `${why}; waiting for ${running} running task(s)`, actions: [], waiting: true };
+      // "requeue" puts no running task back: there are none; active tasks simply wait.
+      return { status: "Moving", reason: why, actions: [{ type: "DisableJob", jobId: live.id, reason: `${why}; no task is running` }], waiting: true };
+    }
+    case "disabled":
+      return {
+        status: "Moving",
+        reason: why,
+        actions: [
+          { type: "PatchJob", jobId: live.id, patch: { poolInfo: { poolId: target.poolId } }, reason: why },
+          { type: "EnableJob", jobId: live.id, reason: "moved to the new pool" },
+        ],
+        waiting: true,
+      };
+    default:
+      return { status: "Moving", reason: `${why}; job is ${live.state}`, actions: [], waiting: true };
+  }
+}
+
+function planContent(intent: JobIntent, live: ObservedJob): JobPlan {
+  const actions: Action[] = [];
+  if (live.priority !== intent.priority) {
+    actions.push({ type: "PatchJob", jobId: live.id, patch: { priority: intent.priority }, reason: `priority ${live.priority} → ${intent.priority}` });
+  }
+  const submitted = live.metadata[TASKS_SUBMITTED_KEY] === intent.tasks.hash;
+  if (!submitted) {
+    actions.push({ type: "SubmitTasks", jobId: live.id, total: intent.tasks.total, reason: "tasks not all submitted for this spec" });
+    return { status: "Submitting", reason: "submitting tasks", actions, waiting: true };
+  }
+  const wantedOnComplete = intent.onAllTasksComplete ?? "noaction";
+  if ((live.onAllTasksComplete ?? "noaction") !== wantedOnComplete) {
+    actions.push({ type: "PatchJob", jobId: live.id, patch: { onAllTasksComplete: wantedOnComplete }, reason: `onAllTasksComplete → ${wantedOnComplete}` });
+  }
+  return actions.length > 0 ? { status: "OutOfSync", reason: "job settings changed", actions, waiting: true } : { status: "InSync", reason: "all tasks submitted", actions, waiting: false };
+}
+
+/**
+ * The JobAddParameter. onAllTasksComplete starts as noaction even when terminatejob is wanted:
+ * a job with no tasks yet would otherwise complete at once; it is set after the last task is added.
+ */
+export function jobCreateBody(intent: JobIntent, poolId: string, ctx: PlanContext): JsonObject {
+  return {
+    id: intent.jobId,
+    poolInfo: { poolId },
+    priority: intent.priority,
+    constraints: intent.constraints,
+    onAllTasksComplete: "noaction",
+    onTaskFailure: intent.onTaskFailure,
+    jobPreparationTask: intent.jobPreparationTask,
+    jobReleaseTask: intent.jobReleaseTask,
+    usesTaskDependencies: intent.usesTaskDependencies || undefined,
+    metadata: toMetadataItems(jobMetadata(intent, ctx)),
+  };
+}
+
+export function jobMetadata(intent: JobIntent, ctx: PlanContext, tasksSubmittedHash?: string): Record<string, string> {
+  return withOwnership(
+    intent.metadata,
+    {
+      owner: intent.key,
+      specHash: jobSpecHash(intent),
+      managerId: ctx.managerId,
+      appliedHash: shortHash({ priority: intent.priority, onAllTasksComplete: intent.onAllTasksComplete ?? null }, 16),
+      deletionPolicy: intent.deletionPolicy,
+    },
+    tasksSubmittedHash === undefined ? {} : { [TASKS_SUBMITTED_KEY]: tasksSubmittedHash },
+  );
+}
+
+export function jobSpecHash(intent: JobIntent): string {
+  return stableHash({ jobId: intent.jobId, prep: intent.jobPreparationTask ?? null, release: intent.jobReleaseTask ?? null });
+}
+
+function sameId(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}

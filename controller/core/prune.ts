@@ -1,0 +1,26 @@
+/** What to delete when a resource is gone from the source (or its deletion was requested). Pure. */
+import type { ResourceKey } from "../runtime/ports.js";
+import type { Action } from "./actions.js";
+import type { ObservedJob, ObservedPool } from "./observed.js";
+import { DELETION_POLICY_KEY, MANAGER_KEY, isOwnedBy } from "./ownership.js";
+
+/**
+ * Deletes only Batch objects owned by `key`, created by this manager, whose recorded deletion policy
+ * is Delete. Foreign objects, even with the same name, are never touched.
+ */
+export function planPrune(key: ResourceKey, pools: readonly ObservedPool[], jobs: readonly ObservedJob[], managerId: string): Action[] {
+  const prunable = (metadata: Readonly<Record<string, string>>, state: string): boolean =>
+    isOwnedBy(metadata, key) && metadata[MANAGER_KEY] === managerId && metadata[DELETION_POLICY_KEY] === "Delete" && state !== "deleting";
+  const jobActions: Action[] = jobs
+    .filter((j) => prunable(j.metadata, j.state))
+    .map((j) => ({ type: "DeleteJob", jobId: j.id, reason: `${key} was removed (deletionPolicy Delete)` }));
+  const poolActions: Action[] = pools
+    .filter((p) => prunable(p.metadata, p.state))
+    .map((p) => ({ type: "DeletePool", poolId: p.id, reason: `${key} was removed (deletionPolicy Delete)` }));
+  return [...jobActions, ...poolActions];
+}
+
+/** Owned objects still present (deleting or orphaned): a prune is finished when this is empty. */
+export function remainingOwned(key: ResourceKey, pools: readonly ObservedPool[], jobs: readonly ObservedJob[]): number {
+  return pools.filter((p) => isOwnedBy(p.metadata, key)).length + jobs.filter((j) => isOwnedBy(j.metadata, key)).length;
+}

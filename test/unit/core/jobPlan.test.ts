@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { planJob } from "../../../controller/core/jobPlan.js";
+import { planPrune } from "../../../controller/core/prune.js";
+import { ctx, jobIntent, liveJob, livePool, poolIntent } from "./fixtures.js";
+
+const intent = jobIntent();
+const ready = { poolId: "render-aaaa1111", ready: true };
+
+describe("planJob", () => {
+  const cases = [
+    { name: "absent, pool known → create then submit", live: undefined, target: ready, status: "Absent", actions: ["CreateJob", "SubmitTasks"] },
+    { name: "absent, pool missing → wait without writing", live: undefined, target: undefined, status: "WaitingForPool", actions: [] },
+    { name: "all tasks submitted → in sync", live: liveJob(intent, ready.poolId), target: ready, status: "InSync", actions: [] },
+    { name: "submission unfinished (restart) → submit again", live: liveJob(intent, ready.poolId, { metadata: { ...liveJob(intent, ready.poolId).metadata, "batch-gitops/tasks-submitted": "older" } }), target: ready, status: "Submitting", actions: ["SubmitTasks"] },
+    { name: "foreign job with our id → conflict", live: { ...liveJob(intent, ready.poolId), metadata: {} }, target: ready, status: "Conflict", actions: [] },
+    { name: "completed job → nothing resubmitted", live: liveJob(intent, ready.poolId, { state: "completed", metadata: { ...liveJob(intent, ready.poolId).metadata, "batch-gitops/tasks-submitted": "older" } }), target: ready, status: "Finished", actions: [] },
+    { name: "pool replaced, no running task → disable to move", live: liveJob(intent, "render-old"), target: ready, status: "Moving", actions: ["DisableJob"] },
+    { name: "pool replaced, tasks running → stay", live: liveJob(intent, "render-old", { taskCounts: { active: 1, running: 2, completed: 0, succeeded: 0, failed: 0 } }), target: ready, status: "Moving", actions: [] },
+    { name: "disabled for the move → repoint and enable", live: liveJob(intent, "render-old", { state: "disabled" }), target: ready, status: "Moving", actions: ["PatchJob", "EnableJob"] },
+    { name: "replacement not ready → stay on the old pool", live: liveJob(intent, "render-old"), target: { ...ready, ready: false }, status: "InSync", actions: [] },
+  ] as const;
+
+  it.each(cases)("$name", ({ live, target, status, actions }) => {
+    const plan = planJob(intent, live, target, ctx);
+    expect(plan.status).toBe(status);
+    expect(plan.actions.map((a) => a.type)).toEqual(actions);
+  });
+
+  it("creates the job with onAllTasksComplete noaction and sets terminatejob after the last task", () => {
+    const terminating = jobIntent({ onAllTasksComplete: "terminatejob" });
+    const create = planJob(terminating, undefined, ready, ctx).actions[0];
+    expect(create?.type === "CreateJob" && create.body.onAllTasksComplete).toBe("noaction");
+    const after = planJob(terminating, liveJob(terminating, ready.poolId, { onAllTasksComplete: "noaction" }), ready, ctx);
+    expect(after.actions).toEqual([expect.objectContaining({ type: "PatchJob", patch: { onAllTasksComplete: "terminatejob" } })]);
+  });
+});
+
+describe("planPrune", () => {
+  const pool = poolIntent();
+  const owned = livePool(pool);
+  it("deletes owned objects whose policy is Delete, jobs before pools", () => {
+    const actions = planPrune(pool.key, [owned], [], ctx.managerId);
+    expect(actions.map((a) => a.type)).toEqual(["DeletePool"]);
+    const job = liveJob(intent, owned.id);
+    expect(planPrune(intent.key, [owned], [job], ctx.managerId).map((a) => a.type)).toEqual(["DeleteJob"]);
+  });
+  it("never touches a foreign pool with the same name, an orphan-policy pool, or another manager's pool", () => {
+    const foreign = { ...owned, id: "render", metadata: { team: "vfx" } };
+    const orphan = livePool(poolIntent({ deletionPolicy: "Orphan" }));
+    expect(planPrune(pool.key, [foreign, orphan], [], ctx.managerId)).toEqual([]);
+    expect(planPrune(pool.key, [owned], [], "another-manager")).toEqual([]);
+  });
+});

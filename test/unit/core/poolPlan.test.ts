@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { describeAction } from "../../../controller/core/actions.js";
+import { planPool } from "../../../controller/core/poolPlan.js";
+import { desiredPoolId } from "../../../controller/core/poolIdentity.js";
+import { ctx, livePool, poolIntent } from "./fixtures.js";
+
+const base = poolIntent();
+const newImage = poolIntent({
+  immutable: { ...base.immutable, virtualMachineConfiguration: { ...base.immutable.virtualMachineConfiguration, imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "22.04.2" } } },
+});
+
+describe("pool identity", () => {
+  it("names the pool <name>-<hash8> and changes the id only when the immutable part changes", () => {
+    expect(desiredPoolId(base)).toMatch(/^render-[0-9a-f]{8}$/);
+    expect(desiredPoolId(poolIntent({ scale: { mode: "fixed", targetDedicatedNodes: 9, targetLowPriorityNodes: 1 } }))).toBe(desiredPoolId(base));
+    expect(desiredPoolId(newImage)).not.toBe(desiredPoolId(base));
+  });
+  it("does not depend on key order", () => {
+    const reordered = poolIntent({ immutable: { taskSlotsPerNode: 1, virtualMachineConfiguration: { nodeAgentSKUId: "batch.node.ubuntu 22.04", imageReference: { version: "latest", sku: "2204", offer: "ubuntu-hpc", publisher: "microsoft-dsvm" } }, vmSize: "standard_d2s_v3" } });
+    expect(desiredPoolId(reordered)).toBe(desiredPoolId(base));
+  });
+});
+
+describe("planPool", () => {
+  const fixed = (d: number, l = 0) => poolIntent({ scale: { mode: "fixed", targetDedicatedNodes: d, targetLowPriorityNodes: l } });
+  const foreign = { ...livePool(base), id: desiredPoolId(base), metadata: {} };
+
+  const cases = [
+    { name: "absent → create with ownership", intent: base, live: [], status: "Absent", actions: ["CreatePool"] },
+    { name: "in sync → nothing", intent: base, live: [livePool(base)], status: "InSync", actions: [] },
+    { name: "scale up when steady → resize", intent: fixed(5), live: [livePool(base)], status: "OutOfSync", actions: ["ResizePool", "PatchPool"] },
+    { name: "resize toward the desired target in progress → wait, not fight", intent: base, live: [livePool(base, { allocationState: "resizing", currentDedicatedNodes: 1 })], status: "Resizing", actions: [] },
+    { name: "resize toward another target → stop it first", intent: fixed(1), live: [livePool(fixed(1), { allocationState: "resizing", targetDedicatedNodes: 4 })], status: "Drifted", actions: ["StopResize"] },
+    { name: "portal resize (drift) corrected", intent: base, live: [livePool(base, { targetDedicatedNodes: 7, currentDedicatedNodes: 7 })], status: "Drifted", actions: ["ResizePool"] },
+    { name: "drift only alerted", intent: poolIntent({ driftPolicy: "Alert" }), live: [livePool(poolIntent({ driftPolicy: "Alert" }), { targetDedicatedNodes: 7 })], status: "Drifted", actions: [] },
+    { name: "metadata edited out of band → patched", intent: base, live: [livePool(base, { metadata: { ...livePool(base).metadata, team: "other" } })], status: "Drifted", actions: ["PatchPool"] },
+    { name: "foreign pool with our id → conflict, untouched", intent: base, live: [foreign], status: "Conflict", actions: [] },
+    { name: "image change under Recreate → delete old first", intent: newImage, live: [livePool(base)], status: "Replacing", actions: ["DeletePool"] },
+    { name: "Recreate waits while the old pool is deleting", intent: newImage, live: [livePool(base, { state: "deleting" })], status: "Replacing", actions: [] },
+    { name: "image change under BlueGreen → create beside", intent: { ...newImage, updateStrategy: "BlueGreen" as const }, live: [livePool(base)], status: "Replacing", actions: ["CreatePool"] },
+    { name: "BlueGreen new pool ready → drain old", intent: { ...newImage, updateStrategy: "BlueGreen" as const }, live: [livePool(base), livePool({ ...newImage, updateStrategy: "BlueGreen" })], status: "Replacing", actions: ["DrainPool"] },
+    { name: "BlueGreen new pool not ready → keep old", intent: { ...newImage, updateStrategy: "BlueGreen" as const }, live: [livePool(base), livePool({ ...newImage, updateStrategy: "BlueGreen" }, { allocationState: "resizing", currentDedicatedNodes: 0 })], status: "Replacing", actions: [] },
+    { name: "BlueGreen old drained and idle → delete", intent: { ...newImage, updateStrategy: "BlueGreen" as const }, live: [livePool(base, { targetDedicatedNodes: 0, currentDedicatedNodes: 0 }), livePool({ ...newImage, updateStrategy: "BlueGreen" })], status: "Replacing", actions: ["DeletePool"] },
+  ] as const;
+
+  it.each(cases)("$name", ({ intent, live, status, actions }) => {
+    const plan = planPool(intent, live, ctx);
+    expect(plan.state.status).toBe(status);
+    expect(plan.actions.map((a) => a.type)).toEqual(actions);
+  });
+
+  it("autoscale pools own their node counts: a formula-driven target is not drift", () => {
+    const auto = poolIntent({ scale: { mode: "autoscale", formula: "$TargetDedicatedNodes=3;", evaluationIntervalSeconds: 300 } });
+    const plan = planPool(auto, [livePool(auto, { targetDedicatedNodes: 3, currentDedicatedNodes: 3, allocationState: "resizing" })], ctx);
+    expect(plan.actions).toEqual([]);
+    expect(plan.drift).toEqual([]);
+  });
+
+  it("reports drift field by field and words the resize", () => {
+    const plan = planPool(base, [livePool(base, { targetDedicatedNodes: 7, currentDedicatedNodes: 7 })], ctx);
+    expect(plan.drift).toEqual([{ field: "targetDedicatedNodes", desired: 2, live: 7 }]);
+    expect(describeAction(plan.actions[0]!)).toMatch(/^~ resize pool render-[0-9a-f]{8} to 2 dedicated \+ 0 low-priority nodes: drift correction/);
+  });
+
+  it("the create body carries the owner, manager, spec hash and deletion policy", () => {
+    const [create] = planPool(base, [], ctx).actions;
+    expect(create?.type).toBe("CreatePool");
+    const body = create?.type === "CreatePool" ? create.body : {};
+    expect(body.metadata).toEqual(expect.arrayContaining([
+      { name: "batch-gitops/owner", value: "BatchPool/default/render" },
+      { name: "batch-gitops/manager", value: "test-manager" },
+      { name: "batch-gitops/deletion-policy", value: "Delete" },
+      { name: "team", value: "vfx" },
+    ]));
+    expect(body.targetDedicatedNodes).toBe(2);
+  });
+});
