@@ -3,7 +3,8 @@
  * structural (Kubernetes prunes unknown fields itself and rejects `additionalProperties: false`
  * next to `properties`), with our rule ids stripped from `x-kubernetes-validations`.
  */
-import { API_VERSION, GROUP, JOB_KIND, POOL_KIND, VERSION } from "./constants.js";
+import { stringify } from "yaml";
+import { GROUP, JOB_KIND, POOL_KIND, VERSION } from "./constants.js";
 import { BatchJobSchema } from "./job.js";
 import { BatchPoolSchema } from "./pool.js";
 
@@ -24,7 +25,7 @@ interface CrdNames {
   shortName: string;
 }
 
-const CATEGORIES = ["all", "azurebatch", "batch-gitops"];
+const CATEGORIES = ["azurebatch", "batch-gitops"];
 
 const READY_COLUMN: PrinterColumn = { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' };
 const STATUS_COLUMN: PrinterColumn = { name: "Status", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 1 };
@@ -120,3 +121,12 @@ export function buildCrds(): Record<string, Json> {
 }
 
 
+
+const GENERATED_HEADER = "# Generated from controller/model by `npm run gen:crds`; do not edit by hand.\n";
+
+/** The committed text of each CRD file, keyed by file name (crds/<name>). */
+export function renderCrdFiles(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(buildCrds()).map(([file, crd]) => [file, GENERATED_HEADER + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false })]),
+  );
+}

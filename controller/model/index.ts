@@ -9,7 +9,7 @@ export * from "./job.js";
 export { validateResource, isValidJob, isValidPool, ajvErrorToProblem } from "./validate.js";
 export { evaluateCelRules, listCelRules, toCelValue } from "./cel.js";
 export { createAjv } from "./ajv.js";
-export { buildCrds, openApiSchema } from "./crd.js";
+export { buildCrds, openApiSchema, renderCrdFiles } from "./crd.js";
 export { expandTaskFactory, taskAt, taskFactoryCount, parameterCount, checkTaskFactory, isValidTaskId, MAX_FACTORY_TASKS, type ExpandOptions } from "./taskFactory.js";
 export { joinPath, pointerToPath, type FieldProblem, type Problem, type Severity } from "./problem.js";
 
