@@ -3,20 +3,14 @@
 -- The rules read the kstatus conditions the controller writes (Ready, Reconciling, Stalled)
 -- and stay within Lua 5.1 as Argo CD's gopher-lua runs it.
 
--- Ready=False with one of these reasons will not resolve without a change to the spec or the
--- Batch account, so it is Degraded rather than Progressing.
+-- Ready=False with one of these reasons (controller/core/conditions.ts) needs a change to the spec
+-- or the Batch account, so it is Degraded even while the controller keeps retrying.
 local TERMINAL_REASONS = {
   InvalidSpec = true,
-  ValidationFailed = true,
-  Forbidden = true,
-  AuthenticationFailed = true,
-  QuotaExceeded = true,
+  PoolIdTaken = true,
+  JobIdTaken = true,
   ResizeError = true,
   TasksFailed = true,
-  JobFailed = true,
-  DeletionFailed = true,
-  AdoptionRefused = true,
-  NotOwned = true,
 }
 
 local function condition(conditions, conditionType)
