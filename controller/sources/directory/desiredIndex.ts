@@ -1,0 +1,153 @@
+import { isDeepStrictEqual } from "node:util";
+import {
+  resourceKey,
+  type DesiredResource,
+  type Problem,
+  type ResourceKey,
+} from "../../runtime/ports.js";
+import type { FileParseResult, ParsedDocument } from "./manifestParser.js";
+
+interface FileEntry {
+  /** Last good resource per key defined in this file. */
+  readonly resources: ReadonlyMap<ResourceKey, { spec: unknown; revision: string | undefined }>;
+  readonly problems: readonly Problem[];
+}
+
+/**
+ * The desired state of a directory: which file defines which resource, with the rules that keep
+ * a bad edit from destroying anything:
+ * - a file that cannot be parsed keeps the last good version of its resources (and reports why);
+ * - an invalid document keeps the last good version of its resource, and the problem carries the
+ *   resource key, so the engine marks it Stalled and makes no Batch write for it;
+ * - a removed file or document removes its resources (the engine prunes them if owned);
+ * - a resource defined in two files is a problem on that key (no writes until it is fixed).
+ * Generations are content-derived: a key's generation moves when its spec changes.
+ */
+export class DesiredIndex {
+  readonly #files = new Map<string, FileEntry>();
+  #resources = new Map<ResourceKey, DesiredResource>();
+  #problems: Problem[] = [];
+  readonly #generations = new Map<ResourceKey, { spec: unknown; generation: number }>();
+
+  /** Applies new parse results (file → result, undefined = file removed); returns the keys that changed. */
+  update(changes: ReadonlyMap<string, FileParseResult | undefined>, revision?: string): ResourceKey[] {
+    for (const [file, result] of changes) {
+      if (result === undefined) {
+        this.#files.delete(file);
+      } else {
+        this.#files.set(file, mergeFile(file, this.#files.get(file), result, revision));
+      }
+    }
+    return this.#rebuild();
+  }
+
+  get(key: ResourceKey): DesiredResource | undefined {
+    return this.#resources.get(key);
+  }
+
+  keys(): ResourceKey[] {
+    return [...this.#resources.keys()].sort();
+  }
+
+  problems(): Problem[] {
+    return [...this.#problems];
+  }
+
+  files(): string[] {
+    return [...this.#files.keys()];
+  }
+
+  #rebuild(): ResourceKey[] {
+    const previous = this.#resources;
+    const previousProblems = problemKeys(this.#problems);
+    const next = new Map<ResourceKey, DesiredResource>();
+    const problems: Problem[] = [];
+    for (const file of [...this.#files.keys()].sort()) {
+      const entry = this.#files.get(file);
+      problems.push(...(entry?.problems ?? []));
+      for (const [key, { spec, revision }] of entry?.resources ?? []) {
+        const existing = next.get(key);
+        if (existing !== undefined) {
+          problems.push(duplicateProblem(key, file, existing.source.location ?? "?"));
+          continue;
+        }
+        next.set(key, this.#resource(key, spec, { location: file, revision }));
+      }
+    }
+    this.#resources = next;
+    this.#problems = problems;
+    return changedKeys(previous, next, previousProblems, problemKeys(problems));
+  }
+
+  #resource(key: ResourceKey, spec: unknown, source: { location: string; revision: string | undefined }): DesiredResource {
+    const [kind, namespace, name] = key.split("/") as [DesiredResource["kind"], string, string];
+    const known = this.#generations.get(key);
+    let generation = known?.generation ?? 1;
+    if (known !== undefined && !isDeepStrictEqual(known.spec, spec)) {
+      generation += 1;
+    }
+    this.#generations.set(key, { spec, generation });
+    const location = source.revision === undefined ? { location: source.location } : source;
+    return { kind, namespace, name, generation, spec, source: location };
+  }
+}
+
+function mergeFile(file: string, previous: FileEntry | undefined, result: FileParseResult, revision: string | undefined): FileEntry {
+  const problems = result.problems.map((p) => ({ ...p, file: p.file ?? file }));
+  if (!result.readable) {
+    // Keep everything this file defined before: a half-written or broken file must not prune.
+    return { resources: previous?.resources ?? new Map(), problems };
+  }
+  const resources = new Map<ResourceKey, { spec: unknown; revision: string | undefined }>();
+  for (const doc of result.documents) {
+    const key = keyOf(doc);
+    const before = previous?.resources.get(key);
+    if (doc.valid) {
+      // An unchanged spec keeps the revision it was first read at: "applied from" that commit.
+      const unchanged = before !== undefined && isDeepStrictEqual(before.spec, doc.spec);
+      resources.set(key, { spec: doc.spec, revision: unchanged ? before.revision : revision });
+    } else if (before !== undefined) {
+      resources.set(key, before);
+    }
+    if (!doc.valid && !problems.some((p) => p.key === key)) {
+      problems.push({ severity: "error", message: `${key} is invalid`, key, file, rule: "InvalidManifest" });
+    }
+  }
+  return { resources, problems };
+}
+
+function keyOf(doc: ParsedDocument): ResourceKey {
+  return resourceKey(doc.kind, doc.namespace, doc.name);
+}
+
+function duplicateProblem(key: ResourceKey, file: string, firstFile: string): Problem {
+  return {
+    severity: "error",
+    key,
+    file,
+    rule: "DuplicateResource",
+    message: `${key} is defined in both ${firstFile} and ${file}; remove one (no Batch changes until then)`,
+  };
+}
+
+function problemKeys(problems: readonly Problem[]): Map<ResourceKey, string> {
+  const byKey = new Map<ResourceKey, string>();
+  for (const p of problems) {
+    if (p.key !== undefined) {
+      byKey.set(p.key, `${byKey.get(p.key) ?? ""}${p.rule ?? ""}:${p.message}\n`);
+    }
+  }
+  return byKey;
+}
+
+function changedKeys(
+  before: ReadonlyMap<ResourceKey, DesiredResource>,
+  after: ReadonlyMap<ResourceKey, DesiredResource>,
+  problemsBefore: ReadonlyMap<ResourceKey, string>,
+  problemsAfter: ReadonlyMap<ResourceKey, string>,
+): ResourceKey[] {
+  const all = new Set([...before.keys(), ...after.keys(), ...problemsBefore.keys(), ...problemsAfter.keys()]);
+  return [...all]
+    .filter((key) => !isDeepStrictEqual(before.get(key), after.get(key)) || problemsBefore.get(key) !== problemsAfter.get(key))
+    .sort();
+}

@@ -1,0 +1,194 @@
+import { readFile, stat } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { watch, type FSWatcher } from "chokidar";
+import type { Logger } from "pino";
+import type { DesiredResource, DesiredSource, Problem, ResourceKey } from "../../runtime/ports.js";
+import { DesiredIndex } from "./desiredIndex.js";
+import { isHiddenPath, isManifestFile, listManifestFiles } from "./manifestFiles.js";
+import type { FileParseResult, ManifestParser } from "./manifestParser.js";
+
+export interface DirectorySourceOptions {
+  /** The manifests directory (a checkout of the manifests repo). */
+  dir: string;
+  parse: ManifestParser;
+  logger: Logger;
+  /** Quiet time after a file's last change event before it is read; default 100 ms, at least 60 ms. */
+  debounceMs?: number;
+  /** Re-read the whole directory this often, repairing any missed watch event; default off. */
+  rescanIntervalMs?: number;
+  /** Watch for changes (default). Off for `--once` and in Git mode, where commits drive rescans. */
+  watch?: boolean;
+}
+
+export interface DirectorySource extends DesiredSource {
+  /** Re-reads every file; `revision` (a Git commit) is recorded on resources whose spec changed. */
+  rescan(revision?: string): Promise<ResourceKey[]>;
+}
+
+/**
+ * Desired state from a directory of YAML manifests, watched with chokidar. Each file is read only
+ * after `debounceMs` without events and only if it did not change while being read, so a file
+ * being written is never applied half-way; see DesiredIndex for what bad files do.
+ */
+export function createDirectorySource(options: DirectorySourceOptions): DirectorySource {
+  const index = new DesiredIndex();
+  // chokidar drops a file's change events for 50 ms after one (leading edge only), so a read
+  // sooner than that could miss a write that never gets an event of its own.
+  const debounceMs = Math.max(options.debounceMs ?? 100, CHOKIDAR_CHANGE_THROTTLE_MS + 10);
+  const timers = new Map<string, NodeJS.Timeout>();
+  let emit: (key: ResourceKey) => void = () => undefined;
+  let chain: Promise<void> = Promise.resolve();
+  let reported = new Set<string>();
+
+  /** Index updates run one at a time, in event order. */
+  function serialized<T>(work: () => Promise<T>): Promise<T> {
+    const run = chain.then(work);
+    chain = run.then(
+      () => undefined,
+      (err: unknown) => options.logger.error({ err }, "manifest update failed"),
+    );
+    return run;
+  }
+
+  function apply(changes: Map<string, FileParseResult | undefined>, revision?: string): ResourceKey[] {
+    const changed = index.update(changes, revision);
+    reportNewProblems();
+    changed.forEach((key) => emit(key));
+    return changed;
+  }
+
+  function reportNewProblems(): void {
+    const now = new Set<string>();
+    for (const problem of index.problems()) {
+      const text = describeProblem(problem);
+      now.add(text);
+      if (!reported.has(text)) {
+        options.logger.warn({ file: problem.file, key: problem.key, rule: problem.rule }, text);
+      }
+    }
+    reported = now;
+  }
+
+  function schedule(file: string): void {
+    clearTimeout(timers.get(file));
+    const timer = setTimeout(() => {
+      timers.delete(file);
+      serialized(() => refreshFile(file)).catch(() => undefined);
+    }, debounceMs);
+    timers.set(file, timer);
+  }
+
+  async function refreshFile(file: string): Promise<void> {
+    const read = await readStable(join(options.dir, file));
+    if (read === "changing") {
+      schedule(file);
+      return;
+    }
+    apply(new Map([[file, read === "missing" ? undefined : parseSafely(options.parse, file, read)]]));
+  }
+
+  async function rescanNow(revision?: string): Promise<ResourceKey[]> {
+    const files = new Set([...(await listManifestFiles(options.dir)), ...index.files()]);
+    const changes = new Map<string, FileParseResult | undefined>();
+    for (const file of files) {
+      const read = await readStable(join(options.dir, file));
+      if (read === "changing") {
+        // A file still being written: its watcher event re-reads it; keep the last good version now.
+        schedule(file);
+        continue;
+      }
+      changes.set(file, read === "missing" ? undefined : parseSafely(options.parse, file, read));
+    }
+    return apply(changes, revision);
+  }
+
+  function startWatching(signal: AbortSignal): Promise<FSWatcher> {
+    const watcher = watch(options.dir, {
+      ignoreInitial: true,
+      // chokidar 4 has no globs: filter by name ourselves. Directories pass so that we descend.
+      ignored: (path, stats) => isHiddenPath(options.dir, path) || (stats?.isFile() === true && !isManifestFile(basename(path))),
+    });
+    const onFile = (path: string): void => {
+      if (isManifestFile(basename(path))) {
+        schedule(relative(options.dir, path));
+      }
+    };
+    watcher.on("add", onFile).on("change", onFile).on("unlink", onFile);
+    watcher.on("unlinkDir", () => void serialized(() => rescanNow()).catch(() => undefined));
+    watcher.on("error", (err: unknown) => options.logger.error({ err }, "watching the manifests directory failed"));
+    signal.addEventListener("abort", () => {
+      timers.forEach((t) => clearTimeout(t));
+      void watcher.close();
+    }, { once: true });
+    return new Promise((resolve) => watcher.once("ready", () => resolve(watcher)));
+  }
+
+  function startPeriodicRescan(signal: AbortSignal): void {
+    if (options.rescanIntervalMs === undefined || options.rescanIntervalMs <= 0) {
+      return;
+    }
+    const timer = setInterval(() => void serialized(() => rescanNow()).catch(() => undefined), options.rescanIntervalMs);
+    timer.unref();
+    signal.addEventListener("abort", () => clearInterval(timer), { once: true });
+  }
+
+  return {
+    async start(onChange: (key: ResourceKey) => void, signal: AbortSignal): Promise<void> {
+      emit = onChange;
+      if (options.watch ?? true) {
+        // Watch before the first scan, so nothing saved in between is missed.
+        await startWatching(signal);
+      }
+      const initial = await serialized(() => rescanNow());
+      startPeriodicRescan(signal);
+      options.logger.info({ dir: options.dir, resources: index.keys().length, files: index.files().length }, "manifests loaded");
+      // Keys unchanged by the scan (none on a first start) are still announced once.
+      index.keys().filter((k) => !initial.includes(k)).forEach((key) => emit(key));
+    },
+    rescan: (revision?: string) => serialized(() => rescanNow(revision)),
+    get: (key: ResourceKey): DesiredResource | undefined => index.get(key),
+    keys: () => index.keys(),
+    problems: (): Problem[] => index.problems(),
+  };
+}
+
+const CHOKIDAR_CHANGE_THROTTLE_MS = 50;
+
+/**
+ * Reads a file only if it is the same before and after the read (size and mtime), and the bytes
+ * read match that size; otherwise it is still being written.
+ */
+async function readStable(path: string): Promise<string | "missing" | "changing"> {
+  try {
+    const before = await stat(path);
+    const content = await readFile(path);
+    const after = await stat(path);
+    if (before.mtimeMs !== after.mtimeMs || before.size !== after.size || content.length !== after.size) {
+      return "changing";
+    }
+    return content.toString("utf8");
+  } catch (err: unknown) {
+    if (typeof err === "object" && err !== null && (err as { code?: unknown }).code === "ENOENT") {
+      return "missing";
+    }
+    throw err;
+  }
+}
+
+function parseSafely(parse: ManifestParser, file: string, text: string): FileParseResult {
+  try {
+    return parse(file, text);
+  } catch (err: unknown) {
+    const message = `${file}: could not be parsed: ${err instanceof Error ? err.message : String(err)}`;
+    return { readable: false, documents: [], problems: [{ severity: "error", message, file, rule: "UnreadableManifest" }] };
+  }
+}
+
+function describeProblem(problem: Problem): string {
+  const where = [problem.file, problem.line].filter((p) => p !== undefined).join(":");
+  return `${where === "" ? "" : `${where}: `}${problem.message}`;
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}

@@ -1,0 +1,26 @@
+import type { Problem, ResourceKind } from "../../runtime/ports.js";
+
+/** One document of a manifest file, identified even when its spec is invalid. */
+export interface ParsedDocument {
+  readonly kind: ResourceKind;
+  readonly namespace: string;
+  readonly name: string;
+  /** The validated spec; undefined when the document failed validation (see problems). */
+  readonly spec: unknown;
+  readonly valid: boolean;
+}
+
+/**
+ * What parsing one file yields. `readable: false` means the file as a whole could not be read
+ * as YAML (half-written, syntax error): none of its documents can be trusted, so the directory
+ * source keeps the last good version of the file's resources.
+ */
+export interface FileParseResult {
+  readonly readable: boolean;
+  readonly documents: readonly ParsedDocument[];
+  /** Problems found in the file; `file` is filled in by the source. */
+  readonly problems: readonly Problem[];
+}
+
+/** Parses one manifest file's text; `file` is the path relative to the watched directory. */
+export type ManifestParser = (file: string, text: string) => FileParseResult;
