@@ -1,0 +1,100 @@
+/**
+ * Maps the engine's ResourceStatus to the status schema of the BatchPool/BatchJob CRDs
+ * (controller/model), including the fields the printer columns show (`nodes`, `image`,
+ * `completions`). Pure; the API server would prune or reject anything else.
+ */
+import type { ResourceKind, ResourceStatus, PoolLiveStatus, JobLiveStatus } from "../runtime/ports.js";
+
+export type CrdStatus = Record<string, unknown>;
+
+const POOL_ALLOCATION_STATES = new Set(["steady", "resizing", "stopping"]);
+const JOB_STATES = new Set(["active", "disabling", "disabled", "enabling", "terminating", "completed", "deleting"]);
+const NODE_STATES = [
+  "creating", "starting", "waitingForStartTask", "startTaskFailed", "idle", "running", "rebooting",
+  "reimaging", "leavingPool", "offline", "preempted", "unusable", "unknown", "total",
+] as const;
+
+export function toCrdStatus(kind: ResourceKind, status: ResourceStatus, spec: unknown): CrdStatus {
+  const common: CrdStatus = {
+    observedGeneration: status.observedGeneration,
+    conditions: status.conditions.map((c) => ({ ...c })),
+    lastSyncTime: status.lastSyncTime,
+  };
+  const specific = kind === "BatchPool" ? poolFields(status, spec) : jobFields(status);
+  return withoutUndefined({ ...common, ...specific });
+}
+
+function poolFields(status: ResourceStatus, spec: unknown): CrdStatus {
+  const [poolId, ...retiring] = status.batchIds ?? [];
+  const live: PoolLiveStatus | undefined = status.pool;
+  return {
+    poolId,
+    retiringPoolIds: retiring.length > 0 ? retiring : undefined,
+    image: shortImageName(spec),
+    ...(live === undefined ? {} : poolLiveFields(live)),
+  };
+}
+
+function poolLiveFields(live: PoolLiveStatus): CrdStatus {
+  const current = live.currentDedicatedNodes + live.currentLowPriorityNodes;
+  const target = live.targetDedicatedNodes + live.targetLowPriorityNodes;
+  return {
+    allocationState: live.allocationState !== undefined && POOL_ALLOCATION_STATES.has(live.allocationState) ? live.allocationState : undefined,
+    currentDedicatedNodes: live.currentDedicatedNodes,
+    currentLowPriorityNodes: live.currentLowPriorityNodes,
+    targetDedicatedNodes: live.targetDedicatedNodes,
+    targetLowPriorityNodes: live.targetLowPriorityNodes,
+    nodes: `${current}/${target}`,
+    nodeCounts: nodeCounts(live.nodeCountsByState),
+    resizeErrors: live.resizeErrors?.map((e) => ({ code: e.code, message: e.message })),
+  };
+}
+
+function nodeCounts(byState: Record<string, number> | undefined): CrdStatus | undefined {
+  if (byState === undefined) {
+    return undefined;
+  }
+  const counts: CrdStatus = {};
+  for (const state of NODE_STATES) {
+    const value = byState[state];
+    if (typeof value === "number") {
+      counts[state] = value;
+    }
+  }
+  return counts;
+}
+
+function jobFields(status: ResourceStatus): CrdStatus {
+  const [jobId] = status.batchIds ?? [];
+  const live: JobLiveStatus | undefined = status.job;
+  if (live === undefined) {
+    return { jobId };
+  }
+  return {
+    jobId,
+    poolId: live.poolId,
+    state: live.state !== undefined && JOB_STATES.has(live.state) ? live.state : undefined,
+    taskCounts: { ...live.taskCounts },
+    tasksTotal: live.totalTasks,
+    completions: `${live.taskCounts.succeeded}/${live.totalTasks}`,
+  };
+}
+
+/** `publisher/offer/sku` for marketplace images, the image name (and version) for gallery images. */
+export function shortImageName(spec: unknown): string | undefined {
+  const image = (spec as { image?: { marketplace?: Record<string, unknown>; virtualMachineImageId?: unknown } } | null)?.image;
+  const marketplace = image?.marketplace;
+  if (marketplace !== undefined) {
+    return [marketplace.offer, marketplace.sku].filter((p) => typeof p === "string").join("/");
+  }
+  const id = image?.virtualMachineImageId;
+  if (typeof id !== "string") {
+    return undefined;
+  }
+  const match = /\/images\/([^/]+)(?:\/versions\/([^/]+))?$/.exec(id);
+  return match === null ? undefined : [match[1], match[2]].filter((p) => p !== undefined).join(":");
+}
+
+function withoutUndefined(record: CrdStatus): CrdStatus {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
+}

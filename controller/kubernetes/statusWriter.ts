@@ -1,0 +1,224 @@
+/**
+ * The cluster-mode StatusWriter: writes the engine's status to the `/status` subresource.
+ * - Nothing is written when the status equals what the object already shows (ignoring
+ *   lastSyncTime), so a steady-state resync costs no API write and no watch event.
+ * - A write carries the resourceVersion it was computed against; a 409 re-reads the object and
+ *   tries again on fresh state.
+ * - Progress-only changes (same generation, same condition statuses and reasons: a resize
+ *   counting nodes, a large submission counting tasks) are throttled to one write per
+ *   progressIntervalMs per resource; the latest one is written when the interval ends.
+ * - remove(key) is the engine saying "cleaned up": it removes our finalizer, letting the deletion finish.
+ */
+import type { Logger } from "pino";
+import type { ResourceKey, ResourceStatus, StatusMeta, StatusWriter } from "../runtime/ports.js";
+import { parseResourceKey } from "../runtime/ports.js";
+import type { CustomResourceClient, ObjectName } from "./customObjects.js";
+import type { FinalizerManager } from "./finalizers.js";
+import type { CustomResource } from "./resources.js";
+import { toCrdStatus, type CrdStatus } from "./crdStatus.js";
+import { isConflict, isNotFound } from "./errors.js";
+
+export interface KubeStatusWriterOptions {
+  readonly client: CustomResourceClient;
+  readonly finalizers: FinalizerManager;
+  /** The informer's copy of an object: saves a GET per write and supplies the spec for printer fields. */
+  readonly lookup: (key: ResourceKey) => CustomResource | undefined;
+  readonly redact?: (text: string) => string;
+  /** Last say on a status before it is written (the source uses it to show a blocked deletion). */
+  readonly adjust?: (key: ResourceKey, status: ResourceStatus) => ResourceStatus;
+  /** Minimum time between two progress-only writes of one resource. Default 10 s. */
+  readonly progressIntervalMs?: number;
+  readonly logger?: Logger;
+  readonly now?: () => number;
+}
+
+const MAX_CONFLICT_RETRIES = 5;
+
+interface Written {
+  readonly status: CrdStatus;
+  readonly at: number;
+}
+
+interface Pending {
+  status: CrdStatus;
+  timer: NodeJS.Timeout;
+  done: Promise<void>;
+  resolve: () => void;
+}
+
+export class KubeStatusWriter implements StatusWriter {
+  readonly #options: KubeStatusWriterOptions;
+  readonly #now: () => number;
+  readonly #written = new Map<ResourceKey, Written>();
+  readonly #pending = new Map<ResourceKey, Pending>();
+  /** API writes made (status PUTs), for tests and debugging. */
+  writes = 0;
+
+  constructor(options: KubeStatusWriterOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async write(key: ResourceKey, status: ResourceStatus, meta: StatusMeta): Promise<void> {
+    const spec = this.#options.lookup(key)?.spec;
+    const adjusted = this.#options.adjust?.(key, status) ?? status;
+    const desired = redactStrings(toCrdStatus(meta.kind, adjusted, spec), this.#options.redact);
+    const last = this.#written.get(key);
+    if (last !== undefined && sameStatus(last.status, desired)) {
+      // We own this status and already wrote exactly this; a stale informer copy must not cause a write.
+      this.#cancelPending(key);
+      return;
+    }
+    const interval = this.#options.progressIntervalMs ?? 10_000;
+    if (last !== undefined && isProgressOnly(last.status, desired) && this.#now() - last.at < interval) {
+      this.#defer(key, desired, last.at + interval - this.#now());
+      return;
+    }
+    this.#cancelPending(key);
+    await this.#writeNow(key, desired);
+  }
+
+  async remove(key: ResourceKey): Promise<void> {
+    this.#cancelPending(key);
+    this.#written.delete(key);
+    const result = await this.#options.finalizers.remove(parseResourceKey(key));
+    if (result === "removed") {
+      this.#options.logger?.info({ key }, "finalizer removed; deletion can complete");
+    }
+  }
+
+  /** Writes every deferred progress update now (shutdown, tests). */
+  async flush(): Promise<void> {
+    const keys = [...this.#pending.keys()];
+    await Promise.all(keys.map((key) => this.#firePending(key)));
+  }
+
+  /** Drops deferred updates without writing them. */
+  close(): void {
+    for (const key of [...this.#pending.keys()]) {
+      this.#cancelPending(key);
+    }
+  }
+
+  #defer(key: ResourceKey, status: CrdStatus, delayMs: number): void {
+    const existing = this.#pending.get(key);
+    if (existing !== undefined) {
+      existing.status = status;
+      return;
+    }
+    let resolve: () => void = () => undefined;
+    const done = new Promise<void>((r) => {
+      resolve = r;
+    });
+    const timer = setTimeout(() => void this.#firePending(key), Math.max(0, delayMs));
+    timer.unref();
+    this.#pending.set(key, { status, timer, done, resolve });
+  }
+
+  async #firePending(key: ResourceKey): Promise<void> {
+    const pending = this.#pending.get(key);
+    if (pending === undefined) {
+      return;
+    }
+    this.#pending.delete(key);
+    clearTimeout(pending.timer);
+    try {
+      await this.#writeNow(key, pending.status);
+    } catch (err: unknown) {
+      this.#options.logger?.warn({ key, err }, "deferred status write failed");
+    } finally {
+      pending.resolve();
+    }
+  }
+
+  #cancelPending(key: ResourceKey): void {
+    const pending = this.#pending.get(key);
+    if (pending !== undefined) {
+      clearTimeout(pending.timer);
+      this.#pending.delete(key);
+      pending.resolve();
+    }
+  }
+
+  async #writeNow(key: ResourceKey, desired: CrdStatus): Promise<void> {
+    const ref: ObjectName = parseResourceKey(key);
+    let object = this.#options.lookup(key) ?? (await this.#options.client.get(ref));
+    for (let attempt = 1; object !== undefined; attempt++) {
+      if (sameStatus(object.status, desired)) {
+        this.#written.set(key, { status: desired, at: this.#now() });
+        return;
+      }
+      try {
+        await this.#options.client.replaceStatus(ref, { ...object, status: desired });
+        this.writes += 1;
+        this.#written.set(key, { status: desired, at: this.#now() });
+        return;
+      } catch (err: unknown) {
+        if (isNotFound(err)) {
+          return;
+        }
+        if (!isConflict(err) || attempt >= MAX_CONFLICT_RETRIES) {
+          throw err;
+        }
+      }
+      object = await this.#options.client.get(ref);
+    }
+  }
+}
+
+/** Equal apart from lastSyncTime, which alone never justifies a write. */
+export function sameStatus(current: unknown, desired: CrdStatus): boolean {
+  return canonical(withoutSyncTime(current)) === canonical(withoutSyncTime(desired));
+}
+
+/** True when only figures and messages moved: same generation, ids, and condition statuses/reasons. */
+export function isProgressOnly(previous: CrdStatus, next: CrdStatus): boolean {
+  const shape = (s: CrdStatus): string =>
+    canonical({
+      observedGeneration: s.observedGeneration,
+      poolId: s.poolId,
+      jobId: s.jobId,
+      allocationState: s.allocationState,
+      state: s.state,
+      conditions: Array.isArray(s.conditions)
+        ? (s.conditions as { type?: unknown; status?: unknown; reason?: unknown }[]).map((c) => [c.type, c.status, c.reason])
+        : [],
+    });
+  return shape(previous) === shape(next);
+}
+
+function withoutSyncTime(status: unknown): unknown {
+  if (typeof status !== "object" || status === null) {
+    return {};
+  }
+  const { lastSyncTime: _ignored, ...rest } = status as Record<string, unknown>;
+  return rest;
+}
+
+/** JSON with sorted keys, so equality does not depend on property order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "object" && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+function redactStrings(status: CrdStatus, redact: ((text: string) => string) | undefined): CrdStatus {
+  if (redact === undefined) {
+    return status;
+  }
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      return redact(v);
+    }
+    if (Array.isArray(v)) {
+      return v.map(walk);
+    }
+    if (typeof v === "object" && v !== null) {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return walk(status) as CrdStatus;
+}
