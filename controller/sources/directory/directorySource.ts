@@ -14,6 +14,8 @@ export interface DirectorySourceOptions {
   logger: Logger;
   /** Quiet time after a file's last change event before it is read; default 100 ms, at least 60 ms. */
   debounceMs?: number;
+  /** The revision (Git commit) the directory is at; recorded on resources read without an explicit one. */
+  currentRevision?: () => string | undefined;
   /** Re-read the whole directory this often, repairing any missed watch event; default off. */
   rescanIntervalMs?: number;
   /** Watch for changes (default). Off for `--once` and in Git mode, where commits drive rescans. */
@@ -84,7 +86,7 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
       schedule(file);
       return;
     }
-    apply(new Map([[file, read === "missing" ? undefined : parseSafely(options.parse, file, read)]]));
+    apply(new Map([[file, read === "missing" ? undefined : parseSafely(options.parse, file, read)]]), options.currentRevision?.());
   }
 
   async function rescanNow(revision?: string): Promise<ResourceKey[]> {
@@ -99,7 +101,7 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
       }
       changes.set(file, read === "missing" ? undefined : parseSafely(options.parse, file, read));
     }
-    return apply(changes, revision);
+    return apply(changes, revision ?? options.currentRevision?.());
   }
 
   function startWatching(signal: AbortSignal): Promise<FSWatcher> {

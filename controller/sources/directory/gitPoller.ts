@@ -1,0 +1,73 @@
+import type { Logger } from "pino";
+import type { DirectorySource } from "./directorySource.js";
+import { GitCheckout, redactUrl } from "./gitCheckout.js";
+
+export interface GitPollerOptions {
+  url: string;
+  branch: string;
+  checkoutDir: string;
+  pollIntervalMs: number;
+  logger: Logger;
+}
+
+export interface GitPoller {
+  /** First sync; throws if the repository cannot be fetched (the controller cannot start without it). */
+  initialSync(): Promise<string>;
+  /** Polls until `signal` aborts; a new commit rescans the source with that commit as the revision. */
+  run(source: DirectorySource, signal: AbortSignal): Promise<void>;
+  /** The commit currently checked out. */
+  revision(): string | undefined;
+}
+
+/** Git mode: the checkout is only changed here, so the source rescans per commit instead of watching. */
+export function createGitPoller(options: GitPollerOptions): GitPoller {
+  const checkout = new GitCheckout(options);
+  const log = options.logger.child({ git: redactUrl(options.url), branch: options.branch });
+  let current: string | undefined;
+
+  async function poll(source: DirectorySource): Promise<void> {
+    const commit = await checkout.sync();
+    if (commit === current) {
+      return;
+    }
+    log.info({ from: current, to: commit }, "new commit");
+    current = commit;
+    const changed = await source.rescan(commit);
+    log.info({ commit, changed: changed.length }, "manifests updated from commit");
+  }
+
+  return {
+    async initialSync(): Promise<string> {
+      current = await checkout.sync();
+      log.info({ commit: current }, "checked out");
+      return current;
+    },
+    async run(source: DirectorySource, signal: AbortSignal): Promise<void> {
+      while (!signal.aborted) {
+        await sleep(options.pollIntervalMs, signal);
+        if (signal.aborted) {
+          return;
+        }
+        try {
+          await poll(source);
+        } catch (err: unknown) {
+          // Keep serving the last good commit; the next poll retries.
+          log.warn({ err }, "git poll failed; keeping the last checked-out commit");
+        }
+      }
+    },
+    revision: () => current,
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
