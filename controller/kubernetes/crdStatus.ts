@@ -80,7 +80,7 @@ function jobFields(status: ResourceStatus): CrdStatus {
   };
 }
 
-/** `publisher/offer/sku` for marketplace images, the image name (and version) for gallery images. */
+/** `offer/sku` for marketplace images, the image name (and version) for gallery images. */
 export function shortImageName(spec: unknown): string | undefined {
   const image = (spec as { image?: { marketplace?: Record<string, unknown>; virtualMachineImageId?: unknown } } | null)?.image;
   const marketplace = image?.marketplace;
