@@ -14,8 +14,11 @@ import { V1MicroTime } from "@kubernetes/client-node";
 import { sleep } from "./backoff.js";
 import { isConflict, isNotFound, kubeStatusCode } from "./errors.js";
 
+/** The Lease calls leader election makes (a subset of client-node's CoordinationV1Api). */
+export type LeaseApi = Pick<CoordinationV1Api, "readNamespacedLease" | "createNamespacedLease" | "replaceNamespacedLease">;
+
 export interface LeaderElectionOptions {
-  readonly api: CoordinationV1Api;
+  readonly api: LeaseApi;
   readonly namespace: string;
   readonly leaseName: string;
   /** Unique per replica, e.g. pod name plus a random suffix. */

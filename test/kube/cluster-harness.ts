@@ -1,0 +1,104 @@
+/**
+ * Shared fixtures of the cluster-mode tests: resource builders valid against crds/, API clients for
+ * a test API server, and a polling wait (no timing assertions: only "eventually").
+ */
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from "@kubernetes/client-node";
+import { API_GROUP, API_GROUP_VERSION, API_VERSION, PLURALS } from "../../controller/kubernetes/resources.js";
+import type { CustomResource } from "../../controller/kubernetes/resources.js";
+import type { ResourceKind } from "../../controller/runtime/ports.js";
+
+export interface PoolOptions {
+  readonly nodes?: number;
+  readonly deletionPolicy?: "Delete" | "Orphan";
+  readonly registrySecret?: { name: string; key: string };
+  readonly suspend?: boolean;
+  readonly sku?: string;
+}
+
+export function poolObject(name: string, namespace: string, options: PoolOptions = {}): CustomResource {
+  const registries = options.registrySecret === undefined
+    ? {}
+    : {
+        containerConfiguration: {
+          type: "dockerCompatible",
+          containerImageNames: ["myregistry.azurecr.io/app:1"],
+          containerRegistries: [{ registryServer: "myregistry.azurecr.io", username: "puller", passwordSecretRef: options.registrySecret }],
+        },
+      };
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind: "BatchPool",
+    metadata: { name, namespace },
+    spec: {
+      vmSize: "standard_d2s_v3",
+      image: { marketplace: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: options.sku ?? "2204", version: "latest" } },
+      nodeAgentSkuId: "batch.node.ubuntu 22.04",
+      scale: { fixed: { targetDedicatedNodes: options.nodes ?? 1 } },
+      ...registries,
+      ...(options.deletionPolicy === undefined ? {} : { deletionPolicy: options.deletionPolicy }),
+      ...(options.suspend === undefined ? {} : { suspend: options.suspend }),
+    },
+  };
+}
+
+export function jobObject(name: string, namespace: string, poolName: string, taskCount = 2): CustomResource {
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind: "BatchJob",
+    metadata: { name, namespace },
+    spec: {
+      poolRef: { name: poolName },
+      tasks: Array.from({ length: taskCount }, (_, i) => ({ id: `t${i}`, commandLine: `/bin/sh -c "echo ${i}"` })),
+    },
+  };
+}
+
+export interface ClusterClients {
+  readonly custom: CustomObjectsApi;
+  readonly core: CoreV1Api;
+  readonly coordination: CoordinationV1Api;
+  readonly watch: Watch;
+}
+
+export function clients(kubeConfig: KubeConfig): ClusterClients {
+  return {
+    custom: kubeConfig.makeApiClient(CustomObjectsApi),
+    core: kubeConfig.makeApiClient(CoreV1Api),
+    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
+    watch: new Watch(kubeConfig),
+  };
+}
+
+/** Creates an object of ours through the API (validated against the CRD like kubectl apply). */
+export async function createResource(api: CustomObjectsApi, kind: ResourceKind, object: CustomResource): Promise<CustomResource> {
+  const namespace = object.metadata?.namespace ?? "default";
+  return (await api.createNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: PLURALS[kind], body: object })) as CustomResource;
+}
+
+export async function getResource(api: CustomObjectsApi, kind: ResourceKind, namespace: string, name: string): Promise<CustomResource> {
+  return (await api.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: PLURALS[kind], name })) as CustomResource;
+}
+
+/** JSON merge patch of the main resource (spec, labels, annotations), as `kubectl patch --type merge`. */
+export async function mergePatchResource(api: CustomObjectsApi, kind: ResourceKind, namespace: string, name: string, patch: object): Promise<CustomResource> {
+  const { setHeaderOptions, PatchStrategy } = await import("@kubernetes/client-node");
+  return (await api.patchNamespacedCustomObject(
+    { group: API_GROUP, version: API_VERSION, namespace, plural: PLURALS[kind], name, body: patch },
+    setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+  )) as CustomResource;
+}
+
+export async function deleteResource(api: CustomObjectsApi, kind: ResourceKind, namespace: string, name: string): Promise<void> {
+  await api.deleteNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: PLURALS[kind], name });
+}
+
+/** Polls until `predicate` holds; throws with `what` after timeoutMs. Only for "eventually" checks, never timing. */
+export async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
