@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { validateCommand } from "./validate.js";
 
 /** Every CLI command, in the order `--help` lists them. Add a command by importing it here. */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [validateCommand];
