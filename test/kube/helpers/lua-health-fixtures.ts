@@ -106,6 +106,12 @@ export const HEALTH_CASES: readonly HealthCase[] = [
   { name: "suspend must be the boolean true", fixture: { spec: { suspend: "yes" }, conditions: [READY] }, argo: "Healthy", flux: "Current" },
   { name: "Ready=True while being deleted", fixture: { deleting: true, conditions: [READY] }, argo: "Progressing", argoMessage: "Deleting" },
   {
+    name: "a deletion that cannot finish (Stalled) is Degraded, not just Deleting",
+    fixture: { deleting: true, conditions: [{ type: "Stalled", status: "True", reason: "BatchError", message: "pool delete refused: 403 Forbidden" }] },
+    argo: "Degraded",
+    argoMessage: /pool delete refused/,
+  },
+  {
     name: "Drifted alongside Ready=True stays healthy (the controller corrects drift)",
     fixture: { conditions: [READY, { type: "Drifted", status: "True", reason: "DriftDetected", message: "targetDedicatedNodes: desired 2, live 5" }] },
     argo: "Healthy",
