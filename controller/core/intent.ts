@@ -50,7 +50,9 @@ export interface PoolIntent {
 
 export interface TaskIntent {
   readonly id: string;
-  /** The Batch TaskAddParameter without our content marker. */
+  /** Hash of the task's content; also carried in the body as an environment variable (taskContent.ts). */
+  readonly contentHash: string;
+  /** The Batch TaskAddParameter, content marker included. */
   readonly body: JsonObject;
 }
 

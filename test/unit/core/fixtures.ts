@@ -4,6 +4,7 @@ import type { ObservedJob, ObservedPool } from "../../../controller/core/observe
 import { desiredMetadata } from "../../../controller/core/poolPlan.js";
 import { jobMetadata } from "../../../controller/core/jobPlan.js";
 import { desiredPoolId } from "../../../controller/core/poolIdentity.js";
+import { taskIntent } from "../../../controller/core/taskContent.js";
 
 export const ctx = { managerId: "test-manager" };
 
@@ -61,7 +62,7 @@ export function tasks(count: number): JobIntent["tasks"] {
     total: count,
     hash: `tasks-${count}`,
     *tasks(): Iterable<TaskIntent> {
-      for (let i = 0; i < count; i++) yield { id: `t${i}`, body: { id: `t${i}`, commandLine: `echo ${i}` } };
+      for (let i = 0; i < count; i++) yield taskIntent({ id: `t${i}`, commandLine: `echo ${i}` });
     },
   };
 }

@@ -1,0 +1,298 @@
+/**
+ * The @azure/batch implementation of BatchAdapter: the only module that calls the SDK.
+ * The SDK's own retry policies are disabled (`noRetryPolicy`) so every HTTP attempt passes through
+ * `call`, which classifies, retries, honours Retry-After and reports one metric per attempt.
+ */
+import { BatchServiceClient, type BatchServiceModels } from "@azure/batch";
+import type { AbortSignalLike, ServiceClientCredentials } from "@azure/ms-rest-js";
+import type { JsonObject } from "../core/intent.js";
+import type { ObservedJob, ObservedPool, ObservedTask, ObservedTaskCounts } from "../core/observed.js";
+import { contentHashOf } from "../core/taskContent.js";
+import type { BatchAdapter, CallOptions, TaskAddOutcome } from "./adapter.js";
+import { BatchCallError, classify, rawErrorInfo } from "./errors.js";
+import { decideRetry, sleep, type RetryOptions } from "./retry.js";
+
+export interface BatchAdapterOptions {
+  readonly accountUrl: string;
+  readonly credentials: ServiceClientCredentials;
+  readonly retry?: RetryOptions;
+  /** Abandon one HTTP attempt after this long (a lost response); it is then retried. Default 30 s. */
+  readonly attemptTimeoutMs?: number;
+  /** Called once per HTTP attempt: operation like `pool.list`, status 0 for network errors. */
+  readonly onCall?: (operation: string, statusCode: number, durationSeconds: number) => void;
+  readonly random?: () => number;
+}
+
+const POOL_SELECT = [
+  "id", "state", "allocationState", "vmSize", "metadata", "enableAutoScale", "autoScaleFormula", "autoScaleEvaluationInterval",
+  "targetDedicatedNodes", "targetLowPriorityNodes", "currentDedicatedNodes", "currentLowPriorityNodes", "resizeErrors",
+  "startTask", "virtualMachineConfiguration", "taskSlotsPerNode",
+].join(",");
+const JOB_SELECT = "id,state,poolInfo,priority,metadata,onAllTasksComplete,executionInfo";
+const TASK_SELECT = "id,state,environmentSettings";
+const PAGE_SIZE = 1000;
+
+export function createBatchAdapter(options: BatchAdapterOptions): BatchAdapter {
+  return new SdkBatchAdapter(options);
+}
+
+type Sdk = BatchServiceClient;
+
+class SdkBatchAdapter implements BatchAdapter {
+  readonly accountUrl: string;
+  readonly #client: Sdk;
+  readonly #opts: BatchAdapterOptions;
+
+  constructor(options: BatchAdapterOptions) {
+    this.accountUrl = options.accountUrl;
+    this.#opts = options;
+    this.#client = new BatchServiceClient(options.credentials, options.accountUrl, { noRetryPolicy: true });
+  }
+
+  /** One logical operation: attempts until success, a non-retryable answer, or the retry budget ends. */
+  async #call<T>(operation: string, signal: AbortSignal | undefined, fn: (abortSignal: AbortSignalLike) => Promise<T>): Promise<T> {
+    const random = this.#opts.random ?? Math.random;
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      const attemptSignal = withTimeout(signal, this.#opts.attemptTimeoutMs ?? 30_000);
+      try {
+        // ms-rest-js types its own AbortSignalLike; a DOM AbortSignal satisfies it at runtime.
+        const result = await fn(attemptSignal as unknown as AbortSignalLike);
+        this.#opts.onCall?.(operation, 200, (performance.now() - started) / 1000);
+        return result;
+      } catch (error: unknown) {
+        if (signal?.aborted) throw error;
+        const info = rawErrorInfo(error, Date.now());
+        this.#opts.onCall?.(operation, info.statusCode, (performance.now() - started) / 1000);
+        const errorClass = classify(info);
+        const decision = decideRetry(attempt, errorClass, info.retryAfterMs, this.#opts.retry ?? {}, random);
+        if (!decision.retry) throw new BatchCallError(operation, info.statusCode, info.code, info.message, errorClass, info.retryAfterMs);
+        await sleep(decision.delayMs, signal);
+      }
+    }
+  }
+
+  async listPools(options: CallOptions = {}): Promise<ObservedPool[]> {
+    const pools: ObservedPool[] = [];
+    let page = await this.#call("pool.list", options.signal, (abortSignal) =>
+      this.#client.pool.list({ abortSignal, poolListOptions: { select: POOL_SELECT, maxResults: PAGE_SIZE } }),
+    );
+    pools.push(...page.map(toObservedPool));
+    while (page.odatanextLink) {
+      const link = page.odatanextLink;
+      page = await this.#call("pool.list", options.signal, (abortSignal) => this.#client.pool.listNext(link, { abortSignal }));
+      pools.push(...page.map(toObservedPool));
+    }
+    return pools;
+  }
+
+  async getPool(poolId: string, options: CallOptions = {}): Promise<ObservedPool | undefined> {
+    return this.#orUndefined(() =>
+      this.#call("pool.get", options.signal, (abortSignal) => this.#client.pool.get(poolId, { abortSignal, poolGetOptions: { select: POOL_SELECT } })).then(toObservedPool),
+    );
+  }
+
+  async listJobs(options: CallOptions = {}): Promise<ObservedJob[]> {
+    const jobs: ObservedJob[] = [];
+    let page = await this.#call("job.list", options.signal, (abortSignal) =>
+      this.#client.job.list({ abortSignal, jobListOptions: { select: JOB_SELECT, maxResults: PAGE_SIZE } }),
+    );
+    jobs.push(...page.map(toObservedJob));
+    while (page.odatanextLink) {
+      const link = page.odatanextLink;
+      page = await this.#call("job.list", options.signal, (abortSignal) => this.#client.job.listNext(link, { abortSignal }));
+      jobs.push(...page.map(toObservedJob));
+    }
+    return jobs;
+  }
+
+  async getJob(jobId: string, options: CallOptions = {}): Promise<ObservedJob | undefined> {
+    return this.#orUndefined(() =>
+      this.#call("job.get", options.signal, (abortSignal) => this.#client.job.get(jobId, { abortSignal, jobGetOptions: { select: JOB_SELECT } })).then(toObservedJob),
+    );
+  }
+
+  async getTaskCounts(jobId: string, options: CallOptions = {}): Promise<ObservedTaskCounts> {
+    const result = await this.#call("job.getTaskCounts", options.signal, (abortSignal) => this.#client.job.getTaskCounts(jobId, { abortSignal }));
+    const c = result.taskCounts;
+    return { active: c.active, running: c.running, completed: c.completed, succeeded: c.succeeded, failed: c.failed };
+  }
+
+  async *listTasks(jobId: string, options: CallOptions = {}): AsyncIterable<ObservedTask[]> {
+    let page = await this.#call("task.list", options.signal, (abortSignal) =>
+      this.#client.task.list(jobId, { abortSignal, taskListOptions: { select: TASK_SELECT, maxResults: PAGE_SIZE } }),
+    );
+    yield page.map(toObservedTask);
+    while (page.odatanextLink) {
+      const link = page.odatanextLink;
+      page = await this.#call("task.list", options.signal, (abortSignal) => this.#client.task.listNext(link, { abortSignal }));
+      yield page.map(toObservedTask);
+    }
+  }
+
+  async getTask(jobId: string, taskId: string, options: CallOptions = {}): Promise<ObservedTask | undefined> {
+    return this.#orUndefined(() =>
+      this.#call("task.get", options.signal, (abortSignal) => this.#client.task.get(jobId, taskId, { abortSignal, taskGetOptions: { select: TASK_SELECT } })).then(toObservedTask),
+    );
+  }
+
+  async createPool(body: JsonObject, options: CallOptions = {}): Promise<"created" | "exists"> {
+    return this.#created(() => this.#call("pool.add", options.signal, (abortSignal) => this.#client.pool.add(body as unknown as BatchServiceModels.PoolAddParameter, { abortSignal })), "PoolExists");
+  }
+
+  async resizePool(poolId: string, body: JsonObject, options: CallOptions = {}): Promise<void> {
+    await this.#call("pool.resize", options.signal, (abortSignal) => this.#client.pool.resize(poolId, body as BatchServiceModels.PoolResizeParameter, { abortSignal }));
+  }
+
+  async stopResizePool(poolId: string, options: CallOptions = {}): Promise<void> {
+    await this.#call("pool.stopResize", options.signal, (abortSignal) => this.#client.pool.stopResize(poolId, { abortSignal }));
+  }
+
+  async enableAutoScale(poolId: string, formula: string, evaluationInterval: string, options: CallOptions = {}): Promise<void> {
+    await this.#call("pool.enableAutoScale", options.signal, (abortSignal) =>
+      this.#client.pool.enableAutoScale(poolId, { autoScaleFormula: formula, autoScaleEvaluationInterval: evaluationInterval }, { abortSignal }),
+    );
+  }
+
+  async disableAutoScale(poolId: string, options: CallOptions = {}): Promise<void> {
+    await this.#call("pool.disableAutoScale", options.signal, (abortSignal) => this.#client.pool.disableAutoScale(poolId, { abortSignal }));
+  }
+
+  async patchPool(poolId: string, body: JsonObject, options: CallOptions = {}): Promise<void> {
+    await this.#call("pool.patch", options.signal, (abortSignal) => this.#client.pool.patch(poolId, body as BatchServiceModels.PoolPatchParameter, { abortSignal }));
+  }
+
+  async updatePoolProperties(poolId: string, body: JsonObject, options: CallOptions = {}): Promise<void> {
+    await this.#call("pool.updateProperties", options.signal, (abortSignal) =>
+      this.#client.pool.updateProperties(poolId, body as unknown as BatchServiceModels.PoolUpdatePropertiesParameter, { abortSignal }),
+    );
+  }
+
+  async deletePool(poolId: string, options: CallOptions = {}): Promise<"deleted" | "gone"> {
+    return this.#deleted(() => this.#call("pool.delete", options.signal, (abortSignal) => this.#client.pool.deleteMethod(poolId, { abortSignal })));
+  }
+
+  async createJob(body: JsonObject, options: CallOptions = {}): Promise<"created" | "exists"> {
+    return this.#created(() => this.#call("job.add", options.signal, (abortSignal) => this.#client.job.add(body as unknown as BatchServiceModels.JobAddParameter, { abortSignal })), "JobExists");
+  }
+
+  async patchJob(jobId: string, body: JsonObject, options: CallOptions = {}): Promise<void> {
+    await this.#call("job.patch", options.signal, (abortSignal) => this.#client.job.patch(jobId, body as BatchServiceModels.JobPatchParameter, { abortSignal }));
+  }
+
+  async disableJob(jobId: string, options: CallOptions = {}): Promise<void> {
+    await this.#call("job.disable", options.signal, (abortSignal) => this.#client.job.disable(jobId, "requeue", { abortSignal }));
+  }
+
+  async enableJob(jobId: string, options: CallOptions = {}): Promise<void> {
+    await this.#call("job.enable", options.signal, (abortSignal) => this.#client.job.enable(jobId, { abortSignal }));
+  }
+
+  async deleteJob(jobId: string, options: CallOptions = {}): Promise<"deleted" | "gone"> {
+    return this.#deleted(() => this.#call("job.delete", options.signal, (abortSignal) => this.#client.job.deleteMethod(jobId, { abortSignal })));
+  }
+
+  async addTasks(jobId: string, tasks: readonly JsonObject[], options: CallOptions = {}): Promise<TaskAddOutcome[]> {
+    const result = await this.#call("task.addCollection", options.signal, (abortSignal) =>
+      this.#client.task.addCollection(jobId, tasks as unknown as BatchServiceModels.TaskAddParameter[], { abortSignal }),
+    );
+    return (result.value ?? []).map(toTaskAddOutcome);
+  }
+
+  async deleteTask(jobId: string, taskId: string, options: CallOptions = {}): Promise<void> {
+    await this.#deleted(() => this.#call("task.delete", options.signal, (abortSignal) => this.#client.task.deleteMethod(jobId, taskId, { abortSignal })));
+  }
+
+  /** NotFound on a read means "absent" (controller-runtime's IgnoreNotFound). */
+  async #orUndefined<T>(fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (error: unknown) {
+      if (error instanceof BatchCallError && error.errorClass === "notFound") return undefined;
+      throw error;
+    }
+  }
+
+  /** An "exists" answer to a retried create is reported, not thrown: the caller verifies ownership. */
+  async #created(fn: () => Promise<unknown>, existsCode: string): Promise<"created" | "exists"> {
+    try {
+      await fn();
+      return "created";
+    } catch (error: unknown) {
+      if (error instanceof BatchCallError && error.code === existsCode) return "exists";
+      throw error;
+    }
+  }
+
+  async #deleted(fn: () => Promise<unknown>): Promise<"deleted" | "gone"> {
+    try {
+      await fn();
+      return "deleted";
+    } catch (error: unknown) {
+      if (error instanceof BatchCallError && error.errorClass === "notFound") return "gone";
+      throw error;
+    }
+  }
+}
+
+function withTimeout(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+}
+
+function metadataRecord(items: readonly BatchServiceModels.MetadataItem[] | undefined): Record<string, string> {
+  return Object.fromEntries((items ?? []).map((m) => [m.name, m.value]));
+}
+
+/** ISO-8601 duration (PT5M, PT1H30M, PT300S, P1D) → seconds. */
+export function durationSeconds(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text);
+  if (m === null) return undefined;
+  const [, d = "0", h = "0", min = "0", s = "0"] = m;
+  return Number(d) * 86400 + Number(h) * 3600 + Number(min) * 60 + Number(s);
+}
+
+function toObservedPool(p: BatchServiceModels.CloudPool): ObservedPool {
+  return {
+    id: p.id ?? "",
+    state: p.state ?? "active",
+    allocationState: p.allocationState ?? "steady",
+    vmSize: p.vmSize ?? "",
+    metadata: metadataRecord(p.metadata),
+    enableAutoScale: p.enableAutoScale ?? false,
+    autoScaleFormula: p.autoScaleFormula,
+    autoScaleEvaluationIntervalSeconds: durationSeconds(p.autoScaleEvaluationInterval),
+    targetDedicatedNodes: p.targetDedicatedNodes ?? 0,
+    targetLowPriorityNodes: p.targetLowPriorityNodes ?? 0,
+    currentDedicatedNodes: p.currentDedicatedNodes ?? 0,
+    currentLowPriorityNodes: p.currentLowPriorityNodes ?? 0,
+    resizeErrors: (p.resizeErrors ?? []).map((e) => ({ code: e.code ?? "", message: e.message ?? "" })),
+    startTask: p.startTask as JsonObject | undefined,
+    virtualMachineConfiguration: p.virtualMachineConfiguration as unknown as JsonObject | undefined,
+    taskSlotsPerNode: p.taskSlotsPerNode,
+  };
+}
+
+function toObservedJob(j: BatchServiceModels.CloudJob): ObservedJob {
+  return {
+    id: j.id ?? "",
+    state: j.state ?? "active",
+    poolId: j.poolInfo?.poolId,
+    priority: j.priority ?? 0,
+    metadata: metadataRecord(j.metadata),
+    onAllTasksComplete: j.onAllTasksComplete,
+    terminateReason: j.executionInfo?.terminateReason,
+  };
+}
+
+function toObservedTask(t: BatchServiceModels.CloudTask): ObservedTask {
+  return { id: t.id ?? "", state: t.state ?? "active", contentHash: contentHashOf(t.environmentSettings) };
+}
+
+function toTaskAddOutcome(r: BatchServiceModels.TaskAddResult): TaskAddOutcome {
+  if (String(r.status).toLowerCase() === "success") return { taskId: r.taskId, outcome: "added" };
+  const code = r.error?.code ?? "Unknown";
+  const message = r.error?.message?.value ?? code;
+  return { taskId: r.taskId, outcome: code === "TaskExists" ? "exists" : "failed", code, message: message.split("\n")[0] };
+}

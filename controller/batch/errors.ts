@@ -1,0 +1,93 @@
+/**
+ * Batch error classification by status code and Batch error code, never by message text
+ * (Azure core's isRestError / retry strategy classifiers).
+ */
+
+export type ErrorClass = "throttled" | "transient" | "conflict" | "notFound" | "permanent";
+
+/** Conflicts that mean "the object is busy", worth waiting for rather than reporting. */
+const BUSY_CODES = new Set(["PoolBeingResized", "PoolBeingCreated", "PoolBeingDeleted", "JobBeingDeleted", "JobBeingTerminated", "OperationInvalidForCurrentState", "TooManyEnableAutoScaleRequests", "AutoScaleTooManyRequestsToEnable"]);
+const SYSTEM_ERROR_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ESOCKETTIMEDOUT", "EAI_AGAIN", "REQUEST_SEND_ERROR", "REQUEST_ABORTED_ERROR", "UND_ERR_SOCKET"]);
+
+/** An error from one Batch operation after the adapter gave up (or on a non-retryable answer). */
+export class BatchCallError extends Error {
+  override readonly name = "BatchCallError";
+  constructor(
+    readonly operation: string,
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly errorClass: ErrorClass,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+export function isBatchCallError(error: unknown): error is BatchCallError {
+  return error instanceof BatchCallError || (isObject(error) && error.name === "BatchCallError");
+}
+
+export const isThrottled = (e: unknown): boolean => isBatchCallError(e) && e.errorClass === "throttled";
+export const isTransient = (e: unknown): boolean => isBatchCallError(e) && (e.errorClass === "transient" || e.errorClass === "throttled");
+export const isConflict = (e: unknown): boolean => isBatchCallError(e) && e.errorClass === "conflict";
+export const isNotFound = (e: unknown): boolean => isBatchCallError(e) && e.errorClass === "notFound";
+export const isPermanent = (e: unknown): boolean => isBatchCallError(e) && e.errorClass === "permanent";
+
+/** The parts of an ms-rest-js RestError (or a Node system error) the adapter reads. */
+export interface RawErrorInfo {
+  readonly statusCode: number;
+  readonly code: string;
+  readonly message: string;
+  readonly retryAfterMs?: number;
+}
+
+export function rawErrorInfo(error: unknown, nowMs: number): RawErrorInfo {
+  if (!isObject(error)) return { statusCode: 0, code: "Unknown", message: String(error) };
+  const statusCode = typeof error.statusCode === "number" ? error.statusCode : 0;
+  const code = typeof error.code === "string" ? error.code : statusCode === 0 ? "NetworkError" : `Http${statusCode}`;
+  return { statusCode, code, message: batchMessage(error), retryAfterMs: retryAfterMs(error, nowMs) };
+}
+
+export function classify(info: RawErrorInfo): ErrorClass {
+  const { statusCode, code } = info;
+  if (statusCode === 429 || (statusCode === 503 && info.retryAfterMs !== undefined) || code === "ServerBusy") return "throttled";
+  if (statusCode === 0) return SYSTEM_ERROR_CODES.has(code) || code === "NetworkError" || code === "AbortError" ? "transient" : "transient";
+  if (statusCode === 408 || statusCode === 503 || (statusCode >= 500 && statusCode !== 501 && statusCode !== 505)) return "transient";
+  if (statusCode === 404) return "notFound";
+  if (statusCode === 409 && BUSY_CODES.has(code)) return "conflict";
+  if (statusCode === 409 || statusCode === 412) return "conflict";
+  return "permanent";
+}
+
+/** Batch errors carry `message: {lang, value}`; ms-rest-js may copy that object into `message`. */
+function batchMessage(error: Record<string, unknown>): string {
+  const body = isObject(error.body) ? error.body : undefined;
+  const candidates = [body?.message, error.message];
+  for (const candidate of candidates) {
+    if (typeof candidate === "string" && candidate.length > 0) return firstLine(candidate);
+    if (isObject(candidate) && typeof candidate.value === "string") return firstLine(candidate.value);
+  }
+  return "no message";
+}
+
+/** Batch appends RequestId/Time lines; the first line is the user-facing message. */
+function firstLine(text: string): string {
+  return text.split("\n")[0] ?? text;
+}
+
+function retryAfterMs(error: Record<string, unknown>, nowMs: number): number | undefined {
+  const response = isObject(error.response) ? error.response : undefined;
+  const headers = response !== undefined && isObject(response.headers) ? response.headers : undefined;
+  const get = headers !== undefined && typeof headers.get === "function" ? (headers.get as (n: string) => unknown).bind(headers) : undefined;
+  const raw = get?.("retry-after");
+  if (typeof raw !== "string" || raw.length === 0) return undefined;
+  const secondsValue = Number(raw);
+  if (Number.isFinite(secondsValue)) return Math.max(0, secondsValue * 1000);
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object";
+}

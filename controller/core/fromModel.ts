@@ -1,0 +1,176 @@
+/**
+ * Model specs (controller/model) → engine intents in Batch's request vocabulary. Pure.
+ * Secret references stay references (`passwordSecretRef`); the runtime resolves them just before a
+ * Batch call, so secret values never reach hashes, plans, status or logs.
+ */
+import type { BatchJobSpec, BatchPoolSpec, TaskSpec } from "../model/index.js";
+import { expandTaskFactory, taskFactoryCount } from "../model/index.js";
+import { resourceKey } from "../runtime/ports.js";
+import { stableHash } from "./hash.js";
+import type { JobIntent, JsonObject, PoolIntent, PoolScale, TaskSet } from "./intent.js";
+import { taskIntent } from "./taskContent.js";
+
+export interface ResourceIdentity {
+  readonly namespace: string;
+  readonly name: string;
+  readonly generation: number;
+}
+
+type Registry = { registryServer: string; username?: string; passwordSecretRef?: { name: string; key: string }; identityResourceId?: string };
+
+const DEFAULT_EVALUATION_INTERVAL_SECONDS = 900;
+
+export function poolIntentFromSpec(id: ResourceIdentity, spec: BatchPoolSpec): PoolIntent {
+  return {
+    key: resourceKey("BatchPool", id.namespace, id.name),
+    ...id,
+    immutable: {
+      vmSize: spec.vmSize.toLowerCase(),
+      virtualMachineConfiguration: prune({
+        imageReference: spec.image.marketplace ?? { virtualMachineImageId: spec.image.virtualMachineImageId },
+        nodeAgentSKUId: spec.nodeAgentSkuId,
+        containerConfiguration: spec.containerConfiguration && {
+          type: spec.containerConfiguration.type,
+          containerImageNames: spec.containerConfiguration.containerImageNames,
+          containerRegistries: spec.containerConfiguration.containerRegistries?.map(registry),
+        },
+      }),
+      taskSlotsPerNode: spec.taskSlotsPerNode ?? 1,
+      networkConfiguration: spec.networkConfiguration && { subnetId: spec.networkConfiguration.subnetId },
+    },
+    scale: poolScale(spec),
+    startTask: spec.startTask && prune({ ...spec.startTask, resourceFiles: spec.startTask.resourceFiles?.map(resourceFile), containerSettings: containerSettings(spec.startTask.containerSettings) }),
+    metadata: Object.fromEntries((spec.metadata ?? []).map((m) => [m.name, m.value])),
+    updateStrategy: spec.updateStrategy?.type ?? "Recreate",
+    driftPolicy: spec.driftPolicy ?? "Correct",
+    deletionPolicy: spec.deletionPolicy ?? "Delete",
+    suspend: spec.suspend ?? false,
+    adoptPoolId: spec.adopt?.poolId,
+  };
+}
+
+function poolScale(spec: BatchPoolSpec): PoolScale {
+  const auto = spec.scale.autoscale;
+  if (auto !== undefined) {
+    return { mode: "autoscale", formula: auto.formula, evaluationIntervalSeconds: auto.evaluationIntervalSeconds ?? DEFAULT_EVALUATION_INTERVAL_SECONDS };
+  }
+  const fixed = spec.scale.fixed;
+  return {
+    mode: "fixed",
+    targetDedicatedNodes: fixed?.targetDedicatedNodes ?? 0,
+    targetLowPriorityNodes: fixed?.targetLowPriorityNodes ?? 0,
+    resizeTimeoutSeconds: fixed?.resizeTimeoutSeconds,
+    nodeDeallocationOption: fixed?.nodeDeallocationOption,
+  };
+}
+
+export function jobIntentFromSpec(id: ResourceIdentity, spec: BatchJobSpec): JobIntent {
+  return {
+    key: resourceKey("BatchJob", id.namespace, id.name),
+    ...id,
+    jobId: spec.adopt?.jobId ?? id.name,
+    poolRef: spec.poolRef?.name,
+    poolId: spec.poolId,
+    priority: spec.priority ?? 0,
+    constraints: spec.constraints && prune({ maxWallClockTime: seconds(spec.constraints.maxWallClockTimeSeconds), maxTaskRetryCount: spec.constraints.maxTaskRetryCount }),
+    onAllTasksComplete: spec.onAllTasksComplete,
+    onTaskFailure: spec.onTaskFailure,
+    jobPreparationTask: spec.jobPreparationTask && prune({ ...spec.jobPreparationTask, resourceFiles: spec.jobPreparationTask.resourceFiles?.map(resourceFile), containerSettings: containerSettings(spec.jobPreparationTask.containerSettings), constraints: taskConstraints(spec.jobPreparationTask.constraints) }),
+    jobReleaseTask: spec.jobReleaseTask && prune({
+      ...spec.jobReleaseTask,
+      maxWallClockTimeSeconds: undefined,
+      retentionTimeSeconds: undefined,
+      maxWallClockTime: seconds(spec.jobReleaseTask.maxWallClockTimeSeconds),
+      retentionTime: seconds(spec.jobReleaseTask.retentionTimeSeconds),
+      resourceFiles: spec.jobReleaseTask.resourceFiles?.map(resourceFile),
+      containerSettings: containerSettings(spec.jobReleaseTask.containerSettings),
+    }),
+    usesTaskDependencies: (spec.tasks ?? []).some((t) => t.dependsOn !== undefined),
+    metadata: Object.fromEntries((spec.metadata ?? []).map((m) => [m.name, m.value])),
+    tasks: taskSet(spec),
+    driftPolicy: spec.driftPolicy ?? "Correct",
+    deletionPolicy: spec.deletionPolicy ?? "Delete",
+    suspend: spec.suspend ?? false,
+  };
+}
+
+/** Explicit tasks or a factory, as a re-iterable stream; a factory is never expanded up front. */
+function taskSet(spec: BatchJobSpec): TaskSet {
+  const factory = spec.taskFactory;
+  if (factory !== undefined) {
+    return {
+      total: taskFactoryCount(factory),
+      hash: stableHash({ factory }),
+      *tasks() {
+        for (const task of expandTaskFactory(factory)) yield taskIntent(taskBody(task));
+      },
+    };
+  }
+  const list = spec.tasks ?? [];
+  return {
+    total: list.length,
+    hash: stableHash({ tasks: list }),
+    *tasks() {
+      for (const task of list) yield taskIntent(taskBody(task));
+    },
+  };
+}
+
+export function taskBody(task: TaskSpec): JsonObject & { id: string } {
+  return {
+    ...(prune({
+      displayName: task.displayName,
+      commandLine: task.commandLine,
+      containerSettings: containerSettings(task.containerSettings),
+      resourceFiles: task.resourceFiles?.map(resourceFile),
+      outputFiles: task.outputFiles?.map(outputFile),
+      environmentSettings: task.environmentSettings,
+      userIdentity: task.userIdentity,
+      constraints: taskConstraints(task.constraints),
+      dependsOn: task.dependsOn,
+    })),
+    id: task.id,
+  };
+}
+
+function registry(r: Registry): JsonObject {
+  return prune({
+    registryServer: r.registryServer,
+    userName: r.username,
+    passwordSecretRef: r.passwordSecretRef,
+    identityReference: r.identityResourceId === undefined ? undefined : { resourceId: r.identityResourceId },
+  });
+}
+
+function containerSettings(c: { imageName: string; containerRunOptions?: string; registry?: Registry; workingDirectory?: string } | undefined): JsonObject | undefined {
+  if (c === undefined) return undefined;
+  return prune({ ...c, registry: c.registry && registry(c.registry) });
+}
+
+function resourceFile(f: { identityResourceId?: string } & Record<string, unknown>): JsonObject {
+  const { identityResourceId, ...rest } = f;
+  return prune({ ...rest, identityReference: identityResourceId === undefined ? undefined : { resourceId: identityResourceId } });
+}
+
+function outputFile(f: TaskSpec extends { outputFiles?: (infer O)[] } ? O : never): JsonObject {
+  const { identityResourceId, ...container } = f.destination.container;
+  return {
+    filePattern: f.filePattern,
+    destination: { container: prune({ ...container, identityReference: identityResourceId === undefined ? undefined : { resourceId: identityResourceId } }) },
+    uploadOptions: f.uploadOptions,
+  };
+}
+
+function taskConstraints(c: { maxTaskRetryCount?: number; maxWallClockTimeSeconds?: number; retentionTimeSeconds?: number } | undefined): JsonObject | undefined {
+  if (c === undefined) return undefined;
+  return prune({ maxTaskRetryCount: c.maxTaskRetryCount, maxWallClockTime: seconds(c.maxWallClockTimeSeconds), retentionTime: seconds(c.retentionTimeSeconds) });
+}
+
+function seconds(value: number | undefined): string | undefined {
+  return value === undefined ? undefined : `PT${value}S`;
+}
+
+/** Drops undefined members so hashes and request bodies only hold what the manifest sets. */
+function prune(obj: Record<string, unknown>): JsonObject {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+}
