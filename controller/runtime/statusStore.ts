@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { ResourceKey, ResourceStatus, SourceLocation, StatusMeta, StatusWriter } from "./ports.js";
+import { isDeepStrictEqual } from "node:util";
+import type { Problem, ResourceKey, ResourceStatus, SourceLocation, StatusMeta, StatusWriter } from "./ports.js";
 
 /** One resource in the status document. */
 export interface StatusEntry {
@@ -17,6 +18,8 @@ export interface StatusDocument {
   version: 1;
   updatedAt: string;
   resources: StatusEntry[];
+  /** Problems in the manifests (invalid or unreadable files), as the source last reported them. */
+  problems?: Problem[];
 }
 
 export const STATUS_FILE_NAME = "status.json";
@@ -25,6 +28,8 @@ export interface FileStatusStore extends StatusWriter {
   remove(key: ResourceKey): Promise<void>;
   /** Drops entries of resources no longer in the source (e.g. removed while the controller was down). */
   retainOnly(keys: Iterable<ResourceKey>): Promise<void>;
+  /** Records the source's current problems (written only when they change). */
+  setProblems(problems: readonly Problem[]): Promise<void>;
   document(): StatusDocument;
   readonly path: string;
 }
@@ -45,11 +50,14 @@ export async function openFileStatusStore(options: FileStatusStoreOptions): Prom
   await mkdir(options.stateDir, { recursive: true });
   const path = join(options.stateDir, STATUS_FILE_NAME);
   const entries = new Map<ResourceKey, StatusEntry>();
-  for (const entry of (await readStatusFile(path))?.resources ?? []) {
+  const previous = await readStatusFile(path);
+  for (const entry of previous?.resources ?? []) {
     entries.set(entry.key, entry);
   }
+  let problems: Problem[] = previous?.problems ?? [];
+  const snapshot = (): StatusDocument => documentOf(entries, problems, now);
   const flusher = createFlusher(async () => {
-    await writeAtomically(path, `${JSON.stringify(documentOf(entries, now), null, 2)}\n`);
+    await writeAtomically(path, `${JSON.stringify(snapshot(), null, 2)}\n`);
   });
 
   return {
@@ -72,13 +80,19 @@ export async function openFileStatusStore(options: FileStatusStoreOptions): Prom
         await flusher.request();
       }
     },
-    document: () => documentOf(entries, now),
+    async setProblems(next: readonly Problem[]): Promise<void> {
+      if (!isDeepStrictEqual(problems, next)) {
+        problems = [...next];
+        await flusher.request();
+      }
+    },
+    document: snapshot,
   };
 }
 
-function documentOf(entries: ReadonlyMap<ResourceKey, StatusEntry>, now: () => number): StatusDocument {
+function documentOf(entries: ReadonlyMap<ResourceKey, StatusEntry>, problems: Problem[], now: () => number): StatusDocument {
   const resources = [...entries.values()].sort((a, b) => a.key.localeCompare(b.key));
-  return { version: 1, updatedAt: new Date(now()).toISOString(), resources };
+  return { version: 1, updatedAt: new Date(now()).toISOString(), resources, problems };
 }
 
 /** Reads a status file; undefined when there is none yet. Throws on a corrupt file. */

@@ -74,6 +74,13 @@ describe("file status store", () => {
     expect((await readStatusFile(second.path))?.resources.map((r) => r.name)).toEqual(["kept"]);
   });
 
+  it("records manifest problems and keeps them across a restart", async () => {
+    const store = await openFileStatusStore({ stateDir });
+    await store.setProblems([{ severity: "error", message: "bad.yaml: YAML syntax error", file: "bad.yaml" }]);
+    expect((await readStatusFile(store.path))?.problems).toEqual([{ severity: "error", message: "bad.yaml: YAML syntax error", file: "bad.yaml" }]);
+    expect((await openFileStatusStore({ stateDir })).document().problems).toHaveLength(1);
+  });
+
   it("forgets a removed resource", async () => {
     const store = await openFileStatusStore({ stateDir });
     await store.write(key("a"), ready(1), meta("a"));

@@ -1,0 +1,101 @@
+import type { ResourceKey, ResourceStatus } from "../runtime/ports.js";
+import type { StatusDocument } from "../runtime/statusStore.js";
+
+/** One resource as the terminal view and `batch-gitops status` show it. */
+export interface StatusRow {
+  key: ResourceKey;
+  ready: string;
+  reason: string;
+  message: string;
+  drifted: boolean;
+  nodes?: { current: number; target: number };
+  tasks?: { succeeded: number; failed: number; total: number };
+  revision?: string;
+}
+
+export function rowsOf(doc: StatusDocument): StatusRow[] {
+  return doc.resources.map((entry) => rowOf(entry.key, entry.status, entry.source?.revision));
+}
+
+export function rowOf(key: ResourceKey, status: ResourceStatus, sourceRevision?: string): StatusRow {
+  const ready = status.conditions.find((c) => c.type === "Ready");
+  const drifted = status.conditions.some((c) => c.type === "Drifted" && c.status === "True");
+  const row: StatusRow = {
+    key,
+    ready: ready?.status ?? "Unknown",
+    reason: ready?.reason ?? "Pending",
+    message: ready?.message ?? "",
+    drifted,
+  };
+  if (status.pool !== undefined) {
+    const p = status.pool;
+    row.nodes = { current: p.currentDedicatedNodes + p.currentLowPriorityNodes, target: p.targetDedicatedNodes + p.targetLowPriorityNodes };
+  }
+  if (status.job !== undefined) {
+    const { taskCounts, totalTasks } = status.job;
+    row.tasks = { succeeded: taskCounts.succeeded, failed: taskCounts.failed, total: totalTasks };
+  }
+  const revision = status.appliedRevision ?? sourceRevision;
+  if (revision !== undefined) {
+    row.revision = revision.slice(0, 12);
+  }
+  return row;
+}
+
+/** `[#####.....] 50/100`; failed tasks are counted as done (they will not run again). */
+export function progressBar(done: number, total: number, width = 20): string {
+  const ratio = total <= 0 ? 0 : Math.min(1, done / total);
+  const filled = Math.round(ratio * width);
+  return `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
+}
+
+function nodesCell(row: StatusRow): string {
+  return row.nodes === undefined ? "-" : `${row.nodes.current}/${row.nodes.target}`;
+}
+
+function tasksCell(row: StatusRow, withBar: boolean): string {
+  if (row.tasks === undefined) {
+    return "-";
+  }
+  const { succeeded, failed, total } = row.tasks;
+  const counts = `${succeeded}/${total}${failed > 0 ? ` (${failed} failed)` : ""}`;
+  return withBar ? `${progressBar(succeeded + failed, total)} ${counts}` : counts;
+}
+
+/** Columns: RESOURCE READY REASON NODES TASKS [REVISION] MESSAGE, padded to align. */
+export function formatTable(rows: readonly StatusRow[], options: { bars?: boolean; maxMessage?: number } = {}): string[] {
+  const withRevision = rows.some((r) => r.revision !== undefined);
+  const header = ["RESOURCE", "READY", "REASON", "NODES", "TASKS", ...(withRevision ? ["REVISION"] : []), "MESSAGE"];
+  const body = rows.map((row) => [
+    row.key,
+    row.ready,
+    row.drifted ? `${row.reason},Drifted` : row.reason,
+    nodesCell(row),
+    tasksCell(row, options.bars ?? false),
+    ...(withRevision ? [row.revision ?? "-"] : []),
+    truncate(row.message, options.maxMessage ?? 80),
+  ]);
+  const table = [header, ...body];
+  const widths = header.map((_, i) => Math.max(...table.map((cells) => (cells[i] ?? "").length)));
+  return table.map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd());
+}
+
+/** One line per resource for logs and non-TTY output. */
+export function formatPlainLine(row: StatusRow): string {
+  const parts = [`${row.key}`, `Ready=${row.ready}`, row.reason];
+  if (row.drifted) {
+    parts.push("Drifted");
+  }
+  if (row.nodes !== undefined) {
+    parts.push(`nodes ${nodesCell(row)}`);
+  }
+  if (row.tasks !== undefined) {
+    parts.push(`tasks ${tasksCell(row, false)}`);
+  }
+  return parts.join(" ") + (row.message === "" ? "" : `: ${row.message}`);
+}
+
+function truncate(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`;
+}
