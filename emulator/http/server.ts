@@ -7,6 +7,7 @@ import type { EmulatorResponse } from "./response.js";
 import { formatTime } from "./wire-format.js";
 import { authenticate, type Account } from "../auth/authenticate.js";
 import type { EmulatorState } from "../store/account-store.js";
+import { isODataQueryError } from "../odata/index.js";
 
 export const apiVersion = "2022-10-01.16.0";
 
@@ -128,6 +129,14 @@ function tooLarge(): BatchError {
 
 /** The service's OData error body for `err` (non-Batch errors become 500 InternalError). */
 export function errorResponse(err: unknown, req: IncomingMessage, requestId: string): EmulatorResponse {
+  if (isODataQueryError(err)) {
+    const values = [
+      { key: "QueryParameterName", value: err.parameterName },
+      { key: "QueryParameterValue", value: err.parameterValue },
+      { key: "Reason", value: err.reason },
+    ];
+    return errorResponse(new BatchError(400, err.code, err.message, values), req, requestId);
+  }
   if (!isBatchError(err)) {
     console.error("emulator: internal error", err);
     return errorResponse(new BatchError(500, "InternalError"), req, requestId);

@@ -15,10 +15,10 @@ interface Row<T> {
   entity: T | undefined; // undefined = tombstone
 }
 
-export interface Page<T> {
+export interface TablePage<T> {
   items: T[];
-  /** The continuation token for the next page, absent on the last page. */
-  next?: string;
+  /** Sequence number to continue after (encode it as the page's `$skiptoken`); absent on the last page. */
+  nextSeq?: number;
 }
 
 export class OrderedTable<T extends Keyed> {
@@ -79,29 +79,25 @@ export class OrderedTable<T extends Keyed> {
   }
 
   /**
-   * One page of entities matching `predicate`, after the continuation token `after` (from a previous
-   * page's `next`), at most `limit` long. An unknown or malformed token restarts nowhere: it yields
-   * undefined so the caller can report an invalid query parameter.
+   * One page of entities matching `predicate`, after sequence number `afterSeq` (a previous page's
+   * `nextSeq`), at most `limit` long.
    */
-  page(options: { after?: string; limit: number; predicate?: (entity: T) => boolean }): Page<T> | undefined {
-    const start = options.after === undefined ? 0 : this.positionAfter(options.after);
-    if (start === undefined) return undefined;
+  page(options: { afterSeq?: number; limit: number; predicate?: (entity: T) => boolean }): TablePage<T> {
+    const start = options.afterSeq === undefined ? 0 : this.positionAfter(options.afterSeq);
     const items: T[] = [];
     const predicate = options.predicate;
     for (let i = start; i < this.rows.length; i++) {
       const entity = (this.rows[i] as Row<T>).entity;
       if (entity === undefined || (predicate !== undefined && !predicate(entity))) continue;
       if (items.length === options.limit) {
-        return { items, next: String((this.rows[i - 1] as Row<T>).seq) };
+        return { items, nextSeq: (this.rows[i - 1] as Row<T>).seq };
       }
       items.push(entity);
     }
     return { items };
   }
 
-  private positionAfter(token: string): number | undefined {
-    if (!/^\d{1,15}$/.test(token)) return undefined;
-    const seq = Number(token);
+  private positionAfter(seq: number): number {
     let lo = 0;
     let hi = this.rows.length;
     while (lo < hi) {

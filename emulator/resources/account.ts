@@ -1,0 +1,69 @@
+import type { Router } from "../http/router.js";
+import type { RequestContext } from "../http/context.js";
+import type { EmulatorResponse } from "../http/response.js";
+import { compileFilter, encodeSkipToken, type CompiledFilter } from "../odata/index.js";
+import { OrderedTable } from "../store/ordered-table.js";
+import { poolStore, type NodeState, type PoolEntity } from "../store/pool-store.js";
+import { listFromTable, parseListQuery } from "./list-query.js";
+import { supportedImages, type SupportedImage } from "./supported-images.js";
+
+export function registerRoutes(router: Router): void {
+  router.addAll([
+    { operationId: "Account_ListSupportedImages", method: "GET", path: "/supportedimages", handler: listSupportedImages },
+    { operationId: "Account_ListPoolNodeCounts", method: "GET", path: "/nodecounts", handler: listPoolNodeCounts },
+  ]);
+}
+
+/** Built once: the list is constant, so paging can use an OrderedTable keyed by a synthetic id. */
+let imageTable: OrderedTable<SupportedImage & { id: string }> | undefined;
+
+function images(): OrderedTable<SupportedImage & { id: string }> {
+  if (imageTable === undefined) {
+    imageTable = new OrderedTable();
+    for (const entry of supportedImages) {
+      const r = entry.imageReference;
+      imageTable.insert({ ...entry, id: `${r.publisher}|${r.offer}|${r.sku}|${entry.nodeAgentSKUId}` });
+    }
+  }
+  return imageTable;
+}
+
+function listSupportedImages(ctx: RequestContext): EmulatorResponse {
+  const query = parseListQuery(ctx, {
+    defaultMaxResults: 1000,
+    maxMaxResults: 1000,
+    filterPaths: ["osType", "verificationType", "nodeAgentSKUId", "imageReference/publisher", "imageReference/offer", "imageReference/sku"],
+  });
+  return listFromTable(ctx, "supportedimages", images(), query, ({ id: _id, ...wire }) => wire);
+}
+
+const nodeStates: readonly NodeState[] = [
+  "creating", "idle", "offline", "preempted", "rebooting", "reimaging", "running", "starting",
+  "startTaskFailed", "leavingPool", "unknown", "unusable", "waitingForStartTask",
+];
+
+function counts(pool: PoolEntity, dedicated: boolean): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const state of nodeStates) out[state] = 0;
+  let total = 0;
+  for (const node of pool.nodes.values()) {
+    if (node.isDedicated !== dedicated) continue;
+    out[node.state] = (out[node.state] ?? 0) + 1;
+    total += 1;
+  }
+  out.total = total;
+  return out;
+}
+
+/** Node counts per pool; pages of at most 10, filterable by poolId. */
+function listPoolNodeCounts(ctx: RequestContext): EmulatorResponse {
+  const query = parseListQuery(ctx, { defaultMaxResults: 10, maxMaxResults: 10, filterPaths: ["poolId"] });
+  const filter: CompiledFilter | undefined = query.filter === undefined ? undefined : compileFilter(query.filter.text);
+  const page = poolStore(ctx.store).pools.page({
+    ...(query.afterSeq === undefined ? {} : { afterSeq: query.afterSeq }),
+    limit: query.maxResults,
+    ...(filter === undefined ? {} : { predicate: (pool: PoolEntity) => filter.matches({ poolId: pool.id }) }),
+  });
+  const items = page.items.map((pool) => ({ poolId: pool.id, dedicated: counts(pool, true), lowPriority: counts(pool, false) }));
+  return ctx.list("poolnodecounts", items, page.nextSeq === undefined ? undefined : encodeSkipToken(page.nextSeq));
+}

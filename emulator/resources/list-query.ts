@@ -1,0 +1,79 @@
+import type { RequestContext } from "../http/context.js";
+import type { EmulatorResponse } from "../http/response.js";
+import type { OrderedTable, Keyed } from "../store/ordered-table.js";
+import {
+  applySelect,
+  compileFilter,
+  decodeSkipToken,
+  encodeSkipToken,
+  parseMaxResults,
+  parseSelect,
+  ODataQueryError,
+  type CompiledFilter,
+  type Selection,
+} from "../odata/index.js";
+
+/** The OData options of one list request, parsed and checked (bad values → 400 via ODataQueryError). */
+export interface ListQuery {
+  filter?: CompiledFilter;
+  select?: Selection;
+  maxResults: number;
+  afterSeq?: number;
+}
+
+export interface ListLimits {
+  defaultMaxResults: number;
+  maxMaxResults: number;
+  /** Property paths clients may filter by. */
+  filterPaths: readonly string[];
+}
+
+export function parseListQuery(ctx: RequestContext, limits: ListLimits): ListQuery {
+  const query: ListQuery = {
+    maxResults: parseMaxResults(ctx.query("maxresults") ?? null, { defaultValue: limits.defaultMaxResults, max: limits.maxMaxResults }),
+  };
+  const filter = ctx.query("$filter");
+  if (filter !== undefined && filter.trim() !== "") query.filter = compileFilter(filter, { allowedPaths: limits.filterPaths });
+  const select = ctx.query("$select");
+  if (select !== undefined && select.trim() !== "") query.select = parseSelect(select);
+  const token = ctx.query("$skiptoken");
+  if (token !== undefined) {
+    const key = decodeSkipToken(token);
+    if (typeof key !== "number") {
+      throw new ODataQueryError({ parameterName: "$skiptoken", parameterValue: token, reason: "the continuation token is not valid" });
+    }
+    query.afterSeq = key;
+  }
+  return query;
+}
+
+/** Parses $select for a get (no paging, no filter). */
+export function parseGetSelect(ctx: RequestContext): Selection | undefined {
+  const select = ctx.query("$select");
+  return select === undefined || select.trim() === "" ? undefined : parseSelect(select);
+}
+
+export function project(wire: Record<string, unknown>, selection: Selection | undefined): Record<string, unknown> {
+  return selection === undefined ? wire : applySelect(wire, selection);
+}
+
+/**
+ * Answers a list request from an OrderedTable: filters on the wire form (as the service filters on
+ * what it returns), projects $select, and pages with an `odata.nextLink`.
+ */
+export function listFromTable<T extends Keyed>(
+  ctx: RequestContext,
+  fragment: string,
+  table: OrderedTable<T>,
+  query: ListQuery,
+  toWire: (entity: T) => Record<string, unknown>,
+): EmulatorResponse {
+  const filter = query.filter;
+  const page = table.page({
+    ...(query.afterSeq === undefined ? {} : { afterSeq: query.afterSeq }),
+    limit: query.maxResults,
+    ...(filter === undefined ? {} : { predicate: (entity: T) => filter.matches(toWire(entity)) }),
+  });
+  const items = page.items.map((entity) => project(toWire(entity), query.select));
+  return ctx.list(fragment, items, page.nextSeq === undefined ? undefined : encodeSkipToken(page.nextSeq));
+}

@@ -1,0 +1,97 @@
+import { BatchError, errors } from "../http/errors.js";
+import type { AuthKind } from "../auth/authenticate.js";
+import { parseFormula, FormulaSyntaxError } from "../lifecycle/autoscale-formula.js";
+import { checkMetadata, optionalArray, optionalBoolean, optionalDuration, optionalInt, optionalObject, requireId, requireString } from "./validate.js";
+
+export interface PoolAddInput {
+  id: string;
+  targetDedicatedNodes: number;
+  targetLowPriorityNodes: number;
+  enableAutoScale: boolean;
+  autoScaleFormula?: string;
+  autoScaleEvaluationIntervalMs?: number;
+  resizeTimeoutMs?: number;
+  taskSlotsPerNode: number;
+}
+
+const minute = 60_000;
+
+/** Checks a Pool_Add body the way the service does, returning the typed parts the emulator acts on. */
+export function checkPoolAdd(body: Record<string, unknown>): PoolAddInput {
+  const id = requireId(body);
+  requireString(body, "vmSize");
+  checkConfiguration(body);
+  const enableAutoScale = optionalBoolean(body, "enableAutoScale") ?? false;
+  const dedicated = optionalInt(body, "targetDedicatedNodes", 0, 100_000);
+  const lowPriority = optionalInt(body, "targetLowPriorityNodes", 0, 100_000);
+  const input: PoolAddInput = {
+    id,
+    targetDedicatedNodes: dedicated ?? 0,
+    targetLowPriorityNodes: lowPriority ?? 0,
+    enableAutoScale,
+    taskSlotsPerNode: optionalInt(body, "taskSlotsPerNode", 1, 256) ?? 1,
+  };
+  const resizeTimeoutMs = optionalDuration(body, "resizeTimeout", 5 * minute, 7 * 24 * 60 * minute);
+  if (resizeTimeoutMs !== undefined) input.resizeTimeoutMs = resizeTimeoutMs;
+  if (enableAutoScale) {
+    if (dedicated !== undefined) throw errors.invalidProperty("targetDedicatedNodes", dedicated, "targetDedicatedNodes cannot be set when enableAutoScale is true");
+    if (lowPriority !== undefined) throw errors.invalidProperty("targetLowPriorityNodes", lowPriority, "targetLowPriorityNodes cannot be set when enableAutoScale is true");
+    input.autoScaleFormula = requireString(body, "autoScaleFormula");
+    checkFormulaSyntax(input.autoScaleFormula);
+    const interval = optionalDuration(body, "autoScaleEvaluationInterval", 5 * minute, 168 * 60 * minute);
+    if (interval !== undefined) input.autoScaleEvaluationIntervalMs = interval;
+  }
+  checkMetadata(optionalArray(body, "metadata"));
+  const startTask = optionalObject(body, "startTask");
+  if (startTask !== undefined) requireString(startTask, "commandLine", "startTask.commandLine");
+  return input;
+}
+
+function checkConfiguration(body: Record<string, unknown>): void {
+  const vm = optionalObject(body, "virtualMachineConfiguration");
+  const cloudService = optionalObject(body, "cloudServiceConfiguration");
+  if (vm === undefined && cloudService === undefined) throw errors.missingProperty("virtualMachineConfiguration");
+  if (vm !== undefined && cloudService !== undefined) {
+    throw errors.invalidProperty("cloudServiceConfiguration", "set", "a pool has either virtualMachineConfiguration or cloudServiceConfiguration");
+  }
+  if (vm === undefined) return;
+  const image = optionalObject(vm, "imageReference");
+  if (image === undefined) throw errors.missingProperty("virtualMachineConfiguration.imageReference");
+  requireString(vm, "nodeAgentSKUId", "virtualMachineConfiguration.nodeAgentSKUId");
+  if (image.virtualMachineImageId === undefined) {
+    for (const part of ["publisher", "offer", "sku"]) requireString(image, part, `virtualMachineConfiguration.imageReference.${part}`);
+  }
+}
+
+const galleryImageId = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+(\/versions\/[^/]+)?$/i;
+
+/**
+ * Custom images must come from an Azure Compute Gallery, and such pools need Microsoft Entra ID:
+ * with SharedKey the service refuses them as an authentication failure.
+ */
+export function checkImage(body: Record<string, unknown>, auth: AuthKind): void {
+  const vm = body.virtualMachineConfiguration as { imageReference?: { virtualMachineImageId?: unknown } } | undefined;
+  const imageId = vm?.imageReference?.virtualMachineImageId;
+  if (imageId === undefined) return;
+  if (typeof imageId !== "string" || !galleryImageId.test(imageId)) {
+    throw errors.invalidProperty("virtualMachineConfiguration.imageReference.virtualMachineImageId", imageId, "The image must be an Azure Compute Gallery image");
+  }
+  if (auth === "sharedKey") {
+    throw new BatchError(403, "AuthenticationFailed", undefined, [
+      {
+        key: "AuthenticationErrorDetail",
+        value: "The specified type of authentication SharedKey is not allowed when external resources of type Compute are linked.",
+      },
+    ]);
+  }
+}
+
+/** A formula that does not parse is refused when it is set (add, enableautoscale). */
+export function checkFormulaSyntax(formula: string): void {
+  try {
+    parseFormula(formula);
+  } catch (err: unknown) {
+    if (!(err instanceof FormulaSyntaxError)) throw err;
+    throw new BatchError(400, "AutoScalingFormulaSyntaxError", undefined, [{ key: "Message", value: err.message }]);
+  }
+}
