@@ -1,0 +1,130 @@
+// The Kubernetes DesiredSource without the engine: which keys it emits and when, finalizer first,
+// scoping, Secret-driven requeues, and a pool deletion that waits for the jobs using it.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startTestApiServer, type TestApiServer } from "./apiserver/index.js";
+import { KubernetesSource, type KubernetesSourceOptions } from "../../controller/sources/kubernetes/kubernetesSource.js";
+import { CustomResourceClient } from "../../controller/kubernetes/customObjects.js";
+import { FinalizerManager } from "../../controller/kubernetes/finalizers.js";
+import { KubeSecretResolver } from "../../controller/kubernetes/secretResolver.js";
+import { SecretValues } from "../../controller/kubernetes/redaction.js";
+import { FINALIZER, REQUESTED_AT_ANNOTATION } from "../../controller/kubernetes/resources.js";
+import type { ResourceKey } from "../../controller/runtime/ports.js";
+import {
+  clients, createResource, deleteResource, jobObject, mergePatchResource, poolObject, until, type ClusterClients,
+} from "./cluster-harness.js";
+import { API_GROUP, API_VERSION } from "../../controller/kubernetes/resources.js";
+
+describe("Kubernetes source", () => {
+  let server: TestApiServer;
+  let api: ClusterClients;
+  let abort: AbortController;
+  let emitted: ResourceKey[];
+  let source: KubernetesSource;
+  let blocked: string[];
+
+  beforeEach(async () => {
+    server = await startTestApiServer({ namespaces: ["team-a", "team-b"] });
+    api = clients(server.kubeConfig());
+    abort = new AbortController();
+    emitted = [];
+    blocked = [];
+  });
+
+  afterEach(async () => {
+    abort.abort();
+    await server.close();
+  });
+
+  async function start(options: Partial<KubernetesSourceOptions> = {}): Promise<void> {
+    const client = new CustomResourceClient(api.custom);
+    source = new KubernetesSource({
+      client,
+      watch: api.watch,
+      finalizers: new FinalizerManager(client),
+      backoff: { initialMs: 10, maxMs: 100 },
+      onDeletionBlocked: (key, jobs) => blocked.push(`${key} waits for ${jobs.join(",")}`),
+      ...options,
+    });
+    await source.start((key) => emitted.push(key), abort.signal);
+  }
+
+  const emittedSince = (mark: number): ResourceKey[] => emitted.slice(mark);
+
+  it("adds the finalizer before the first reconcile, then emits the key", async () => {
+    await createResource(api.custom, "BatchPool", poolObject("render", "team-a"));
+    await start();
+    await until(() => emitted.includes("BatchPool/team-a/render"), "the key");
+    expect(source.object("BatchPool/team-a/render")?.metadata?.finalizers).toEqual([FINALIZER]);
+    expect(source.get("BatchPool/team-a/render")).toMatchObject({ kind: "BatchPool", namespace: "team-a", name: "render", generation: 1, deletionRequested: false });
+    expect(source.keys()).toEqual(["BatchPool/team-a/render"]);
+  });
+
+  it("skips status-only updates; spec changes and requestedAt force a reconcile", async () => {
+    await start();
+    await createResource(api.custom, "BatchPool", poolObject("render", "team-a"));
+    await until(() => emitted.length === 1 && source.object("BatchPool/team-a/render")?.metadata?.finalizers !== undefined, "the first key");
+
+    const status = { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: "BatchPool", metadata: { name: "render", namespace: "team-a" }, status: { observedGeneration: 1 } };
+    const current = source.object("BatchPool/team-a/render");
+    await api.custom.replaceNamespacedCustomObjectStatus({
+      group: API_GROUP, version: API_VERSION, namespace: "team-a", plural: "batchpools", name: "render",
+      body: { ...status, spec: current?.spec, metadata: { ...current?.metadata } },
+    });
+    await until(() => source.object("BatchPool/team-a/render")?.status !== undefined, "the status update in the cache");
+    expect(emitted).toHaveLength(1);
+
+    await mergePatchResource(api.custom, "BatchPool", "team-a", "render", { metadata: { annotations: { [REQUESTED_AT_ANNOTATION]: "2025-01-01T00:00:00Z" } } });
+    await until(() => emitted.length === 2, "a requested reconcile");
+    await mergePatchResource(api.custom, "BatchPool", "team-a", "render", { spec: { scale: { fixed: { targetDedicatedNodes: 4 } } } });
+    await until(() => emitted.length === 3, "a spec change");
+    expect(source.get("BatchPool/team-a/render")?.generation).toBe(2);
+  });
+
+  it("is scoped by namespace and label selector", async () => {
+    const labelled = poolObject("sharded", "team-a");
+    await createResource(api.custom, "BatchPool", { ...labelled, metadata: { ...labelled.metadata, labels: { shard: "one" } } });
+    await createResource(api.custom, "BatchPool", poolObject("unlabelled", "team-a"));
+    await createResource(api.custom, "BatchPool", { ...labelled, metadata: { ...labelled.metadata, namespace: "team-b", labels: { shard: "one" } } });
+    await start({ namespace: "team-a", labelSelector: "shard=one" });
+    await until(() => emitted.length >= 1, "the in-scope key");
+    expect(source.keys()).toEqual(["BatchPool/team-a/sharded"]);
+    expect(source.get("BatchPool/team-a/unlabelled")).toBeUndefined();
+    expect(server.control.getObject({ apiVersion: `${API_GROUP}/${API_VERSION}`, kind: "BatchPool", namespace: "team-b", name: "sharded" })?.metadata.finalizers).toBeUndefined();
+  });
+
+  it("re-queues exactly the resources that reference a changed Secret", async () => {
+    const resolver = new KubeSecretResolver({ api: api.core, watch: api.watch, values: new SecretValues() });
+    await api.core.createNamespacedSecret({ namespace: "team-a", body: { metadata: { name: "acr" }, stringData: { password: "first" } } });
+    await createResource(api.custom, "BatchPool", poolObject("private", "team-a", { registrySecret: { name: "acr", key: "password" } }));
+    await createResource(api.custom, "BatchPool", poolObject("public", "team-a"));
+    await start({ secretChanges: resolver });
+    await until(() => source.keys().length === 2 && emitted.length >= 2, "both pools");
+    const mark = emitted.length;
+
+    await api.core.replaceNamespacedSecret({ namespace: "team-a", name: "acr", body: { metadata: { name: "acr" }, stringData: { password: "rotated" } } });
+    await until(() => emittedSince(mark).length > 0, "a requeue");
+    await api.core.createNamespacedSecret({ namespace: "team-a", body: { metadata: { name: "unrelated" }, stringData: { x: "y" } } });
+    await until(async () => (await resolver.resolveSecret("team-a", { name: "acr", key: "password" })) === "rotated", "the rotated value");
+    expect(new Set(emittedSince(mark))).toEqual(new Set(["BatchPool/team-a/private"]));
+  });
+
+  it("a pool's deletion waits while a BatchJob references it, and proceeds once the job is gone", async () => {
+    await createResource(api.custom, "BatchPool", poolObject("shared", "team-a"));
+    await createResource(api.custom, "BatchJob", jobObject("render-frames", "team-a", "shared"));
+    await start();
+    await until(() => source.object("BatchPool/team-a/shared")?.metadata?.finalizers !== undefined, "the pool's finalizer");
+
+    await deleteResource(api.custom, "BatchPool", "team-a", "shared");
+    await until(() => blocked.length === 1, "the blocked deletion");
+    expect(blocked).toEqual(["BatchPool/team-a/shared waits for render-frames"]);
+    expect(source.get("BatchPool/team-a/shared")?.deletionRequested).toBe(false);
+    const status = source.adjustStatus("BatchPool/team-a/shared", { conditions: [] });
+    expect(status.conditions.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "DeletionBlocked" });
+
+    const mark = emitted.length;
+    // The job's own cleanup finished: its finalizer goes and the object disappears.
+    await mergePatchResource(api.custom, "BatchJob", "team-a", "render-frames", { metadata: { finalizers: null } });
+    await deleteResource(api.custom, "BatchJob", "team-a", "render-frames");
+    await until(() => emittedSince(mark).includes("BatchPool/team-a/shared") && source.get("BatchPool/team-a/shared")?.deletionRequested === true, "the pool's deletion to proceed");
+  });
+});
