@@ -7,9 +7,15 @@ import {
 } from "../../runtime/ports.js";
 import type { FileParseResult, ParsedDocument } from "./manifestParser.js";
 
+interface LastGood {
+  spec: unknown;
+  revision: string | undefined;
+  generation: number | undefined;
+}
+
 interface FileEntry {
   /** Last good resource per key defined in this file. */
-  readonly resources: ReadonlyMap<ResourceKey, { spec: unknown; revision: string | undefined }>;
+  readonly resources: ReadonlyMap<ResourceKey, LastGood>;
   readonly problems: readonly Problem[];
 }
 
@@ -65,13 +71,13 @@ export class DesiredIndex {
     for (const file of [...this.#files.keys()].sort()) {
       const entry = this.#files.get(file);
       problems.push(...(entry?.problems ?? []));
-      for (const [key, { spec, revision }] of entry?.resources ?? []) {
+      for (const [key, good] of entry?.resources ?? []) {
         const existing = next.get(key);
         if (existing !== undefined) {
           problems.push(duplicateProblem(key, file, existing.source.location ?? "?"));
           continue;
         }
-        next.set(key, this.#resource(key, spec, { location: file, revision }));
+        next.set(key, this.#resource(key, good, file));
       }
     }
     this.#resources = next;
@@ -79,16 +85,17 @@ export class DesiredIndex {
     return changedKeys(previous, next, previousProblems, problemKeys(problems));
   }
 
-  #resource(key: ResourceKey, spec: unknown, source: { location: string; revision: string | undefined }): DesiredResource {
+  #resource(key: ResourceKey, good: LastGood, file: string): DesiredResource {
     const [kind, namespace, name] = key.split("/") as [DesiredResource["kind"], string, string];
+    const { spec, revision } = good;
     const known = this.#generations.get(key);
-    let generation = known?.generation ?? 1;
-    if (known !== undefined && !isDeepStrictEqual(known.spec, spec)) {
+    let generation = good.generation ?? known?.generation ?? 1;
+    if (good.generation === undefined && known !== undefined && !isDeepStrictEqual(known.spec, spec)) {
       generation += 1;
     }
     this.#generations.set(key, { spec, generation });
-    const location = source.revision === undefined ? { location: source.location } : source;
-    return { kind, namespace, name, generation, spec, source: location };
+    const source = revision === undefined ? { location: file } : { location: file, revision };
+    return { kind, namespace, name, generation, spec, source };
   }
 }
 
@@ -98,14 +105,14 @@ function mergeFile(file: string, previous: FileEntry | undefined, result: FilePa
     // Keep everything this file defined before: a half-written or broken file must not prune.
     return { resources: previous?.resources ?? new Map(), problems };
   }
-  const resources = new Map<ResourceKey, { spec: unknown; revision: string | undefined }>();
+  const resources = new Map<ResourceKey, LastGood>();
   for (const doc of result.documents) {
     const key = keyOf(doc);
     const before = previous?.resources.get(key);
     if (doc.valid) {
       // An unchanged spec keeps the revision it was first read at: "applied from" that commit.
       const unchanged = before !== undefined && isDeepStrictEqual(before.spec, doc.spec);
-      resources.set(key, { spec: doc.spec, revision: unchanged ? before.revision : revision });
+      resources.set(key, { spec: doc.spec, revision: unchanged ? before.revision : revision, generation: doc.generation });
     } else if (before !== undefined) {
       resources.set(key, before);
     }

@@ -8,6 +8,8 @@ export interface ParsedDocument {
   /** The validated spec; undefined when the document failed validation (see problems). */
   readonly spec: unknown;
   readonly valid: boolean;
+  /** A content-derived generation; without it the source counts spec changes from 1. */
+  readonly generation?: number;
 }
 
 /**

@@ -1,0 +1,55 @@
+import { parseManifestText } from "../../manifests/loader.js";
+import { generationOf } from "../../manifests/generation.js";
+import type { Problem as ModelProblem } from "../../model/index.js";
+import { resourceKey, type Problem } from "../../runtime/ports.js";
+import type { FileParseResult, ManifestParser, ParsedDocument } from "./manifestParser.js";
+
+/**
+ * The directory source's parser: the manifests loader, one file at a time. Cross-file checks
+ * (duplicate names) are done by the source's index; a YAML syntax error anywhere makes the whole
+ * file unreadable, so a half-saved file keeps its last good resources.
+ */
+export const loaderParser: ManifestParser = (file: string, text: string): FileParseResult => {
+  const parsed = parseManifestText(text, file);
+  const readable = !parsed.problems.some((p) => p.rule === "yaml-syntax");
+  const documents: ParsedDocument[] = [];
+  for (const candidate of parsed.candidates) {
+    if (candidate.name === undefined) {
+      continue;
+    }
+    const spec: unknown = candidate.object.spec;
+    documents.push({
+      kind: candidate.kind,
+      namespace: candidate.namespace,
+      name: candidate.name,
+      spec: candidate.valid ? spec : undefined,
+      valid: candidate.valid,
+      generation: generationOf(spec),
+    });
+  }
+  return { readable, documents, problems: parsed.problems.map(toPortProblem) };
+};
+
+/**
+ * Errors carry the resource key, so the engine stalls that resource and writes nothing for it.
+ * Warnings do not: a key on a problem makes the resource invalid for the pass.
+ */
+function toPortProblem(problem: ModelProblem): Problem {
+  const key = keyOf(problem);
+  const common = { severity: problem.severity, file: problem.file, line: problem.line, path: problem.path, rule: problem.rule };
+  if (key === undefined) {
+    return { ...common, message: problem.message };
+  }
+  if (problem.severity === "error") {
+    return { ...common, key, message: problem.message };
+  }
+  return { ...common, message: `${key}: ${problem.message}` };
+}
+
+function keyOf(problem: ModelProblem): Problem["key"] {
+  const { kind, namespace, name } = problem;
+  if ((kind !== "BatchPool" && kind !== "BatchJob") || namespace === undefined || name === undefined) {
+    return undefined;
+  }
+  return resourceKey(kind, namespace, name);
+}
