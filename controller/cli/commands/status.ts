@@ -1,0 +1,104 @@
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { Command } from "../command.js";
+import { formatTable, rowsOf } from "../../observability/statusRows.js";
+import { readStatusFile, STATUS_FILE_NAME, type StatusDocument } from "../../runtime/statusStore.js";
+
+const USAGE = `Usage: batch-gitops status [--url URL] [--state-dir DIR] [--output table|json]
+
+Prints the status of every resource: Ready and reason, nodes current/target, tasks
+succeeded/total, the Git revision applied, and problems found in the manifests.
+
+Reads the running controller's GET /status first, else the status file it keeps in the
+state dir (directory mode; see docs/adr/0006).
+
+Options:
+  --url URL          the controller's HTTP address (default http://127.0.0.1:8080)
+  --state-dir DIR    the controller's state dir (default .batch-gitops)
+  --output FORMAT    table (default) or json`;
+
+export interface StatusReadResult {
+  document: StatusDocument;
+  from: string;
+}
+
+/** The running controller's /status, or undefined when nothing answers there. */
+async function fromController(url: string): Promise<StatusReadResult | undefined> {
+  const endpoint = new URL("/status", url).toString();
+  try {
+    const response = await fetch(endpoint, { signal: AbortSignal.timeout(2000) });
+    if (!response.ok) {
+      return undefined;
+    }
+    return { document: (await response.json()) as StatusDocument, from: endpoint };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function readStatus(url: string, stateDir: string): Promise<StatusReadResult | undefined> {
+  const live = await fromController(url);
+  if (live !== undefined) {
+    return live;
+  }
+  const path = join(stateDir, STATUS_FILE_NAME);
+  const document = await readStatusFile(path);
+  return document === undefined ? undefined : { document, from: `${path} (written ${document.updatedAt})` };
+}
+
+export function renderStatus(document: StatusDocument): string {
+  const lines = document.resources.length === 0 ? ["No resources."] : formatTable(rowsOf(document), { bars: false, maxMessage: 100 });
+  const problems = document.problems ?? [];
+  if (problems.length > 0) {
+    lines.push("", "PROBLEMS");
+    for (const p of problems) {
+      const where = [p.file, p.line].filter((x) => x !== undefined).join(":");
+      lines.push(`  ${p.severity}: ${where === "" ? "" : `${where}: `}${p.message}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+export const statusCommand: Command = {
+  name: "status",
+  summary: "show the status of every resource (from the running controller or its status file)",
+  usage: USAGE,
+  async run(args: string[]): Promise<number> {
+    let values;
+    try {
+      values = parseArgs({
+        args,
+        options: { url: { type: "string" }, "state-dir": { type: "string" }, output: { type: "string" } },
+        strict: true,
+      }).values;
+    } catch (err: unknown) {
+      console.error(`batch-gitops status: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+      return 2;
+    }
+    const output = values.output ?? "table";
+    if (output !== "table" && output !== "json") {
+      console.error(`batch-gitops status: --output must be table or json, got "${output}"`);
+      return 2;
+    }
+    const stateDir = resolve(values["state-dir"] ?? ".batch-gitops");
+    const url = values.url ?? "http://127.0.0.1:8080";
+    let result: StatusReadResult | undefined;
+    try {
+      result = await readStatus(url, stateDir);
+    } catch (err: unknown) {
+      console.error(`batch-gitops status: ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
+    }
+    if (result === undefined) {
+      console.error(`batch-gitops status: no controller answers at ${url} and there is no ${join(stateDir, STATUS_FILE_NAME)}`);
+      return 1;
+    }
+    if (output === "json") {
+      console.log(JSON.stringify(result.document, null, 2));
+    } else {
+      console.error(`status from ${result.from}`);
+      console.log(renderStatus(result.document));
+    }
+    return 0;
+  },
+};
