@@ -133,7 +133,8 @@ function syntaxProblems(doc: Document, file: string): Problem[] {
     file,
     line: error.linePos?.[0].line ?? 1,
     path: "",
-    message: error.message.split("\n")[0] ?? "invalid YAML",
+    // The yaml package appends the position and a code excerpt; the line is reported separately.
+    message: (error.message.split("\n")[0] ?? "invalid YAML").replace(/ at line \d+, column \d+:?$/, ""),
   }));
 }
 

@@ -6,7 +6,7 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { createAjv } from "./ajv.js";
 import { evaluateCelRules } from "./cel.js";
-import { API_VERSION, JOB_KIND, POOL_KIND } from "./constants.js";
+import { API_VERSION, BATCH_ID_PATTERN, JOB_KIND, NAME_PATTERN, POOL_KIND } from "./constants.js";
 import { BatchJobSchema, type BatchJob } from "./job.js";
 import { BatchPoolSchema, type BatchPool } from "./pool.js";
 import { joinPath, pointerToPath, type FieldProblem } from "./problem.js";
@@ -26,6 +26,12 @@ function validatorFor(kind: keyof typeof SCHEMAS): ValidateFunction {
   if (validator === undefined) throw new Error(`no validator for ${kind}`);
   return validator;
 }
+
+/** Plain-language messages for the patterns users meet most. */
+const PATTERN_MESSAGES: Record<string, string> = {
+  [BATCH_ID_PATTERN]: "may only contain letters, digits, '-' and '_' (Batch id rule)",
+  [NAME_PATTERN]: "must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit",
+};
 
 function describeValue(value: unknown): string {
   return Array.isArray(value) ? value.join(", ") : String(value);
@@ -49,6 +55,8 @@ export function ajvErrorToProblem(error: ErrorObject): FieldProblem {
       return problem("wrong-type", path, `must be of type ${describeValue(params.type)}`);
     case "enum":
       return problem("invalid-value", path, `must be one of: ${describeValue(params.allowedValues)}`);
+    case "pattern":
+      return problem("invalid-value", path, PATTERN_MESSAGES[String(params.pattern)] ?? error.message ?? "is invalid");
     case "const":
       return problem("invalid-value", path, `must be ${String(params.allowedValue)}`);
     default:
@@ -60,28 +68,45 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+interface TaskIdEntry {
+  readonly id: string;
+  readonly dependsOn: readonly string[];
+}
+
+/** The ids (and dependencies) of explicit tasks, read defensively so the check runs even when other fields are invalid. */
+function taskIdEntries(obj: Record<string, unknown>): (TaskIdEntry | undefined)[] {
+  const spec = isRecord(obj.spec) ? obj.spec : {};
+  const tasks = Array.isArray(spec.tasks) ? (spec.tasks as unknown[]) : [];
+  return tasks.map((task) => {
+    if (!isRecord(task) || typeof task.id !== "string") return undefined;
+    const deps = isRecord(task.dependsOn) && Array.isArray(task.dependsOn.taskIds) ? task.dependsOn.taskIds.filter((d): d is string => typeof d === "string") : [];
+    return { id: task.id, dependsOn: deps };
+  });
+}
+
 /** Task ids are unique per job, case-insensitively (Batch rule); dependsOn must name a task of the job. */
-function checkExplicitTasks(job: BatchJob): FieldProblem[] {
+function checkExplicitTasks(obj: Record<string, unknown>): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  const tasks = job.spec.tasks ?? [];
+  const entries = taskIdEntries(obj);
   const seen = new Map<string, number>();
-  tasks.forEach((task, index) => {
-    const key = task.id.toLowerCase();
+  entries.forEach((entry, index) => {
+    if (entry === undefined) return;
+    const key = entry.id.toLowerCase();
     const first = seen.get(key);
     if (first === undefined) seen.set(key, index);
-    else problems.push({ severity: "error", rule: "task-id-unique", path: `spec.tasks[${index}].id`, message: `task id "${task.id}" repeats spec.tasks[${first}].id (ids are case-insensitive)` });
+    else problems.push({ severity: "error", rule: "task-id-unique", path: `spec.tasks[${index}].id`, message: `task id "${entry.id}" repeats spec.tasks[${first}].id (ids are case-insensitive)` });
   });
-  tasks.forEach((task, index) => {
-    for (const dep of task.dependsOn?.taskIds ?? []) {
+  entries.forEach((entry, index) => {
+    for (const dep of entry?.dependsOn ?? []) {
       if (!seen.has(dep.toLowerCase())) problems.push({ severity: "error", rule: "task-depends-on-missing", path: `spec.tasks[${index}].dependsOn.taskIds`, message: `depends on task "${dep}", which the job does not define` });
     }
   });
   return problems;
 }
 
-function checkJob(job: BatchJob): FieldProblem[] {
+function checkFactory(job: BatchJob): FieldProblem[] {
   const factory = job.spec.taskFactory;
-  return [...checkExplicitTasks(job), ...(factory === undefined ? [] : checkTaskFactory(factory, "spec.taskFactory"))];
+  return factory === undefined ? [] : checkTaskFactory(factory, "spec.taskFactory");
 }
 
 /**
@@ -96,10 +121,12 @@ export function validateResource(obj: unknown): FieldProblem[] {
   }
   const validate = validatorFor(kind);
   const schemaProblems = validate(obj) ? [] : (validate.errors ?? []).map(ajvErrorToProblem);
+  const taskProblems = kind === JOB_KIND ? checkExplicitTasks(obj) : [];
   // CEL rules can only run on well-typed values; on a schema error the schema problem says enough.
-  if (schemaProblems.length > 0) return [...schemaProblems, ...evaluateCelRules(SCHEMAS[kind], obj, { reportEvaluationErrors: false })];
+  if (schemaProblems.length > 0) return [...schemaProblems, ...evaluateCelRules(SCHEMAS[kind], obj, { reportEvaluationErrors: false }), ...taskProblems];
   const celProblems = evaluateCelRules(SCHEMAS[kind], obj);
-  if (kind === JOB_KIND) return [...celProblems, ...checkJob(obj as BatchJob)];
+  // Schema-valid from here on, so the object has the BatchJob shape.
+  if (kind === JOB_KIND) return [...celProblems, ...taskProblems, ...checkFactory(obj as unknown as BatchJob)];
   return celProblems;
 }
 
