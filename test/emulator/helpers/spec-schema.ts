@@ -174,3 +174,42 @@ function asObject(value: unknown): JsonObject {
 function mapValues(source: JsonObject, map: (value: unknown) => unknown): JsonObject {
   return Object.fromEntries(Object.entries(source).map(([key, value]) => [key, map(value)]));
 }
+
+interface PathTemplate {
+  method: string;
+  segments: string[];
+  operationId: string;
+}
+
+let templates: PathTemplate[] | undefined;
+
+/** The operation id the spec gives to `method` on `url`'s path (e.g. GET /jobs/j1/tasks → Task_List). */
+export function operationIdFor(method: string, url: string): string | undefined {
+  templates ??= buildTemplates(loadSpec());
+  const parts = new URL(url, "http://host").pathname.split("/").filter((part) => part !== "");
+  const upper = method.toUpperCase();
+  const match = templates.find(
+    (template) =>
+      template.method === upper &&
+      template.segments.length === parts.length &&
+      template.segments.every((segment, i) => segment.startsWith("{") || segment.toLowerCase() === parts[i]?.toLowerCase()),
+  );
+  return match?.operationId;
+}
+
+function buildTemplates(spec: JsonObject): PathTemplate[] {
+  const result: PathTemplate[] = [];
+  for (const [path, pathItem] of Object.entries(asObject(spec.paths))) {
+    for (const [method, operation] of Object.entries(asObject(pathItem))) {
+      const operationId = asObject(operation).operationId;
+      if (typeof operationId !== "string") continue;
+      result.push({ method: method.toUpperCase(), segments: path.split("/").filter((part) => part !== ""), operationId });
+    }
+  }
+  // Literal segments before parameters, so /jobs/{jobId}/tasks never matches a parameter template first.
+  return result.sort((a, b) => literalCount(b) - literalCount(a));
+}
+
+function literalCount(template: PathTemplate): number {
+  return template.segments.filter((segment) => !segment.startsWith("{")).length;
+}

@@ -1,0 +1,229 @@
+import type { EntityMeta } from "../store/entity.js";
+import { OrderedTable } from "../store/ordered-table.js";
+import type { TimerHandle } from "../clock.js";
+import { errors } from "../http/errors.js";
+import { formatTime } from "../http/wire-format.js";
+import type { TaskRecord } from "./tasks-model.js";
+import { TaskCounter } from "./tasks-counts.js";
+import { TaskQueue } from "../lifecycle/tasks-queue.js";
+import {
+  optionalArray,
+  optionalBoolean,
+  optionalDuration,
+  optionalEnum,
+  optionalInt,
+  optionalMetadata,
+  optionalObject,
+  optionalString,
+  requireId,
+  type Body,
+} from "./jobs-validation.js";
+
+export type JobState = "active" | "disabling" | "disabled" | "enabling" | "terminating" | "completed" | "deleting";
+export type OnAllTasksComplete = "noaction" | "terminatejob";
+export type OnTaskFailure = "noaction" | "performexitoptionsjobaction";
+
+export interface JobConstraints {
+  maxWallClockTime?: string;
+  maxTaskRetryCount?: number;
+}
+
+/** The updatable settings of a job (Job_Patch / Job_Update change exactly these). */
+export interface JobSettings {
+  priority: number;
+  maxParallelTasks: number;
+  allowTaskPreemption: boolean;
+  constraints: JobConstraints;
+  poolInfo: Body;
+  metadata: Array<{ name: string; value: string }>;
+  onAllTasksComplete: OnAllTasksComplete;
+}
+
+export interface JobRecord extends EntityMeta, JobSettings {
+  /** The add request as sent: fixed properties (displayName, jobManagerTask, …) are shown from it. */
+  readonly body: Body;
+  readonly usesTaskDependencies: boolean;
+  readonly onTaskFailure: OnTaskFailure;
+  state: JobState;
+  stateTransitionTime: number;
+  previousState?: JobState;
+  previousStateTransitionTime?: number;
+  endTime?: number;
+  terminateReason?: string;
+  readonly tasks: OrderedTable<TaskRecord>;
+  readonly counts: TaskCounter;
+  /** Active tasks with no unmet dependency, waiting for a node. */
+  readonly ready: TaskQueue;
+  /** Tasks currently preparing or running (maxParallelTasks, terminate and disable act on these). */
+  readonly running: Set<TaskRecord>;
+  /** Dependent tasks waiting on a task id (lowercased), which may not have been added yet. */
+  readonly waiters: Map<string, TaskRecord[]>;
+  /** The pending timer of a transitional state (disabling, enabling, terminating, deleting). */
+  transition?: TimerHandle;
+}
+
+export const JOB_STATES: readonly JobState[] = ["active", "disabling", "disabled", "enabling", "terminating", "completed", "deleting"];
+
+/** Properties clients can filter jobs by. */
+export const JOB_FILTER_PATHS = [
+  "id",
+  "displayName",
+  "state",
+  "priority",
+  "creationTime",
+  "lastModified",
+  "stateTransitionTime",
+  "previousState",
+  "previousStateTransitionTime",
+  "onAllTasksComplete",
+  "onTaskFailure",
+  "usesTaskDependencies",
+  "poolInfo/poolId",
+  "executionInfo/startTime",
+  "executionInfo/endTime",
+  "executionInfo/poolId",
+  "executionInfo/terminateReason",
+] as const;
+
+const MAX_INT32 = 2 ** 31 - 1;
+const FIXED_PROPERTIES = [
+  "displayName",
+  "jobManagerTask",
+  "jobPreparationTask",
+  "jobReleaseTask",
+  "commonEnvironmentSettings",
+  "networkConfiguration",
+] as const;
+
+/** Validates a Job_Add body and builds the record (state active). */
+export function newJob(body: Body, meta: EntityMeta): JobRecord {
+  const id = requireId(body);
+  optionalString(body, "displayName");
+  for (const name of ["jobManagerTask", "jobPreparationTask", "jobReleaseTask", "networkConfiguration"]) optionalObject(body, name);
+  optionalArray(body, "commonEnvironmentSettings");
+  const settings = parseSettings(body, "add");
+  return {
+    ...meta,
+    id,
+    body,
+    ...settings,
+    usesTaskDependencies: optionalBoolean(body, "usesTaskDependencies") ?? false,
+    onTaskFailure: optionalEnum(body, "onTaskFailure", ["noaction", "performexitoptionsjobaction"] as const) ?? "noaction",
+    state: "active",
+    stateTransitionTime: meta.creationTime,
+    tasks: new OrderedTable<TaskRecord>(),
+    counts: new TaskCounter(),
+    ready: new TaskQueue(),
+    running: new Set(),
+    waiters: new Map(),
+  };
+}
+
+/**
+ * Parses the updatable settings. "add" and "update" (PUT) fill defaults for absent properties, as the
+ * service resets them; "patch" returns only what the body carries.
+ */
+export function parseSettings(body: Body, mode: "add" | "update"): JobSettings;
+export function parseSettings(body: Body, mode: "patch"): Partial<JobSettings>;
+export function parseSettings(body: Body, mode: "add" | "update" | "patch"): Partial<JobSettings> {
+  const parsed: Partial<JobSettings> = {};
+  const priority = optionalInt(body, "priority", { min: -1000, max: 1000 });
+  if (priority !== undefined || mode !== "patch") parsed.priority = priority ?? 0;
+  const maxParallelTasks = optionalInt(body, "maxParallelTasks", { min: -1, max: MAX_INT32 });
+  if (maxParallelTasks === 0) throw errors.invalidProperty("maxParallelTasks", 0, "must be -1 or greater than 0");
+  if (maxParallelTasks !== undefined || mode !== "patch") parsed.maxParallelTasks = maxParallelTasks ?? -1;
+  const preemption = optionalBoolean(body, "allowTaskPreemption");
+  if (preemption !== undefined || mode !== "patch") parsed.allowTaskPreemption = preemption ?? false;
+  const constraints = parseJobConstraints(body);
+  if (constraints !== undefined || mode !== "patch") parsed.constraints = constraints ?? {};
+  const poolInfo = parsePoolInfo(body, mode !== "patch");
+  if (poolInfo !== undefined) parsed.poolInfo = poolInfo;
+  const metadata = optionalMetadata(body);
+  if (metadata !== undefined || mode !== "patch") parsed.metadata = metadata ?? [];
+  const onAll = optionalEnum(body, "onAllTasksComplete", ["noaction", "terminatejob"] as const);
+  if (onAll !== undefined || mode !== "patch") parsed.onAllTasksComplete = onAll ?? "noaction";
+  return parsed;
+}
+
+function parseJobConstraints(body: Body): JobConstraints | undefined {
+  const constraints = optionalObject(body, "constraints");
+  if (constraints === undefined) return undefined;
+  optionalDuration(constraints, "maxWallClockTime");
+  const result: JobConstraints = {};
+  const wallClock = optionalString(constraints, "maxWallClockTime");
+  if (wallClock !== undefined) result.maxWallClockTime = wallClock;
+  const retries = optionalInt(constraints, "maxTaskRetryCount", { min: -1, max: MAX_INT32 });
+  if (retries !== undefined) result.maxTaskRetryCount = retries;
+  return result;
+}
+
+/** poolInfo names an existing pool (poolId) or an auto pool; required on add and update. */
+function parsePoolInfo(body: Body, required: boolean): Body | undefined {
+  const poolInfo = optionalObject(body, "poolInfo");
+  if (poolInfo === undefined) {
+    if (required) throw errors.missingProperty("poolInfo");
+    return undefined;
+  }
+  const poolId = optionalString(poolInfo, "poolId");
+  const auto = optionalObject(poolInfo, "autoPoolSpecification");
+  if (poolId === undefined && auto === undefined) throw errors.missingProperty("poolInfo.poolId");
+  return poolInfo;
+}
+
+export function jobPoolId(job: JobRecord): string | undefined {
+  const poolId = job.poolInfo.poolId;
+  return typeof poolId === "string" ? poolId : undefined;
+}
+
+/** The CloudJob wire form. */
+export function jobToWire(job: JobRecord, url: string): Record<string, unknown> {
+  const wire: Record<string, unknown> = { id: job.id };
+  copyFixed(job, wire, ["displayName"]);
+  Object.assign(wire, {
+    usesTaskDependencies: job.usesTaskDependencies,
+    url,
+    eTag: job.eTag,
+    lastModified: formatTime(job.lastModified),
+    creationTime: formatTime(job.creationTime),
+    state: job.state,
+    stateTransitionTime: formatTime(job.stateTransitionTime),
+  });
+  if (job.previousState !== undefined && job.previousStateTransitionTime !== undefined) {
+    wire.previousState = job.previousState;
+    wire.previousStateTransitionTime = formatTime(job.previousStateTransitionTime);
+  }
+  Object.assign(wire, {
+    priority: job.priority,
+    allowTaskPreemption: job.allowTaskPreemption,
+    maxParallelTasks: job.maxParallelTasks,
+    constraints: { maxWallClockTime: job.constraints.maxWallClockTime ?? INFINITE_DURATION, maxTaskRetryCount: job.constraints.maxTaskRetryCount ?? 0 },
+  });
+  copyFixed(job, wire, FIXED_PROPERTIES.filter((name) => name !== "displayName"));
+  Object.assign(wire, {
+    poolInfo: job.poolInfo,
+    onAllTasksComplete: job.onAllTasksComplete,
+    onTaskFailure: job.onTaskFailure,
+    metadata: job.metadata,
+    executionInfo: executionInfo(job),
+  });
+  return wire;
+}
+
+/** How the service shows "no limit" for a duration (TimeSpan.MaxValue). */
+export const INFINITE_DURATION = "P10675199DT2H48M5.4775807S";
+
+function executionInfo(job: JobRecord): Record<string, unknown> {
+  const info: Record<string, unknown> = { startTime: formatTime(job.creationTime) };
+  if (job.endTime !== undefined) info.endTime = formatTime(job.endTime);
+  const poolId = jobPoolId(job);
+  if (poolId !== undefined) info.poolId = poolId;
+  if (job.terminateReason !== undefined) info.terminateReason = job.terminateReason;
+  return info;
+}
+
+function copyFixed(job: JobRecord, wire: Record<string, unknown>, names: readonly string[]): void {
+  for (const name of names) {
+    const value = job.body[name];
+    if (value !== undefined && value !== null) wire[name] = value;
+  }
+}

@@ -1,0 +1,288 @@
+import type { TimerHandle } from "../clock.js";
+import { BatchError, errors } from "../http/errors.js";
+import { formatTime } from "../http/wire-format.js";
+import type { EntityMeta } from "../store/entity.js";
+import { INFINITE_DURATION, type JobRecord } from "./jobs-model.js";
+import type { CountedState } from "./tasks-counts.js";
+import {
+  optionalArray,
+  optionalDuration,
+  optionalInt,
+  optionalObject,
+  optionalString,
+  requireId,
+  requireString,
+  type Body,
+} from "./jobs-validation.js";
+
+export type TaskState = "active" | "preparing" | "running" | "completed";
+
+export interface TaskConstraints {
+  maxWallClockTime?: string;
+  retentionTime?: string;
+  maxTaskRetryCount?: number;
+}
+
+export interface FailureInfo {
+  category: "usererror" | "servererror";
+  code: string;
+  message: string;
+}
+
+/** What happened when the task last ran (the executionInfo beyond the retry/requeue counters). */
+export interface TaskRun {
+  startTime?: number;
+  endTime?: number;
+  exitCode?: number;
+  result?: "success" | "failure";
+  failureInfo?: FailureInfo;
+}
+
+export interface TaskRecord extends EntityMeta {
+  /** The add request as sent; properties that cannot change are shown from it. */
+  readonly body: Body;
+  readonly job: JobRecord;
+  constraints: TaskConstraints;
+  readonly requiredSlots: number;
+  readonly dependsOn?: { taskIds: string[]; ranges: Array<[number, number]> };
+  state: TaskState;
+  stateTransitionTime: number;
+  previousState?: TaskState;
+  previousStateTransitionTime?: number;
+  run?: TaskRun;
+  retryCount: number;
+  requeueCount: number;
+  lastRetryTime?: number;
+  lastRequeueTime?: number;
+  /** Where it runs (or last ran). */
+  node?: { poolId: string; nodeId: string };
+  /** Dependencies not yet satisfied; the task is schedulable only at 0. */
+  waitingOn: number;
+  /** In its job's ready queue (cleared lazily when the queue pops it). */
+  queued: boolean;
+  /** The pending lifecycle timer (preparing → running → completed). */
+  timer?: TimerHandle;
+}
+
+/** Properties clients can filter tasks by. */
+export const TASK_FILTER_PATHS = [
+  "id",
+  "displayName",
+  "state",
+  "previousState",
+  "commandLine",
+  "requiredSlots",
+  "creationTime",
+  "lastModified",
+  "stateTransitionTime",
+  "previousStateTransitionTime",
+  "executionInfo/startTime",
+  "executionInfo/endTime",
+  "executionInfo/exitCode",
+  "executionInfo/result",
+  "executionInfo/retryCount",
+  "executionInfo/requeueCount",
+  "nodeInfo/nodeId",
+  "nodeInfo/poolId",
+] as const;
+
+const MAX_INT32 = 2 ** 31 - 1;
+/** Properties of a task shown as they were added. */
+const FIXED_PROPERTIES = [
+  "exitConditions",
+  "commandLine",
+  "containerSettings",
+  "resourceFiles",
+  "outputFiles",
+  "environmentSettings",
+  "affinityInfo",
+] as const;
+const FIXED_AFTER_CONSTRAINTS = ["userIdentity"] as const;
+const FIXED_TAIL = ["multiInstanceSettings", "dependsOn", "applicationPackageReferences", "authenticationTokenSettings"] as const;
+
+/** Validates a TaskAddParameter; throws BatchError (400) like the service. */
+export function newTask(body: Body, meta: EntityMeta, job: JobRecord): TaskRecord {
+  const id = requireId(body);
+  requireString(body, "commandLine");
+  optionalString(body, "displayName");
+  for (const name of ["resourceFiles", "outputFiles", "environmentSettings", "applicationPackageReferences"]) optionalArray(body, name);
+  for (const name of ["containerSettings", "exitConditions", "affinityInfo", "userIdentity", "multiInstanceSettings"]) optionalObject(body, name);
+  const dependsOn = parseDependencies(body, job);
+  const task: TaskRecord = {
+    ...meta,
+    id,
+    body,
+    job,
+    constraints: parseTaskConstraints(body) ?? {},
+    requiredSlots: optionalInt(body, "requiredSlots", { min: 1, max: MAX_INT32 }) ?? 1,
+    state: "active",
+    stateTransitionTime: meta.creationTime,
+    retryCount: 0,
+    requeueCount: 0,
+    waitingOn: 0,
+    queued: false,
+  };
+  if (dependsOn !== undefined) (task as { dependsOn?: TaskRecord["dependsOn"] }).dependsOn = dependsOn;
+  return task;
+}
+
+export function parseTaskConstraints(body: Body): TaskConstraints | undefined {
+  const constraints = optionalObject(body, "constraints");
+  if (constraints === undefined) return undefined;
+  optionalDuration(constraints, "maxWallClockTime");
+  optionalDuration(constraints, "retentionTime");
+  const result: TaskConstraints = {};
+  const wallClock = optionalString(constraints, "maxWallClockTime");
+  if (wallClock !== undefined) result.maxWallClockTime = wallClock;
+  const retention = optionalString(constraints, "retentionTime");
+  if (retention !== undefined) result.retentionTime = retention;
+  const retries = optionalInt(constraints, "maxTaskRetryCount", { min: -1, max: MAX_INT32 });
+  if (retries !== undefined) result.maxTaskRetryCount = retries;
+  return result;
+}
+
+function parseDependencies(body: Body, job: JobRecord): TaskRecord["dependsOn"] {
+  const dependsOn = optionalObject(body, "dependsOn");
+  if (dependsOn === undefined) return undefined;
+  if (!job.usesTaskDependencies) {
+    throw new BatchError(400, "TaskDependenciesNotSpecifiedOnJob", "The job does not use task dependencies (usesTaskDependencies is false).");
+  }
+  const taskIds = (optionalArray(dependsOn, "taskIds") ?? []).map((value) => {
+    if (typeof value !== "string") throw errors.invalidProperty("dependsOn.taskIds", value);
+    return value;
+  });
+  const ranges = (optionalArray(dependsOn, "taskIdRanges") ?? []).map((value): [number, number] => {
+    const range = value !== null && typeof value === "object" ? (value as Body) : {};
+    const start = optionalInt(range, "start", { min: 0, max: MAX_INT32 });
+    const end = optionalInt(range, "end", { min: 0, max: MAX_INT32 });
+    if (start === undefined || end === undefined || end < start) throw errors.invalidProperty("dependsOn.taskIdRanges", value);
+    return [start, end];
+  });
+  return { taskIds, ranges };
+}
+
+/** Which taskcounts bucket a task is in. */
+export function countedState(task: TaskRecord): CountedState {
+  if (task.state === "active") return "active";
+  if (task.state === "completed") return task.run?.result === "success" ? "succeeded" : "failed";
+  return "running";
+}
+
+/** Moves a task to `state`, keeping its job's counts and the previous-state fields right. */
+export function setTaskState(task: TaskRecord, state: TaskState, nowMs: number, run?: TaskRun): void {
+  const before = countedState(task);
+  if (task.state !== state) {
+    task.previousState = task.state;
+    task.previousStateTransitionTime = task.stateTransitionTime;
+    task.state = state;
+    task.stateTransitionTime = nowMs;
+  }
+  if (run !== undefined) task.run = run;
+  task.job.counts.move(before, countedState(task), task.requiredSlots);
+}
+
+/** The effective retry limit: the task's own, else the job's, else 0. -1 means unlimited. */
+export function maxRetries(task: TaskRecord): number {
+  return task.constraints.maxTaskRetryCount ?? task.job.constraints.maxTaskRetryCount ?? 0;
+}
+
+/** The CloudTask wire form. */
+export function taskToWire(task: TaskRecord, url: string, nodeUrl?: (poolId: string, nodeId: string) => string): Record<string, unknown> {
+  const wire: Record<string, unknown> = { id: task.id };
+  copy(task.body, wire, ["displayName"]);
+  Object.assign(wire, {
+    url,
+    eTag: task.eTag,
+    creationTime: formatTime(task.creationTime),
+    lastModified: formatTime(task.lastModified),
+    state: task.state,
+    stateTransitionTime: formatTime(task.stateTransitionTime),
+  });
+  if (task.previousState !== undefined && task.previousStateTransitionTime !== undefined) {
+    wire.previousState = task.previousState;
+    wire.previousStateTransitionTime = formatTime(task.previousStateTransitionTime);
+  }
+  copy(task.body, wire, FIXED_PROPERTIES);
+  wire.constraints = {
+    maxWallClockTime: task.constraints.maxWallClockTime ?? task.job.constraints.maxWallClockTime ?? INFINITE_DURATION,
+    retentionTime: task.constraints.retentionTime ?? "P7D",
+    maxTaskRetryCount: maxRetries(task),
+  };
+  wire.requiredSlots = task.requiredSlots;
+  copy(task.body, wire, FIXED_AFTER_CONSTRAINTS);
+  wire.executionInfo = executionInfo(task);
+  if (task.node !== undefined) {
+    const info: Record<string, unknown> = { poolId: task.node.poolId, nodeId: task.node.nodeId, affinityId: `TVM:${task.node.nodeId}` };
+    if (nodeUrl !== undefined) info.nodeUrl = nodeUrl(task.node.poolId, task.node.nodeId);
+    wire.nodeInfo = info;
+  }
+  copy(task.body, wire, FIXED_TAIL);
+  return wire;
+}
+
+function executionInfo(task: TaskRecord): Record<string, unknown> {
+  const info: Record<string, unknown> = {};
+  const run = task.run;
+  if (run?.startTime !== undefined) info.startTime = formatTime(run.startTime);
+  if (run?.endTime !== undefined) info.endTime = formatTime(run.endTime);
+  if (run?.exitCode !== undefined) info.exitCode = run.exitCode;
+  if (run?.failureInfo !== undefined) info.failureInfo = run.failureInfo;
+  info.retryCount = task.retryCount;
+  if (task.lastRetryTime !== undefined) info.lastRetryTime = formatTime(task.lastRetryTime);
+  info.requeueCount = task.requeueCount;
+  if (task.lastRequeueTime !== undefined) info.lastRequeueTime = formatTime(task.lastRequeueTime);
+  if (run?.result !== undefined) info.result = run.result;
+  return info;
+}
+
+function copy(from: Body, to: Record<string, unknown>, names: readonly string[]): void {
+  for (const name of names) {
+    const value = from[name];
+    if (value !== undefined && value !== null) to[name] = value;
+  }
+}
+
+/**
+ * What $filter sees of a task: the filterable properties in wire form, computed only when the filter reads
+ * them, so filtering a million tasks does not build a million full wire objects.
+ */
+export class TaskFilterView {
+  constructor(private readonly task: TaskRecord) {}
+  get id(): string {
+    return this.task.id;
+  }
+  get displayName(): unknown {
+    return this.task.body.displayName;
+  }
+  get state(): string {
+    return this.task.state;
+  }
+  get previousState(): string | undefined {
+    return this.task.previousState;
+  }
+  get commandLine(): unknown {
+    return this.task.body.commandLine;
+  }
+  get requiredSlots(): number {
+    return this.task.requiredSlots;
+  }
+  get creationTime(): string {
+    return formatTime(this.task.creationTime);
+  }
+  get lastModified(): string {
+    return formatTime(this.task.lastModified);
+  }
+  get stateTransitionTime(): string {
+    return formatTime(this.task.stateTransitionTime);
+  }
+  get previousStateTransitionTime(): string | undefined {
+    const time = this.task.previousStateTransitionTime;
+    return time === undefined ? undefined : formatTime(time);
+  }
+  get executionInfo(): Record<string, unknown> {
+    return executionInfo(this.task);
+  }
+  get nodeInfo(): Record<string, unknown> | undefined {
+    return this.task.node;
+  }
+}
