@@ -11,19 +11,21 @@ import { Informer, type WatchClient } from "./informer.js";
 import type { BackoffOptions } from "./backoff.js";
 import { toKubeApiError } from "./errors.js";
 import type { SecretValues } from "./redaction.js";
+import { WaitingError } from "../runtime/reconcileErrors.js";
 
-/** A referenced Secret or key does not exist (yet): the resource waits until it appears. */
-export class SecretNotFoundError extends Error {
-  override readonly name = "SecretNotFoundError";
+/**
+ * A referenced Secret or key does not exist (yet): the resource waits (no error backoff) until it
+ * appears, and the Secret watch re-queues it then.
+ */
+export class SecretNotFoundError extends WaitingError {
   constructor(
     readonly namespace: string,
     readonly ref: SecretRef,
     detail: "secret" | "key",
   ) {
     super(
-      detail === "secret"
-        ? `Secret ${namespace}/${ref.name} not found`
-        : `Secret ${namespace}/${ref.name} has no key "${ref.key}"`,
+      "SecretNotFound",
+      detail === "secret" ? `Secret ${namespace}/${ref.name} not found` : `Secret ${namespace}/${ref.name} has no key "${ref.key}"`,
     );
   }
 }
