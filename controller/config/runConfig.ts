@@ -45,6 +45,8 @@ export interface RunConfig {
   stateDir: string;
   once: boolean;
   secretsDir: string | undefined;
+  /** live: a table redrawn in place (logs go to a file in the state dir); plain: a line per change. */
+  view: "live" | "plain" | "off";
 }
 
 /** A user error in flags or environment; the message says which flag and what is expected. */
@@ -76,6 +78,7 @@ export const RUN_OPTIONS = {
   "git-url": { type: "string" },
   "git-branch": { type: "string" },
   "git-poll-interval": { type: "string" },
+  view: { type: "string" },
 } as const;
 
 type RunFlags = ReturnType<typeof parseFlags>;
@@ -106,7 +109,17 @@ export function parseRunConfig(args: string[], ctx: ConfigContext): RunConfig {
     stateDir,
     once: flags.once ?? false,
     secretsDir: flags["secrets-dir"] === undefined ? undefined : absolute(flags["secrets-dir"], ctx.cwd),
+    view: parseView(flags.view ?? "auto", ctx.stdoutIsTTY && !(flags.once ?? false)),
   };
+}
+
+/** auto: the live table on a terminal (not with --once, whose output is for CI logs), else plain lines. */
+function parseView(text: string, liveCapable: boolean): RunConfig["view"] {
+  const view = oneOf("--view", text, ["auto", "live", "plain", "off"]);
+  if (view === "auto") {
+    return liveCapable ? "live" : "plain";
+  }
+  return view;
 }
 
 function parseSource(flags: RunFlags, cwd: string, stateDir: string): SourceConfig {

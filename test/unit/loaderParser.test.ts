@@ -1,8 +1,9 @@
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { loaderParser } from "../../controller/sources/directory/loaderParser.js";
+import { createLoaderParser } from "../../controller/sources/directory/loaderParser.js";
 import { aPool } from "../helpers/resources.js";
 
+const loaderParser = createLoaderParser({ authMode: "shared-key" });
 const yamlOf = (...docs: unknown[]): string => docs.map((d) => stringify(d)).join("---\n");
 
 describe("loader parser (directory source ↔ manifests loader)", () => {
@@ -37,5 +38,15 @@ describe("loader parser (directory source ↔ manifests loader)", () => {
   it("ignores documents of other kinds", () => {
     const result = loaderParser("mixed.yaml", yamlOf({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } }));
     expect(result).toEqual({ readable: true, documents: [], problems: [] });
+  });
+
+  it("applies the Azure Batch rules for the auth mode: gallery images need Entra ID", () => {
+    const gallery = aPool({ name: "gallery" })
+      .withImage({ virtualMachineImageId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i/versions/1.0.0" })
+      .build();
+    const underSharedKey = loaderParser("g.yaml", yamlOf(gallery));
+    expect(underSharedKey.documents[0]?.valid).toBe(false);
+    expect(underSharedKey.problems.some((p) => p.key === "BatchPool/default/gallery" && p.severity === "error")).toBe(true);
+    expect(createLoaderParser({ authMode: "entra" })("g.yaml", yamlOf(gallery)).documents[0]?.valid).toBe(true);
   });
 });

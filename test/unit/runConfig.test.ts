@@ -62,6 +62,13 @@ describe("parseRunConfig", () => {
     });
   });
 
+  it("shows the live view on a terminal, plain lines otherwise or with --once", () => {
+    expect(parseRunConfig([], ctx({}, true)).view).toBe("live");
+    expect(parseRunConfig([], ctx({}, false)).view).toBe("plain");
+    expect(parseRunConfig(["--once"], ctx({}, true)).view).toBe("plain");
+    expect(parseRunConfig(["--view", "off"], ctx({}, true)).view).toBe("off");
+  });
+
   it("turns the HTTP server off with --http-addr off", () => {
     expect(parseRunConfig(["--http-addr", "off"], ctx()).http).toBeUndefined();
   });

@@ -1,16 +1,22 @@
-import { parseManifestText } from "../../manifests/loader.js";
-import { generationOf } from "../../manifests/generation.js";
+import { generationOf, parseManifestText, type ResourceCheck } from "../../manifests/index.js";
 import type { Problem as ModelProblem } from "../../model/index.js";
+import { validateBatchRules, type AuthMode } from "../../validation/index.js";
 import { resourceKey, type Problem } from "../../runtime/ports.js";
 import type { FileParseResult, ManifestParser, ParsedDocument } from "./manifestParser.js";
 
 /**
- * The directory source's parser: the manifests loader, one file at a time. Cross-file checks
- * (duplicate names) are done by the source's index; a YAML syntax error anywhere makes the whole
- * file unreadable, so a half-saved file keeps its last good resources.
+ * The directory source's parser: the manifests loader plus the Azure Batch rules (the same checks
+ * as `batch-gitops validate`), one file at a time. Cross-file checks (duplicate names) are done
+ * by the source's index; a YAML syntax error anywhere makes the whole file unreadable, so a
+ * half-saved file keeps its last good resources.
  */
-export const loaderParser: ManifestParser = (file: string, text: string): FileParseResult => {
-  const parsed = parseManifestText(text, file);
+export function createLoaderParser(options: { authMode: AuthMode }): ManifestParser {
+  const context = { authMode: options.authMode };
+  return (file, text) => parseFile(file, text, (resource) => validateBatchRules(resource, context));
+}
+
+function parseFile(file: string, text: string, check: ResourceCheck): FileParseResult {
+  const parsed = parseManifestText(text, file, { check });
   const readable = !parsed.problems.some((p) => p.rule === "yaml-syntax");
   const documents: ParsedDocument[] = [];
   for (const candidate of parsed.candidates) {
@@ -28,7 +34,7 @@ export const loaderParser: ManifestParser = (file: string, text: string): FilePa
     });
   }
   return { readable, documents, problems: parsed.problems.map(toPortProblem) };
-};
+}
 
 /**
  * Errors carry the resource key, so the engine stalls that resource and writes nothing for it.
