@@ -1,12 +1,16 @@
 import { parseArgs } from "node:util";
 import { isAbsolute, join, resolve } from "node:path";
 import { parseDurationMs } from "./duration.js";
+import {
+  CLUSTER_RUN_OPTIONS,
+  ClusterConfigError,
+  parseClusterSource,
+  type KubernetesSourceConfig,
+} from "../kubernetes/clusterConfig.js";
 import { Secret } from "./secret.js";
 
-/** Where desired state comes from. Kubernetes is validated here but provided by another module. */
-export type SourceConfig =
-  | { kind: "directory"; dir: string; git?: GitSourceConfig }
-  | { kind: "kubernetes" };
+/** Where desired state comes from. The cluster flags are defined and parsed beside the cluster code. */
+export type SourceConfig = { kind: "directory"; dir: string; git?: GitSourceConfig } | KubernetesSourceConfig;
 
 export interface GitSourceConfig {
   url: string;
@@ -79,6 +83,7 @@ export const RUN_OPTIONS = {
   "git-branch": { type: "string" },
   "git-poll-interval": { type: "string" },
   view: { type: "string" },
+  ...CLUSTER_RUN_OPTIONS,
 } as const;
 
 type RunFlags = ReturnType<typeof parseFlags>;
@@ -96,7 +101,7 @@ export function parseRunConfig(args: string[], ctx: ConfigContext): RunConfig {
   const flags = parseFlags(args);
   const stateDir = absolute(flags["state-dir"] ?? ".batch-gitops", ctx.cwd);
   return {
-    source: parseSource(flags, ctx.cwd, stateDir),
+    source: parseSource(flags, ctx, stateDir),
     batch: parseBatch(flags, ctx.env),
     resyncIntervalMs: duration("--resync-interval", flags["resync-interval"] ?? "5m"),
     concurrency: positiveInt("--concurrency", flags.concurrency ?? "8"),
@@ -122,11 +127,16 @@ function parseView(text: string, liveCapable: boolean): RunConfig["view"] {
   return view;
 }
 
-function parseSource(flags: RunFlags, cwd: string, stateDir: string): SourceConfig {
+function parseSource(flags: RunFlags, ctx: ConfigContext, stateDir: string): SourceConfig {
   const kind = oneOf("--source", flags.source ?? "directory", ["directory", "kubernetes"]);
   if (kind === "kubernetes") {
-    return { kind };
+    try {
+      return parseClusterSource(flags, ctx.env);
+    } catch (err: unknown) {
+      throw err instanceof ClusterConfigError ? new ConfigError(err.message) : err;
+    }
   }
+  const cwd = ctx.cwd;
   const gitUrl = flags["git-url"];
   if (gitUrl === undefined) {
     return { kind, dir: absolute(flags.dir ?? "manifests/examples", cwd) };

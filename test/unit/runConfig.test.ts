@@ -111,6 +111,12 @@ describe("parseRunConfig", () => {
     });
   });
 
+  it("hands the cluster flags to the cluster config parser", () => {
+    const config = parseRunConfig(["--source", "kubernetes", "--namespace", "team-a", "--leader-elect"], ctx({ POD_NAMESPACE: "batch-gitops" }));
+    expect(config.source).toMatchObject({ kind: "kubernetes", namespace: "team-a", leaderElection: { leaseNamespace: "batch-gitops" } });
+    expect(() => parseRunConfig(["--source", "kubernetes", "--label-selector", "a;b"], ctx())).toThrow(ConfigError);
+  });
+
   it.each([
     [["--source", "s3"], /--source must be one of directory, kubernetes/],
     [["--concurrency", "0"], /--concurrency must be a positive integer/],
