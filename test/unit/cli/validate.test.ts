@@ -1,0 +1,65 @@
+import { join, relative } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
+import { main } from "../../../controller/cli/main.js";
+import { repoRoot } from "../../helpers/crds.js";
+
+const examples = relative(process.cwd(), join(repoRoot, "manifests", "examples"));
+const invalid = relative(process.cwd(), join(repoRoot, "manifests", "invalid"));
+
+describe("batch-gitops validate", () => {
+  let log: MockInstance<typeof console.log>;
+  let err: MockInstance<typeof console.error>;
+  const stdout = (): string[] => log.mock.calls.map((c) => String(c[0]));
+
+  beforeEach(() => {
+    log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    err = vi.spyOn(console, "error").mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("exits 0 on the examples and prints no problem lines", async () => {
+    expect(await main(["validate", examples])).toBe(0);
+    expect(stdout()).toEqual([]);
+    expect(String(err.mock.calls[0]?.[0])).toMatch(/^7 resources valid, 0 errors, 0 warnings$/);
+  });
+
+  it("exits 1 on the gallery example under shared-key auth, naming the rule", async () => {
+    expect(await main(["validate", examples, "--auth", "shared-key"])).toBe(1);
+    expect(stdout()).toEqual([
+      `${join(examples, "gallery", "gallery-pool.yaml")}:13: error [gallery-image-needs-entra] BatchPool/default/render-nodes spec.image.virtualMachineImageId: Batch refuses Compute Gallery images with shared-key authentication; run the controller with Microsoft Entra ID (--auth entra)`,
+    ]);
+  });
+
+  it("exits 1 on manifests/invalid with one located line per problem", async () => {
+    expect(await main(["validate", invalid])).toBe(1);
+    const lines = stdout();
+    const linePattern = /^\S+\.yaml:\d+: (error|warning) \[[a-z0-9-]+\]( (BatchPool|BatchJob)\/[a-z0-9-]+\/[a-z0-9-]+)?( [\w.[\]]+)?:? \S.*$/;
+    for (const line of lines) expect(line).toMatch(linePattern);
+    expect(lines).toContain(`${join(invalid, "unknown-field.yaml")}:16: error [unknown-field] BatchPool/default/unknown-field spec.scale.fixed.targetDedicatedNode: unknown field "targetDedicatedNode"`);
+    expect(lines).toContain(`${join(invalid, "missing-pool.yaml")}:8: error [missing-pool] BatchJob/default/orphan-job spec.poolRef.name: poolRef names BatchPool default/nowhere, which is not defined in this directory; add it or use poolId for a pool managed elsewhere`);
+    const rules = new Set(lines.map((l) => /\[([a-z0-9-]+)\]/.exec(l)?.[1]));
+    for (const rule of ["yaml-syntax", "unknown-field", "wrong-type", "invalid-value", "missing-field", "duplicate-name", "missing-pool", "task-id-unique", "pool-scale-exactly-one", "pool-image-exactly-one", "node-agent-sku-mismatch", "retiring-image", "dockerhub-without-credentials", "docker-bridge-overlap", "container-run-options-short-form", "container-run-options-rm", "container-run-options-gpus", "workdir-relative-output", "gallery-replicas-per-300-vms", "resize-timeout-large-pool"]) {
+      expect(rules, rule).toContain(rule);
+    }
+  });
+
+  it("prints JSON with --format json", async () => {
+    expect(await main(["validate", invalid, "--format", "json", "--auth", "shared-key"])).toBe(1);
+    const output = JSON.parse(stdout().join("\n")) as { resources: { key: string }[]; problems: { rule: string; severity: string; line: number }[] };
+    expect(output.resources.map((r) => r.key)).toContain("BatchPool/default/tasks-pool");
+    expect(output.problems).toContainEqual(expect.objectContaining({ rule: "gallery-image-needs-entra", severity: "error", line: 10 }));
+  });
+
+  it("exits 2 on bad usage", async () => {
+    expect(await main(["validate"])).toBe(2);
+    expect(await main(["validate", examples, "--auth", "password"])).toBe(2);
+    expect(await main(["validate", examples, "--format", "xml"])).toBe(2);
+  });
+
+  it("is listed by --help", async () => {
+    expect(await main(["--help"])).toBe(0);
+    expect(stdout().join("\n")).toMatch(/^ {2}validate\s+check the BatchPool\/BatchJob manifests/m);
+  });
+});
