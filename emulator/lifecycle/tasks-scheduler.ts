@@ -175,13 +175,14 @@ export class TaskScheduler {
     const attempt = simulateAttempt(task, task.retryCount, timing);
     if (timing.taskPreparingMs > 0) {
       setTaskState(task, "preparing", now, { startTime: now });
-      task.timer = clock.schedule(timing.taskPreparingMs, () => this.#run(task, attempt.exitCode, attempt.runMs));
+      task.timer = clock.schedule(timing.taskPreparingMs, () => this.#run(task, attempt.exitCode, attempt.runMs, now));
     } else {
       this.#run(task, attempt.exitCode, attempt.runMs, now);
     }
   }
 
-  #run(task: TaskRecord, exitCode: number, runMs: number, startTime = this.#account.clock.now()): void {
+  /** `startTime` is when the task reached the node (preparing counts as part of its run). */
+  #run(task: TaskRecord, exitCode: number, runMs: number, startTime: number): void {
     const clock = this.#account.clock;
     setTaskState(task, "running", clock.now(), { startTime });
     const limitMs = wallClockLimitMs(task);

@@ -166,7 +166,7 @@ export class JobStore {
 }
 
 /** Tasks can be added to active and disabled jobs only. */
-function requireAcceptsTasks(job: JobRecord): void {
+export function requireAcceptsTasks(job: JobRecord): void {
   switch (job.state) {
     case "completed":
       throw new BatchError(409, "JobCompleted", "The specified job is already in a completed state.");

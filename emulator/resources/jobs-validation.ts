@@ -19,7 +19,7 @@ export function requireId(body: Body, name = "id"): string {
 
 export function requireString(body: Body, name: string): string {
   const value = body[name];
-  if (value === undefined || value === null) throw errors.missingProperty(name);
+  if (value === undefined || value === null || value === "") throw errors.missingProperty(name);
   if (typeof value !== "string") throw errors.invalidProperty(name, value);
   return value;
 }

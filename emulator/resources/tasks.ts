@@ -8,7 +8,7 @@ import { encodeSkipToken } from "../odata/index.js";
 import { touch } from "../store/entity.js";
 import { parseGetSelect, parseListQuery, project } from "./list-query.js";
 import type { JobRecord } from "./jobs-model.js";
-import { jobStore } from "./jobs-store.js";
+import { jobStore, requireAcceptsTasks } from "./jobs-store.js";
 import { jobUrl, param } from "./jobs.js";
 import type { Body } from "./jobs-validation.js";
 import { TASK_FILTER_PATHS, TaskFilterView, parseTaskConstraints, setTaskState, taskToWire, type TaskRecord } from "./tasks-model.js";
@@ -56,6 +56,7 @@ function addTaskCollection(ctx: RequestContext): EmulatorResponse {
   if (ctx.rawBody.length > MAX_COLLECTION_BYTES) throw tooLarge(String(MAX_COLLECTION_BYTES));
   const store = jobStore(ctx.store);
   const job = store.requireNotDeleting(param(ctx, "jobId"));
+  requireAcceptsTasks(job);
   const tasks = ctx.bodyObject().value;
   if (!Array.isArray(tasks)) throw new BatchError(400, "MissingRequiredProperty", undefined, [{ key: "PropertyName", value: "value" }]);
   if (tasks.length > MAX_TASKS_PER_COLLECTION) throw tooLarge(String(MAX_TASKS_PER_COLLECTION));
