@@ -101,7 +101,7 @@ function runRule(rule: CompiledRule, schema: SchemaNode, value: unknown, old: un
   try {
     passed = rule.evaluate(context);
   } catch (err: unknown) {
-    return { reason: "FieldValueInvalid", field, message: `Invalid value: "${typeName(schema)}": ${err instanceof Error ? err.message : String(err)} evaluating rule: ${rule.source.rule}` };
+    return { reason: "FieldValueInvalid", field, message: `Invalid value: "${typeName(schema)}": ${firstLine(err)} evaluating rule: ${rule.source.rule}` };
   }
   if (passed === true) return undefined;
   return failure(rule, schema, context, field);
@@ -133,6 +133,8 @@ function messageOf(rule: CompiledRule, context: Record<string, unknown>): string
   }
   return rule.source.message ?? `failed rule: ${rule.source.rule}`;
 }
+
+const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
 
 const typeName = (schema: SchemaNode): string => schema.type ?? "object";
 

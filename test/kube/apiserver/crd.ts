@@ -7,7 +7,7 @@ import { parseAllDocuments } from "yaml";
 import { compileCelRules } from "./cel.js";
 import { applyDefaults, compileSchema, isPlainObject, prune } from "./schema.js";
 import type { SchemaNode } from "./schema.js";
-import type { JsonObject, KubeObject, ResourceType } from "./types.js";
+import type { FieldCause, JsonObject, KubeObject, ResourceType } from "./types.js";
 
 interface CrdVersion {
   name: string;
@@ -39,6 +39,14 @@ export function readCrdFiles(paths: string[]): CustomResourceDefinition[] {
   );
 }
 
+const BLOCKING_REASONS = new Set<FieldCause["reason"]>(["FieldValueNotSupported", "FieldValueRequired", "FieldValueTooLong", "FieldValueTypeInvalid"]);
+
+const CEL_SKIPPED: FieldCause = {
+  reason: "FieldValueInvalid",
+  field: "<nil>",
+  message: 'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+};
+
 export function resourcesFromCrd(crd: CustomResourceDefinition): ResourceType[] {
   const { group, names, scope } = crd.spec;
   if (crd.metadata.name !== `${names.plural}.${group}`) {
@@ -52,6 +60,7 @@ function versionResource(crd: CustomResourceDefinition, version: CrdVersion, nam
   const schema = version.schema?.openAPIV3Schema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true };
   const validateSchema = compileSchema(schema);
   const validateCel = compileCelRules(schema);
+  const hasCelRules = JSON.stringify(schema).includes('"x-kubernetes-validations"');
   const apiVersion = `${group}/${version.name}`;
   return {
     group,
@@ -76,6 +85,11 @@ function versionResource(crd: CustomResourceDefinition, version: CrdVersion, nam
       applyDefaults(obj, schema);
       return pruned;
     },
-    validate: (obj, old) => [...validateSchema(obj), ...validateCel(obj, old)],
+    validate: (obj, old) => {
+      const causes = validateSchema(obj);
+      // Like the server, CEL rules are not run on an object with blocking schema errors (missing or mistyped fields).
+      if (!causes.some((c) => BLOCKING_REASONS.has(c.reason))) return [...causes, ...validateCel(obj, old)];
+      return hasCelRules ? [...causes, CEL_SKIPPED] : causes;
+    },
   };
 }
