@@ -138,7 +138,15 @@ function syntaxProblems(doc: Document, file: string): Problem[] {
   }));
 }
 
-function parseDocument(doc: Document, lineCounter: LineCounter, file: string, out: ParsedFile, options: LoadOptions): void {
+/** What parsing one file shares across its documents. */
+interface FileContext {
+  readonly file: string;
+  readonly lineCounter: LineCounter;
+  readonly options: LoadOptions;
+  readonly out: ParsedFile;
+}
+
+function parseDocument(doc: Document, { file, lineCounter, options, out }: FileContext): void {
   if (doc.errors.length > 0) {
     out.problems.push(...syntaxProblems(doc, file));
     return;
@@ -162,7 +170,8 @@ function parseDocument(doc: Document, lineCounter: LineCounter, file: string, ou
 export function parseManifestText(text: string, file: string, options: LoadOptions = {}): ParsedFile {
   const lineCounter = new LineCounter();
   const out: ParsedFile = { candidates: [], problems: [] };
-  for (const doc of parseAllDocuments(text, { lineCounter })) parseDocument(doc as Document, lineCounter, file, out, options);
+  const context: FileContext = { file, lineCounter, options, out };
+  for (const doc of parseAllDocuments(text, { lineCounter })) parseDocument(doc as Document, context);
   return out;
 }
 

@@ -16,20 +16,25 @@ interface Located {
   offset: number;
 }
 
-function step(current: Located, segment: string | number): Located | undefined {
-  const { node } = current;
-  if (isSeq(node) && typeof segment === "number") {
-    const item = node.items[segment];
-    if (item === undefined || item === null || typeof item !== "object") return undefined;
-    const child = item as Node;
-    return { node: child, offset: child.range?.[0] ?? current.offset };
-  }
-  if (!isMap(node)) return undefined;
-  const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+function stepIntoSeq(current: Located, index: number): Located | undefined {
+  if (!isSeq(current.node)) return undefined;
+  const item: unknown = current.node.items[index];
+  if (typeof item !== "object" || item === null) return undefined;
+  const child = item as Node;
+  return { node: child, offset: child.range?.[0] ?? current.offset };
+}
+
+function stepIntoMap(current: Located, key: string): Located | undefined {
+  if (!isMap(current.node)) return undefined;
+  const pair = current.node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
   if (pair === undefined) return undefined;
+  // Located at the key: that is the line a reader looks for ("targetDedicatedNode: 2").
   const keyOffset = isScalar(pair.key) ? (pair.key.range?.[0] ?? current.offset) : current.offset;
-  const value = pair.value as Node | null;
-  return { node: value, offset: keyOffset };
+  return { node: pair.value as Node | null, offset: keyOffset };
+}
+
+function step(current: Located, segment: string | number): Located | undefined {
+  return typeof segment === "number" ? stepIntoSeq(current, segment) : stepIntoMap(current, segment);
 }
 
 /**

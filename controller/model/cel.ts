@@ -43,11 +43,11 @@ function rulesOf(schema: JsonSchema): readonly ValidationRule[] {
  */
 export function toCelValue(schema: JsonSchema, value: unknown): unknown {
   if (schema.type === "integer" && typeof value === "number" && Number.isInteger(value)) return BigInt(value);
-  if (Array.isArray(value)) {
-    const items = isRecord(schema.items) ? schema.items : {};
-    return value.map((item) => toCelValue(items, item));
-  }
-  if (!isRecord(value)) return value;
+  if (Array.isArray(value)) return value.map((item) => toCelValue(isRecord(schema.items) ? schema.items : {}, item));
+  return isRecord(value) ? objectToCel(schema, value) : value;
+}
+
+function objectToCel(schema: JsonSchema, value: Record<string, unknown>): Record<string, unknown> {
   const properties = isRecord(schema.properties) ? schema.properties : {};
   const additional = isRecord(schema.additionalProperties) ? schema.additionalProperties : {};
   const out: Record<string, unknown> = {};
@@ -67,7 +67,13 @@ interface WalkOptions {
   readonly reportEvaluationErrors: boolean;
 }
 
-function evaluateRules(schema: JsonSchema, value: unknown, path: string, out: FieldProblem[], options: WalkOptions): void {
+/** What every step of the walk shares: where problems go and how evaluation errors are treated. */
+interface Walk {
+  readonly out: FieldProblem[];
+  readonly options: WalkOptions;
+}
+
+function evaluateRules(schema: JsonSchema, value: unknown, path: string, { out, options }: Walk): void {
   const rules = rulesOf(schema);
   if (rules.length === 0) return;
   const self = toCelValue(schema, value);
@@ -84,11 +90,11 @@ function evaluateRules(schema: JsonSchema, value: unknown, path: string, out: Fi
   }
 }
 
-function walkChildren(schema: JsonSchema, value: unknown, path: string, out: FieldProblem[], options: WalkOptions): void {
+function walkChildren(schema: JsonSchema, value: unknown, path: string, ctx: Walk): void {
   if (Array.isArray(value)) {
     if (isRecord(schema.items)) {
       const items = schema.items;
-      value.forEach((item, index) => walk(items, item, joinPath(path, index), out, options));
+      value.forEach((item, index) => walk(items, item, joinPath(path, index), ctx));
     }
     return;
   }
@@ -96,20 +102,20 @@ function walkChildren(schema: JsonSchema, value: unknown, path: string, out: Fie
   const properties = isRecord(schema.properties) ? schema.properties : {};
   for (const [key, child] of Object.entries(value)) {
     const childSchema = properties[key] ?? schema.additionalProperties;
-    if (isRecord(childSchema)) walk(childSchema, child, joinPath(path, key), out, options);
+    if (isRecord(childSchema)) walk(childSchema, child, joinPath(path, key), ctx);
   }
 }
 
-function walk(schema: JsonSchema, value: unknown, path: string, out: FieldProblem[], options: WalkOptions): void {
+function walk(schema: JsonSchema, value: unknown, path: string, ctx: Walk): void {
   if (value === undefined || value === null) return;
-  evaluateRules(schema, value, path, out, options);
-  walkChildren(schema, value, path, out, options);
+  evaluateRules(schema, value, path, ctx);
+  walkChildren(schema, value, path, ctx);
 }
 
 /** Evaluates every CEL rule of `schema` on `value`; returns the failed rules, located by field path. */
 export function evaluateCelRules(schema: object, value: unknown, options: Partial<WalkOptions> = {}): FieldProblem[] {
   const out: FieldProblem[] = [];
-  walk(schema as JsonSchema, value, "", out, { reportEvaluationErrors: options.reportEvaluationErrors ?? true });
+  walk(schema as JsonSchema, value, "", { out, options: { reportEvaluationErrors: options.reportEvaluationErrors ?? true } });
   return out;
 }
 

@@ -13,21 +13,29 @@ function ubuntuVersion(sku: string, offer: string): string | undefined {
   return match === null ? undefined : `${match[1]}.${match[2]}`;
 }
 
+function majorVersion(family: string, sku: string): OsIdentity {
+  const major = /^(\d+)/.exec(sku)?.[1];
+  return major === undefined ? { family } : { family, version: major };
+}
+
+/** Recognisers per OS family, tried in order; the first match names the image's OS. */
+const OS_RECOGNISERS: readonly ((text: string, image: MarketplaceImage) => OsIdentity | undefined)[] = [
+  (text) => (text.includes("windows") ? { family: "windows", version: "amd64" } : undefined),
+  (text, image) => {
+    if (!text.includes("ubuntu") && image.publisher.toLowerCase() !== "canonical") return undefined;
+    const version = ubuntuVersion(image.sku.toLowerCase(), image.offer.toLowerCase());
+    return version === undefined ? { family: "ubuntu" } : { family: "ubuntu", version };
+  },
+  (text, image) => (/alma|rocky|rhel|redhat/.test(text) ? majorVersion("el", image.sku) : undefined),
+  (text, image) => (text.includes("debian") ? majorVersion("debian", image.sku) : undefined),
+];
+
 /** The OS of a marketplace image, inferred from publisher/offer/sku; undefined when unknown. */
 export function imageOs(image: MarketplaceImage): OsIdentity | undefined {
   const text = `${image.publisher} ${image.offer} ${image.sku}`.toLowerCase();
-  if (text.includes("windows")) return { family: "windows", version: "amd64" };
-  if (text.includes("ubuntu") || image.publisher.toLowerCase() === "canonical") {
-    const version = ubuntuVersion(image.sku.toLowerCase(), image.offer.toLowerCase());
-    return version === undefined ? { family: "ubuntu" } : { family: "ubuntu", version };
-  }
-  if (/alma|rocky|rhel|redhat/.test(text)) {
-    const major = /^(\d+)/.exec(image.sku);
-    return major?.[1] === undefined ? { family: "el" } : { family: "el", version: major[1] };
-  }
-  if (text.includes("debian")) {
-    const major = /^(\d+)/.exec(image.sku);
-    return major?.[1] === undefined ? { family: "debian" } : { family: "debian", version: major[1] };
+  for (const recognise of OS_RECOGNISERS) {
+    const os = recognise(text, image);
+    if (os !== undefined) return os;
   }
   return undefined;
 }
