@@ -1,0 +1,27 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator, type RunningEmulator } from "../../emulator/index.js";
+
+const python = "/usr/bin/python3";
+const flow = fileURLToPath(new URL("./python/flow.py", import.meta.url));
+const run = promisify(execFile);
+
+let emulator: RunningEmulator;
+
+beforeAll(async () => {
+  // Real clock with short durations: the Python client polls, as it would against the service.
+  emulator = await startEmulator({ port: 0, timing: { taskPreparingMs: 0, taskRunMs: 5, jobTransitionMs: 50 } });
+});
+
+afterAll(async () => {
+  await emulator.close();
+});
+
+describe("the official Python SDK (azure-batch, Debian python3-azure)", () => {
+  it("runs a pool → job → tasks flow against the emulator", async () => {
+    const { stdout } = await run(python, [flow, emulator.url, emulator.account.name, emulator.account.key], { timeout: 120_000 });
+    expect(stdout).toContain("python flow ok");
+  });
+});
