@@ -6,6 +6,7 @@ import { Router } from "./http/router.js";
 import { createBatchServer, type Middleware, type ResponseObserver, type SideHandler } from "./http/server.js";
 import { registerAllRoutes } from "./resources/registry.js";
 import type { Account } from "./auth/authenticate.js";
+import { createControlState, installControlApi, type ControlState } from "./control/control-api.js";
 
 /** The well-known development account (docs/conventions.md), like Azurite's devstoreaccount1. */
 export const devAccount: Account = {
@@ -35,6 +36,8 @@ export interface RunningEmulator {
   readonly state: EmulatorState;
   readonly timing: Timing;
   readonly router: Router;
+  /** Faults, rate limits and counters (also reachable over HTTP under /_emulator/). */
+  readonly control: ControlState;
   /** Adds a middleware around every Batch operation (runs after those added before). */
   use(middleware: Middleware): void;
   /** Observes every Batch response (counters). */
@@ -85,6 +88,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     state,
     timing,
     router,
+    control: createControlState(clock),
     use: (m) => void middlewares.push(m),
     observe: (o) => void observers.push(o),
     addSideHandler: (h) => void sideHandlers.push(h),
@@ -95,6 +99,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         server.close(() => resolve());
       }),
   };
+  installControlApi(emulator);
   return emulator;
 }
 

@@ -1,5 +1,12 @@
 import type { RequestContext } from "./context.js";
 import type { EmulatorResponse } from "./response.js";
+import type { AccountStore } from "../store/account-store.js";
+
+/**
+ * An out-of-band change reachable through the control API (POST /_emulator/actions/{name}), as if
+ * someone used the portal. Returns a JSON-able result; throws BatchError for not-found and the like.
+ */
+export type ControlAction = (store: AccountStore, body: Record<string, unknown>) => unknown;
 
 export type Handler = (ctx: RequestContext) => EmulatorResponse | Promise<EmulatorResponse>;
 
@@ -30,6 +37,21 @@ interface CompiledRoute extends Route {
 export class Router {
   private readonly groups = new Map<string, CompiledRoute[]>();
   private readonly byOperation = new Map<string, Route>();
+  private readonly actions = new Map<string, ControlAction>();
+
+  /** Registers a control-API action (e.g. "deleteTask") beside the module's routes. */
+  addControlAction(name: string, action: ControlAction): void {
+    if (this.actions.has(name)) throw new Error(`control action ${name} registered twice`);
+    this.actions.set(name, action);
+  }
+
+  controlAction(name: string): ControlAction | undefined {
+    return this.actions.get(name);
+  }
+
+  controlActions(): string[] {
+    return [...this.actions.keys()];
+  }
 
   add(route: Route): void {
     if (this.byOperation.has(route.operationId)) throw new Error(`operation ${route.operationId} registered twice`);

@@ -8,6 +8,7 @@ import { poolStore, type PoolEntity, type PoolStore, type NodeDeallocationOption
 import { beginDelete, beginResize, stopResize } from "../lifecycle/pool-allocation.js";
 import { evaluateFor, startAutoScale, stopAutoScale } from "../lifecycle/autoscale.js";
 import { poolToWire, autoScaleRunToWire } from "./pool-wire.js";
+import { registerPoolControlActions } from "./pools-control.js";
 import { listFromTable, parseGetSelect, parseListQuery, project } from "./list-query.js";
 import { checkFormulaSyntax, checkImage, checkPoolAdd, type PoolAddInput } from "./pool-validation.js";
 import { checkMetadata, conflict, oneOf, optionalArray, optionalDuration, optionalInt, optionalObject, requireString } from "./validate.js";
@@ -52,6 +53,7 @@ export function registerRoutes(router: Router): void {
     { operationId: "Pool_DisableAutoScale", method: "POST", path: "/pools/{poolId}/disableautoscale", handler: disableAutoScale },
     { operationId: "Pool_EvaluateAutoScale", method: "POST", path: "/pools/{poolId}/evaluateautoscale", handler: evaluateAutoScale },
   ]);
+  registerPoolControlActions(router);
 }
 
 function pools(ctx: RequestContext): PoolStore {
@@ -235,7 +237,7 @@ function enableAutoScale(ctx: RequestContext): EmulatorResponse {
   const now = ctx.clock.now();
   if (pool.allocationState !== "steady") throw conflict("PoolBeingResized");
   if (pool.enableAutoScale && pool.lastAutoScaleEnableTime !== undefined && now - pool.lastAutoScaleEnableTime < enableAutoScaleCooldownMs) {
-    throw new BatchError(409, "TooManyEnableAutoScaleRequests");
+    throw new BatchError(503, "TooManyEnableAutoScaleRequests");
   }
   const formula = body.autoScaleFormula === undefined ? pool.autoScaleFormula : requireString(body, "autoScaleFormula");
   if (formula === undefined) throw errors.missingProperty("autoScaleFormula");

@@ -1,0 +1,114 @@
+import type { RequestContext } from "../http/context.js";
+import { BatchError } from "../http/errors.js";
+import { dropConnection, errorResponse, type Middleware, type Outcome } from "../http/server.js";
+
+/**
+ * Fault injection per operation id. A rule matches an operation ("*" = all) and optionally an account;
+ * it fires `count` times (default: until removed) and/or with a `probability` (seeded, so runs repeat).
+ */
+export type FaultKind = "throttle" | "busy" | "error" | "timeout" | "reset" | "latency" | "responseLost";
+
+export interface FaultRule {
+  operationId: string;
+  kind: FaultKind;
+  account?: string;
+  /** How many requests it affects before expiring; omitted = unlimited. */
+  count?: number;
+  /** Chance (0..1] that a matching request is affected; default 1. */
+  probability?: number;
+  /** Retry-After on throttle / busy (seconds, default 1). */
+  retryAfterSeconds?: number;
+  /** Added delay for `latency` (wall-clock ms). */
+  latencyMs?: number;
+}
+
+export interface ActiveFault extends FaultRule {
+  readonly id: number;
+  /** Requests this rule has affected so far. */
+  fired: number;
+}
+
+const kinds: readonly FaultKind[] = ["throttle", "busy", "error", "timeout", "reset", "latency", "responseLost"];
+
+export function isFaultKind(value: unknown): value is FaultKind {
+  return typeof value === "string" && (kinds as readonly string[]).includes(value);
+}
+
+export class FaultInjector {
+  private rules: ActiveFault[] = [];
+  private nextId = 1;
+  private seed = 0x2545f491;
+
+  add(rule: FaultRule): ActiveFault {
+    const active: ActiveFault = { ...rule, id: this.nextId++, fired: 0 };
+    this.rules.push(active);
+    return active;
+  }
+
+  list(): ActiveFault[] {
+    return this.rules.map((r) => ({ ...r }));
+  }
+
+  remove(id: number): boolean {
+    const before = this.rules.length;
+    this.rules = this.rules.filter((r) => r.id !== id);
+    return this.rules.length !== before;
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** The rule that fires for this request, if any (counting it). */
+  take(operationId: string, account: string): ActiveFault | undefined {
+    for (const rule of this.rules) {
+      if (rule.operationId !== "*" && rule.operationId.toLowerCase() !== operationId.toLowerCase()) continue;
+      if (rule.account !== undefined && rule.account.toLowerCase() !== account.toLowerCase()) continue;
+      if (rule.count !== undefined && rule.fired >= rule.count) continue;
+      if (rule.probability !== undefined && this.random() >= rule.probability) continue;
+      rule.fired += 1;
+      return rule;
+    }
+    return undefined;
+  }
+
+  middleware(): Middleware {
+    return async (ctx, next) => {
+      const rule = this.take(ctx.operationId, ctx.auth.accountName);
+      return rule === undefined ? next() : apply(rule, ctx, next);
+    };
+  }
+
+  /** xorshift32: deterministic probabilities. */
+  private random(): number {
+    let x = this.seed;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.seed = x >>> 0;
+    return this.seed / 0x1_0000_0000;
+  }
+}
+
+async function apply(rule: ActiveFault, ctx: RequestContext, next: () => Promise<Outcome>): Promise<Outcome> {
+  const retryAfter = { "retry-after": String(rule.retryAfterSeconds ?? 1) };
+  switch (rule.kind) {
+    case "throttle":
+      return errorResponse(new BatchError(429, "TooManyRequests", undefined, [], retryAfter), ctx.req, ctx.requestId);
+    case "busy":
+      return errorResponse(new BatchError(503, "ServerBusy", undefined, [], retryAfter), ctx.req, ctx.requestId);
+    case "error":
+      return errorResponse(new BatchError(500, "InternalError"), ctx.req, ctx.requestId);
+    case "timeout":
+      return errorResponse(new BatchError(500, "OperationTimedOut"), ctx.req, ctx.requestId);
+    case "reset":
+      return dropConnection;
+    case "latency":
+      await new Promise((resolve) => setTimeout(resolve, rule.latencyMs ?? 1000));
+      return next();
+    case "responseLost":
+      // The operation is applied; the client never hears back.
+      await next();
+      return dropConnection;
+  }
+}
