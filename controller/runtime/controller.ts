@@ -1,0 +1,253 @@
+/**
+ * The reconcile loop: keys from the source → work queue → reconcile(key) → status, events,
+ * metrics, alerts. Level-based: each pass re-reads desired state and observes Batch, so a missed
+ * event is repaired by the periodic resync. One exit writes status (flux SummarizeAndPatch).
+ */
+import { randomUUID } from "node:crypto";
+import { summarize } from "../core/conditions.js";
+import { OWNER_KEY, MANAGER_KEY } from "../core/ownership.js";
+import { ObservationCache } from "./observationCache.js";
+import {
+  isResourceKey,
+  parseResourceKey,
+  type Controller,
+  type ControllerOptions,
+  type DesiredResource,
+  type ReconcileOutcome,
+  type ReconcileResultLabel,
+  type ResourceKey,
+  type ResourceStatus,
+} from "./ports.js";
+import type { ReconcileContext } from "./reconcileContext.js";
+import { asStalled, asWaiting, describeError } from "./reconcileErrors.js";
+import { reconcileJob } from "./reconcileJob.js";
+import { reconcilePool } from "./reconcilePool.js";
+import { reconcilePrune } from "./reconcilePrune.js";
+import type { StepResult } from "./stepResult.js";
+import { createWorkQueue, type WorkQueue } from "./workQueue.js";
+
+export interface EngineOptions extends ControllerOptions {
+  /** How often Batch progress (resizes, deletions, rollouts) is polled. Default 5 s. */
+  readonly pollIntervalMs?: number;
+  /** addtaskcollection calls in flight per job. Default 8. */
+  readonly taskSubmissionConcurrency?: number;
+  /** How long one Batch listing serves reconciles. Default 2 s. */
+  readonly observationMaxAgeMs?: number;
+  /** Error backoff of the work queue. Defaults 500 ms to 5 min. */
+  readonly retryBaseDelayMs?: number;
+  readonly retryMaxDelayMs?: number;
+}
+
+export function createController(options: EngineOptions): Controller {
+  return new Engine(options);
+}
+
+class Engine implements Controller {
+  readonly #opts: EngineOptions;
+  readonly #queue: WorkQueue<ResourceKey>;
+  readonly #cache: ObservationCache;
+  readonly #statuses = new Map<ResourceKey, ResourceStatus>();
+  readonly #lastWrite = new Map<ResourceKey, number>();
+  readonly #locks = new Map<ResourceKey, Promise<unknown>>();
+  readonly #now: () => number;
+
+  constructor(options: EngineOptions) {
+    this.#opts = options;
+    this.#now = options.now ?? Date.now;
+    this.#queue = createWorkQueue<ResourceKey>({
+      concurrency: options.concurrency ?? 4,
+      baseDelayMs: options.retryBaseDelayMs ?? 500,
+      maxDelayMs: options.retryMaxDelayMs ?? 300_000,
+      now: this.#now,
+    });
+    this.#cache = new ObservationCache(options.batch, { maxAgeMs: options.observationMaxAgeMs ?? 2_000, now: this.#now });
+  }
+
+  snapshot(): ReadonlyMap<ResourceKey, ResourceStatus> {
+    return this.#statuses;
+  }
+
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  async run(): Promise<void> {
+    const { source, signal } = this.#opts;
+    await source.start((key) => this.#queue.add(key), signal);
+    await this.#enqueueAll();
+    const resync = setInterval(() => void this.#enqueueAll(), this.#opts.resyncIntervalMs ?? 300_000);
+    try {
+      await this.#queue.run((key) => this.#handle(key), signal);
+    } finally {
+      clearInterval(resync);
+    }
+  }
+
+  reconcileNow(key: ResourceKey): Promise<ReconcileOutcome> {
+    return this.#serialized(key, () => this.#reconcile(key));
+  }
+
+  /** Every desired key plus keys that only Batch still knows (owned objects whose manifest is gone). */
+  async #enqueueAll(): Promise<void> {
+    this.#cache.invalidate();
+    for (const key of this.#opts.source.keys()) this.#queue.add(key);
+    try {
+      for (const key of await this.#orphanKeys()) this.#queue.add(key);
+    } catch (error: unknown) {
+      this.#opts.logger.warn({ err: describeError(error) }, "could not list Batch objects to find removed resources; retrying at next resync");
+    }
+  }
+
+  async #orphanKeys(): Promise<ResourceKey[]> {
+    const [pools, jobs] = await Promise.all([this.#cache.pools(0, this.#opts.signal), this.#cache.jobs(0, this.#opts.signal)]);
+    const desired = new Set<string>(this.#opts.source.keys());
+    const keys = new Set<ResourceKey>();
+    for (const { metadata } of [...pools, ...jobs]) {
+      const owner = metadata[OWNER_KEY];
+      if (owner !== undefined && metadata[MANAGER_KEY] === this.#opts.managerId && !desired.has(owner) && isResourceKey(owner)) keys.add(owner);
+    }
+    return [...keys];
+  }
+
+  /** Error policy in one place (kube-rs error_policy): what the queue does after a pass. */
+  async #handle(key: ResourceKey): Promise<void> {
+    const outcome = await this.reconcileNow(key);
+    switch (outcome.kind) {
+      case "done":
+      case "stalled":
+        this.#queue.forget(key);
+        return;
+      case "requeueAfter":
+        this.#queue.forget(key);
+        this.#queue.addAfter(key, outcome.ms);
+        return;
+      case "error":
+        this.#queue.addRateLimited(key);
+        return;
+    }
+  }
+
+  async #serialized<T>(key: ResourceKey, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(key) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    this.#locks.set(key, next);
+    try {
+      return await next;
+    } finally {
+      if (this.#locks.get(key) === next) this.#locks.delete(key);
+    }
+  }
+
+  async #reconcile(key: ResourceKey): Promise<ReconcileOutcome> {
+    const started = performance.now();
+    const { kind, namespace } = parseResourceKey(key);
+    const logger = this.#opts.logger.child({ key, reconcileId: randomUUID().slice(0, 8) });
+    const desired = this.#opts.source.get(key);
+    let result: StepResult;
+    let label: ReconcileResultLabel = "success";
+    let outcome: ReconcileOutcome;
+    try {
+      result = await this.#step(key, namespace, desired, logger);
+      label = result.pollAfterMs !== undefined ? "requeue" : "success";
+      outcome = result.pollAfterMs !== undefined ? { kind: "requeueAfter", ms: result.pollAfterMs, status: undefined } : { kind: "done", status: undefined };
+    } catch (error: unknown) {
+      ({ result, label, outcome } = this.#failure(key, error, logger));
+    }
+    const status = await this.#finish(key, kind, desired, result, logger);
+    this.#opts.metrics.reconcileDone(kind, label, (performance.now() - started) / 1000);
+    return { ...outcome, status };
+  }
+
+  #failure(key: ResourceKey, error: unknown, logger: ReconcileContext["logger"]): { result: StepResult; label: ReconcileResultLabel; outcome: ReconcileOutcome } {
+    const stalled = asStalled(error);
+    if (stalled !== undefined) {
+      logger.warn({ reason: stalled.reason, err: stalled.message }, "stalled");
+      this.#opts.alerts.stalled({ key, reason: stalled.reason, message: stalled.message });
+      this.#opts.events.record(key, "Warning", stalled.reason, stalled.message);
+      return { result: { summary: { kind: "stalled", reason: stalled.reason, message: stalled.message } }, label: "stalled", outcome: { kind: "stalled", status: undefined } };
+    }
+    const waiting = asWaiting(error);
+    const pollMs = this.#opts.pollIntervalMs ?? 5_000;
+    if (waiting !== undefined) {
+      logger.info({ reason: waiting.reason }, waiting.message);
+      return { result: { summary: { kind: "progressing", reason: waiting.reason, message: waiting.message } }, label: "requeue", outcome: { kind: "requeueAfter", ms: waiting.retryAfterMs ?? pollMs, status: undefined } };
+    }
+    const message = describeError(error);
+    logger.error({ err: message }, "reconcile failed; retrying with backoff");
+    return { result: { summary: { kind: "failed", reason: "BatchError", message } }, label: "error", outcome: { kind: "error", error, status: undefined } };
+  }
+
+  async #step(key: ResourceKey, namespace: string, desired: DesiredResource | undefined, logger: ReconcileContext["logger"]): Promise<StepResult> {
+    const invalid = this.#opts.source.problems().filter((p) => p.key === key && p.severity === "error");
+    if (invalid.length > 0) {
+      // An invalid manifest never causes a Batch write, not even a prune of what it used to own.
+      const message = invalid.map((p) => `${p.file ?? ""}${p.line ? `:${p.line}` : ""} ${p.path ?? ""} ${p.message}`.trim()).join("; ");
+      return { summary: { kind: "stalled", reason: "InvalidSpec", message } };
+    }
+    const ctx = this.#context(key, namespace, logger);
+    const pollIntervalMs = this.#opts.pollIntervalMs ?? 5_000;
+    if (desired === undefined || desired.deletionRequested === true) return reconcilePrune(ctx, pollIntervalMs);
+    return desired.kind === "BatchPool" ? reconcilePool(ctx, desired, { pollIntervalMs }) : reconcileJob(ctx, desired, { pollIntervalMs });
+  }
+
+  #context(key: ResourceKey, namespace: string, logger: ReconcileContext["logger"]): ReconcileContext {
+    const o = this.#opts;
+    return {
+      key,
+      namespace,
+      batch: o.batch,
+      cache: this.#cache,
+      source: o.source,
+      secrets: o.secrets,
+      events: o.events,
+      metrics: o.metrics,
+      alerts: o.alerts,
+      managerId: o.managerId,
+      logger,
+      signal: o.signal,
+      lastWriteAt: this.#lastWrite.get(key) ?? 0,
+      markWrite: () => this.#lastWrite.set(key, this.#now()),
+      now: this.#now,
+      taskSubmissionConcurrency: o.taskSubmissionConcurrency ?? 8,
+    };
+  }
+
+  /** The one exit: conditions summarized, status written, alerts resolved. */
+  async #finish(key: ResourceKey, kind: DesiredResource["kind"], desired: DesiredResource | undefined, result: StepResult, logger: ReconcileContext["logger"]): Promise<ResourceStatus | undefined> {
+    if (result.removed === true) {
+      this.#statuses.delete(key);
+      await this.#writeSafely(() => this.#opts.status.remove?.(key), logger);
+      return undefined;
+    }
+    const previous = this.#statuses.get(key);
+    const generation = desired?.generation ?? previous?.observedGeneration ?? 0;
+    const nowIso = new Date(this.#now()).toISOString();
+    const conditions = summarize(previous?.conditions ?? [], result.summary, result.drift, generation, nowIso);
+    // observedGeneration moves only when the pass concluded (ready or stalled), not on a retryable failure.
+    const concluded = result.summary.kind === "ready" || result.summary.kind === "stalled" || result.summary.kind === "progressing";
+    const status: ResourceStatus = {
+      observedGeneration: concluded ? generation : previous?.observedGeneration,
+      conditions,
+      lastSyncTime: nowIso,
+      batchIds: result.batchIds ?? previous?.batchIds,
+      pool: result.pool ?? previous?.pool,
+      job: result.job ?? previous?.job,
+      appliedRevision: desired?.source.revision,
+    };
+    this.#statuses.set(key, status);
+    if (result.summary.kind === "ready") this.#opts.alerts.resolved?.(key, "Stalled");
+    if (result.drift?.drifted === false) this.#opts.alerts.resolved?.(key, "Drift");
+    const { namespace, name } = parseResourceKey(key);
+    await this.#writeSafely(() => this.#opts.status.write(key, status, { kind, namespace, name, source: desired?.source }), logger);
+    return status;
+  }
+
+  async #writeSafely(write: () => Promise<void> | undefined, logger: ReconcileContext["logger"]): Promise<void> {
+    try {
+      await write();
+    } catch (error: unknown) {
+      // Status is re-written on the next pass; a failing status store must not fail the reconcile.
+      logger.error({ err: describeError(error) }, "status write failed");
+    }
+  }
+}

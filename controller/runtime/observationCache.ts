@@ -1,0 +1,56 @@
+/**
+ * One shared view of Batch for all reconciles: pools and jobs are listed page by page at most once
+ * per `maxAgeMs` and concurrent callers share the in-flight listing, so a resync of 1,000 pools
+ * costs one list page instead of 1,000 gets. A reconcile that wrote to Batch asks for a snapshot
+ * taken after its write (`notBefore`), so it never plans from what it already changed.
+ */
+import type { BatchAdapter } from "../batch/adapter.js";
+import type { ObservedJob, ObservedPool } from "../core/observed.js";
+
+interface Snapshot<T> {
+  readonly takenAt: number;
+  readonly value: Promise<T[]>;
+}
+
+export interface ObservationCacheOptions {
+  readonly maxAgeMs: number;
+  readonly now: () => number;
+}
+
+export class ObservationCache {
+  #pools: Snapshot<ObservedPool> | undefined;
+  #jobs: Snapshot<ObservedJob> | undefined;
+
+  constructor(
+    private readonly batch: BatchAdapter,
+    private readonly options: ObservationCacheOptions,
+  ) {}
+
+  pools(notBefore: number, signal: AbortSignal): Promise<ObservedPool[]> {
+    this.#pools = this.#fresh(this.#pools, notBefore, () => this.batch.listPools({ signal }));
+    return this.#pools.value;
+  }
+
+  jobs(notBefore: number, signal: AbortSignal): Promise<ObservedJob[]> {
+    this.#jobs = this.#fresh(this.#jobs, notBefore, () => this.batch.listJobs({ signal }));
+    return this.#jobs.value;
+  }
+
+  /** Forget everything (after a failed listing, or when a resync starts). */
+  invalidate(): void {
+    this.#pools = undefined;
+    this.#jobs = undefined;
+  }
+
+  #fresh<T>(current: Snapshot<T> | undefined, notBefore: number, list: () => Promise<T[]>): Snapshot<T> {
+    const now = this.options.now();
+    if (current !== undefined && current.takenAt > notBefore && now - current.takenAt <= this.options.maxAgeMs) return current;
+    const value = list();
+    const snapshot = { takenAt: now, value };
+    // A failed listing must not be served to later callers.
+    value.catch(() => {
+      if (this.#pools === (snapshot as unknown) || this.#jobs === (snapshot as unknown)) this.invalidate();
+    });
+    return snapshot;
+  }
+}

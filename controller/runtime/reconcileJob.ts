@@ -1,0 +1,131 @@
+/**
+ * One pass for a BatchJob: resolve its pool → observe the job (shared listing + task counts) →
+ * plan (pure) → apply, streaming task submission → summarize.
+ * Conditions owned: Ready, Reconciling, Stalled (through the StepResult).
+ */
+import { describeAction } from "../core/actions.js";
+import { Reasons } from "../core/conditions.js";
+import { jobIntentFromSpec, poolIntentFromSpec } from "../core/fromModel.js";
+import type { JobIntent } from "../core/intent.js";
+import { jobMetadata, planJob, type JobPlan, type PoolTarget } from "../core/jobPlan.js";
+import type { ObservedJob, ObservedPool, ObservedTaskCounts } from "../core/observed.js";
+import { isOwnedBy } from "../core/ownership.js";
+import { desiredPoolId } from "../core/poolIdentity.js";
+import { isPoolReady, toMetadataItems } from "../core/poolPlan.js";
+import type { BatchJobSpec, BatchPoolSpec } from "../model/index.js";
+import { applyAction } from "./applyActions.js";
+import { resourceKey, type DesiredResource, type JobLiveStatus } from "./ports.js";
+import type { ReconcileContext } from "./reconcileContext.js";
+import { StalledError } from "./reconcileErrors.js";
+import { resolveSecretRefs } from "./secretRefs.js";
+import type { StepResult } from "./stepResult.js";
+import { submitTasks, type SubmissionResult } from "./taskSubmission.js";
+
+export interface JobStepOptions {
+  readonly pollIntervalMs: number;
+}
+
+const ACTIVE_STATES = new Set(["active", "disabling", "disabled", "enabling", "terminating"]);
+
+export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResource, options: JobStepOptions): Promise<StepResult> {
+  const intent = jobIntentFromSpec(desired, desired.spec as BatchJobSpec);
+  const [pools, jobs] = await Promise.all([ctx.cache.pools(ctx.lastWriteAt, ctx.signal), ctx.cache.jobs(ctx.lastWriteAt, ctx.signal)]);
+  const target = resolvePoolTarget(ctx, intent, pools);
+  const listed = jobs.find((j) => j.id.toLowerCase() === intent.jobId.toLowerCase());
+  const live = listed === undefined ? undefined : await withTaskCounts(ctx, intent, listed);
+  const plan = planJob(intent, live, target, { managerId: ctx.managerId });
+  if (plan.blocked !== undefined) throw new StalledError(plan.blocked.reason, plan.blocked.message);
+  let submission: SubmissionResult | undefined;
+  for (const action of plan.actions) {
+    if (action.type === "SubmitTasks") {
+      submission = await submit(ctx, intent);
+      continue;
+    }
+    const outcome = await applyAction(action, { batch: ctx.batch, signal: ctx.signal, prepare: (body) => resolveSecretRefs(body, ctx.namespace, ctx.secrets) });
+    ctx.markWrite();
+    ctx.logger.info({ action: action.type, outcome }, describeAction(action));
+    ctx.events.record(ctx.key, action.type === "DeleteJob" ? "Warning" : "Normal", action.type, describeAction(action).slice(2));
+    // A job that already existed may not be ours: stop and let the next pass check ownership.
+    if (action.type === "CreateJob" && outcome === "unchanged") break;
+  }
+  reportTasks(ctx, live?.taskCounts);
+  return summarizeJob(intent, plan, live, submission, options.pollIntervalMs);
+}
+
+/** The Batch pool the job runs on: its BatchPool's current id, or a plain pool id. */
+function resolvePoolTarget(ctx: ReconcileContext, intent: JobIntent, pools: readonly ObservedPool[]): PoolTarget | undefined {
+  if (intent.poolRef === undefined) return intent.poolId === undefined ? undefined : { poolId: intent.poolId, ready: true };
+  const poolResource = ctx.source.get(resourceKey("BatchPool", intent.namespace, intent.poolRef));
+  if (poolResource === undefined) return undefined;
+  const poolIntent = poolIntentFromSpec(poolResource, poolResource.spec as BatchPoolSpec);
+  const poolId = desiredPoolId(poolIntent);
+  const pool = pools.find((p) => p.id.toLowerCase() === poolId.toLowerCase() && isOwnedBy(p.metadata, poolIntent.key));
+  if (pool === undefined && poolIntent.adoptPoolId === undefined) return undefined;
+  return { poolId, ready: pool !== undefined && isPoolReady(pool) };
+}
+
+/** Task counts are read only for owned jobs that can still change (one call per such job). */
+async function withTaskCounts(ctx: ReconcileContext, intent: JobIntent, job: ObservedJob): Promise<ObservedJob> {
+  if (!isOwnedBy(job.metadata, intent.key) || !ACTIVE_STATES.has(job.state) && job.state !== "completed") return job;
+  const taskCounts = await ctx.batch.getTaskCounts(job.id, { signal: ctx.signal });
+  return { ...job, taskCounts };
+}
+
+async function submit(ctx: ReconcileContext, intent: JobIntent): Promise<SubmissionResult> {
+  const result = await submitTasks({
+    batch: ctx.batch,
+    jobId: intent.jobId,
+    tasks: intent.tasks,
+    signal: ctx.signal,
+    concurrency: ctx.taskSubmissionConcurrency,
+    prepare: (body) => resolveSecretRefs(body, ctx.namespace, ctx.secrets),
+  });
+  ctx.markWrite();
+  ctx.logger.info({ ...result, failures: result.failures.length }, `tasks: ${result.added} added, ${result.alreadyPresent} already present, ${result.replaced} replaced`);
+  if (result.notResubmitted > 0) {
+    ctx.events.record(ctx.key, "Warning", "TasksNotResubmitted", `${result.notResubmitted} started or completed task(s) changed in the manifest and were not resubmitted: ${result.notResubmittedIds.join(", ")}`);
+  }
+  if (result.failureCount > 0) {
+    const first = result.failures.map((f) => `${f.taskId}: ${f.code}: ${f.message}`).join("; ");
+    throw new StalledError("TasksRejected", `${result.failureCount} task(s) rejected by Batch: ${first}`);
+  }
+  // Recorded only once every declared task is there, so a restart mid-way lists and resumes.
+  const patch: Record<string, unknown> = { metadata: toMetadataItems(jobMetadata(intent, { managerId: ctx.managerId }, intent.tasks.hash)) };
+  if (intent.onAllTasksComplete === "terminatejob") patch.onAllTasksComplete = "terminatejob";
+  await ctx.batch.patchJob(intent.jobId, patch, { signal: ctx.signal });
+  ctx.events.record(ctx.key, "Normal", "TasksSubmitted", `${result.declared} task(s) declared; ${result.added} added`);
+  return result;
+}
+
+function reportTasks(ctx: ReconcileContext, counts: ObservedTaskCounts | undefined): void {
+  if (counts === undefined) return;
+  ctx.metrics.jobTasks(ctx.key, "active", counts.active);
+  ctx.metrics.jobTasks(ctx.key, "running", counts.running);
+  ctx.metrics.jobTasks(ctx.key, "succeeded", counts.succeeded);
+  ctx.metrics.jobTasks(ctx.key, "failed", counts.failed);
+}
+
+function summarizeJob(intent: JobIntent, plan: JobPlan, live: ObservedJob | undefined, submission: SubmissionResult | undefined, pollIntervalMs: number): StepResult {
+  const counts = live?.taskCounts ?? { active: 0, running: 0, completed: 0, succeeded: 0, failed: 0 };
+  const job: JobLiveStatus = {
+    state: live?.state,
+    poolId: live?.poolId,
+    taskCounts: { ...counts },
+    totalTasks: intent.tasks.total,
+    tasksNotResubmitted: submission?.notResubmitted || undefined,
+  };
+  const base = { job, batchIds: [intent.jobId] };
+  const progress = `${counts.succeeded}/${intent.tasks.total} succeeded, ${counts.failed} failed`;
+  if (plan.status === "Finished") {
+    return { ...base, summary: { kind: "ready", message: `${plan.reason}: ${progress}` }, pollAfterMs: plan.waiting ? pollIntervalMs : undefined };
+  }
+  if (plan.status === "WaitingForPool") {
+    return { ...base, summary: { kind: "progressing", reason: Reasons.DependencyNotReady, message: plan.reason }, pollAfterMs: pollIntervalMs };
+  }
+  if (plan.actions.length > 0 || plan.waiting) {
+    const message = plan.actions.length > 0 ? plan.actions.map(describeAction).join("; ") : plan.reason;
+    return { ...base, summary: { kind: "progressing", reason: Reasons.Progressing, message }, pollAfterMs: pollIntervalMs };
+  }
+  const running = counts.active + counts.running > 0;
+  return { ...base, summary: { kind: "ready", message: `${plan.reason}; ${progress}` }, pollAfterMs: running ? pollIntervalMs * 4 : undefined };
+}

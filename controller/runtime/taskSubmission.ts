@@ -1,0 +1,158 @@
+/**
+ * Exactly-once task submission (docs/adr/0003). Existing tasks are listed page by page first (ids,
+ * states and content markers only); then the declared tasks are streamed from the job's TaskSet
+ * and the missing ones added in addtaskcollection chunks of 100 with bounded concurrency.
+ * - TaskExists on a retried chunk is success once the existing task's content marker matches.
+ * - A task whose spec changed before it started is deleted and added again.
+ * - A started or completed task whose spec changed is never resubmitted; it is counted and reported.
+ */
+import type { BatchAdapter, TaskAddOutcome } from "../batch/adapter.js";
+import { isBatchCallError } from "../batch/errors.js";
+import type { JsonObject, TaskIntent, TaskSet } from "../core/intent.js";
+
+export interface SubmissionOptions {
+  readonly batch: BatchAdapter;
+  readonly jobId: string;
+  readonly tasks: TaskSet;
+  readonly signal: AbortSignal;
+  /** Chunks in flight at once. Default 8. */
+  readonly concurrency?: number;
+  /** Tasks per addtaskcollection call; Batch allows at most 100. */
+  readonly chunkSize?: number;
+  /** Resolves secret references in a task body just before it is sent. */
+  readonly prepare?: (body: JsonObject) => Promise<JsonObject>;
+}
+
+export interface TaskFailure {
+  readonly taskId: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface SubmissionResult {
+  readonly declared: number;
+  readonly added: number;
+  readonly alreadyPresent: number;
+  readonly replaced: number;
+  /** Started or completed tasks whose spec changed: left as they are. */
+  readonly notResubmitted: number;
+  readonly notResubmittedIds: readonly string[];
+  /** Per-task errors other than an idempotent TaskExists (first 20 kept). */
+  readonly failures: readonly TaskFailure[];
+  readonly failureCount: number;
+}
+
+const MAX_REPORTED = 20;
+
+interface Existing {
+  readonly state: string;
+  readonly contentHash?: string;
+}
+
+export async function submitTasks(options: SubmissionOptions): Promise<SubmissionResult> {
+  const existing = await listExisting(options);
+  const counters = { added: 0, alreadyPresent: 0, replaced: 0, notResubmitted: 0, failureCount: 0 };
+  const notResubmittedIds: string[] = [];
+  const failures: TaskFailure[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const limit = options.concurrency ?? 8;
+  let chunk: TaskIntent[] = [];
+
+  const dispatch = async (tasks: TaskIntent[]): Promise<void> => {
+    const p = addChunk(options, tasks, existing).then((r) => {
+      counters.added += r.added;
+      counters.alreadyPresent += r.alreadyPresent;
+      counters.failureCount += r.failures.length;
+      failures.push(...r.failures.slice(0, Math.max(0, MAX_REPORTED - failures.length)));
+    });
+    const tracked = p.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    if (inFlight.size >= limit) await Promise.race(inFlight);
+  };
+
+  let declared = 0;
+  for (const task of options.tasks.tasks()) {
+    declared++;
+    const found = existing.get(task.id.toLowerCase());
+    if (found !== undefined && found.contentHash === task.contentHash) {
+      counters.alreadyPresent++;
+      continue;
+    }
+    if (found !== undefined && found.state !== "active") {
+      counters.notResubmitted++;
+      if (notResubmittedIds.length < MAX_REPORTED) notResubmittedIds.push(task.id);
+      continue;
+    }
+    if (found !== undefined) {
+      // Not started yet: safe to replace with the new content.
+      await options.batch.deleteTask(options.jobId, task.id, { signal: options.signal });
+      counters.replaced++;
+      counters.added--; // the add below counts it; a replacement is not a net new task
+    }
+    chunk.push(task);
+    if (chunk.length >= (options.chunkSize ?? 100)) {
+      await dispatch(chunk);
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) await dispatch(chunk);
+  await Promise.all(inFlight);
+  return { declared, ...counters, notResubmittedIds, failures };
+}
+
+async function listExisting(options: SubmissionOptions): Promise<Map<string, Existing>> {
+  const existing = new Map<string, Existing>();
+  for await (const page of options.batch.listTasks(options.jobId, { signal: options.signal })) {
+    for (const task of page) existing.set(task.id.toLowerCase(), { state: task.state, contentHash: task.contentHash });
+  }
+  return existing;
+}
+
+interface ChunkResult {
+  readonly added: number;
+  readonly alreadyPresent: number;
+  readonly failures: TaskFailure[];
+}
+
+async function addChunk(options: SubmissionOptions, tasks: TaskIntent[], existing: Map<string, Existing>): Promise<ChunkResult> {
+  const bodies = await Promise.all(tasks.map((t) => (options.prepare ? options.prepare(t.body) : Promise.resolve(t.body))));
+  let outcomes: TaskAddOutcome[];
+  try {
+    outcomes = await options.batch.addTasks(options.jobId, bodies, { signal: options.signal });
+  } catch (error: unknown) {
+    // Too large for one request (big command lines or many files): split and try the halves.
+    if (isBatchCallError(error) && error.code === "RequestBodyTooLarge" && tasks.length > 1) {
+      const half = Math.ceil(tasks.length / 2);
+      const [a, b] = await Promise.all([addChunk(options, tasks.slice(0, half), existing), addChunk(options, tasks.slice(half), existing)]);
+      return { added: a.added + b.added, alreadyPresent: a.alreadyPresent + b.alreadyPresent, failures: [...a.failures, ...b.failures] };
+    }
+    throw error;
+  }
+  return settleOutcomes(options, tasks, outcomes);
+}
+
+/** TaskExists after a lost response is our own earlier add: verified by its content marker. */
+async function settleOutcomes(options: SubmissionOptions, tasks: TaskIntent[], outcomes: TaskAddOutcome[]): Promise<ChunkResult> {
+  const byId = new Map(tasks.map((t) => [t.id.toLowerCase(), t]));
+  let added = 0;
+  let alreadyPresent = 0;
+  const failures: TaskFailure[] = [];
+  for (const outcome of outcomes) {
+    if (outcome.outcome === "added") {
+      added++;
+      continue;
+    }
+    if (outcome.outcome === "exists") {
+      const live = await options.batch.getTask(options.jobId, outcome.taskId, { signal: options.signal });
+      const declared = byId.get(outcome.taskId.toLowerCase());
+      if (live !== undefined && declared !== undefined && live.contentHash === declared.contentHash) {
+        alreadyPresent++;
+        continue;
+      }
+      failures.push({ taskId: outcome.taskId, code: "TaskExists", message: "a task with this id and different content already exists" });
+      continue;
+    }
+    failures.push({ taskId: outcome.taskId, code: outcome.code ?? "Unknown", message: outcome.message ?? "" });
+  }
+  return { added, alreadyPresent, failures };
+}

@@ -1,0 +1,185 @@
+/**
+ * Runs the engine in-process against a real emulator over HTTP through @azure/batch, with an
+ * in-memory desired source loaded from manifest directories and recording ports.
+ */
+import pino from "pino";
+import { vi } from "vitest";
+import { createBatchAdapter } from "../../controller/batch/batchAdapter.js";
+import type { BatchAdapter } from "../../controller/batch/adapter.js";
+import { entraCredentials, sharedKeyCredentials } from "../../controller/batch/credentials.js";
+import { loadManifests } from "../../controller/manifests/loader.js";
+import { createController, type EngineOptions } from "../../controller/runtime/controller.js";
+import {
+  isResourceKey,
+  type Controller,
+  type DesiredResource,
+  type DesiredSource,
+  type Problem,
+  type ResourceKey,
+  type ResourceStatus,
+} from "../../controller/runtime/ports.js";
+import { startEmulator, type RunningEmulator } from "../../emulator/index.js";
+import type { EmulatorOptions } from "../../emulator/index.js";
+
+/** A desired source the test edits directly; changes notify the controller like a watcher would. */
+export class MemorySource implements DesiredSource {
+  readonly #resources = new Map<ResourceKey, DesiredResource>();
+  #problems: Problem[] = [];
+  #onChange: ((key: ResourceKey) => void) | undefined;
+
+  async start(onChange: (key: ResourceKey) => void): Promise<void> {
+    this.#onChange = onChange;
+  }
+  get(key: ResourceKey): DesiredResource | undefined {
+    return this.#resources.get(key);
+  }
+  keys(): ResourceKey[] {
+    return [...this.#resources.keys()];
+  }
+  problems(): Problem[] {
+    return this.#problems;
+  }
+
+  set(resource: DesiredResource): void {
+    const key = `${resource.kind}/${resource.namespace}/${resource.name}` as ResourceKey;
+    this.#resources.set(key, resource);
+    this.#onChange?.(key);
+  }
+  remove(key: ResourceKey): void {
+    this.#resources.delete(key);
+    this.#onChange?.(key);
+  }
+  /** Changes a resource's spec (generation bumped), like editing its file. */
+  edit<T>(key: ResourceKey, change: (spec: T) => T): void {
+    const current = this.#resources.get(key);
+    if (current === undefined) throw new Error(`no resource ${key}`);
+    this.set({ ...current, generation: current.generation + 1, spec: change(structuredClone(current.spec) as T) });
+  }
+
+  /** Loads every valid resource of a directory; problems keep their resource key. */
+  async loadDir(dir: string): Promise<void> {
+    const loaded = await loadManifests(dir);
+    for (const r of loaded.resources) {
+      this.set({ kind: r.kind, namespace: r.namespace, name: r.name, generation: r.generation, spec: r.resource.spec, source: { location: `${r.source.file}:${r.source.line}` } });
+    }
+    const problems: Problem[] = loaded.problems.map((p) => {
+      const key = `${p.kind}/${p.namespace ?? "default"}/${p.name}`;
+      return { severity: p.severity, message: p.message, file: p.file, line: p.line, path: p.path, rule: p.rule, key: isResourceKey(key) ? key : undefined };
+    });
+    this.#problems = [...this.#problems, ...problems];
+    for (const p of problems) if (p.key !== undefined) this.#onChange?.(p.key);
+  }
+}
+
+export interface Recorded {
+  readonly events: { key: string; type: string; reason: string; message: string }[];
+  readonly driftAlerts: { key: string; differences: string[] }[];
+  readonly stallAlerts: { key: string; reason: string; message: string }[];
+  readonly statuses: Map<string, ResourceStatus>;
+  /** Batch HTTP attempts by operation, as seen by the adapter. */
+  readonly calls: Map<string, number>;
+}
+
+export interface Harness {
+  readonly emulator: RunningEmulator;
+  readonly batch: BatchAdapter;
+  readonly source: MemorySource;
+  readonly controller: Controller;
+  readonly recorded: Recorded;
+  /** Emulator responses by operation id (Pool_Add...), including dropped ones. */
+  readonly served: Map<string, number>;
+  start(): void;
+  /** Waits until `predicate` holds on the latest status of `key`. */
+  waitForStatus(key: ResourceKey, predicate: (s: ResourceStatus) => boolean, timeoutMs?: number): Promise<ResourceStatus>;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly emulator?: EmulatorOptions;
+  readonly engine?: Partial<EngineOptions>;
+  readonly managerId?: string;
+  readonly auth?: "entra" | "sharedKey";
+}
+
+/** An unsigned token for the Batch audience: the emulator checks audience and expiry, not signatures. */
+function fakeEntraCredential(): { getToken(): Promise<{ token: string; expiresOnTimestamp: number }> } {
+  const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString("base64url");
+  return {
+    getToken: async () => {
+      const exp = Math.floor(Date.now() / 1000) + 3600;
+      return { token: `${b64({ alg: "none", typ: "JWT" })}.${b64({ aud: "https://batch.core.windows.net/", exp })}.sig`, expiresOnTimestamp: exp * 1000 };
+    },
+  };
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const emulator = await startEmulator(options.emulator ?? {});
+  const served = new Map<string, number>();
+  emulator.observe((e) => served.set(e.operationId, (served.get(e.operationId) ?? 0) + 1));
+  const recorded: Recorded = { events: [], driftAlerts: [], stallAlerts: [], statuses: new Map(), calls: new Map() };
+  const batch = createBatchAdapter({
+    accountUrl: emulator.url,
+    // Entra ID by default: gallery-image pools (one example) are refused with a shared key.
+    credentials: options.auth === "sharedKey" ? sharedKeyCredentials(emulator.account.name, emulator.account.key) : entraCredentials(fakeEntraCredential()),
+    retry: { baseDelayMs: 20, maxDelayMs: 200 },
+    attemptTimeoutMs: 5_000,
+    onCall: (op) => recorded.calls.set(op, (recorded.calls.get(op) ?? 0) + 1),
+  });
+  const source = new MemorySource();
+  const abort = new AbortController();
+  const controller = createController({
+    source,
+    batch,
+    status: { write: async (key, status) => void recorded.statuses.set(key, status), remove: async (key) => void recorded.statuses.delete(key) },
+    events: { record: (key, type, reason, message) => void recorded.events.push({ key, type, reason, message }) },
+    metrics: { reconcileDone: () => undefined, driftDetected: () => undefined, batchCall: () => undefined, poolNodes: () => undefined, jobTasks: () => undefined },
+    alerts: { drift: (a) => void recorded.driftAlerts.push({ key: a.key, differences: a.differences }), stalled: (a) => void recorded.stallAlerts.push({ ...a }) },
+    secrets: { resolveSecret: async () => "test-secret-value" },
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    managerId: options.managerId ?? "itest",
+    signal: abort.signal,
+    resyncIntervalMs: 60_000,
+    pollIntervalMs: 100,
+    observationMaxAgeMs: 50,
+    retryBaseDelayMs: 50,
+    retryMaxDelayMs: 1_000,
+    ...options.engine,
+  });
+  let running: Promise<void> | undefined;
+  return {
+    emulator,
+    batch,
+    source,
+    controller,
+    recorded,
+    served,
+    start: () => {
+      running = controller.run();
+    },
+    waitForStatus: async (key, predicate, timeoutMs = 20_000) => {
+      let last: ResourceStatus | undefined;
+      await vi.waitFor(
+        () => {
+          last = recorded.statuses.get(key);
+          if (last === undefined || !predicate(last)) throw new Error(`status of ${key} not as expected: ${JSON.stringify(last?.conditions)}`);
+        },
+        { timeout: timeoutMs, interval: 25 },
+      );
+      if (last === undefined) throw new Error("unreachable");
+      return last;
+    },
+    stop: async () => {
+      abort.abort();
+      await running?.catch(() => undefined);
+      await emulator.close();
+    },
+  };
+}
+
+export function isReady(status: ResourceStatus): boolean {
+  return status.conditions.some((c) => c.type === "Ready" && c.status === "True");
+}
+
+export function conditionOf(status: ResourceStatus | undefined, type: string): { status: string; reason: string; message: string } | undefined {
+  return status?.conditions.find((c) => c.type === type);
+}
