@@ -61,7 +61,7 @@ export function beginDelete(store: PoolStore, pool: PoolEntity, onGone: () => vo
   pool.stateTransitionTime = now;
   if (pool.nodes.size > 0) setAllocationState(store, pool, "resizing");
   for (const node of [...pool.nodes.values()]) {
-    if (node.state !== "leavingPool") store.startLeaving(pool, node, "requeue", store.account.timing.nodeLeavingMs);
+    if (node.state !== "leavingpool") store.startLeaving(pool, node, "requeue", store.account.timing.nodeLeavingMs);
   }
   touch(pool, now);
   pool.deleteTimer = clock.schedule(store.account.timing.poolDeletingMs, () => {
@@ -82,7 +82,7 @@ export function setAllocationState(store: PoolStore, pool: PoolEntity, state: Po
 export function liveNodes(pool: PoolEntity, dedicated: boolean): NodeEntity[] {
   const out: NodeEntity[] = [];
   for (const node of pool.nodes.values()) {
-    if (node.isDedicated === dedicated && node.state !== "leavingPool" && !node.leaveWhenIdle) out.push(node);
+    if (node.isDedicated === dedicated && node.state !== "leavingpool" && !node.leaveWhenIdle) out.push(node);
   }
   return out;
 }
@@ -158,7 +158,7 @@ function runStartTask(store: PoolStore, pool: PoolEntity, node: NodeEntity): voi
   const exitCode = simulatedExitCode(startTask.commandLine);
   node.startTaskInfo = { state: "running", startTime: clock.now(), retryCount: 0 };
   const waits = startTask.waitForSuccess !== false;
-  if (waits) store.setNodeState(node, "waitingForStartTask");
+  if (waits) store.setNodeState(node, "waitingforstarttask");
   else store.nodeReady(pool, node);
   node.timer = clock.schedule(store.account.timing.startTaskMs, () => {
     node.timer = undefined;
@@ -172,7 +172,7 @@ function runStartTask(store: PoolStore, pool: PoolEntity, node: NodeEntity): voi
     };
     if (!waits) return;
     if (exitCode === 0) store.nodeReady(pool, node);
-    else store.setNodeState(node, "startTaskFailed");
+    else store.setNodeState(node, "starttaskfailed");
   });
 }
 

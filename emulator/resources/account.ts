@@ -37,18 +37,21 @@ function listSupportedImages(ctx: RequestContext): EmulatorResponse {
   return listFromTable(ctx, "supportedimages", images(), query, ({ id: _id, ...wire }) => wire);
 }
 
-const nodeStates: readonly NodeState[] = [
-  "creating", "idle", "offline", "preempted", "rebooting", "reimaging", "running", "starting",
-  "startTaskFailed", "leavingPool", "unknown", "unusable", "waitingForStartTask",
-];
+/** NodeCounts names its fields in camelCase while node states are lowercase on the wire. */
+const countField: Record<NodeState, string> = {
+  creating: "creating", idle: "idle", offline: "offline", preempted: "preempted", rebooting: "rebooting",
+  reimaging: "reimaging", running: "running", starting: "starting", starttaskfailed: "startTaskFailed",
+  leavingpool: "leavingPool", unknown: "unknown", unusable: "unusable", waitingforstarttask: "waitingForStartTask",
+};
 
 function counts(pool: PoolEntity, dedicated: boolean): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const state of nodeStates) out[state] = 0;
+  for (const field of Object.values(countField)) out[field] = 0;
   let total = 0;
   for (const node of pool.nodes.values()) {
     if (node.isDedicated !== dedicated) continue;
-    out[node.state] = (out[node.state] ?? 0) + 1;
+    const field = countField[node.state];
+    out[field] = (out[field] ?? 0) + 1;
     total += 1;
   }
   out.total = total;

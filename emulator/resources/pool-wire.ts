@@ -6,7 +6,7 @@ import type { NodeEntity, PoolEntity } from "../store/pool-store.js";
 export function currentNodes(pool: PoolEntity, dedicated: boolean): number {
   let count = 0;
   for (const node of pool.nodes.values()) {
-    if (node.isDedicated === dedicated && node.state !== "creating" && node.state !== "leavingPool") count += 1;
+    if (node.isDedicated === dedicated && node.state !== "creating" && node.state !== "leavingpool") count += 1;
   }
   return count;
 }

@@ -9,11 +9,11 @@ export type AllocationState = "steady" | "resizing" | "stopping";
 export type NodeState =
   | "creating"
   | "starting"
-  | "waitingForStartTask"
-  | "startTaskFailed"
+  | "waitingforstarttask"
+  | "starttaskfailed"
   | "idle"
   | "running"
-  | "leavingPool"
+  | "leavingpool"
   | "unusable"
   | "preempted"
   | "offline"
@@ -197,7 +197,7 @@ export class PoolStore {
     if (busy) for (const listener of this.nodeLostListeners) listener(pool, node, option);
     node.runningTasksCount = 0;
     node.runningTaskSlotsCount = 0;
-    this.setNodeState(node, "leavingPool");
+    this.setNodeState(node, "leavingpool");
     node.timer = this.account.clock.schedule(leavingMs, () => this.removeNode(pool, node));
   }
 

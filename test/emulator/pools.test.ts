@@ -36,7 +36,7 @@ describe("Pool_Add / Get / Exists / List", () => {
   it("creates a pool that resizes to its target and reports ETag, Last-Modified and Location", async () => {
     const added = await h.client.pool.add(pool("P1", { targetDedicatedNodes: 2, targetLowPriorityNodes: 1, metadata: [{ name: "owner", value: "me" }] }));
     expect(added._response.status).toBe(201);
-    expect(added.location).toBe(`${h.emulator.url}/pools/P1`);
+    expect(added._response.headers.get("location")).toBe(`${h.emulator.url}/pools/P1`);
     expect(added.eTag).toMatch(/^0x[0-9A-F]{15}$/);
 
     const creating = await h.client.pool.get("p1");
@@ -139,7 +139,7 @@ describe("Pool_Resize / StopResize", () => {
 
     await h.client.pool.resize("grow", { targetDedicatedNodes: 1, nodeDeallocationOption: "terminate" });
     const leaving = await h.client.computeNode.list("grow");
-    expect(leaving.filter((n) => n.state === "leavingPool")).toHaveLength(2);
+    expect(leaving.filter((n) => n.state === "leavingpool")).toHaveLength(2);
     h.advance(h.emulator.timing.nodeLeavingMs);
     expect(await h.client.pool.get("grow")).toMatchObject({ allocationState: "steady", currentDedicatedNodes: 1, targetDedicatedNodes: 1 });
     expect(await h.client.computeNode.list("grow")).toHaveLength(1);
