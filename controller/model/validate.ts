@@ -7,6 +7,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { createAjv } from "./ajv.js";
 import { evaluateCelRules } from "./cel.js";
 import { API_VERSION, BATCH_ID_PATTERN, JOB_KIND, NAME_PATTERN, POOL_KIND } from "./constants.js";
+import { NAME_RULE } from "./common.js";
 import { BatchJobSchema, type BatchJob } from "./job.js";
 import { BatchPoolSchema, type BatchPool } from "./pool.js";
 import { joinPath, pointerToPath, type FieldProblem } from "./problem.js";
@@ -104,6 +105,14 @@ function checkExplicitTasks(obj: Record<string, unknown>): FieldProblem[] {
   return problems;
 }
 
+/**
+ * The name rule sits at the root (CRDs may not constrain metadata), but it is about metadata.name;
+ * located there, it is not reported twice next to the schema's own check of the name.
+ */
+function locateNameRule(problem: FieldProblem): FieldProblem {
+  return problem.rule === NAME_RULE.id ? { ...problem, path: "metadata.name" } : problem;
+}
+
 function checkFactory(job: BatchJob): FieldProblem[] {
   const factory = job.spec.taskFactory;
   return factory === undefined ? [] : checkTaskFactory(factory, "spec.taskFactory");
@@ -123,8 +132,12 @@ export function validateResource(obj: unknown): FieldProblem[] {
   const schemaProblems = validate(obj) ? [] : (validate.errors ?? []).map(ajvErrorToProblem);
   const taskProblems = kind === JOB_KIND ? checkExplicitTasks(obj) : [];
   // CEL rules can only run on well-typed values; on a schema error the schema problem says enough.
-  if (schemaProblems.length > 0) return [...schemaProblems, ...evaluateCelRules(SCHEMAS[kind], obj, { reportEvaluationErrors: false }), ...taskProblems];
-  const celProblems = evaluateCelRules(SCHEMAS[kind], obj);
+  if (schemaProblems.length > 0) {
+    const celProblems = evaluateCelRules(SCHEMAS[kind], obj, { reportEvaluationErrors: false }).map(locateNameRule);
+    const reported = new Set(schemaProblems.map((p) => p.path));
+    return [...schemaProblems, ...celProblems.filter((p) => !reported.has(p.path)), ...taskProblems];
+  }
+  const celProblems = evaluateCelRules(SCHEMAS[kind], obj).map(locateNameRule);
   // Schema-valid from here on, so the object has the BatchJob shape.
   if (kind === JOB_KIND) return [...celProblems, ...taskProblems, ...checkFactory(obj as unknown as BatchJob)];
   return celProblems;

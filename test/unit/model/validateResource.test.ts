@@ -44,8 +44,8 @@ describe("validateResource: BatchPool", () => {
   });
 
   it("rejects names that cannot become Batch ids", () => {
-    expect(rules(aPool({ name: "Has_Upper" }).build())).toContain("invalid-value metadata.name");
-    expect(rules(aPool({ name: "x".repeat(56) }).build())).toContain("invalid-value metadata.name");
+    expect(rules(aPool({ name: "Has_Upper" }).build())).toEqual(["invalid-value metadata.name"]);
+    expect(rules(aPool({ name: "x".repeat(56) }).build())).toEqual(["invalid-value metadata.name"]);
   });
 
   it("accepts registries with a secret-ref password or a managed identity, not both", () => {
