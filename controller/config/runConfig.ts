@@ -49,6 +49,8 @@ export interface RunConfig {
   stateDir: string;
   once: boolean;
   secretsDir: string | undefined;
+  /** Written into the `batch-gitops/manager` metadata; must stay the same across restarts. */
+  managerId: string;
   /** live: a table redrawn in place (logs go to a file in the state dir); plain: a line per change. */
   view: "live" | "plain" | "off";
 }
@@ -83,6 +85,7 @@ export const RUN_OPTIONS = {
   "git-branch": { type: "string" },
   "git-poll-interval": { type: "string" },
   view: { type: "string" },
+  "manager-id": { type: "string" },
   ...CLUSTER_RUN_OPTIONS,
 } as const;
 
@@ -114,8 +117,20 @@ export function parseRunConfig(args: string[], ctx: ConfigContext): RunConfig {
     stateDir,
     once: flags.once ?? false,
     secretsDir: flags["secrets-dir"] === undefined ? undefined : absolute(flags["secrets-dir"], ctx.cwd),
+    managerId: parseManagerId(flags["manager-id"] ?? "batch-gitops"),
     view: parseView(flags.view ?? "auto", ctx.stdoutIsTTY && !(flags.once ?? false)),
   };
+}
+
+/**
+ * The controller recognizes what it created by this id, also after a restart, so the default is
+ * fixed; controllers sharing one Batch account must each get their own.
+ */
+function parseManagerId(text: string): string {
+  if (!/^[A-Za-z0-9._/@-]{1,100}$/.test(text)) {
+    throw new ConfigError(`--manager-id "${text}" must be 1-100 letters, digits or . _ / @ -`);
+  }
+  return text;
 }
 
 /** auto: the live table on a terminal (not with --once, whose output is for CI logs), else plain lines. */

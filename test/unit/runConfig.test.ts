@@ -32,6 +32,7 @@ describe("parseRunConfig", () => {
     expect(config.http).toEqual({ host: "127.0.0.1", port: 8080 });
     expect(config.stateDir).toBe("/repo/.batch-gitops");
     expect(config.once).toBe(false);
+    expect(config.managerId).toBe("batch-gitops");
     expect(config.log).toEqual({ format: "json", level: "info" });
   });
 
@@ -126,6 +127,7 @@ describe("parseRunConfig", () => {
     [["--auth", "entra"], /--auth needs --batch-url/],
     [["--log-level", "loud"], /--log-level must be one of/],
     [["--bogus"], /Unknown option '--bogus'/],
+    [["--manager-id", "a b"], /--manager-id "a b" must be/],
   ])("rejects %j with a message naming the flag", (args, message) => {
     expect(() => parseRunConfig(args, ctx())).toThrow(ConfigError);
     expect(() => parseRunConfig(args, ctx())).toThrow(message);

@@ -33,3 +33,21 @@ export function createFileSecretResolver(secretsDir: string | undefined): Secret
 function isSafe(segment: string): boolean {
   return SAFE_SEGMENT.test(segment) && segment !== "." && segment !== "..";
 }
+
+/**
+ * The embedded emulator's stand-in when no --secrets-dir is given: every reference resolves to a
+ * fixed placeholder. The emulator never checks registry passwords, so the examples converge on
+ * a fresh clone; it is only used with the embedded emulator, never against a real account.
+ */
+export function createEmulatorPlaceholderSecrets(onFirstUse: (ref: SecretRef) => void): SecretResolver {
+  let warned = false;
+  return {
+    resolveSecret(_namespace: string, ref: SecretRef): Promise<string> {
+      if (!warned) {
+        warned = true;
+        onFirstUse(ref);
+      }
+      return Promise.resolve("emulator-placeholder-secret");
+    },
+  };
+}

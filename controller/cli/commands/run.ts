@@ -1,0 +1,372 @@
+/** `batch-gitops run`: wiring only — config → logger → Batch → source → controller → HTTP → view. */
+import { mkdir } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { pino, type Logger } from "pino";
+import type { Command } from "../command.js";
+import { ConfigError, parseRunConfig, RUN_OPTIONS, type BatchConfig, type RunConfig } from "../../config/runConfig.js";
+import { createRootLogger } from "../../observability/logger.js";
+import { createPrometheusMetrics, type PrometheusMetrics } from "../../observability/metrics.js";
+import { createWebhookAlerts, type WebhookAlerts } from "../../observability/alertWebhook.js";
+import { createLogAlerts, createLogEventRecorder } from "../../observability/logReporters.js";
+import { startHttpServer, type RunningHttpServer } from "../../observability/httpServer.js";
+import { createTerminalView, type TerminalView } from "../../observability/terminalView.js";
+import { openFileStatusStore, type FileStatusStore, type StatusDocument } from "../../runtime/statusStore.js";
+import type { TokenCredential } from "@azure/identity";
+import type { Controller, ControllerOptions, DesiredSource, ResourceKey, SecretResolver, StatusWriter } from "../../runtime/ports.js";
+import { createBatchAdapter } from "../../batch/batchAdapter.js";
+import { entraCredentials, sharedKeyCredentials } from "../../batch/credentials.js";
+import { createDirectorySource } from "../../sources/directory/directorySource.js";
+import { createLoaderParser } from "../../sources/directory/loaderParser.js";
+import { createGitPoller, type GitPoller } from "../../sources/directory/gitPoller.js";
+import { createEmulatorPlaceholderSecrets, createFileSecretResolver } from "../../sources/directory/fileSecretResolver.js";
+import { startEmulator, devAccount, type RunningEmulator } from "../../../emulator/index.js";
+
+export type ControllerFactory = (options: ControllerOptions) => Controller;
+
+const USAGE = `Usage: batch-gitops run [options]
+
+Runs the controller: makes Azure Batch match the BatchPool/BatchJob manifests and keeps it so.
+With no --batch-url it starts the local Batch emulator in-process (fast demo timing), so
+\`npm start\` works on a fresh clone with no Azure account.
+
+Source:
+  --dir DIR                  manifests directory (default manifests/examples); in Git mode, the
+                             path inside the repository (default the repository root)
+  --git-url URL              poll this Git repository (git CLI) into <state-dir>/checkout
+  --git-branch B             branch to follow (default main)
+  --git-poll-interval D      how often to fetch (default 30s)
+  --source directory|kubernetes
+                             kubernetes: BatchPool/BatchJob objects in a cluster (see README, cluster)
+  --secrets-dir DIR          directory-mode secrets: files <DIR>/<secretName>/<key>
+
+Azure Batch:
+  --batch-url URL            account URL (or BATCH_ACCOUNT_URL); absent: the embedded emulator
+  --auth entra|shared-key    Microsoft Entra ID (DefaultAzureCredential) or a shared key from
+                             BATCH_ACCOUNT_NAME / BATCH_ACCOUNT_KEY; default shared-key when
+                             BATCH_ACCOUNT_KEY is set, else entra
+
+Behaviour:
+  --resync-interval D        full resync / drift check of every resource (default 5m)
+  --concurrency N            resources reconciled in parallel (default 8)
+  --once                     reconcile everything once and exit (1 if anything is stalled or invalid)
+  --state-dir DIR            status file, Git checkout, live-view log (default .batch-gitops)
+  --manager-id ID            batch-gitops/manager metadata of what this controller creates
+                             (default batch-gitops; give each controller of one account its own)
+
+Observability:
+  --http-addr HOST:PORT|off  /metrics, /healthz, /readyz, /status (default 127.0.0.1:8080)
+  --alert-webhook URL        post drift and stall alerts (Alertmanager JSON)
+  --log-format json|pretty   default pretty on a terminal, json otherwise
+  --log-level LEVEL          fatal|error|warn|info|debug|trace|silent (default info, or LOG_LEVEL)
+  --view auto|live|plain|off live table on a terminal (logs then go to <state-dir>/controller.log),
+                             plain lines on stderr otherwise
+
+Durations: 500ms, 30s, 5m, 1h. Flags known to run: ${Object.keys(RUN_OPTIONS).length}.`;
+
+interface RunIo {
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+/** What run started, so shutdown can stop it in reverse order. */
+interface Running {
+  logger: Logger;
+  emulator?: RunningEmulator;
+  http?: RunningHttpServer;
+  view?: TerminalView;
+  webhook?: WebhookAlerts;
+}
+
+export function createRunCommand(createController: ControllerFactory): Command {
+  return {
+    name: "run",
+    summary: "run the controller (directory or Git source; embedded Batch emulator by default)",
+    usage: USAGE,
+    run: (args) => runCommand(args, createController, { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr }),
+  };
+}
+
+async function runCommand(args: string[], createController: ControllerFactory, io: RunIo): Promise<number> {
+  let config: RunConfig;
+  try {
+    config = parseRunConfig(args, { env: io.env, cwd: io.cwd, stdoutIsTTY: io.stdout.isTTY });
+  } catch (err: unknown) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`batch-gitops run: ${err.message}\n\nRun \`batch-gitops run --help\` for the flags.\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (config.source.kind === "kubernetes") {
+    io.stderr.write("batch-gitops run: --source kubernetes is not available in this build yet; use the directory source\n");
+    return 2;
+  }
+  const shutdown = new AbortController();
+  const stopSignals = onStopSignals(shutdown, io);
+  try {
+    return await runDirectoryMode(config, createController, shutdown.signal, io);
+  } finally {
+    stopSignals();
+  }
+}
+
+/** SIGINT/SIGTERM stop gracefully; a second one exits at once. */
+function onStopSignals(shutdown: AbortController, io: RunIo): () => void {
+  const handler = (signal: NodeJS.Signals): void => {
+    if (shutdown.signal.aborted) {
+      io.stderr.write(`\n${signal} again: exiting now\n`);
+      process.exit(130);
+    }
+    io.stderr.write(`\n${signal}: stopping (finishing in-flight Batch calls; again to force)\n`);
+    shutdown.abort();
+  };
+  process.on("SIGINT", handler);
+  process.on("SIGTERM", handler);
+  return () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
+}
+
+async function createLogger(config: RunConfig): Promise<Logger> {
+  if (config.view !== "live") {
+    return createRootLogger({ format: config.log.format, level: config.log.level });
+  }
+  // The live table owns the terminal; logs go to a file so they do not tear it.
+  await mkdir(config.stateDir, { recursive: true });
+  const destination = pino.destination({ dest: join(config.stateDir, "controller.log"), sync: false, mkdir: true });
+  return createRootLogger({ format: config.log.format, level: config.log.level, destination, colorize: false });
+}
+
+async function connectBatch(batch: BatchConfig, logger: Logger, running: Running): Promise<{ url: string; credentials: Parameters<typeof createBatchAdapter>[0]["credentials"] }> {
+  if (batch.kind === "embedded") {
+    running.emulator = await startEmulator({ timingPreset: "fast" });
+    logger.info({ url: running.emulator.url, account: devAccount.name }, "embedded Batch emulator started (no --batch-url given)");
+    // Entra ID, as on a real account, so gallery-image examples work too; the emulator accepts
+    // an unsigned token for the Batch audience.
+    return { url: running.emulator.url, credentials: entraCredentials(emulatorTokenCredential()) };
+  }
+  if (batch.auth.kind === "shared-key") {
+    logger.info({ url: batch.url, auth: "shared-key", account: batch.auth.accountName }, "using Azure Batch");
+    return { url: batch.url, credentials: sharedKeyCredentials(batch.auth.accountName, batch.auth.accountKey.reveal()) };
+  }
+  logger.info({ url: batch.url, auth: "entra" }, "using Azure Batch");
+  const { DefaultAzureCredential } = await import("@azure/identity");
+  return { url: batch.url, credentials: entraCredentials(new DefaultAzureCredential()) };
+}
+
+/** A local, unsigned Batch-audience token: only the embedded emulator accepts it. */
+function emulatorTokenCredential(): TokenCredential {
+  return {
+    getToken: () => {
+      const expiresOnTimestamp = Date.now() + 3_600_000;
+      const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString("base64url");
+      const claims = { aud: "https://batch.core.windows.net/", exp: Math.floor(expiresOnTimestamp / 1000), sub: "batch-gitops-embedded" };
+      return Promise.resolve({ token: `${encode({ alg: "none", typ: "JWT" })}.${encode(claims)}.`, expiresOnTimestamp });
+    },
+  };
+}
+
+function secretResolver(config: RunConfig, logger: Logger): SecretResolver {
+  if (config.secretsDir === undefined && config.batch.kind === "embedded") {
+    return createEmulatorPlaceholderSecrets((ref) =>
+      logger.warn({ secretName: ref.name }, "no --secrets-dir: secret references resolve to a placeholder (embedded emulator only)"),
+    );
+  }
+  return createFileSecretResolver(config.secretsDir);
+}
+
+function authModeOf(batch: BatchConfig): "entra" | "shared-key" {
+  return batch.kind === "remote" && batch.auth.kind === "shared-key" ? "shared-key" : "entra";
+}
+
+async function runDirectoryMode(config: RunConfig, createController: ControllerFactory, signal: AbortSignal, io: RunIo): Promise<number> {
+  if (config.source.kind !== "directory") {
+    return 2;
+  }
+  const logger = await createLogger(config);
+  const running: Running = { logger };
+  try {
+    return await startAndWait(config, config.source, createController, signal, running, io);
+  } catch (err: unknown) {
+    logger.fatal({ err }, "controller failed");
+    io.stderr.write(`batch-gitops run: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  } finally {
+    await stopAll(running);
+  }
+}
+
+async function startAndWait(
+  config: RunConfig,
+  source: Extract<RunConfig["source"], { kind: "directory" }>,
+  createController: ControllerFactory,
+  signal: AbortSignal,
+  running: Running,
+  io: RunIo,
+): Promise<number> {
+  const { logger } = running;
+  const inside = relative(source.dir, config.stateDir);
+  if (source.git === undefined && !inside.startsWith("..") && inside !== config.stateDir) {
+    throw new Error(`--state-dir ${config.stateDir} is inside the manifests directory ${source.dir}; status must not live in the manifests checkout`);
+  }
+  const metrics = createPrometheusMetrics();
+  const batch = await connectBatch(config.batch, logger, running);
+  const listings = new Set<string>();
+  const adapter = createBatchAdapter({
+    accountUrl: batch.url,
+    credentials: batch.credentials,
+    onCall: (operation, code, seconds) => {
+      metrics.batchCall(operation, code, seconds);
+      listings.add(operation);
+    },
+  });
+  const store = await openFileStatusStore({ stateDir: config.stateDir });
+  const poller = await startGit(source, logger);
+  const directory = createDirectorySource({
+    dir: source.dir,
+    parse: createLoaderParser({ authMode: authModeOf(config.batch) }),
+    logger: logger.child({ component: "source" }),
+    watch: poller === undefined && !config.once,
+    rescanIntervalMs: poller === undefined && !config.once ? config.resyncIntervalMs : undefined,
+    currentRevision: poller?.revision,
+  });
+  running.view = startView(config, store, io);
+  let ready = false;
+  const observed = observeSource(directory, store, running.view, () => (ready = true));
+  running.webhook = config.alertWebhookUrl === undefined ? undefined : createWebhookAlerts({ url: config.alertWebhookUrl, logger, signal });
+  const controllerAbort = new AbortController();
+  signal.addEventListener("abort", () => controllerAbort.abort(), { once: true });
+  const controller = createController({
+    source: observed,
+    batch: adapter,
+    status: viewedStatusWriter(store, running.view),
+    events: createLogEventRecorder(logger),
+    metrics,
+    alerts: createLogAlerts(logger, running.webhook),
+    secrets: secretResolver(config, logger),
+    logger,
+    resyncIntervalMs: config.resyncIntervalMs,
+    concurrency: config.concurrency,
+    managerId: config.managerId,
+    signal: controllerAbort.signal,
+  });
+  if (config.http !== undefined) {
+    running.http = await startHttpServer(config.http, endpoints(metrics, () => ready, () => liveDocument(store, directory)));
+    logger.info({ url: running.http.url }, "serving /metrics, /healthz, /readyz, /status");
+  }
+  const runLoop = controller.run();
+  if (poller !== undefined) {
+    void poller.run(directory, controllerAbort.signal);
+  }
+  if (config.once) {
+    // The engine lists Batch after the source has loaded to find pruned resources; wait for that
+    // listing too, or a directory with every manifest removed would exit before pruning.
+    await until(() => ready && listings.has("pool.list") && listings.has("job.list"), signal);
+    await controller.idle();
+    await new Promise((r) => setImmediate(r));
+    await controller.idle();
+    controllerAbort.abort();
+    await runLoop;
+    return onceExitCode(store, directory, logger);
+  }
+  await runLoop;
+  return 0;
+}
+
+async function startGit(source: Extract<RunConfig["source"], { kind: "directory" }>, logger: Logger): Promise<GitPoller | undefined> {
+  if (source.git === undefined) {
+    return undefined;
+  }
+  const poller = createGitPoller({ ...source.git, logger });
+  await poller.initialSync();
+  return poller;
+}
+
+function startView(config: RunConfig, store: FileStatusStore, io: RunIo): TerminalView | undefined {
+  if (config.view === "off") {
+    return undefined;
+  }
+  const footer = `logs: ${join(relative(io.cwd, config.stateDir) || ".", "controller.log")} · status: batch-gitops status · Ctrl-C to stop`;
+  return createTerminalView({
+    out: config.view === "live" ? io.stdout : io.stderr,
+    mode: config.view,
+    read: () => store.document(),
+    footer,
+  });
+}
+
+/** Passes the source through, keeping the status file's problem list and the view up to date. */
+function observeSource(inner: DesiredSource, store: FileStatusStore, view: TerminalView | undefined, onStarted: () => void): DesiredSource {
+  const refresh = (): void => {
+    store.setProblems(inner.problems()).catch(() => undefined);
+    view?.notify();
+  };
+  return {
+    async start(onChange: (key: ResourceKey) => void, signal: AbortSignal): Promise<void> {
+      await inner.start((key) => {
+        refresh();
+        onChange(key);
+      }, signal);
+      await store.retainOnly(inner.keys());
+      refresh();
+      onStarted();
+    },
+    get: (key) => inner.get(key),
+    keys: () => inner.keys(),
+    problems: () => inner.problems(),
+  };
+}
+
+function viewedStatusWriter(store: FileStatusStore, view: TerminalView | undefined): StatusWriter {
+  return {
+    async write(key, status, meta): Promise<void> {
+      await store.write(key, status, meta);
+      view?.notify();
+    },
+    async remove(key): Promise<void> {
+      await store.remove(key);
+      view?.notify();
+    },
+  };
+}
+
+function liveDocument(store: FileStatusStore, source: DesiredSource): StatusDocument {
+  return { ...store.document(), problems: source.problems() };
+}
+
+function endpoints(metrics: PrometheusMetrics, ready: () => boolean, status: () => StatusDocument) {
+  return {
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.exposition() }),
+    ready,
+    status,
+  };
+}
+
+async function until(condition: () => boolean, signal: AbortSignal): Promise<void> {
+  while (!condition() && !signal.aborted) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** --once: 1 when a manifest is invalid or a resource is stalled, so CI fails. */
+function onceExitCode(store: FileStatusStore, source: DesiredSource, logger: Logger): number {
+  const errors = source.problems().filter((p) => p.severity === "error");
+  const stalled = store
+    .document()
+    .resources.filter((r) => r.status.conditions.some((c) => c.type === "Stalled" && c.status === "True"))
+    .map((r) => r.key);
+  logger.info({ problems: errors.length, stalled }, "one pass done");
+  return errors.length > 0 || stalled.length > 0 ? 1 : 0;
+}
+
+async function stopAll(running: Running): Promise<void> {
+  running.view?.stop();
+  await running.http?.close();
+  await running.webhook?.flush();
+  await running.emulator?.close();
+  running.logger.info("stopped");
+  running.logger.flush();
+}
