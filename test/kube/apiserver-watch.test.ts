@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aPool } from "../helpers/resources.js";
 import { startTestApiServer } from "./apiserver/index.js";
 import type { KubeObject, TestApiServer } from "./apiserver/index.js";
+import { expectStatus } from "./apiserver/testing.js";
 
 const pools = { group: "azurebatch.gitops.dev", version: "v1alpha1", plural: "batchpools" };
 const POOLS_PATH = "/apis/azurebatch.gitops.dev/v1alpha1/namespaces/watch-ns/batchpools";
@@ -13,7 +14,7 @@ let server: TestApiServer;
 let api: CustomObjectsApi;
 
 beforeAll(async () => {
-  server = await startTestApiServer({ namespaces: ["watch-ns", "other-ns"] });
+  server = await startTestApiServer({ namespaces: ["watch-ns", "other-ns", "initial-ns"] });
   api = server.kubeConfig().makeApiClient(CustomObjectsApi);
 });
 afterAll(async () => server.close());
@@ -27,6 +28,7 @@ interface Seen {
   type: string;
   name: string | undefined;
   resourceVersion: string | undefined;
+  object: KubeObject & { code?: number; reason?: string; kind?: string };
 }
 
 /** Opens a raw watch and collects events until `until` says stop; resolves with them and the done error. */
@@ -43,7 +45,7 @@ async function collect(path: string, query: Record<string, string>, until: (seen
         path,
         query,
         (type, obj: KubeObject) => {
-          seen.push({ type, name: obj.metadata?.name, resourceVersion: obj.metadata?.resourceVersion });
+          seen.push({ type, name: obj.metadata?.name, resourceVersion: obj.metadata?.resourceVersion, object: obj });
           if (until(seen)) finish(null);
         },
         (err: unknown) => finish(err),
@@ -94,10 +96,78 @@ describe("watch", () => {
     await createPool("watch-old");
     const old = String(Number(server.control.resourceVersion()) - 1);
     server.control.compactHistory();
-    const raw: unknown[] = [];
     const { seen } = await collect(POOLS_PATH, { resourceVersion: old }, (s) => s.length > 0);
-    raw.push(...seen);
     expect(seen[0]?.type).toBe("ERROR");
+    expect(seen[0]?.object).toMatchObject({ kind: "Status", code: 410, reason: "Expired" });
+  });
+
+  it("starts a watch without resourceVersion with the current objects as ADDED", async () => {
+    await createPool("initial-a", "initial-ns");
+    await createPool("initial-b", "initial-ns");
+    const path = "/apis/azurebatch.gitops.dev/v1alpha1/namespaces/initial-ns/batchpools";
+    const { seen } = await collect(path, {}, (s) => s.length === 2);
+    expect(seen.map((s) => `${s.type} ${s.name}`)).toEqual(["ADDED initial-a", "ADDED initial-b"]);
+  });
+
+  it("turns selector transitions into ADDED and DELETED events", async () => {
+    await createPool("selected", "watch-ns", { tier: "cpu" });
+    const start = server.control.resourceVersion();
+    const events = collect(POOLS_PATH, { resourceVersion: start, labelSelector: "tier=gpu" }, (seen) => seen.length === 2);
+    await api.patchNamespacedCustomObject({ ...pools, namespace: "watch-ns", name: "selected", body: { metadata: { labels: { tier: "gpu" } } } }, mergePatch);
+    await api.patchNamespacedCustomObject({ ...pools, namespace: "watch-ns", name: "selected", body: { metadata: { labels: { tier: "cpu" } } } }, mergePatch);
+    const { seen } = await events;
+    expect(seen.map((s) => `${s.type} ${s.name}`)).toEqual(["ADDED selected", "DELETED selected"]);
+  });
+
+  it("sends BOOKMARK events with the current resourceVersion to watches that allow them", async () => {
+    await createPool("bookmarked");
+    const events = collect(POOLS_PATH, { resourceVersion: server.control.resourceVersion(), allowWatchBookmarks: "true" }, (seen) => seen.length === 1);
+    await server.control.waitForWatches(1);
+    server.control.sendBookmarks();
+    const { seen } = await events;
+    expect(seen[0]).toMatchObject({ type: "BOOKMARK", resourceVersion: server.control.resourceVersion() });
+    expect(seen[0]?.object.kind).toBe("BatchPool");
+  });
+
+  it("ends a watch at timeoutSeconds with a final bookmark, so the client resumes where it was", async () => {
+    const { seen, err } = await collect(POOLS_PATH, { resourceVersion: server.control.resourceVersion(), allowWatchBookmarks: "true", timeoutSeconds: "1" }, () => false);
+    expect(err).toBeNull();
+    expect(seen.map((s) => s.type)).toEqual(["BOOKMARK"]);
+  });
+
+  it("drops watches cleanly or by resetting the connection", async () => {
+    const clean = collect(POOLS_PATH, { resourceVersion: server.control.resourceVersion() }, () => false);
+    await server.control.waitForWatches(1);
+    expect(server.control.dropWatches("close")).toBe(1);
+    expect((await clean).err).toBeNull();
+    const reset = collect(POOLS_PATH, { resourceVersion: server.control.resourceVersion() }, () => false);
+    await server.control.waitForWatches(1);
+    server.control.dropWatches("reset");
+    expect((await reset).err).toBeInstanceOf(Error);
+  });
+});
+
+describe("test controls", () => {
+  it("injects a one-shot error for a verb and resource, and logs every request", async () => {
+    await createPool("injected");
+    server.control.clearRequests();
+    server.control.injectError({ verb: "get", resource: "batchpools", name: "injected", code: 503 });
+    const first = await expectStatus(api.getNamespacedCustomObject({ ...pools, namespace: "watch-ns", name: "injected" }));
+    expect(first).toMatchObject({ code: 503, reason: "ServiceUnavailable" });
+    const second = (await api.getNamespacedCustomObject({ ...pools, namespace: "watch-ns", name: "injected" })) as KubeObject;
+    expect(second.metadata.name).toBe("injected");
+    expect(server.control.requests({ resource: "batchpools" }).map((r) => `${r.verb} ${r.status}`)).toEqual(["get 503", "get 200"]);
+  });
+
+  it("reads and writes objects directly, and watchers see the direct writes", async () => {
+    const created = await createPool("direct");
+    const events = collect(POOLS_PATH, { resourceVersion: created.metadata.resourceVersion ?? "" }, (seen) => seen.length === 2);
+    const stored = server.control.getObject({ apiVersion: "azurebatch.gitops.dev/v1alpha1", kind: "BatchPool", namespace: "watch-ns", name: "direct" });
+    expect(stored?.metadata.uid).toBe(created.metadata.uid);
+    server.control.putObject({ ...created, status: { observedGeneration: 1 } });
+    server.control.removeObject({ apiVersion: "azurebatch.gitops.dev/v1alpha1", kind: "BatchPool", namespace: "watch-ns", name: "direct" });
+    const { seen } = await events;
+    expect(seen.map((s) => s.type)).toEqual(["MODIFIED", "DELETED"]);
   });
 
   it("recovers an informer after a 410: it re-lists and sees changes made while it was away", async () => {
