@@ -3,7 +3,7 @@
  * document in it. Other kinds are ignored (a manifests repo holds other things too). Each problem
  * is located by file, line, resource and field path, and never stops the valid resources loading.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { LineCounter, parseAllDocuments, type Document } from "yaml";
 import { API_VERSION, GROUP, JOB_KIND, POOL_KIND, validateResource } from "../model/index.js";
@@ -240,14 +240,14 @@ export function assemble(candidates: readonly Candidate[], problems: readonly Pr
   return { resources, problems: [...problems, ...duplicates.problems, ...missingPoolProblems(candidates)], rejected };
 }
 
-/** Loads every BatchPool and BatchJob under `dir` (recursively). Never throws for bad content. */
+/** Loads every BatchPool and BatchJob under `dir` (recursively; a single file works too). Never throws for bad content. */
 export async function loadManifests(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
   let files: string[];
   try {
-    files = await listManifestFiles(dir);
+    files = (await stat(dir)).isFile() ? [dir] : await listManifestFiles(dir);
   } catch (error: unknown) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { resources: [], rejected: [], problems: [{ severity: "error", rule: "read-error", file: dir, line: 1, path: "", message: `cannot read the directory: ${reason}` }] };
+    return { resources: [], rejected: [], problems: [{ severity: "error", rule: "read-error", file: dir, line: 1, path: "", message: `cannot read the manifests: ${reason}` }] };
   }
   const candidates: Candidate[] = [];
   const problems: Problem[] = [];

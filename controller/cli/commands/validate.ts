@@ -5,7 +5,7 @@ import { loadManifests } from "../../manifests/index.js";
 import type { Problem } from "../../model/index.js";
 import { BATCH_RULES, validateBatchRules, type AuthMode } from "../../validation/index.js";
 
-const USAGE = `Usage: batch-gitops validate <dir> [--auth entra|shared-key] [--format text|json]
+const USAGE = `Usage: batch-gitops validate <dir|file> [--auth entra|shared-key] [--format text|json]
 
 Loads every BatchPool and BatchJob under <dir> (recursively, all YAML documents) and checks them
 against the schema, the CRD's CEL rules and the Azure Batch rules. Prints one line per problem:

@@ -83,6 +83,12 @@ describe("loadManifests on a directory tree", () => {
     expect(problems.map((p) => p.rule)).toEqual(["yaml-syntax"]);
   });
 
+  it("loads a single file given instead of a directory", async () => {
+    await writeFile(join(dir, "one.yaml"), stringify(aPool({ name: "solo" }).build()));
+    const { resources } = await loadManifests(join(dir, "one.yaml"));
+    expect(resources.map((r) => r.key)).toEqual(["BatchPool/default/solo"]);
+  });
+
   it("reports a missing directory as a problem instead of throwing", async () => {
     const { resources, problems } = await loadManifests(join(dir, "absent"));
     expect(resources).toEqual([]);
