@@ -102,3 +102,33 @@ export async function until(predicate: () => boolean | Promise<boolean>, what: s
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/**
+ * Evaluates a kubectl printer-column JSONPath (the subset CRDs use: `.a.b`, `[n]`,
+ * `[?(@.field=="value")]`) on an object, returning the matches.
+ */
+export function evalPrinterPath(path: string, object: unknown): unknown[] {
+  const tokens = path.match(/\.[A-Za-z0-9_]+|\[\?\(@\.[A-Za-z0-9_]+=="[^"]*"\)\]|\[\d+\]/g) ?? [];
+  if (tokens.join("") !== path) {
+    throw new Error(`unsupported JSONPath ${path}`);
+  }
+  let current: unknown[] = [object];
+  for (const token of tokens) {
+    current = current.flatMap((value) => step(token, value));
+  }
+  return current;
+}
+
+function step(token: string, value: unknown): unknown[] {
+  const filter = /^\[\?\(@\.([A-Za-z0-9_]+)=="([^"]*)"\)\]$/.exec(token);
+  if (filter !== null) {
+    return Array.isArray(value) ? value.filter((item) => (item as Record<string, unknown> | null)?.[filter[1] ?? ""] === filter[2]) : [];
+  }
+  const index = /^\[(\d+)\]$/.exec(token);
+  if (index !== null) {
+    return Array.isArray(value) && value[Number(index[1])] !== undefined ? [value[Number(index[1])]] : [];
+  }
+  const field = token.slice(1);
+  const next = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[field] : undefined;
+  return next === undefined ? [] : [next];
+}

@@ -1,0 +1,79 @@
+// Cluster mode end to end: objects applied to the (test) API server are reconciled against the
+// Batch emulator by the real engine; status, printer columns, rollouts and deletion as users see them.
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { BatchServiceClient } from "@azure/batch";
+import { sharedKeyCredentials } from "../../controller/batch/credentials.js";
+import type { CustomResource } from "../../controller/kubernetes/resources.js";
+import type { ResourceKind } from "../../controller/runtime/ports.js";
+import { startClusterRig, type ClusterRig } from "./cluster-rig.js";
+import {
+  createResource, deleteResource, evalPrinterPath, getResource, jobObject, mergePatchResource, poolObject, until,
+} from "./cluster-harness.js";
+
+interface PrinterColumn {
+  name: string;
+  jsonPath: string;
+}
+
+function printerColumns(kind: ResourceKind): PrinterColumn[] {
+  const file = new URL(`../../crds/${kind === "BatchPool" ? "batchpools" : "batchjobs"}.azurebatch.gitops.dev.yaml`, import.meta.url);
+  const crd = parseAllDocuments(readFileSync(file, "utf8"))[0]?.toJS() as { spec: { versions: { additionalPrinterColumns: PrinterColumn[] }[] } };
+  return crd.spec.versions[0]?.additionalPrinterColumns ?? [];
+}
+
+const condition = (object: CustomResource | undefined, type: string): { status?: string; reason?: string } | undefined =>
+  (object?.status?.conditions as { type: string; status: string; reason: string }[] | undefined)?.find((c) => c.type === type);
+
+describe("cluster mode end to end", () => {
+  let rig: ClusterRig;
+  let batch: BatchServiceClient;
+
+  beforeAll(async () => {
+    rig = await startClusterRig();
+    batch = new BatchServiceClient(sharedKeyCredentials(rig.emulator.account.name, rig.emulator.account.key), rig.emulator.url);
+    await rig.startReplica();
+  });
+
+  afterAll(async () => {
+    await rig.close();
+  });
+
+  const read = (kind: ResourceKind, name: string): Promise<CustomResource> => getResource(rig.api.custom, kind, "team-a", name);
+  const isReady = async (kind: ResourceKind, name: string, generation = 1): Promise<boolean> => {
+    const object = await read(kind, name);
+    return condition(object, "Ready")?.status === "True" && object.status?.observedGeneration === generation;
+  };
+  const batchPoolIds = async (): Promise<string[]> => (await batch.pool.list()).map((p) => p.id ?? "");
+
+  it("apply → Ready, with every printer column populated", async () => {
+    await createResource(rig.api.custom, "BatchPool", poolObject("render", "team-a", { nodes: 1 }));
+    await until(() => isReady("BatchPool", "render"), "the pool to be Ready");
+    await createResource(rig.api.custom, "BatchJob", jobObject("frames", "team-a", "render", 3));
+    await until(() => isReady("BatchJob", "frames"), "the job to be Ready");
+
+    const pool = await read("BatchPool", "render");
+    const columns = Object.fromEntries(printerColumns("BatchPool").map((c) => [c.name, evalPrinterPath(c.jsonPath, pool)[0]]));
+    expect(columns).toMatchObject({ Ready: "True", Nodes: "1/1", Image: "ubuntu-hpc/2204" });
+    for (const column of printerColumns("BatchPool")) {
+      expect(evalPrinterPath(column.jsonPath, pool), column.name).toHaveLength(1);
+    }
+    expect(await batchPoolIds()).toEqual([pool.status?.poolId]);
+
+    const job = await read("BatchJob", "frames");
+    for (const column of printerColumns("BatchJob")) {
+      expect(evalPrinterPath(column.jsonPath, job), column.name).toHaveLength(1);
+    }
+    expect(pool.metadata?.finalizers).toEqual(["azurebatch.gitops.dev/finalizer"]);
+  });
+
+  it("a spec change → the new observedGeneration and the resize in Batch", async () => {
+    await mergePatchResource(rig.api.custom, "BatchPool", "team-a", "render", { spec: { scale: { fixed: { targetDedicatedNodes: 2 } } } });
+    await until(() => isReady("BatchPool", "render", 2), "generation 2 to be Ready");
+    const pool = await read("BatchPool", "render");
+    expect(pool.status).toMatchObject({ observedGeneration: 2, targetDedicatedNodes: 2, nodes: "2/2" });
+    const live = await batch.pool.get(String(pool.status?.poolId));
+    expect(live.targetDedicatedNodes).toBe(2);
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * The whole cluster mode in-process: the test API server, the Batch emulator (over HTTP through
+ * @azure/batch), and controller replicas running `runKubernetesMode` with the real engine. Logs
+ * are captured as JSON lines so tests can scan them.
+ */
+import { createServer, connect, type Server, type Socket } from "node:net";
+import { Writable } from "node:stream";
+import type { AddressInfo } from "node:net";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { createBatchAdapter } from "../../controller/batch/batchAdapter.js";
+import { sharedKeyCredentials } from "../../controller/batch/credentials.js";
+import { createController } from "../../controller/runtime/controller.js";
+import { createRootLogger } from "../../controller/observability/logger.js";
+import { runKubernetesMode } from "../../controller/kubernetes/kubernetesMode.js";
+import type { KubernetesSourceConfig, LeaderElectionConfig } from "../../controller/kubernetes/clusterConfig.js";
+import type { ControllerOptions } from "../../controller/runtime/ports.js";
+import { startEmulator, type RunningEmulator } from "../../emulator/index.js";
+import type { ControlState } from "../../emulator/control/control-api.js";
+import { startTestApiServer, type TestApiServer } from "./apiserver/index.js";
+import { clients, type ClusterClients } from "./cluster-harness.js";
+
+/** Fast leader election for tests: failover within a few seconds. */
+export const TEST_LEADER_ELECTION: LeaderElectionConfig = {
+  leaseName: "batch-gitops",
+  leaseNamespace: "batch-system",
+  leaseDurationMs: 2_000,
+  renewDeadlineMs: 1_000,
+  retryPeriodMs: 100,
+};
+
+export interface Replica {
+  readonly name: string;
+  /** Batch HTTP attempts this replica made, by operation. */
+  readonly batchCalls: Map<string, number>;
+  ready: boolean;
+  /** Resolves to runKubernetesMode's exit code. */
+  readonly exited: Promise<number>;
+  /** SIGTERM: graceful stop. */
+  stop(): Promise<number>;
+  /** Cuts this replica off the API server (its connections and new ones fail), like a network partition. */
+  partition(): void;
+}
+
+export interface ReplicaOptions {
+  readonly name?: string;
+  readonly leaderElection?: LeaderElectionConfig;
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly statusProgressIntervalMs?: number;
+}
+
+export interface ClusterRig {
+  readonly server: TestApiServer;
+  readonly emulator: RunningEmulator;
+  readonly batchControl: ControlState;
+  readonly api: ClusterClients;
+  /** Every log line of every replica. */
+  readonly logs: string[];
+  startReplica(options?: ReplicaOptions): Promise<Replica>;
+  close(): Promise<void>;
+}
+
+export async function startClusterRig(): Promise<ClusterRig> {
+  const server = await startTestApiServer({ namespaces: ["team-a", "batch-system"] });
+  const emulator = await startEmulator({ timingPreset: "fast" });
+  const batchControl = emulator.control;
+  const logs: string[] = [];
+  const replicas: Replica[] = [];
+  const proxies: Server[] = [];
+  const rig: ClusterRig = {
+    server,
+    emulator,
+    batchControl,
+    api: clients(server.kubeConfig()),
+    logs,
+    startReplica: async (options = {}) => {
+      const proxy = await startPartitionableProxy(server.url);
+      proxies.push(proxy.server);
+      const replica = startReplica(rig, proxy, options, replicas.length);
+      replicas.push(replica);
+      return replica;
+    },
+    close: async () => {
+      await Promise.all(replicas.map((r) => r.stop()));
+      proxies.forEach((p) => p.close());
+      await server.close();
+      await emulator.close();
+    },
+  };
+  return rig;
+}
+
+function startReplica(rig: ClusterRig, proxy: PartitionableProxy, options: ReplicaOptions, index: number): Replica {
+  const name = options.name ?? `replica-${index}`;
+  const batchCalls = new Map<string, number>();
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      rig.logs.push(...chunk.toString("utf8").split("\n").filter((l) => l !== ""));
+      callback();
+    },
+  });
+  const logger = createRootLogger({ format: "json", level: "debug", destination: sink }).child({ replica: name });
+  const batch = createBatchAdapter({
+    accountUrl: rig.emulator.url,
+    credentials: sharedKeyCredentials(rig.emulator.account.name, rig.emulator.account.key),
+    retry: { baseDelayMs: 20, maxDelayMs: 200 },
+    attemptTimeoutMs: 5_000,
+    onCall: (operation) => batchCalls.set(operation, (batchCalls.get(operation) ?? 0) + 1),
+  });
+  const config: KubernetesSourceConfig = {
+    kind: "kubernetes",
+    namespace: options.namespace,
+    labelSelector: options.labelSelector,
+    leaderElection: options.leaderElection,
+    statusProgressIntervalMs: options.statusProgressIntervalMs ?? 200,
+  };
+  const shutdown = new AbortController();
+  const replica: Replica = {
+    name,
+    batchCalls,
+    ready: false,
+    exited: Promise.resolve(0),
+    stop: async () => {
+      shutdown.abort();
+      return replica.exited;
+    },
+    partition: () => proxy.cut(),
+  };
+  const engine = (o: ControllerOptions) =>
+    createController({ ...o, pollIntervalMs: 100, observationMaxAgeMs: 50, retryBaseDelayMs: 50, retryMaxDelayMs: 1_000 });
+  (replica as { exited: Promise<number> }).exited = runKubernetesMode(
+    {
+      config,
+      logger,
+      kubeConfig: kubeConfigFor(rig.server.kubeConfig(), proxy.url),
+      watchTimeoutSeconds: 30,
+      env: { POD_NAME: name },
+      createController: engine,
+      onReadyChange: (ready) => (replica.ready = ready),
+      controller: {
+        batch,
+        metrics: { reconcileDone: () => undefined, driftDetected: () => undefined, batchCall: () => undefined, poolNodes: () => undefined, jobTasks: () => undefined },
+        alerts: { drift: () => undefined, stalled: () => undefined },
+        logger,
+        managerId: "batch-gitops",
+        resyncIntervalMs: 60_000,
+        concurrency: 4,
+      },
+    },
+    shutdown.signal,
+  );
+  return replica;
+}
+
+function kubeConfigFor(base: KubeConfig, serverUrl: string): KubeConfig {
+  const config = base;
+  const cluster = config.getCurrentCluster();
+  if (cluster !== null) {
+    (cluster as { server: string }).server = serverUrl;
+  }
+  return config;
+}
+
+interface PartitionableProxy {
+  readonly server: Server;
+  readonly url: string;
+  cut(): void;
+}
+
+/** A TCP proxy in front of the API server; cut() drops every connection and refuses new ones. */
+async function startPartitionableProxy(target: string): Promise<PartitionableProxy> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<Socket>();
+  let cut = false;
+  const server = createServer((client) => {
+    if (cut) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(Number(port), hostname);
+    sockets.add(client).add(upstream);
+    const close = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on("error", close).on("close", close);
+    upstream.on("error", close).on("close", close);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://127.0.0.1:${address.port}`,
+    cut: () => {
+      cut = true;
+      sockets.forEach((s) => s.destroy());
+    },
+  };
+}
