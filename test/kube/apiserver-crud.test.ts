@@ -85,8 +85,22 @@ describe("custom resources through CustomObjectsApi", () => {
 
   it("does not write when an update changes nothing: same resourceVersion, no watch event", async () => {
     const created = await createPool("crud-noop");
+    const globalBefore = server.control.resourceVersion();
     const same = (await api.replaceNamespacedCustomObject({ ...pools, name: "crud-noop", body: created })) as KubeObject;
     expect(same.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
+    expect(server.control.resourceVersion()).toBe(globalBefore);
+  });
+
+  it("names an object from generateName, and validates a dryRun=All create without storing it", async () => {
+    const pool = aPool().build();
+    const { name: _name, ...meta } = pool.metadata;
+    const generated = (await api.createNamespacedCustomObject({ ...pools, body: { ...pool, metadata: { ...meta, generateName: "gen-" } } })) as KubeObject;
+    expect(generated.metadata.name).toMatch(/^gen-[a-z0-9]{5}$/);
+    const before = server.control.resourceVersion();
+    const dry = (await api.createNamespacedCustomObject({ ...pools, body: aPool({ name: "crud-dry" }).build(), dryRun: "All" })) as KubeObject;
+    expect(dry.metadata.name).toBe("crud-dry");
+    expect(server.control.resourceVersion()).toBe(before);
+    expect((await expectStatus(api.getNamespacedCustomObject({ ...pools, name: "crud-dry" }))).code).toBe(404);
   });
 
   it("deletes an object without finalizers at once and returns it", async () => {

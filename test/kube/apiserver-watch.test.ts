@@ -119,6 +119,16 @@ describe("watch", () => {
     expect(seen.map((s) => `${s.type} ${s.name}`)).toEqual(["ADDED selected", "DELETED selected"]);
   });
 
+  it("watches cluster-wide, also through the legacy /watch/ path prefix", async () => {
+    const start = server.control.resourceVersion();
+    const legacyPath = "/apis/azurebatch.gitops.dev/v1alpha1/watch/batchpools";
+    const events = collect(legacyPath, { resourceVersion: start }, (seen) => seen.length === 2);
+    await createPool("everywhere-1", "other-ns");
+    await createPool("everywhere-2", "watch-ns");
+    const { seen } = await events;
+    expect(seen.map((s) => `${s.type} ${s.object.metadata.namespace}/${s.name}`)).toEqual(["ADDED other-ns/everywhere-1", "ADDED watch-ns/everywhere-2"]);
+  });
+
   it("sends BOOKMARK events with the current resourceVersion to watches that allow them", async () => {
     await createPool("bookmarked");
     const events = collect(POOLS_PATH, { resourceVersion: server.control.resourceVersion(), allowWatchBookmarks: "true" }, (seen) => seen.length === 1);
