@@ -2,7 +2,7 @@
  * Small TypeBox helpers that keep every schema *structural* in the Kubernetes sense:
  * no `anyOf`/`oneOf` with types, no `const`, no `patternProperties`. Enums are plain string enums.
  */
-import { Type, type TSchema, type TUnsafe, type ObjectOptions, type TProperties, type TObject } from "@sinclair/typebox";
+import { Type, type TUnsafe, type ObjectOptions, type TProperties, type TObject } from "@sinclair/typebox";
 
 /** One `x-kubernetes-validations` entry: a CEL rule the API server (and our runtime validator) evaluates. */
 export interface CelRule {
@@ -30,9 +30,4 @@ export function Strict<T extends TProperties>(properties: T, options: ObjectOpti
   const { rules, ...rest } = options;
   const extra = rules === undefined || rules.length === 0 ? {} : { "x-kubernetes-validations": rules.map((r) => ({ ...r })) };
   return Type.Object(properties, { additionalProperties: false, ...rest, ...extra });
-}
-
-/** Marks a schema with a description; shorthand used throughout the model. */
-export function described<T extends TSchema>(schema: T, description: string): T {
-  return { ...schema, description } as T;
 }
