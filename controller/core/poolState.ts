@@ -43,7 +43,7 @@ export function determinePoolState(intent: PoolIntent, observed: readonly Observ
   if (current === undefined) {
     const taken = observed.find((p) => sameId(p.id, poolId));
     if (taken !== undefined) {
-      return { ...base, status: "Conflict", reason: `Batch pool ${poolId} exists and is not owned by ${intent.key}`, diff: [] };
+      return { ...base, status: "Conflict", reason: `Batch pool ${poolId} exists and is not owned by ${intent.key}; set spec.adopt.poolId to take it over`, diff: [] };
     }
     return { ...base, status: retired.length > 0 ? "Replacing" : "Absent", reason: absentReason(retired), diff: immutableDiff(intent, retired[0]) };
   }

@@ -91,6 +91,8 @@ class Engine implements Controller {
   async #enqueueAll(): Promise<void> {
     this.#cache.invalidate();
     for (const key of this.#opts.source.keys()) this.#queue.add(key);
+    // Invalid resources are not desired resources but still get a (Stalled) status.
+    for (const problem of this.#opts.source.problems()) if (problem.key !== undefined) this.#queue.add(problem.key);
     try {
       for (const key of await this.#orphanKeys()) this.#queue.add(key);
     } catch (error: unknown) {
@@ -100,7 +102,8 @@ class Engine implements Controller {
 
   async #orphanKeys(): Promise<ResourceKey[]> {
     const [pools, jobs] = await Promise.all([this.#cache.pools(0, this.#opts.signal), this.#cache.jobs(0, this.#opts.signal)]);
-    const desired = new Set<string>(this.#opts.source.keys());
+    // Keys with problems are never pruned: a typo must not tear down what the manifest describes.
+    const desired = new Set<string>([...this.#opts.source.keys(), ...this.#opts.source.problems().flatMap((p) => (p.key === undefined ? [] : [p.key]))]);
     const keys = new Set<ResourceKey>();
     for (const { metadata } of [...pools, ...jobs]) {
       const owner = metadata[OWNER_KEY];

@@ -99,6 +99,8 @@ export interface HarnessOptions {
   readonly engine?: Partial<EngineOptions>;
   readonly managerId?: string;
   readonly auth?: "entra" | "sharedKey";
+  /** Share an emulator with another harness (a controller restart); it is then not closed by stop(). */
+  readonly existingEmulator?: RunningEmulator;
 }
 
 /** An unsigned token for the Batch audience: the emulator checks audience and expiry, not signatures. */
@@ -113,7 +115,7 @@ function fakeEntraCredential(): { getToken(): Promise<{ token: string; expiresOn
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const emulator = await startEmulator(options.emulator ?? {});
+  const emulator = options.existingEmulator ?? (await startEmulator(options.emulator ?? {}));
   const served = new Map<string, number>();
   emulator.observe((e) => served.set(e.operationId, (served.get(e.operationId) ?? 0) + 1));
   const recorded: Recorded = { events: [], driftAlerts: [], stallAlerts: [], statuses: new Map(), calls: new Map() };
@@ -171,7 +173,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     stop: async () => {
       abort.abort();
       await running?.catch(() => undefined);
-      await emulator.close();
+      if (options.existingEmulator === undefined) await emulator.close();
     },
   };
 }
@@ -182,4 +184,39 @@ export function isReady(status: ResourceStatus): boolean {
 
 export function conditionOf(status: ResourceStatus | undefined, type: string): { status: string; reason: string; message: string } | undefined {
   return status?.conditions.find((c) => c.type === type);
+}
+
+/** A small fixed-scale pool resource (marketplace image, 1 node by default). */
+export function poolResource(name: string, spec: Record<string, unknown> = {}, namespace = "default"): DesiredResource {
+  return {
+    kind: "BatchPool",
+    namespace,
+    name,
+    generation: 1,
+    source: { location: `test:${name}` },
+    spec: {
+      vmSize: "standard_d2s_v3",
+      image: { marketplace: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "latest" } },
+      nodeAgentSkuId: "batch.node.ubuntu 22.04",
+      scale: { fixed: { targetDedicatedNodes: 1 } },
+      ...spec,
+    },
+  };
+}
+
+/** A job on a BatchPool with `count` short tasks. */
+export function jobResource(name: string, poolRef: string, spec: Record<string, unknown> = {}): DesiredResource {
+  return {
+    kind: "BatchJob",
+    namespace: "default",
+    name,
+    generation: 1,
+    source: { location: `test:${name}` },
+    spec: { poolRef: { name: poolRef }, tasks: [{ id: "t1", commandLine: "echo one" }, { id: "t2", commandLine: "echo two" }], ...spec },
+  };
+}
+
+export function nodes(status: ResourceStatus): string {
+  const p = status.pool;
+  return p === undefined ? "-" : `${p.currentDedicatedNodes}/${p.targetDedicatedNodes}`;
 }
