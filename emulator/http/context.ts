@@ -142,7 +142,7 @@ export class RequestContext {
     }
     params.append(skipTokenParam, token);
     // URLSearchParams writes spaces as '+'; the SDK signs decoded values, and '+' decodes back to space.
-    return `${this.baseUrl}${path}?${params.toString().replace(/\+/g, "%20")}`;
+    return `${this.baseUrl}${path}?${params.toString().replace(/\+/g, "%20").replace(/%24/g, "$")}`;
   }
 }
 
