@@ -46,8 +46,10 @@ describe("Leases (coordination.k8s.io/v1)", () => {
     expect(status).toMatchObject({ code: 409, reason: "Conflict" });
     const final = await leases.readNamespacedLease({ namespace: NS, name: "leader" });
     expect(final.spec?.holderIdentity).toBe("replica-a");
-    // client-node hands MicroTime back as the wire string.
-    expect(new Date(String(final.spec?.renewTime)).toISOString()).toBe("2024-05-01T10:00:05.000Z");
+    // client-node hands MicroTime back as the wire string, which the server writes with microseconds.
+    expect(String(final.spec?.renewTime)).toBe("2024-05-01T10:00:05.000000Z");
+    const plainDate = await leases.createNamespacedLease({ namespace: NS, body: { metadata: { name: "plain-date" }, spec: { renewTime: new Date("2024-05-01T10:00:00.5Z") } } });
+    expect(String(plainDate.spec?.renewTime)).toBe("2024-05-01T10:00:00.500000Z");
   });
 
   it("rejects a non-positive leaseDurationSeconds with 422", async () => {

@@ -88,6 +88,12 @@ const field = (obj: unknown, ...path: string[]): string | undefined => {
   return typeof value === "string" ? value : undefined;
 };
 
+function normalizeEventTimes(obj: KubeObject): string[] {
+  normalizeMicroTimes(obj, ["eventTime"]);
+  normalizeMicroTimes(obj.series, ["lastObservedTime"]);
+  return [];
+}
+
 /** Both Event APIs share one storage (core/v1 shape), so an event written through either is listed by both. */
 const EVENT_STORAGE = "events";
 
@@ -100,6 +106,7 @@ const coreEvents = builtin({
   shortNames: ["ev"],
   allowCreateOnUpdate: true,
   storageKey: EVENT_STORAGE,
+  normalize: normalizeEventTimes,
   validate: (obj) => (isPlainObject(obj.involvedObject) ? [] : [{ reason: "FieldValueRequired", field: "involvedObject", message: "Required value" }]),
   extraFieldLabels: {
     "involvedObject.kind": (obj) => field(obj, "involvedObject", "kind"),
@@ -153,6 +160,7 @@ const eventsV1 = builtin({
   shortNames: ["ev"],
   allowCreateOnUpdate: true,
   storageKey: EVENT_STORAGE,
+  normalize: normalizeEventTimes,
   toStorage: (obj) => ({ ...renameFields(obj, EVENT_FIELD_RENAMES), apiVersion: "v1", kind: "Event" }),
   fromStorage: (obj) => ({ ...renameFields(obj, EVENT_FIELD_RENAMES.map(([a, b]) => [b, a])), apiVersion: "events.k8s.io/v1", kind: "Event" }),
   validate: validateEventsV1,
@@ -181,6 +189,20 @@ function validateLease(obj: KubeObject): FieldCause[] {
   return causes;
 }
 
+/** MicroTime fields come back with exactly six fractional digits, whatever precision the client sent. */
+function toMicroTime(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return value;
+  const fraction = /\.(\d+)/.exec(value)?.[1] ?? "";
+  return `${date.toISOString().slice(0, 19)}.${fraction.padEnd(6, "0").slice(0, 6)}Z`;
+}
+
+function normalizeMicroTimes(target: unknown, keys: string[]): void {
+  if (!isPlainObject(target)) return;
+  for (const key of keys) if (target[key] !== undefined) target[key] = toMicroTime(target[key]);
+}
+
 const leases = builtin({
   group: "coordination.k8s.io",
   version: "v1",
@@ -189,6 +211,10 @@ const leases = builtin({
   namespaced: true,
   allowCreateOnUpdate: true,
   validate: validateLease,
+  normalize: (obj) => {
+    normalizeMicroTimes(obj.spec, ["acquireTime", "renewTime"]);
+    return [];
+  },
 });
 
 export const builtinResources = (): ResourceType[] => [namespaces, secrets, coreEvents, eventsV1, leases];
