@@ -8,6 +8,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
+import { parseRunConfig } from "../../controller/config/runConfig.js";
 import { argoHealthKey, readArgoHealthScript } from "./helpers/lua.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -250,6 +251,27 @@ describe.skipIf(!kubectlAvailable)("kubectl kustomize manifests/deploy", () => {
           expect(defined, `${dir}: $(${name})`).toContain(name);
         }
       }
+    });
+
+    it.each([
+      ["base", { kind: "entra" }],
+      ["overlays/shared-key", { kind: "shared-key", accountName: "mybatch" }],
+    ] as const)("%s: the controller accepts the Deployment's args and environment", (dir, auth) => {
+      const built = docs(dir);
+      const c = controllerContainer(built);
+      const configMap = only(built, "ConfigMap") as unknown as { data: Record<string, string> };
+      // What the kubelet gives the process: the ConfigMap, the downward API, the Secret when present.
+      const env: Record<string, string> = { ...configMap.data, POD_NAMESPACE: NAMESPACE, POD_NAME: "batch-gitops-controller-0" };
+      if (auth.kind === "shared-key") env.BATCH_ACCOUNT_KEY = "a2V5";
+      const args = (c.args ?? []).map((a) => a.replace(/\$\(([A-Z_][A-Z0-9_]*)\)/g, (_m, name: string) => env[name] ?? ""));
+      expect(args[0]).toBe("run");
+      const config = parseRunConfig(args.slice(1), { env, cwd: "/app", stdoutIsTTY: false });
+      expect(config.source).toMatchObject({ kind: "kubernetes", leaderElection: { leaseNamespace: NAMESPACE } });
+      expect(config.http).toEqual({ host: "0.0.0.0", port: 8080 });
+      expect(config.batch).toMatchObject({ kind: "remote", url: configMap.data.BATCH_ACCOUNT_URL, auth });
+      expect(config.log.format).toBe("json");
+      // The state dir must be on the writable emptyDir, as the root filesystem is read-only.
+      expect(config.stateDir.startsWith("/tmp/")).toBe(true);
     });
 
     it("opts in to Entra workload identity on the pod", () => {
