@@ -102,28 +102,67 @@ const FIXED_TAIL = ["multiInstanceSettings", "dependsOn", "applicationPackageRef
 
 /** Validates a TaskAddParameter; throws BatchError (400) like the service. */
 export function newTask(body: Body, meta: EntityMeta, job: JobRecord): TaskRecord {
-  const id = requireId(body);
+  requireId(body);
   requireString(body, "commandLine");
   optionalString(body, "displayName");
   for (const name of ["resourceFiles", "outputFiles", "environmentSettings", "applicationPackageReferences"]) optionalArray(body, name);
   for (const name of ["containerSettings", "exitConditions", "affinityInfo", "userIdentity", "multiInstanceSettings"]) optionalObject(body, name);
   const dependsOn = parseDependencies(body, job);
-  const task: TaskRecord = {
-    ...meta,
-    id,
-    body,
-    job,
-    constraints: parseTaskConstraints(body) ?? {},
+  return new StoredTask(meta, body, job, {
+    constraints: parseTaskConstraints(body) ?? NO_CONSTRAINTS,
     requiredSlots: optionalInt(body, "requiredSlots", { min: 1, max: MAX_INT32 }) ?? 1,
-    state: "active",
-    stateTransitionTime: meta.creationTime,
-    retryCount: 0,
-    requeueCount: 0,
-    waitingOn: 0,
-    queued: false,
-  };
-  if (dependsOn !== undefined) (task as { dependsOn?: TaskRecord["dependsOn"] }).dependsOn = dependsOn;
-  return task;
+    dependsOn,
+  });
+}
+
+/** Shared by every task without constraints (never mutated: updates assign a new object). */
+const NO_CONSTRAINTS: TaskConstraints = Object.freeze({});
+
+/**
+ * A class rather than object literals so every task has one fixed shape with in-object fields: at a
+ * million tasks the per-task size is what the emulator's memory is made of.
+ */
+class StoredTask implements TaskRecord {
+  readonly id: string;
+  eTag: string;
+  lastModified: number;
+  readonly creationTime: number;
+  readonly body: Body;
+  readonly job: JobRecord;
+  constraints: TaskConstraints;
+  readonly requiredSlots: number;
+  readonly dependsOn: TaskRecord["dependsOn"];
+  state: TaskState = "active";
+  stateTransitionTime: number;
+  previousState: TaskState | undefined = undefined;
+  previousStateTransitionTime: number | undefined = undefined;
+  run: TaskRun | undefined = undefined;
+  retryCount = 0;
+  requeueCount = 0;
+  lastRetryTime: number | undefined = undefined;
+  lastRequeueTime: number | undefined = undefined;
+  node: { poolId: string; nodeId: string } | undefined = undefined;
+  waitingOn = 0;
+  queued = false;
+  timer: TimerHandle | undefined = undefined;
+
+  constructor(
+    meta: EntityMeta,
+    body: Body,
+    job: JobRecord,
+    fields: { constraints: TaskConstraints; requiredSlots: number; dependsOn: TaskRecord["dependsOn"] },
+  ) {
+    this.id = meta.id;
+    this.eTag = meta.eTag;
+    this.lastModified = meta.lastModified;
+    this.creationTime = meta.creationTime;
+    this.body = body;
+    this.job = job;
+    this.constraints = fields.constraints;
+    this.requiredSlots = fields.requiredSlots;
+    this.dependsOn = fields.dependsOn;
+    this.stateTransitionTime = meta.creationTime;
+  }
 }
 
 export function parseTaskConstraints(body: Body): TaskConstraints | undefined {
