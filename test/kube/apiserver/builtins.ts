@@ -25,12 +25,16 @@ function builtin(spec: BuiltinSpec): ResourceType {
   };
 }
 
+/** Where Namespaces are stored; namespace lifecycle code looks them up directly. */
+export const NAMESPACE_STORAGE_KEY = "/namespaces";
+
 const namespaces = builtin({
   group: "",
   version: "v1",
   kind: "Namespace",
   plural: "namespaces",
   namespaced: false,
+  storageKey: NAMESPACE_STORAGE_KEY,
   shortNames: ["ns"],
   hasStatusSubresource: true,
   normalize: (obj) => {

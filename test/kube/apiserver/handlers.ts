@@ -3,6 +3,7 @@
  * API server's generic registry (resourceVersion preconditions, generation, the status subresource,
  * finalizers and deletionTimestamp, no write when an update changes nothing).
  */
+import { NAMESPACE_STORAGE_KEY } from "./builtins.js";
 import { ApiError, alreadyExists, badRequest, conflict, forbidden, gone, internalError, invalid, notFound } from "./errors.js";
 import { canonicalJson, generatedName, keepSystemFields, rfc3339, specChanged, stampCreate, validateLabels, validateName } from "./metadata.js";
 import { applyPatch } from "./patch.js";
@@ -31,8 +32,6 @@ export interface HandlerResult {
   /** Sent as `Warning: 299 - "…"` headers, like the server's unknown-field warnings. */
   warnings: string[];
 }
-
-const NAMESPACES = { storageKey: "/namespaces" };
 
 interface ListSnapshot {
   resourceVersion: number;
@@ -185,18 +184,18 @@ export class ResourceHandlers {
       }
     }
     this.#finishNamespaceIfEmpty(name);
-    return this.store.get(NAMESPACES.storageKey, undefined, name) ?? current;
+    return this.store.get(NAMESPACE_STORAGE_KEY, undefined, name) ?? current;
   }
 
   #finishNamespaceIfEmpty(namespace: string): void {
-    const ns = this.store.get(NAMESPACES.storageKey, undefined, namespace);
+    const ns = this.store.get(NAMESPACE_STORAGE_KEY, undefined, namespace);
     if (!ns?.metadata.deletionTimestamp) return;
     if (this.registry.namespacedStorageKeys().some((t) => this.store.list(t.storageKey, namespace).length > 0)) return;
-    this.store.commit("DELETED", NAMESPACES.storageKey, ns, ns);
+    this.store.commit("DELETED", NAMESPACE_STORAGE_KEY, ns, ns);
   }
 
   #requireLiveNamespace(namespace: string): void {
-    const ns = this.store.get(NAMESPACES.storageKey, undefined, namespace);
+    const ns = this.store.get(NAMESPACE_STORAGE_KEY, undefined, namespace);
     if (!ns) throw new ApiError(404, "NotFound", `namespaces "${namespace}" not found`, { name: namespace, kind: "namespaces" });
     if (ns.metadata.deletionTimestamp) {
       throw forbidden(`unable to create new content in namespace ${namespace} because it is being terminated`);

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
-import { builtinResources } from "./builtins.js";
+import { NAMESPACE_STORAGE_KEY, builtinResources } from "./builtins.js";
 import { matchesFilter } from "./control.js";
 import type { ApiServerControl, InjectedError, ObjectRef, RequestFilter, RequestLogEntry } from "./control.js";
 import { readCrdFiles, resourcesFromCrd } from "./crd.js";
@@ -90,7 +90,7 @@ class TestApiServerImpl {
 
   #seedNamespace(name: string): void {
     const meta = { name, uid: randomUUID(), creationTimestamp: rfc3339(this.now()), labels: { "kubernetes.io/metadata.name": name } };
-    this.store.commit("ADDED", "/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: meta, spec: { finalizers: ["kubernetes"] }, status: { phase: "Active" } });
+    this.store.commit("ADDED", NAMESPACE_STORAGE_KEY, { apiVersion: "v1", kind: "Namespace", metadata: meta, spec: { finalizers: ["kubernetes"] }, status: { phase: "Active" } });
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
