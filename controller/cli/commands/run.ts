@@ -20,6 +20,7 @@ import { createLoaderParser } from "../../sources/directory/loaderParser.js";
 import { createGitPoller, type GitPoller } from "../../sources/directory/gitPoller.js";
 import { createEmulatorPlaceholderSecrets, createFileSecretResolver } from "../../sources/directory/fileSecretResolver.js";
 import { startEmulator, devAccount, type RunningEmulator } from "../../../emulator/index.js";
+import { runKubernetesMode } from "../../kubernetes/kubernetesMode.js";
 
 export type ControllerFactory = (options: ControllerOptions) => Controller;
 
@@ -38,6 +39,17 @@ Source:
   --source directory|kubernetes
                              kubernetes: BatchPool/BatchJob objects in a cluster (see README, cluster)
   --secrets-dir DIR          directory-mode secrets: files <DIR>/<secretName>/<key>
+
+Cluster (--source kubernetes):
+  --kubeconfig FILE          kubeconfig to use (default: the in-cluster service account)
+  --namespace NS             only BatchPools/BatchJobs (and Secrets) of this namespace (default all)
+  --label-selector SEL       only objects matching SEL, e.g. shard=a (shard across deployments)
+  --leader-elect             one active replica via a coordination.k8s.io Lease
+  --lease-name N             default batch-gitops
+  --lease-namespace NS       default $POD_NAMESPACE, else default
+  --lease-duration D         default 15s (--renew-deadline 10s, --retry-period 2s)
+  --status-progress-interval D
+                             min time between progress-only status writes (default 10s)
 
 Azure Batch:
   --batch-url URL            account URL (or BATCH_ACCOUNT_URL); absent: the embedded emulator
@@ -99,13 +111,12 @@ async function runCommand(args: string[], createController: ControllerFactory, i
     }
     throw err;
   }
-  if (config.source.kind === "kubernetes") {
-    io.stderr.write("batch-gitops run: --source kubernetes is not available in this build yet; use the directory source\n");
-    return 2;
-  }
   const shutdown = new AbortController();
   const stopSignals = onStopSignals(shutdown, io);
   try {
+    if (config.source.kind === "kubernetes") {
+      return await runClusterMode(config, createController, shutdown.signal, io);
+    }
     return await runDirectoryMode(config, createController, shutdown.signal, io);
   } finally {
     stopSignals();
@@ -181,6 +192,37 @@ function secretResolver(config: RunConfig, logger: Logger): SecretResolver {
 function authModeOf(batch: BatchConfig): "entra" | "shared-key" {
   return batch.kind === "remote" && batch.auth.kind === "shared-key" ? "shared-key" : "entra";
 }
+
+// --- cluster mode (owned by the cluster engineer): wiring of controller/kubernetes/kubernetesMode.ts ---
+async function runClusterMode(config: RunConfig, createController: ControllerFactory, signal: AbortSignal, io: RunIo): Promise<number> {
+  const source = config.source;
+  if (source.kind !== "kubernetes") {
+    return 2;
+  }
+  const logger = await createLogger(config);
+  const running: Running = { logger };
+  try {
+    const metrics = createPrometheusMetrics();
+    const batch = await connectBatch(config.batch, logger, running);
+    const adapter = createBatchAdapter({ accountUrl: batch.url, credentials: batch.credentials, onCall: (op, code, s) => metrics.batchCall(op, code, s) });
+    running.webhook = config.alertWebhookUrl === undefined ? undefined : createWebhookAlerts({ url: config.alertWebhookUrl, logger, signal });
+    let ready = false;
+    if (config.http !== undefined) {
+      // Status lives on the objects (kubectl get bpool,bjob); /status serves no file-store document here.
+      const noDocument = (): StatusDocument => ({ version: 1, updatedAt: new Date().toISOString(), resources: [] });
+      running.http = await startHttpServer(config.http, endpoints(metrics, () => ready, noDocument));
+    }
+    const shared = { batch: adapter, metrics, alerts: createLogAlerts(logger, running.webhook), logger, resyncIntervalMs: config.resyncIntervalMs, concurrency: config.concurrency, managerId: config.managerId };
+    return await runKubernetesMode({ config: source, logger, env: io.env, createController, controller: shared, onReadyChange: (r) => (ready = r) }, signal);
+  } catch (err: unknown) {
+    logger.fatal({ err }, "controller failed");
+    io.stderr.write(`batch-gitops run: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  } finally {
+    await stopAll(running);
+  }
+}
+// --- end cluster mode ---
 
 async function runDirectoryMode(config: RunConfig, createController: ControllerFactory, signal: AbortSignal, io: RunIo): Promise<number> {
   if (config.source.kind !== "directory") {
