@@ -24,7 +24,7 @@ export function beginResize(store: PoolStore, pool: PoolEntity, option: NodeDeal
   const doneAfter = shortfall ? pool.resizeTimeoutMs : Math.max(dedicated.added > 0 || lowPriority.added > 0 ? timing.nodeCreatingMs : 0, timing.nodeLeavingMs);
   pool.resizeTimer = clock.schedule(doneAfter, () => {
     pool.resizeTimer = undefined;
-    if (shortfall) pool.resizeErrors = [quotaError(dedicated.shortfall, lowPriority.shortfall)];
+    if (shortfall) pool.resizeErrors = [quotaError(dedicated.shortfall)];
     setAllocationState(store, pool, "steady");
   });
 }
@@ -182,7 +182,7 @@ function simulatedExitCode(commandLine: unknown): number {
   return match === null ? 0 : Number(match[1]);
 }
 
-function quotaError(dedicatedShort: number, lowPriorityShort: number): ResizeError {
+function quotaError(dedicatedShort: number): ResizeError {
   const kind = dedicatedShort > 0 ? "dedicated" : "low priority";
   return {
     code: "AllocationTimedOut",

@@ -60,12 +60,6 @@ function pools(ctx: RequestContext): PoolStore {
   return poolStore(ctx.store);
 }
 
-function findPool(ctx: RequestContext): PoolEntity {
-  const pool = pools(ctx).get(ctx.params.poolId ?? "");
-  if (pool === undefined) throw errors.notFound("PoolNotFound");
-  return pool;
-}
-
 function poolLocation(ctx: RequestContext, pool: PoolEntity): string {
   return ctx.url(`/pools/${encodeURIComponent(pool.id)}`);
 }
