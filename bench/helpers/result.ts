@@ -1,0 +1,33 @@
+/** One row of the `npm run bench` summary: a figure measured in this run, against its target. */
+export interface BenchRow {
+  readonly benchmark: string;
+  /** The measured figure, formatted with its unit. */
+  readonly figure: string;
+  /** What it is compared with, e.g. "bound 2.61 s" or "R = 50 req/s". */
+  readonly bound: string;
+  /** figure relative to the bound (a fraction), when that comparison is meaningful. */
+  readonly ratio?: number;
+  /** The target in words, e.g. "≥ 90 % of bound". */
+  readonly target: string;
+  readonly pass: boolean;
+  /** Everything else worth keeping in latest.json (counts, parameters). */
+  readonly details?: Record<string, unknown>;
+}
+
+/** Integer parameter from the environment (BENCH_TASKS=…), else the default. */
+export function envNumber(env: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}=${raw}: expected a positive number`);
+  return value;
+}
+
+export function round(value: number, digits = 2): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+export function percent(fraction: number): string {
+  return `${round(fraction * 100, 1)} %`;
+}

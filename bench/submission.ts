@@ -1,0 +1,109 @@
+/**
+ * Submission efficiency: a 100,000-task sweep submitted by the real engine (in-process, HTTP through
+ * @azure/batch) to an emulator that adds 20 ms to every request. The bound is the time the requests would take
+ * if `concurrency` of them were always in flight and nothing else cost time: requests × latency ÷ concurrency,
+ * with the requests counted by the emulator in the same window. Efficiency = bound ÷ elapsed; target ≥ 90 %.
+ *
+ * Run alone: `npx tsx bench/submission.ts` (BENCH_TASKS, BENCH_LATENCY_MS, BENCH_CONCURRENCY).
+ */
+import { pathToFileURL } from "node:url";
+import { resourceKey } from "../controller/runtime/ports.js";
+import { isReady, startBenchEngine } from "./helpers/engine.js";
+import { cpuSeconds } from "./helpers/procfs.js";
+import { startEmulatorProcess, tallyCalls } from "./helpers/emulatorProcess.js";
+import { emptyPool, sweepJob } from "./helpers/resources.js";
+import { envNumber, percent, round, type BenchRow } from "./helpers/result.js";
+
+export interface SubmissionBenchOptions {
+  readonly tasks?: number;
+  readonly latencyMs?: number;
+  /** addtaskcollection calls in flight (the engine's taskSubmissionConcurrency). */
+  readonly concurrency?: number;
+}
+
+export interface SubmissionBenchResult {
+  readonly tasks: number;
+  readonly latencyMs: number;
+  readonly concurrency: number;
+  readonly elapsedSeconds: number;
+  /** Requests the emulator answered during the submission, by operation. */
+  readonly requests: number;
+  readonly addCollectionRequests: number;
+  readonly boundSeconds: number;
+  readonly efficiency: number;
+  readonly tasksInBatch: number;
+  /** CPU seconds per elapsed second of the controller (this process) and the emulator (1 = one core busy). */
+  readonly controllerCpuShare: number;
+  readonly emulatorCpuShare: number;
+}
+
+export const SUBMISSION_TARGET = 0.9;
+
+export async function runSubmissionBench(options: SubmissionBenchOptions = {}): Promise<SubmissionBenchResult> {
+  const tasks = options.tasks ?? 100_000;
+  const latencyMs = options.latencyMs ?? 20;
+  const concurrency = options.concurrency ?? 8;
+  const emulator = await startEmulatorProcess();
+  const engine = startBenchEngine({ ...emulator, engine: { taskSubmissionConcurrency: concurrency } });
+  try {
+    // The pool first, outside the measured window: the figure is the job's submission.
+    const poolKey = engine.source.set(emptyPool("sweep-pool"));
+    await engine.statusWhere(poolKey, isReady);
+    await emulator.control.addFault({ operationId: "*", kind: "latency", latencyMs });
+    await emulator.control.clearCounters();
+    const jobKey = resourceKey("BatchJob", "default", "sweep");
+    const submitted = engine.nextEvent(jobKey, "TasksSubmitted");
+    const started = performance.now();
+    const cpuBefore = { controller: process.cpuUsage(), emulator: cpuSeconds(emulator.pid) };
+    engine.source.set(sweepJob("sweep", "sweep-pool", tasks));
+    await submitted;
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    const controllerCpu = process.cpuUsage(cpuBefore.controller);
+    const emulatorCpu = cpuSeconds(emulator.pid) - cpuBefore.emulator;
+    const counts = await emulator.control.counters();
+    await emulator.control.clearFaults();
+    const all = tallyCalls(counts);
+    const addCollection = tallyCalls(counts, (op) => op === "Task_AddCollection");
+    const taskCounts = await engine.batch.getTaskCounts("sweep");
+    const boundSeconds = (all.total * latencyMs) / 1000 / concurrency;
+    return {
+      tasks,
+      latencyMs,
+      concurrency,
+      elapsedSeconds: round(elapsedSeconds, 3),
+      requests: all.total,
+      addCollectionRequests: addCollection.total,
+      boundSeconds: round(boundSeconds, 3),
+      efficiency: round(boundSeconds / elapsedSeconds, 4),
+      tasksInBatch: taskCounts.active + taskCounts.running + taskCounts.completed,
+      controllerCpuShare: round((controllerCpu.user + controllerCpu.system) / 1e6 / elapsedSeconds),
+      emulatorCpuShare: round(emulatorCpu / elapsedSeconds),
+    };
+  } finally {
+    await engine.stop();
+    await emulator.stop();
+  }
+}
+
+export function submissionRow(r: SubmissionBenchResult): BenchRow {
+  const complete = r.tasksInBatch === r.tasks;
+  return {
+    benchmark: `submission: ${r.tasks} tasks, ${r.latencyMs} ms/request, ${r.concurrency} in flight`,
+    figure: `${r.elapsedSeconds} s`,
+    bound: `${r.boundSeconds} s (${r.requests} req × ${r.latencyMs} ms ÷ ${r.concurrency})`,
+    ratio: r.efficiency,
+    target: `≥ ${percent(SUBMISSION_TARGET)} of bound${complete ? "" : `; ONLY ${r.tasksInBatch} tasks in Batch`}`,
+    pass: complete && r.efficiency >= SUBMISSION_TARGET,
+    details: { ...r },
+  };
+}
+
+export function submissionOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): SubmissionBenchOptions {
+  return { tasks: envNumber(env, "BENCH_TASKS", 100_000), latencyMs: envNumber(env, "BENCH_LATENCY_MS", 20), concurrency: envNumber(env, "BENCH_CONCURRENCY", 8) };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await runSubmissionBench(submissionOptionsFromEnv(process.env));
+  console.log(JSON.stringify(result, null, 2));
+  console.log(`efficiency ${percent(result.efficiency)} of the bound (target ≥ ${percent(SUBMISSION_TARGET)})`);
+}
