@@ -7,7 +7,9 @@
 import type { Logger } from "pino";
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from "@kubernetes/client-node";
 import { KubernetesSource } from "../sources/kubernetes/kubernetesSource.js";
-import { deletionBlockedMessage, DELETION_BLOCKED_REASON } from "../sources/kubernetes/deletionOrder.js";
+import { deletionBlockedMessage, DELETION_BLOCKED_REASON, stuckDeletionMessage } from "../sources/kubernetes/deletionOrder.js";
+import { isBeingDeleted } from "./resources.js";
+import type { ResourceKey, ResourceStatus } from "../runtime/ports.js";
 import { CustomResourceClient } from "./customObjects.js";
 import { FinalizerManager } from "./finalizers.js";
 import { KubeStatusWriter } from "./statusWriter.js";
@@ -64,9 +66,18 @@ export function createClusterPorts(options: ClusterPortsOptions): ClusterPorts {
   const status = new KubeStatusWriter({
     client, finalizers, logger, redact,
     lookup: (key) => source.object(key),
-    adjust: (key, s) => source.adjustStatus(key, s),
+    adjust: (key, s) => reportStuckDeletion(key, source.adjustStatus(key, s)),
     progressIntervalMs: options.statusProgressIntervalMs,
   });
+  /** A cleanup that fails (Batch refuses the delete...) also becomes a Warning event (aggregated). */
+  const reportStuckDeletion = (key: ResourceKey, adjusted: ResourceStatus): ResourceStatus => {
+    const object = source.object(key);
+    const message = object !== undefined && isBeingDeleted(object) ? stuckDeletionMessage(adjusted) : undefined;
+    if (message !== undefined) {
+      events.record(key, "Warning", "DeletionFailed", message);
+    }
+    return adjusted;
+  };
   return {
     source, status, events, secrets, secretValues,
     flush: async () => {

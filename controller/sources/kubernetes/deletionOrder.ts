@@ -24,3 +24,19 @@ export function deletionBlockedStatus(
   conditions = setCondition(conditions, { ...input, type: "Ready", status: "False" }, generation, nowIso);
   return { ...status, conditions };
 }
+
+/** Condition reasons that mean "the deletion is progressing normally". */
+const DELETION_IN_PROGRESS = new Set(["Deleting", DELETION_BLOCKED_REASON, "Progressing", "Succeeded"]);
+
+/**
+ * For an object being deleted: the message of a failure that keeps its cleanup from finishing
+ * (Ready=False for another reason than normal progress), or undefined. It becomes a Warning event,
+ * so a stuck deletion shows in `kubectl describe` and `kubectl get events`, not only in conditions.
+ */
+export function stuckDeletionMessage(status: ResourceStatus): string | undefined {
+  const ready = status.conditions.find((c) => c.type === "Ready");
+  if (ready === undefined || ready.status !== "False" || DELETION_IN_PROGRESS.has(ready.reason)) {
+    return undefined;
+  }
+  return `deletion cannot finish yet: ${ready.reason}: ${ready.message}`;
+}
