@@ -49,13 +49,20 @@ async function batchViolations(batch: BatchAdapter, source: DesiredSource): Prom
       // Allowed only while a prune is pending; callers check after convergence.
       out.push(`job ${j.id}: owned by ${owner}, which is not desired`);
     }
-    const seen = new Set<string>();
-    for await (const page of batch.listTasks(j.id)) {
-      for (const t of page) {
-        const id = t.id.toLowerCase();
-        if (seen.has(id)) out.push(`job ${j.id}: task ${t.id} listed twice`);
-        seen.add(id);
-      }
+    out.push(...(await duplicateTasks(batch, j.id)));
+  }
+  return out;
+}
+
+/** Task ids are unique per job case-insensitively; a duplicate means a task was submitted twice. */
+async function duplicateTasks(batch: BatchAdapter, jobId: string): Promise<string[]> {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for await (const page of batch.listTasks(jobId)) {
+    for (const t of page) {
+      const id = t.id.toLowerCase();
+      if (seen.has(id)) out.push(`job ${jobId}: task ${t.id} listed twice`);
+      seen.add(id);
     }
   }
   return out;

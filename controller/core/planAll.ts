@@ -1,0 +1,92 @@
+/**
+ * The plan of a whole set of desired resources against one observation of Batch: what
+ * `batch-gitops plan` prints. Pure. Jobs whose pool is still to be created are planned against
+ * the pool's future id, the way the controller will create them once the pool exists.
+ */
+import type { ResourceKey } from "../runtime/ports.js";
+import { isResourceKey } from "../runtime/ports.js";
+import type { Action } from "./actions.js";
+import { describeDiff } from "./diff.js";
+import type { JobIntent, PoolIntent } from "./intent.js";
+import { planJob, type PoolTarget } from "./jobPlan.js";
+import type { ObservedJob, ObservedPool } from "./observed.js";
+import { MANAGER_KEY, OWNER_KEY } from "./ownership.js";
+import { desiredPoolId } from "./poolIdentity.js";
+import { isPoolReady, planPool, type PlanContext } from "./poolPlan.js";
+import { planPrune } from "./prune.js";
+
+export interface ResourcePlan {
+  readonly key: ResourceKey;
+  /** One word: Absent, InSync, OutOfSync, Drifted, Replacing, Removed, Conflict... */
+  readonly status: string;
+  readonly reason: string;
+  readonly actions: readonly Action[];
+  readonly drift: readonly string[];
+  readonly blocked?: { readonly reason: string; readonly message: string };
+}
+
+export interface DesiredSet {
+  readonly pools: readonly PoolIntent[];
+  readonly jobs: readonly JobIntent[];
+}
+
+export interface ObservedSet {
+  readonly pools: readonly ObservedPool[];
+  readonly jobs: readonly ObservedJob[];
+}
+
+export function planAll(desired: DesiredSet, observed: ObservedSet, ctx: PlanContext): ResourcePlan[] {
+  const poolPlans = desired.pools.map((intent): ResourcePlan => {
+    const plan = planPool(intent, observed.pools, ctx);
+    return { key: intent.key, status: plan.state.status, reason: plan.state.reason, actions: plan.actions, drift: plan.drift.map(describeDiff), blocked: plan.blocked };
+  });
+  const jobPlans = desired.jobs.map((intent): ResourcePlan => {
+    const live = observed.jobs.find((j) => j.id.toLowerCase() === intent.jobId.toLowerCase());
+    const plan = planJob(intent, live, poolTarget(intent, desired.pools, observed.pools), ctx);
+    return { key: intent.key, status: plan.status, reason: plan.reason, actions: plan.actions, drift: [], blocked: plan.blocked };
+  });
+  return [...poolPlans, ...jobPlans, ...prunePlans(desired, observed, ctx)];
+}
+
+function poolTarget(job: JobIntent, pools: readonly PoolIntent[], observed: readonly ObservedPool[]): PoolTarget | undefined {
+  if (job.poolRef === undefined) return job.poolId === undefined ? undefined : { poolId: job.poolId, ready: true };
+  const pool = pools.find((p) => p.namespace === job.namespace && p.name === job.poolRef);
+  if (pool === undefined) return undefined;
+  const poolId = desiredPoolId(pool);
+  const live = observed.find((p) => p.id.toLowerCase() === poolId.toLowerCase());
+  return { poolId, ready: live !== undefined && isPoolReady(live) };
+}
+
+/** Owned Batch objects whose resource is no longer desired. */
+function prunePlans(desired: DesiredSet, observed: ObservedSet, ctx: PlanContext): ResourcePlan[] {
+  const wanted = new Set<string>([...desired.pools, ...desired.jobs].map((i) => i.key));
+  const orphans = new Set<ResourceKey>();
+  for (const { metadata } of [...observed.pools, ...observed.jobs]) {
+    const owner = metadata[OWNER_KEY];
+    if (owner !== undefined && metadata[MANAGER_KEY] === ctx.managerId && !wanted.has(owner) && isResourceKey(owner)) orphans.add(owner);
+  }
+  return [...orphans].sort().map((key) => {
+    const actions = planPrune(key, observed.pools, observed.jobs, ctx.managerId);
+    return { key, status: "Removed", reason: actions.length > 0 ? "manifest removed" : "manifest removed; deletionPolicy Orphan keeps it", actions, drift: [] };
+  });
+}
+
+export interface PlanTotals {
+  readonly create: number;
+  readonly change: number;
+  readonly destroy: number;
+  /** Jobs that get tasks submitted. */
+  readonly taskSubmissions: number;
+  readonly inSync: number;
+}
+
+export function planTotals(plans: readonly ResourcePlan[]): PlanTotals {
+  const actions = plans.flatMap((p) => p.actions);
+  return {
+    create: actions.filter((a) => a.type === "CreatePool" || a.type === "CreateJob").length,
+    destroy: actions.filter((a) => a.type === "DeletePool" || a.type === "DeleteJob").length,
+    change: actions.filter((a) => !["CreatePool", "CreateJob", "DeletePool", "DeleteJob", "SubmitTasks"].includes(a.type)).length,
+    taskSubmissions: actions.filter((a) => a.type === "SubmitTasks").length,
+    inSync: plans.filter((p) => p.actions.length === 0 && p.blocked === undefined).length,
+  };
+}

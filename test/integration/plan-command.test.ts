@@ -1,0 +1,75 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { planCommand } from "../../controller/cli/commands/plan.js";
+import { isReady, startHarness, type Harness } from "./harness.js";
+
+const pool = (nodes: number): string => `apiVersion: azurebatch.gitops.dev/v1alpha1
+kind: BatchPool
+metadata:
+  name: planned
+spec:
+  vmSize: standard_d2s_v3
+  image:
+    marketplace: { publisher: microsoft-dsvm, offer: ubuntu-hpc, sku: "2204", version: latest }
+  nodeAgentSkuId: batch.node.ubuntu 22.04
+  scale:
+    fixed: { targetDedicatedNodes: ${nodes} }
+`;
+
+describe("batch-gitops plan", () => {
+  let h: Harness | undefined;
+  let dir: string | undefined;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+    await h?.stop();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function plan(): Promise<{ code: number; out: string }> {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => void lines.push(args.join(" ")));
+    vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void lines.push(args.join(" ")));
+    const code = await planCommand.run([dir ?? "", "--batch-url", h?.emulator.url ?? "", "--auth", "shared-key", "--manager-id", "itest"]);
+    vi.restoreAllMocks();
+    return { code, out: lines.join("\n") };
+  }
+
+  it("exits 2 with a readable diff while changes are pending, 0 once Batch matches, and writes nothing", async () => {
+    dir = await mkdtemp(join(tmpdir(), "bgo-plan-"));
+    await writeFile(join(dir, "pool.yaml"), pool(1));
+    h = await startHarness({ auth: "sharedKey" });
+    vi.stubEnv("BATCH_ACCOUNT_NAME", h.emulator.account.name);
+    vi.stubEnv("BATCH_ACCOUNT_KEY", h.emulator.account.key);
+
+    const before = await plan();
+    expect(before.code).toBe(2);
+    expect(before.out).toMatch(/^BatchPool\/default\/planned: Absent/m);
+    expect(before.out).toMatch(/\+ create pool planned-[0-9a-f]{8}: not found in Batch/);
+    expect(before.out).toContain("Plan: 1 to create, 0 to change, 0 to delete.");
+    expect(h.served.get("Pool_Add") ?? 0).toBe(0);
+
+    await h.source.loadDir(dir);
+    h.start();
+    await h.waitForStatus("BatchPool/default/planned", isReady);
+    expect((await plan()).code).toBe(0);
+
+    await writeFile(join(dir, "pool.yaml"), pool(3));
+    const after = await plan();
+    expect(after.code).toBe(2);
+    expect(after.out).toMatch(/~ resize pool planned-[0-9a-f]{8} to 3 dedicated \+ 0 low-priority nodes: manifest changed: nodes 1\+0 → 3\+0/);
+  });
+
+  it("exits 1 when a manifest is invalid", async () => {
+    dir = await mkdtemp(join(tmpdir(), "bgo-plan-"));
+    await writeFile(join(dir, "pool.yaml"), pool(1).replace("standard_d2s_v3", "standard_d2s_v3\n  driftPolicy: Fix"));
+    h = await startHarness({ auth: "sharedKey" });
+    vi.stubEnv("BATCH_ACCOUNT_NAME", h.emulator.account.name);
+    vi.stubEnv("BATCH_ACCOUNT_KEY", h.emulator.account.key);
+    const result = await plan();
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/! .*pool\.yaml:\d+ .*spec\.driftPolicy/);
+  });
+});
