@@ -31,7 +31,10 @@ export interface EngineOptions extends ControllerOptions {
   readonly pollIntervalMs?: number;
   /** addtaskcollection calls in flight per job. Default 8. */
   readonly taskSubmissionConcurrency?: number;
-  /** How long one Batch listing serves reconciles. Default 2 s. */
+  /**
+   * How long one Batch listing serves reconciles that neither wrote nor are polling progress.
+   * Default 60 s: a resync of every key costs one listing, not one per key.
+   */
   readonly observationMaxAgeMs?: number;
   /** Error backoff of the work queue. Defaults 500 ms to 5 min. */
   readonly retryBaseDelayMs?: number;
@@ -47,7 +50,8 @@ class Engine implements Controller {
   readonly #queue: WorkQueue<ResourceKey>;
   readonly #cache: ObservationCache;
   readonly #statuses = new Map<ResourceKey, ResourceStatus>();
-  readonly #lastWrite = new Map<ResourceKey, number>();
+  /** Per key: observations must be taken after this time (its last Batch write, or its last poll request). */
+  readonly #freshAfter = new Map<ResourceKey, number>();
   readonly #locks = new Map<ResourceKey, Promise<unknown>>();
   readonly #now: () => number;
 
@@ -60,7 +64,7 @@ class Engine implements Controller {
       maxDelayMs: options.retryMaxDelayMs ?? 300_000,
       now: this.#now,
     });
-    this.#cache = new ObservationCache(options.batch, { maxAgeMs: options.observationMaxAgeMs ?? 2_000, now: this.#now });
+    this.#cache = new ObservationCache(options.batch, { maxAgeMs: options.observationMaxAgeMs ?? 60_000, now: this.#now });
   }
 
   snapshot(): ReadonlyMap<ResourceKey, ResourceStatus> {
@@ -122,6 +126,8 @@ class Engine implements Controller {
         return;
       case "requeueAfter":
         this.#queue.forget(key);
+        // A poll wants to see progress: the next pass must not reuse a listing older than now.
+        this.#freshAfter.set(key, Math.max(this.#freshAfter.get(key) ?? 0, this.#now()));
         this.#queue.addAfter(key, outcome.ms);
         return;
       case "error":
@@ -208,8 +214,8 @@ class Engine implements Controller {
       managerId: o.managerId,
       logger,
       signal: o.signal,
-      lastWriteAt: this.#lastWrite.get(key) ?? 0,
-      markWrite: () => this.#lastWrite.set(key, this.#now()),
+      lastWriteAt: this.#freshAfter.get(key) ?? 0,
+      markWrite: () => this.#freshAfter.set(key, this.#now()),
       now: this.#now,
       taskSubmissionConcurrency: o.taskSubmissionConcurrency ?? 8,
     };

@@ -5,7 +5,8 @@
  * taken after its write (`notBefore`), so it never plans from what it already changed.
  */
 import type { BatchAdapter } from "../batch/adapter.js";
-import type { ObservedJob, ObservedPool } from "../core/observed.js";
+import type { ObservedJob, ObservedPool, ObservedTaskCounts } from "../core/observed.js";
+import { TASKS_SUBMITTED_KEY } from "../core/ownership.js";
 
 interface Snapshot<T> {
   readonly takenAt: number;
@@ -15,11 +16,14 @@ interface Snapshot<T> {
 export interface ObservationCacheOptions {
   readonly maxAgeMs: number;
   readonly now: () => number;
+  /** How long counts of a settled job (nothing active or running) are reused. Default 30 min. */
+  readonly settledCountsMaxAgeMs?: number;
 }
 
 export class ObservationCache {
   #pools: Snapshot<ObservedPool> | undefined;
   #jobs: Snapshot<ObservedJob> | undefined;
+  readonly #settledCounts = new Map<string, { counts: ObservedTaskCounts; fingerprint: string; at: number }>();
 
   constructor(
     private readonly batch: BatchAdapter,
@@ -34,6 +38,25 @@ export class ObservationCache {
   jobs(notBefore: number, signal: AbortSignal): Promise<ObservedJob[]> {
     this.#jobs = this.#fresh(this.#jobs, notBefore, () => this.batch.listJobs({ signal }));
     return this.#jobs.value;
+  }
+
+  /**
+   * Task counts of one job. A settled job (all submitted, none active or running) cannot change
+   * unless its state or task set does, so its counts are reused: a steady-state resync of many
+   * finished jobs costs no per-job call.
+   */
+  async taskCounts(job: ObservedJob, notBefore: number, signal: AbortSignal): Promise<ObservedTaskCounts> {
+    const fingerprint = `${job.state}|${job.metadata[TASKS_SUBMITTED_KEY] ?? ""}`;
+    const now = this.options.now();
+    const cached = this.#settledCounts.get(job.id);
+    if (cached !== undefined && cached.fingerprint === fingerprint && cached.at > notBefore && now - cached.at <= (this.options.settledCountsMaxAgeMs ?? 1_800_000)) {
+      return cached.counts;
+    }
+    const counts = await this.batch.getTaskCounts(job.id, { signal });
+    const settled = counts.active + counts.running === 0 && job.metadata[TASKS_SUBMITTED_KEY] !== undefined;
+    if (settled) this.#settledCounts.set(job.id, { counts, fingerprint, at: now });
+    else this.#settledCounts.delete(job.id);
+    return counts;
   }
 
   /** Forget everything (after a failed listing, or when a resync starts). */

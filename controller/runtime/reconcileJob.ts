@@ -67,7 +67,7 @@ function resolvePoolTarget(ctx: ReconcileContext, intent: JobIntent, pools: read
 /** Task counts are read only for owned jobs that can still change (one call per such job). */
 async function withTaskCounts(ctx: ReconcileContext, intent: JobIntent, job: ObservedJob): Promise<ObservedJob> {
   if (!isOwnedBy(job.metadata, intent.key) || !ACTIVE_STATES.has(job.state) && job.state !== "completed") return job;
-  const taskCounts = await ctx.batch.getTaskCounts(job.id, { signal: ctx.signal });
+  const taskCounts = await ctx.cache.taskCounts(job, ctx.lastWriteAt, ctx.signal);
   return { ...job, taskCounts };
 }
 
