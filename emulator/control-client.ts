@@ -84,6 +84,26 @@ export class EmulatorControlClient {
     return this.action("setQuota", { ...quota, account });
   }
 
+  /** Out-of-band task delete (a running task is stopped first); 404 JobNotFound / TaskNotFound. */
+  deleteTask(jobId: string, taskId: string, account?: string): Promise<unknown> {
+    return this.action("deleteTask", { jobId, taskId, account });
+  }
+
+  /** Out-of-band terminate, as Task_Terminate: the task completes with failure code TaskEnded; 409 TaskCompleted. */
+  terminateTask(jobId: string, taskId: string, account?: string): Promise<unknown> {
+    return this.action("terminateTask", { jobId, taskId, account });
+  }
+
+  /** Replaces a job's metadata (new ETag), as an edit in the portal. */
+  setJobMetadata(jobId: string, metadata: { name: string; value: string }[], account?: string): Promise<unknown> {
+    return this.action("setJobMetadata", { jobId, metadata, account });
+  }
+
+  /** Out-of-band Job_Delete: the job is `deleting` for `timing.jobTransitionMs`, then gone. */
+  deleteJob(jobId: string, account?: string): Promise<unknown> {
+    return this.action("deleteJob", { jobId, account });
+  }
+
   /** Any registered action (e.g. "deleteTask" from the jobs area). */
   action<T = unknown>(name: string, body: Record<string, unknown>): Promise<T> {
     return this.call("POST", `/actions/${encodeURIComponent(name)}`, body);

@@ -11,6 +11,7 @@ import type { JobRecord } from "./jobs-model.js";
 import { jobStore, requireAcceptsTasks } from "./jobs-store.js";
 import { jobUrl, param } from "./jobs.js";
 import type { Body } from "./jobs-validation.js";
+import { registerTaskControlActions } from "./tasks-control.js";
 import { TASK_FILTER_PATHS, TaskFilterView, parseTaskConstraints, setTaskState, taskToWire, type TaskRecord } from "./tasks-model.js";
 
 /** addtaskcollection limits: at most 100 tasks and a serialized body under 1 MB. */
@@ -29,6 +30,7 @@ export function registerRoutes(router: Router): void {
     { operationId: "Task_Terminate", method: "POST", path: "/jobs/{jobId}/tasks/{taskId}/terminate", handler: terminateTask },
     { operationId: "Task_Reactivate", method: "POST", path: "/jobs/{jobId}/tasks/{taskId}/reactivate", handler: reactivateTask },
   ]);
+  registerTaskControlActions(router);
 }
 
 function taskUrl(ctx: RequestContext, task: TaskRecord): string {
