@@ -108,17 +108,14 @@ export function parseRunConfig(args: string[], ctx: ConfigContext): RunConfig {
     batch: parseBatch(flags, ctx.env),
     resyncIntervalMs: duration("--resync-interval", flags["resync-interval"] ?? "5m"),
     concurrency: positiveInt("--concurrency", flags.concurrency ?? "8"),
-    log: {
-      format: oneOf("--log-format", flags["log-format"] ?? (ctx.stdoutIsTTY ? "pretty" : "json"), ["json", "pretty"]),
-      level: oneOf("--log-level", flags["log-level"] ?? ctx.env.LOG_LEVEL ?? "info", LOG_LEVELS),
-    },
+    log: parseLog(flags, ctx),
     http: parseHttpAddress(flags["http-addr"] ?? "127.0.0.1:8080"),
     alertWebhookUrl: optionalUrl("--alert-webhook", flags["alert-webhook"]),
     stateDir,
     once: flags.once ?? false,
-    secretsDir: flags["secrets-dir"] === undefined ? undefined : absolute(flags["secrets-dir"], ctx.cwd),
+    secretsDir: optionalPath(flags["secrets-dir"], ctx.cwd),
     managerId: parseManagerId(flags["manager-id"] ?? "batch-gitops"),
-    view: parseView(flags.view ?? "auto", ctx.stdoutIsTTY && !(flags.once ?? false)),
+    view: parseView(flags.view ?? "auto", ctx.stdoutIsTTY && flags.once !== true),
   };
 }
 
@@ -140,6 +137,17 @@ function parseView(text: string, liveCapable: boolean): RunConfig["view"] {
     return liveCapable ? "live" : "plain";
   }
   return view;
+}
+
+function parseLog(flags: RunFlags, ctx: ConfigContext): RunConfig["log"] {
+  return {
+    format: oneOf("--log-format", flags["log-format"] ?? (ctx.stdoutIsTTY ? "pretty" : "json"), ["json", "pretty"]),
+    level: oneOf("--log-level", flags["log-level"] ?? ctx.env.LOG_LEVEL ?? "info", LOG_LEVELS),
+  };
+}
+
+function optionalPath(path: string | undefined, cwd: string): string | undefined {
+  return path === undefined ? undefined : absolute(path, cwd);
 }
 
 function parseSource(flags: RunFlags, ctx: ConfigContext, stateDir: string): SourceConfig {

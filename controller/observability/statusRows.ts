@@ -27,19 +27,20 @@ export function rowOf(key: ResourceKey, status: ResourceStatus, sourceRevision?:
     message: ready?.message ?? "",
     drifted,
   };
-  if (status.pool !== undefined) {
-    const p = status.pool;
-    row.nodes = { current: p.currentDedicatedNodes + p.currentLowPriorityNodes, target: p.targetDedicatedNodes + p.targetLowPriorityNodes };
-  }
-  if (status.job !== undefined) {
-    const { taskCounts, totalTasks } = status.job;
-    row.tasks = { succeeded: taskCounts.succeeded, failed: taskCounts.failed, total: totalTasks };
-  }
   const revision = status.appliedRevision ?? sourceRevision;
-  if (revision !== undefined) {
-    row.revision = revision.slice(0, 12);
+  return { ...row, ...liveFigures(status), ...(revision === undefined ? {} : { revision: revision.slice(0, 12) }) };
+}
+
+function liveFigures(status: ResourceStatus): Pick<StatusRow, "nodes" | "tasks"> {
+  const figures: Pick<StatusRow, "nodes" | "tasks"> = {};
+  const { pool, job } = status;
+  if (pool !== undefined) {
+    figures.nodes = { current: pool.currentDedicatedNodes + pool.currentLowPriorityNodes, target: pool.targetDedicatedNodes + pool.targetLowPriorityNodes };
   }
-  return row;
+  if (job !== undefined) {
+    figures.tasks = { succeeded: job.taskCounts.succeeded, failed: job.taskCounts.failed, total: job.totalTasks };
+  }
+  return figures;
 }
 
 /** `[#####.....] 50/100`; failed tasks are counted as done (they will not run again). */

@@ -14,8 +14,9 @@ import { openFileStatusStore, type FileStatusStore, type StatusDocument } from "
 import type { TokenCredential } from "@azure/identity";
 import type { Controller, ControllerOptions, DesiredSource, ResourceKey, SecretResolver, StatusWriter } from "../../runtime/ports.js";
 import { createBatchAdapter } from "../../batch/batchAdapter.js";
+import type { BatchAdapter } from "../../batch/adapter.js";
 import { entraCredentials, sharedKeyCredentials } from "../../batch/credentials.js";
-import { createDirectorySource } from "../../sources/directory/directorySource.js";
+import { createDirectorySource, type DirectorySource } from "../../sources/directory/directorySource.js";
 import { createLoaderParser } from "../../sources/directory/loaderParser.js";
 import { createGitPoller, type GitPoller } from "../../sources/directory/gitPoller.js";
 import { createEmulatorPlaceholderSecrets, createFileSecretResolver } from "../../sources/directory/fileSecretResolver.js";
@@ -231,7 +232,7 @@ async function runDirectoryMode(config: RunConfig, createController: ControllerF
   const logger = await createLogger(config);
   const running: Running = { logger };
   try {
-    return await startAndWait(config, config.source, createController, signal, running, io);
+    return await startAndWait({ config, source: config.source, createController, signal, running, io });
   } catch (err: unknown) {
     logger.fatal({ err }, "controller failed");
     io.stderr.write(`batch-gitops run: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -241,48 +242,65 @@ async function runDirectoryMode(config: RunConfig, createController: ControllerF
   }
 }
 
-async function startAndWait(
-  config: RunConfig,
-  source: Extract<RunConfig["source"], { kind: "directory" }>,
-  createController: ControllerFactory,
-  signal: AbortSignal,
-  running: Running,
-  io: RunIo,
-): Promise<number> {
-  const { logger } = running;
+interface DirectoryRun {
+  config: RunConfig;
+  source: Extract<RunConfig["source"], { kind: "directory" }>;
+  createController: ControllerFactory;
+  signal: AbortSignal;
+  running: Running;
+  io: RunIo;
+}
+
+function checkStateDir(config: RunConfig, source: DirectoryRun["source"]): void {
   const inside = relative(source.dir, config.stateDir);
   if (source.git === undefined && !inside.startsWith("..") && inside !== config.stateDir) {
     throw new Error(`--state-dir ${config.stateDir} is inside the manifests directory ${source.dir}; status must not live in the manifests checkout`);
   }
-  const metrics = createPrometheusMetrics();
-  const batch = await connectBatch(config.batch, logger, running);
-  const listings = new Set<string>();
-  const adapter = createBatchAdapter({
+}
+
+/** The Batch adapter, reporting each call to the metrics and remembering which operations ran. */
+async function connectAdapter(run: DirectoryRun, metrics: PrometheusMetrics, operationsSeen: Set<string>): Promise<BatchAdapter> {
+  const batch = await connectBatch(run.config.batch, run.running.logger, run.running);
+  return createBatchAdapter({
     accountUrl: batch.url,
     credentials: batch.credentials,
     onCall: (operation, code, seconds) => {
       metrics.batchCall(operation, code, seconds);
-      listings.add(operation);
+      operationsSeen.add(operation);
     },
   });
-  const store = await openFileStatusStore({ stateDir: config.stateDir });
-  const poller = await startGit(source, logger);
-  const directory = createDirectorySource({
-    dir: source.dir,
-    parse: createLoaderParser({ authMode: authModeOf(config.batch) }),
-    logger: logger.child({ component: "source" }),
-    watch: poller === undefined && !config.once,
-    rescanIntervalMs: poller === undefined && !config.once ? config.resyncIntervalMs : undefined,
+}
+
+function directorySource(run: DirectoryRun, poller: GitPoller | undefined): DirectorySource {
+  // Git mode rescans per commit and --once reads once: neither watches.
+  const watching = poller === undefined && !run.config.once;
+  return createDirectorySource({
+    dir: run.source.dir,
+    parse: createLoaderParser({ authMode: authModeOf(run.config.batch) }),
+    logger: run.running.logger.child({ component: "source" }),
+    watch: watching,
+    rescanIntervalMs: watching ? run.config.resyncIntervalMs : undefined,
     currentRevision: poller?.revision,
   });
-  running.view = startView(config, store, io);
+}
+
+async function startAndWait(run: DirectoryRun): Promise<number> {
+  const { config, running, signal } = run;
+  const { logger } = running;
+  checkStateDir(config, run.source);
+  const metrics = createPrometheusMetrics();
+  const operationsSeen = new Set<string>();
+  const adapter = await connectAdapter(run, metrics, operationsSeen);
+  const store = await openFileStatusStore({ stateDir: config.stateDir });
+  const poller = await startGit(run.source, logger);
+  const directory = directorySource(run, poller);
+  running.view = startView(config, store, run.io);
   let ready = false;
-  const observed = observeSource(directory, store, running.view, () => (ready = true));
   running.webhook = config.alertWebhookUrl === undefined ? undefined : createWebhookAlerts({ url: config.alertWebhookUrl, logger, signal });
-  const controllerAbort = new AbortController();
-  signal.addEventListener("abort", () => controllerAbort.abort(), { once: true });
-  const controller = createController({
-    source: observed,
+  const stop = new AbortController();
+  signal.addEventListener("abort", () => stop.abort(), { once: true });
+  const controller = run.createController({
+    source: observeSource(directory, store, running.view, () => (ready = true)),
     batch: adapter,
     status: viewedStatusWriter(store, running.view),
     events: createLogEventRecorder(logger),
@@ -293,7 +311,7 @@ async function startAndWait(
     resyncIntervalMs: config.resyncIntervalMs,
     concurrency: config.concurrency,
     managerId: config.managerId,
-    signal: controllerAbort.signal,
+    signal: stop.signal,
   });
   if (config.http !== undefined) {
     running.http = await startHttpServer(config.http, endpoints(metrics, () => ready, () => liveDocument(store, directory)));
@@ -301,21 +319,21 @@ async function startAndWait(
   }
   const runLoop = controller.run();
   if (poller !== undefined) {
-    void poller.run(directory, controllerAbort.signal);
+    void poller.run(directory, stop.signal);
   }
-  if (config.once) {
-    // The engine lists Batch after the source has loaded to find pruned resources; wait for that
-    // listing too, or a directory with every manifest removed would exit before pruning.
-    await until(() => ready && listings.has("pool.list") && listings.has("job.list"), signal);
-    await controller.idle();
-    await new Promise((r) => setImmediate(r));
-    await controller.idle();
-    controllerAbort.abort();
+  if (!config.once) {
     await runLoop;
-    return onceExitCode(store, directory, logger);
+    return 0;
   }
+  // The engine lists Batch after the source has loaded to find pruned resources; wait for that
+  // listing too, or a directory with every manifest removed would exit before pruning.
+  await until(() => ready && operationsSeen.has("pool.list") && operationsSeen.has("job.list"), signal);
+  await controller.idle();
+  await new Promise((r) => setImmediate(r));
+  await controller.idle();
+  stop.abort();
   await runLoop;
-  return 0;
+  return onceExitCode(store, directory, logger);
 }
 
 async function startGit(source: Extract<RunConfig["source"], { kind: "directory" }>, logger: Logger): Promise<GitPoller | undefined> {

@@ -64,36 +64,23 @@ export const statusCommand: Command = {
   summary: "show the status of every resource (from the running controller or its status file)",
   usage: USAGE,
   async run(args: string[]): Promise<number> {
-    let values;
-    try {
-      values = parseArgs({
-        args,
-        options: { url: { type: "string" }, "state-dir": { type: "string" }, output: { type: "string" } },
-        strict: true,
-      }).values;
-    } catch (err: unknown) {
-      console.error(`batch-gitops status: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    const options = parseStatusOptions(args);
+    if (typeof options === "string") {
+      console.error(`batch-gitops status: ${options}\n\n${USAGE}`);
       return 2;
     }
-    const output = values.output ?? "table";
-    if (output !== "table" && output !== "json") {
-      console.error(`batch-gitops status: --output must be table or json, got "${output}"`);
-      return 2;
-    }
-    const stateDir = resolve(values["state-dir"] ?? ".batch-gitops");
-    const url = values.url ?? "http://127.0.0.1:8080";
     let result: StatusReadResult | undefined;
     try {
-      result = await readStatus(url, stateDir);
+      result = await readStatus(options.url, options.stateDir);
     } catch (err: unknown) {
       console.error(`batch-gitops status: ${err instanceof Error ? err.message : String(err)}`);
       return 1;
     }
     if (result === undefined) {
-      console.error(`batch-gitops status: no controller answers at ${url} and there is no ${join(stateDir, STATUS_FILE_NAME)}`);
+      console.error(`batch-gitops status: no controller answers at ${options.url} and there is no ${join(options.stateDir, STATUS_FILE_NAME)}`);
       return 1;
     }
-    if (output === "json") {
+    if (options.output === "json") {
       console.log(JSON.stringify(result.document, null, 2));
     } else {
       console.error(`status from ${result.from}`);
@@ -102,3 +89,24 @@ export const statusCommand: Command = {
     return 0;
   },
 };
+
+interface StatusOptions {
+  url: string;
+  stateDir: string;
+  output: "table" | "json";
+}
+
+/** The options, or a usage error message. */
+function parseStatusOptions(args: string[]): StatusOptions | string {
+  let values;
+  try {
+    values = parseArgs({ args, options: { url: { type: "string" }, "state-dir": { type: "string" }, output: { type: "string" } }, strict: true }).values;
+  } catch (err: unknown) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  const output = values.output ?? "table";
+  if (output !== "table" && output !== "json") {
+    return `--output must be table or json, got "${output}"`;
+  }
+  return { url: values.url ?? "http://127.0.0.1:8080", stateDir: resolve(values["state-dir"] ?? ".batch-gitops"), output };
+}

@@ -108,19 +108,25 @@ function mergeFile(file: string, previous: FileEntry | undefined, result: FilePa
   const resources = new Map<ResourceKey, LastGood>();
   for (const doc of result.documents) {
     const key = keyOf(doc);
-    const before = previous?.resources.get(key);
-    if (doc.valid) {
-      // An unchanged spec keeps the revision it was first read at: "applied from" that commit.
-      const unchanged = before !== undefined && isDeepStrictEqual(before.spec, doc.spec);
-      resources.set(key, { spec: doc.spec, revision: unchanged ? before.revision : revision, generation: doc.generation });
-    } else if (before !== undefined) {
-      resources.set(key, before);
+    const good = lastGood(doc, previous?.resources.get(key), revision);
+    if (good !== undefined) {
+      resources.set(key, good);
     }
     if (!doc.valid && !problems.some((p) => p.key === key)) {
       problems.push({ severity: "error", message: `${key} is invalid`, key, file, rule: "InvalidManifest" });
     }
   }
   return { resources, problems };
+}
+
+/** A valid document's spec, or for an invalid one the version it replaced (if any). */
+function lastGood(doc: ParsedDocument, before: LastGood | undefined, revision: string | undefined): LastGood | undefined {
+  if (!doc.valid) {
+    return before;
+  }
+  // An unchanged spec keeps the revision it was first read at: "applied from" that commit.
+  const unchanged = before !== undefined && isDeepStrictEqual(before.spec, doc.spec);
+  return { spec: doc.spec, revision: unchanged ? before.revision : revision, generation: doc.generation };
 }
 
 function keyOf(doc: ParsedDocument): ResourceKey {
