@@ -51,6 +51,9 @@ describe("conditional headers", () => {
   it("Pool_Exists honours If-Match; conflicting condition pairs are 400", async () => {
     const { eTag } = await h.client.pool.get("cond");
     expect((await h.client.pool.exists("cond", { poolExistsOptions: { ifMatch: eTag } })).body).toBe(true);
+    // A stale ETag is 412 ConditionNotMet; as on the service, a HEAD answer carries no body, only the status.
+    const stale = await batchError(h.client.pool.exists("cond", { poolExistsOptions: { ifMatch: "0x8000000000000000" } }));
+    expect(stale.status).toBe(412);
     const both = h.client.pool.get("cond", { poolGetOptions: { ifMatch: "*", ifNoneMatch: "*" } });
     expect(await batchError(both)).toMatchObject({ status: 400, code: "MultipleConditionHeadersNotSupported" });
   });
