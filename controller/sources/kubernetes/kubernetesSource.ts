@@ -206,7 +206,7 @@ export class KubernetesSource implements DesiredSource {
         const key = keyOf(kind, object);
         const uses = object.metadata?.namespace === namespace && findSecretRefs(object.spec).some((r) => r.name === secretName);
         if (key !== undefined && uses) {
-          this.#options.logger?.debug({ key, secret: `${namespace}/${secretName}` }, "referenced Secret changed; queued");
+          this.#options.logger?.debug({ key, secretName: `${namespace}/${secretName}` }, "referenced Secret changed; queued");
           this.#emit(key);
         }
       }
