@@ -7,7 +7,8 @@ export type ErrorClass = "throttled" | "transient" | "conflict" | "notFound" | "
 
 /** Conflicts that mean "the object is busy", worth waiting for rather than reporting. */
 const BUSY_CODES = new Set(["PoolBeingResized", "PoolBeingCreated", "PoolBeingDeleted", "JobBeingDeleted", "JobBeingTerminated", "OperationInvalidForCurrentState", "TooManyEnableAutoScaleRequests", "AutoScaleTooManyRequestsToEnable"]);
-const SYSTEM_ERROR_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ESOCKETTIMEDOUT", "EAI_AGAIN", "REQUEST_SEND_ERROR", "REQUEST_ABORTED_ERROR", "UND_ERR_SOCKET"]);
+/** Quotas are a user's (or support ticket's) business: retrying cannot fix them. */
+const QUOTA_CODES = new Set(["PoolQuotaReached", "ActiveJobAndScheduleQuotaReached", "AccountCoreQuotaReached"]);
 
 /** An error from one Batch operation after the adapter gave up (or on a non-retryable answer). */
 export class BatchCallError extends Error {
@@ -52,9 +53,11 @@ export function rawErrorInfo(error: unknown, nowMs: number): RawErrorInfo {
 export function classify(info: RawErrorInfo): ErrorClass {
   const { statusCode, code } = info;
   if (statusCode === 429 || (statusCode === 503 && info.retryAfterMs !== undefined) || code === "ServerBusy") return "throttled";
-  if (statusCode === 0) return SYSTEM_ERROR_CODES.has(code) || code === "NetworkError" || code === "AbortError" ? "transient" : "transient";
+  // No HTTP answer at all (reset, refused, timed out, lost response): always worth retrying.
+  if (statusCode === 0) return "transient";
   if (statusCode === 408 || statusCode === 503 || (statusCode >= 500 && statusCode !== 501 && statusCode !== 505)) return "transient";
   if (statusCode === 404) return "notFound";
+  if (QUOTA_CODES.has(code)) return "permanent";
   if (statusCode === 409 && BUSY_CODES.has(code)) return "conflict";
   if (statusCode === 409 || statusCode === 412) return "conflict";
   return "permanent";
