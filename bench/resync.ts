@@ -1,0 +1,136 @@
+/**
+ * Batch API calls of one steady-state resync: 1,000 pools and 100 jobs, all in sync, against the
+ * minimum a resync can cost, which is reading every pool and job once: one list page per 1,000
+ * pools plus one per 1,000 jobs. Target ≤ 1.5× the minimum.
+ *
+ * A resync invalidates the engine's observation cache and reconciles every key, which is what a
+ * freshly started controller does on an account that is already in sync; so the account is
+ * brought in sync by one engine, and the calls of a second engine's first pass are counted at the
+ * emulator (which sees every HTTP request, retries included).
+ *
+ * Run alone: `npx tsx bench/resync.ts` (BENCH_RESYNC_POOLS, BENCH_RESYNC_JOBS).
+ */
+import { pathToFileURL } from "node:url";
+import type { ResourceKey } from "../controller/runtime/ports.js";
+import { isReady, startBenchEngine, type BenchEngine } from "./helpers/engine.js";
+import { startEmulatorProcess, tallyCalls, type EmulatorProcess } from "./helpers/emulatorProcess.js";
+import { emptyPool, sweepJob } from "./helpers/resources.js";
+import { envNumber, round, type BenchRow } from "./helpers/result.js";
+import type { DesiredResource } from "../controller/runtime/ports.js";
+
+export interface ResyncBenchOptions {
+  readonly pools?: number;
+  readonly jobs?: number;
+}
+
+export interface ResyncBenchResult {
+  readonly pools: number;
+  readonly jobs: number;
+  readonly calls: number;
+  readonly minimumCalls: number;
+  readonly ratio: number;
+  readonly callsByOperation: Record<string, number>;
+  readonly seconds: number;
+}
+
+export const RESYNC_TARGET_RATIO = 1.5;
+const LIST_PAGE = 1000;
+
+function desiredResources(pools: number, jobs: number): DesiredResource[] {
+  const poolNames = Array.from({ length: pools }, (_, i) => `pool-${String(i).padStart(4, "0")}`);
+  // Jobs of one task each on empty pools: the task stays active, the job is steady.
+  const jobResources = Array.from({ length: jobs }, (_, i) => sweepJob(`job-${String(i).padStart(3, "0")}`, poolNames[i % pools] ?? "pool-0000", 1));
+  return [...poolNames.map((name) => emptyPool(name)), ...jobResources];
+}
+
+function engineFor(emulator: EmulatorProcess): BenchEngine {
+  // Resync only when asked (never during the measurement), and many keys at once.
+  return startBenchEngine({ ...emulator, engine: { concurrency: 16, resyncIntervalMs: 3_600_000 } });
+}
+
+async function bringInSync(emulator: EmulatorProcess, resources: readonly DesiredResource[]): Promise<void> {
+  const engine = engineFor(emulator);
+  try {
+    const keys: ResourceKey[] = [];
+    const waits: Promise<unknown>[] = [];
+    for (const resource of resources) {
+      const key = `${resource.kind}/${resource.namespace}/${resource.name}` as ResourceKey;
+      waits.push(resource.kind === "BatchJob" ? engine.nextEvent(key, "TasksSubmitted") : engine.statusWhere(key, isReady));
+      keys.push(engine.source.set(resource));
+    }
+    await Promise.all(waits);
+    await engine.controller.idle();
+  } finally {
+    await engine.stop();
+  }
+}
+
+async function measureOnePass(emulator: EmulatorProcess, resources: readonly DesiredResource[]): Promise<{ calls: Record<string, number>; seconds: number }> {
+  await emulator.control.clearCounters();
+  const started = performance.now();
+  const engine = engineFor(emulator);
+  try {
+    for (const resource of resources) engine.source.set(resource);
+    // The pass is over when the engine's own listing has been answered and the queue is empty.
+    for (let listed = false; !listed; ) {
+      await new Promise((r) => setTimeout(r, 20));
+      const counts = await emulator.control.counters();
+      listed = counts.Pool_List !== undefined && counts.Job_List !== undefined;
+    }
+    await engine.controller.idle();
+    await new Promise((r) => setImmediate(r));
+    await engine.controller.idle();
+    const seconds = (performance.now() - started) / 1000;
+    const counts = await emulator.control.counters();
+    const calls = Object.fromEntries(Object.keys(counts).map((op) => [op, tallyCalls(counts, (o) => o === op).total]));
+    return { calls, seconds };
+  } finally {
+    await engine.stop();
+  }
+}
+
+export async function runResyncBench(options: ResyncBenchOptions = {}): Promise<ResyncBenchResult> {
+  const pools = options.pools ?? 1000;
+  const jobs = options.jobs ?? 100;
+  const resources = desiredResources(pools, jobs);
+  const emulator = await startEmulatorProcess();
+  try {
+    await bringInSync(emulator, resources);
+    const { calls: callsByOperation, seconds } = await measureOnePass(emulator, resources);
+    const calls = Object.values(callsByOperation).reduce((a, b) => a + b, 0);
+    const minimumCalls = Math.ceil(pools / LIST_PAGE) + Math.ceil(jobs / LIST_PAGE);
+    return { pools, jobs, calls, minimumCalls, ratio: round(calls / minimumCalls, 2), callsByOperation, seconds: round(seconds, 2) };
+  } finally {
+    await emulator.stop();
+  }
+}
+
+export function resyncRow(r: ResyncBenchResult): BenchRow {
+  return {
+    benchmark: `steady-state resync: ${r.pools} pools, ${r.jobs} jobs`,
+    figure: `${r.calls} Batch calls (${Object.entries(r.callsByOperation).map(([op, n]) => `${op} ${n}`).join(", ")})`,
+    bound: `minimum ${r.minimumCalls} list pages`,
+    ratio: r.ratio,
+    // Name what the calls beyond the list pages are, so a miss points at its cause.
+    target: `≤ ${RESYNC_TARGET_RATIO}× the minimum${r.ratio <= RESYNC_TARGET_RATIO ? "" : `; beyond the lists: ${beyondLists(r)}`}`,
+    pass: r.ratio <= RESYNC_TARGET_RATIO,
+    details: { ...r },
+  };
+}
+
+function beyondLists(r: ResyncBenchResult): string {
+  return Object.entries(r.callsByOperation)
+    .filter(([op]) => !op.endsWith("_List"))
+    .map(([op, n]) => `${n} ${op}`)
+    .join(", ");
+}
+
+export function resyncOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): ResyncBenchOptions {
+  return { pools: envNumber(env, "BENCH_RESYNC_POOLS", 1000), jobs: envNumber(env, "BENCH_RESYNC_JOBS", 100) };
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const result = await runResyncBench(resyncOptionsFromEnv(process.env));
+  console.log(JSON.stringify(result, null, 2));
+  console.log(`resync: ${result.calls} calls vs minimum ${result.minimumCalls} (${result.ratio}×, target ≤ ${RESYNC_TARGET_RATIO}×)`);
+}
