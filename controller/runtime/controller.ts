@@ -159,6 +159,12 @@ class Engine implements Controller {
       result = await this.#step(key, namespace, desired, logger);
       label = result.pollAfterMs !== undefined ? "requeue" : "success";
       outcome = result.pollAfterMs !== undefined ? { kind: "requeueAfter", ms: result.pollAfterMs, status: undefined } : { kind: "done", status: undefined };
+      if (result.summary.kind === "stalled") {
+        // Concluded stalls (invalid spec, resize errors) are reported like thrown ones.
+        this.#reportStall(key, result.summary.reason, result.summary.message, logger);
+        label = "stalled";
+        outcome = { kind: "stalled", status: undefined };
+      }
     } catch (error: unknown) {
       ({ result, label, outcome } = this.#failure(key, error, logger));
     }
@@ -170,9 +176,7 @@ class Engine implements Controller {
   #failure(key: ResourceKey, error: unknown, logger: ReconcileContext["logger"]): { result: StepResult; label: ReconcileResultLabel; outcome: ReconcileOutcome } {
     const stalled = asStalled(error);
     if (stalled !== undefined) {
-      logger.warn({ reason: stalled.reason, err: stalled.message }, "stalled");
-      this.#opts.alerts.stalled({ key, reason: stalled.reason, message: stalled.message });
-      this.#opts.events.record(key, "Warning", stalled.reason, stalled.message);
+      this.#reportStall(key, stalled.reason, stalled.message, logger);
       return { result: { summary: { kind: "stalled", reason: stalled.reason, message: stalled.message } }, label: "stalled", outcome: { kind: "stalled", status: undefined } };
     }
     const waiting = asWaiting(error);
@@ -184,6 +188,12 @@ class Engine implements Controller {
     const message = describeError(error);
     logger.error({ err: message }, "reconcile failed; retrying with backoff");
     return { result: { summary: { kind: "failed", reason: "BatchError", message } }, label: "error", outcome: { kind: "error", error, status: undefined } };
+  }
+
+  #reportStall(key: ResourceKey, reason: string, message: string, logger: ReconcileContext["logger"]): void {
+    logger.warn({ reason, err: message }, "stalled");
+    this.#opts.alerts.stalled({ key, reason, message });
+    this.#opts.events.record(key, "Warning", reason, message);
   }
 
   async #step(key: ResourceKey, namespace: string, desired: DesiredResource | undefined, logger: ReconcileContext["logger"]): Promise<StepResult> {

@@ -63,7 +63,7 @@ function summarizePool(intent: PoolIntent, plan: PoolPlan, pollIntervalMs: numbe
   };
   if (intent.suspend) return { ...base, summary: { kind: "ready", message: "suspended: not reconciled" } };
   const resizeError = current?.resizeErrors[0];
-  if (plan.actions.length === 0 && resizeError !== undefined && current?.allocationState === "steady" && plan.state.status !== "InSync") {
+  if (plan.actions.length === 0 && resizeError !== undefined && current !== undefined && current.allocationState === "steady" && belowTarget(current)) {
     // Quota, allocation failures: retrying the same resize would only hammer the service.
     return { ...base, summary: { kind: "stalled", reason: Reasons.ResizeError, message: `${resizeError.code}: ${resizeError.message}` } };
   }
@@ -72,6 +72,10 @@ function summarizePool(intent: PoolIntent, plan: PoolPlan, pollIntervalMs: numbe
     return { ...base, summary: { kind: "progressing", reason: progressReason(plan), message }, pollAfterMs: pollIntervalMs };
   }
   return { ...base, summary: { kind: "ready", message: `pool ${plan.state.poolId} in sync${nodesText(current)}` } };
+}
+
+function belowTarget(pool: ObservedPool): boolean {
+  return pool.currentDedicatedNodes < pool.targetDedicatedNodes || pool.currentLowPriorityNodes < pool.targetLowPriorityNodes;
 }
 
 function progressReason(plan: PoolPlan): string {

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { EmulatorControlClient } from "../../emulator/control-client.js";
 import { isOwnedBy } from "../../controller/core/ownership.js";
 import { checkInvariants } from "../helpers/invariants.js";
-import { isReady, nodes, poolResource, startHarness, type Harness } from "./harness.js";
+import { conditionOf, isReady, nodes, poolResource, startHarness, type Harness } from "./harness.js";
 
 type Spec = { scale: { fixed: { targetDedicatedNodes: number } } };
 
@@ -31,5 +32,37 @@ describe("scale up and down", () => {
     expect(h.recorded.calls.get("pool.resize")).toBe(2);
     expect(h.recorded.calls.get("pool.add")).toBe(1);
     await checkInvariants(h.batch, h.source, h.recorded.statuses);
+  });
+});
+
+describe("a resize Batch cannot complete", () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  it("is Stalled with the service's resize error and is not retried until the manifest changes", async () => {
+    // Batch keeps trying until resizeTimeout (minimum 5 minutes): run the emulator's virtual clock fast.
+    h = await startHarness({ engine: { resyncIntervalMs: 200 }, emulator: { clock: "virtual" } });
+    const clock = h.emulator.clock;
+    const ticker = setInterval(() => clock.advance(5_000), 10);
+    onTestFinished(() => clearInterval(ticker));
+    await new EmulatorControlClient(h.emulator.url).setQuota({ dedicatedNodes: 2 });
+    const key = "BatchPool/default/greedy" as const;
+    h.source.set(poolResource("greedy", { scale: { fixed: { targetDedicatedNodes: 5, resizeTimeoutSeconds: 300 } } }));
+    h.start();
+    const stalled = await h.waitForStatus(key, (s) => conditionOf(s, "Stalled")?.status === "True");
+    expect(conditionOf(stalled, "Stalled")?.reason).toBe("ResizeError");
+    expect(conditionOf(stalled, "Stalled")?.message).toMatch(/^[A-Za-z]+: .+/);
+    expect(stalled.pool?.resizeErrors?.length).toBeGreaterThan(0);
+    expect(h.recorded.stallAlerts.some((a) => a.key === key && a.reason === "ResizeError")).toBe(true);
+    const calls = h.recorded.calls.get("pool.resize") ?? 0;
+    // Several resyncs later: still no resize and no new pool.
+    await vi.waitFor(() => expect(h?.recorded.calls.get("pool.list") ?? 0).toBeGreaterThan(4), { timeout: 5_000 });
+    expect(h.recorded.calls.get("pool.resize") ?? 0).toBe(calls);
+    expect(h.recorded.calls.get("pool.add")).toBe(1);
+
+    h.source.edit<Spec>(key, (spec) => ({ ...spec, scale: { fixed: { targetDedicatedNodes: 2 } } }));
+    await h.waitForStatus(key, (s) => isReady(s) && nodes(s) === "2/2");
   });
 });
