@@ -51,12 +51,11 @@ function engineFor(emulator: EmulatorProcess): BenchEngine {
 async function bringInSync(emulator: EmulatorProcess, resources: readonly DesiredResource[]): Promise<void> {
   const engine = engineFor(emulator);
   try {
-    const keys: ResourceKey[] = [];
     const waits: Promise<unknown>[] = [];
     for (const resource of resources) {
       const key = `${resource.kind}/${resource.namespace}/${resource.name}` as ResourceKey;
       waits.push(resource.kind === "BatchJob" ? engine.nextEvent(key, "TasksSubmitted") : engine.statusWhere(key, isReady));
-      keys.push(engine.source.set(resource));
+      engine.source.set(resource);
     }
     await Promise.all(waits);
     await engine.controller.idle();

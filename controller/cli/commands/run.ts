@@ -143,7 +143,8 @@ function onStopSignals(shutdown: AbortController, io: RunIo): () => void {
 }
 
 async function createLogger(config: RunConfig): Promise<Logger> {
-  if (config.view !== "live") {
+  // Only directory mode draws the live table; cluster mode logs to stdout like any pod.
+  if (config.view !== "live" || config.source.kind !== "directory") {
     return createRootLogger({ format: config.log.format, level: config.log.level });
   }
   // The live table owns the terminal; logs go to a file so they do not tear it.
