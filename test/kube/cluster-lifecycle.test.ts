@@ -9,7 +9,7 @@ import type { CustomResource } from "../../controller/kubernetes/resources.js";
 import type { ResourceKind } from "../../controller/runtime/ports.js";
 import { startClusterRig, type ClusterRig } from "./cluster-rig.js";
 import {
-  createResource, deleteResource, evalPrinterPath, getResource, jobObject, mergePatchResource, poolObject, until,
+  createResource, evalPrinterPath, getResource, jobObject, mergePatchResource, poolObject, until,
 } from "./cluster-harness.js";
 
 interface PrinterColumn {
