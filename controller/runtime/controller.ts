@@ -29,6 +29,8 @@ import { createWorkQueue, type WorkQueue } from "./workQueue.js";
 export interface EngineOptions extends ControllerOptions {
   /** How often Batch progress (resizes, deletions, rollouts) is polled. Default 5 s. */
   readonly pollIntervalMs?: number;
+  /** Delay (then spread up to twice as long) of a job's first task-count read in this process. Default 2 s. */
+  readonly taskCountsFirstReadDelayMs?: number;
   /** addtaskcollection calls in flight per job. Default 8. */
   readonly taskSubmissionConcurrency?: number;
   /**
@@ -228,6 +230,7 @@ class Engine implements Controller {
       markWrite: () => this.#freshAfter.set(key, this.#now()),
       now: this.#now,
       taskSubmissionConcurrency: o.taskSubmissionConcurrency ?? 8,
+      taskCountsFirstReadDelayMs: o.taskCountsFirstReadDelayMs ?? 2_000,
     };
   }
 

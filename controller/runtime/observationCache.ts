@@ -18,12 +18,24 @@ export interface ObservationCacheOptions {
   readonly now: () => number;
   /** How long counts of a settled job (nothing active or running) are reused. Default 30 min. */
   readonly settledCountsMaxAgeMs?: number;
+  /** How long counts of an active job are reused. Default 60 s. */
+  readonly countsMaxAgeMs?: number;
+}
+
+export interface TaskCountsRequest {
+  /** Counts read before this time are not served (the key wrote to Batch or asked to poll). */
+  readonly notBefore: number;
+  readonly signal: AbortSignal;
+  /** Read now even if not due (a pool move needs to know whether tasks run). */
+  readonly force: boolean;
+  /** Delay of the first read of a job this process has not counted yet. */
+  readonly firstReadDelayMs: number;
 }
 
 export class ObservationCache {
   #pools: Snapshot<ObservedPool> | undefined;
   #jobs: Snapshot<ObservedJob> | undefined;
-  readonly #settledCounts = new Map<string, { counts: ObservedTaskCounts; fingerprint: string; at: number }>();
+  readonly #counts = new Map<string, { counts?: ObservedTaskCounts; fingerprint: string; at: number; dueAt: number }>();
 
   constructor(
     private readonly batch: BatchAdapter,
@@ -41,22 +53,32 @@ export class ObservationCache {
   }
 
   /**
-   * Task counts of one job. A settled job (all submitted, none active or running) cannot change
-   * unless its state or task set does, so its counts are reused: a steady-state resync of many
-   * finished jobs costs no per-job call.
+   * Task counts of one job: status figures, not needed to plan (except a pool move, `force`).
+   * They are read at most once per `countsMaxAgeMs` per active job and once per 30 min for a
+   * settled one (all submitted, none active or running); a job first seen gets its first read
+   * deferred by `firstReadDelayMs` (jittered by the caller) so a resync burst only lists.
+   * `refreshInMs` tells the caller when to come back for them.
    */
-  async taskCounts(job: ObservedJob, notBefore: number, signal: AbortSignal): Promise<ObservedTaskCounts> {
+  async taskCounts(job: ObservedJob, request: TaskCountsRequest): Promise<{ counts?: ObservedTaskCounts; refreshInMs?: number }> {
     const fingerprint = `${job.state}|${job.metadata[TASKS_SUBMITTED_KEY] ?? ""}`;
     const now = this.options.now();
-    const cached = this.#settledCounts.get(job.id);
-    if (cached !== undefined && cached.fingerprint === fingerprint && cached.at > notBefore && now - cached.at <= (this.options.settledCountsMaxAgeMs ?? 1_800_000)) {
-      return cached.counts;
+    const entry = this.#counts.get(job.id);
+    if (entry?.counts !== undefined && entry.fingerprint === fingerprint && entry.at > request.notBefore && now - entry.at <= this.#maxAge(entry.counts, job)) {
+      return { counts: entry.counts };
     }
-    const counts = await this.batch.getTaskCounts(job.id, { signal });
+    if (!request.force && (entry === undefined || (entry.counts === undefined && now < entry.dueAt))) {
+      const dueAt = entry?.dueAt ?? now + request.firstReadDelayMs;
+      this.#counts.set(job.id, { counts: entry?.counts, fingerprint, at: entry?.at ?? 0, dueAt });
+      return { counts: entry?.counts, refreshInMs: Math.max(1, dueAt - now) };
+    }
+    const counts = await this.batch.getTaskCounts(job.id, { signal: request.signal });
+    this.#counts.set(job.id, { counts, fingerprint, at: this.options.now(), dueAt: 0 });
+    return { counts };
+  }
+
+  #maxAge(counts: ObservedTaskCounts, job: ObservedJob): number {
     const settled = counts.active + counts.running === 0 && job.metadata[TASKS_SUBMITTED_KEY] !== undefined;
-    if (settled) this.#settledCounts.set(job.id, { counts, fingerprint, at: now });
-    else this.#settledCounts.delete(job.id);
-    return counts;
+    return settled ? (this.options.settledCountsMaxAgeMs ?? 1_800_000) : (this.options.countsMaxAgeMs ?? 60_000);
   }
 
   /** Forget everything (after a failed listing, or when a resync starts). */

@@ -23,4 +23,6 @@ export interface ReconcileContext {
   markWrite(): void;
   readonly now: () => number;
   readonly taskSubmissionConcurrency: number;
+  /** Delay before the first task-count read of a job this process has not counted yet. */
+  readonly taskCountsFirstReadDelayMs: number;
 }

@@ -25,14 +25,15 @@ export interface JobStepOptions {
   readonly pollIntervalMs: number;
 }
 
-const ACTIVE_STATES = new Set(["active", "disabling", "disabled", "enabling", "terminating"]);
+const COUNTED_STATES = new Set(["active", "disabling", "disabled", "enabling", "terminating", "completed"]);
 
 export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResource, options: JobStepOptions): Promise<StepResult> {
   const intent = jobIntentFromSpec(desired, desired.spec as BatchJobSpec);
   const [pools, jobs] = await Promise.all([ctx.cache.pools(ctx.lastWriteAt, ctx.signal), ctx.cache.jobs(ctx.lastWriteAt, ctx.signal)]);
   const target = resolvePoolTarget(ctx, intent, pools);
   const listed = jobs.find((j) => j.id.toLowerCase() === intent.jobId.toLowerCase());
-  const live = listed === undefined ? undefined : await withTaskCounts(ctx, intent, listed);
+  const observed = listed === undefined ? undefined : await withTaskCounts(ctx, intent, listed, target);
+  const live = observed?.job;
   const plan = planJob(intent, live, target, { managerId: ctx.managerId });
   if (plan.blocked !== undefined) throw new StalledError(plan.blocked.reason, plan.blocked.message);
   let submission: SubmissionResult | undefined;
@@ -49,7 +50,11 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
     if (action.type === "CreateJob" && outcome === "unchanged") break;
   }
   reportTasks(ctx, live?.taskCounts);
-  return summarizeJob(intent, plan, live, submission, options.pollIntervalMs);
+  const result = summarizeJob(intent, plan, live, submission, options.pollIntervalMs);
+  const refresh = observed?.refreshInMs;
+  // Come back for the counts when they are due, unless a sooner poll is already planned.
+  if (refresh === undefined || (result.pollAfterMs !== undefined && result.pollAfterMs <= refresh)) return result;
+  return { ...result, pollAfterMs: refresh };
 }
 
 /** The Batch pool the job runs on: its BatchPool's current id, or a plain pool id. */
@@ -64,11 +69,21 @@ function resolvePoolTarget(ctx: ReconcileContext, intent: JobIntent, pools: read
   return { poolId, ready: pool !== undefined && isPoolReady(pool) };
 }
 
-/** Task counts are read only for owned jobs that can still change (one call per such job). */
-async function withTaskCounts(ctx: ReconcileContext, intent: JobIntent, job: ObservedJob): Promise<ObservedJob> {
-  if (!isOwnedBy(job.metadata, intent.key) || !ACTIVE_STATES.has(job.state) && job.state !== "completed") return job;
-  const taskCounts = await ctx.cache.taskCounts(job, ctx.lastWriteAt, ctx.signal);
-  return { ...job, taskCounts };
+/**
+ * Task counts for status, and for a pool move (which must know whether tasks run). Outside a
+ * move they are not read in the pass itself the first time: a resync burst only lists (ADR 0004).
+ */
+async function withTaskCounts(ctx: ReconcileContext, intent: JobIntent, job: ObservedJob, target: PoolTarget | undefined): Promise<{ job: ObservedJob; refreshInMs?: number }> {
+  if (!isOwnedBy(job.metadata, intent.key) || !COUNTED_STATES.has(job.state)) return { job };
+  const movePending = target !== undefined && target.ready && job.poolId !== undefined && job.poolId.toLowerCase() !== target.poolId.toLowerCase();
+  const { counts, refreshInMs } = await ctx.cache.taskCounts(job, {
+    notBefore: ctx.lastWriteAt,
+    signal: ctx.signal,
+    force: movePending,
+    // Spread first reads so many jobs seen at once do not read their counts at once.
+    firstReadDelayMs: Math.round(ctx.taskCountsFirstReadDelayMs * (1 + Math.random())),
+  });
+  return { job: counts === undefined ? job : { ...job, taskCounts: counts }, refreshInMs };
 }
 
 async function submit(ctx: ReconcileContext, intent: JobIntent): Promise<SubmissionResult> {

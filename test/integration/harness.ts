@@ -144,6 +144,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     pollIntervalMs: 100,
     observationMaxAgeMs: 50,
     retryBaseDelayMs: 50,
+    taskCountsFirstReadDelayMs: 20,
     retryMaxDelayMs: 1_000,
     ...options.engine,
   });
