@@ -9,7 +9,8 @@ export interface BenchRow {
   readonly ratio?: number;
   /** The target in words, e.g. "≥ 90 % of bound". */
   readonly target: string;
-  readonly pass: boolean;
+  /** Met the target; undefined for a figure reported without a target. */
+  readonly pass?: boolean;
   /** Everything else worth keeping in latest.json (counts, parameters). */
   readonly details?: Record<string, unknown>;
 }
