@@ -46,7 +46,7 @@ export interface BatchAdapter {
 
   createJob(body: JsonObject, options?: CallOptions): Promise<"created" | "exists">;
   patchJob(jobId: string, body: JsonObject, options?: CallOptions): Promise<void>;
-  disableJob(jobId: string, options?: CallOptions): Promise<void>;
+  disableJob(jobId: string, disableTasks: "requeue" | "wait", options?: CallOptions): Promise<void>;
   enableJob(jobId: string, options?: CallOptions): Promise<void>;
   deleteJob(jobId: string, options?: CallOptions): Promise<"deleted" | "gone">;
   /** One addtaskcollection call (≤100 tasks), retried as a whole; results per task. */

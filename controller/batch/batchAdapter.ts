@@ -180,8 +180,8 @@ class SdkBatchAdapter implements BatchAdapter {
     await this.#call("job.patch", options.signal, (abortSignal) => this.#client.job.patch(jobId, body as BatchServiceModels.JobPatchParameter, { abortSignal }));
   }
 
-  async disableJob(jobId: string, options: CallOptions = {}): Promise<void> {
-    await this.#call("job.disable", options.signal, (abortSignal) => this.#client.job.disable(jobId, "requeue", { abortSignal }));
+  async disableJob(jobId: string, disableTasks: "requeue" | "wait", options: CallOptions = {}): Promise<void> {
+    await this.#call("job.disable", options.signal, (abortSignal) => this.#client.job.disable(jobId, disableTasks, { abortSignal }));
   }
 
   async enableJob(jobId: string, options: CallOptions = {}): Promise<void> {

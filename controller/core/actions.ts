@@ -36,7 +36,13 @@ export type Action =
   | { readonly type: "DeletePool"; readonly poolId: string; readonly reason: string }
   | { readonly type: "CreateJob"; readonly jobId: string; readonly body: JsonObject; readonly reason: string }
   | { readonly type: "PatchJob"; readonly jobId: string; readonly patch: JsonObject; readonly reason: string }
-  | { readonly type: "DisableJob"; readonly jobId: string; readonly reason: string }
+  | {
+      readonly type: "DisableJob";
+      readonly jobId: string;
+      /** requeue: for a move (no task runs anyway); wait: suspend lets running tasks finish. */
+      readonly disableTasks: "requeue" | "wait";
+      readonly reason: string;
+    }
   | { readonly type: "EnableJob"; readonly jobId: string; readonly reason: string }
   | { readonly type: "SubmitTasks"; readonly jobId: string; readonly total: number; readonly reason: string }
   | { readonly type: "DeleteJob"; readonly jobId: string; readonly reason: string };

@@ -16,7 +16,7 @@ export interface PoolTarget {
   readonly ready: boolean;
 }
 
-export type JobStatusKind = "Absent" | "Conflict" | "Deleting" | "Finished" | "Moving" | "Submitting" | "OutOfSync" | "InSync" | "WaitingForPool";
+export type JobStatusKind = "Suspended" | "Absent" | "Conflict" | "Deleting" | "Finished" | "Moving" | "Submitting" | "OutOfSync" | "InSync" | "WaitingForPool";
 
 export interface JobPlan {
   readonly status: JobStatusKind;
@@ -37,10 +37,18 @@ export function planJob(intent: JobIntent, live: ObservedJob | undefined, target
   if (FINISHED_STATES.has(live.state)) {
     return { status: "Finished", reason: `job ${live.state}${live.terminateReason ? ` (${live.terminateReason})` : ""}`, actions: [], waiting: live.state === "terminating" };
   }
-  if (intent.suspend) return { status: "InSync", reason: "suspended", actions: [], waiting: false };
+  if (intent.suspend) return planSuspended(live);
   const move = planMove(intent, live, target);
   if (move !== undefined) return move;
   return planContent(intent, live);
+}
+
+/** A suspended job is disabled: no new task starts, running ones finish ("wait"). */
+function planSuspended(live: ObservedJob): JobPlan {
+  if (live.state === "active") {
+    return { status: "Suspended", reason: "suspend requested", actions: [{ type: "DisableJob", jobId: live.id, disableTasks: "wait", reason: "spec.suspend is true" }], waiting: true };
+  }
+  return { status: "Suspended", reason: `job ${live.state}`, actions: [], waiting: live.state === "disabling" };
 }
 
 function planAbsent(intent: JobIntent, target: PoolTarget | undefined, ctx: PlanContext): JobPlan {
@@ -64,7 +72,7 @@ function planMove(intent: JobIntent, live: ObservedJob, target: PoolTarget | und
       const running = live.taskCounts?.running ?? 0;
       if (running > 0) return { status: "Moving", reason: `${why}; waiting for ${running} running task(s)`, actions: [], waiting: true };
       // "requeue" puts no running task back: there are none; active tasks simply wait.
-      return { status: "Moving", reason: why, actions: [{ type: "DisableJob", jobId: live.id, reason: `${why}; no task is running` }], waiting: true };
+      return { status: "Moving", reason: why, actions: [{ type: "DisableJob", jobId: live.id, disableTasks: "requeue", reason: `${why}; no task is running` }], waiting: true };
     }
     case "disabled":
       return {

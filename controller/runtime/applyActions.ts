@@ -50,7 +50,7 @@ export async function applyAction(action: Action, ctx: ApplyContext): Promise<Ac
       await batch.patchJob(action.jobId, action.patch, opts);
       return "updated";
     case "DisableJob":
-      await batch.disableJob(action.jobId, opts);
+      await batch.disableJob(action.jobId, action.disableTasks, opts);
       return "updated";
     case "EnableJob":
       await batch.enableJob(action.jobId, opts);

@@ -137,6 +137,9 @@ function summarizeJob(intent: JobIntent, plan: JobPlan, live: ObservedJob | unde
   if (plan.status === "WaitingForPool") {
     return { ...base, summary: { kind: "progressing", reason: Reasons.DependencyNotReady, message: plan.reason }, pollAfterMs: pollIntervalMs };
   }
+  if (plan.status === "Suspended" && !plan.waiting) {
+    return { ...base, summary: { kind: "ready", message: `suspended (${plan.reason}): no new task starts; ${progress}` } };
+  }
   if (plan.actions.length > 0 || plan.waiting) {
     const message = plan.actions.length > 0 ? plan.actions.map(describeAction).join("; ") : plan.reason;
     return { ...base, summary: { kind: "progressing", reason: Reasons.Progressing, message }, pollAfterMs: pollIntervalMs };

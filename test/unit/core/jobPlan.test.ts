@@ -17,11 +17,15 @@ describe("planJob", () => {
     { name: "pool replaced, no running task → disable to move", live: liveJob(intent, "render-old"), target: ready, status: "Moving", actions: ["DisableJob"] },
     { name: "pool replaced, tasks running → stay", live: liveJob(intent, "render-old", { taskCounts: { active: 1, running: 2, completed: 0, succeeded: 0, failed: 0 } }), target: ready, status: "Moving", actions: [] },
     { name: "disabled for the move → repoint and enable", live: liveJob(intent, "render-old", { state: "disabled" }), target: ready, status: "Moving", actions: ["PatchJob", "EnableJob"] },
+    { name: "suspend → disable, letting running tasks finish", live: liveJob(jobIntent(), ready.poolId), target: ready, status: "Suspended", actions: ["DisableJob"], intent: jobIntent({ suspend: true }) },
+    { name: "suspended and disabled → nothing", live: liveJob(jobIntent(), ready.poolId, { state: "disabled" }), target: ready, status: "Suspended", actions: [], intent: jobIntent({ suspend: true }) },
+    { name: "unsuspended → enable", live: liveJob(jobIntent(), ready.poolId, { state: "disabled" }), target: ready, status: "Moving", actions: ["EnableJob"] },
     { name: "replacement not ready → stay on the old pool", live: liveJob(intent, "render-old"), target: { ...ready, ready: false }, status: "InSync", actions: [] },
   ] as const;
 
-  it.each(cases)("$name", ({ live, target, status, actions }) => {
-    const plan = planJob(intent, live, target, ctx);
+  it.each(cases)("$name", (c) => {
+    const { live, target, status, actions } = c;
+    const plan = planJob("intent" in c ? c.intent : intent, live, target, ctx);
     expect(plan.status).toBe(status);
     expect(plan.actions.map((a) => a.type)).toEqual(actions);
   });
