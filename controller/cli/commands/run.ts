@@ -20,7 +20,7 @@ import { createDirectorySource, type DirectorySource } from "../../sources/direc
 import { createLoaderParser } from "../../sources/directory/loaderParser.js";
 import { createGitPoller, type GitPoller } from "../../sources/directory/gitPoller.js";
 import { createEmulatorPlaceholderSecrets, createFileSecretResolver } from "../../sources/directory/fileSecretResolver.js";
-import { startEmulator, devAccount, type RunningEmulator } from "../../../emulator/index.js";
+import type { RunningEmulator } from "../../../emulator/index.js";
 import { runKubernetesMode } from "../../kubernetes/kubernetesMode.js";
 
 export type ControllerFactory = (options: ControllerOptions) => Controller;
@@ -155,6 +155,8 @@ async function createLogger(config: RunConfig): Promise<Logger> {
 
 async function connectBatch(batch: BatchConfig, logger: Logger, running: Running): Promise<{ url: string; credentials: Parameters<typeof createBatchAdapter>[0]["credentials"] }> {
   if (batch.kind === "embedded") {
+    // Loaded only when embedded: against a real account the emulator's code is never imported.
+    const { startEmulator, devAccount } = await import("../../../emulator/index.js");
     running.emulator = await startEmulator({ timingPreset: "fast" });
     logger.info({ url: running.emulator.url, account: devAccount.name }, "embedded Batch emulator started (no --batch-url given)");
     // Entra ID, as on a real account, so gallery-image examples work too; the emulator accepts
