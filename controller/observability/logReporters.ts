@@ -15,20 +15,28 @@ export function createLogEventRecorder(logger: Logger): EventRecorder {
   };
 }
 
-/** Alerts always go to the log; with --alert-webhook they are also posted (see alertWebhook.ts). */
+/**
+ * Alerts always go to the log; with --alert-webhook they are also posted (see alertWebhook.ts).
+ * The engine reports "resolved" after every clean pass; only alerts that fired are logged as resolved.
+ */
 export function createLogAlerts(logger: Logger, also?: Alerts): Alerts {
   const log = logger.child({ component: "alerts" });
+  const firing = new Set<string>();
   return {
     drift(alert: DriftAlert): void {
+      firing.add(`Drift|${alert.key}`);
       log.warn({ key: alert.key, policy: alert.policy, differences: alert.differences }, "drift detected");
       also?.drift(alert);
     },
     stalled(alert: StallAlert): void {
+      firing.add(`Stalled|${alert.key}`);
       log.error({ key: alert.key, reason: alert.reason }, `stalled: ${alert.message}`);
       also?.stalled(alert);
     },
     resolved(key: ResourceKey, alertName: "Drift" | "Stalled"): void {
-      log.info({ key, alert: alertName }, "alert resolved");
+      if (firing.delete(`${alertName}|${key}`)) {
+        log.info({ key, alert: alertName }, "alert resolved");
+      }
       also?.resolved?.(key, alertName);
     },
   };

@@ -39,3 +39,35 @@ describe("root logger", () => {
     expect(text()).toBe("");
   });
 });
+
+describe("log alerts and events", () => {
+  it("logs drift, stalls, and a resolve only for an alert that fired, and passes all to the webhook", async () => {
+    const { createLogAlerts, createLogEventRecorder } = await import("../../controller/observability/logReporters.js");
+    const { stream, text } = capture();
+    const logger = createRootLogger({ format: "json", level: "info", destination: stream });
+    const forwarded: string[] = [];
+    const alerts = createLogAlerts(logger, {
+      drift: (a) => void forwarded.push(`drift ${a.key}`),
+      stalled: (a) => void forwarded.push(`stalled ${a.key}`),
+      resolved: (k, n) => void forwarded.push(`resolved ${n} ${k}`),
+    });
+    alerts.resolved?.("BatchPool/default/a", "Drift");
+    alerts.drift({ key: "BatchPool/default/a", policy: "Alert", differences: ["vmSize"] });
+    alerts.resolved?.("BatchPool/default/a", "Drift");
+    alerts.stalled({ key: "BatchJob/default/j", reason: "PoolQuotaReached", message: "quota" });
+    createLogEventRecorder(logger).record("BatchJob/default/j", "Warning", "TasksRejected", "2 tasks rejected");
+    const lines = text().trim().split("\n").map((l) => JSON.parse(l) as { msg: string; level: number });
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [40, "drift detected"],
+      [30, "alert resolved"],
+      [50, "stalled: quota"],
+      [40, "2 tasks rejected"],
+    ]);
+    expect(forwarded).toEqual([
+      "resolved Drift BatchPool/default/a",
+      "drift BatchPool/default/a",
+      "resolved Drift BatchPool/default/a",
+      "stalled BatchJob/default/j",
+    ]);
+  });
+});
