@@ -98,7 +98,7 @@ describe("Kubernetes source", () => {
     await createResource(api.custom, "BatchPool", poolObject("private", "team-a", { registrySecret: { name: "acr", key: "password" } }));
     await createResource(api.custom, "BatchPool", poolObject("public", "team-a"));
     await start({ secretChanges: resolver });
-    await until(() => source.keys().length === 2 && emitted.length >= 2, "both pools");
+    await until(() => new Set(emitted).size === 2, "both pools, each with its finalizer");
     const mark = emitted.length;
 
     await api.core.replaceNamespacedSecret({ namespace: "team-a", name: "acr", body: { metadata: { name: "acr" }, stringData: { password: "rotated" } } });
