@@ -4,8 +4,8 @@
  * event is repaired by the periodic resync. One exit writes status (flux SummarizeAndPatch).
  */
 import { randomUUID } from "node:crypto";
-import { summarize } from "../core/conditions.js";
 import { OWNER_KEY, MANAGER_KEY } from "../core/ownership.js";
+import { nextStatus } from "./nextStatus.js";
 import { ObservationCache } from "./observationCache.js";
 import {
   isResourceKey,
@@ -241,21 +241,7 @@ class Engine implements Controller {
       await this.#writeSafely(() => this.#opts.status.remove?.(key), logger);
       return undefined;
     }
-    const previous = this.#statuses.get(key);
-    const generation = desired?.generation ?? previous?.observedGeneration ?? 0;
-    const nowIso = new Date(this.#now()).toISOString();
-    const conditions = summarize(previous?.conditions ?? [], result.summary, result.drift, generation, nowIso);
-    // observedGeneration moves only when the pass concluded (ready or stalled), not on a retryable failure.
-    const concluded = result.summary.kind === "ready" || result.summary.kind === "stalled" || result.summary.kind === "progressing";
-    const status: ResourceStatus = {
-      observedGeneration: concluded ? generation : previous?.observedGeneration,
-      conditions,
-      lastSyncTime: nowIso,
-      batchIds: result.batchIds ?? previous?.batchIds,
-      pool: result.pool ?? previous?.pool,
-      job: result.job ?? previous?.job,
-      appliedRevision: desired?.source.revision,
-    };
+    const status = nextStatus(this.#statuses.get(key), desired, result, new Date(this.#now()).toISOString());
     this.#statuses.set(key, status);
     if (result.summary.kind === "ready") this.#opts.alerts.resolved?.(key, "Stalled");
     if (result.drift?.drifted === false) this.#opts.alerts.resolved?.(key, "Drift");
