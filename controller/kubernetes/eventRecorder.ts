@@ -9,6 +9,7 @@ import type { EventRecorder, ResourceKey } from "../runtime/ports.js";
 import { parseResourceKey } from "../runtime/ports.js";
 import { API_GROUP_VERSION, type KubeObject } from "./resources.js";
 import { isNotFound, kubeStatusCode } from "./errors.js";
+import { clusterEventReason } from "./eventReasons.js";
 
 export interface KubeEventRecorderOptions {
   readonly api: CoreV1Api;
@@ -49,8 +50,9 @@ export class KubeEventRecorder implements EventRecorder {
 
   record(key: ResourceKey, type: "Normal" | "Warning", reason: string, message: string): void {
     const text = truncate((this.#options.redact ?? identity)(message));
+    const eventReason = clusterEventReason(reason, message);
     // Serialized so two identical events in a row aggregate instead of racing to create two.
-    this.#queue = this.#queue.then(() => this.#write(key, type, reason, text));
+    this.#queue = this.#queue.then(() => this.#write(key, type, eventReason, text));
   }
 
   /** Resolves once every event recorded so far has been written (or has failed and been logged). */

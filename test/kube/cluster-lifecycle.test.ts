@@ -75,5 +75,9 @@ describe("cluster mode end to end", () => {
     expect(pool.status).toMatchObject({ observedGeneration: 2, targetDedicatedNodes: 2, nodes: "2/2" });
     const live = await batch.pool.get(String(pool.status?.poolId));
     expect(live.targetDedicatedNodes).toBe(2);
+    const reasons = (await rig.api.core.listNamespacedEvent({ namespace: "team-a" })).items
+      .filter((e) => e.involvedObject.name === "render")
+      .map((e) => e.reason);
+    expect(reasons).toEqual(expect.arrayContaining(["PoolCreated", "PoolResized"]));
   });
 });

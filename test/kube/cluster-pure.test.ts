@@ -5,6 +5,7 @@ import { enqueueReason } from "../../controller/sources/kubernetes/predicates.js
 import { findSecretRefs } from "../../controller/kubernetes/secretRefs.js";
 import { shortImageName, toCrdStatus } from "../../controller/kubernetes/crdStatus.js";
 import { isProgressOnly, sameStatus } from "../../controller/kubernetes/statusWriter.js";
+import { clusterEventReason } from "../../controller/kubernetes/eventReasons.js";
 import { FINALIZER, REQUESTED_AT_ANNOTATION, type CustomResource } from "../../controller/kubernetes/resources.js";
 import type { ResourceStatus } from "../../controller/runtime/ports.js";
 
@@ -127,5 +128,17 @@ describe("status write decisions", () => {
     expect(isProgressOnly(status, { ...status, nodes: "2/2", conditions: [{ ...conditions[0], message: "2 of 4" }] })).toBe(true);
     expect(isProgressOnly(status, { ...status, conditions: [{ ...conditions[0], status: "False", reason: "Resizing" }] })).toBe(false);
     expect(isProgressOnly(status, { ...status, observedGeneration: 2 })).toBe(false);
+  });
+});
+
+describe("cluster event reasons", () => {
+  it.each([
+    ["CreatePool", "create pool render-1a2b3c4d: not found in Batch", "PoolCreated"],
+    ["CreatePool", "create pool render-5e6f7a8b: BlueGreen: image changed", "PoolReplaced"],
+    ["ResizePool", "resize pool render-1a2b3c4d to 2 dedicated", "PoolResized"],
+    ["SubmitTasks", "3 task(s) declared; 3 added", "TasksSubmitted"],
+    ["DriftDetected", "targetDedicatedNodes: desired 1, live 5", "DriftDetected"],
+  ])("%s (%s) → %s", (reason, message, expected) => {
+    expect(clusterEventReason(reason, message)).toBe(expected);
   });
 });
