@@ -4,7 +4,7 @@
  *
  * The emulator runs in a child process, so the client and the server each get a core (as a real client and
  * service would not share one) and its RSS is its own: read from /proc before and after the tasks exist.
- * Run: `npx tsx bench/emulator.ts [--tasks 200000] [--resident 1000000] [--concurrency 8]`.
+ * Run: `npx tsx bench/emulator.ts [--tasks 200000] [--resident 1000000] [--concurrency 8] [--profile-server DIR]`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { Agent } from "node:http";
@@ -20,6 +20,8 @@ export interface EmulatorBenchOptions {
   residentTasks?: number;
   /** addtaskcollection calls in flight. */
   concurrency?: number;
+  /** When set, the emulator process writes a V8 CPU profile (.cpuprofile) into this directory on exit. */
+  serverProfileDir?: string;
 }
 
 export interface EmulatorBenchResult {
@@ -29,6 +31,9 @@ export interface EmulatorBenchResult {
   /** CPU seconds per wall second spent by the emulator process and by the SDK client (1 = one core busy). */
   serverCpuShare: number;
   clientCpuShare: number;
+  /** CPU microseconds per task added, in the emulator and in the SDK client: unlike tasks/s, hardly moved by other load. */
+  serverCpuMicrosPerTask: number;
+  clientCpuMicrosPerTask: number;
   targetTasksPerSecond: number;
   residentTasks: number;
   baselineRssMiB: number;
@@ -43,7 +48,7 @@ export async function runEmulatorBench(options: EmulatorBenchOptions = {}): Prom
   const throughputTasks = options.throughputTasks ?? 200_000;
   const residentTasks = Math.max(options.residentTasks ?? 1_000_000, throughputTasks);
   const concurrency = options.concurrency ?? 8;
-  const server = await startServer();
+  const server = await startServer(options.serverProfileDir);
   try {
     // noDelay: the SDK writes headers and body separately; with Nagle's algorithm the body then waits for the
     // server's delayed ACK (~40 ms per call on Linux loopback). Keep-alive reuses one socket per worker.
@@ -75,6 +80,8 @@ export async function runEmulatorBench(options: EmulatorBenchOptions = {}): Prom
       tasksPerSecond: Math.round(throughputTasks / seconds),
       serverCpuShare: round(serverCpu / seconds),
       clientCpuShare: round((clientCpu.user + clientCpu.system) / 1e6 / seconds),
+      serverCpuMicrosPerTask: round((serverCpu * 1e6) / throughputTasks),
+      clientCpuMicrosPerTask: round((clientCpu.user + clientCpu.system) / throughputTasks),
       targetTasksPerSecond: TARGET_TASKS_PER_SECOND,
       residentTasks,
       baselineRssMiB: round(baselineRss / 2 ** 20),
@@ -82,7 +89,10 @@ export async function runEmulatorBench(options: EmulatorBenchOptions = {}): Prom
       bytesPerTask: Math.round((rss - baselineRss) / residentTasks),
     };
   } finally {
+    // Waiting for the exit lets a CPU profile be written before the bench returns.
+    const exited = new Promise((resolve) => server.child.once("exit", resolve));
     server.child.kill("SIGTERM");
+    await exited;
   }
 }
 
@@ -111,9 +121,10 @@ interface Server {
   key: string;
 }
 
-async function startServer(): Promise<Server> {
+async function startServer(profileDir?: string): Promise<Server> {
   const entry = fileURLToPath(new URL("./emulator-server.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", entry], { stdio: ["ignore", "pipe", "inherit"] });
+  const profile = profileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", profileDir];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", entry], { stdio: ["ignore", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout ?? process.stdin });
   for await (const line of lines) {
     const info = JSON.parse(line) as { url: string; account: string; key: string };
@@ -141,6 +152,11 @@ function round(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
+function textFlag(name: string): string | undefined {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
 function flag(name: string): number | undefined {
   const index = process.argv.indexOf(`--${name}`);
   const value = index >= 0 ? process.argv[index + 1] : undefined;
@@ -152,6 +168,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     ...(flag("tasks") === undefined ? {} : { throughputTasks: flag("tasks") }),
     ...(flag("resident") === undefined ? {} : { residentTasks: flag("resident") }),
     ...(flag("concurrency") === undefined ? {} : { concurrency: flag("concurrency") }),
+    ...(textFlag("profile-server") === undefined ? {} : { serverProfileDir: textFlag("profile-server") }),
   });
   console.log(JSON.stringify(result, null, 2));
   console.log(

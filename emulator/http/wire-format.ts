@@ -2,9 +2,16 @@
 
 /** ISO-8601 with 7 fractional digits, as the service writes times: 2022-10-01T12:00:00.1230000Z. */
 export function formatTime(ms: number): string {
+  // A batch of adds shares one clock reading: formatting it once per distinct value saves a Date per entity.
+  if (ms === lastFormatted.ms) return lastFormatted.text;
   const iso = new Date(ms).toISOString(); // 2022-10-01T12:00:00.123Z
-  return `${iso.slice(0, 23)}0000Z`;
+  const text = `${iso.slice(0, 23)}0000Z`;
+  lastFormatted.ms = ms;
+  lastFormatted.text = text;
+  return text;
 }
+
+const lastFormatted = { ms: Number.NaN, text: "" };
 
 /** RFC 1123, as in Last-Modified and ocp-date. */
 export function formatHttpDate(ms: number): string {
@@ -12,12 +19,16 @@ export function formatHttpDate(ms: number): string {
 }
 
 let etagCounter = 0;
-const etagPrefix = Math.floor(Date.now() / 1000).toString(16).toUpperCase().padStart(8, "0").slice(-8);
+const etagPrefix = `0x8${Math.floor(Date.now() / 1000).toString(16).toUpperCase().padStart(8, "0").slice(-6)}`;
 
 /** A fresh entity tag shaped like the service's (unquoted, 0x + 15 hex digits), unique within the process. */
 export function newETag(): string {
   etagCounter += 1;
-  return `0x8${etagPrefix.slice(-6)}${etagCounter.toString(16).toUpperCase().padStart(8, "0")}`;
+  const etag = etagPrefix + etagCounter.toString(16).toUpperCase().padStart(8, "0");
+  // Concatenation yields a rope (prefix + digits); reading it flattens it, and the GC then keeps only the flat
+  // 17-character string: ~40 instead of ~90 bytes for every one of a million tasks.
+  etag.charCodeAt(0);
+  return etag;
 }
 
 /** The ISO 8601 duration form the service uses, e.g. PT15M, P1DT2H. */

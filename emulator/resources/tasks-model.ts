@@ -100,13 +100,16 @@ const FIXED_PROPERTIES = [
 const FIXED_AFTER_CONSTRAINTS = ["userIdentity"] as const;
 const FIXED_TAIL = ["multiInstanceSettings", "dependsOn", "applicationPackageReferences", "authenticationTokenSettings"] as const;
 
+const ARRAY_PROPERTIES = ["resourceFiles", "outputFiles", "environmentSettings", "applicationPackageReferences"] as const;
+const OBJECT_PROPERTIES = ["containerSettings", "exitConditions", "affinityInfo", "userIdentity", "multiInstanceSettings"] as const;
+
 /** Validates a TaskAddParameter; throws BatchError (400) like the service. */
 export function newTask(body: Body, meta: EntityMeta, job: JobRecord): TaskRecord {
   requireId(body);
   requireString(body, "commandLine");
   optionalString(body, "displayName");
-  for (const name of ["resourceFiles", "outputFiles", "environmentSettings", "applicationPackageReferences"]) optionalArray(body, name);
-  for (const name of ["containerSettings", "exitConditions", "affinityInfo", "userIdentity", "multiInstanceSettings"]) optionalObject(body, name);
+  for (const name of ARRAY_PROPERTIES) optionalArray(body, name);
+  for (const name of OBJECT_PROPERTIES) optionalObject(body, name);
   const dependsOn = parseDependencies(body, job);
   return new StoredTask(meta, body, job, {
     constraints: parseTaskConstraints(body) ?? NO_CONSTRAINTS,
@@ -119,8 +122,25 @@ export function newTask(body: Body, meta: EntityMeta, job: JobRecord): TaskRecor
 const NO_CONSTRAINTS: TaskConstraints = Object.freeze({});
 
 /**
+ * What a task accumulates once it leaves `active` for the first time (runs, retries, requeues). Kept apart
+ * so a task that never ran, the bulk of a million-task backlog, carries one empty slot instead of nine.
+ */
+class TaskHistory {
+  previousState: TaskState | undefined = undefined;
+  previousStateTransitionTime: number | undefined = undefined;
+  run: TaskRun | undefined = undefined;
+  retryCount = 0;
+  requeueCount = 0;
+  lastRetryTime: number | undefined = undefined;
+  lastRequeueTime: number | undefined = undefined;
+  node: { poolId: string; nodeId: string } | undefined = undefined;
+  timer: TimerHandle | undefined = undefined;
+}
+
+/**
  * A class rather than object literals so every task has one fixed shape with in-object fields: at a
- * million tasks the per-task size is what the emulator's memory is made of.
+ * million tasks the per-task size is what the emulator's memory is made of. The fields of TaskHistory
+ * read as their defaults until one is first written.
  */
 class StoredTask implements TaskRecord {
   readonly id: string;
@@ -134,17 +154,9 @@ class StoredTask implements TaskRecord {
   readonly dependsOn: TaskRecord["dependsOn"];
   state: TaskState = "active";
   stateTransitionTime: number;
-  previousState: TaskState | undefined = undefined;
-  previousStateTransitionTime: number | undefined = undefined;
-  run: TaskRun | undefined = undefined;
-  retryCount = 0;
-  requeueCount = 0;
-  lastRetryTime: number | undefined = undefined;
-  lastRequeueTime: number | undefined = undefined;
-  node: { poolId: string; nodeId: string } | undefined = undefined;
   waitingOn = 0;
   queued = false;
-  timer: TimerHandle | undefined = undefined;
+  #history: TaskHistory | undefined = undefined;
 
   constructor(
     meta: EntityMeta,
@@ -162,6 +174,66 @@ class StoredTask implements TaskRecord {
     this.requiredSlots = fields.requiredSlots;
     this.dependsOn = fields.dependsOn;
     this.stateTransitionTime = meta.creationTime;
+  }
+
+  get #written(): TaskHistory {
+    this.#history ??= new TaskHistory();
+    return this.#history;
+  }
+
+  get previousState(): TaskState | undefined {
+    return this.#history?.previousState;
+  }
+  set previousState(value: TaskState | undefined) {
+    this.#written.previousState = value;
+  }
+  get previousStateTransitionTime(): number | undefined {
+    return this.#history?.previousStateTransitionTime;
+  }
+  set previousStateTransitionTime(value: number | undefined) {
+    this.#written.previousStateTransitionTime = value;
+  }
+  get run(): TaskRun | undefined {
+    return this.#history?.run;
+  }
+  set run(value: TaskRun | undefined) {
+    this.#written.run = value;
+  }
+  get retryCount(): number {
+    return this.#history?.retryCount ?? 0;
+  }
+  set retryCount(value: number) {
+    this.#written.retryCount = value;
+  }
+  get requeueCount(): number {
+    return this.#history?.requeueCount ?? 0;
+  }
+  set requeueCount(value: number) {
+    this.#written.requeueCount = value;
+  }
+  get lastRetryTime(): number | undefined {
+    return this.#history?.lastRetryTime;
+  }
+  set lastRetryTime(value: number | undefined) {
+    this.#written.lastRetryTime = value;
+  }
+  get lastRequeueTime(): number | undefined {
+    return this.#history?.lastRequeueTime;
+  }
+  set lastRequeueTime(value: number | undefined) {
+    this.#written.lastRequeueTime = value;
+  }
+  get node(): { poolId: string; nodeId: string } | undefined {
+    return this.#history?.node;
+  }
+  set node(value: { poolId: string; nodeId: string } | undefined) {
+    this.#written.node = value;
+  }
+  get timer(): TimerHandle | undefined {
+    return this.#history?.timer;
+  }
+  set timer(value: TimerHandle | undefined) {
+    this.#written.timer = value;
   }
 }
 

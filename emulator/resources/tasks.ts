@@ -8,7 +8,7 @@ import { encodeSkipToken } from "../odata/index.js";
 import { touch } from "../store/entity.js";
 import { parseGetSelect, parseListQuery, project } from "./list-query.js";
 import type { JobRecord } from "./jobs-model.js";
-import { jobStore, requireAcceptsTasks } from "./jobs-store.js";
+import { jobStore, requireAcceptsTasks, type JobStore } from "./jobs-store.js";
 import { jobUrl, param } from "./jobs.js";
 import type { Body } from "./jobs-validation.js";
 import { registerTaskControlActions } from "./tasks-control.js";
@@ -62,17 +62,19 @@ function addTaskCollection(ctx: RequestContext): EmulatorResponse {
   const tasks = ctx.bodyObject().value;
   if (!Array.isArray(tasks)) throw new BatchError(400, "MissingRequiredProperty", undefined, [{ key: "PropertyName", value: "value" }]);
   if (tasks.length > MAX_TASKS_PER_COLLECTION) throw tooLarge(String(MAX_TASKS_PER_COLLECTION));
-  const results = (tasks as unknown[]).map((body) => addOne(ctx, job, body));
+  // Every task of the call shares its job's URL: build that once, not per task.
+  const tasksUrl = `${jobUrl(ctx, job)}/tasks/`;
+  const results = (tasks as unknown[]).map((body) => addOne(store, job, body, tasksUrl));
   return { status: 200, headers: {}, body: { "odata.metadata": ctx.metadata("taskaddresult"), value: results } };
 }
 
 /** One per-task result; the wire uses PascalCase status values ("Success", "ClientError"), as the service does. */
-function addOne(ctx: RequestContext, job: JobRecord, body: unknown): Record<string, unknown> {
+function addOne(store: JobStore, job: JobRecord, body: unknown, tasksUrl: string): Record<string, unknown> {
   const taskId = body !== null && typeof body === "object" ? (body as Body).id : undefined;
   try {
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw new BatchError(400, "InvalidRequestBody");
-    const task = jobStore(ctx.store).addTask(job, body as Body);
-    const location = taskUrl(ctx, task);
+    const task = store.addTask(job, body as Body);
+    const location = tasksUrl + encodeURIComponent(task.id);
     return { status: "Success", taskId: task.id, eTag: task.eTag, lastModified: formatTime(task.lastModified), location };
   } catch (error: unknown) {
     if (!isBatchError(error)) throw error;
