@@ -21,7 +21,6 @@ import { createLoaderParser } from "../../sources/directory/loaderParser.js";
 import { createGitPoller, type GitPoller } from "../../sources/directory/gitPoller.js";
 import { createEmulatorPlaceholderSecrets, createFileSecretResolver } from "../../sources/directory/fileSecretResolver.js";
 import type { RunningEmulator } from "../../../emulator/index.js";
-import { runKubernetesMode } from "../../kubernetes/kubernetesMode.js";
 
 export type ControllerFactory = (options: ControllerOptions) => Controller;
 
@@ -217,6 +216,8 @@ async function runClusterMode(config: RunConfig, createController: ControllerFac
       running.http = await startHttpServer(config.http, endpoints(metrics, () => ready, noDocument));
     }
     const shared = { batch: adapter, metrics, alerts: createLogAlerts(logger, running.webhook), logger, resyncIntervalMs: config.resyncIntervalMs, concurrency: config.concurrency, managerId: config.managerId };
+    // Loaded only in cluster mode: @kubernetes/client-node adds ~45 MB of RSS to a directory-mode controller (bench/rss.ts).
+    const { runKubernetesMode } = await import("../../kubernetes/kubernetesMode.js");
     return await runKubernetesMode({ config: source, logger, env: io.env, createController, controller: shared, onReadyChange: (r) => (ready = r) }, signal);
   } catch (err: unknown) {
     logger.fatal({ err }, "controller failed");
