@@ -9,6 +9,7 @@ import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig 
 import { KubernetesSource } from "../sources/kubernetes/kubernetesSource.js";
 import { deletionBlockedMessage, DELETION_BLOCKED_REASON, stuckDeletionMessage } from "../sources/kubernetes/deletionOrder.js";
 import { isBeingDeleted } from "./resources.js";
+import { factsOfCrdStatus, factsOfStatus, transitionEvents, type StatusFacts } from "./transitionEvents.js";
 import type { ResourceKey, ResourceStatus } from "../runtime/ports.js";
 import { CustomResourceClient } from "./customObjects.js";
 import { FinalizerManager } from "./finalizers.js";
@@ -66,16 +67,25 @@ export function createClusterPorts(options: ClusterPortsOptions): ClusterPorts {
   const status = new KubeStatusWriter({
     client, finalizers, logger, redact,
     lookup: (key) => source.object(key),
-    adjust: (key, s) => reportStuckDeletion(key, source.adjustStatus(key, s)),
+    adjust: (key, s) => reportFromStatus(key, source.adjustStatus(key, s)),
     progressIntervalMs: options.statusProgressIntervalMs,
   });
-  /** A cleanup that fails (Batch refuses the delete...) also becomes a Warning event (aggregated). */
-  const reportStuckDeletion = (key: ResourceKey, adjusted: ResourceStatus): ResourceStatus => {
+  const lastFacts = new Map<ResourceKey, StatusFacts>();
+  /**
+   * Events the status tells: a cleanup that fails (Batch refuses the delete...) becomes a Warning
+   * (aggregated); a completed job and corrected drift are told once per transition.
+   */
+  const reportFromStatus = (key: ResourceKey, adjusted: ResourceStatus): ResourceStatus => {
     const object = source.object(key);
     const message = object !== undefined && isBeingDeleted(object) ? stuckDeletionMessage(adjusted) : undefined;
     if (message !== undefined) {
       events.record(key, "Warning", "DeletionFailed", message);
     }
+    const previous = lastFacts.get(key) ?? factsOfCrdStatus(object?.status);
+    for (const event of transitionEvents(previous, adjusted)) {
+      events.record(key, event.type, event.reason, event.message);
+    }
+    lastFacts.set(key, factsOfStatus(adjusted));
     return adjusted;
   };
   return {

@@ -41,13 +41,15 @@ export function poolObject(name: string, namespace: string, options: PoolOptions
   };
 }
 
-export function jobObject(name: string, namespace: string, poolName: string, taskCount = 2): CustomResource {
+/** A job on a BatchPool; `terminateJob` makes Batch complete it once every task finished. */
+export function jobObject(name: string, namespace: string, poolName: string, taskCount = 2, options: { terminateJob?: boolean } = {}): CustomResource {
   return {
     apiVersion: API_GROUP_VERSION,
     kind: "BatchJob",
     metadata: { name, namespace },
     spec: {
       poolRef: { name: poolName },
+      ...(options.terminateJob === true ? { onAllTasksComplete: "terminatejob" } : {}),
       tasks: Array.from({ length: taskCount }, (_, i) => ({ id: `t${i}`, commandLine: `/bin/sh -c "echo ${i}"` })),
     },
   };

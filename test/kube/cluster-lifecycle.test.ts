@@ -45,12 +45,14 @@ describe("cluster mode end to end", () => {
     const object = await read(kind, name);
     return condition(object, "Ready")?.status === "True" && object.status?.observedGeneration === generation;
   };
+  const eventsOf = async (name: string): Promise<(string | undefined)[]> =>
+    (await rig.api.core.listNamespacedEvent({ namespace: "team-a" })).items.filter((e) => e.involvedObject.name === name).map((e) => e.reason);
   const batchPoolIds = async (): Promise<string[]> => (await batch.pool.list()).map((p) => p.id ?? "");
 
   it("apply → Ready, with every printer column populated", async () => {
     await createResource(rig.api.custom, "BatchPool", poolObject("render", "team-a", { nodes: 1 }));
     await until(() => isReady("BatchPool", "render"), "the pool to be Ready");
-    await createResource(rig.api.custom, "BatchJob", jobObject("frames", "team-a", "render", 3));
+    await createResource(rig.api.custom, "BatchJob", jobObject("frames", "team-a", "render", 3, { terminateJob: true }));
     await until(() => isReady("BatchJob", "frames"), "the job to be Ready");
 
     const pool = await read("BatchPool", "render");
@@ -65,6 +67,8 @@ describe("cluster mode end to end", () => {
     for (const column of printerColumns("BatchJob")) {
       expect(evalPrinterPath(column.jsonPath, job), column.name).toHaveLength(1);
     }
+    await until(async () => (await read("BatchJob", "frames")).status?.state === "completed", "the job's tasks to complete");
+    await until(async () => (await eventsOf("frames")).includes("JobCompleted"), "the JobCompleted event");
     expect(pool.metadata?.finalizers).toEqual(["azurebatch.gitops.dev/finalizer"]);
   });
 
@@ -75,9 +79,7 @@ describe("cluster mode end to end", () => {
     expect(pool.status).toMatchObject({ observedGeneration: 2, targetDedicatedNodes: 2, nodes: "2/2" });
     const live = await batch.pool.get(String(pool.status?.poolId));
     expect(live.targetDedicatedNodes).toBe(2);
-    const reasons = (await rig.api.core.listNamespacedEvent({ namespace: "team-a" })).items
-      .filter((e) => e.involvedObject.name === "render")
-      .map((e) => e.reason);
+    const reasons = await eventsOf("render");
     expect(reasons).toEqual(expect.arrayContaining(["PoolCreated", "PoolResized"]));
   });
 });

@@ -6,6 +6,7 @@ import { findSecretRefs } from "../../controller/kubernetes/secretRefs.js";
 import { shortImageName, toCrdStatus } from "../../controller/kubernetes/crdStatus.js";
 import { isProgressOnly, sameStatus } from "../../controller/kubernetes/statusWriter.js";
 import { clusterEventReason } from "../../controller/kubernetes/eventReasons.js";
+import { factsOfCrdStatus, transitionEvents } from "../../controller/kubernetes/transitionEvents.js";
 import { FINALIZER, REQUESTED_AT_ANNOTATION, type CustomResource } from "../../controller/kubernetes/resources.js";
 import type { ResourceStatus } from "../../controller/runtime/ports.js";
 
@@ -140,5 +141,30 @@ describe("cluster event reasons", () => {
     ["DriftDetected", "targetDedicatedNodes: desired 1, live 5", "DriftDetected"],
   ])("%s (%s) → %s", (reason, message, expected) => {
     expect(clusterEventReason(reason, message)).toBe(expected);
+  });
+});
+
+describe("transition events", () => {
+  const job = (state: string, failed = 0): ResourceStatus => ({
+    conditions: [],
+    job: { state, totalTasks: 3, taskCounts: { active: 0, running: 0, completed: 3, succeeded: 3 - failed, failed } },
+  });
+
+  it("tells a job's completion once, as a warning when tasks failed", () => {
+    expect(transitionEvents({ jobState: "active" }, job("completed"))).toEqual([
+      { type: "Normal", reason: "JobCompleted", message: "job completed: 3/3 task(s) succeeded, 0 failed" },
+    ]);
+    expect(transitionEvents({ jobState: "completed" }, job("completed"))).toEqual([]);
+    expect(transitionEvents(factsOfCrdStatus({ state: "active" }), job("completed", 1))[0]).toMatchObject({ type: "Warning" });
+  });
+
+  it("tells corrected drift when the Drifted reason becomes DriftCorrected", () => {
+    const corrected: ResourceStatus = {
+      conditions: [{ type: "Drifted", status: "True", reason: "DriftCorrected", message: "corrected: nodes 5 → 1", lastTransitionTime: "2025-01-01T00:00:00Z" }],
+    };
+    expect(transitionEvents(factsOfCrdStatus({ conditions: [{ type: "Drifted", reason: "NoDrift" }] }), corrected)).toEqual([
+      { type: "Normal", reason: "DriftCorrected", message: "corrected: nodes 5 → 1" },
+    ]);
+    expect(transitionEvents({ driftedReason: "DriftCorrected" }, corrected)).toEqual([]);
   });
 });

@@ -64,5 +64,6 @@ describe("controller watches", () => {
     expect(await liveTarget()).toBe(5);
     await mergePatchResource(rig.api.custom, "BatchPool", "team-a", "render", { metadata: { annotations: { [REQUESTED_AT_ANNOTATION]: new Date().toISOString() } } });
     await until(async () => (await liveTarget()) === 3, "the drift to be corrected");
+    await until(async () => (await rig.api.core.listNamespacedEvent({ namespace: "team-a" })).items.some((e) => e.reason === "DriftCorrected"), "the DriftCorrected event");
   });
 });
