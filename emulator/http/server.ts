@@ -81,6 +81,7 @@ async function handle(options: BatchServerOptions, req: IncomingMessage, res: Se
     const handler = match.route.handler;
     outcome = await runChain(options.middlewares, ctx, async () => {
       checkApiVersion(ctx);
+      checkTimeout(ctx);
       return handler(ctx);
     });
   } catch (err: unknown) {
@@ -121,6 +122,19 @@ function checkApiVersion(ctx: RequestContext): void {
       { key: "QueryParameterValue", value: version },
     ]);
   }
+}
+
+/**
+ * `timeout` (seconds the server may spend, default 30) is an int32 on every operation. The emulator answers
+ * well within any timeout, so only its form is checked; larger values fall back to 30 s on the service.
+ */
+function checkTimeout(ctx: RequestContext): void {
+  const timeout = ctx.query("timeout");
+  if (timeout === undefined || /^\d{1,9}$/.test(timeout)) return;
+  throw new BatchError(400, "InvalidQueryParameterValue", undefined, [
+    { key: "QueryParameterName", value: "timeout" },
+    { key: "QueryParameterValue", value: timeout },
+  ]);
 }
 
 function tooLarge(): BatchError {

@@ -4,7 +4,7 @@ import { errors } from "../http/errors.js";
 import type { EmulatorResponse } from "../http/response.js";
 import type { Router } from "../http/router.js";
 import { encodeSkipToken } from "../odata/index.js";
-import { parseGetSelect, parseListQuery, project } from "./list-query.js";
+import { checkExpand, parseGetSelect, parseListQuery, project } from "./list-query.js";
 import { JOB_FILTER_PATHS, jobToWire, parseSettings, type JobRecord } from "./jobs-model.js";
 import { jobStore, type DisableTasks } from "./jobs-store.js";
 import { optionalEnum, optionalString } from "./jobs-validation.js";
@@ -36,6 +36,7 @@ function addJob(ctx: RequestContext): EmulatorResponse {
 
 function listJobs(ctx: RequestContext): EmulatorResponse {
   const query = parseListQuery(ctx, { defaultMaxResults: 1000, maxMaxResults: 1000, filterPaths: JOB_FILTER_PATHS });
+  checkExpand(ctx);
   const filter = query.filter;
   const page = jobStore(ctx.store).jobs.page({
     ...(query.afterSeq === undefined ? {} : { afterSeq: query.afterSeq }),
@@ -48,6 +49,7 @@ function listJobs(ctx: RequestContext): EmulatorResponse {
 
 function getJob(ctx: RequestContext): EmulatorResponse {
   const select = parseGetSelect(ctx);
+  checkExpand(ctx);
   const job = jobStore(ctx.store).require(param(ctx, "jobId"));
   if (ctx.conditions(job) === "notModified") return { status: 304, headers: versionHeaders(job) };
   return ctx.entity("jobs/@Element", project(jobToWire(job, jobUrl(ctx, job)), select), job);

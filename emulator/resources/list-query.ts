@@ -1,5 +1,6 @@
 import type { RequestContext } from "../http/context.js";
 import type { EmulatorResponse } from "../http/response.js";
+import { errors } from "../http/errors.js";
 import type { OrderedTable, Keyed } from "../store/ordered-table.js";
 import {
   applySelect,
@@ -45,6 +46,15 @@ export function parseListQuery(ctx: RequestContext, limits: ListLimits): ListQue
     query.afterSeq = key;
   }
   return query;
+}
+
+/** `$expand` of pools, jobs and tasks (get and list): the only expandable property is `stats`; anything else is 400. */
+export function checkExpand(ctx: RequestContext): void {
+  const expand = ctx.query("$expand");
+  if (expand === undefined || expand.trim() === "") return;
+  for (const item of expand.split(",")) {
+    if (item.trim() !== "stats") throw errors.invalidQuery("$expand", expand, "only 'stats' can be expanded");
+  }
 }
 
 /** Parses $select for a get (no paging, no filter). */

@@ -9,7 +9,7 @@ import { beginDelete, beginResize, stopResize } from "../lifecycle/pool-allocati
 import { evaluateFor, startAutoScale, stopAutoScale } from "../lifecycle/autoscale.js";
 import { poolToWire, autoScaleRunToWire } from "./pool-wire.js";
 import { registerPoolControlActions } from "./pools-control.js";
-import { listFromTable, parseGetSelect, parseListQuery, project } from "./list-query.js";
+import { checkExpand, listFromTable, parseGetSelect, parseListQuery, project } from "./list-query.js";
 import { checkFormulaSyntax, checkImage, checkPoolAdd, type PoolAddInput } from "./pool-validation.js";
 import { checkMetadata, conflict, oneOf, optionalArray, optionalDuration, optionalInt, optionalObject, requireString } from "./validate.js";
 
@@ -111,14 +111,6 @@ function createPool(ctx: RequestContext, body: Record<string, unknown>, input: P
     nodes: new OrderedTable(),
     available: new Set(),
   };
-}
-
-function checkExpand(ctx: RequestContext): void {
-  const expand = ctx.query("$expand");
-  if (expand === undefined || expand.trim() === "") return;
-  for (const item of expand.split(",")) {
-    if (item.trim() !== "stats") throw errors.invalidQuery("$expand", expand, "pools can expand only 'stats'");
-  }
 }
 
 function listPools(ctx: RequestContext): EmulatorResponse {

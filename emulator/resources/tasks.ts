@@ -6,7 +6,7 @@ import type { Router } from "../http/router.js";
 import { formatTime } from "../http/wire-format.js";
 import { encodeSkipToken } from "../odata/index.js";
 import { touch } from "../store/entity.js";
-import { parseGetSelect, parseListQuery, project } from "./list-query.js";
+import { checkExpand, parseGetSelect, parseListQuery, project } from "./list-query.js";
 import type { JobRecord } from "./jobs-model.js";
 import { jobStore, requireAcceptsTasks, type JobStore } from "./jobs-store.js";
 import { jobUrl, param } from "./jobs.js";
@@ -93,6 +93,7 @@ function tooLarge(maxLimit: string): BatchError {
 
 function listTasks(ctx: RequestContext): EmulatorResponse {
   const query = parseListQuery(ctx, { defaultMaxResults: 1000, maxMaxResults: 1000, filterPaths: TASK_FILTER_PATHS });
+  checkExpand(ctx);
   const job = jobStore(ctx.store).require(param(ctx, "jobId"));
   const filter = query.filter;
   const page = job.tasks.page({
@@ -106,6 +107,7 @@ function listTasks(ctx: RequestContext): EmulatorResponse {
 
 function getTask(ctx: RequestContext): EmulatorResponse {
   const select = parseGetSelect(ctx);
+  checkExpand(ctx);
   const task = requireTask(ctx, jobStore(ctx.store).require(param(ctx, "jobId")));
   if (ctx.conditions(task) === "notModified") return { status: 304, headers: versionHeaders(task) };
   return ctx.entity("tasks/@Element", project(wire(ctx, task), select), task);
