@@ -19,6 +19,7 @@ import { KubeSecretResolver } from "./secretResolver.js";
 import { SecretValues } from "./redaction.js";
 import { LeaderElector, type LeaderElectionEnd } from "./leaderElection.js";
 import type { LeaderElectionConfig } from "./clusterConfig.js";
+import type { AuthMode } from "../validation/index.js";
 
 export interface ClusterPortsOptions {
   readonly kubeConfig: KubeConfig;
@@ -30,6 +31,8 @@ export interface ClusterPortsOptions {
   readonly statusProgressIntervalMs?: number;
   /** Server-side watch timeout; watches are re-opened after it (default 5 minutes). */
   readonly watchTimeoutSeconds?: number;
+  /** Batch authentication mode, for the Batch-aware validation rules. Default entra. */
+  readonly authMode?: AuthMode;
   /** Secret values to scrub from events and status; shared with whatever else scrubs text. */
   readonly secretValues?: SecretValues;
 }
@@ -61,6 +64,7 @@ export function createClusterPorts(options: ClusterPortsOptions): ClusterPorts {
   });
   const source = new KubernetesSource({
     client, watch, finalizers, namespace, labelSelector, logger, watchTimeoutSeconds,
+    authMode: options.authMode,
     secretChanges: secrets,
     onDeletionBlocked: (key, jobs) => events.record(key, "Normal", DELETION_BLOCKED_REASON, deletionBlockedMessage(jobs)),
   });

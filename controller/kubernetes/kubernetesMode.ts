@@ -12,6 +12,7 @@ import type { Controller, ControllerOptions } from "../runtime/ports.js";
 import type { KubernetesSourceConfig } from "./clusterConfig.js";
 import { loadKubeConfig } from "./kubeConfig.js";
 import { runCluster, type ClusterPorts } from "./clusterMode.js";
+import type { AuthMode } from "../validation/index.js";
 
 /** The engine options the run command provides; the cluster ports and the signal are added here. */
 export type SharedControllerOptions = Omit<ControllerOptions, "source" | "status" | "events" | "secrets" | "signal">;
@@ -25,6 +26,8 @@ export interface KubernetesModeOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Readiness for /readyz: true once this replica is campaigning, or leading with its caches loaded. */
   readonly onReadyChange?: (ready: boolean) => void;
+  /** Batch authentication mode, for the Batch-aware validation rules. Default entra. */
+  readonly authMode?: AuthMode;
   /** Tests pass a config for the test API server; default: from `config.kubeconfig` or in-cluster. */
   readonly kubeConfig?: KubeConfig;
   /** Tests shorten the server-side watch timeout. */
@@ -49,6 +52,7 @@ export async function runKubernetesMode(options: KubernetesModeOptions, shutdown
       identity,
       logger,
       statusProgressIntervalMs: config.statusProgressIntervalMs,
+      authMode: options.authMode,
       watchTimeoutSeconds: options.watchTimeoutSeconds,
       leaderElection: config.leaderElection,
       runController: (ports, signal) => runEngine(options, ports, signal),

@@ -53,7 +53,9 @@ describe("cluster mode end to end", () => {
     await createResource(rig.api.custom, "BatchPool", poolObject("render", "team-a", { nodes: 1 }));
     await until(() => isReady("BatchPool", "render"), "the pool to be Ready");
     await createResource(rig.api.custom, "BatchJob", jobObject("frames", "team-a", "render", 3, { terminateJob: true }));
-    await until(() => isReady("BatchJob", "frames"), "the job to be Ready");
+    await until(() => isReady("BatchJob", "frames"), "the job to be Ready").catch(async (e: unknown) => {
+      throw new Error(`${String(e)} ${JSON.stringify((await read("BatchJob", "frames")).status)}`);
+    });
 
     const pool = await read("BatchPool", "render");
     const columns = Object.fromEntries(printerColumns("BatchPool").map((c) => [c.name, evalPrinterPath(c.jsonPath, pool)[0]]));
@@ -81,5 +83,30 @@ describe("cluster mode end to end", () => {
     expect(live.targetDedicatedNodes).toBe(2);
     const reasons = await eventsOf("render");
     expect(reasons).toEqual(expect.arrayContaining(["PoolCreated", "PoolResized"]));
+  });
+});
+
+describe("cluster mode: Batch-aware rules", () => {
+  let rig: ClusterRig;
+
+  beforeAll(async () => {
+    rig = await startClusterRig();
+    await rig.startReplica();
+  });
+
+  afterAll(async () => {
+    await rig.close();
+  });
+
+  it("a pool the API server accepts but Batch would refuse is Stalled (InvalidSpec) and never sent to Batch", async () => {
+    const gallery = poolObject("gallery", "team-a");
+    const image = { virtualMachineImageId: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/galleries/gal/images/render/versions/1.0.0" };
+    await createResource(rig.api.custom, "BatchPool", { ...gallery, spec: { ...gallery.spec, image } });
+    const stalled = async (): Promise<boolean> =>
+      condition(await getResource(rig.api.custom, "BatchPool", "team-a", "gallery"), "Stalled")?.status === "True";
+    await until(stalled, "the pool to be Stalled");
+    const object = await getResource(rig.api.custom, "BatchPool", "team-a", "gallery");
+    expect(condition(object, "Ready")).toMatchObject({ status: "False", reason: "InvalidSpec" });
+    expect(rig.batchControl.counters.snapshot().Pool_Add).toBeUndefined();
   });
 });

@@ -135,6 +135,7 @@ function startReplica(rig: ClusterRig, proxy: PartitionableProxy, options: Repli
       kubeConfig: kubeConfigFor(rig.server.kubeConfig(), proxy.url),
       watchTimeoutSeconds: 30,
       env: { POD_NAME: name },
+      authMode: "shared-key",
       createController: engine,
       onReadyChange: (ready) => (replica.ready = ready),
       controller: {

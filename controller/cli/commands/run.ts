@@ -218,7 +218,8 @@ async function runClusterMode(config: RunConfig, createController: ControllerFac
     const shared = { batch: adapter, metrics, alerts: createLogAlerts(logger, running.webhook), logger, resyncIntervalMs: config.resyncIntervalMs, concurrency: config.concurrency, managerId: config.managerId };
     // Loaded only in cluster mode: @kubernetes/client-node adds ~45 MB of RSS to a directory-mode controller (bench/rss.ts).
     const { runKubernetesMode } = await import("../../kubernetes/kubernetesMode.js");
-    return await runKubernetesMode({ config: source, logger, env: io.env, createController, controller: shared, onReadyChange: (r) => (ready = r) }, signal);
+    const authMode = authModeOf(config.batch);
+    return await runKubernetesMode({ config: source, logger, env: io.env, createController, controller: shared, authMode, onReadyChange: (r) => (ready = r) }, signal);
   } catch (err: unknown) {
     logger.fatal({ err }, "controller failed");
     io.stderr.write(`batch-gitops run: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -22,6 +22,8 @@ import { findSecretRefs } from "../../kubernetes/secretRefs.js";
 import { RESOURCE_KINDS, collectionPath, hasFinalizer, isBeingDeleted, keyOf, type CustomResource } from "../../kubernetes/resources.js";
 import { enqueueReason } from "./predicates.js";
 import { deletionBlockedStatus } from "./deletionOrder.js";
+import { BatchRuleChecker } from "./batchRules.js";
+import type { AuthMode } from "../../validation/index.js";
 
 export interface KubernetesSourceOptions {
   readonly client: CustomResourceClient;
@@ -36,6 +38,8 @@ export interface KubernetesSourceOptions {
   readonly watchTimeoutSeconds?: number;
   /** Secret changes to map to resources; omitted when secrets are not watched. */
   readonly secretChanges?: { start(onChange: (namespace: string, name: string) => void, signal: AbortSignal): Promise<void> };
+  /** How the controller authenticates to Batch, for the Batch-aware rules (gallery images need Entra ID). */
+  readonly authMode?: AuthMode;
   /** Called when a pool's deletion waits for jobs, so it can become an Event. */
   readonly onDeletionBlocked?: (key: ResourceKey, blockingJobs: string[]) => void;
 }
@@ -45,9 +49,11 @@ export class KubernetesSource implements DesiredSource {
   readonly #informers: Record<ResourceKind, Informer<CustomResource>>;
   #emit: (key: ResourceKey) => void = () => undefined;
   readonly #blockedNotified = new Set<ResourceKey>();
+  readonly #rules: BatchRuleChecker;
 
   constructor(options: KubernetesSourceOptions) {
     this.#options = options;
+    this.#rules = new BatchRuleChecker(options.authMode ?? "entra");
     this.#informers = {
       BatchPool: this.#makeInformer("BatchPool"),
       BatchJob: this.#makeInformer("BatchJob"),
@@ -91,9 +97,24 @@ export class KubernetesSource implements DesiredSource {
     );
   }
 
-  /** Invalid objects are refused by the API server's CRD schema, so there is nothing to report here. */
+  /**
+   * Schema errors are refused by the API server (CRD schema); what remains are the Batch-aware
+   * rules, checked per object version.
+   */
   problems(): Problem[] {
-    return [];
+    const keys = new Set<ResourceKey>();
+    const problems = RESOURCE_KINDS.flatMap((kind) =>
+      this.#informers[kind].list().flatMap((object) => {
+        const key = keyOf(kind, object);
+        if (key === undefined) {
+          return [];
+        }
+        keys.add(key);
+        return this.#rules.problemsOf(key, object);
+      }),
+    );
+    this.#rules.retain(keys);
+    return problems;
   }
 
   /** The informer's current copy of an object. */
