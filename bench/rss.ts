@@ -10,7 +10,7 @@
  * Run alone: `npx tsx bench/rss.ts` (BENCH_RSS_POOLS, BENCH_RSS_TASKS).
  */
 import { spawn } from "node:child_process";
-import { access, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -25,7 +25,7 @@ export interface RssBenchOptions {
   /** Passes allowed before giving up on seeing every task submitted. */
   readonly maxPasses?: number;
   /**
-   * `compiled` (default): the controller built with tsconfig.build.json into bench/results/dist and run with plain
+   * `compiled` (default): the controller built with tsconfig.build.json into a temporary directory and run with plain
    * node, as the container image runs it. `tsx`: bin/batch-gitops.js from source, as `npm start` in a checkout
    * (the tsx loader adds its own memory).
    */
@@ -53,7 +53,6 @@ export interface RssBenchResult {
 export const RSS_TARGET_MB = 250;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin", "batch-gitops.js");
-const DIST = join(ROOT, "bench", "results", "dist");
 // Preloaded into the controller: reports its own VmHWM at exit, when /proc/<pid> is about to disappear.
 const REPORT_PEAK = `data:text/javascript,${encodeURIComponent(
   `import { readFileSync, writeFileSync } from "node:fs";
@@ -69,13 +68,13 @@ export async function runRssBench(options: RssBenchOptions = {}): Promise<RssBen
     await emulator.control.setQuota({ pools: pools + 10 });
     const dir = join(work, "manifests");
     await writeManifests(dir, pools, tasks);
-    const command = options.entry === "tsx" ? [BIN] : await compiledEntry();
+    const command = options.entry === "tsx" ? [BIN] : await compiledEntry(work);
     const passes: RssPass[] = [];
-    let counts = await batchCounts(emulator);
-    while (counts.tasks < tasks && passes.length < (options.maxPasses ?? 4)) {
+    let counts: { pools: number; tasks: number };
+    do {
       passes.push(await controllerPass(emulator, command, { dir, work, nodeOptions: options.controllerNodeOptions }));
       counts = await batchCounts(emulator);
-    }
+    } while (counts.tasks < tasks && passes.length < (options.maxPasses ?? 4));
     return { entry: options.entry ?? "compiled", pools, tasks, passes, peakRssMiB: Math.max(...passes.map((p) => p.peakRssMiB)), poolsInBatch: counts.pools, tasksInBatch: counts.tasks };
   } finally {
     await emulator.stop();
@@ -92,16 +91,22 @@ async function writeManifests(dir: string, pools: number, tasks: number): Promis
 
 /** One `run --once` of the CLI; its peak RSS comes from the preload, with /proc samples as a fallback. */
 /**
- * Builds the controller into bench/results/dist (gitignored; not dist/, which bin/ would then prefer for everyone
- * working in this tree) and returns node arguments that run its CLI the way bin/batch-gitops.js does.
+ * Builds the controller (tsconfig.build.json) into a temporary directory and returns node arguments that run its
+ * CLI the way bin/batch-gitops.js does. Not dist/ (bin/ would then prefer it for everyone working in this tree)
+ * and not under the repository (eslint and vitest would pick the output up); a package.json and a node_modules
+ * link make it resolve like the checkout.
  */
-async function compiledEntry(): Promise<string[]> {
+async function compiledEntry(work: string): Promise<string[]> {
+  const out = join(work, "dist");
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, "package.json"), JSON.stringify({ type: "module" }));
+  await symlink(join(ROOT, "node_modules"), join(out, "node_modules"), "dir");
   const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
   // tsc still emits when a file has type errors; the run fails below if the CLI did not build.
-  await new Promise<void>((resolve) => spawn(process.execPath, [tsc, "-p", join(ROOT, "tsconfig.build.json"), "--outDir", DIST], { stdio: "ignore" }).once("exit", () => resolve()));
-  const main = pathToFileURL(join(DIST, "controller", "cli", "main.js")).href;
-  await access(fileURLToPath(main));
-  return ["--input-type=module", "-e", `const { main } = await import(${JSON.stringify(main)}); process.exitCode = await main(process.argv.slice(1));`];
+  await new Promise<void>((resolve) => spawn(process.execPath, [tsc, "-p", join(ROOT, "tsconfig.build.json"), "--outDir", out], { stdio: "ignore" }).once("exit", () => resolve()));
+  const main = join(out, "controller", "cli", "main.js");
+  await access(main);
+  return ["--input-type=module", "-e", `const { main } = await import(${JSON.stringify(pathToFileURL(main).href)}); process.exitCode = await main(process.argv.slice(1));`];
 }
 
 interface PassOptions {

@@ -16,7 +16,7 @@ export interface BenchEngine {
   readonly source: MemorySource;
   /** Resolves with the first status of `key` that satisfies `predicate` (already written or later). */
   statusWhere(key: ResourceKey, predicate: (status: ResourceStatus) => boolean): Promise<ResourceStatus>;
-  /** Resolves at the next event of `key` with this reason (a Stalled event rejects, with its message). */
+  /** Resolves at the next event of `key` with this reason. Both waits reject when `key` becomes Stalled. */
   nextEvent(key: ResourceKey, reason: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -28,14 +28,19 @@ export interface BenchEngineOptions {
   readonly engine?: Partial<EngineOptions>;
 }
 
-type Waiter = (key: ResourceKey, detail: { status?: ResourceStatus; reason?: string; type?: string; message?: string }) => boolean;
+/** A pending wait: returns true once it has settled (and can be dropped). */
+type Waiter = (key: ResourceKey, seen: Seen) => boolean;
+
+interface Seen {
+  readonly status?: ResourceStatus;
+  readonly event?: { readonly type: string; readonly reason: string; readonly message: string };
+}
 
 export function startBenchEngine(options: BenchEngineOptions): BenchEngine {
   const statuses = new Map<ResourceKey, ResourceStatus>();
   let waiters: Waiter[] = [];
-  const notify: Waiter = (key, detail) => {
-    waiters = waiters.filter((w) => !w(key, detail));
-    return false;
+  const notify = (key: ResourceKey, seen: Seen): void => {
+    waiters = waiters.filter((settled) => !settled(key, seen));
   };
   const batch = createBatchAdapter({ accountUrl: options.url, credentials: sharedKeyCredentials(options.account, options.key) });
   const source = new MemorySource();
@@ -49,7 +54,7 @@ export function startBenchEngine(options: BenchEngineOptions): BenchEngine {
         notify(key, { status });
       },
     },
-    events: { record: (key, type, reason, message) => void notify(key, { type, reason, message }) },
+    events: { record: (key, type, reason, message) => notify(key, { event: { type, reason, message } }) },
     metrics: { reconcileDone: () => undefined, driftDetected: () => undefined, batchCall: () => undefined, poolNodes: () => undefined, jobTasks: () => undefined },
     alerts: { drift: () => undefined, stalled: () => undefined },
     secrets: { resolveSecret: async () => "bench-secret" },
@@ -60,29 +65,45 @@ export function startBenchEngine(options: BenchEngineOptions): BenchEngine {
     ...options.engine,
   });
   const running = controller.run();
+  // Every wait fails fast when its resource stalls: a benchmark must report an error, not hang.
+  const waitFor = (key: ResourceKey, matches: (seen: Seen) => ResourceStatus | true | undefined): Promise<ResourceStatus | true> =>
+    new Promise((resolve, reject) => {
+      waiters.push((k, seen) => {
+        if (k !== key) return false;
+        const stalled = seen.status === undefined ? undefined : stalledMessage(seen.status);
+        if (stalled !== undefined) {
+          reject(new Error(`${key} stalled: ${stalled}`));
+          return true;
+        }
+        const match = matches(seen);
+        if (match !== undefined) resolve(match);
+        return match !== undefined;
+      });
+    });
   return {
     controller,
     batch,
     source,
-    statusWhere: (key, predicate) => {
+    statusWhere: async (key, predicate) => {
       const current = statuses.get(key);
-      if (current !== undefined && predicate(current)) return Promise.resolve(current);
-      return new Promise((resolve) => waiters.push((k, d) => k === key && d.status !== undefined && predicate(d.status) && (resolve(d.status), true)));
+      if (current !== undefined && predicate(current)) return current;
+      const found = await waitFor(key, (seen) => (seen.status !== undefined && predicate(seen.status) ? seen.status : undefined));
+      if (found === true) throw new Error("unreachable: a status wait resolves with a status");
+      return found;
     },
-    nextEvent: (key, reason) =>
-      new Promise((resolve, reject) => {
-        waiters.push((k, d) => {
-          if (k !== key) return false;
-          if (d.reason === reason) return (resolve(), true);
-          if (d.type === "Warning" && d.reason === "TasksRejected") return (reject(new Error(d.message)), true);
-          return false;
-        });
-      }),
+    nextEvent: async (key, reason) => {
+      await waitFor(key, (seen) => (seen.event?.reason === reason ? true : undefined));
+    },
     stop: async () => {
       abort.abort();
       await running.catch(() => undefined);
     },
   };
+}
+
+function stalledMessage(status: ResourceStatus): string | undefined {
+  const stalled = status.conditions.find((c) => c.type === "Stalled" && c.status === "True");
+  return stalled === undefined ? undefined : `${stalled.reason}: ${stalled.message}`;
 }
 
 export function isReady(status: ResourceStatus): boolean {
