@@ -38,16 +38,17 @@ export function installControlApi(emulator: RunningEmulator): void {
   emulator.observe(control.counters.observer());
   emulator.use(control.rateLimiter.middleware());
   emulator.use(control.faults.middleware());
-  emulator.addSideHandler((req, res, body) => serve(emulator, control, req, res, body));
+  emulator.addSideHandler((req, res, body) => serve(emulator, req, res, body));
 }
 
-function serve(emulator: RunningEmulator, control: ControlState, req: IncomingMessage, res: ServerResponse, raw: Buffer): boolean {
+function serve(emulator: RunningEmulator, req: IncomingMessage, res: ServerResponse, raw: Buffer): boolean {
   const path = (req.url ?? "/").split("?")[0] ?? "/";
   if (!path.startsWith(controlPrefix)) return false;
   let reply: Reply;
   try {
     if (!isLoopback(req.socket.remoteAddress)) throw new BatchError(403, "Forbidden", "The control API answers loopback clients only.");
-    reply = dispatch(emulator, control, req.method ?? "GET", path.slice(controlPrefix.length - 1), parseBody(raw));
+    const request = { method: req.method ?? "GET", path: path.slice(controlPrefix.length - 1), body: parseBody(raw) };
+    reply = dispatch(emulator, request);
   } catch (err: unknown) {
     reply = isBatchError(err)
       ? { status: err.status, body: { code: err.code, message: err.message } }
@@ -73,11 +74,12 @@ function parseBody(raw: Buffer): Record<string, unknown> {
   throw new BatchError(400, "InvalidRequestBody", "The control API takes a JSON object.");
 }
 
-function dispatch(emulator: RunningEmulator, control: ControlState, method: string, path: string, body: Record<string, unknown>): Reply {
+function dispatch(emulator: RunningEmulator, request: { method: string; path: string; body: Record<string, unknown> }): Reply {
+  const { method, path, body } = request;
   for (const route of routes) {
     if (route.method !== method) continue;
     const match = route.pattern.exec(path);
-    if (match !== null) return route.handler(emulator, control, match.slice(1).map(decodeURIComponent), body);
+    if (match !== null) return route.handler(emulator, emulator.control, match.slice(1).map(decodeURIComponent), body);
   }
   throw new BatchError(404, "ResourceNotFound", `No control operation ${method} ${path}.`);
 }
@@ -89,16 +91,26 @@ function accountStore(emulator: RunningEmulator, name: unknown): ReturnType<Runn
 }
 
 function faultRule(body: Record<string, unknown>): FaultRule {
-  const { operationId, kind, account, count, probability, retryAfterSeconds, latencyMs } = body;
+  const { operationId, kind, account } = body;
   if (typeof operationId !== "string" || operationId === "") throw new BatchError(400, "MissingRequiredProperty", "operationId is required (or \"*\").");
   if (!isFaultKind(kind)) throw new BatchError(400, "InvalidPropertyValue", "kind must be throttle, busy, error, timeout, reset, latency or responseLost.");
   const rule: FaultRule = { operationId, kind };
   if (typeof account === "string") rule.account = account;
-  if (typeof count === "number" && count >= 0) rule.count = count;
-  if (typeof probability === "number" && probability > 0 && probability <= 1) rule.probability = probability;
-  if (typeof retryAfterSeconds === "number" && retryAfterSeconds >= 0) rule.retryAfterSeconds = retryAfterSeconds;
-  if (typeof latencyMs === "number" && latencyMs >= 0) rule.latencyMs = latencyMs;
+  const count = optionalNumber(body, "count", (n) => n >= 0);
+  if (count !== undefined) rule.count = count;
+  const probability = optionalNumber(body, "probability", (p) => p > 0 && p <= 1);
+  if (probability !== undefined) rule.probability = probability;
+  const retryAfterSeconds = optionalNumber(body, "retryAfterSeconds", (n) => n >= 0);
+  if (retryAfterSeconds !== undefined) rule.retryAfterSeconds = retryAfterSeconds;
+  const latencyMs = optionalNumber(body, "latencyMs", (n) => n >= 0);
+  if (latencyMs !== undefined) rule.latencyMs = latencyMs;
   return rule;
+}
+
+/** A number field that passes `valid`; anything else (absent, wrong type, out of range) is left out. */
+function optionalNumber(body: Record<string, unknown>, name: string, valid: (value: number) => boolean): number | undefined {
+  const value = body[name];
+  return typeof value === "number" && valid(value) ? value : undefined;
 }
 
 function numberField(body: Record<string, unknown>, name: string): number {

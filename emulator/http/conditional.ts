@@ -26,15 +26,30 @@ export function checkConditions(
   const ifModifiedSince = header(headers, "if-modified-since");
   const ifUnmodifiedSince = header(headers, "if-unmodified-since");
   rejectUnsupportedCombinations(ifMatch, ifNoneMatch, ifModifiedSince, ifUnmodifiedSince);
+  checkPreconditions(entity, ifMatch, ifUnmodifiedSince);
+  return checkNotModified(entity, { ifNoneMatch, ifModifiedSince }, isRead);
+}
 
+/** If-Match, else If-Unmodified-Since: unmet is 412 on reads and writes alike. */
+function checkPreconditions(entity: Versioned | undefined, ifMatch: string | undefined, ifUnmodifiedSince: string | undefined): void {
   if (ifMatch !== undefined) {
     if (entity === undefined || !etagMatches(ifMatch, entity.eTag)) throw notMet();
   } else if (ifUnmodifiedSince !== undefined && entity !== undefined) {
     if (seconds(entity.lastModified) > parseDate(ifUnmodifiedSince, "If-Unmodified-Since")) throw notMet();
   }
+}
+
+/** If-None-Match, else If-Modified-Since: unmet is 304 on reads, 412 on writes. */
+function checkNotModified(
+  entity: Versioned | undefined,
+  conditions: { ifNoneMatch: string | undefined; ifModifiedSince: string | undefined },
+  isRead: boolean,
+): ConditionOutcome {
+  const { ifNoneMatch, ifModifiedSince } = conditions;
+  if (entity === undefined) return "proceed";
   if (ifNoneMatch !== undefined) {
-    if (entity !== undefined && etagMatches(ifNoneMatch, entity.eTag)) return unmet(isRead);
-  } else if (ifModifiedSince !== undefined && entity !== undefined) {
+    if (etagMatches(ifNoneMatch, entity.eTag)) return unmet(isRead);
+  } else if (ifModifiedSince !== undefined) {
     if (seconds(entity.lastModified) <= parseDate(ifModifiedSince, "If-Modified-Since")) return unmet(isRead);
   }
   return "proceed";

@@ -15,24 +15,45 @@ export const skipTokenParam = "$skiptoken";
  * Everything a handler needs about one request, and helpers to answer it the way the service does.
  * Created by the server after routing and authentication.
  */
-export class RequestContext {
+export interface RequestContextInit {
+  readonly requestId: string;
+  readonly operationId: string;
+  /** Decoded path parameters, named as in the spec template (poolId, jobId, …). */
+  readonly params: Readonly<Record<string, string>>;
+  /** Decoded query pairs in order; use `query(name)`. */
+  readonly queryPairs: readonly (readonly [string, string])[];
+  readonly auth: { readonly kind: AuthKind; readonly accountName: string };
+  readonly store: AccountStore;
+  readonly rawBody: Buffer;
+  /** Scheme and host as the client addressed us, e.g. http://127.0.0.1:8089. */
+  readonly baseUrl: string;
+}
+
+export class RequestContext implements RequestContextInit {
   private parsedBody: unknown;
   private bodyParsed = false;
+  readonly requestId: string;
+  readonly operationId: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly queryPairs: readonly (readonly [string, string])[];
+  readonly auth: { readonly kind: AuthKind; readonly accountName: string };
+  readonly store: AccountStore;
+  readonly rawBody: Buffer;
+  readonly baseUrl: string;
 
   constructor(
     readonly req: IncomingMessage,
-    readonly requestId: string,
-    readonly operationId: string,
-    /** Decoded path parameters, named as in the spec template (poolId, jobId, …). */
-    readonly params: Readonly<Record<string, string>>,
-    /** Decoded query pairs in order; use `query(name)`. */
-    readonly queryPairs: readonly (readonly [string, string])[],
-    readonly auth: { readonly kind: AuthKind; readonly accountName: string },
-    readonly store: AccountStore,
-    readonly rawBody: Buffer,
-    /** Scheme and host as the client addressed us, e.g. http://127.0.0.1:8089. */
-    readonly baseUrl: string,
-  ) {}
+    init: RequestContextInit,
+  ) {
+    this.requestId = init.requestId;
+    this.operationId = init.operationId;
+    this.params = init.params;
+    this.queryPairs = init.queryPairs;
+    this.auth = init.auth;
+    this.store = init.store;
+    this.rawBody = init.rawBody;
+    this.baseUrl = init.baseUrl;
+  }
 
   get method(): string {
     return this.req.method ?? "GET";

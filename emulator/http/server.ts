@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
-import type { Router } from "./router.js";
+import type { Router, RouteMatch } from "./router.js";
 import { RequestContext } from "./context.js";
 import { BatchError, isBatchError } from "./errors.js";
 import type { EmulatorResponse } from "./response.js";
@@ -56,44 +56,68 @@ async function handle(options: BatchServerOptions, req: IncomingMessage, res: Se
   const body = await readBody(req);
   if (options.sideHandler !== undefined && body !== "tooLarge" && (await options.sideHandler(req, res, body))) return;
 
+  const target = requestTarget(req);
+  const match = options.router.match(target.method, target.rawPath);
+  const operationId = match?.route.operationId ?? "Unknown";
+  // Filled in once the request is authenticated, so observers see auth failures without an account.
+  const caller = { accountName: "" };
+  const outcome = await serveBatch(options, { req, requestId, body, target, match, caller });
+  const status = outcome === dropConnection ? "dropped" : outcome.status;
+  for (const observer of options.observers) observer({ operationId, accountName: caller.accountName, status });
+  if (outcome === dropConnection) {
+    req.socket.destroy();
+    return;
+  }
+  writeResponse(req, res, requestId, outcome);
+}
+
+interface RequestTarget {
+  method: string;
+  rawPath: string;
+  queryPairs: [string, string][];
+}
+
+function requestTarget(req: IncomingMessage): RequestTarget {
   const rawUrl = req.url ?? "/";
   const queryStart = rawUrl.indexOf("?");
-  const rawPath = queryStart < 0 ? rawUrl : rawUrl.slice(0, queryStart);
-  const queryPairs = [...new URLSearchParams(queryStart < 0 ? "" : rawUrl.slice(queryStart + 1))];
-  const method = req.method ?? "GET";
-  const match = options.router.match(method, rawPath);
-  const operationId = match?.route.operationId ?? "Unknown";
-  let accountName = "";
-  const observe = (status: number | "dropped"): void => {
-    for (const observer of options.observers) observer({ operationId, accountName, status });
+  return {
+    method: req.method ?? "GET",
+    rawPath: queryStart < 0 ? rawUrl : rawUrl.slice(0, queryStart),
+    queryPairs: [...new URLSearchParams(queryStart < 0 ? "" : rawUrl.slice(queryStart + 1))],
   };
+}
 
-  let outcome: Outcome;
+interface BatchRequest {
+  req: IncomingMessage;
+  requestId: string;
+  body: Buffer | "tooLarge";
+  target: RequestTarget;
+  match: RouteMatch | undefined;
+  caller: { accountName: string };
+}
+
+/** Authenticates, routes and runs the operation through the middlewares; every failure becomes its error response. */
+async function serveBatch(options: BatchServerOptions, request: BatchRequest): Promise<Outcome> {
+  const { req, requestId, body, target, match } = request;
   try {
     if (body === "tooLarge") throw tooLarge();
-    const auth = authenticate({ method, rawPath, query: queryPairs, headers: req.headers }, options.accounts, Date.now());
-    accountName = auth.accountName;
+    const auth = authenticate({ method: target.method, rawPath: target.rawPath, query: target.queryPairs, headers: req.headers }, options.accounts, Date.now());
+    request.caller.accountName = auth.accountName;
     if (match === undefined) throw new BatchError(404, "InvalidUri");
     const store = options.state.account(auth.accountName);
     if (store === undefined) throw new BatchError(403, "AuthenticationFailed");
     const baseUrl = `http://${req.headers.host ?? "127.0.0.1"}`;
-    const ctx = new RequestContext(req, requestId, operationId, match.params, queryPairs, auth, store, body, baseUrl);
+    const operationId = match.route.operationId;
+    const ctx = new RequestContext(req, { requestId, operationId, params: match.params, queryPairs: target.queryPairs, auth, store, rawBody: body, baseUrl });
     const handler = match.route.handler;
-    outcome = await runChain(options.middlewares, ctx, async () => {
+    return await runChain(options.middlewares, ctx, async () => {
       checkApiVersion(ctx);
       checkTimeout(ctx);
       return handler(ctx);
     });
   } catch (err: unknown) {
-    outcome = errorResponse(err, req, requestId);
+    return errorResponse(err, req, requestId);
   }
-  if (outcome === dropConnection) {
-    observe("dropped");
-    req.socket.destroy();
-    return;
-  }
-  observe(outcome.status);
-  writeResponse(req, res, requestId, outcome);
 }
 
 async function runChain(middlewares: readonly Middleware[], ctx: RequestContext, last: () => Promise<Outcome>): Promise<Outcome> {

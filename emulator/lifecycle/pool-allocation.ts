@@ -12,8 +12,8 @@ export function beginResize(store: PoolStore, pool: PoolEntity, option: NodeDeal
   const clock = store.account.clock;
   if (pool.resizeTimer !== undefined) clock.cancel(pool.resizeTimer);
   pool.resizeErrors = [];
-  const dedicated = adjust(store, pool, true, pool.targetDedicatedNodes, option);
-  const lowPriority = adjust(store, pool, false, pool.targetLowPriorityNodes, option);
+  const dedicated = adjust(store, pool, true, option);
+  const lowPriority = adjust(store, pool, false, option);
   if (!dedicated.changed && !lowPriority.changed) {
     setAllocationState(store, pool, "steady");
     return;
@@ -97,7 +97,9 @@ interface Adjustment {
   shortfall: number;
 }
 
-function adjust(store: PoolStore, pool: PoolEntity, dedicated: boolean, target: number, option: NodeDeallocationOption): Adjustment {
+/** Boots or removes dedicated (or low-priority) nodes towards the pool's target for that kind. */
+function adjust(store: PoolStore, pool: PoolEntity, dedicated: boolean, option: NodeDeallocationOption): Adjustment {
+  const target = dedicated ? pool.targetDedicatedNodes : pool.targetLowPriorityNodes;
   const live = liveNodes(pool, dedicated);
   const diff = target - live.length;
   if (diff === 0) return { changed: false, added: 0, shortfall: 0 };

@@ -34,7 +34,7 @@ function listSupportedImages(ctx: RequestContext): EmulatorResponse {
     maxMaxResults: 1000,
     filterPaths: ["osType", "verificationType", "nodeAgentSKUId", "imageReference/publisher", "imageReference/offer", "imageReference/sku"],
   });
-  return listFromTable(ctx, "supportedimages", images(), query, ({ id: _id, ...wire }) => wire);
+  return listFromTable(ctx, query, { fragment: "supportedimages", table: images(), toWire: ({ id: _id, ...wire }) => wire });
 }
 
 /** NodeCounts names its fields in camelCase while node states are lowercase on the wire. */

@@ -67,17 +67,19 @@ export function project(wire: Record<string, unknown>, selection: Selection | un
   return selection === undefined ? wire : applySelect(wire, selection);
 }
 
+/** What a list answers from: its `odata.metadata` fragment, its table, and the wire form of one row. */
+export interface ListSource<T extends Keyed> {
+  fragment: string;
+  table: OrderedTable<T>;
+  toWire: (entity: T) => Record<string, unknown>;
+}
+
 /**
  * Answers a list request from an OrderedTable: filters on the wire form (as the service filters on
  * what it returns), projects $select, and pages with an `odata.nextLink`.
  */
-export function listFromTable<T extends Keyed>(
-  ctx: RequestContext,
-  fragment: string,
-  table: OrderedTable<T>,
-  query: ListQuery,
-  toWire: (entity: T) => Record<string, unknown>,
-): EmulatorResponse {
+export function listFromTable<T extends Keyed>(ctx: RequestContext, query: ListQuery, source: ListSource<T>): EmulatorResponse {
+  const { fragment, table, toWire } = source;
   const filter = query.filter;
   const page = table.page({
     ...(query.afterSeq === undefined ? {} : { afterSeq: query.afterSeq }),

@@ -24,7 +24,7 @@ function findPool(ctx: RequestContext): PoolEntity {
 function listNodes(ctx: RequestContext): EmulatorResponse {
   const query = parseListQuery(ctx, { defaultMaxResults: 1000, maxMaxResults: 1000, filterPaths: nodeFilterPaths });
   const pool = findPool(ctx);
-  return listFromTable(ctx, "nodes", pool.nodes, query, (node) => nodeToWire(ctx, pool, node));
+  return listFromTable(ctx, query, { fragment: "nodes", table: pool.nodes, toWire: (node) => nodeToWire(ctx, pool, node) });
 }
 
 function getNode(ctx: RequestContext): EmulatorResponse {

@@ -116,7 +116,7 @@ function createPool(ctx: RequestContext, body: Record<string, unknown>, input: P
 function listPools(ctx: RequestContext): EmulatorResponse {
   const query = parseListQuery(ctx, { defaultMaxResults: 1000, maxMaxResults: 1000, filterPaths: poolFilterPaths });
   checkExpand(ctx);
-  return listFromTable(ctx, "pools", pools(ctx).pools, query, (pool) => poolToWire(ctx, pool));
+  return listFromTable(ctx, query, { fragment: "pools", table: pools(ctx).pools, toWire: (pool) => poolToWire(ctx, pool) });
 }
 
 function getPool(ctx: RequestContext): EmulatorResponse {

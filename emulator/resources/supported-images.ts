@@ -12,15 +12,15 @@ export interface SupportedImage {
   batchSupportEndOfLife?: string;
 }
 
-const image = (
-  publisher: string,
-  offer: string,
-  sku: string,
-  nodeAgentSKUId: string,
-  extra: Partial<SupportedImage> = {},
-): SupportedImage => ({
+/** `urn` is "publisher:offer:sku", as the Azure CLI writes image URNs. */
+const image = (urn: string, nodeAgentSKUId: string, extra: Partial<SupportedImage> = {}): SupportedImage => {
+  const [publisher = "", offer = "", sku = ""] = urn.split(":");
+  return imageEntry({ publisher, offer, sku }, nodeAgentSKUId, extra);
+};
+
+const imageEntry = (ref: { publisher: string; offer: string; sku: string }, nodeAgentSKUId: string, extra: Partial<SupportedImage>): SupportedImage => ({
   nodeAgentSKUId,
-  imageReference: { publisher, offer, sku, version: "latest" },
+  imageReference: { ...ref, version: "latest" },
   verificationType: "verified",
   osType: nodeAgentSKUId.includes("windows") ? "windows" : "linux",
   ...extra,
@@ -29,26 +29,26 @@ const image = (
 const containerEndOfLife = "2024-12-31T00:00:00.0000000Z";
 
 export const supportedImages: readonly SupportedImage[] = [
-  image("canonical", "0001-com-ubuntu-server-jammy", "22_04-lts", "batch.node.ubuntu 22.04"),
-  image("canonical", "0001-com-ubuntu-server-focal", "20_04-lts", "batch.node.ubuntu 20.04"),
-  image("microsoft-dsvm", "ubuntu-hpc", "2204", "batch.node.ubuntu 22.04", { capabilities: ["DockerCompatible", "NvidiaTeslaDriverInstalled", "SupportsInfiniband"] }),
-  image("microsoft-dsvm", "ubuntu-hpc", "2004", "batch.node.ubuntu 20.04", { capabilities: ["DockerCompatible", "NvidiaTeslaDriverInstalled", "SupportsInfiniband"] }),
-  image("almalinux", "8-hpc-gen1", "8-hpc-gen1", "batch.node.el 8", { capabilities: ["SupportsInfiniband"] }),
-  image("almalinux", "8-hpc-gen2", "8-hpc-gen2", "batch.node.el 8", { capabilities: ["SupportsInfiniband"] }),
-  image("microsoft-azure-batch", "ubuntu-server-container", "20-04-lts", "batch.node.ubuntu 20.04", {
+  image("canonical:0001-com-ubuntu-server-jammy:22_04-lts", "batch.node.ubuntu 22.04"),
+  image("canonical:0001-com-ubuntu-server-focal:20_04-lts", "batch.node.ubuntu 20.04"),
+  image("microsoft-dsvm:ubuntu-hpc:2204", "batch.node.ubuntu 22.04", { capabilities: ["DockerCompatible", "NvidiaTeslaDriverInstalled", "SupportsInfiniband"] }),
+  image("microsoft-dsvm:ubuntu-hpc:2004", "batch.node.ubuntu 20.04", { capabilities: ["DockerCompatible", "NvidiaTeslaDriverInstalled", "SupportsInfiniband"] }),
+  image("almalinux:8-hpc-gen1:8-hpc-gen1", "batch.node.el 8", { capabilities: ["SupportsInfiniband"] }),
+  image("almalinux:8-hpc-gen2:8-hpc-gen2", "batch.node.el 8", { capabilities: ["SupportsInfiniband"] }),
+  image("microsoft-azure-batch:ubuntu-server-container:20-04-lts", "batch.node.ubuntu 20.04", {
     capabilities: ["DockerCompatible", "NvidiaTeslaDriverInstalled"],
     batchSupportEndOfLife: containerEndOfLife,
   }),
-  image("microsoft-azure-batch", "ubuntu-server-container-rdma", "20-04-lts", "batch.node.ubuntu 20.04", {
+  image("microsoft-azure-batch:ubuntu-server-container-rdma:20-04-lts", "batch.node.ubuntu 20.04", {
     capabilities: ["DockerCompatible", "NvidiaTeslaDriverInstalled", "SupportsRDMAOnly"],
     batchSupportEndOfLife: containerEndOfLife,
   }),
-  image("microsoft-azure-batch", "centos-container", "7-8", "batch.node.centos 7", {
+  image("microsoft-azure-batch:centos-container:7-8", "batch.node.centos 7", {
     capabilities: ["DockerCompatible"],
     batchSupportEndOfLife: "2024-06-30T00:00:00.0000000Z",
   }),
-  image("debian", "debian-11", "11", "batch.node.debian 11"),
-  image("microsoftwindowsserver", "windowsserver", "2022-datacenter", "batch.node.windows amd64"),
-  image("microsoftwindowsserver", "windowsserver", "2019-datacenter-core", "batch.node.windows amd64"),
-  image("microsoftwindowsserver", "windowsserver", "2016-datacenter", "batch.node.windows amd64", { verificationType: "unverified" }),
+  image("debian:debian-11:11", "batch.node.debian 11"),
+  image("microsoftwindowsserver:windowsserver:2022-datacenter", "batch.node.windows amd64"),
+  image("microsoftwindowsserver:windowsserver:2019-datacenter-core", "batch.node.windows amd64"),
+  image("microsoftwindowsserver:windowsserver:2016-datacenter", "batch.node.windows amd64", { verificationType: "unverified" }),
 ];

@@ -333,17 +333,25 @@ export function taskToWire(task: TaskRecord, url: string, nodeUrl?: (poolId: str
 
 function executionInfo(task: TaskRecord): Record<string, unknown> {
   const info: Record<string, unknown> = {};
-  const run = task.run;
-  if (run?.startTime !== undefined) info.startTime = formatTime(run.startTime);
-  if (run?.endTime !== undefined) info.endTime = formatTime(run.endTime);
-  if (run?.exitCode !== undefined) info.exitCode = run.exitCode;
-  if (run?.failureInfo !== undefined) info.failureInfo = run.failureInfo;
+  const run: TaskRun = task.run ?? {};
+  setTime(info, "startTime", run.startTime);
+  setTime(info, "endTime", run.endTime);
+  setDefined(info, "exitCode", run.exitCode);
+  setDefined(info, "failureInfo", run.failureInfo);
   info.retryCount = task.retryCount;
-  if (task.lastRetryTime !== undefined) info.lastRetryTime = formatTime(task.lastRetryTime);
+  setTime(info, "lastRetryTime", task.lastRetryTime);
   info.requeueCount = task.requeueCount;
-  if (task.lastRequeueTime !== undefined) info.lastRequeueTime = formatTime(task.lastRequeueTime);
-  if (run?.result !== undefined) info.result = run.result;
+  setTime(info, "lastRequeueTime", task.lastRequeueTime);
+  setDefined(info, "result", run.result);
   return info;
+}
+
+function setDefined(to: Record<string, unknown>, name: string, value: unknown): void {
+  if (value !== undefined) to[name] = value;
+}
+
+function setTime(to: Record<string, unknown>, name: string, ms: number | undefined): void {
+  if (ms !== undefined) to[name] = formatTime(ms);
 }
 
 function copy(from: Body, to: Record<string, unknown>, names: readonly string[]): void {

@@ -78,13 +78,16 @@ function addOne(store: JobStore, job: JobRecord, body: unknown, tasksUrl: string
     return { status: "Success", taskId: task.id, eTag: task.eTag, lastModified: formatTime(task.lastModified), location };
   } catch (error: unknown) {
     if (!isBatchError(error)) throw error;
-    const result: Record<string, unknown> = {
-      status: error.status >= 500 ? "ServerError" : "ClientError",
-      taskId: typeof taskId === "string" ? taskId : "",
-      error: { code: error.code, message: { lang: "en-US", value: error.message }, ...(error.values.length > 0 ? { values: error.values } : {}) },
-    };
-    return result;
+    return failedResult(error, taskId);
   }
+}
+
+function failedResult(error: BatchError, taskId: unknown): Record<string, unknown> {
+  return {
+    status: error.status >= 500 ? "ServerError" : "ClientError",
+    taskId: typeof taskId === "string" ? taskId : "",
+    error: { code: error.code, message: { lang: "en-US", value: error.message }, ...(error.values.length > 0 ? { values: error.values } : {}) },
+  };
 }
 
 function tooLarge(maxLimit: string): BatchError {

@@ -157,7 +157,11 @@ export class PoolStore {
     node.runningTaskSlotsCount = Math.max(0, node.runningTaskSlotsCount - slots);
     node.totalTasksRun += 1;
     if (succeeded) node.totalTasksSucceeded += 1;
-    if (node.state !== "running") return;
+    if (node.state === "running") this.afterRelease(pool, node);
+  }
+
+  /** A running node gave slots back: it goes idle (or leaves, if it was waiting to) and takes tasks again. */
+  private afterRelease(pool: PoolEntity, node: NodeEntity): void {
     if (node.runningTasksCount === 0) {
       if (node.leaveWhenIdle) {
         this.removeNode(pool, node);
