@@ -20,6 +20,11 @@ export default tseslint.config(
     },
   },
   {
+    // The CLI launcher is plain ESM JavaScript run by Node.
+    files: ["bin/**/*.js"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
+  {
     files: ["test/**/*.ts", "bench/**/*.ts"],
     rules: { complexity: "off", "max-params": "off", "@typescript-eslint/no-non-null-assertion": "off" },
   },

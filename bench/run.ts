@@ -6,6 +6,7 @@
  * bench/README.md). A benchmark that throws is reported as an error row and the others still run; the exit code
  * is 1 only then: a missed target is a measured figure, shown as FAIL, not a crash.
  */
+import { spawnSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -99,6 +100,16 @@ export function formatTable(rows: readonly BenchRow[]): string {
   return [render(lines[0] ?? []), widths.map((w) => "-".repeat(w)).join("  "), ...lines.slice(1).map(render)].join("\n");
 }
 
+/** The commit measured, and the files that differed from it (the benchmarks run the working tree). */
+function codeVersion(): { commit: string; modified: string[] } {
+  const git = (...args: string[]): string => {
+    const result = spawnSync("git", args, { cwd: fileURLToPath(new URL("..", import.meta.url)), encoding: "utf8" });
+    return result.status === 0 ? result.stdout.trim() : "";
+  };
+  const modified = git("status", "--porcelain", "--", "controller", "emulator").split("\n").filter((line) => line !== "");
+  return { commit: git("rev-parse", "HEAD") || "unknown", modified: modified.map((line) => line.slice(3)) };
+}
+
 async function main(args: readonly string[], env: Env): Promise<number> {
   const unknown = args.filter((a) => !benchmarks.some((b) => b.name === a));
   if (unknown.length > 0) {
@@ -114,7 +125,8 @@ async function main(args: readonly string[], env: Env): Promise<number> {
   const file = fileURLToPath(new URL("./results/latest.json", import.meta.url));
   await mkdir(fileURLToPath(new URL("./results/", import.meta.url)), { recursive: true });
   const machine = { node: process.version, cpus: cpus().length, loadAverage1mAtEnd: round(loadavg()[0] ?? 0) };
-  await writeFile(file, `${JSON.stringify({ finishedAt: new Date().toISOString(), machine, benchmarks: measured }, null, 2)}\n`);
+  const document = { finishedAt: new Date().toISOString(), code: codeVersion(), machine, benchmarks: measured };
+  await writeFile(file, `${JSON.stringify(document, null, 2)}\n`);
   process.stdout.write(`\nwritten ${file}\n`);
   return measured.some((m) => m.error !== undefined) ? 1 : 0;
 }

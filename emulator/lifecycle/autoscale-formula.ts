@@ -240,18 +240,13 @@ function evaluate(node: Node, vars: Map<string, FormulaValue>): FormulaValue {
   switch (node.type) {
     case "num":
       return node.value;
-    case "var": {
-      const value = vars.get(node.name);
-      if (value === undefined) throw new FormulaEvaluationError(`the variable ${node.name} is not defined`);
-      return value;
-    }
+    case "var":
+      return variable(node.name, vars);
     case "word":
-      if (node.name in timeIntervals) return timeIntervals[node.name] ?? 0;
-      if (deallocationOptions.has(node.name)) return node.name;
-      throw new FormulaEvaluationError(`unknown identifier ${node.name}`);
+      return word(node.name);
     case "unary": {
       const operand = scalar(evaluate(node.operand, vars));
-      return node.op === "-" ? -operand : operand === 0 ? 1 : 0;
+      return node.op === "-" ? -operand : Number(operand === 0);
     }
     case "binary":
       return binary(node.op, evaluate(node.left, vars), evaluate(node.right, vars));
@@ -262,6 +257,19 @@ function evaluate(node: Node, vars: Map<string, FormulaValue>): FormulaValue {
     case "method":
       return method(node.name, evaluate(node.target, vars));
   }
+}
+
+function variable(name: string, vars: Map<string, FormulaValue>): FormulaValue {
+  const value = vars.get(name);
+  if (value === undefined) throw new FormulaEvaluationError(`the variable ${name} is not defined`);
+  return value;
+}
+
+/** A bare word: a TimeInterval_* constant or a node deallocation option. */
+function word(name: string): FormulaValue {
+  if (name in timeIntervals) return timeIntervals[name] ?? 0;
+  if (deallocationOptions.has(name)) return name;
+  throw new FormulaEvaluationError(`unknown identifier ${name}`);
 }
 
 function scalar(value: FormulaValue): number {
@@ -305,32 +313,27 @@ function flatten(values: FormulaValue[]): number[] {
   return out;
 }
 
+const total = (numbers: number[]): number => numbers.reduce((sum, n) => sum + n, 0);
+
+/** The formula functions over their flattened numeric arguments (single-argument ones take the first). */
+const functions: Readonly<Record<string, (numbers: number[]) => number>> = {
+  min: (numbers) => (numbers.length === 0 ? 0 : Math.min(...numbers)),
+  max: (numbers) => (numbers.length === 0 ? 0 : Math.max(...numbers)),
+  sum: total,
+  avg: (numbers) => (numbers.length === 0 ? 0 : total(numbers) / numbers.length),
+  len: (numbers) => numbers.length,
+  count: (numbers) => numbers.length,
+  ceil: (numbers) => Math.ceil(numbers[0] ?? 0),
+  floor: (numbers) => Math.floor(numbers[0] ?? 0),
+  round: (numbers) => Math.round(numbers[0] ?? 0),
+  abs: (numbers) => Math.abs(numbers[0] ?? 0),
+};
+
 function call(name: string, args: FormulaValue[]): number {
   const numbers = flatten(args);
-  const first = numbers[0] ?? 0;
-  switch (name) {
-    case "min":
-      return numbers.length === 0 ? 0 : Math.min(...numbers);
-    case "max":
-      return numbers.length === 0 ? 0 : Math.max(...numbers);
-    case "sum":
-      return numbers.reduce((s, n) => s + n, 0);
-    case "avg":
-      return numbers.length === 0 ? 0 : numbers.reduce((s, n) => s + n, 0) / numbers.length;
-    case "len":
-    case "count":
-      return numbers.length;
-    case "ceil":
-      return Math.ceil(first);
-    case "floor":
-      return Math.floor(first);
-    case "round":
-      return Math.round(first);
-    case "abs":
-      return Math.abs(first);
-    default:
-      throw new FormulaEvaluationError(`unknown function ${name}`);
-  }
+  const fn = Object.hasOwn(functions, name) ? functions[name] : undefined;
+  if (fn === undefined) throw new FormulaEvaluationError(`unknown function ${name}`);
+  return fn(numbers);
 }
 
 function method(name: string, target: FormulaValue): FormulaValue {

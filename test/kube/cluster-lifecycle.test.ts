@@ -7,7 +7,7 @@ import { BatchServiceClient } from "@azure/batch";
 import { sharedKeyCredentials } from "../../controller/batch/credentials.js";
 import type { CustomResource } from "../../controller/kubernetes/resources.js";
 import type { ResourceKind } from "../../controller/runtime/ports.js";
-import { startClusterRig, type ClusterRig } from "./cluster-rig.js";
+import { startClusterRig, type ClusterRig, type Replica } from "./cluster-rig.js";
 import {
   createResource, evalPrinterPath, getResource, jobObject, mergePatchResource, poolObject, until,
 } from "./cluster-harness.js";
@@ -29,11 +29,12 @@ const condition = (object: CustomResource | undefined, type: string): { status?:
 describe("cluster mode end to end", () => {
   let rig: ClusterRig;
   let batch: BatchServiceClient;
+  let replica: Replica;
 
   beforeAll(async () => {
     rig = await startClusterRig();
     batch = new BatchServiceClient(sharedKeyCredentials(rig.emulator.account.name, rig.emulator.account.key), rig.emulator.url);
-    await rig.startReplica();
+    replica = await rig.startReplica();
   });
 
   afterAll(async () => {
@@ -83,6 +84,18 @@ describe("cluster mode end to end", () => {
     expect(live.targetDedicatedNodes).toBe(2);
     const reasons = await eventsOf("render");
     expect(reasons).toEqual(expect.arrayContaining(["PoolCreated", "PoolResized"]));
+  });
+  it("a forced reconcile that finds nothing to change writes no status and no event", async () => {
+    const writes = (): number => rig.server.control.requests({ subresource: "status", verb: "update" }).length + rig.server.control.requests({ resource: "events" }).length;
+    const observed = (): number => replica.batchCalls.get("pool.list") ?? 0;
+    // Let the replica's shared Batch listing (50 ms in the rig) age, so the forced pass must list again.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = { writes: writes(), observed: observed() };
+    await mergePatchResource(rig.api.custom, "BatchPool", "team-a", "render", { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "steady-check" } } });
+    await until(() => observed() > before.observed, "the forced reconcile to observe Batch");
+    // Give the pass time to reach its status write, which must not happen.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(writes()).toBe(before.writes);
   });
 });
 
