@@ -172,5 +172,7 @@ function seconds(value: number | undefined): string | undefined {
 
 /** Drops undefined members so hashes and request bodies only hold what the manifest sets. */
 function prune(obj: Record<string, unknown>): JsonObject {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+  const out: JsonObject = {};
+  for (const key in obj) if (obj[key] !== undefined) out[key] = obj[key];
+  return out;
 }

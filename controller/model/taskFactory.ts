@@ -81,7 +81,9 @@ function compileTemplate(template: TaskTemplate, paramNames: ReadonlySet<string>
     if (typeof node === "string") return renderString(node, values);
     if (Array.isArray(node)) return node.map((item) => render(item, values));
     if (typeof node !== "object" || node === null) return node;
-    return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, render(child, values)]));
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(node)) out[key] = render(child, values);
+    return out;
   };
   // The template has exactly the TaskSpec shape (minus dependsOn), with placeholders in strings.
   return (values) => render(template, values) as TaskSpec;

@@ -31,19 +31,28 @@ export interface FileStatusStore extends StatusWriter {
   /** Records the source's current problems (written only when they change). */
   setProblems(problems: readonly Problem[]): Promise<void>;
   document(): StatusDocument;
+  /** Writes pending changes now and resolves when the file holds them (before exit, in tests). */
+  flush(): Promise<void>;
   readonly path: string;
 }
 
 export interface FileStatusStoreOptions {
   stateDir: string;
   now?: () => number;
+  /** Least time between two file writes; changes in between share the next one. Default 250 ms. */
+  minFlushIntervalMs?: number;
+  /** A background write failed (the next change or flush() tries again). */
+  onError?: (error: unknown) => void;
 }
 
 /**
  * Directory-mode status: a JSON file in the state dir (never in the manifests checkout, see
- * docs/adr/0006). Every change is written atomically (temp file + rename), so a reader or a
- * crash sees either the old or the new document, never half of one. Writes that arrive during a
- * flush are coalesced into the next one, so a burst of reconciles costs a few file writes.
+ * docs/adr/0006). Every file write is atomic (temp file + rename), so a reader or a crash sees
+ * either the old or the new document, never half of one. Changes are kept in memory at once (what
+ * GET /status and the live view read) and written in the background at most every
+ * `minFlushIntervalMs`: a reconcile never waits on the disk, and 1,000 resources changing in one
+ * pass cost a few writes of the whole document, not 1,000. Status is derived state, so a crash
+ * loses at most that interval, which the next pass recomputes.
  */
 export async function openFileStatusStore(options: FileStatusStoreOptions): Promise<FileStatusStore> {
   const now = options.now ?? Date.now;
@@ -56,8 +65,11 @@ export async function openFileStatusStore(options: FileStatusStoreOptions): Prom
   }
   let problems: Problem[] = previous?.problems ?? [];
   const snapshot = (): StatusDocument => documentOf(entries, problems, now);
-  const flusher = createFlusher(async () => {
-    await writeAtomically(path, `${JSON.stringify(snapshot(), null, 2)}\n`);
+  const flusher = createFlusher({
+    write: () => writeAtomically(path, `${JSON.stringify(snapshot(), null, 2)}\n`),
+    now,
+    minIntervalMs: options.minFlushIntervalMs ?? 250,
+    onError: options.onError ?? (() => undefined),
   });
 
   return {
@@ -65,11 +77,11 @@ export async function openFileStatusStore(options: FileStatusStoreOptions): Prom
     async write(key: ResourceKey, status: ResourceStatus, meta: StatusMeta): Promise<void> {
       const { kind, namespace, name, source } = meta;
       entries.set(key, { key, kind, namespace, name, ...(source === undefined ? {} : { source }), status });
-      await flusher.request();
+      flusher.request();
     },
     async remove(key: ResourceKey): Promise<void> {
       if (entries.delete(key)) {
-        await flusher.request();
+        flusher.request();
       }
     },
     async retainOnly(keys: Iterable<ResourceKey>): Promise<void> {
@@ -77,16 +89,17 @@ export async function openFileStatusStore(options: FileStatusStoreOptions): Prom
       const stale = [...entries.keys()].filter((k) => !keep.has(k));
       stale.forEach((k) => entries.delete(k));
       if (stale.length > 0) {
-        await flusher.request();
+        flusher.request();
       }
     },
     async setProblems(next: readonly Problem[]): Promise<void> {
       if (!isDeepStrictEqual(problems, next)) {
         problems = [...next];
-        await flusher.request();
+        flusher.request();
       }
     },
     document: snapshot,
+    flush: () => flusher.flush(),
   };
 }
 
@@ -142,37 +155,65 @@ export async function writeAtomically(path: string, content: string): Promise<vo
   }
 }
 
-/**
- * Runs `flush` so that every request() resolves after a flush that started after it: requests
- * arriving while a flush runs share the next one (coalescing), and flushes never overlap.
- */
-function createFlusher(flush: () => Promise<void>): { request(): Promise<void> } {
-  let running: Promise<void> | undefined;
-  let next: Promise<void> | undefined;
+interface FlusherOptions {
+  readonly write: () => Promise<void>;
+  readonly now: () => number;
+  readonly minIntervalMs: number;
+  readonly onError: (error: unknown) => void;
+}
 
-  function runLoop(): Promise<void> {
-    running = flush().finally(() => {
-      running = undefined;
-    });
+/**
+ * Background writes of a changing document: request() marks it changed and schedules a write
+ * no sooner than `minIntervalMs` after the previous one; writes never overlap, and changes made
+ * while one runs go in the next. flush() writes what is pending at once and waits for it.
+ */
+function createFlusher(options: FlusherOptions): { request(): void; flush(): Promise<void> } {
+  let dirty = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let lastWriteAt = Number.NEGATIVE_INFINITY;
+
+  const start = (): Promise<void> => {
+    dirty = false;
+    running = options.write().then(
+      () => {
+        running = undefined;
+        lastWriteAt = options.now();
+        if (dirty) schedule();
+      },
+      (error: unknown) => {
+        // Kept pending, not retried in a loop: the next change or flush() writes it.
+        running = undefined;
+        lastWriteAt = options.now();
+        dirty = true;
+        throw error;
+      },
+    );
     return running;
-  }
+  };
+  const fire = (): void => {
+    timer = undefined;
+    if (dirty && running === undefined) start().catch(options.onError);
+  };
+  const schedule = (): void => {
+    if (timer !== undefined || running !== undefined) return;
+    // Unreferenced: a pending write never keeps the process alive; exits call flush().
+    timer = setTimeout(fire, Math.max(0, lastWriteAt + options.minIntervalMs - options.now()));
+    timer.unref();
+  };
 
   return {
-    request(): Promise<void> {
-      if (running === undefined) {
-        return runLoop();
+    request(): void {
+      dirty = true;
+      schedule();
+    },
+    async flush(): Promise<void> {
+      clearTimeout(timer);
+      timer = undefined;
+      while (running !== undefined || dirty) {
+        if (running !== undefined) await running.catch(() => undefined);
+        else await start();
       }
-      next ??= running.then(
-        () => {
-          next = undefined;
-          return runLoop();
-        },
-        () => {
-          next = undefined;
-          return runLoop();
-        },
-      );
-      return next;
     },
   };
 }

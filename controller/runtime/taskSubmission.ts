@@ -59,6 +59,8 @@ export async function submitTasks(options: SubmissionOptions): Promise<Submissio
   let chunk: TaskIntent[] = [];
 
   const dispatch = async (tasks: TaskIntent[]): Promise<void> => {
+    // Wait for a free slot only now, with the chunk already built: building overlaps the calls in flight.
+    while (inFlight.size >= limit) await Promise.race(inFlight);
     const p = addChunk(options, tasks, existing).then((r) => {
       counters.added += r.added;
       counters.alreadyPresent += r.alreadyPresent;
@@ -67,7 +69,6 @@ export async function submitTasks(options: SubmissionOptions): Promise<Submissio
     });
     const tracked = p.finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
-    if (inFlight.size >= limit) await Promise.race(inFlight);
   };
 
   let declared = 0;

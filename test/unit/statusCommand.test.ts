@@ -38,6 +38,7 @@ describe("batch-gitops status", () => {
       { kind: "BatchPool", namespace: "default", name: "render" },
     );
     await store.setProblems([{ severity: "error", file: "bad.yaml", line: 3, message: "spec.vmSize is required", key: "BatchPool/default/bad" }]);
+    await store.flush();
     expect(await statusCommand.run(["--state-dir", stateDir, "--url", noController])).toBe(0);
     const text = out.join("\n");
     expect(text).toMatch(/^RESOURCE\s+READY\s+REASON\s+NODES\s+TASKS\s+REVISION\s+MESSAGE/);

@@ -25,6 +25,7 @@ describe("file status store", () => {
     const store = await openFileStatusStore({ stateDir, now: () => Date.UTC(2026, 0, 2) });
     await store.write(key("b"), ready(2), meta("b"));
     await store.write(key("a"), ready(1), meta("a"));
+    await store.flush();
     const doc = await readStatusFile(join(stateDir, "status.json"));
     expect(doc?.updatedAt).toBe("2026-01-02T00:00:00.000Z");
     expect(doc?.resources.map((r) => [r.key, r.status.observedGeneration, r.source?.location])).toEqual([
@@ -36,18 +37,20 @@ describe("file status store", () => {
   it("keeps every write of a concurrent burst and leaves no temp files behind", async () => {
     const store = await openFileStatusStore({ stateDir });
     await Promise.all(Array.from({ length: 50 }, (_, i) => store.write(key(`p${i}`), ready(i), meta(`p${i}`))));
+    await store.flush();
     const doc = await readStatusFile(store.path);
     expect(doc?.resources).toHaveLength(50);
     expect(await readdir(stateDir)).toEqual(["status.json"]);
   });
 
   it("never exposes a half-written file to a concurrent reader", async () => {
-    const store = await openFileStatusStore({ stateDir });
+    const store = await openFileStatusStore({ stateDir, minFlushIntervalMs: 0 });
     const big = (i: number): ResourceStatus => ({ ...ready(i), batchIds: Array.from({ length: 200 }, (_, j) => `pool-${i}-${j}`) });
     let writing = true;
     const writes = (async () => {
       for (let i = 0; i < 40; i++) {
         await store.write(key(`p${i % 7}`), big(i), meta(`p${i % 7}`));
+        await store.flush();
       }
       writing = false;
     })();
@@ -68,15 +71,18 @@ describe("file status store", () => {
     const first = await openFileStatusStore({ stateDir });
     await first.write(key("kept"), ready(1), meta("kept"));
     await first.write(key("gone"), ready(1), meta("gone"));
+    await first.flush();
     const second = await openFileStatusStore({ stateDir });
     expect(second.document().resources.map((r) => r.name)).toEqual(["gone", "kept"]);
     await second.retainOnly([key("kept")]);
+    await second.flush();
     expect((await readStatusFile(second.path))?.resources.map((r) => r.name)).toEqual(["kept"]);
   });
 
   it("records manifest problems and keeps them across a restart", async () => {
     const store = await openFileStatusStore({ stateDir });
     await store.setProblems([{ severity: "error", message: "bad.yaml: YAML syntax error", file: "bad.yaml" }]);
+    await store.flush();
     expect((await readStatusFile(store.path))?.problems).toEqual([{ severity: "error", message: "bad.yaml: YAML syntax error", file: "bad.yaml" }]);
     expect((await openFileStatusStore({ stateDir })).document().problems).toHaveLength(1);
   });
@@ -85,7 +91,52 @@ describe("file status store", () => {
     const store = await openFileStatusStore({ stateDir });
     await store.write(key("a"), ready(1), meta("a"));
     await store.remove(key("a"));
+    await store.flush();
     expect((await readStatusFile(store.path))?.resources).toEqual([]);
+  });
+
+  it("spaces file writes by the minimum interval and puts every change of a burst in the next one", async () => {
+    let clock = 0;
+    const store = await openFileStatusStore({ stateDir, now: () => clock, minFlushIntervalMs: 60_000 });
+    await store.write(key("first"), ready(1), meta("first"));
+    await store.flush();
+    clock = 1_000;
+    for (let i = 0; i < 20; i++) await store.write(key(`burst${i}`), ready(1), meta(`burst${i}`));
+    // Within the interval the in-memory document has everything and the file has the first write only.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(store.document().resources).toHaveLength(21);
+    expect((await readStatusFile(store.path))?.resources.map((r) => r.name)).toEqual(["first"]);
+    await store.flush();
+    expect((await readStatusFile(store.path))?.resources).toHaveLength(21);
+  });
+
+  it("writes in the background without flush() once the interval has passed", async () => {
+    const store = await openFileStatusStore({ stateDir, minFlushIntervalMs: 20 });
+    await store.write(key("a"), ready(1), meta("a"));
+    await store.write(key("b"), ready(1), meta("b"));
+    const deadline = Date.now() + 5_000;
+    let names: string[] | undefined;
+    while (Date.now() < deadline) {
+      names = (await readStatusFile(store.path).catch(() => undefined))?.resources.map((r) => r.name);
+      if (names?.length === 2) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(names).toEqual(["a", "b"]);
+  });
+
+  it("reports a failed background write and writes the change at the next flush", async () => {
+    const errors: unknown[] = [];
+    const store = await openFileStatusStore({ stateDir, minFlushIntervalMs: 0, onError: (e) => errors.push(e) });
+    await rm(stateDir, { recursive: true, force: true });
+    await store.write(key("a"), ready(1), meta("a"));
+    const deadline = Date.now() + 5_000;
+    while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(String(errors[0])).toMatch(/ENOENT/);
+    await expect(store.flush()).rejects.toThrow(/ENOENT/);
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(stateDir, { recursive: true });
+    await store.flush();
+    expect((await readStatusFile(store.path))?.resources.map((r) => r.name)).toEqual(["a"]);
   });
 
   it("refuses a file that is not a status document", async () => {

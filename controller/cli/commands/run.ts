@@ -296,7 +296,10 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
   const metrics = createPrometheusMetrics();
   const operationsSeen = new Set<string>();
   const adapter = await connectAdapter(run, metrics, operationsSeen);
-  const store = await openFileStatusStore({ stateDir: config.stateDir });
+  const store = await openFileStatusStore({
+    stateDir: config.stateDir,
+    onError: (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, "could not write the status file; retrying with the next change"),
+  });
   const poller = await startGit(run.source, logger);
   const directory = directorySource(run, poller);
   running.view = startView(config, store, run.io);
@@ -328,6 +331,7 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
   }
   if (!config.once) {
     await runLoop;
+    await store.flush();
     return 0;
   }
   // The engine lists Batch after the source has loaded to find pruned resources; wait for that
@@ -338,6 +342,7 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
   await controller.idle();
   stop.abort();
   await runLoop;
+  await store.flush();
   return onceExitCode(store, directory, logger);
 }
 
