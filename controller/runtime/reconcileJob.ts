@@ -130,7 +130,8 @@ function summarizeJob(intent: JobIntent, plan: JobPlan, live: ObservedJob | unde
     tasksNotResubmitted: submission?.notResubmitted || undefined,
   };
   const base = { job, batchIds: [intent.jobId] };
-  const progress = `${counts.succeeded}/${intent.tasks.total} succeeded, ${counts.failed} failed`;
+  // Counts are read on their own cadence (ADR 0004): until the first read, say so rather than 0/N.
+  const progress = live?.taskCounts === undefined ? `${intent.tasks.total} task(s); counts not read yet` : `${counts.succeeded}/${intent.tasks.total} succeeded, ${counts.failed} failed`;
   if (plan.status === "Finished") {
     return { ...base, summary: { kind: "ready", message: `${plan.reason}: ${progress}` }, pollAfterMs: plan.waiting ? pollIntervalMs : undefined };
   }

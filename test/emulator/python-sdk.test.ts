@@ -3,10 +3,12 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../emulator/index.js";
+import { externalClientAvailable } from "../helpers/externalClient.js";
 
 const python = "/usr/bin/python3";
 const flow = fileURLToPath(new URL("./python/flow.py", import.meta.url));
 const run = promisify(execFile);
+const available = externalClientAvailable("the Python Batch SDK", python, ["-c", "import azure.batch"], "python3-azure");
 
 let emulator: RunningEmulator;
 
@@ -19,7 +21,7 @@ afterAll(async () => {
   await emulator.close();
 });
 
-describe("the official Python SDK (azure-batch, Debian python3-azure)", () => {
+describe.skipIf(!available)("the official Python SDK (azure-batch, Debian python3-azure)", () => {
   it("runs a pool → job → tasks flow against the emulator", async () => {
     const { stdout } = await run(python, [flow, emulator.url, emulator.account.name, emulator.account.key], { timeout: 120_000 });
     expect(stdout).toContain("python flow ok");
