@@ -118,6 +118,21 @@ describe("run --once", () => {
     expect(bad?.status.conditions).toContainEqual(expect.objectContaining({ type: "Stalled", status: "True" }));
   });
 
+  it("exits 1 when Batch calls of the pass failed (a retry it cannot wait for), with the error in status", async () => {
+    await writeFile(join(dir, "flaky.yaml"), pool("flaky", 1));
+    const fault = emulator.control.faults.add({ operationId: "Pool_Add", kind: "error" });
+    try {
+      expect(await runOnce()).toBe(1);
+    } finally {
+      emulator.control.faults.remove(fault.id);
+    }
+    const flaky = (await readStatusFile(join(stateDir, "status.json")))?.resources.find((r) => r.key === "BatchPool/default/flaky");
+    expect(flaky?.status.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "False", reason: "BatchError" }));
+    // The next pass, with the service healthy again, converges and exits 0.
+    expect(await runOnce()).toBe(0);
+    expect((await batchPools()).map((p) => p.owner)).toContain("BatchPool/default/flaky");
+  });
+
   it("refuses bad flags with exit code 2 before touching anything", async () => {
     expect(await runOnce("--resync-interval", "often")).toBe(2);
     expect(writes).toEqual([]);

@@ -14,6 +14,7 @@ import { openFileStatusStore, type FileStatusStore, type StatusDocument } from "
 import type { TokenCredential } from "@azure/identity";
 import type { Controller, ControllerOptions, DesiredSource, ResourceKey, SecretResolver, StatusWriter } from "../../runtime/ports.js";
 import { createBatchAdapter } from "../../batch/batchAdapter.js";
+import { Reasons } from "../../core/conditions.js";
 import type { BatchAdapter } from "../../batch/adapter.js";
 import { entraCredentials, sharedKeyCredentials } from "../../batch/credentials.js";
 import { createDirectorySource, type DirectorySource } from "../../sources/directory/directorySource.js";
@@ -60,7 +61,7 @@ Azure Batch:
 Behaviour:
   --resync-interval D        full resync / drift check of every resource (default 5m)
   --concurrency N            resources reconciled in parallel (default 8)
-  --once                     reconcile everything once and exit (1 if anything is stalled or invalid)
+  --once                     reconcile everything once and exit (1 if anything is invalid, stalled or failed)
   --state-dir DIR            status file, Git checkout, live-view log (default .batch-gitops)
   --manager-id ID            batch-gitops/manager metadata of what this controller creates
                              (default batch-gitops; give each controller of one account its own)
@@ -421,15 +422,18 @@ async function until(condition: () => boolean, signal: AbortSignal): Promise<voi
   }
 }
 
-/** --once: 1 when a manifest is invalid or a resource is stalled, so CI fails. */
+/**
+ * --once: 1 when a manifest is invalid, a resource is stalled, or a resource's pass ended in a
+ * Batch error (a running controller would retry it; one pass cannot), so CI fails.
+ */
 function onceExitCode(store: FileStatusStore, source: DesiredSource, logger: Logger): number {
   const errors = source.problems().filter((p) => p.severity === "error");
-  const stalled = store
-    .document()
-    .resources.filter((r) => r.status.conditions.some((c) => c.type === "Stalled" && c.status === "True"))
-    .map((r) => r.key);
-  logger.info({ problems: errors.length, stalled }, "one pass done");
-  return errors.length > 0 || stalled.length > 0 ? 1 : 0;
+  const resources = store.document().resources;
+  const stalled = resources.filter((r) => r.status.conditions.some((c) => c.type === "Stalled" && c.status === "True")).map((r) => r.key);
+  const failed = resources.filter((r) => r.status.conditions.some((c) => c.type === "Ready" && c.reason === Reasons.BatchError)).map((r) => r.key);
+  logger.info({ problems: errors.length, stalled, failed }, "one pass done");
+  if (failed.length > 0) logger.error({ failed }, "Batch calls failed for some resources; see their status");
+  return errors.length > 0 || stalled.length > 0 || failed.length > 0 ? 1 : 0;
 }
 
 async function stopAll(running: Running): Promise<void> {
