@@ -66,7 +66,9 @@ export class ObservationCache {
     if (entry?.counts !== undefined && entry.fingerprint === fingerprint && entry.at > request.notBefore && now - entry.at <= this.#maxAge(entry.counts, job)) {
       return { counts: entry.counts };
     }
-    if (!request.force && (entry === undefined || (entry.counts === undefined && now < entry.dueAt))) {
+    // A job seen to complete before its deferred first read is read now: its completion is reported once, with counts.
+    const justCompleted = entry !== undefined && job.state === "completed" && !entry.fingerprint.startsWith("completed|");
+    if (!request.force && !justCompleted && (entry === undefined || (entry.counts === undefined && now < entry.dueAt))) {
       const dueAt = entry?.dueAt ?? now + request.firstReadDelayMs;
       this.#counts.set(job.id, { counts: entry?.counts, fingerprint, at: entry?.at ?? 0, dueAt });
       return { counts: entry?.counts, refreshInMs: Math.max(1, dueAt - now) };
