@@ -78,6 +78,11 @@ export class ObservationCache {
     return { counts };
   }
 
+  /** A job this process created: its completion, however soon, is a transition it has seen. */
+  noteJobCreated(jobId: string): void {
+    if (!this.#counts.has(jobId)) this.#counts.set(jobId, { fingerprint: "active|", at: 0, dueAt: this.options.now() });
+  }
+
   #maxAge(counts: ObservedTaskCounts, job: ObservedJob): number {
     const settled = counts.active + counts.running === 0 && job.metadata[TASKS_SUBMITTED_KEY] !== undefined;
     return settled ? (this.options.settledCountsMaxAgeMs ?? 1_800_000) : (this.options.countsMaxAgeMs ?? 60_000);

@@ -48,6 +48,8 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
     ctx.events.record(ctx.key, action.type === "DeleteJob" ? "Warning" : "Normal", action.type, describeAction(action).slice(2));
     // A job that already existed may not be ours: stop and let the next pass check ownership.
     if (action.type === "CreateJob" && outcome === "unchanged") break;
+    // Known as active from now on: if it completes before its first count read, that read is not deferred.
+    if (action.type === "CreateJob") ctx.cache.noteJobCreated(intent.jobId);
   }
   reportTasks(ctx, live?.taskCounts);
   const result = summarizeJob(intent, plan, live, submission, options.pollIntervalMs);

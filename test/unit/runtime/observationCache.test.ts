@@ -35,6 +35,13 @@ describe("task counts in the observation cache", () => {
     expect(reads()).toBe(1);
   });
 
+  it("reads at once a job this process created that is completed when next seen", async () => {
+    const { cache, reads } = rig();
+    cache.noteJobCreated("j");
+    expect(await cache.taskCounts(job("completed"), request)).toEqual({ counts });
+    expect(reads()).toBe(1);
+  });
+
   it("still defers a job already completed when first seen (a restart lists, it does not burst count reads)", async () => {
     const { cache, reads } = rig();
     expect((await cache.taskCounts(job("completed"), request)).counts).toBeUndefined();
