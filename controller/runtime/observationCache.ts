@@ -32,10 +32,28 @@ export interface TaskCountsRequest {
   readonly firstReadDelayMs: number;
 }
 
+interface CountsEntry {
+  readonly counts?: ObservedTaskCounts;
+  /** `<job state>|<tasks-submitted marker>` when read: a change means the counts are stale. */
+  readonly fingerprint: string;
+  readonly at: number;
+  readonly dueAt: number;
+}
+
+/**
+ * Whether the first read of a job's counts is still to wait: a job first seen waits `firstReadDelayMs`,
+ * except one seen to complete before that read (its completion is reported once, with counts).
+ */
+function isDeferred(entry: CountsEntry | undefined, job: ObservedJob, now: number): boolean {
+  if (entry === undefined) return true;
+  const justCompleted = job.state === "completed" && !entry.fingerprint.startsWith("completed|");
+  return !justCompleted && entry.counts === undefined && now < entry.dueAt;
+}
+
 export class ObservationCache {
   #pools: Snapshot<ObservedPool> | undefined;
   #jobs: Snapshot<ObservedJob> | undefined;
-  readonly #counts = new Map<string, { counts?: ObservedTaskCounts; fingerprint: string; at: number; dueAt: number }>();
+  readonly #counts = new Map<string, CountsEntry>();
 
   constructor(
     private readonly batch: BatchAdapter,
@@ -63,19 +81,22 @@ export class ObservationCache {
     const fingerprint = `${job.state}|${job.metadata[TASKS_SUBMITTED_KEY] ?? ""}`;
     const now = this.options.now();
     const entry = this.#counts.get(job.id);
-    if (entry?.counts !== undefined && entry.fingerprint === fingerprint && entry.at > request.notBefore && now - entry.at <= this.#maxAge(entry.counts, job)) {
-      return { counts: entry.counts };
-    }
-    // A job seen to complete before its deferred first read is read now: its completion is reported once, with counts.
-    const justCompleted = entry !== undefined && job.state === "completed" && !entry.fingerprint.startsWith("completed|");
-    if (!request.force && !justCompleted && (entry === undefined || (entry.counts === undefined && now < entry.dueAt))) {
-      const dueAt = entry?.dueAt ?? now + request.firstReadDelayMs;
-      this.#counts.set(job.id, { counts: entry?.counts, fingerprint, at: entry?.at ?? 0, dueAt });
-      return { counts: entry?.counts, refreshInMs: Math.max(1, dueAt - now) };
-    }
+    const cached = entry?.counts;
+    if (entry !== undefined && cached !== undefined && this.#reusable(entry, cached, { fingerprint, job, notBefore: request.notBefore })) return { counts: cached };
+    if (!request.force && isDeferred(entry, job, now)) return this.#defer(job.id, entry ?? { fingerprint, at: 0, dueAt: now + request.firstReadDelayMs }, fingerprint);
     const counts = await this.batch.getTaskCounts(job.id, { signal: request.signal });
     this.#counts.set(job.id, { counts, fingerprint, at: this.options.now(), dueAt: 0 });
     return { counts };
+  }
+
+  /** Keeps the read for later; the caller comes back in `refreshInMs`. */
+  #defer(jobId: string, entry: CountsEntry, fingerprint: string): { counts?: ObservedTaskCounts; refreshInMs: number } {
+    this.#counts.set(jobId, { ...entry, fingerprint });
+    return { counts: entry.counts, refreshInMs: Math.max(1, entry.dueAt - this.options.now()) };
+  }
+
+  #reusable(entry: CountsEntry, counts: ObservedTaskCounts, now: { fingerprint: string; job: ObservedJob; notBefore: number }): boolean {
+    return entry.fingerprint === now.fingerprint && entry.at > now.notBefore && this.options.now() - entry.at <= this.#maxAge(counts, now.job);
   }
 
   /** A job this process created: its completion, however soon, is a transition it has seen. */
