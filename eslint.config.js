@@ -20,6 +20,17 @@ export default tseslint.config(
     },
   },
   {
+    // The planning core is pure: no client libraries, no file system, network, processes or logger (../shared/STYLE.md).
+    files: ["controller/core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        paths: ["@kubernetes/client-node", "@azure/batch", "@azure/identity", "@azure/ms-rest-js", "chokidar", "pino", "prom-client",
+          "node:fs", "node:fs/promises", "node:http", "node:https", "node:net", "node:child_process", "node:worker_threads"],
+        patterns: ["../batch/*", "../kubernetes/*", "../sources/*", "../observability/*", "../cli/*", "../../emulator/*"],
+      }],
+    },
+  },
+  {
     // The CLI launcher is plain ESM JavaScript run by Node.
     files: ["bin/**/*.js"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
