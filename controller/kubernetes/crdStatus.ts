@@ -76,6 +76,7 @@ function jobFields(status: ResourceStatus): CrdStatus {
     state: live.state !== undefined && JOB_STATES.has(live.state) ? live.state : undefined,
     taskCounts: { ...live.taskCounts },
     tasksTotal: live.totalTasks,
+    tasksSubmitted: live.tasksSubmitted,
     completions: `${live.taskCounts.succeeded}/${live.totalTasks}`,
   };
 }

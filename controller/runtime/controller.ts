@@ -38,6 +38,8 @@ export interface EngineOptions extends ControllerOptions {
    * Default 60 s: a resync of every key costs one listing, not one per key.
    */
   readonly observationMaxAgeMs?: number;
+  /** Least time between two interim (progress) status writes of one key during a pass. Default 1 s. */
+  readonly progressReportIntervalMs?: number;
   /** Error backoff of the work queue. Defaults 500 ms to 5 min. */
   readonly retryBaseDelayMs?: number;
   readonly retryMaxDelayMs?: number;
@@ -55,6 +57,8 @@ class Engine implements Controller {
   /** Per key: observations must be taken after this time (its last Batch write, or its last poll request). */
   readonly #freshAfter = new Map<ResourceKey, number>();
   readonly #locks = new Map<ResourceKey, Promise<unknown>>();
+  /** Per key: the interim status write in flight and when the last one started. */
+  readonly #progress = new Map<ResourceKey, { at: number; write?: Promise<void> }>();
   readonly #now: () => number;
 
   constructor(options: EngineOptions) {
@@ -205,13 +209,13 @@ class Engine implements Controller {
       const message = invalid.map((p) => `${p.file ?? ""}${p.line ? `:${p.line}` : ""} ${p.path ?? ""} ${p.message}`.trim()).join("; ");
       return { summary: { kind: "stalled", reason: "InvalidSpec", message } };
     }
-    const ctx = this.#context(key, namespace, logger);
+    const ctx = this.#context(key, namespace, logger, desired);
     const pollIntervalMs = this.#opts.pollIntervalMs ?? 5_000;
     if (desired === undefined || desired.deletionRequested === true) return reconcilePrune(ctx, pollIntervalMs);
     return desired.kind === "BatchPool" ? reconcilePool(ctx, desired, { pollIntervalMs }) : reconcileJob(ctx, desired, { pollIntervalMs });
   }
 
-  #context(key: ResourceKey, namespace: string, logger: ReconcileContext["logger"]): ReconcileContext {
+  #context(key: ResourceKey, namespace: string, logger: ReconcileContext["logger"], desired: DesiredResource | undefined): ReconcileContext {
     const o = this.#opts;
     return {
       key,
@@ -231,11 +235,30 @@ class Engine implements Controller {
       now: this.#now,
       taskSubmissionConcurrency: o.taskSubmissionConcurrency ?? 8,
       taskCountsFirstReadDelayMs: o.taskCountsFirstReadDelayMs ?? 2_000,
+      reportProgress: (result) => this.#reportProgress(key, desired, result, logger),
     };
+  }
+
+  /** An interim status: at most one per interval and one in flight per key; the latest is dropped, not queued. */
+  #reportProgress(key: ResourceKey, desired: DesiredResource | undefined, result: StepResult, logger: ReconcileContext["logger"]): void {
+    const last = this.#progress.get(key);
+    const now = this.#now();
+    if (desired === undefined || last?.write !== undefined || (last !== undefined && now - last.at < (this.#opts.progressReportIntervalMs ?? 1_000))) return;
+    const status = nextStatus(this.#statuses.get(key), desired, result, new Date(now).toISOString());
+    this.#statuses.set(key, status);
+    const { kind, namespace, name } = parseResourceKey(key);
+    const entry: { at: number; write?: Promise<void> } = { at: now };
+    entry.write = this.#writeSafely(() => this.#opts.status.write(key, status, { kind, namespace, name, source: desired.source }), logger).finally(() => {
+      entry.write = undefined;
+    });
+    this.#progress.set(key, entry);
   }
 
   /** The one exit: conditions summarized, status written, alerts resolved. */
   async #finish(key: ResourceKey, kind: DesiredResource["kind"], desired: DesiredResource | undefined, result: StepResult, logger: ReconcileContext["logger"]): Promise<ResourceStatus | undefined> {
+    // An interim write still in flight must land before the pass's own status, never after it.
+    await this.#progress.get(key)?.write;
+    this.#progress.delete(key);
     if (result.removed === true) {
       this.#statuses.delete(key);
       await this.#writeSafely(() => this.#opts.status.remove?.(key), logger);

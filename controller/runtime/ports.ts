@@ -148,6 +148,8 @@ export interface JobLiveStatus {
   totalTasks: number;
   /** Tasks that changed in the manifest after they started; never resubmitted silently. */
   tasksNotResubmitted?: number;
+  /** During a submission: declared tasks found or added in Batch so far. */
+  tasksSubmitted?: number;
 }
 
 export interface StatusMeta {

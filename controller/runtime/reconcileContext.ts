@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { BatchAdapter } from "../batch/adapter.js";
 import type { Alerts, ControllerMetrics, DesiredSource, EventRecorder, ResourceKey, SecretResolver } from "./ports.js";
 import type { ObservationCache } from "./observationCache.js";
+import type { StepResult } from "./stepResult.js";
 
 export interface ReconcileContext {
   readonly key: ResourceKey;
@@ -25,4 +26,9 @@ export interface ReconcileContext {
   readonly taskSubmissionConcurrency: number;
   /** Delay before the first task-count read of a job this process has not counted yet. */
   readonly taskCountsFirstReadDelayMs: number;
+  /**
+   * Publishes an interim status during a long step (a large task submission); throttled per key
+   * and never blocking the step. The pass's own result still closes it.
+   */
+  reportProgress(result: StepResult): void;
 }

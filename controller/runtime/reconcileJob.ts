@@ -39,7 +39,7 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
   let submission: SubmissionResult | undefined;
   for (const action of plan.actions) {
     if (action.type === "SubmitTasks") {
-      submission = await submit(ctx, intent);
+      submission = await submit(ctx, intent, live);
       continue;
     }
     const outcome = await applyAction(action, { batch: ctx.batch, signal: ctx.signal, prepare: (body) => resolveSecretRefs(body, ctx.namespace, ctx.secrets) });
@@ -88,7 +88,7 @@ async function withTaskCounts(ctx: ReconcileContext, intent: JobIntent, job: Obs
   return { job: counts === undefined ? job : { ...job, taskCounts: counts }, refreshInMs };
 }
 
-async function submit(ctx: ReconcileContext, intent: JobIntent): Promise<SubmissionResult> {
+async function submit(ctx: ReconcileContext, intent: JobIntent, live: ObservedJob | undefined): Promise<SubmissionResult> {
   const result = await submitTasks({
     batch: ctx.batch,
     jobId: intent.jobId,
@@ -96,6 +96,7 @@ async function submit(ctx: ReconcileContext, intent: JobIntent): Promise<Submiss
     signal: ctx.signal,
     concurrency: ctx.taskSubmissionConcurrency,
     prepare: (body) => resolveSecretRefs(body, ctx.namespace, ctx.secrets),
+    onProgress: (inBatch) => ctx.reportProgress(submissionProgress(intent, live, inBatch)),
   });
   ctx.markWrite();
   ctx.logger.info({ ...result, failures: result.failures.length }, `tasks: ${result.added} added, ${result.alreadyPresent} already present, ${result.replaced} replaced`);
@@ -112,6 +113,14 @@ async function submit(ctx: ReconcileContext, intent: JobIntent): Promise<Submiss
   await ctx.batch.patchJob(intent.jobId, patch, { signal: ctx.signal });
   ctx.events.record(ctx.key, "Normal", "TasksSubmitted", `${result.declared} task(s) declared; ${result.added} added`);
   return result;
+}
+
+/** The interim status of a submission in progress: a 100,000-task sweep shows how far it got. */
+function submissionProgress(intent: JobIntent, live: ObservedJob | undefined, inBatch: number): StepResult {
+  const counts = live?.taskCounts ?? { active: 0, running: 0, completed: 0, succeeded: 0, failed: 0 };
+  const job: JobLiveStatus = { state: live?.state ?? "active", poolId: live?.poolId, taskCounts: { ...counts }, totalTasks: intent.tasks.total, tasksSubmitted: inBatch };
+  const message = `submitting tasks to job ${intent.jobId}: ${inBatch}/${intent.tasks.total} in Batch`;
+  return { summary: { kind: "progressing", reason: Reasons.Progressing, message }, job, batchIds: [intent.jobId] };
 }
 
 function reportTasks(ctx: ReconcileContext, counts: ObservedTaskCounts | undefined): void {

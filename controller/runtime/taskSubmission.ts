@@ -21,6 +21,8 @@ export interface SubmissionOptions {
   readonly chunkSize?: number;
   /** Resolves secret references in a task body just before it is sent. */
   readonly prepare?: (body: JsonObject) => Promise<JsonObject>;
+  /** Called as chunks settle with the declared tasks known to be in Batch so far. */
+  readonly onProgress?: (inBatch: number) => void;
 }
 
 export interface TaskFailure {
@@ -66,6 +68,7 @@ export async function submitTasks(options: SubmissionOptions): Promise<Submissio
       counters.alreadyPresent += r.alreadyPresent;
       counters.failureCount += r.failures.length;
       failures.push(...r.failures.slice(0, Math.max(0, MAX_REPORTED - failures.length)));
+      options.onProgress?.(counters.added + counters.alreadyPresent + counters.replaced);
     });
     const tracked = p.finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);

@@ -109,6 +109,10 @@ describe("toCrdStatus", () => {
       job: { state: "active", poolId: "p-1", totalTasks: 10, taskCounts: { active: 1, running: 2, completed: 7, succeeded: 6, failed: 1 } },
     };
     expect(toCrdStatus("BatchJob", status, {})).toMatchObject({ jobId: "j", poolId: "p-1", state: "active", tasksTotal: 10, completions: "6/10" });
+    expect(toCrdStatus("BatchJob", status, {})).not.toHaveProperty("tasksSubmitted");
+    // During a submission the figure of tasks in Batch so far is shown too.
+    const submitting = { ...status, job: { ...status.job, tasksSubmitted: 4 } } as typeof status;
+    expect(toCrdStatus("BatchJob", submitting, {})).toMatchObject({ tasksSubmitted: 4, tasksTotal: 10 });
   });
 
   it("names gallery images by definition and version", () => {
