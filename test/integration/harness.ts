@@ -217,6 +217,17 @@ export function jobResource(name: string, poolRef: string, spec: Record<string, 
   };
 }
 
+/** A BatchJob `sweep` of `count` tasks (`t-000000`…) from a task factory, on an empty pool `sweep-pool` so every task stays active. */
+export function setEmptyPoolSweep(source: MemorySource, count: number): void {
+  source.set(poolResource("sweep-pool", { scale: { fixed: { targetDedicatedNodes: 0 } } }));
+  source.set(
+    jobResource("sweep", "sweep-pool", {
+      tasks: undefined,
+      taskFactory: { parametricSweep: { parameters: [{ name: "i", start: 0, end: count - 1 }], taskTemplate: { id: "t-{i:06}", commandLine: "echo {i}" } } },
+    }),
+  );
+}
+
 export function nodes(status: ResourceStatus): string {
   const p = status.pool;
   return p === undefined ? "-" : `${p.currentDedicatedNodes}/${p.targetDedicatedNodes}`;

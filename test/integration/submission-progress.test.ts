@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { ResourceStatus } from "../../controller/runtime/ports.js";
-import { conditionOf, isReady, jobResource, poolResource, startHarness, type Harness } from "./harness.js";
+import { conditionOf, isReady, setEmptyPoolSweep, startHarness, type Harness } from "./harness.js";
 
 const TASKS = 5_000;
 
@@ -28,13 +28,8 @@ describe("status during a large task submission", () => {
         },
       },
     });
-    h.source.set(poolResource("sweep-pool", { scale: { fixed: { targetDedicatedNodes: 0 } } }));
-    h.source.set(
-      jobResource("sweep", "sweep-pool", {
-        tasks: undefined,
-        taskFactory: { parametricSweep: { parameters: [{ name: "i", start: 0, end: TASKS - 1 }], taskTemplate: { id: "t-{i:05}", commandLine: "echo {i}" } } },
-      }),
-    );
+    // No nodes: the tasks stay active, so the checks below see every one of them.
+    setEmptyPoolSweep(h.source, TASKS);
     h.start();
     const deadline = Date.now() + 30_000;
     while (!writes.some((s) => isReady(s)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { EmulatorControlClient } from "../../emulator/control-client.js";
 import { checkInvariants } from "../helpers/invariants.js";
-import { conditionOf, isReady, jobResource, poolResource, startHarness, type Harness } from "./harness.js";
+import { conditionOf, isReady, setEmptyPoolSweep, startHarness, type Harness } from "./harness.js";
 
 const TASKS = 100_000;
 
@@ -19,14 +19,8 @@ describe("a 100,000-task sweep under faults", () => {
       await control.addFault({ operationId: "*", kind, probability: 0.02, retryAfterSeconds: 0 });
     }
     await control.addFault({ operationId: "Task_AddCollection", kind: "throttle", count: 3, retryAfterSeconds: 1 });
-    // No nodes: the tasks stay active, so the check below sees every one of them.
-    h.source.set(poolResource("sweep-pool", { scale: { fixed: { targetDedicatedNodes: 0 } } }));
-    h.source.set(
-      jobResource("sweep", "sweep-pool", {
-        tasks: undefined,
-        taskFactory: { parametricSweep: { parameters: [{ name: "i", start: 0, end: TASKS - 1 }], taskTemplate: { id: "t-{i:06}", commandLine: "echo {i}" } } },
-      }),
-    );
+    // No nodes: the tasks stay active, so the checks below see every one of them.
+    setEmptyPoolSweep(h.source, TASKS);
     h.start();
     const status = await h.waitForStatus("BatchJob/default/sweep", isReady, 90_000);
     await control.clearFaults();
