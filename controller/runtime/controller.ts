@@ -174,7 +174,7 @@ class Engine implements Controller {
     } catch (error: unknown) {
       ({ result, label, outcome } = this.#failure(key, error, logger));
     }
-    const status = await this.#finish(key, kind, desired, result, logger);
+    const status = await this.#finish(key, desired, result, logger);
     this.#opts.metrics.reconcileDone(kind, label, (performance.now() - started) / 1000);
     return { ...outcome, status };
   }
@@ -244,18 +244,24 @@ class Engine implements Controller {
     const last = this.#progress.get(key);
     const now = this.#now();
     if (desired === undefined || last?.write !== undefined || (last !== undefined && now - last.at < (this.#opts.progressReportIntervalMs ?? 1_000))) return;
-    const status = nextStatus(this.#statuses.get(key), desired, result, new Date(now).toISOString());
-    this.#statuses.set(key, status);
-    const { kind, namespace, name } = parseResourceKey(key);
     const entry: { at: number; write?: Promise<void> } = { at: now };
-    entry.write = this.#writeSafely(() => this.#opts.status.write(key, status, { kind, namespace, name, source: desired.source }), logger).finally(() => {
+    entry.write = this.#publish(key, desired, result, logger).then(() => {
       entry.write = undefined;
     });
     this.#progress.set(key, entry);
   }
 
+  /** Derives the next status from the last one and writes it (a failing writer is logged, not thrown). */
+  async #publish(key: ResourceKey, desired: DesiredResource | undefined, result: StepResult, logger: ReconcileContext["logger"]): Promise<ResourceStatus> {
+    const status = nextStatus(this.#statuses.get(key), desired, result, new Date(this.#now()).toISOString());
+    this.#statuses.set(key, status);
+    const { kind, namespace, name } = parseResourceKey(key);
+    await this.#writeSafely(() => this.#opts.status.write(key, status, { kind, namespace, name, source: desired?.source }), logger);
+    return status;
+  }
+
   /** The one exit: conditions summarized, status written, alerts resolved. */
-  async #finish(key: ResourceKey, kind: DesiredResource["kind"], desired: DesiredResource | undefined, result: StepResult, logger: ReconcileContext["logger"]): Promise<ResourceStatus | undefined> {
+  async #finish(key: ResourceKey, desired: DesiredResource | undefined, result: StepResult, logger: ReconcileContext["logger"]): Promise<ResourceStatus | undefined> {
     // An interim write still in flight must land before the pass's own status, never after it.
     await this.#progress.get(key)?.write;
     this.#progress.delete(key);
@@ -264,13 +270,9 @@ class Engine implements Controller {
       await this.#writeSafely(() => this.#opts.status.remove?.(key), logger);
       return undefined;
     }
-    const status = nextStatus(this.#statuses.get(key), desired, result, new Date(this.#now()).toISOString());
-    this.#statuses.set(key, status);
     if (result.summary.kind === "ready") this.#opts.alerts.resolved?.(key, "Stalled");
     if (result.drift?.drifted === false) this.#opts.alerts.resolved?.(key, "Drift");
-    const { namespace, name } = parseResourceKey(key);
-    await this.#writeSafely(() => this.#opts.status.write(key, status, { kind, namespace, name, source: desired?.source }), logger);
-    return status;
+    return this.#publish(key, desired, result, logger);
   }
 
   async #writeSafely(write: () => Promise<void> | undefined, logger: ReconcileContext["logger"]): Promise<void> {

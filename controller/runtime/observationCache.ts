@@ -34,8 +34,9 @@ export interface TaskCountsRequest {
 
 interface CountsEntry {
   readonly counts?: ObservedTaskCounts;
-  /** `<job state>|<tasks-submitted marker>` when read: a change means the counts are stale. */
-  readonly fingerprint: string;
+  /** The job's state and tasks-submitted marker when last seen: a change means the counts are stale. */
+  readonly state: string;
+  readonly marker: string;
   readonly at: number;
   readonly dueAt: number;
 }
@@ -46,7 +47,7 @@ interface CountsEntry {
  */
 function isDeferred(entry: CountsEntry | undefined, job: ObservedJob, now: number): boolean {
   if (entry === undefined) return true;
-  const justCompleted = job.state === "completed" && !entry.fingerprint.startsWith("completed|");
+  const justCompleted = job.state === "completed" && entry.state !== "completed";
   return !justCompleted && entry.counts === undefined && now < entry.dueAt;
 }
 
@@ -78,30 +79,32 @@ export class ObservationCache {
    * `refreshInMs` tells the caller when to come back for them.
    */
   async taskCounts(job: ObservedJob, request: TaskCountsRequest): Promise<{ counts?: ObservedTaskCounts; refreshInMs?: number }> {
-    const fingerprint = `${job.state}|${job.metadata[TASKS_SUBMITTED_KEY] ?? ""}`;
+    const seen = { state: job.state, marker: job.metadata[TASKS_SUBMITTED_KEY] ?? "" };
     const now = this.options.now();
     const entry = this.#counts.get(job.id);
     const cached = entry?.counts;
-    if (entry !== undefined && cached !== undefined && this.#reusable(entry, cached, { fingerprint, job, notBefore: request.notBefore })) return { counts: cached };
-    if (!request.force && isDeferred(entry, job, now)) return this.#defer(job.id, entry ?? { fingerprint, at: 0, dueAt: now + request.firstReadDelayMs }, fingerprint);
+    if (entry !== undefined && cached !== undefined && this.#reusable(entry, cached, job, request.notBefore)) return { counts: cached };
+    if (!request.force && isDeferred(entry, job, now)) return this.#defer(job.id, { ...(entry ?? { at: 0, dueAt: now + request.firstReadDelayMs }), ...seen });
     const counts = await this.batch.getTaskCounts(job.id, { signal: request.signal });
-    this.#counts.set(job.id, { counts, fingerprint, at: this.options.now(), dueAt: 0 });
+    this.#counts.set(job.id, { counts, ...seen, at: this.options.now(), dueAt: 0 });
     return { counts };
   }
 
   /** Keeps the read for later; the caller comes back in `refreshInMs`. */
-  #defer(jobId: string, entry: CountsEntry, fingerprint: string): { counts?: ObservedTaskCounts; refreshInMs: number } {
-    this.#counts.set(jobId, { ...entry, fingerprint });
+  #defer(jobId: string, entry: CountsEntry): { counts?: ObservedTaskCounts; refreshInMs: number } {
+    this.#counts.set(jobId, entry);
     return { counts: entry.counts, refreshInMs: Math.max(1, entry.dueAt - this.options.now()) };
   }
 
-  #reusable(entry: CountsEntry, counts: ObservedTaskCounts, now: { fingerprint: string; job: ObservedJob; notBefore: number }): boolean {
-    return entry.fingerprint === now.fingerprint && entry.at > now.notBefore && this.options.now() - entry.at <= this.#maxAge(counts, now.job);
+  /** Counts read after `notBefore`, while the job looks the same, within their age limit. */
+  #reusable(entry: CountsEntry, counts: ObservedTaskCounts, job: ObservedJob, notBefore: number): boolean {
+    const same = entry.state === job.state && entry.marker === (job.metadata[TASKS_SUBMITTED_KEY] ?? "");
+    return same && entry.at > notBefore && this.options.now() - entry.at <= this.#maxAge(counts, job);
   }
 
   /** A job this process created: its completion, however soon, is a transition it has seen. */
   noteJobCreated(jobId: string): void {
-    if (!this.#counts.has(jobId)) this.#counts.set(jobId, { fingerprint: "active|", at: 0, dueAt: this.options.now() });
+    if (!this.#counts.has(jobId)) this.#counts.set(jobId, { state: "active", marker: "", at: 0, dueAt: this.options.now() });
   }
 
   #maxAge(counts: ObservedTaskCounts, job: ObservedJob): number {

@@ -25,6 +25,9 @@ export interface JobStepOptions {
   readonly pollIntervalMs: number;
 }
 
+/** Shown until a job's counts are first read (status figures only; messages say they are not read yet). */
+const NO_TASK_COUNTS: ObservedTaskCounts = { active: 0, running: 0, completed: 0, succeeded: 0, failed: 0 };
+
 const COUNTED_STATES = new Set(["active", "disabling", "disabled", "enabling", "terminating", "completed"]);
 
 export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResource, options: JobStepOptions): Promise<StepResult> {
@@ -117,7 +120,7 @@ async function submit(ctx: ReconcileContext, intent: JobIntent, live: ObservedJo
 
 /** The interim status of a submission in progress: a 100,000-task sweep shows how far it got. */
 function submissionProgress(intent: JobIntent, live: ObservedJob | undefined, inBatch: number): StepResult {
-  const counts = live?.taskCounts ?? { active: 0, running: 0, completed: 0, succeeded: 0, failed: 0 };
+  const counts = live?.taskCounts ?? NO_TASK_COUNTS;
   const job: JobLiveStatus = { state: live?.state ?? "active", poolId: live?.poolId, taskCounts: { ...counts }, totalTasks: intent.tasks.total, tasksSubmitted: inBatch };
   const message = `submitting tasks to job ${intent.jobId}: ${inBatch}/${intent.tasks.total} in Batch`;
   return { summary: { kind: "progressing", reason: Reasons.Progressing, message }, job, batchIds: [intent.jobId] };
@@ -132,7 +135,7 @@ function reportTasks(ctx: ReconcileContext, counts: ObservedTaskCounts | undefin
 }
 
 function summarizeJob(intent: JobIntent, plan: JobPlan, live: ObservedJob | undefined, submission: SubmissionResult | undefined, pollIntervalMs: number): StepResult {
-  const counts = live?.taskCounts ?? { active: 0, running: 0, completed: 0, succeeded: 0, failed: 0 };
+  const counts = live?.taskCounts ?? NO_TASK_COUNTS;
   const job: JobLiveStatus = {
     state: live?.state,
     poolId: live?.poolId,

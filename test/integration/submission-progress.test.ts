@@ -22,8 +22,12 @@ describe("status during a large task submission", () => {
         progressReportIntervalMs: 0,
         taskSubmissionConcurrency: 2,
         status: {
+          // A slow store: an interim write is still in flight when the pass ends, so the order in
+          // which writes land is what the engine guarantees, not what the store happens to do.
           write: async (key, status) => {
-            if (key === "BatchJob/default/sweep") writes.push(status);
+            if (key !== "BatchJob/default/sweep") return;
+            await new Promise((resolve) => setTimeout(resolve, status.job?.tasksSubmitted === undefined ? 0 : 150));
+            writes.push(status);
           },
         },
       },
@@ -33,6 +37,8 @@ describe("status during a large task submission", () => {
     h.start();
     const deadline = Date.now() + 30_000;
     while (!writes.some((s) => isReady(s)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    // Long enough for any interim write still in flight to land.
+    await new Promise((r) => setTimeout(r, 500));
 
     const interim = writes.filter((s) => s.job?.tasksSubmitted !== undefined);
     expect(interim.length).toBeGreaterThan(1);
@@ -43,7 +49,11 @@ describe("status during a large task submission", () => {
       expect(conditionOf(status, "Reconciling")).toMatchObject({ status: "True", reason: "Progressing" });
       expect(conditionOf(status, "Ready")?.message).toMatch(/^submitting tasks to job sweep: \d+\/5000 in Batch$/);
     }
-    // The pass closes with its own status, written after every interim one.
+    // The submitting pass closes with its own status, and no interim write lands after it.
+    const firstInterim = writes.findIndex((s) => s.job?.tasksSubmitted !== undefined);
+    const passEnd = writes.findIndex((s, i) => i > firstInterim && s.job?.tasksSubmitted === undefined);
+    expect(passEnd).toBeGreaterThan(firstInterim);
+    expect(writes.slice(passEnd).filter((s) => s.job?.tasksSubmitted !== undefined)).toEqual([]);
     const last = writes.at(-1);
     expect(last !== undefined && isReady(last)).toBe(true);
     expect(last?.job?.tasksSubmitted).toBeUndefined();

@@ -11,6 +11,7 @@ import { createLogAlerts, createLogEventRecorder } from "../../observability/log
 import { startHttpServer, type RunningHttpServer } from "../../observability/httpServer.js";
 import { createTerminalView, type TerminalView } from "../../observability/terminalView.js";
 import { openFileStatusStore, type FileStatusStore, type StatusDocument } from "../../runtime/statusStore.js";
+import { describeError } from "../../runtime/reconcileErrors.js";
 import type { TokenCredential } from "@azure/identity";
 import type { Controller, ControllerOptions, DesiredSource, ResourceKey, SecretResolver, StatusWriter } from "../../runtime/ports.js";
 import { createBatchAdapter } from "../../batch/batchAdapter.js";
@@ -299,7 +300,7 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
   const adapter = await connectAdapter(run, metrics, operationsSeen);
   const store = await openFileStatusStore({
     stateDir: config.stateDir,
-    onError: (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, "could not write the status file; retrying with the next change"),
+    onError: (error) => logger.warn({ err: describeError(error) }, "could not write the status file; retrying with the next change"),
   });
   const poller = await startGit(run.source, logger);
   const directory = directorySource(run, poller);
