@@ -2,6 +2,7 @@
  * classify → act for jobs. Pure. Tasks are not planned one by one here (a factory may declare
  * 100,000): the plan says "SubmitTasks" and the runtime streams them (see runtime/taskSubmission.ts).
  */
+import type { Reason } from "./reasons.js";
 import type { Action } from "./actions.js";
 import { shortHash, stableHash } from "./hash.js";
 import type { JobIntent, JsonObject } from "./intent.js";
@@ -23,7 +24,7 @@ export interface JobPlan {
   readonly reason: string;
   readonly actions: readonly Action[];
   readonly waiting: boolean;
-  readonly blocked?: { readonly reason: string; readonly message: string };
+  readonly blocked?: { readonly reason: Reason; readonly message: string };
 }
 
 const FINISHED_STATES = new Set(["completed", "terminating"]);

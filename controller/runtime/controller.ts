@@ -19,7 +19,7 @@ import {
   type ResourceStatus,
 } from "./ports.js";
 import type { ReconcileContext } from "./reconcileContext.js";
-import { asStalled, asWaiting, describeError } from "./reconcileErrors.js";
+import { classifyFailure, describeError } from "./reconcileErrors.js";
 import { reconcileJob } from "./reconcileJob.js";
 import { reconcilePool } from "./reconcilePool.js";
 import { reconcilePrune } from "./reconcilePrune.js";
@@ -180,20 +180,21 @@ class Engine implements Controller {
   }
 
   #failure(key: ResourceKey, error: unknown, logger: ReconcileContext["logger"]): { result: StepResult; label: ReconcileResultLabel; outcome: ReconcileOutcome } {
-    const stalled = asStalled(error);
-    if (stalled !== undefined) {
-      this.#reportStall(key, stalled.reason, stalled.message, logger);
-      return { result: { summary: { kind: "stalled", reason: stalled.reason, message: stalled.message } }, label: "stalled", outcome: { kind: "stalled", status: undefined } };
+    const failure = classifyFailure(error);
+    const { reason, message } = failure;
+    switch (failure.report) {
+      case "stalling":
+        this.#reportStall(key, reason, message, logger);
+        return { result: { summary: { kind: "stalled", reason, message } }, label: "stalled", outcome: { kind: "stalled", status: undefined } };
+      case "waiting": {
+        logger.info({ reason }, message);
+        const ms = failure.retryAfterMs ?? this.#opts.pollIntervalMs ?? 5_000;
+        return { result: { summary: { kind: "progressing", reason, message } }, label: "requeue", outcome: { kind: "requeueAfter", ms, status: undefined } };
+      }
+      case "generic":
+        logger.error({ reason, err: message }, "reconcile failed; retrying with backoff");
+        return { result: { summary: { kind: "failed", reason, message } }, label: "error", outcome: { kind: "error", error, status: undefined } };
     }
-    const waiting = asWaiting(error);
-    const pollMs = this.#opts.pollIntervalMs ?? 5_000;
-    if (waiting !== undefined) {
-      logger.info({ reason: waiting.reason }, waiting.message);
-      return { result: { summary: { kind: "progressing", reason: waiting.reason, message: waiting.message } }, label: "requeue", outcome: { kind: "requeueAfter", ms: waiting.retryAfterMs ?? pollMs, status: undefined } };
-    }
-    const message = describeError(error);
-    logger.error({ err: message }, "reconcile failed; retrying with backoff");
-    return { result: { summary: { kind: "failed", reason: "BatchError", message } }, label: "error", outcome: { kind: "error", error, status: undefined } };
   }
 
   #reportStall(key: ResourceKey, reason: string, message: string, logger: ReconcileContext["logger"]): void {
