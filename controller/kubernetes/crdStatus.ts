@@ -78,6 +78,7 @@ function jobFields(status: ResourceStatus): CrdStatus {
     tasksTotal: live.totalTasks,
     tasksSubmitted: live.tasksSubmitted,
     completions: `${live.taskCounts.succeeded}/${live.totalTasks}`,
+    failedTasks: live.failedTasks?.map((t) => withoutUndefined({ ...t })),
   };
 }
 

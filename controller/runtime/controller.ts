@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { OWNER_KEY, MANAGER_KEY } from "../core/ownership.js";
+import { Reasons } from "../core/reasons.js";
 import { nextStatus } from "./nextStatus.js";
 import { ObservationCache } from "./observationCache.js";
 import {
@@ -208,7 +209,9 @@ class Engine implements Controller {
     if (invalid.length > 0) {
       // An invalid manifest never causes a Batch write, not even a prune of what it used to own.
       const message = invalid.map((p) => `${p.file ?? ""}${p.line ? `:${p.line}` : ""} ${p.path ?? ""} ${p.message}`.trim()).join("; ");
-      return { summary: { kind: "stalled", reason: "InvalidSpec", message } };
+      // A poolRef to a BatchPool that is not defined: the job cannot run, and the reason says why.
+      const reason = invalid.every((p) => p.rule === "missing-pool") ? Reasons.PoolNotFound : Reasons.InvalidSpec;
+      return { summary: { kind: "stalled", reason, message } };
     }
     const ctx = this.#context(key, namespace, logger, desired);
     const pollIntervalMs = this.#opts.pollIntervalMs ?? 5_000;

@@ -150,6 +150,8 @@ export interface JobLiveStatus {
   tasksNotResubmitted?: number;
   /** During a submission: declared tasks found or added in Batch so far. */
   tasksSubmitted?: number;
+  /** The first few failed tasks (id, exit code, failure category), when any failed. */
+  failedTasks?: { taskId: string; exitCode?: number; category?: string; code?: string }[];
 }
 
 export interface StatusMeta {

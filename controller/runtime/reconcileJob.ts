@@ -8,7 +8,8 @@ import { Reasons } from "../core/conditions.js";
 import { jobIntentFromSpec, poolIntentFromSpec } from "../core/fromModel.js";
 import type { JobIntent } from "../core/intent.js";
 import { jobMetadata, planJob, type JobPlan, type PoolTarget } from "../core/jobPlan.js";
-import type { ObservedJob, ObservedPool, ObservedTaskCounts } from "../core/observed.js";
+import { FAILED_TASK_SAMPLE_SIZE, jobPoolHealth, taskFailureHealth, type JobHealthIssue, type TaskFailureInput } from "../core/jobHealth.js";
+import type { FailedTaskSample, ObservedJob, ObservedPool, ObservedTaskCounts } from "../core/observed.js";
 import { isOwnedBy } from "../core/ownership.js";
 import { desiredPoolId } from "../core/poolIdentity.js";
 import { isPoolReady, toMetadataItems } from "../core/poolPlan.js";
@@ -34,6 +35,7 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
   const intent = jobIntentFromSpec(desired, desired.spec as BatchJobSpec);
   const [pools, jobs] = await Promise.all([ctx.cache.pools(ctx.lastWriteAt, ctx.signal), ctx.cache.jobs(ctx.lastWriteAt, ctx.signal)]);
   const target = resolvePoolTarget(ctx, intent, pools);
+  const poolManifest = intent.poolRef !== undefined && ctx.source.get(resourceKey("BatchPool", intent.namespace, intent.poolRef)) !== undefined;
   const listed = jobs.find((j) => j.id.toLowerCase() === intent.jobId.toLowerCase());
   const observed = listed === undefined ? undefined : await withTaskCounts(ctx, intent, listed, target);
   const live = observed?.job;
@@ -55,7 +57,9 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
     if (action.type === "CreateJob") ctx.cache.noteJobCreated(intent.jobId);
   }
   reportTasks(ctx, live?.taskCounts);
-  const result = summarizeJob(intent, plan, live, submission, options.pollIntervalMs);
+  const failedTasks = live?.taskCounts !== undefined && live.taskCounts.failed > 0 ? await ctx.batch.listFailedTasks(intent.jobId, FAILED_TASK_SAMPLE_SIZE, { signal: ctx.signal }) : [];
+  const health = live === undefined ? undefined : (taskFailureHealth(failureInput(intent, live, failedTasks)) ?? jobPoolHealth(live, pools, poolManifest));
+  const result = withHealth(summarizeJob(intent, plan, live, submission, options.pollIntervalMs), health, failedTasks, options.pollIntervalMs);
   const refresh = observed?.refreshInMs;
   // Come back for the counts when they are due, unless a sooner poll is already planned.
   if (refresh === undefined || (result.pollAfterMs !== undefined && result.pollAfterMs <= refresh)) return result;
@@ -124,6 +128,19 @@ function submissionProgress(intent: JobIntent, live: ObservedJob | undefined, in
   const job: JobLiveStatus = { state: live?.state ?? "active", poolId: live?.poolId, taskCounts: { ...counts }, totalTasks: intent.tasks.total, tasksSubmitted: inBatch };
   const message = `submitting tasks to job ${intent.jobId}: ${inBatch}/${intent.tasks.total} in Batch`;
   return { summary: { kind: "progressing", reason: Reasons.Progressing, message }, job, batchIds: [intent.jobId] };
+}
+
+function failureInput(intent: JobIntent, live: ObservedJob, failedTasks: readonly FailedTaskSample[]): TaskFailureInput {
+  return { jobId: intent.jobId, state: live.state, counts: live.taskCounts ?? NO_TASK_COUNTS, total: intent.tasks.total, onTaskFailure: intent.onTaskFailure, failedTasks };
+}
+
+/** Failed tasks and a missing pool outrank "applied": the job is not Ready (docs/status.md). */
+function withHealth(result: StepResult, health: JobHealthIssue | undefined, failedTasks: readonly FailedTaskSample[], pollIntervalMs: number): StepResult {
+  const job = result.job === undefined || failedTasks.length === 0 ? result.job : { ...result.job, failedTasks: failedTasks.map((t) => ({ ...t })) };
+  if (health === undefined || result.summary.kind === "stalled") return { ...result, job };
+  const { reason, message } = health;
+  if (health.terminal) return { ...result, job, summary: { kind: "stalled", reason, message }, pollAfterMs: undefined };
+  return { ...result, job, summary: { kind: "progressing", reason, message }, pollAfterMs: result.pollAfterMs ?? pollIntervalMs };
 }
 
 function reportTasks(ctx: ReconcileContext, counts: ObservedTaskCounts | undefined): void {
