@@ -24,6 +24,7 @@ import { classifyFailure, describeError } from "./reconcileErrors.js";
 import { reconcileJob } from "./reconcileJob.js";
 import { reconcilePool } from "./reconcilePool.js";
 import { reconcilePrune } from "./reconcilePrune.js";
+import { runOnce, type OnceOptions, type OnceReport } from "./runOnce.js";
 import type { StepResult } from "./stepResult.js";
 import { createWorkQueue, type WorkQueue } from "./workQueue.js";
 
@@ -94,18 +95,49 @@ class Engine implements Controller {
     }
   }
 
+  /** `run --once`: reconciles every key, again while some are unsettled, until settled or timed out. */
+  runOnce(options: OnceOptions = {}): Promise<OnceReport> {
+    const o = this.#opts;
+    return runOnce(
+      {
+        keys: () => this.#onceKeys(),
+        reconcile: (key) => this.reconcileNow(key),
+        problems: () => o.source.problems(),
+        concurrency: o.concurrency ?? 4,
+        now: this.#now,
+        signal: o.signal,
+        retryBaseDelayMs: o.retryBaseDelayMs ?? 500,
+        retryMaxDelayMs: Math.min(o.retryMaxDelayMs ?? 300_000, 30_000),
+      },
+      options,
+    );
+  }
+
+  async #onceKeys(): Promise<ResourceKey[]> {
+    const keys = new Set<ResourceKey>();
+    // A source that reports changes during the run adds their keys to nothing: one run reads once.
+    await this.#opts.source.start(() => undefined, this.#opts.signal);
+    const enqueue = { add: (key: ResourceKey) => keys.add(key) };
+    await this.#collectKeys(enqueue);
+    return [...keys];
+  }
+
   reconcileNow(key: ResourceKey): Promise<ReconcileOutcome> {
     return this.#serialized(key, () => this.#reconcile(key));
   }
 
   /** Every desired key plus keys that only Batch still knows (owned objects whose manifest is gone). */
   async #enqueueAll(): Promise<void> {
+    await this.#collectKeys(this.#queue);
+  }
+
+  async #collectKeys(into: { add(key: ResourceKey): unknown }): Promise<void> {
     this.#cache.invalidate();
-    for (const key of this.#opts.source.keys()) this.#queue.add(key);
+    for (const key of this.#opts.source.keys()) into.add(key);
     // Invalid resources are not desired resources but still get a (Stalled) status.
-    for (const problem of this.#opts.source.problems()) if (problem.key !== undefined) this.#queue.add(problem.key);
+    for (const problem of this.#opts.source.problems()) if (problem.key !== undefined) into.add(problem.key);
     try {
-      for (const key of await this.#orphanKeys()) this.#queue.add(key);
+      for (const key of await this.#orphanKeys()) into.add(key);
     } catch (error: unknown) {
       this.#opts.logger.warn({ err: describeError(error) }, "could not list Batch objects to find removed resources; retrying at next resync");
     }
