@@ -16,7 +16,7 @@ import type { TokenCredential } from "@azure/identity";
 import type { Controller, ControllerOptions, DesiredSource, OnceReport, ResourceKey, SecretResolver, StatusWriter } from "../../runtime/ports.js";
 import { createBatchAdapter } from "../../batch/batchAdapter.js";
 import type { BatchAdapter } from "../../batch/adapter.js";
-import { entraCredentials, sharedKeyCredentials } from "../../batch/credentials.js";
+import { checkEntraCredential, entraCredentials, isCredentialError, sharedKeyCredentials } from "../../batch/credentials.js";
 import { createDirectorySource, type DirectorySource } from "../../sources/directory/directorySource.js";
 import { createLoaderParser } from "../../sources/directory/loaderParser.js";
 import { createGitPoller, type GitPoller } from "../../sources/directory/gitPoller.js";
@@ -174,7 +174,9 @@ async function connectBatch(batch: BatchConfig, logger: Logger, running: Running
   }
   logger.info({ url: batch.url, auth: "entra" }, "using Azure Batch");
   const { DefaultAzureCredential } = await import("@azure/identity");
-  return { url: batch.url, credentials: entraCredentials(new DefaultAzureCredential()) };
+  const credential = new DefaultAzureCredential();
+  await checkEntraCredential(credential);
+  return { url: batch.url, credentials: entraCredentials(credential) };
 }
 
 /** A local, unsigned Batch-audience token: only the embedded emulator accepts it. */
@@ -227,14 +229,24 @@ async function runClusterMode(config: RunConfig, createController: ControllerFac
     const authMode = authModeOf(config.batch);
     return await runKubernetesMode({ config: source, logger, env: io.env, createController, controller: shared, authMode, onReadyChange: (r) => (ready = r) }, signal);
   } catch (err: unknown) {
-    logger.fatal({ err }, "controller failed");
-    io.stderr.write(`batch-gitops run: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return reportFatal(err, logger, io);
   } finally {
     await stopAll(running);
   }
 }
 // --- end cluster mode ---
+
+/** A credential problem is configuration (exit 2, one line with what to set); anything else exits 1. */
+function reportFatal(err: unknown, logger: Logger, io: RunIo): number {
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr.write(`batch-gitops run: ${message}\n`);
+  if (isCredentialError(err)) {
+    logger.fatal({ reason: err.code }, message);
+    return 2;
+  }
+  logger.fatal({ err }, "controller failed");
+  return 1;
+}
 
 async function runDirectoryMode(config: RunConfig, createController: ControllerFactory, signal: AbortSignal, io: RunIo): Promise<number> {
   if (config.source.kind !== "directory") {
@@ -245,9 +257,7 @@ async function runDirectoryMode(config: RunConfig, createController: ControllerF
   try {
     return await startAndWait({ config, source: config.source, createController, signal, running, io });
   } catch (err: unknown) {
-    logger.fatal({ err }, "controller failed");
-    io.stderr.write(`batch-gitops run: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return reportFatal(err, logger, io);
   } finally {
     await stopAll(running);
   }
