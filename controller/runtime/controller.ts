@@ -292,7 +292,7 @@ class Engine implements Controller {
     const status = nextStatus(this.#statuses.get(key), desired, result, new Date(this.#now()).toISOString());
     this.#statuses.set(key, status);
     const { kind, namespace, name } = parseResourceKey(key);
-    await this.#writeSafely(() => this.#opts.status.write(key, status, { kind, namespace, name, source: desired?.source }), logger);
+    await this.#writeSafely(() => this.#opts.status.write(key, status, { kind, namespace, name, source: desired?.source, spec: desired?.spec }), logger);
     return status;
   }
 

@@ -159,6 +159,8 @@ export interface StatusMeta {
   readonly namespace: string;
   readonly name: string;
   readonly source?: SourceLocation;
+  /** The desired spec, for status fields derived from it (the short image name). */
+  readonly spec?: unknown;
 }
 
 /** Directory-mode status store or the cluster status subresource. Called once per reconcile (one exit). */

@@ -94,7 +94,8 @@ describe("run --once", () => {
     expect(created).toEqual([{ id: expect.stringMatching(/^render-[0-9a-f]{8}$/), target: 2, owner: "BatchPool/default/render" }]);
     const status = await readStatusFile(join(stateDir, "status.json"));
     expect(status?.resources.map((r) => [r.key, r.source?.location])).toEqual([["BatchPool/default/render", "render.yaml"]]);
-    expect(status?.resources[0]?.status.batchIds).toContain(created[0]?.id);
+    // The same status shape as the CRD's: poolId, nodes, nodeCounts-style fields, not the engine's internals.
+    expect(status?.resources[0]?.status).toMatchObject({ poolId: created[0]?.id, targetDedicatedNodes: 2, nodes: "2/2", image: "ubuntu-hpc/2204" });
 
     // --once waits until the pool is Ready (its nodes allocated), so a resize can follow at once.
     expect((await client.pool.get(created[0]?.id ?? "")).allocationState).toBe("steady");
