@@ -34,15 +34,18 @@ export function rowOf(key: ResourceKey, status: PublicStatus, sourceRevision?: s
 }
 
 function liveFigures(status: PublicStatus): Pick<StatusRow, "nodes" | "tasks"> {
-  const figures: Pick<StatusRow, "nodes" | "tasks"> = {};
-  if ("targetDedicatedNodes" in status && status.targetDedicatedNodes !== undefined) {
-    const current = (status.currentDedicatedNodes ?? 0) + (status.currentLowPriorityNodes ?? 0);
-    figures.nodes = { current, target: status.targetDedicatedNodes + (status.targetLowPriorityNodes ?? 0) };
-  }
-  if ("tasksTotal" in status && status.tasksTotal !== undefined) {
-    figures.tasks = { succeeded: status.taskCounts?.succeeded ?? 0, failed: status.taskCounts?.failed ?? 0, total: status.tasksTotal };
-  }
-  return figures;
+  return { ...nodeFigures(status), ...taskFigures(status) };
+}
+
+function nodeFigures(status: PublicStatus): Pick<StatusRow, "nodes"> {
+  if (!("targetDedicatedNodes" in status) || status.targetDedicatedNodes === undefined) return {};
+  const current = (status.currentDedicatedNodes ?? 0) + (status.currentLowPriorityNodes ?? 0);
+  return { nodes: { current, target: status.targetDedicatedNodes + (status.targetLowPriorityNodes ?? 0) } };
+}
+
+function taskFigures(status: PublicStatus): Pick<StatusRow, "tasks"> {
+  if (!("tasksTotal" in status) || status.tasksTotal === undefined) return {};
+  return { tasks: { succeeded: status.taskCounts?.succeeded ?? 0, failed: status.taskCounts?.failed ?? 0, total: status.tasksTotal } };
 }
 
 /** `[#####.....] 50/100`; failed tasks are counted as done (they will not run again). */
