@@ -19,6 +19,12 @@ export type ReasonReport = "ready" | "progressing" | "waiting" | "stalling" | "g
 export interface ReasonInfo {
   readonly report: ReasonReport;
   readonly description: string;
+  /**
+   * A stalling reason that is also used with Reconciling=True in some situations (failed tasks
+   * while others still run; a Secret the cluster may still create): GitOps health rules must not
+   * read it as terminal on its own.
+   */
+  readonly alsoReconciling?: true;
 }
 
 export const REASON_REGISTRY = {
@@ -30,7 +36,6 @@ export const REASON_REGISTRY = {
   Resizing: { report: "progressing", description: "the Batch pool is resizing towards its target node counts" },
   Replacing: { report: "progressing", description: "an immutable field changed: a new pool replaces the old one (Recreate or BlueGreen)" },
   Deleting: { report: "progressing", description: "the manifest is gone: Batch objects it owned are being deleted" },
-  TasksRetrying: { report: "progressing", description: "some tasks failed but the job goes on (onTaskFailure: noaction) and tasks are still active or running" },
   // Reconciling: waiting on something else
   DependencyNotReady: { report: "waiting", description: "the job's pool is not created or not steady yet" },
   PoolDeleting: { report: "waiting", description: "the job's Batch pool is being deleted; no task can run until it is back" },
@@ -40,11 +45,11 @@ export const REASON_REGISTRY = {
   PoolNotFound: { report: "stalling", description: "the job's pool is not in the manifests, or its Batch pool is gone: no task can run" },
   PoolIdTaken: { report: "stalling", description: "a Batch pool with this id exists and is not owned by this resource" },
   JobIdTaken: { report: "stalling", description: "a Batch job with this id exists and is not owned by this resource" },
-  TasksFailed: { report: "stalling", description: "tasks failed and the job cannot succeed any more (it finished, or onTaskFailure terminated it)" },
+  TasksFailed: { report: "stalling", alsoReconciling: true, description: "tasks failed: Stalled when nothing can still succeed, Reconciling while other tasks run (onTaskFailure noaction)" },
   TasksRejected: { report: "stalling", description: "Batch refused some tasks when they were added (invalid task, request too large)" },
   ResizeError: { report: "stalling", description: "the pool stays below its target after a resize error (allocation failure)" },
   QuotaExceeded: { report: "stalling", description: "the Batch account's core or pool quota is reached" },
-  SecretNotFound: { report: "stalling", description: "a referenced secret (or its key) does not exist or cannot be read" },
+  SecretNotFound: { report: "stalling", alsoReconciling: true, description: "a referenced secret (or its key) does not exist or cannot be read (cluster mode waits for the Secret: Reconciling)" },
   CredentialMissing: { report: "stalling", description: "no credential to call Batch (set a key, or Microsoft Entra ID environment variables)" },
   CredentialRefused: { report: "stalling", description: "Batch refused the credential (wrong key, expired token, missing role, gallery image with a shared key)" },
   BatchRejected: { report: "stalling", description: "Batch refused a request that retrying cannot fix (its code and message are in the condition)" },
@@ -60,13 +65,21 @@ export const REASON_REGISTRY = {
   TasksSubmitted: { report: "event", description: "every declared task is in Batch" },
   TasksNotResubmitted: { report: "event", description: "tasks changed in the manifest after they started; they are not resubmitted" },
   Pruned: { report: "event", description: "a Batch object owned by a removed manifest was deleted" },
-  Suspended: { report: "event", description: "the resource is suspended" },
 } as const satisfies Record<string, ReasonInfo>;
 
 export type Reason = keyof typeof REASON_REGISTRY;
 
 /** `Reasons.TasksFailed === "TasksFailed"`: use these, never string literals. */
 export const Reasons = Object.fromEntries(Object.keys(REASON_REGISTRY).map((r) => [r, r])) as { readonly [R in Reason]: R };
+
+/**
+ * Reasons that mean Degraded (Argo CD) / Failed (Flux) even on a Ready condition without Stalled:
+ * the lists in manifests/deploy/argocd/health/health.lua and flux/kustomizations.yaml (tested).
+ */
+export const TERMINAL_REASONS: readonly Reason[] = (Object.keys(REASON_REGISTRY) as Reason[]).filter((r) => {
+  const info: ReasonInfo = REASON_REGISTRY[r];
+  return info.report === "stalling" && info.alsoReconciling !== true;
+});
 
 export function isReason(value: string): value is Reason {
   return Object.hasOwn(REASON_REGISTRY, value);

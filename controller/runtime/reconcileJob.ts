@@ -108,17 +108,17 @@ async function submit(ctx: ReconcileContext, intent: JobIntent, live: ObservedJo
   ctx.markWrite();
   ctx.logger.info({ ...result, failures: result.failures.length }, `tasks: ${result.added} added, ${result.alreadyPresent} already present, ${result.replaced} replaced`);
   if (result.notResubmitted > 0) {
-    ctx.events.record(ctx.key, "Warning", "TasksNotResubmitted", `${result.notResubmitted} started or completed task(s) changed in the manifest and were not resubmitted: ${result.notResubmittedIds.join(", ")}`);
+    ctx.events.record(ctx.key, "Warning", Reasons.TasksNotResubmitted, `${result.notResubmitted} started or completed task(s) changed in the manifest and were not resubmitted: ${result.notResubmittedIds.join(", ")}`);
   }
   if (result.failureCount > 0) {
     const first = result.failures.map((f) => `${f.taskId}: ${f.code}: ${f.message}`).join("; ");
-    throw new StalledError("TasksRejected", `${result.failureCount} task(s) rejected by Batch: ${first}`);
+    throw new StalledError(Reasons.TasksRejected, `${result.failureCount} task(s) rejected by Batch: ${first}`);
   }
   // Recorded only once every declared task is there, so a restart mid-way lists and resumes.
   const patch: Record<string, unknown> = { metadata: toMetadataItems(jobMetadata(intent, { managerId: ctx.managerId }, intent.tasks.hash)) };
   if (intent.onAllTasksComplete === "terminatejob") patch.onAllTasksComplete = "terminatejob";
   await ctx.batch.patchJob(intent.jobId, patch, { signal: ctx.signal });
-  ctx.events.record(ctx.key, "Normal", "TasksSubmitted", `${result.declared} task(s) declared; ${result.added} added`);
+  ctx.events.record(ctx.key, "Normal", Reasons.TasksSubmitted, `${result.declared} task(s) declared; ${result.added} added`);
   return result;
 }
 

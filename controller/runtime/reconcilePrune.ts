@@ -24,7 +24,7 @@ export async function reconcilePrune(ctx: ReconcileContext, pollIntervalMs: numb
     const outcome = await applyAction(action, { batch: ctx.batch, signal: ctx.signal, prepare: (b) => Promise.resolve(b) });
     ctx.markWrite();
     ctx.logger.info({ action: action.type, outcome }, describeAction(action));
-    ctx.events.record(ctx.key, "Normal", "Pruned", describeAction(action).slice(2));
+    ctx.events.record(ctx.key, "Normal", Reasons.Pruned, describeAction(action).slice(2));
   }
   const deleting = [...pools, ...jobs].filter((o) => isOwnedBy(o.metadata, ctx.key) && o.state === "deleting").length;
   if (actions.length > 0 || deleting > 0) {
