@@ -14,7 +14,7 @@ import { isOwnedBy } from "../core/ownership.js";
 import { desiredPoolId } from "../core/poolIdentity.js";
 import { isPoolReady, toMetadataItems } from "../core/poolPlan.js";
 import type { BatchJobSpec, BatchPoolSpec } from "../model/index.js";
-import { applyAction } from "./applyActions.js";
+import { applyPlan } from "./applyPlan.js";
 import { resourceKey, type DesiredResource, type JobLiveStatus } from "./ports.js";
 import type { ReconcileContext } from "./reconcileContext.js";
 import { StalledError } from "./reconcileErrors.js";
@@ -42,20 +42,19 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
   const plan = planJob(intent, live, target, { managerId: ctx.managerId });
   if (plan.blocked !== undefined) throw new StalledError(plan.blocked.reason, plan.blocked.message);
   let submission: SubmissionResult | undefined;
-  for (const action of plan.actions) {
-    if (action.type === "SubmitTasks") {
-      submission = await submit(ctx, intent, live);
-      continue;
-    }
-    const outcome = await applyAction(action, { batch: ctx.batch, signal: ctx.signal, prepare: (body) => resolveSecretRefs(body, ctx.namespace, ctx.secrets) });
-    ctx.markWrite();
-    ctx.logger.info({ action: action.type, outcome }, describeAction(action));
-    ctx.events.record(ctx.key, action.type === "DeleteJob" ? "Warning" : "Normal", action.type, describeAction(action).slice(2));
-    // A job that already existed may not be ours: stop and let the next pass check ownership.
-    if (action.type === "CreateJob" && outcome === "unchanged") break;
-    // Known as active from now on: if it completes before its first count read, that read is not deferred.
-    if (action.type === "CreateJob") ctx.cache.noteJobCreated(intent.jobId);
-  }
+  await applyPlan(ctx, plan.actions, {
+    // Tasks are streamed, not applied as one action.
+    custom: async (action) => action.type === "SubmitTasks" && ((submission = await submit(ctx, intent, live)), true),
+    isWarning: (action) => action.type === "DeleteJob",
+    after: (action, outcome) => {
+      if (action.type !== "CreateJob") return undefined;
+      // A job that already existed may not be ours: stop and let the next pass check ownership.
+      if (outcome === "unchanged") return "stop";
+      // Known as active from now on: if it completes before its first count read, that read is not deferred.
+      ctx.cache.noteJobCreated(intent.jobId);
+      return undefined;
+    },
+  });
   reportTasks(ctx, live?.taskCounts);
   const failedTasks = live?.taskCounts !== undefined && live.taskCounts.failed > 0 ? await ctx.batch.listFailedTasks(intent.jobId, FAILED_TASK_SAMPLE_SIZE, { signal: ctx.signal }) : [];
   const health = live === undefined ? undefined : (taskFailureHealth(failureInput(intent, live, failedTasks)) ?? jobPoolHealth(live, pools, poolManifest));

@@ -2,11 +2,10 @@
  * A resource gone from the source (or being deleted in the cluster): delete what it owns when its
  * recorded deletion policy is Delete, and wait until Batch has let go of it.
  */
-import { describeAction } from "../core/actions.js";
 import { Reasons } from "../core/conditions.js";
 import { isOwnedBy } from "../core/ownership.js";
 import { planPrune, pruneBlockers } from "../core/prune.js";
-import { applyAction } from "./applyActions.js";
+import { applyPlan } from "./applyPlan.js";
 import { isResourceKey } from "./ports.js";
 import type { ReconcileContext } from "./reconcileContext.js";
 import type { StepResult } from "./stepResult.js";
@@ -20,12 +19,7 @@ export async function reconcilePrune(ctx: ReconcileContext, pollIntervalMs: numb
     return { summary: { kind: "progressing", reason: Reasons.DeletionBlocked, message }, pollAfterMs: pollIntervalMs };
   }
   const actions = planPrune(ctx.key, pools, jobs, ctx.managerId);
-  for (const action of actions) {
-    const outcome = await applyAction(action, { batch: ctx.batch, signal: ctx.signal, prepare: (b) => Promise.resolve(b) });
-    ctx.markWrite();
-    ctx.logger.info({ action: action.type, outcome }, describeAction(action));
-    ctx.events.record(ctx.key, "Normal", Reasons.Pruned, describeAction(action).slice(2));
-  }
+  await applyPlan(ctx, actions, { resolveSecrets: false, reason: () => Reasons.Pruned });
   const deleting = [...pools, ...jobs].filter((o) => isOwnedBy(o.metadata, ctx.key) && o.state === "deleting").length;
   if (actions.length > 0 || deleting > 0) {
     return { summary: { kind: "progressing", reason: Reasons.Deleting, message: `deleting ${actions.length + deleting} Batch object(s)` }, pollAfterMs: pollIntervalMs };
@@ -34,7 +28,11 @@ export async function reconcilePrune(ctx: ReconcileContext, pollIntervalMs: numb
   return { summary: { kind: "ready", message: `${Reasons.Succeeded}: nothing left to delete` }, removed: true };
 }
 
-/** A resource still in the source, valid or not (an invalid manifest is not a removed one). */
+/** A resource still in the source and not being deleted, valid or not (an invalid manifest is not a removed one). */
 function stillDesired(ctx: ReconcileContext, owner: string): boolean {
-  return (isResourceKey(owner) && ctx.source.get(owner) !== undefined) || ctx.source.problems().some((p) => p.key === owner);
+  if (!isResourceKey(owner)) return false;
+  const desired = ctx.source.get(owner);
+  // A job being deleted (cluster mode) goes too: it does not hold the pool back.
+  if (desired !== undefined) return desired.deletionRequested !== true;
+  return ctx.source.problems().some((p) => p.key === owner);
 }
