@@ -376,10 +376,20 @@ function observeSource(inner: DesiredSource, store: FileStatusStore, view: Termi
     store.setProblems(inner.problems()).catch(() => undefined);
     view?.notify();
   };
+  // One refresh per burst of changed keys: a scan that changes 10,000 keys copies the problem list once, not 10,000 times.
+  let scheduled = false;
+  const refreshSoon = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      refresh();
+    });
+  };
   return {
     async start(onChange: (key: ResourceKey) => void, signal: AbortSignal): Promise<void> {
       await inner.start((key) => {
-        refresh();
+        refreshSoon();
         onChange(key);
       }, signal);
       await store.retainOnly(inner.keys());
@@ -389,6 +399,7 @@ function observeSource(inner: DesiredSource, store: FileStatusStore, view: Termi
     get: (key) => inner.get(key),
     keys: () => inner.keys(),
     problems: () => inner.problems(),
+    ...(inner.problemsFor === undefined ? {} : { problemsFor: (key: ResourceKey) => inner.problemsFor?.(key) ?? [] }),
   };
 }
 
