@@ -131,11 +131,7 @@ export class DesiredIndex {
 
 function mergeFile(file: string, previous: FileEntry | undefined, result: FileParseResult, revision: string | undefined): FileEntry {
   const problems = result.problems.map((p) => ({ ...p, file: p.file ?? file }));
-  if (!result.readable) {
-    // Keep everything this file defined before: a half-written or broken file must not prune.
-    const keys = new Set(result.documents.map(keyOf));
-    return { resources: previous?.resources ?? new Map(), problems: withKeyProblems(result.documents, problems, file), poolKeys: new Set([...(previous?.poolKeys ?? []), ...[...keys].filter((k) => k.startsWith("BatchPool/"))]), poolRefs: previous?.poolRefs ?? [] };
-  }
+  if (!result.readable) return keepLastGood(file, previous, result, problems);
   const resources = new Map<ResourceKey, LastGood>();
   for (const doc of result.documents) {
     const key = keyOf(doc);
@@ -148,6 +144,17 @@ function mergeFile(file: string, previous: FileEntry | undefined, result: FilePa
   const poolKeys = new Set(result.documents.filter((d) => d.kind === "BatchPool").map(keyOf));
   const poolRefs = result.documents.flatMap((d) => (d.valid && d.poolRef !== undefined ? [{ key: keyOf(d), namespace: d.namespace, name: d.poolRef.name, line: d.poolRef.line }] : []));
   return { resources, problems: withKeyProblems(result.documents, problems, file), poolKeys, poolRefs };
+}
+
+/** A half-written or broken file must not prune: everything it defined before stays. */
+function keepLastGood(file: string, previous: FileEntry | undefined, result: FileParseResult, problems: Problem[]): FileEntry {
+  const pools = result.documents.filter((d) => d.kind === "BatchPool").map(keyOf);
+  return {
+    resources: previous?.resources ?? new Map(),
+    problems: withKeyProblems(result.documents, problems, file),
+    poolKeys: new Set([...(previous?.poolKeys ?? []), ...pools]),
+    poolRefs: previous?.poolRefs ?? [],
+  };
 }
 
 /** Every invalid document carries at least one problem with its key (so the engine stalls it). */
