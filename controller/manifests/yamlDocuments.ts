@@ -181,20 +181,26 @@ export function pathAtOffset(doc: Document, offset: number): string {
   }
 }
 
-function within(node: unknown, offset: number): boolean {
-  const range = (node as Node | null)?.range;
-  return range !== undefined && range !== null && offset >= range[0] && offset < Math.max(range[2], range[1] + 1);
+function startOf(node: unknown): number | undefined {
+  return (node as Node | null)?.range?.[0] ?? undefined;
 }
 
+/**
+ * The child holding `offset`: the last item starting at or before it. Past the end of a collection
+ * that is its last item, so an error at the end of the file (an unclosed quote) names the field it began in.
+ */
 function containing(node: unknown, offset: number): { segment: string | number; node: unknown } | undefined {
+  let found: { segment: string | number; node: unknown } | undefined;
   if (isSeq(node)) {
-    const index = node.items.findIndex((item) => within(item, offset));
-    return index < 0 ? undefined : { segment: index, node: node.items[index] };
+    node.items.forEach((item, index) => {
+      const start = startOf(item);
+      if (start !== undefined && start <= offset) found = { segment: index, node: item };
+    });
+  } else if (isMap(node)) {
+    for (const pair of node.items) {
+      const start = isScalar(pair.key) ? startOf(pair.key) : undefined;
+      if (start !== undefined && start <= offset && isScalar(pair.key)) found = { segment: String(pair.key.value), node: pair.value };
+    }
   }
-  if (!isMap(node)) return undefined;
-  for (const pair of node.items) {
-    if (!isScalar(pair.key)) continue;
-    if (within(pair.key, offset) || within(pair.value, offset)) return { segment: String(pair.key.value), node: pair.value };
-  }
-  return undefined;
+  return found;
 }
