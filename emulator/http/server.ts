@@ -45,6 +45,8 @@ export interface BatchServerOptions {
 export function createBatchServer(options: BatchServerOptions): Server {
   const server = createServer((req, res) => {
     handle(options, req, res).catch((err: unknown) => {
+      // A client that went away mid-request is not the emulator's error.
+      if (!req.complete && req.socket.destroyed) return void res.destroy();
       console.error("emulator: unhandled error", err);
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
@@ -56,26 +58,18 @@ export function createBatchServer(options: BatchServerOptions): Server {
 
 async function handle(options: BatchServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomUUID();
-  const guard = checkRequestOrigin(req, options.guard);
-  if (!guard.ok) return refuseUnread(req, res, requestId, new BatchError(guard.status, guard.code, guard.message));
   const target = requestTarget(req);
-  if (options.sideHandler !== undefined && target.rawPath.startsWith(sidePrefix)) {
-    if (await serveSide(options.sideHandler, req, res)) return;
-  }
+  if (await answeredBeforeAuth(options, req, res, target)) return;
   const match = options.router.match(target.method, target.rawPath);
   const operationId = match?.route.operationId ?? "Unknown";
-  // Filled in once the request is authenticated, so observers see auth failures without an account.
-  const caller = { accountName: "" };
-  // Authenticate from the headers before reading any body: an unauthenticated client gets its
-  // answer without the server buffering a byte of what it sends.
-  let auth: AuthResult;
-  try {
-    auth = authenticate({ method: target.method, rawPath: target.rawPath, query: target.queryPairs, headers: req.headers }, options.accounts, Date.now());
-  } catch (err: unknown) {
-    for (const observer of options.observers) observer({ operationId, accountName: "", status: isBatchError(err) ? err.status : 500 });
-    return refuseUnread(req, res, requestId, err);
+  const auth = authenticateHeaders(options, target, req);
+  if (!("kind" in auth)) {
+    for (const observer of options.observers) observer({ operationId, accountName: "", status: isBatchError(auth.error) ? auth.error.status : 500 });
+    return refuseUnread(req, res, requestId, auth.error);
   }
   const body = await readBody(req, maxBodyBytes);
+  // Filled in by serveBatch, so observers see the account of the request.
+  const caller = { accountName: "" };
   const outcome = await serveBatch(options, { req, requestId, body, target, match, caller, auth });
   const status = outcome === dropConnection ? "dropped" : outcome.status;
   for (const observer of options.observers) observer({ operationId, accountName: caller.accountName, status });
@@ -84,6 +78,29 @@ async function handle(options: BatchServerOptions, req: IncomingMessage, res: Se
     return;
   }
   writeResponse(req, res, requestId, outcome);
+}
+
+/** Refuses what a web page could send (Host, Origin), and serves the control API (no credentials). */
+async function answeredBeforeAuth(options: BatchServerOptions, req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<boolean> {
+  const guard = checkRequestOrigin(req, options.guard);
+  if (!guard.ok) {
+    refuseUnread(req, res, randomUUID(), new BatchError(guard.status, guard.code, guard.message));
+    return true;
+  }
+  if (options.sideHandler === undefined || !target.rawPath.startsWith(sidePrefix)) return false;
+  return serveSide(options.sideHandler, req, res);
+}
+
+/**
+ * Authenticates from the headers alone, before any body is read: an unauthenticated client gets
+ * its answer without the server buffering a byte of what it sends.
+ */
+function authenticateHeaders(options: BatchServerOptions, target: RequestTarget, req: IncomingMessage): AuthResult | { error: unknown } {
+  try {
+    return authenticate({ method: target.method, rawPath: target.rawPath, query: target.queryPairs, headers: req.headers }, options.accounts, Date.now());
+  } catch (error: unknown) {
+    return { error };
+  }
 }
 
 interface RequestTarget {
@@ -233,6 +250,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "tooLar
     });
     req.on("end", () => resolve(over ? "tooLarge" : Buffer.concat(chunks, length)));
     req.on("error", reject);
+    // A client gone mid-body: settle, so a bounded read slot is never held forever.
+    req.on("close", () => {
+      if (!req.complete) reject(new Error("request aborted"));
+    });
   });
 }
 
