@@ -12,7 +12,7 @@ const located = (p: { file: string; line: number; rule: string; path: string }):
 
 describe("loadManifests on manifests/invalid: every problem class, located", () => {
   it.each([
-    ["yaml-syntax.yaml:8 yaml-syntax spec.vmSize"],
+    ["yaml-syntax.yaml:8 yaml-syntax spec.vmSize[0]"],
     ["unknown-field.yaml:16 unknown-field spec.scale.fixed.targetDedicatedNode"],
     ["wrong-type.yaml:16 wrong-type spec.scale.fixed.targetDedicatedNodes"],
     ["invalid-value.yaml:17 invalid-value spec.scale.fixed.resizeTimeoutSeconds"],
@@ -33,7 +33,7 @@ describe("loadManifests on manifests/invalid: every problem class, located", () 
 
   it("names the resource of each problem and still loads the valid resources of the directory", async () => {
     const { problems, resources, rejected } = await loadManifests(invalidDir);
-    const duplicate = problems.find((p) => p.rule === "duplicate-name");
+    const duplicate = problems.find((p) => p.rule === "duplicate-name" && p.file.endsWith("/duplicate-name.yaml"));
     expect(duplicate).toMatchObject({ kind: "BatchPool", namespace: "default", name: "twice" });
     expect(duplicate?.message).toContain("duplicate-name.yaml:2");
     const keys = resources.map((r) => r.key);
