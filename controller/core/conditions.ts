@@ -19,6 +19,8 @@ export const Reasons = {
   InvalidSpec: "InvalidSpec",
   PoolIdTaken: "PoolIdTaken",
   JobIdTaken: "JobIdTaken",
+  /** The Batch object carries another controller's `batch-gitops/manager`: left alone until handed over (spec.adopt.fromManager). */
+  OwnedByAnotherManager: "OwnedByAnotherManager",
   BatchError: "BatchError",
   ResizeError: "ResizeError",
   DriftDetected: "DriftDetected",
@@ -132,6 +134,6 @@ function rank(type: string): number {
   return i < 0 ? ORDER.length : i;
 }
 
-function trimMessage(message: string): string {
+export function trimMessage(message: string): string {
   return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 3)}...` : message;
 }

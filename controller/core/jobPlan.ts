@@ -6,7 +6,8 @@ import type { Action } from "./actions.js";
 import { shortHash, stableHash } from "./hash.js";
 import type { JobIntent, JsonObject } from "./intent.js";
 import type { ObservedJob } from "./observed.js";
-import { TASKS_SUBMITTED_KEY, isOwnedBy, withOwnership } from "./ownership.js";
+import { Reasons } from "./conditions.js";
+import { TASKS_SUBMITTED_KEY, isManagedByAnother, isOwnedBy, managerOf, withOwnership } from "./ownership.js";
 import { toMetadataItems, type PlanContext } from "./poolPlan.js";
 
 /** The Batch pool a job should run on, resolved by the runtime from its poolRef. */
@@ -16,7 +17,7 @@ export interface PoolTarget {
   readonly ready: boolean;
 }
 
-export type JobStatusKind = "Suspended" | "Absent" | "Conflict" | "Deleting" | "Finished" | "Moving" | "Submitting" | "OutOfSync" | "InSync" | "WaitingForPool";
+export type JobStatusKind = "Suspended" | "Absent" | "Conflict" | "ManagedElsewhere" | "Deleting" | "Finished" | "Moving" | "Submitting" | "OutOfSync" | "InSync" | "WaitingForPool";
 
 export interface JobPlan {
   readonly status: JobStatusKind;
@@ -31,7 +32,12 @@ const FINISHED_STATES = new Set(["completed", "terminating"]);
 export function planJob(intent: JobIntent, live: ObservedJob | undefined, target: PoolTarget | undefined, ctx: PlanContext): JobPlan {
   if (live === undefined) return planAbsent(intent, target, ctx);
   if (!isOwnedBy(live.metadata, intent.key)) {
-    return { status: "Conflict", reason: "job id taken", actions: [], waiting: false, blocked: { reason: "JobIdTaken", message: `Batch job ${live.id} exists and is not owned by ${intent.key}` } };
+    return { status: "Conflict", reason: "job id taken", actions: [], waiting: false, blocked: { reason: Reasons.JobIdTaken, message: `Batch job ${live.id} exists and is not owned by ${intent.key}` } };
+  }
+  if (isManagedByAnother(live.metadata, ctx.managerId, intent.adoptFromManager)) {
+    const other = managerOf(live.metadata) ?? "?";
+    const message = `Batch job ${live.id} is managed by "${other}" (batch-gitops/manager), not by this controller ("${ctx.managerId}"); left alone. To hand it over, set spec.adopt.fromManager: ${other}`;
+    return { status: "ManagedElsewhere", reason: "managed by another controller", actions: [], waiting: false, blocked: { reason: Reasons.OwnedByAnotherManager, message } };
   }
   if (live.state === "deleting") return { status: "Deleting", reason: `Batch job ${live.id} is being deleted`, actions: [], waiting: true };
   if (FINISHED_STATES.has(live.state)) {
@@ -40,7 +46,7 @@ export function planJob(intent: JobIntent, live: ObservedJob | undefined, target
   if (intent.suspend) return planSuspended(live);
   const move = planMove(intent, live, target);
   if (move !== undefined) return move;
-  return planContent(intent, live);
+  return planContent(intent, live, ctx);
 }
 
 /** A suspended job is disabled: no new task starts, running ones finish ("wait"). */
@@ -89,7 +95,7 @@ function planMove(intent: JobIntent, live: ObservedJob, target: PoolTarget | und
   }
 }
 
-function planContent(intent: JobIntent, live: ObservedJob): JobPlan {
+function planContent(intent: JobIntent, live: ObservedJob, ctx: PlanContext): JobPlan {
   const actions: Action[] = [];
   if (live.priority !== intent.priority) {
     actions.push({ type: "PatchJob", jobId: live.id, patch: { priority: intent.priority }, reason: `priority ${live.priority} → ${intent.priority}` });
@@ -102,6 +108,12 @@ function planContent(intent: JobIntent, live: ObservedJob): JobPlan {
   const wantedOnComplete = intent.onAllTasksComplete ?? "noaction";
   if ((live.onAllTasksComplete ?? "noaction") !== wantedOnComplete) {
     actions.push({ type: "PatchJob", jobId: live.id, patch: { onAllTasksComplete: wantedOnComplete }, reason: `onAllTasksComplete → ${wantedOnComplete}` });
+  }
+  const manager = managerOf(live.metadata);
+  if (manager !== ctx.managerId) {
+    // Handed over (spec.adopt.fromManager) or written before manager ids: stamp it as ours, tasks record kept.
+    const metadata = toMetadataItems(jobMetadata(intent, ctx, intent.tasks.hash));
+    actions.push({ type: "PatchJob", jobId: live.id, patch: { metadata }, reason: `taking over from manager "${manager ?? "none"}"` });
   }
   return actions.length > 0 ? { status: "OutOfSync", reason: "job settings changed", actions, waiting: true } : { status: "InSync", reason: "all tasks submitted", actions, waiting: false };
 }

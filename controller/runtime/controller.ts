@@ -23,6 +23,7 @@ import { asStalled, asWaiting, describeError } from "./reconcileErrors.js";
 import { reconcileJob } from "./reconcileJob.js";
 import { reconcilePool } from "./reconcilePool.js";
 import { reconcilePrune } from "./reconcilePrune.js";
+import { alreadyReportedStall } from "./stallReport.js";
 import type { StepResult } from "./stepResult.js";
 import { createWorkQueue, type WorkQueue } from "./workQueue.js";
 
@@ -197,6 +198,10 @@ class Engine implements Controller {
   }
 
   #reportStall(key: ResourceKey, reason: string, message: string, logger: ReconcileContext["logger"]): void {
+    if (alreadyReportedStall(this.#statuses.get(key), reason, message)) {
+      logger.debug({ reason }, "still stalled");
+      return;
+    }
     logger.warn({ reason, err: message }, "stalled");
     this.#opts.alerts.stalled({ key, reason, message });
     this.#opts.events.record(key, "Warning", reason, message);

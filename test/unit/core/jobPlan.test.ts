@@ -30,6 +30,18 @@ describe("planJob", () => {
     expect(plan.actions.map((a) => a.type)).toEqual(actions);
   });
 
+  it("leaves a job another manager stamped alone (OwnedByAnotherManager) unless adopt.fromManager names it", () => {
+    const theirs = liveJob(intent, ready.poolId, { priority: 5, metadata: { ...liveJob(intent, ready.poolId).metadata, "batch-gitops/manager": "team-a" } });
+    const blocked = planJob(intent, theirs, ready, ctx);
+    expect(blocked.actions).toEqual([]);
+    expect(blocked.blocked?.reason).toBe("OwnedByAnotherManager");
+    const adopted = planJob(jobIntent({ adoptFromManager: "team-a" }), theirs, ready, ctx);
+    expect(adopted.blocked).toBeUndefined();
+    expect(adopted.actions.map((a) => (a.type === "PatchJob" ? Object.keys(a.patch).join() : a.type))).toEqual(["priority", "metadata"]);
+    const stamp = adopted.actions[1];
+    expect(stamp?.type === "PatchJob" && stamp.patch.metadata).toEqual(expect.arrayContaining([{ name: "batch-gitops/manager", value: "test-manager" }]));
+  });
+
   it("creates the job with onAllTasksComplete noaction and sets terminatejob after the last task", () => {
     const terminating = jobIntent({ onAllTasksComplete: "terminatejob" });
     const create = planJob(terminating, undefined, ready, ctx).actions[0];
