@@ -36,7 +36,10 @@ describe("drift", () => {
     expect(pool?.targetDedicatedNodes).toBe(1);
     expect(pool?.metadata.team).toBe("vfx");
     expect(pool?.metadata["batch-gitops/owner"]).toBe(key);
-    expect(h.recorded.events.some((e) => e.reason === "DriftDetected" && e.message.includes("targetDedicatedNodes: desired 1, live 4"))).toBe(true);
+    // Corrected drift is still reported, as an alert and an event saying it was corrected.
+    const alert = h.recorded.driftAlerts.find((a) => a.key === key && a.differences.includes("targetDedicatedNodes: desired 1, live 4"));
+    expect(alert).toMatchObject({ policy: "Correct", corrected: true });
+    expect(h.recorded.events.some((e) => e.reason === "DriftCorrected" && e.message.startsWith("corrected (driftPolicy Correct): ") && e.message.includes("targetDedicatedNodes: desired 1, live 4"))).toBe(true);
     await checkInvariants(h.batch, h.source, h.recorded.statuses);
   });
 
@@ -51,7 +54,8 @@ describe("drift", () => {
 
     const status = await h.waitForStatus(key, (s) => conditionOf(s, "Drifted")?.status === "True");
     expect(conditionOf(status, "Drifted")).toMatchObject({ reason: "DriftDetected", message: "targetDedicatedNodes: desired 1, live 2" });
-    expect(h.recorded.driftAlerts).toContainEqual({ key, differences: ["targetDedicatedNodes: desired 1, live 2"] });
+    expect(h.recorded.driftAlerts).toContainEqual({ key, policy: "Alert", corrected: false, differences: ["targetDedicatedNodes: desired 1, live 2"] });
+    expect(h.recorded.events).toContainEqual({ key, type: "Warning", reason: "DriftDetected", message: "not corrected (driftPolicy Alert): targetDedicatedNodes: desired 1, live 2" });
     // Give the controller more resyncs: it must still not touch the pool.
     await h.waitForStatus(key, (s) => nodes(s) === "2/2");
     expect((await h.batch.getPool(poolId))?.targetDedicatedNodes).toBe(2);
