@@ -60,8 +60,11 @@ function reportDrift(ctx: ReconcileContext, intent: PoolIntent, plan: PoolPlan, 
   const differences = plan.drift.map(describeDiff);
   ctx.logger.warn({ differences, policy: intent.driftPolicy, corrected }, corrected ? "drift detected and corrected" : "drift detected, not corrected");
   ctx.alerts.drift({ key: ctx.key, policy: intent.driftPolicy, corrected, differences });
-  const reason = corrected ? Reasons.DriftCorrected : Reasons.DriftDetected;
-  ctx.events.record(ctx.key, "Warning", reason, `${driftOutcome(intent.driftPolicy, corrected)}: ${differences.join("; ")}`);
+  const text = differences.join("; ");
+  // The corrected event has the Drifted condition's message, so cluster mode's transition event
+  // (kubernetes/transitionEvents.ts) aggregates with it instead of telling the same thing twice.
+  if (corrected) ctx.events.record(ctx.key, "Normal", Reasons.DriftCorrected, `corrected: ${text}`);
+  else ctx.events.record(ctx.key, "Warning", Reasons.DriftDetected, `${driftOutcome(intent.driftPolicy, false)}: ${text}`);
 }
 
 function reportNodes(ctx: ReconcileContext, pool: ObservedPool | undefined): void {

@@ -39,7 +39,7 @@ describe("drift", () => {
     // Corrected drift is still reported, as an alert and an event saying it was corrected.
     const alert = h.recorded.driftAlerts.find((a) => a.key === key && a.differences.includes("targetDedicatedNodes: desired 1, live 4"));
     expect(alert).toMatchObject({ policy: "Correct", corrected: true });
-    expect(h.recorded.events.some((e) => e.reason === "DriftCorrected" && e.message.startsWith("corrected (driftPolicy Correct): ") && e.message.includes("targetDedicatedNodes: desired 1, live 4"))).toBe(true);
+    expect(h.recorded.events.some((e) => e.type === "Normal" && e.reason === "DriftCorrected" && e.message.startsWith("corrected: ") && e.message.includes("targetDedicatedNodes: desired 1, live 4"))).toBe(true);
     await checkInvariants(h.batch, h.source, h.recorded.statuses);
   });
 
