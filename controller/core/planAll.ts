@@ -46,7 +46,9 @@ export function planAll(desired: DesiredSet, observed: ObservedSet, ctx: PlanCon
   const jobPlans = desired.jobs.map((intent): ResourcePlan => {
     const live = observed.jobs.find((j) => j.id.toLowerCase() === intent.jobId.toLowerCase());
     const plan = planJob(intent, live, poolTarget(intent, desired.pools, observed.pools), ctx);
-    return { key: intent.key, status: plan.status, reason: plan.reason, actions: plan.actions, drift: [], blocked: plan.blocked };
+    const drift = plan.drift ?? [];
+    const driftPolicy = drift.length > 0 && intent.driftPolicy !== "Ignore" ? intent.driftPolicy : undefined;
+    return { key: intent.key, status: plan.status, reason: plan.reason, actions: plan.actions, drift: drift.map(describeDiff), driftPolicy, blocked: plan.blocked };
   });
   return [...poolPlans, ...jobPlans, ...prunePlans(desired, observed, ctx)];
 }

@@ -14,6 +14,7 @@ import { desiredPoolId } from "../core/poolIdentity.js";
 import { isPoolReady, toMetadataItems } from "../core/poolPlan.js";
 import type { BatchJobSpec, BatchPoolSpec } from "../model/index.js";
 import { applyAction } from "./applyActions.js";
+import { driftCondition, reportDrift } from "./driftReport.js";
 import { resourceKey, type DesiredResource, type JobLiveStatus } from "./ports.js";
 import type { ReconcileContext } from "./reconcileContext.js";
 import { StalledError } from "./reconcileErrors.js";
@@ -39,6 +40,28 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
   const live = observed?.job;
   const plan = planJob(intent, live, target, { managerId: ctx.managerId });
   if (plan.blocked !== undefined) throw new StalledError(plan.blocked.reason, plan.blocked.message);
+  const drift = plan.drift ?? [];
+  let applied = false;
+  let submission: SubmissionResult | undefined;
+  try {
+    submission = await applyJobActions(ctx, intent, plan, live);
+    applied = true;
+  } finally {
+    reportDrift(ctx, { kind: "BatchJob", policy: intent.driftPolicy, drift, corrected: applied && intent.driftPolicy === "Correct" });
+  }
+  reportTasks(ctx, live?.taskCounts);
+  const result = {
+    ...summarizeJob(intent, plan, live, submission, options.pollIntervalMs),
+    drift: driftCondition({ policy: intent.driftPolicy, drift, corrected: intent.driftPolicy === "Correct" }),
+  };
+  const refresh = observed?.refreshInMs;
+  // Come back for the counts when they are due, unless a sooner poll is already planned.
+  if (refresh === undefined || (result.pollAfterMs !== undefined && result.pollAfterMs <= refresh)) return result;
+  return { ...result, pollAfterMs: refresh };
+}
+
+/** Applies the plan in order, streaming task submission; returns the submission's result when there was one. */
+async function applyJobActions(ctx: ReconcileContext, intent: JobIntent, plan: JobPlan, live: ObservedJob | undefined): Promise<SubmissionResult | undefined> {
   let submission: SubmissionResult | undefined;
   for (const action of plan.actions) {
     if (action.type === "SubmitTasks") {
@@ -54,12 +77,7 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
     // Known as active from now on: if it completes before its first count read, that read is not deferred.
     if (action.type === "CreateJob") ctx.cache.noteJobCreated(intent.jobId);
   }
-  reportTasks(ctx, live?.taskCounts);
-  const result = summarizeJob(intent, plan, live, submission, options.pollIntervalMs);
-  const refresh = observed?.refreshInMs;
-  // Come back for the counts when they are due, unless a sooner poll is already planned.
-  if (refresh === undefined || (result.pollAfterMs !== undefined && result.pollAfterMs <= refresh)) return result;
-  return { ...result, pollAfterMs: refresh };
+  return submission;
 }
 
 /** The Batch pool the job runs on: its BatchPool's current id, or a plain pool id. */

@@ -3,8 +3,6 @@
  * Conditions owned: Ready, Reconciling, Stalled, Drifted (through the StepResult).
  */
 import { describeAction } from "../core/actions.js";
-import { describeDiff } from "../core/diff.js";
-import { driftOutcome } from "../core/driftOutcome.js";
 import { poolIntentFromSpec } from "../core/fromModel.js";
 import type { PoolIntent } from "../core/intent.js";
 import type { ObservedPool } from "../core/observed.js";
@@ -12,6 +10,7 @@ import { planPool, type PoolPlan } from "../core/poolPlan.js";
 import { Reasons } from "../core/conditions.js";
 import type { BatchPoolSpec } from "../model/index.js";
 import { applyAction } from "./applyActions.js";
+import { driftCondition, reportDrift } from "./driftReport.js";
 import type { DesiredResource, PoolLiveStatus } from "./ports.js";
 import type { ReconcileContext } from "./reconcileContext.js";
 import { StalledError } from "./reconcileErrors.js";
@@ -33,7 +32,7 @@ export async function reconcilePool(ctx: ReconcileContext, desired: DesiredResou
     applied = true;
   } finally {
     // Reported after the writes, so the alert can say whether the drift was corrected (or the write failed).
-    reportDrift(ctx, intent, plan, isCorrected(intent, plan, applied));
+    reportDrift(ctx, { kind: "BatchPool", policy: intent.driftPolicy, drift: plan.drift, corrected: isCorrected(intent, plan, applied) });
   }
   reportNodes(ctx, plan.state.current);
   return summarizePool(intent, plan, options.pollIntervalMs, isCorrected(intent, plan, applied));
@@ -53,20 +52,6 @@ function isCorrected(intent: PoolIntent, plan: PoolPlan, applied: boolean): bool
   return intent.driftPolicy === "Correct" && plan.state.status === "Drifted" && plan.actions.length > 0 && applied;
 }
 
-/** Every drift found is reported (metric, event, alert), whatever the policy, saying whether it was corrected. */
-function reportDrift(ctx: ReconcileContext, intent: PoolIntent, plan: PoolPlan, corrected: boolean): void {
-  if (plan.drift.length === 0 || intent.driftPolicy === "Ignore") return;
-  for (const d of plan.drift) ctx.metrics.driftDetected("BatchPool", d.field, corrected);
-  const differences = plan.drift.map(describeDiff);
-  ctx.logger.warn({ differences, policy: intent.driftPolicy, corrected }, corrected ? "drift detected and corrected" : "drift detected, not corrected");
-  ctx.alerts.drift({ key: ctx.key, policy: intent.driftPolicy, corrected, differences });
-  const text = differences.join("; ");
-  // The corrected event has the Drifted condition's message, so cluster mode's transition event
-  // (kubernetes/transitionEvents.ts) aggregates with it instead of telling the same thing twice.
-  if (corrected) ctx.events.record(ctx.key, "Normal", Reasons.DriftCorrected, `corrected: ${text}`);
-  else ctx.events.record(ctx.key, "Warning", Reasons.DriftDetected, `${driftOutcome(intent.driftPolicy, false)}: ${text}`);
-}
-
 function reportNodes(ctx: ReconcileContext, pool: ObservedPool | undefined): void {
   if (pool === undefined) return;
   ctx.metrics.poolNodes(ctx.key, "current", "dedicated", pool.currentDedicatedNodes);
@@ -80,7 +65,7 @@ function summarizePool(intent: PoolIntent, plan: PoolPlan, pollIntervalMs: numbe
   const base = {
     pool: current === undefined ? undefined : liveStatus(current),
     batchIds: [plan.state.poolId, ...plan.state.retired.map((p) => p.id)],
-    drift: driftSummary(intent, plan, corrected),
+    drift: driftCondition({ policy: intent.driftPolicy, drift: plan.drift, corrected }),
   };
   if (intent.suspend) return { ...base, summary: { kind: "ready", message: "suspended: not reconciled" } };
   const resizeError = current?.resizeErrors[0];
@@ -110,14 +95,6 @@ function progressReason(plan: PoolPlan): string {
     default:
       return Reasons.Progressing;
   }
-}
-
-function driftSummary(intent: PoolIntent, plan: PoolPlan, corrected: boolean): StepResult["drift"] {
-  if (intent.driftPolicy === "Ignore") return undefined;
-  if (plan.drift.length === 0) return { drifted: false, reason: Reasons.NoDrift, message: "Batch matches the manifest" };
-  const text = plan.drift.map(describeDiff).join("; ");
-  if (corrected) return { drifted: true, reason: Reasons.DriftCorrected, message: `corrected: ${text}` };
-  return { drifted: true, reason: Reasons.DriftDetected, message: intent.driftPolicy === "Alert" ? text : `${driftOutcome(intent.driftPolicy, false)}: ${text}` };
 }
 
 function nodesText(pool: ObservedPool | undefined): string {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isOwnedBy } from "../../controller/core/ownership.js";
 import { EmulatorControlClient } from "../../emulator/control-client.js";
 import { checkInvariants } from "../helpers/invariants.js";
-import { conditionOf, isReady, nodes, poolResource, startHarness, type Harness } from "./harness.js";
+import { conditionOf, isReady, jobResource, nodes, poolResource, startHarness, type Harness } from "./harness.js";
 
 describe("drift", () => {
   let h: Harness | undefined;
@@ -60,6 +60,27 @@ describe("drift", () => {
     await h.waitForStatus(key, (s) => nodes(s) === "2/2");
     expect((await h.batch.getPool(poolId))?.targetDedicatedNodes).toBe(2);
     expect(h.recorded.calls.get("pool.resize") ?? 0).toBe(0);
+  });
+
+  it("reports a job's priority changed in Batch: not corrected under Alert, corrected under Correct", async () => {
+    h = await startHarness({ engine: { resyncIntervalMs: 300 } });
+    const key = "BatchJob/default/prioritized" as const;
+    h.source.set(poolResource("jobs-pool"));
+    h.source.set(jobResource("prioritized", "jobs-pool", { driftPolicy: "Alert" }));
+    h.start();
+    await h.waitForStatus(key, (s) => isReady(s) && conditionOf(s, "Drifted")?.reason === "NoDrift");
+    await h.batch.patchJob("prioritized", { priority: 9 });
+
+    const alerted = await h.waitForStatus(key, (s) => conditionOf(s, "Drifted")?.status === "True");
+    expect(conditionOf(alerted, "Drifted")).toMatchObject({ reason: "DriftDetected", message: "priority: desired 0, live 9" });
+    expect(h.recorded.driftAlerts).toContainEqual({ key, policy: "Alert", corrected: false, differences: ["priority: desired 0, live 9"] });
+    expect((await h.batch.getJob("prioritized"))?.priority).toBe(9);
+
+    h.source.edit<Record<string, unknown>>(key, (spec) => ({ ...spec, driftPolicy: "Correct" }));
+    await h.waitForStatus(key, (s) => conditionOf(s, "Drifted")?.reason === "DriftCorrected");
+    expect((await h.batch.getJob("prioritized"))?.priority).toBe(0);
+    expect(h.recorded.driftAlerts).toContainEqual({ key, policy: "Correct", corrected: true, differences: ["priority: desired 0, live 9"] });
+    await h.waitForStatus(key, (s) => conditionOf(s, "Drifted")?.reason === "NoDrift");
   });
 
   it("stops (Stalled, PoolIdTaken) when the ownership metadata is stripped, and leaves the pool alone", async () => {
