@@ -31,6 +31,15 @@ export const NAME_RULE: CelRule = {
 
 export const BatchIdSchema = Type.String({ minLength: 1, maxLength: BATCH_ID_MAX_LENGTH, pattern: BATCH_ID_PATTERN });
 
+/** The `--manager-id` of the controller an object is taken over from (`adopt.fromManager`). */
+export const ManagerIdSchema = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: "^[A-Za-z0-9._/@-]+$",
+  description:
+    "the --manager-id of the controller to take the Batch object over from (its batch-gitops/manager metadata); without it, an object another manager stamped is left alone (OwnedByAnotherManager)",
+});
+
 /** A key of a Kubernetes Secret (cluster mode) or of the directory-mode secret store. */
 export const SecretKeyRefSchema = Strict(
   { name: Type.String({ minLength: 1, maxLength: 253 }), key: Type.String({ minLength: 1, maxLength: 253 }) },

@@ -26,7 +26,7 @@ describe("observability HTTP server", () => {
 
     const metricsResponse = await get("/metrics");
     expect(metricsResponse.headers.get("content-type")).toContain("text/plain");
-    expect(await metricsResponse.text()).toContain('batch_gitops_drift_detected_total{kind="BatchPool",field="vmSize"} 1');
+    expect(await metricsResponse.text()).toContain('batch_gitops_drift_detected_total{kind="BatchPool",field="vmSize",corrected="false"} 1');
     expect((await get("/healthz")).status).toBe(200);
     expect((await get("/readyz")).status).toBe(503);
     ready = true;
