@@ -295,12 +295,12 @@ describe.skipIf(!kubectlAvailable)("kubectl kustomize manifests/deploy", () => {
       expect(controllerContainer(base).ports?.map((p) => p.name)).toContain(service.spec.ports[0]?.targetPort);
     });
 
-    it("the ServiceMonitor scrapes /metrics from that Service's port", () => {
+    it("the ServiceMonitor scrapes /metrics from that Service's port, keeping the resources' own namespace label", () => {
       const service = only(docs("base"), "Service") as unknown as { metadata: { labels: Record<string, string> }; spec: { ports: { name: string }[] } };
       const monitor = only(docs("monitoring"), "ServiceMonitor") as unknown as { metadata: { namespace: string }; spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] } };
       expect(monitor.metadata.namespace).toBe(NAMESPACE);
       expect(service.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
-      expect(monitor.spec.endpoints).toContainEqual(expect.objectContaining({ port: service.spec.ports[0]?.name, path: "/metrics" }));
+      expect(monitor.spec.endpoints).toContainEqual(expect.objectContaining({ port: service.spec.ports[0]?.name, path: "/metrics", honorLabels: true }));
     });
 
     it("the Prometheus job label used by the down alert is the Service name", () => {

@@ -1,0 +1,52 @@
+/**
+ * Permissions as comparable strings `group/resource[/subresource] verb` (group "" for core), from
+ * RBAC rules and from the API server's audit log, for the least-privilege test.
+ */
+
+interface PolicyRule {
+  readonly apiGroups?: readonly string[];
+  readonly resources?: readonly string[];
+  readonly verbs?: readonly string[];
+}
+
+interface RbacObject {
+  readonly kind?: string;
+  readonly rules?: readonly PolicyRule[];
+}
+
+/** Every (group, resource, verb) the ClusterRoles and Roles among `objects` grant. */
+export function grantedPermissions(objects: readonly unknown[]): Set<string> {
+  const granted = new Set<string>();
+  for (const object of objects as RbacObject[]) {
+    if (object.kind !== "ClusterRole" && object.kind !== "Role") continue;
+    for (const rule of object.rules ?? []) {
+      for (const group of rule.apiGroups ?? []) {
+        for (const resource of rule.resources ?? []) {
+          for (const verb of rule.verbs ?? []) granted.add(`${group}/${resource} ${verb}`);
+        }
+      }
+    }
+  }
+  return granted;
+}
+
+interface AuditEvent {
+  readonly verb?: string;
+  readonly user?: { username?: string };
+  readonly objectRef?: { apiGroup?: string; resource?: string; subresource?: string };
+}
+
+/** Every (group, resource, verb) `username` requested, allowed or not, per the JSON-lines audit log. */
+export function usedPermissions(auditLog: string, username: string): Set<string> {
+  const used = new Set<string>();
+  for (const line of auditLog.split("\n")) {
+    if (line === "") continue;
+    const event = JSON.parse(line) as AuditEvent;
+    const ref = event.objectRef;
+    // Requests without an object (discovery, /version) are non-resource URLs every user may get.
+    if (event.user?.username !== username || ref?.resource === undefined) continue;
+    const resource = ref.subresource === undefined ? ref.resource : `${ref.resource}/${ref.subresource}`;
+    used.add(`${ref.apiGroup ?? ""}/${resource} ${event.verb ?? "?"}`);
+  }
+  return used;
+}
