@@ -169,6 +169,7 @@ describe.skipIf(!kubectlAvailable)("kubectl kustomize manifests/deploy", () => {
         ...expand([`${group}/batchpools/finalizers`, `${group}/batchjobs/finalizers`], ["update", "patch"]),
         ...expand(["core/secrets"], ["get", "list", "watch"]),
         ...expand(["core/events", "events.k8s.io/events"], ["create", "patch"]),
+        ...expand(["authentication.k8s.io/tokenreviews", "authorization.k8s.io/subjectaccessreviews"], ["create"]),
       ].sort();
       expect(grants(only(docs("base"), "ClusterRole"))).toEqual(expected);
     });

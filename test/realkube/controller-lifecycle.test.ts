@@ -9,16 +9,20 @@ import { BatchServiceClient } from "@azure/batch";
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sharedKeyCredentials } from "../../controller/batch/credentials.js";
+import { clusterEndpointAuthorizer, kubernetesRequestAuthorizer } from "../../controller/kubernetes/requestAuth.js";
+import { startHttpServer } from "../../controller/observability/httpServer.js";
+import { createPrometheusMetrics } from "../../controller/observability/metrics.js";
 import type { CustomResource } from "../../controller/kubernetes/resources.js";
 import type { ResourceKind } from "../../controller/runtime/ports.js";
 import { createResource, deleteResource, getResource, jobObject, mergePatchResource, poolObject, until } from "../kube/cluster-harness.js";
 import { runArgoHealth } from "../kube/helpers/lua.js";
 import { kubectl, realKube, type RealKubeContext } from "./context.js";
-import { SERVICE_ACCOUNT_USER, startControllerRig, type ControllerRig } from "./controllerRig.js";
+import { CONTROLLER_NAMESPACE, SERVICE_ACCOUNT_USER, startControllerRig, type ControllerRig } from "./controllerRig.js";
 import { fluxHealth } from "../kube/helpers/flux-health.js";
 import { grantedPermissions, usedPermissions } from "./rbac.js";
 
 const NS = "team-a";
+const LEADER_ELECTION = { leaseName: "batch-gitops", leaseNamespace: CONTROLLER_NAMESPACE, leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 };
 const FINALIZER = "azurebatch.gitops.dev/finalizer";
 const kube = realKube();
 
@@ -46,7 +50,8 @@ describe.skipIf(kube === undefined)("the controller as its ServiceAccount on a r
     await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "acr" }, stringData: { password: "first-Pa55word" } } });
     rig = await startControllerRig(k);
     batch = new BatchServiceClient(sharedKeyCredentials(rig.emulator.account.name, rig.emulator.account.key), rig.emulator.url);
-    rig.startReplica();
+    // As the Deployment runs it: --leader-elect, the Lease in the controller's namespace.
+    rig.startReplica({ leaderElection: LEADER_ELECTION });
   });
 
   afterAll(async () => {
@@ -148,6 +153,41 @@ describe.skipIf(kube === undefined)("the controller as its ServiceAccount on a r
     await deleteResource(custom, "BatchPool", NS, "kept");
     await until(() => gone("BatchPool", "kept"), "the Orphan pool's object to be gone", 60_000);
     expect(await batchPoolIds()).toContain(kept);
+  });
+
+  it("/metrics and /status answer only callers the cluster authorizes (TokenReview + SubjectAccessReview)", async () => {
+    await kubectl(k, ["create", "namespace", "monitoring"]);
+    await kubectl(k, ["apply", "--server-side", "-f", "manifests/deploy/monitoring/metrics-reader.yaml"]);
+    for (const sa of ["prometheus", "stranger"]) await kubectl(k, ["create", "serviceaccount", sa, "-n", "monitoring"]);
+    await kubectl(k, ["create", "clusterrolebinding", "batch-gitops-metrics-reader", "--clusterrole=batch-gitops-metrics-reader", "--serviceaccount=monitoring:prometheus"]);
+    const token = async (sa: string): Promise<string> => (await kubectl(k, ["create", "token", sa, "-n", "monitoring"])).stdout.trim();
+    const controllerConfig = new KubeConfig();
+    controllerConfig.loadFromFile(rig.kubeconfig);
+    const metrics = createPrometheusMetrics({ processMetrics: false });
+    metrics.reconcileDone("BatchPool", "success", 0.1);
+    const server = await startHttpServer({ host: "127.0.0.1", port: 0 }, {
+      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.exposition() }),
+      ready: () => true,
+      status: () => ({ resources: [] }),
+      authorize: kubernetesRequestAuthorizer(controllerConfig),
+    });
+    try {
+      const get = (path: string, bearer?: string): Promise<Response> =>
+        fetch(`${server.url}${path}`, bearer === undefined ? {} : { headers: { authorization: `Bearer ${bearer}` } });
+      expect((await get("/metrics")).status).toBe(401);
+      expect((await get("/metrics", "not-a-token")).status).toBe(401);
+      expect((await get("/metrics", await token("stranger"))).status).toBe(403);
+      const allowed = await get("/metrics", await token("prometheus"));
+      expect(allowed.status).toBe(200);
+      expect(await allowed.text()).toContain('batch_gitops_reconcile_total{kind="BatchPool",result="success"} 1');
+      expect((await get("/status", await token("prometheus"))).status).toBe(200);
+      // The kubelet's probes carry no token.
+      expect((await get("/healthz")).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+    expect(clusterEndpointAuthorizer("0.0.0.0", controllerConfig)).toBeDefined();
+    expect(clusterEndpointAuthorizer("127.0.0.1", controllerConfig)).toBeUndefined();
   });
 
   it("least privilege: what the controller did (audit log) is what its roles grant, and more is refused", async () => {
