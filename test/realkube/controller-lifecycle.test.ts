@@ -51,7 +51,7 @@ describe.skipIf(kube === undefined)("the controller as its ServiceAccount on a r
     rig = await startControllerRig(k);
     batch = new BatchServiceClient(sharedKeyCredentials(rig.emulator.account.name, rig.emulator.account.key), rig.emulator.url);
     // As the Deployment runs it: --leader-elect, the Lease in the controller's namespace.
-    rig.startReplica({ leaderElection: LEADER_ELECTION });
+    rig.startReplica({ namespace: NS, leaderElection: LEADER_ELECTION });
   });
 
   afterAll(async () => {

@@ -71,7 +71,7 @@ export interface ControllerRig {
   /** The objects `kubectl kustomize manifests/deploy/controller` rendered and the test applied. */
   readonly installed: readonly Record<string, unknown>[];
   readonly logs: string[];
-  startReplica(options?: { name?: string; leaderElection?: LeaderElectionConfig }): ControllerReplica;
+  startReplica(options?: { name?: string; namespace?: string; leaderElection?: LeaderElectionConfig }): ControllerReplica;
   close(): Promise<void>;
 }
 
@@ -88,7 +88,7 @@ export async function startControllerRig(k: RealKubeContext): Promise<Controller
     installed,
     logs,
     startReplica: (options = {}) => {
-      const replica = startReplica({ emulator, kubeconfig, logs, name: options.name ?? `replica-${replicas.length}`, leaderElection: options.leaderElection });
+      const replica = startReplica({ ...options, emulator, kubeconfig, logs, name: options.name ?? `replica-${replicas.length}` });
       replicas.push(replica);
       return replica;
     },
@@ -99,15 +99,19 @@ export async function startControllerRig(k: RealKubeContext): Promise<Controller
   };
 }
 
-interface ReplicaInputs {
+export interface ReplicaInputs {
   readonly emulator: RunningEmulator;
+  /** A kubeconfig file: the controller's ServiceAccount, or admin where RBAC is not the point. */
   readonly kubeconfig: string;
   readonly logs: string[];
   readonly name: string;
+  /** Only this namespace (the files share one server: each controller keeps to its own). */
+  readonly namespace?: string;
   readonly leaderElection?: LeaderElectionConfig;
 }
 
-function startReplica({ emulator, kubeconfig, logs, name, leaderElection }: ReplicaInputs): ControllerReplica {
+/** One controller replica in this process (`runKubernetesMode` with the real engine). */
+export function startReplica({ emulator, kubeconfig, logs, name, namespace, leaderElection }: ReplicaInputs): ControllerReplica {
   const batchCalls = new Map<string, number>();
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -128,7 +132,7 @@ function startReplica({ emulator, kubeconfig, logs, name, leaderElection }: Repl
     createController({ ...o, pollIntervalMs: 100, observationMaxAgeMs: 50, retryBaseDelayMs: 50, retryMaxDelayMs: 1_000 });
   const exited = runKubernetesMode(
     {
-      config: { kind: "kubernetes", kubeconfig, leaderElection, statusProgressIntervalMs: 200 },
+      config: { kind: "kubernetes", kubeconfig, namespace, leaderElection, statusProgressIntervalMs: 200 },
       logger,
       env: { POD_NAME: name },
       authMode: "shared-key",
