@@ -16,18 +16,15 @@ interface RbacObject {
 
 /** Every (group, resource, verb) the ClusterRoles and Roles among `objects` grant. */
 export function grantedPermissions(objects: readonly unknown[]): Set<string> {
-  const granted = new Set<string>();
-  for (const object of objects as RbacObject[]) {
-    if (object.kind !== "ClusterRole" && object.kind !== "Role") continue;
-    for (const rule of object.rules ?? []) {
-      for (const group of rule.apiGroups ?? []) {
-        for (const resource of rule.resources ?? []) {
-          for (const verb of rule.verbs ?? []) granted.add(`${group}/${resource} ${verb}`);
-        }
-      }
-    }
-  }
-  return granted;
+  const roles = (objects as RbacObject[]).filter((o) => o.kind === "ClusterRole" || o.kind === "Role");
+  const permissions = roles.flatMap((role) =>
+    (role.rules ?? []).flatMap((rule) =>
+      (rule.apiGroups ?? []).flatMap((group) =>
+        (rule.resources ?? []).flatMap((resource) => (rule.verbs ?? []).map((verb) => `${group}/${resource} ${verb}`)),
+      ),
+    ),
+  );
+  return new Set(permissions);
 }
 
 interface AuditEvent {
