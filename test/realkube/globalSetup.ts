@@ -32,7 +32,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     auditLog: cluster.auditLog,
   };
   const kubectl = (...args: string[]): string => execFileSync("kubectl", ["--kubeconfig", cluster.kubeconfig, ...args], { encoding: "utf8" });
-  kubectl("apply", "--server-side", "-f", "crds/");
+  kubectl("apply", "--server-side", "-k", "crds/");
   kubectl("wait", "--for=condition=Established", "--timeout=120s", "crd/batchpools.azurebatch.gitops.dev", "crd/batchjobs.azurebatch.gitops.dev");
   project.provide("realkube", context);
   return async () => {
