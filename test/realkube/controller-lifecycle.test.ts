@@ -118,6 +118,18 @@ describe.skipIf(kube === undefined)("the controller as its ServiceAccount on a r
     expect(await eventReasons("render")).toEqual(expect.arrayContaining(["PoolCreated", "PoolResized"]));
   });
 
+  it("the same event again is aggregated: one Event whose count grows", async () => {
+    for (const [nodes, generation] of [[1, 3], [2, 4]] as const) {
+      await mergePatchResource(custom, "BatchPool", NS, "render", { spec: { scale: { fixed: { targetDedicatedNodes: nodes } } } });
+      await until(() => isReady("BatchPool", "render", generation), `generation ${generation} to be Ready`, 60_000);
+    }
+    const resized = async (): Promise<number[]> =>
+      (await core.listNamespacedEvent({ namespace: NS })).items.filter((e) => e.involvedObject.name === "render" && e.reason === "PoolResized").map((e) => e.count ?? 1);
+    // 1→2, 2→1, 1→2: the third resize repeats the first one's message.
+    await until(async () => (await resized()).some((count) => count >= 2), "the repeated resize event to be counted");
+    expect((await resized()).length).toBe(2);
+  });
+
   it("a Secret rotation reconciles the pools that reference it", async () => {
     const rotations = (): number => rig.logs.filter((l) => l.includes(`"key":"BatchPool/${NS}/render"`) && l.includes("referenced Secret changed")).length;
     await core.replaceNamespacedSecret({ namespace: NS, name: "acr", body: { metadata: { name: "acr" }, stringData: { password: "rotated-Pa55word" } } });
