@@ -49,7 +49,7 @@ export async function startLocalCluster(options: StartOptions): Promise<LocalClu
   const dir = resolve(options.dir);
   const binDir = options.binDir ?? kubeBinDir();
   if (!kubeBinariesPresent(binDir)) {
-    throw new Error(`kube-apiserver and etcd are not in ${binDir}: run scripts/kube-build.sh (10-30 minutes the first time)`);
+    throw new Error(`kube-apiserver and etcd are not in ${binDir}: run scripts/kube-build.sh (up to an hour the first time)`);
   }
   const previous = readState(dir);
   if (previous !== undefined && isRunning(previous.apiServerPid)) {

@@ -14,7 +14,7 @@ import type { RealKubeContext } from "./context.js";
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const binDir = kubeBinDir();
   if (!kubeBinariesPresent(binDir)) {
-    const why = `kube-apiserver and etcd are not built in ${binDir}: run scripts/kube-build.sh (10-30 minutes once) to run test/realkube`;
+    const why = `kube-apiserver and etcd are not built in ${binDir}: run scripts/kube-build.sh (once; up to an hour on 2 busy cores) to run test/realkube`;
     if (process.env.CI === "true") {
       throw new Error(why);
     }
