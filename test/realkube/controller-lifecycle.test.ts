@@ -19,7 +19,7 @@ import { runArgoHealth } from "../kube/helpers/lua.js";
 import { kubectl, realKube, type RealKubeContext } from "./context.js";
 import { CONTROLLER_NAMESPACE, SERVICE_ACCOUNT_USER, startControllerRig, type ControllerRig } from "./controllerRig.js";
 import { fluxHealth } from "../kube/helpers/flux-health.js";
-import { grantedPermissions, usedPermissions } from "./rbac.js";
+import { grantedPermissions, namespacesRequested, usedPermissions } from "./rbac.js";
 
 const NS = "team-a";
 const LEADER_ELECTION = { leaseName: "batch-gitops", leaseNamespace: CONTROLLER_NAMESPACE, leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 };
@@ -203,6 +203,10 @@ describe.skipIf(kube === undefined)("the controller as its ServiceAccount on a r
     const granted = grantedPermissions(rig.installed);
     const used = usedPermissions(readFileSync(k.auditLog, "utf8"), SERVICE_ACCOUNT_USER);
     expect([...used].sort()).toEqual([...granted].sort());
+    // Secrets are read only where the controller works: with --namespace, never cluster-wide.
+    const secretScopes = namespacesRequested(readFileSync(k.auditLog, "utf8"), SERVICE_ACCOUNT_USER, "secrets");
+    expect(secretScopes.size).toBeGreaterThan(0);
+    expect([...secretScopes].filter((ns) => ns !== NS && ns !== "team-ha")).toEqual([]);
 
     const controllerKubeconfig = { kubeconfig: rig.kubeconfig };
     const outside = await kubectl(k, ["get", "configmaps", "-n", NS], controllerKubeconfig);

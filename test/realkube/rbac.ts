@@ -47,3 +47,14 @@ export function usedPermissions(auditLog: string, username: string): Set<string>
   }
   return used;
 }
+
+/** The namespace of every request `username` made on `resource` ("" for a cluster-wide one). */
+export function namespacesRequested(auditLog: string, username: string, resource: string): Set<string> {
+  const namespaces = new Set<string>();
+  for (const line of auditLog.split("\n")) {
+    if (line === "") continue;
+    const event = JSON.parse(line) as AuditEvent & { objectRef?: { namespace?: string } };
+    if (event.user?.username === username && event.objectRef?.resource === resource) namespaces.add(event.objectRef.namespace ?? "");
+  }
+  return namespaces;
+}
