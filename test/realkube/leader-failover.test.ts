@@ -90,5 +90,5 @@ describe.skipIf(kube === undefined)("leader election: three replica processes, S
     // Each Batch write happened once: the dead leader's and the new leader's work did not overlap.
     expect(writes.get("Pool_Add")).toBe(1);
     expect(writes.get("Pool_Resize")).toBe(1);
-  });
+  }, 400_000);
 });
