@@ -9,7 +9,15 @@ export interface ObservabilityEndpoints {
   ready(): boolean;
   /** The /status document (what `batch-gitops status --url` prints). */
   status(): unknown;
+  /**
+   * Guards /metrics and /status (not the probes) when set: cluster mode checks the bearer token
+   * with the API server (controller/kubernetes/requestAuth.ts).
+   */
+  authorize?(authorization: string | undefined, path: string): Promise<{ allowed: true } | { allowed: false; code: number; message: string }>;
 }
+
+/** The paths that `authorize` guards; the kubelet's probes stay open. */
+const GUARDED_PATHS = new Set(["/metrics", "/status"]);
 
 export interface RunningHttpServer {
   /** The bound address, e.g. http://127.0.0.1:8080 (the real port when 0 was asked for). */
@@ -93,6 +101,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, endpoints: Obse
     return;
   }
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  if (await refused(req, res, endpoints, path)) {
+    return;
+  }
   switch (path) {
     case "/metrics": {
       const { contentType, body } = await endpoints.metrics();
@@ -115,6 +126,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, endpoints: Obse
     default:
       send(res, 404, "text/plain", "not found: try /metrics, /healthz, /readyz, /status\n");
   }
+}
+
+/** Answers 401/403 and returns true when `authorize` refuses a guarded path. */
+async function refused(req: IncomingMessage, res: ServerResponse, endpoints: ObservabilityEndpoints, path: string): Promise<boolean> {
+  if (endpoints.authorize === undefined || !GUARDED_PATHS.has(path)) {
+    return false;
+  }
+  const decision = await endpoints.authorize(req.headers.authorization, path);
+  if (decision.allowed) {
+    return false;
+  }
+  send(res, decision.code, "text/plain", `${decision.message}\n`);
+  return true;
 }
 
 function send(res: ServerResponse, code: number, contentType: string, body: string): void {
