@@ -50,6 +50,8 @@ export interface RunConfig {
   alertWebhookUrl: string | undefined;
   stateDir: string;
   once: boolean;
+  /** --once: how long to keep reconciling resources that are not settled yet. */
+  onceTimeoutMs: number;
   secretsDir: string | undefined;
   /** Written into the `batch-gitops/manager` metadata; must stay the same across restarts. */
   managerId: string;
@@ -83,6 +85,7 @@ export const RUN_OPTIONS = {
   "alert-webhook": { type: "string" },
   "state-dir": { type: "string" },
   once: { type: "boolean" },
+  "once-timeout": { type: "string" },
   "secrets-dir": { type: "string" },
   "git-url": { type: "string" },
   "git-branch": { type: "string" },
@@ -116,6 +119,7 @@ export function parseRunConfig(args: string[], ctx: ConfigContext): RunConfig {
     alertWebhookUrl: optionalUrl("--alert-webhook", flags["alert-webhook"]),
     stateDir,
     once: flags.once ?? false,
+    onceTimeoutMs: duration("--once-timeout", flags["once-timeout"] ?? "10m"),
     secretsDir: optionalPath(flags["secrets-dir"], ctx.cwd),
     managerId: parseManagerId(flags["manager-id"] ?? "batch-gitops"),
     view: parseView(flags.view ?? "auto", ctx.stdoutIsTTY && flags.once !== true),

@@ -151,6 +151,13 @@ const Count = Type.Optional(Int({ minimum: 0 }));
 export const TaskCountsSchema = Strict({ active: Count, running: Count, completed: Count, succeeded: Count, failed: Count });
 export type TaskCounts = Static<typeof TaskCountsSchema>;
 
+export const FailedTaskSchema = Strict({
+  taskId: Type.String(),
+  exitCode: Type.Optional(Type.Integer()),
+  category: Type.Optional(Type.String({ description: "Batch failureInfo.category: usererror or servererror" })),
+  code: Type.Optional(Type.String({ description: "Batch failureInfo.code, e.g. FailureExitCode" })),
+});
+
 export const BatchJobStatusSchema = Strict({
   observedGeneration: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
   conditions: Type.Optional(ConditionsSchema),
@@ -161,6 +168,9 @@ export const BatchJobStatusSchema = Strict({
   tasksTotal: Count,
   tasksSubmitted: Type.Optional(Int({ minimum: 0, description: "tasks added to Batch so far, in spec order; submission resumes here" })),
   completions: Type.Optional(Type.String({ description: "succeeded/total, for kubectl get" })),
+  failedTasks: Type.Optional(
+    Type.Array(FailedTaskSchema, { maxItems: 10, description: "the first few failed tasks (the count is taskCounts.failed)" }),
+  ),
   specHash: Type.Optional(Type.String()),
   lastSyncTime: Type.Optional(Type.String({ format: "date-time" })),
   sourceRevision: Type.Optional(Type.String({ description: "Git revision of the manifest this status describes (directory mode)" })),
