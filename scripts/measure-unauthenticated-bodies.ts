@@ -7,9 +7,10 @@
 import { request } from "node:http";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import type { startEmulator as StartEmulator } from "../emulator/index.js";
 
 const modulePath = resolve(process.argv[2] ?? "emulator/index.ts");
-const { startEmulator } = (await import(pathToFileURL(modulePath).href)) as typeof import("../emulator/index.js");
+const { startEmulator } = (await import(pathToFileURL(modulePath).href)) as { startEmulator: typeof StartEmulator };
 const emulator = await startEmulator();
 const { port } = new URL(emulator.url);
 const body = Buffer.alloc(8 * 1024 * 1024, 0x20);
