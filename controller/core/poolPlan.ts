@@ -163,7 +163,7 @@ function scaleActions(intent: PoolIntent, live: ObservedPool, status: PoolState[
   const actions: Action[] = [];
   if (live.enableAutoScale) actions.push({ type: "DisableAutoScale", poolId: live.id, reason: `${why}: fixed scale` });
   const sameTarget = live.targetDedicatedNodes === scale.targetDedicatedNodes && live.targetLowPriorityNodes === scale.targetLowPriorityNodes;
-  if (sameTarget) return actions;
+  if (sameTarget && !wasStoppedBelowTarget(live)) return actions;
   if (live.allocationState === "resizing") {
     return [...actions, { type: "StopResize", poolId: live.id, reason: `${why}: a resize toward ${live.targetDedicatedNodes}+${live.targetLowPriorityNodes} is in progress` }];
   }
@@ -180,6 +180,15 @@ function scaleActions(intent: PoolIntent, live: ObservedPool, status: PoolState[
       reason: `${why}: nodes ${live.targetDedicatedNodes}+${live.targetLowPriorityNodes} → ${scale.targetDedicatedNodes}+${scale.targetLowPriorityNodes}`,
     },
   ];
+}
+
+/**
+ * A resize someone else stopped (Batch reports ResizeStopped) leaves the pool steady below a target
+ * that still matches the manifest: only a new resize resumes it, so it is not a user-fix error.
+ */
+function wasStoppedBelowTarget(live: ObservedPool): boolean {
+  const below = live.currentDedicatedNodes < live.targetDedicatedNodes || live.currentLowPriorityNodes < live.targetLowPriorityNodes;
+  return live.allocationState === "steady" && below && live.resizeErrors.some((e) => e.code === "ResizeStopped");
 }
 
 function patchActions(intent: PoolIntent, live: ObservedPool, ctx: PlanContext, status: PoolState["status"]): Action[] {

@@ -12,6 +12,7 @@ local TERMINAL_REASONS = {
   PoolNotFound = true,
   PoolIdTaken = true,
   JobIdTaken = true,
+  OwnedByAnotherManager = true,
   TasksRejected = true,
   ResizeError = true,
   QuotaExceeded = true,
