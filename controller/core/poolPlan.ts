@@ -9,7 +9,7 @@ import type { FieldDiff } from "./diff.js";
 import type { JsonObject, PoolIntent } from "./intent.js";
 import type { ObservedPool } from "./observed.js";
 import { withOwnership } from "./ownership.js";
-import { determinePoolState, startTaskDiff, type PoolState } from "./poolState.js";
+import { determinePoolState, startTaskDiff, wasStoppedBelowTarget, type PoolState } from "./poolState.js";
 import { poolAppliedHash, poolSpecHash } from "./poolIdentity.js";
 import { canonicalJson } from "./hash.js";
 
@@ -180,15 +180,6 @@ function scaleActions(intent: PoolIntent, live: ObservedPool, status: PoolState[
       reason: `${why}: nodes ${live.targetDedicatedNodes}+${live.targetLowPriorityNodes} → ${scale.targetDedicatedNodes}+${scale.targetLowPriorityNodes}`,
     },
   ];
-}
-
-/**
- * A resize someone else stopped (Batch reports ResizeStopped) leaves the pool steady below a target
- * that still matches the manifest: only a new resize resumes it, so it is not a user-fix error.
- */
-function wasStoppedBelowTarget(live: ObservedPool): boolean {
-  const below = live.currentDedicatedNodes < live.targetDedicatedNodes || live.currentLowPriorityNodes < live.targetLowPriorityNodes;
-  return live.allocationState === "steady" && below && live.resizeErrors.some((e) => e.code === "ResizeStopped");
 }
 
 function patchActions(intent: PoolIntent, live: ObservedPool, ctx: PlanContext, status: PoolState["status"]): Action[] {

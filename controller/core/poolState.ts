@@ -70,7 +70,17 @@ function currentPoolState(intent: PoolIntent, base: { poolId: string; current: O
   }
   if (retired.length > 0) return { ...base, status: "Replacing", reason: `${retired.length} older pool(s) to retire`, diff: [] };
   if (current.allocationState !== "steady") return { ...base, status: "Resizing", reason: `allocation state ${current.allocationState}`, diff: [] };
+  if (wasStoppedBelowTarget(current)) return { ...base, status: "OutOfSync", reason: "a resize toward the target was stopped (ResizeStopped)", diff: [] };
   return { ...base, status: "InSync", reason: "Batch matches the manifest", diff: [] };
+}
+
+/**
+ * A resize someone else stopped (Batch reports ResizeStopped) leaves the pool steady below a target
+ * that still matches the manifest: only a new resize resumes it, so it is not a user-fix error.
+ */
+export function wasStoppedBelowTarget(live: ObservedPool): boolean {
+  const below = live.currentDedicatedNodes < live.targetDedicatedNodes || live.currentLowPriorityNodes < live.targetLowPriorityNodes;
+  return live.allocationState === "steady" && below && live.resizeErrors.some((e) => e.code === "ResizeStopped");
 }
 
 function managedElsewhereReason(pool: ObservedPool, managerId: string): string {

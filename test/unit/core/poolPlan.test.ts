@@ -31,7 +31,7 @@ describe("planPool", () => {
     { name: "scale up when steady → resize", intent: fixed(5), live: [livePool(base)], status: "OutOfSync", actions: ["ResizePool", "PatchPool"] },
     { name: "resize toward the desired target in progress → wait, not fight", intent: base, live: [livePool(base, { allocationState: "resizing", currentDedicatedNodes: 1 })], status: "Resizing", actions: [] },
     { name: "resize toward another target → stop it first", intent: fixed(1), live: [livePool(fixed(1), { allocationState: "resizing", targetDedicatedNodes: 4 })], status: "Drifted", actions: ["StopResize"] },
-    { name: "a resize another client stopped below the target → resize again", intent: fixed(3), live: [livePool(fixed(3), { currentDedicatedNodes: 1, resizeErrors: [{ code: "ResizeStopped", message: "stopped" }] })], status: "InSync", actions: ["ResizePool"] },
+    { name: "a resize another client stopped below the target → resize again", intent: fixed(3), live: [livePool(fixed(3), { currentDedicatedNodes: 1, resizeErrors: [{ code: "ResizeStopped", message: "stopped" }] })], status: "OutOfSync", actions: ["ResizePool"] },
     { name: "steady below target after an allocation failure → no retry loop", intent: fixed(3), live: [livePool(fixed(3), { currentDedicatedNodes: 1, resizeErrors: [{ code: "AllocationFailed", message: "no capacity" }] })], status: "InSync", actions: [] },
     { name: "portal resize (drift) corrected", intent: base, live: [livePool(base, { targetDedicatedNodes: 7, currentDedicatedNodes: 7 })], status: "Drifted", actions: ["ResizePool"] },
     { name: "drift only alerted", intent: poolIntent({ driftPolicy: "Alert" }), live: [livePool(poolIntent({ driftPolicy: "Alert" }), { targetDedicatedNodes: 7 })], status: "Drifted", actions: [] },
