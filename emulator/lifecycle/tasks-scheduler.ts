@@ -1,8 +1,8 @@
 import type { AccountStore } from "../store/account-store.js";
-import type { NodeDeallocationOption, NodeEntity, PoolEntity, PoolStore } from "../store/pool-store.js";
+import type { NodeDeallocationOption, NodeEntity, PoolEntity, PoolStore, RecentTask } from "../store/pool-store.js";
 import { parseDuration } from "../http/wire-format.js";
 import { jobPoolId, type JobRecord } from "../resources/jobs-model.js";
-import { maxRetries, setTaskState, type FailureInfo, type TaskRecord } from "../resources/tasks-model.js";
+import { executionInfo, maxRetries, setTaskState, type FailureInfo, type TaskRecord } from "../resources/tasks-model.js";
 import { WALL_CLOCK_EXIT_CODE, exitOptions, simulateAttempt } from "./tasks-outcome.js";
 
 /** Told after a task reaches `completed` (job reactions: onAllTasksComplete, onTaskFailure). */
@@ -171,6 +171,7 @@ export class TaskScheduler {
     const onNode = this.#onNode.get(node) ?? new Set<TaskRecord>();
     onNode.add(task);
     this.#onNode.set(node, onNode);
+    this.#pools.noteRecentTask(node, recentTask(task));
     const now = clock.now();
     const attempt = simulateAttempt(task, task.retryCount, timing);
     if (timing.taskPreparingMs > 0) {
@@ -277,4 +278,21 @@ export function satisfiesDependents(task: TaskRecord): boolean {
 function wallClockLimitMs(task: TaskRecord): number | undefined {
   const text = task.constraints.maxWallClockTime ?? task.job.constraints.maxWallClockTime;
   return text === undefined ? undefined : parseDuration(text);
+}
+
+/** The node's view of a task it ran (TaskInformation), read live so state and executionInfo are current. */
+function recentTask(task: TaskRecord): RecentTask {
+  const jobId = task.job.id;
+  const taskId = task.id;
+  return {
+    jobId,
+    taskId,
+    describe: (url) => ({
+      taskUrl: url(`/jobs/${encodeURIComponent(jobId)}/tasks/${encodeURIComponent(taskId)}`),
+      jobId,
+      taskId,
+      taskState: task.state,
+      executionInfo: executionInfo(task),
+    }),
+  };
 }

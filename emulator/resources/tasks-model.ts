@@ -4,9 +4,11 @@ import { formatTime } from "../http/wire-format.js";
 import type { EntityMeta } from "../store/entity.js";
 import { INFINITE_DURATION, type JobRecord } from "./jobs-model.js";
 import type { CountedState } from "./tasks-counts.js";
+import { checkApplicationPackageReferences } from "./application-packages.js";
+import { DEFAULT_USER_IDENTITY, outputFilesCasing, withoutSecrets } from "./service-defaults.js";
 import {
   optionalArray,
-  optionalDuration,
+  optionalDurationText,
   optionalInt,
   optionalObject,
   optionalString,
@@ -111,6 +113,7 @@ export function newTask(body: Body, meta: EntityMeta, job: JobRecord): TaskRecor
   for (const name of ARRAY_PROPERTIES) optionalArray(body, name);
   for (const name of OBJECT_PROPERTIES) optionalObject(body, name);
   const dependsOn = parseDependencies(body, job);
+  checkApplicationPackageReferences(body.applicationPackageReferences);
   return new StoredTask(meta, body, job, {
     constraints: parseTaskConstraints(body) ?? NO_CONSTRAINTS,
     requiredSlots: optionalInt(body, "requiredSlots", { min: 1, max: MAX_INT32 }) ?? 1,
@@ -240,12 +243,10 @@ class StoredTask implements TaskRecord {
 export function parseTaskConstraints(body: Body): TaskConstraints | undefined {
   const constraints = optionalObject(body, "constraints");
   if (constraints === undefined) return undefined;
-  optionalDuration(constraints, "maxWallClockTime");
-  optionalDuration(constraints, "retentionTime");
   const result: TaskConstraints = {};
-  const wallClock = optionalString(constraints, "maxWallClockTime");
+  const wallClock = optionalDurationText(constraints, "maxWallClockTime");
   if (wallClock !== undefined) result.maxWallClockTime = wallClock;
-  const retention = optionalString(constraints, "retentionTime");
+  const retention = optionalDurationText(constraints, "retentionTime");
   if (retention !== undefined) result.retentionTime = retention;
   const retries = optionalInt(constraints, "maxTaskRetryCount", { min: -1, max: MAX_INT32 });
   if (retries !== undefined) result.maxTaskRetryCount = retries;
@@ -297,6 +298,11 @@ export function maxRetries(task: TaskRecord): number {
   return task.constraints.maxTaskRetryCount ?? task.job.constraints.maxTaskRetryCount ?? 0;
 }
 
+/** A task's directory under the node root, as in file paths: workitems/{job}/job-1/{task}. */
+export function taskRootDirectory(task: TaskRecord): string {
+  return `workitems/${task.job.id}/job-1/${task.id}`;
+}
+
 /** The CloudTask wire form. */
 export function taskToWire(task: TaskRecord, url: string, nodeUrl?: (poolId: string, nodeId: string) => string): Record<string, unknown> {
   const wire: Record<string, unknown> = { id: task.id };
@@ -314,6 +320,8 @@ export function taskToWire(task: TaskRecord, url: string, nodeUrl?: (poolId: str
     wire.previousStateTransitionTime = formatTime(task.previousStateTransitionTime);
   }
   copy(task.body, wire, FIXED_PROPERTIES);
+  if (wire.outputFiles !== undefined) wire.outputFiles = outputFilesCasing(wire.outputFiles);
+  if (wire.containerSettings !== undefined) wire.containerSettings = withoutSecrets(wire.containerSettings);
   wire.constraints = {
     maxWallClockTime: task.constraints.maxWallClockTime ?? task.job.constraints.maxWallClockTime ?? INFINITE_DURATION,
     retentionTime: task.constraints.retentionTime ?? "P7D",
@@ -321,17 +329,21 @@ export function taskToWire(task: TaskRecord, url: string, nodeUrl?: (poolId: str
   };
   wire.requiredSlots = task.requiredSlots;
   copy(task.body, wire, FIXED_AFTER_CONSTRAINTS);
+  wire.userIdentity ??= DEFAULT_USER_IDENTITY;
   wire.executionInfo = executionInfo(task);
   if (task.node !== undefined) {
-    const info: Record<string, unknown> = { poolId: task.node.poolId, nodeId: task.node.nodeId, affinityId: `TVM:${task.node.nodeId}` };
+    const info: Record<string, unknown> = { affinityId: `TVM:${task.node.nodeId}` };
+    const root = taskRootDirectory(task);
     if (nodeUrl !== undefined) info.nodeUrl = nodeUrl(task.node.poolId, task.node.nodeId);
+    Object.assign(info, { poolId: task.node.poolId, nodeId: task.node.nodeId, taskRootDirectory: `/${root}` });
+    if (nodeUrl !== undefined) info.taskRootDirectoryUrl = `${nodeUrl(task.node.poolId, task.node.nodeId)}/files/${root}`;
     wire.nodeInfo = info;
   }
   copy(task.body, wire, FIXED_TAIL);
   return wire;
 }
 
-function executionInfo(task: TaskRecord): Record<string, unknown> {
+export function executionInfo(task: TaskRecord): Record<string, unknown> {
   const info: Record<string, unknown> = {};
   const run: TaskRun = task.run ?? {};
   setTime(info, "startTime", run.startTime);
