@@ -58,9 +58,9 @@ const durationPattern =
 export function parseDuration(text: string): number | undefined {
   const match = durationPattern.exec(text);
   if (match === null || text === "P" || text.endsWith("T")) return undefined;
-  const [, y, mo, w, d, h, m, s] = match;
-  const days = Number(y ?? 0) * 365 + Number(mo ?? 0) * 30 + Number(w ?? 0) * 7 + Number(d ?? 0);
-  return ((days * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 + Number(s ?? 0) * 1000;
+  const [y, mo, w, d, h, m, s] = match.slice(1).map((part) => Number(part ?? 0));
+  const days = (y ?? 0) * 365 + (mo ?? 0) * 30 + (w ?? 0) * 7 + (d ?? 0);
+  return ((days * 24 + (h ?? 0)) * 60 + (m ?? 0)) * 60_000 + (s ?? 0) * 1000;
 }
 
 /** A duration in the service's normalised form (days, hours, minutes, seconds); undefined when malformed. */

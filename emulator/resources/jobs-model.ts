@@ -90,14 +90,6 @@ export const JOB_FILTER_PATHS = [
 ] as const;
 
 const MAX_INT32 = 2 ** 31 - 1;
-const FIXED_PROPERTIES = [
-  "displayName",
-  "jobManagerTask",
-  "jobPreparationTask",
-  "jobReleaseTask",
-  "commonEnvironmentSettings",
-  "networkConfiguration",
-] as const;
 
 /** Validates a Job_Add body and builds the record (state active). */
 export function newJob(body: Body, meta: EntityMeta): JobRecord {

@@ -154,7 +154,7 @@ export class JobStore {
 
   #taskCompleted(task: TaskRecord): void {
     const job = task.job;
-    if (isKillingManager(task) && (job.state === "active" || job.state === "disabled")) this.terminate(job, "JMComplete");
+    if (isKillingManager(task)) this.#endByManager(job);
     const exitCode = task.run?.exitCode;
     if (task.run?.result === "failure" && exitCode !== undefined && job.state === "active") {
       const action = exitOptions(task, exitCode).jobAction;
@@ -162,6 +162,10 @@ export class JobStore {
       if (action === "disable") this.disable(job, "wait");
     }
     this.#checkAllTasksComplete(job);
+  }
+
+  #endByManager(job: JobRecord): void {
+    if (job.state !== "completed" && job.state !== "terminating") this.terminate(job, "JMComplete");
   }
 
   /** onAllTasksComplete=terminatejob: a job whose tasks are all complete (or that has none) terminates. */

@@ -331,16 +331,23 @@ export function taskToWire(task: TaskRecord, url: string, nodeUrl?: (poolId: str
   copy(task.body, wire, FIXED_AFTER_CONSTRAINTS);
   wire.userIdentity ??= DEFAULT_USER_IDENTITY;
   wire.executionInfo = executionInfo(task);
-  if (task.node !== undefined) {
-    const info: Record<string, unknown> = { affinityId: `TVM:${task.node.nodeId}` };
-    const root = taskRootDirectory(task);
-    if (nodeUrl !== undefined) info.nodeUrl = nodeUrl(task.node.poolId, task.node.nodeId);
-    Object.assign(info, { poolId: task.node.poolId, nodeId: task.node.nodeId, taskRootDirectory: `/${root}` });
-    if (nodeUrl !== undefined) info.taskRootDirectoryUrl = `${nodeUrl(task.node.poolId, task.node.nodeId)}/files/${root}`;
-    wire.nodeInfo = info;
-  }
+  if (task.node !== undefined) wire.nodeInfo = nodeInfo(task, task.node, nodeUrl);
   copy(task.body, wire, FIXED_TAIL);
   return wire;
+}
+
+/** Where a task ran: its node, and its directory there (path and file API URL). */
+function nodeInfo(task: TaskRecord, node: { poolId: string; nodeId: string }, nodeUrl?: (poolId: string, nodeId: string) => string): Record<string, unknown> {
+  const root = taskRootDirectory(task);
+  const url = nodeUrl?.(node.poolId, node.nodeId);
+  return {
+    affinityId: `TVM:${node.nodeId}`,
+    ...(url === undefined ? {} : { nodeUrl: url }),
+    poolId: node.poolId,
+    nodeId: node.nodeId,
+    taskRootDirectory: `/${root}`,
+    ...(url === undefined ? {} : { taskRootDirectoryUrl: `${url}/files/${root}` }),
+  };
 }
 
 export function executionInfo(task: TaskRecord): Record<string, unknown> {
