@@ -64,6 +64,10 @@ export interface NodeEntity {
   };
   /** Tasks that ran here lately, newest last (the service lists them as recentTasks). */
   recentTasks: RecentTask[];
+  /** `--execute local`: the node's directory tree (AZ_BATCH_NODE_ROOT_DIR) on this machine. */
+  rootDir?: string;
+  /** Simulated nodes: file paths (lowercased) deleted through the file API. */
+  deletedFiles?: Set<string>;
   /** Leave the pool once its running tasks finish (taskcompletion / retaineddata deallocation). */
   leaveWhenIdle: boolean;
   timer?: TimerHandle;
