@@ -38,6 +38,8 @@ export interface TaskRun {
   exitCode?: number;
   result?: "success" | "failure";
   failureInfo?: FailureInfo;
+  /** Local mode: a container task that ran on the host says so here. */
+  containerInfo?: { state: string; error: string };
 }
 
 export interface TaskRecord extends EntityMeta {
@@ -356,6 +358,7 @@ export function executionInfo(task: TaskRecord): Record<string, unknown> {
   setTime(info, "startTime", run.startTime);
   setTime(info, "endTime", run.endTime);
   setDefined(info, "exitCode", run.exitCode);
+  setDefined(info, "containerInfo", run.containerInfo);
   setDefined(info, "failureInfo", run.failureInfo);
   info.retryCount = task.retryCount;
   setTime(info, "lastRetryTime", task.lastRetryTime);
