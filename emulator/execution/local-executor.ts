@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { splitCommandLine } from "./command-line.js";
+import { downloadContainer, uploadOutputFiles } from "./blob-files.js";
 
 /**
  * `--execute local`: every emulated node is a directory tree shaped like a real node's
@@ -25,6 +26,8 @@ export interface RunSpec {
   taskDir: string;
   environment: Record<string, string>;
   resourceFiles: readonly unknown[];
+  /** Uploaded after the process exits, per their uploadCondition. */
+  outputFiles?: readonly unknown[];
   /** A line written first to stderr.txt (e.g. that a container task runs on the host). */
   note?: string;
 }
@@ -100,7 +103,11 @@ export class LocalExecutor {
     child.once("exit", (code, signal) => {
       this.#running.delete(child);
       // A process ended by a signal reports 128 + signal number, as a shell would.
-      finish({ exitCode: code ?? 128 + signalNumber(signal) });
+      const exitCode = code ?? 128 + signalNumber(signal);
+      uploadOutputFiles(spec.outputFiles ?? [], workingDir, exitCode).then(
+        () => finish({ exitCode }),
+        (error: unknown) => finish({ exitCode, failure: { category: "usererror", code: "FileUploadFailed", message: errorText(error) } }),
+      );
     });
     return child;
   }
@@ -124,9 +131,13 @@ export function batchEnvironment(values: Record<string, string | undefined>, set
 /** httpUrl resource files (any URL this machine reaches: an Azurite SAS URL, a local server) into wd/. */
 async function downloadResourceFiles(resourceFiles: readonly unknown[], workingDir: string): Promise<void> {
   for (const item of resourceFiles) {
-    const file = item as { httpUrl?: unknown; filePath?: unknown; storageContainerUrl?: unknown; autoStorageContainerName?: unknown } | null;
+    const file = item as { httpUrl?: unknown; filePath?: unknown; storageContainerUrl?: unknown; blobPrefix?: unknown } | null;
+    if (typeof file?.storageContainerUrl === "string") {
+      await downloadContainer({ storageContainerUrl: file.storageContainerUrl, blobPrefix: file.blobPrefix, filePath: file.filePath }, workingDir);
+      continue;
+    }
     if (typeof file?.httpUrl !== "string") {
-      throw new Error("only httpUrl resource files are fetched in local mode (storageContainerUrl and autoStorageContainerName are not supported yet)");
+      throw new Error("local mode fetches httpUrl and storageContainerUrl resource files (autoStorageContainerName needs a linked storage account)");
     }
     const url = new URL(file.httpUrl);
     const name = typeof file.filePath === "string" && file.filePath !== "" ? file.filePath : decodeURIComponent(url.pathname.split("/").pop() ?? "file");

@@ -35,6 +35,7 @@ export function localRunSpec(task: TaskRecord, pool: PoolEntity, node: NodeEntit
     taskDir,
     environment,
     resourceFiles: asList(task.body.resourceFiles),
+    outputFiles: asList(task.body.outputFiles),
     ...(container ? { note: NO_CONTAINER_ENGINE, containerInfo: { state: "not run: no container engine", error: NO_CONTAINER_ENGINE } } : {}),
   };
 }
