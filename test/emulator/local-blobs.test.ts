@@ -48,9 +48,9 @@ it("downloads a container's blobs under a prefix, and uploads output files by pa
     commandLine: "/bin/sh -c 'cat inputs/a.txt inputs/sub/b.txt > result.txt; ls other 2>/dev/null; mkdir -p logs/deep; echo x > logs/one.log; echo y > logs/deep/two.log'",
     resourceFiles: [{ storageContainerUrl: azurite.containerSasUrl("media-in"), blobPrefix: "inputs/" }],
     outputFiles: [
-      { filePattern: "result.txt", destination: { container: { containerUrl: out, path: "results/r.txt" } }, uploadOptions: { uploadCondition: "taskSuccess" } },
-      { filePattern: "logs/**/*.log", destination: { container: { containerUrl: out, path: "logs" } }, uploadOptions: { uploadCondition: "taskCompletion" } },
-      { filePattern: "result.txt", destination: { container: { containerUrl: out, path: "never.txt" } }, uploadOptions: { uploadCondition: "taskFailure" } },
+      { filePattern: "result.txt", destination: { container: { containerUrl: out, path: "results/r.txt" } }, uploadOptions: { uploadCondition: "tasksuccess" } },
+      { filePattern: "logs/**/*.log", destination: { container: { containerUrl: out, path: "logs" } }, uploadOptions: { uploadCondition: "taskcompletion" } },
+      { filePattern: "result.txt", destination: { container: { containerUrl: out, path: "never.txt" } }, uploadOptions: { uploadCondition: "taskfailure" } },
     ],
   });
   for (let i = 0; i < 1200 && (await client.task.get("j", "t")).state !== "completed"; i++) await new Promise((r) => setTimeout(r, 50));
