@@ -29,6 +29,11 @@ export interface EmulatorOptions {
   /** "virtual" makes time stand still until `clock.advance(ms)` (tests). Default "real". */
   clock?: ClockMode;
   /**
+   * Host names accepted in Host and Origin headers besides loopback ones (localhost, 127.x, ::1).
+   * Anything else is refused: a web page must not reach the emulator through DNS rebinding.
+   */
+  allowedHosts?: string[];
+  /**
    * "simulated" (default): tasks are not run, their outcome is simulated. "local": start tasks and tasks run
    * as processes on this machine, each node a directory tree under `workDir` (docs/adr/0020).
    */
@@ -85,6 +90,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     accounts,
     middlewares,
     observers,
+    guard: { allowedHosts: options.allowedHosts ?? [] },
     sideHandler: async (req, res, body) => {
       for (const handler of sideHandlers) if (await handler(req, res, body)) return true;
       return false;
