@@ -1,4 +1,8 @@
 import type { AddressInfo } from "node:net";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LocalExecutor } from "./execution/local-executor.js";
 import { createClock, type ClockMode, type EmulatorClock } from "./clock.js";
 import { resolveTiming, type Timing, type TimingPreset } from "./timing.js";
 import { EmulatorState } from "./store/account-store.js";
@@ -29,6 +33,13 @@ export interface EmulatorOptions {
    * Anything else is refused: a web page must not reach the emulator through DNS rebinding.
    */
   allowedHosts?: string[];
+  /**
+   * "simulated" (default): tasks are not run, their outcome is simulated. "local": start tasks and tasks run
+   * as processes on this machine, each node a directory tree under `workDir` (docs/adr/0020).
+   */
+  execute?: "simulated" | "local";
+  /** Where local nodes live (default: a new directory under the system's temp dir). */
+  workDir?: string;
 }
 
 export interface RunningEmulator {
@@ -40,6 +51,8 @@ export interface RunningEmulator {
   readonly clock: EmulatorClock;
   readonly state: EmulatorState;
   readonly timing: Timing;
+  /** With execute "local": where the nodes' directory trees are. */
+  readonly workDir?: string;
   readonly router: Router;
   /** Faults, rate limits and counters (also reachable over HTTP under /_emulator/). */
   readonly control: ControlState;
@@ -59,10 +72,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (first === undefined) throw new Error("startEmulator needs at least one account");
   const clock = createClock(options.clock ?? "real");
   const timing = resolveTiming(options.timingPreset, options.timing);
+  const executor = options.execute === "local" ? new LocalExecutor(options.workDir ?? mkdtempSync(join(tmpdir(), "batch-emulator-"))) : undefined;
   const state = new EmulatorState(
     accounts.map((a) => a.name),
     clock,
     timing,
+    executor,
   );
   const router = new Router();
   registerAllRoutes(router);
@@ -93,6 +108,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     clock,
     state,
     timing,
+    ...(executor === undefined ? {} : { workDir: executor.workDir }),
     router,
     control: createControlState(clock),
     use: (m) => void middlewares.push(m),

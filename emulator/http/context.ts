@@ -138,13 +138,14 @@ export class RequestContext implements RequestContextInit {
   }
 
   /**
-   * A body-less answer (201 create, 202 accepted, 204, 200 actions). With `version`, adds ETag,
-   * Last-Modified and DataServiceId; with `location`, adds Location (201s).
+   * A body-less answer (201 create, 202 accepted, 204, 200 actions). With `version`, adds ETag and
+   * Last-Modified; with `location` (the resource's URL), adds DataServiceId, and Location only on a
+   * 201: the service sends Location on creates alone.
    */
   empty(status: number, version?: Versioned & { id?: string }, location?: string): EmulatorResponse {
     const headers: Record<string, string> = version === undefined ? {} : versionHeaders(version);
     if (location !== undefined) {
-      headers.location = location;
+      if (status === 201) headers.location = location;
       headers.dataserviceid = location;
     }
     return { status, headers };

@@ -4,4 +4,6 @@ export interface EmulatorResponse {
   headers: Record<string, string>;
   /** A JSON value (serialized by the server) or nothing. */
   body?: unknown;
+  /** Bytes sent as they are (file contents), with the content-type the handler put in `headers`. */
+  raw?: Buffer;
 }

@@ -28,6 +28,8 @@ export interface RouteMatch {
 
 interface CompiledRoute extends Route {
   readonly segments: readonly (string | { param: string })[];
+  /** A last `{name*}` segment takes the rest of the path, slashes included (file paths). */
+  readonly rest?: string;
 }
 
 /**
@@ -36,6 +38,7 @@ interface CompiledRoute extends Route {
  */
 export class Router {
   private readonly groups = new Map<string, CompiledRoute[]>();
+  private readonly restRoutes: CompiledRoute[] = [];
   private readonly byOperation = new Map<string, Route>();
   private readonly actions = new Map<string, ControlAction>();
 
@@ -55,6 +58,13 @@ export class Router {
 
   add(route: Route): void {
     if (this.byOperation.has(route.operationId)) throw new Error(`operation ${route.operationId} registered twice`);
+    const last = splitPath(route.path).at(-1) ?? "";
+    if (last.endsWith("*}")) {
+      const segments = compileSegments(route.path.slice(0, route.path.lastIndexOf("/")));
+      this.restRoutes.push({ ...route, segments, rest: last.slice(1, -2) });
+      this.byOperation.set(route.operationId, route);
+      return;
+    }
     const segments = splitPath(route.path).map((s) =>
       s.startsWith("{") && s.endsWith("}") ? { param: s.slice(1, -1) } : s.toLowerCase(),
     );
@@ -78,11 +88,25 @@ export class Router {
 
   match(method: string, pathname: string): RouteMatch | undefined {
     const parts = splitPath(pathname);
-    const group = this.groups.get(`${method} ${parts.length}`);
-    if (group === undefined) return undefined;
-    for (const route of group) {
+    for (const route of this.groups.get(`${method} ${parts.length}`) ?? []) {
       const params = matchSegments(route.segments, parts);
       if (params !== undefined) return { route, params };
+    }
+    return this.matchRest(method, parts);
+  }
+
+  /** Routes ending in `{name*}`: the fixed part must match, the rest (at least one segment) is the parameter. */
+  private matchRest(method: string, parts: string[]): RouteMatch | undefined {
+    for (const route of this.restRoutes) {
+      if (route.method !== method || route.rest === undefined || parts.length <= route.segments.length) continue;
+      const params = matchSegments(route.segments, parts.slice(0, route.segments.length));
+      if (params === undefined) continue;
+      try {
+        params[route.rest] = parts.slice(route.segments.length).map((part) => decodeURIComponent(part)).join("/");
+      } catch {
+        continue;
+      }
+      return { route, params };
     }
     return undefined;
   }
@@ -96,6 +120,10 @@ export class Router {
     }
     return false;
   }
+}
+
+function compileSegments(path: string): CompiledRoute["segments"] {
+  return splitPath(path).map((s) => (s.startsWith("{") && s.endsWith("}") ? { param: s.slice(1, -1) } : s.toLowerCase()));
 }
 
 function splitPath(path: string): string[] {

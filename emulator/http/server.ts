@@ -227,9 +227,14 @@ function writeResponse(req: IncomingMessage, res: ServerResponse, requestId: str
   if (typeof clientRequestId === "string" && req.headers["return-client-request-id"] === "true") {
     headers["client-request-id"] = clientRequestId;
   }
+  if (response.raw !== undefined && req.method !== "HEAD") {
+    res.writeHead(response.status, { ...headers, "content-length": String(response.raw.length) }).end(response.raw);
+    return;
+  }
   const hasBody = response.body !== undefined && req.method !== "HEAD" && response.status !== 304;
   if (!hasBody) {
-    res.writeHead(response.status, { ...headers, "content-length": "0" }).end();
+    // A HEAD of a file answers its length (file properties); everything else without a body says 0.
+    res.writeHead(response.status, { "content-length": "0", ...headers }).end();
     return;
   }
   const text = JSON.stringify(response.body);

@@ -47,12 +47,24 @@ export function formatDuration(ms: number): string {
   return out;
 }
 
-const durationPattern = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
+/**
+ * Years, months and weeks are accepted as the service accepts them (a year is 365 days, a month 30, a week 7):
+ * it answers with days, so `P3Y6M4DT12H30M5S` reads back as `P1279DT12H30M5S`.
+ */
+const durationPattern =
+  /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
-/** Parses an ISO 8601 duration (days and time parts) into milliseconds; undefined when malformed. */
+/** Parses an ISO 8601 duration into milliseconds; undefined when malformed. */
 export function parseDuration(text: string): number | undefined {
   const match = durationPattern.exec(text);
   if (match === null || text === "P" || text.endsWith("T")) return undefined;
-  const [, d, h, m, s] = match;
-  return ((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(m ?? 0)) * 60_000 + Number(s ?? 0) * 1000;
+  const [y, mo, w, d, h, m, s] = match.slice(1).map((part) => Number(part ?? 0));
+  const days = (y ?? 0) * 365 + (mo ?? 0) * 30 + (w ?? 0) * 7 + (d ?? 0);
+  return ((days * 24 + (h ?? 0)) * 60 + (m ?? 0)) * 60_000 + (s ?? 0) * 1000;
+}
+
+/** A duration in the service's normalised form (days, hours, minutes, seconds); undefined when malformed. */
+export function normaliseDuration(text: string): string | undefined {
+  const ms = parseDuration(text);
+  return ms === undefined ? undefined : formatDuration(ms);
 }

@@ -1,5 +1,7 @@
 import type { NodeDeallocationOption, NodeEntity, PoolEntity, PoolStore, ResizeError } from "../store/pool-store.js";
+import { join } from "node:path";
 import { touch } from "../store/entity.js";
+import { batchEnvironment, type LocalExecutor, type ProcessOutcome } from "../execution/local-executor.js";
 
 /**
  * Pool allocation on the emulator clock:
@@ -131,6 +133,7 @@ function bootNode(store: PoolStore, pool: PoolEntity, dedicated: boolean): void 
   const timing = store.account.timing;
   const node = store.newNode(dedicated);
   pool.nodes.insert(node);
+  if (store.account.executor !== undefined) node.rootDir = store.account.executor.prepareNode(pool.id, node.id);
   node.timer = clock.schedule(timing.nodeCreatingMs, () => {
     store.setNodeState(node, "starting");
     node.timer = clock.schedule(timing.nodeStartingMs, () => {
@@ -144,6 +147,8 @@ function bootNode(store: PoolStore, pool: PoolEntity, dedicated: boolean): void 
 interface StartTaskSpec {
   commandLine?: unknown;
   waitForSuccess?: unknown;
+  environmentSettings?: unknown;
+  resourceFiles?: unknown;
 }
 
 /**
@@ -157,25 +162,54 @@ function runStartTask(store: PoolStore, pool: PoolEntity, node: NodeEntity): voi
     store.nodeReady(pool, node);
     return;
   }
-  const exitCode = simulatedExitCode(startTask.commandLine);
   node.startTaskInfo = { state: "running", startTime: clock.now(), retryCount: 0 };
   const waits = startTask.waitForSuccess !== false;
   if (waits) store.setNodeState(node, "waitingforstarttask");
   else store.nodeReady(pool, node);
-  node.timer = clock.schedule(store.account.timing.startTaskMs, () => {
+  const completed = (outcome: ProcessOutcome): void => {
     node.timer = undefined;
+    const exitCode = outcome.exitCode;
+    const success = exitCode === 0 && outcome.failure === undefined;
     node.startTaskInfo = {
       state: "completed",
       startTime: node.startTaskInfo?.startTime ?? clock.now(),
       endTime: clock.now(),
-      exitCode,
-      result: exitCode === 0 ? "success" : "failure",
+      ...(exitCode === undefined ? {} : { exitCode }),
+      ...(success ? {} : { failureInfo: outcome.failure ?? { category: "usererror", code: "FailureExitCode", message: "The task exited with an exit code representing a failure" } }),
+      result: success ? "success" : "failure",
       retryCount: 0,
     };
-    if (!waits) return;
-    if (exitCode === 0) store.nodeReady(pool, node);
+    if (!waits || !pool.nodes.has(node.id)) return;
+    if (success) store.nodeReady(pool, node);
     else store.setNodeState(node, "starttaskfailed");
-  });
+  };
+  const executor = store.account.executor;
+  if (executor !== undefined && node.rootDir !== undefined) {
+    runLocalStartTask(executor, { pool, node, startTask }, completed);
+    return;
+  }
+  node.timer = clock.schedule(store.account.timing.startTaskMs, () => completed({ exitCode: simulatedExitCode(startTask.commandLine) }));
+}
+
+/** The start task as a process in startup/ (its wd/ is the working directory), with the node's Batch environment. */
+function runLocalStartTask(executor: LocalExecutor, at: { pool: PoolEntity; node: NodeEntity; startTask: StartTaskSpec }, done: (outcome: ProcessOutcome) => void): void {
+  const root = at.node.rootDir ?? "";
+  const startup = join(root, "startup");
+  const environment = batchEnvironment(
+    {
+      AZ_BATCH_NODE_ROOT_DIR: root,
+      AZ_BATCH_NODE_SHARED_DIR: join(root, "shared"),
+      AZ_BATCH_NODE_STARTUP_DIR: startup,
+      AZ_BATCH_TASK_DIR: startup,
+      AZ_BATCH_TASK_WORKING_DIR: join(startup, "wd"),
+      AZ_BATCH_POOL_ID: at.pool.id,
+      AZ_BATCH_NODE_ID: at.node.id,
+      AZ_BATCH_NODE_IS_DEDICATED: String(at.node.isDedicated),
+    },
+    Array.isArray(at.startTask.environmentSettings) ? at.startTask.environmentSettings : [],
+  );
+  const resourceFiles = Array.isArray(at.startTask.resourceFiles) ? at.startTask.resourceFiles : [];
+  executor.run({ commandLine: String(at.startTask.commandLine ?? ""), taskDir: startup, environment, resourceFiles }, done);
 }
 
 function simulatedExitCode(commandLine: unknown): number {

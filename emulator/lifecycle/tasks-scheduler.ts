@@ -1,9 +1,11 @@
 import type { AccountStore } from "../store/account-store.js";
-import type { NodeDeallocationOption, NodeEntity, PoolEntity, PoolStore } from "../store/pool-store.js";
+import type { NodeDeallocationOption, NodeEntity, PoolEntity, PoolStore, RecentTask } from "../store/pool-store.js";
 import { parseDuration } from "../http/wire-format.js";
 import { jobPoolId, type JobRecord } from "../resources/jobs-model.js";
-import { maxRetries, setTaskState, type FailureInfo, type TaskRecord } from "../resources/tasks-model.js";
+import { executionInfo, maxRetries, setTaskState, type FailureInfo, type TaskRecord } from "../resources/tasks-model.js";
 import { WALL_CLOCK_EXIT_CODE, exitOptions, simulateAttempt } from "./tasks-outcome.js";
+import { localRunSpec } from "./tasks-local.js";
+import type { LocalExecutor, RunningProcess } from "../execution/local-executor.js";
 
 /** Told after a task reaches `completed` (job reactions: onAllTasksComplete, onTaskFailure). */
 export type TaskCompletedListener = (task: TaskRecord) => void;
@@ -35,6 +37,7 @@ export class TaskScheduler {
   readonly #onNode = new Map<NodeEntity, Set<TaskRecord>>();
   readonly #pendingPasses = new Set<string>();
   readonly #completed: TaskCompletedListener;
+  readonly #processes = new Map<TaskRecord, RunningProcess>();
 
   constructor(account: AccountStore, pools: PoolStore, onCompleted: TaskCompletedListener) {
     this.#account = account;
@@ -171,7 +174,13 @@ export class TaskScheduler {
     const onNode = this.#onNode.get(node) ?? new Set<TaskRecord>();
     onNode.add(task);
     this.#onNode.set(node, onNode);
+    this.#pools.noteRecentTask(node, recentTask(task));
     const now = clock.now();
+    const executor = this.#account.executor;
+    if (executor !== undefined && node.rootDir !== undefined) {
+      this.#runLocal(task, { executor, pool, node }, now);
+      return;
+    }
     const attempt = simulateAttempt(task, task.retryCount, timing);
     if (timing.taskPreparingMs > 0) {
       setTaskState(task, "preparing", now, { startTime: now });
@@ -193,21 +202,37 @@ export class TaskScheduler {
     }
   }
 
+  /** `--execute local`: the task runs as a process in its directory on the node; its exit ends it. */
+  #runLocal(task: TaskRecord, at: { executor: LocalExecutor; pool: PoolEntity; node: NodeEntity }, now: number): void {
+    const spec = localRunSpec(task, at.pool, at.node, this.#account.accountName);
+    setTaskState(task, "running", now, { startTime: now, ...(spec.containerInfo === undefined ? {} : { containerInfo: spec.containerInfo }) });
+    const running = at.executor.run(spec, (outcome) => {
+      this.#processes.delete(task);
+      const failure = outcome.exitCode === undefined ? outcome.failure : undefined;
+      this.#finish(task, outcome.exitCode ?? -1, failure);
+    });
+    this.#processes.set(task, running);
+    const limitMs = wallClockLimitMs(task);
+    if (limitMs !== undefined) {
+      task.timer = this.#account.clock.schedule(limitMs, () => this.#finish(task, WALL_CLOCK_EXIT_CODE, WALL_CLOCK_EXCEEDED));
+    }
+  }
+
   #finish(task: TaskRecord, exitCode: number, failure?: FailureInfo): void {
     const now = this.#account.clock.now();
-    const startTime = task.run?.startTime;
+    const kept = keptFromRun(task);
     const success = exitCode === 0 && failure === undefined;
     this.#release(task, success);
     const limit = maxRetries(task);
     if (!success && failure === undefined && (limit === -1 || task.retryCount < limit)) {
       task.retryCount += 1;
       task.lastRetryTime = now;
-      setTaskState(task, "active", now, { exitCode, ...(startTime === undefined ? {} : { startTime }), endTime: now });
+      setTaskState(task, "active", now, { exitCode, ...kept, endTime: now });
       this.makeReady(task, true);
       return;
     }
     const run = {
-      ...(startTime === undefined ? {} : { startTime }),
+      ...kept,
       endTime: now,
       exitCode,
       result: success ? ("success" as const) : ("failure" as const),
@@ -220,6 +245,9 @@ export class TaskScheduler {
 
   /** Frees the task's node slots and its place among the job's running tasks. */
   #release(task: TaskRecord, succeeded: boolean): void {
+    // A local process still running is killed: terminate, delete, requeue, wall clock, node lost.
+    this.#processes.get(task)?.kill();
+    this.#processes.delete(task);
     if (task.timer !== undefined) this.#account.clock.cancel(task.timer);
     task.timer = undefined;
     task.job.running.delete(task);
@@ -277,4 +305,30 @@ export function satisfiesDependents(task: TaskRecord): boolean {
 function wallClockLimitMs(task: TaskRecord): number | undefined {
   const text = task.constraints.maxWallClockTime ?? task.job.constraints.maxWallClockTime;
   return text === undefined ? undefined : parseDuration(text);
+}
+
+/** The node's view of a task it ran (TaskInformation), read live so state and executionInfo are current. */
+function recentTask(task: TaskRecord): RecentTask {
+  const jobId = task.job.id;
+  const taskId = task.id;
+  return {
+    jobId,
+    taskId,
+    describe: (url) => ({
+      taskUrl: url(`/jobs/${encodeURIComponent(jobId)}/tasks/${encodeURIComponent(taskId)}`),
+      jobId,
+      taskId,
+      taskState: task.state,
+      executionInfo: executionInfo(task),
+    }),
+  };
+}
+
+/** What an attempt's end keeps of its run: when it started, and a local container task's note. */
+function keptFromRun(task: TaskRecord): { startTime?: number; containerInfo?: { state: string; error: string } } {
+  const run = task.run;
+  return {
+    ...(run?.startTime === undefined ? {} : { startTime: run.startTime }),
+    ...(run?.containerInfo === undefined ? {} : { containerInfo: run.containerInfo }),
+  };
 }

@@ -4,18 +4,22 @@ import type { TimerHandle } from "../clock.js";
 import { errors } from "../http/errors.js";
 import { formatTime } from "../http/wire-format.js";
 import type { TaskRecord } from "./tasks-model.js";
+import { jobManagerDefaults, jobPreparationDefaults, jobReleaseDefaults, withoutSecrets } from "./service-defaults.js";
+import { checkApplicationPackageReferences } from "./application-packages.js";
 import { TaskCounter } from "./tasks-counts.js";
 import { TaskQueue } from "../lifecycle/tasks-queue.js";
 import {
   optionalArray,
   optionalBoolean,
-  optionalDuration,
+  optionalDurationText,
   optionalEnum,
   optionalInt,
   optionalMetadata,
   optionalObject,
   optionalString,
   requireId,
+  requireString,
+  INFINITE_DURATION,
   type Body,
 } from "./jobs-validation.js";
 
@@ -86,20 +90,18 @@ export const JOB_FILTER_PATHS = [
 ] as const;
 
 const MAX_INT32 = 2 ** 31 - 1;
-const FIXED_PROPERTIES = [
-  "displayName",
-  "jobManagerTask",
-  "jobPreparationTask",
-  "jobReleaseTask",
-  "commonEnvironmentSettings",
-  "networkConfiguration",
-] as const;
 
 /** Validates a Job_Add body and builds the record (state active). */
 export function newJob(body: Body, meta: EntityMeta): JobRecord {
   const id = requireId(body);
   optionalString(body, "displayName");
   for (const name of ["jobManagerTask", "jobPreparationTask", "jobReleaseTask", "networkConfiguration"]) optionalObject(body, name);
+  const manager = optionalObject(body, "jobManagerTask");
+  if (manager !== undefined) {
+    requireId(manager);
+    requireString(manager, "commandLine");
+    checkApplicationPackageReferences(manager.applicationPackageReferences);
+  }
   optionalArray(body, "commonEnvironmentSettings");
   const settings = parseSettings(body, "add");
   return {
@@ -148,9 +150,8 @@ export function parseSettings(body: Body, mode: "add" | "update" | "patch"): Par
 function parseJobConstraints(body: Body): JobConstraints | undefined {
   const constraints = optionalObject(body, "constraints");
   if (constraints === undefined) return undefined;
-  optionalDuration(constraints, "maxWallClockTime");
   const result: JobConstraints = {};
-  const wallClock = optionalString(constraints, "maxWallClockTime");
+  const wallClock = optionalDurationText(constraints, "maxWallClockTime");
   if (wallClock !== undefined) result.maxWallClockTime = wallClock;
   const retries = optionalInt(constraints, "maxTaskRetryCount", { min: -1, max: MAX_INT32 });
   if (retries !== undefined) result.maxTaskRetryCount = retries;
@@ -198,19 +199,22 @@ export function jobToWire(job: JobRecord, url: string): Record<string, unknown> 
     maxParallelTasks: job.maxParallelTasks,
     constraints: { maxWallClockTime: job.constraints.maxWallClockTime ?? INFINITE_DURATION, maxTaskRetryCount: job.constraints.maxTaskRetryCount ?? 0 },
   });
-  copyFixed(job, wire, FIXED_PROPERTIES.filter((name) => name !== "displayName"));
+  copyFixed(job, wire, ["commonEnvironmentSettings", "networkConfiguration"]);
+  setDefined(wire, "jobManagerTask", jobManagerDefaults(job.body.jobManagerTask));
+  setDefined(wire, "jobPreparationTask", jobPreparationDefaults(job.body.jobPreparationTask));
+  setDefined(wire, "jobReleaseTask", jobReleaseDefaults(job.body.jobReleaseTask));
   Object.assign(wire, {
     poolInfo: job.poolInfo,
     onAllTasksComplete: job.onAllTasksComplete,
     onTaskFailure: job.onTaskFailure,
-    metadata: job.metadata,
-    executionInfo: executionInfo(job),
   });
-  return wire;
+  // The service leaves out an empty metadata list.
+  if (job.metadata.length > 0) wire.metadata = job.metadata;
+  wire.executionInfo = executionInfo(job);
+  return withoutSecrets(wire);
 }
 
-/** How the service shows "no limit" for a duration (TimeSpan.MaxValue). */
-export const INFINITE_DURATION = "P10675199DT2H48M5.4775807S";
+export { INFINITE_DURATION };
 
 function executionInfo(job: JobRecord): Record<string, unknown> {
   const info: Record<string, unknown> = { startTime: formatTime(job.creationTime) };
@@ -219,6 +223,10 @@ function executionInfo(job: JobRecord): Record<string, unknown> {
   if (poolId !== undefined) info.poolId = poolId;
   if (job.terminateReason !== undefined) info.terminateReason = job.terminateReason;
   return info;
+}
+
+function setDefined(wire: Record<string, unknown>, name: string, value: unknown): void {
+  if (value !== undefined) wire[name] = value;
 }
 
 function copyFixed(job: JobRecord, wire: Record<string, unknown>, names: readonly string[]): void {

@@ -47,6 +47,10 @@ export class JobStore {
     const job = newJob(body, newMeta(String(body.id ?? ""), this.#now));
     if (!this.jobs.insert(job)) throw errors.exists("JobExists");
     this.scheduler.attach(job);
+    // The job manager is a task of the job: listed with the others, and until it has run the job's tasks
+    // are not all complete (so onAllTasksComplete does not end a job whose manager never ran).
+    const manager = managerTaskBody(job);
+    if (manager !== undefined) this.addTask(job, manager);
     this.#checkAllTasksComplete(job);
     return job;
   }
@@ -98,8 +102,9 @@ export class JobStore {
     });
   }
 
+  /** A second delete while the first is under way is a conflict, as on the service. */
   delete(job: JobRecord): void {
-    if (job.state === "deleting") return;
+    if (job.state === "deleting") throw new BatchError(409, "JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected.");
     this.#transition(job, "deleting", "deleting", () => {
       for (const task of job.tasks.values()) this.scheduler.forget(task);
       job.ready.clear();
@@ -149,6 +154,7 @@ export class JobStore {
 
   #taskCompleted(task: TaskRecord): void {
     const job = task.job;
+    if (isKillingManager(task)) this.#endByManager(job);
     const exitCode = task.run?.exitCode;
     if (task.run?.result === "failure" && exitCode !== undefined && job.state === "active") {
       const action = exitOptions(task, exitCode).jobAction;
@@ -158,11 +164,30 @@ export class JobStore {
     this.#checkAllTasksComplete(job);
   }
 
+  #endByManager(job: JobRecord): void {
+    if (job.state !== "completed" && job.state !== "terminating") this.terminate(job, "JMComplete");
+  }
+
   /** onAllTasksComplete=terminatejob: a job whose tasks are all complete (or that has none) terminates. */
   #checkAllTasksComplete(job: JobRecord): void {
     if (job.onAllTasksComplete !== "terminatejob" || job.state !== "active") return;
     if (job.counts.unfinished === 0) this.terminate(job, "AllTasksComplete");
   }
+}
+
+/** The job manager as a task body (the properties only a manager has are left out). */
+function managerTaskBody(job: JobRecord): Body | undefined {
+  const manager = job.body.jobManagerTask;
+  if (manager === null || typeof manager !== "object") return undefined;
+  const { killJobOnCompletion: _kill, runExclusive: _exclusive, allowLowPriorityNode: _lowPriority, ...task } = manager as Body;
+  return task;
+}
+
+/** A completed job manager ends its job unless killJobOnCompletion is false. */
+function isKillingManager(task: TaskRecord): boolean {
+  const manager = task.job.body.jobManagerTask as Body | undefined;
+  if (manager === undefined || String(manager.id).toLowerCase() !== task.id.toLowerCase()) return false;
+  return manager.killJobOnCompletion !== false;
 }
 
 /** Tasks can be added to active and disabled jobs only. */

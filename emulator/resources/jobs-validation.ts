@@ -1,5 +1,5 @@
 import { errors } from "../http/errors.js";
-import { parseDuration } from "../http/wire-format.js";
+import { normaliseDuration, parseDuration } from "../http/wire-format.js";
 
 /**
  * Request-body checks shared by jobs and tasks, answering with the service's codes:
@@ -77,6 +77,18 @@ export function optionalDuration(body: Body, name: string): number | undefined {
   const ms = parseDuration(value);
   if (ms === undefined) throw errors.invalidProperty(name, value);
   return ms;
+}
+
+/** How the service shows "no limit" for a duration (TimeSpan.MaxValue); kept verbatim (floating point would round it). */
+export const INFINITE_DURATION = "P10675199DT2H48M5.4775807S";
+
+/** A duration property in the form the service answers with (years, months, weeks folded into days). */
+export function optionalDurationText(body: Body, name: string): string | undefined {
+  const value = optionalString(body, name);
+  if (value === undefined || value === INFINITE_DURATION) return value;
+  const text = normaliseDuration(value);
+  if (text === undefined) throw errors.invalidProperty(name, value);
+  return text;
 }
 
 /** metadata: [{name, value}] with both strings. */

@@ -1,5 +1,6 @@
 import { BatchError, errors } from "../http/errors.js";
 import type { AuthKind } from "../auth/authenticate.js";
+import { findSupportedImage } from "./supported-images.js";
 import { parseFormula, FormulaSyntaxError } from "../lifecycle/autoscale-formula.js";
 import { checkMetadata, optionalArray, optionalBoolean, optionalDuration, optionalInt, optionalObject, requireId, requireString } from "./validate.js";
 
@@ -58,8 +59,27 @@ function checkConfiguration(body: Record<string, unknown>): void {
   const image = optionalObject(vm, "imageReference");
   if (image === undefined) throw errors.missingProperty("virtualMachineConfiguration.imageReference");
   requireString(vm, "nodeAgentSKUId", "virtualMachineConfiguration.nodeAgentSKUId");
-  if (image.virtualMachineImageId === undefined) {
-    for (const part of ["publisher", "offer", "sku"]) requireString(image, part, `virtualMachineConfiguration.imageReference.${part}`);
+  if (image.virtualMachineImageId === undefined) checkMarketplaceImage(vm, image);
+}
+
+/**
+ * A marketplace image must be one the account lists as supported (Account_ListSupportedImages), and the
+ * node agent SKU must be the one listed for it: the service refuses anything else with 400 at creation.
+ */
+function checkMarketplaceImage(vm: Record<string, unknown>, image: Record<string, unknown>): void {
+  const [publisher, offer, sku] = ["publisher", "offer", "sku"].map((part) => requireString(image, part, `virtualMachineConfiguration.imageReference.${part}`));
+  const ref = { publisher: publisher ?? "", offer: offer ?? "", sku: sku ?? "" };
+  const supported = findSupportedImage(ref);
+  if (supported === undefined) {
+    throw errors.invalidProperty(
+      "imageReference",
+      `${ref.publisher}:${ref.offer}:${ref.sku}`,
+      "The specified imageReference is not supported by Azure Batch (see Account_ListSupportedImages).",
+    );
+  }
+  const agent = String(vm.nodeAgentSKUId);
+  if (agent.toLowerCase() !== supported.nodeAgentSKUId.toLowerCase()) {
+    throw errors.invalidProperty("nodeAgentSKUId", agent, `The node agent SKU does not match the image; this image uses ${supported.nodeAgentSKUId}.`);
   }
 }
 

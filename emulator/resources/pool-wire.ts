@@ -1,6 +1,7 @@
 import type { RequestContext } from "../http/context.js";
 import { formatDuration, formatTime } from "../http/wire-format.js";
 import type { NodeEntity, PoolEntity } from "../store/pool-store.js";
+import { isEmptyList, startTaskDefaults, taskSchedulingPolicy, vmConfigurationDefaults, withoutSecrets } from "./service-defaults.js";
 
 /** Nodes counted in currentDedicatedNodes / currentLowPriorityNodes: allocated and not leaving. */
 export function currentNodes(pool: PoolEntity, dedicated: boolean): number {
@@ -11,7 +12,7 @@ export function currentNodes(pool: PoolEntity, dedicated: boolean): number {
   return count;
 }
 
-/** A pool as the service returns it (CloudPool). */
+/** A pool as the service returns it (CloudPool): service defaults filled in, no secrets, no empty lists. */
 export function poolToWire(ctx: RequestContext, pool: PoolEntity): Record<string, unknown> {
   const spec = pool.spec;
   const wire: Record<string, unknown> = {
@@ -26,7 +27,8 @@ export function poolToWire(ctx: RequestContext, pool: PoolEntity): Record<string
     allocationState: pool.allocationState,
     allocationStateTransitionTime: formatTime(pool.allocationStateTransitionTime),
     vmSize: spec.vmSize,
-    ...pick(spec, ["cloudServiceConfiguration", "virtualMachineConfiguration"]),
+    ...pick(spec, ["cloudServiceConfiguration"]),
+    ...defined("virtualMachineConfiguration", vmConfigurationDefaults(spec.virtualMachineConfiguration)),
     ...(pool.enableAutoScale ? {} : { resizeTimeout: formatDuration(pool.resizeTimeoutMs) }),
     ...(pool.resizeErrors.length > 0 ? { resizeErrors: pool.resizeErrors } : {}),
     currentDedicatedNodes: currentNodes(pool, true),
@@ -36,14 +38,20 @@ export function poolToWire(ctx: RequestContext, pool: PoolEntity): Record<string
     enableAutoScale: pool.enableAutoScale,
     ...autoScaleWire(pool),
     enableInterNodeCommunication: spec.enableInterNodeCommunication === true,
-    ...pick(spec, ["networkConfiguration", "startTask", "certificateReferences", "applicationPackageReferences", "applicationLicenses"]),
+    ...pick(spec, ["networkConfiguration"]),
+    ...defined("startTask", startTaskDefaults(spec.startTask)),
+    ...pick(spec, ["certificateReferences", "applicationPackageReferences", "applicationLicenses"]),
     taskSlotsPerNode: pool.taskSlotsPerNode,
-    taskSchedulingPolicy: spec.taskSchedulingPolicy ?? { nodeFillType: "spread" },
+    taskSchedulingPolicy: taskSchedulingPolicy(spec.taskSchedulingPolicy),
     ...pick(spec, ["userAccounts", "metadata", "mountConfiguration"]),
     targetNodeCommunicationMode: spec.targetNodeCommunicationMode ?? "default",
     currentNodeCommunicationMode: "classic",
   };
-  return wire;
+  return withoutSecrets(wire);
+}
+
+function defined(name: string, value: unknown): Record<string, unknown> {
+  return value === undefined ? {} : { [name]: value };
 }
 
 function autoScaleWire(pool: PoolEntity): Record<string, unknown> {
@@ -64,15 +72,17 @@ export function autoScaleRunToWire(run: NonNullable<PoolEntity["autoScaleRun"]>)
   };
 }
 
+/** The named properties that are set; empty lists are left out, as the service leaves them out. */
 function pick(source: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const name of names) if (source[name] !== undefined) out[name] = source[name];
+  for (const name of names) if (source[name] !== undefined && !isEmptyList(source[name])) out[name] = source[name];
   return out;
 }
 
 /** A compute node as the service returns it (ComputeNode). */
 export function nodeToWire(ctx: RequestContext, pool: PoolEntity, node: NodeEntity): Record<string, unknown> {
   const info = node.startTaskInfo;
+  const startTask = startTaskDefaults(pool.spec.startTask);
   return {
     id: node.id,
     url: ctx.url(`/pools/${encodeURIComponent(pool.id)}/nodes/${node.id}`),
@@ -88,7 +98,8 @@ export function nodeToWire(ctx: RequestContext, pool: PoolEntity, node: NodeEnti
     runningTasksCount: node.runningTasksCount,
     runningTaskSlotsCount: node.runningTaskSlotsCount,
     totalTasksSucceeded: node.totalTasksSucceeded,
-    ...(pool.spec.startTask === undefined ? {} : { startTask: pool.spec.startTask }),
+    ...(node.recentTasks.length === 0 ? {} : { recentTasks: node.recentTasks.map((recent) => recent.describe((path) => ctx.url(path))) }),
+    ...(startTask === undefined ? {} : { startTask: withoutSecrets(startTask) }),
     ...(info === undefined
       ? {}
       : {
@@ -97,18 +108,44 @@ export function nodeToWire(ctx: RequestContext, pool: PoolEntity, node: NodeEnti
             startTime: formatTime(info.startTime),
             ...(info.endTime === undefined ? {} : { endTime: formatTime(info.endTime) }),
             ...(info.exitCode === undefined ? {} : { exitCode: info.exitCode }),
-            ...(info.result === undefined ? {} : { result: info.result }),
+            ...(info.failureInfo === undefined ? {} : { failureInfo: info.failureInfo }),
             retryCount: info.retryCount,
+            ...(info.result === undefined ? {} : { result: info.result }),
           },
         }),
     isDedicated: node.isDedicated,
-    endpointConfiguration: { inboundEndpoints: [] },
-    nodeAgentInfo: { version: "1.9.27", lastUpdateTime: formatTime(node.allocationTime) },
+    endpointConfiguration: { inboundEndpoints: [remoteLoginEndpoint(pool, node)] },
+    // The node agent reports itself once the VM has booted.
+    ...(node.lastBootTime === undefined ? {} : { nodeAgentInfo: { version: nodeAgentVersion, lastUpdateTime: formatTime(node.lastBootTime) } }),
     virtualMachineInfo: { imageReference: imageReferenceOf(pool) },
   };
 }
 
-function imageReferenceOf(pool: PoolEntity): unknown {
-  const config = pool.spec.virtualMachineConfiguration as { imageReference?: unknown } | undefined;
-  return config?.imageReference ?? {};
+const nodeAgentVersion = "1.9.27";
+
+/** The NAT rule the service opens for remote login: SSH on Linux, RDP on Windows, a frontend port per node. */
+function remoteLoginEndpoint(pool: PoolEntity, node: NodeEntity): Record<string, unknown> {
+  const vm = pool.spec.virtualMachineConfiguration as { nodeAgentSKUId?: unknown } | undefined;
+  const windows = String(vm?.nodeAgentSKUId ?? "").toLowerCase().includes("windows");
+  const [, third = "0", fourth = "0"] = node.ipAddress.split(".").slice(1);
+  return {
+    name: windows ? "RDPRule.0" : "SSHRule.0",
+    protocol: "tcp",
+    publicIPAddress: "127.0.0.1",
+    publicFQDN: "localhost",
+    frontendPort: 50000 + ((Number(third) * 256 + Number(fourth)) % 10000),
+    backendPort: windows ? 3389 : 22,
+  };
 }
+
+/** The pool's image with the version the node really got: "latest" resolves to an exact version. */
+function imageReferenceOf(pool: PoolEntity): Record<string, unknown> {
+  const config = vmConfigurationDefaults(pool.spec.virtualMachineConfiguration);
+  const image = (config?.imageReference ?? {}) as Record<string, unknown>;
+  if (image.virtualMachineImageId !== undefined) return image;
+  const version = typeof image.version === "string" ? image.version : "latest";
+  return { ...image, version, exactVersion: version.toLowerCase() === "latest" ? latestExactVersion : version };
+}
+
+/** What "latest" resolves to on every emulated node (marketplace versions look like this). */
+const latestExactVersion = "2022.1001.0";

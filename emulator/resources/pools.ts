@@ -8,6 +8,7 @@ import { poolStore, type PoolEntity, type PoolStore, type NodeDeallocationOption
 import { beginDelete, beginResize, stopResize } from "../lifecycle/pool-allocation.js";
 import { evaluateFor, startAutoScale, stopAutoScale } from "../lifecycle/autoscale.js";
 import { poolToWire, autoScaleRunToWire } from "./pool-wire.js";
+import { checkApplicationPackageReferences } from "./application-packages.js";
 import { registerPoolControlActions } from "./pools-control.js";
 import { checkExpand, listFromTable, parseGetSelect, parseListQuery, project } from "./list-query.js";
 import { checkFormulaSyntax, checkImage, checkPoolAdd, type PoolAddInput } from "./pool-validation.js";
@@ -77,6 +78,7 @@ function addPool(ctx: RequestContext): EmulatorResponse {
   const body = ctx.bodyObject();
   const input = checkPoolAdd(body);
   checkImage(body, ctx.auth.kind);
+  checkApplicationPackageReferences(body.applicationPackageReferences);
   const store = pools(ctx);
   if (store.pools.has(input.id)) throw errors.exists("PoolExists");
   if (store.pools.size >= store.limits.maxPools) throw conflict("PoolQuotaReached", "The pool quota of the account has been reached.");
@@ -182,7 +184,7 @@ function updateProperties(ctx: RequestContext): EmulatorResponse {
 function checkMutable(body: Record<string, unknown>): void {
   checkMetadata(optionalArray(body, "metadata"));
   optionalArray(body, "certificateReferences");
-  optionalArray(body, "applicationPackageReferences");
+  checkApplicationPackageReferences(optionalArray(body, "applicationPackageReferences"));
   const startTask = optionalObject(body, "startTask");
   if (startTask !== undefined) requireString(startTask, "commandLine", "startTask.commandLine");
   oneOf(body, "targetNodeCommunicationMode", ["default", "classic", "simplified"]);
@@ -256,5 +258,7 @@ function evaluateAutoScale(ctx: RequestContext): EmulatorResponse {
     throw new BatchError(409, "AutoScalingNotEnabled", "Autoscale must be enabled on the pool to evaluate a formula.");
   }
   const { run } = evaluateFor(pools(ctx), pool, formula);
-  return ctx.entity("Microsoft.Azure.Batch.Protocol.Entities.AutoScaleRun", autoScaleRunToWire(run));
+  const response = ctx.entity("Microsoft.Azure.Batch.Protocol.Entities.AutoScaleRun", autoScaleRunToWire(run));
+  response.headers.dataserviceid = poolLocation(ctx, pool);
+  return response;
 }

@@ -35,6 +35,8 @@ export const supportedImages: readonly SupportedImage[] = [
   image("microsoft-dsvm:ubuntu-hpc:2004", "batch.node.ubuntu 20.04", { capabilities: ["DockerCompatible", "NvidiaTeslaDriverInstalled", "SupportsInfiniband"] }),
   image("almalinux:8-hpc-gen1:8-hpc-gen1", "batch.node.el 8", { capabilities: ["SupportsInfiniband"] }),
   image("almalinux:8-hpc-gen2:8-hpc-gen2", "batch.node.el 8", { capabilities: ["SupportsInfiniband"] }),
+  image("almalinux:almalinux-hpc:8_7-hpc-gen2", "batch.node.el 8", { capabilities: ["SupportsInfiniband"] }),
+  image("almalinux:almalinux-hpc:8_6-hpc-gen2", "batch.node.el 8", { capabilities: ["SupportsInfiniband"] }),
   image("microsoft-azure-batch:ubuntu-server-container:20-04-lts", "batch.node.ubuntu 20.04", {
     capabilities: ["DockerCompatible", "NvidiaTeslaDriverInstalled"],
     batchSupportEndOfLife: containerEndOfLife,
@@ -52,3 +54,12 @@ export const supportedImages: readonly SupportedImage[] = [
   image("microsoftwindowsserver:windowsserver:2019-datacenter-core", "batch.node.windows amd64"),
   image("microsoftwindowsserver:windowsserver:2016-datacenter", "batch.node.windows amd64", { verificationType: "unverified" }),
 ];
+
+/** The supported image with this publisher, offer and sku (compared case-insensitively, as the service does). */
+export function findSupportedImage(ref: { publisher: string; offer: string; sku: string }): SupportedImage | undefined {
+  const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+  return supportedImages.find((entry) => {
+    const r = entry.imageReference;
+    return same(r.publisher, ref.publisher) && same(r.offer, ref.offer) && same(r.sku, ref.sku);
+  });
+}

@@ -4,9 +4,11 @@ import { formatTime } from "../http/wire-format.js";
 import type { EntityMeta } from "../store/entity.js";
 import { INFINITE_DURATION, type JobRecord } from "./jobs-model.js";
 import type { CountedState } from "./tasks-counts.js";
+import { checkApplicationPackageReferences } from "./application-packages.js";
+import { DEFAULT_USER_IDENTITY, outputFilesCasing, withoutSecrets } from "./service-defaults.js";
 import {
   optionalArray,
-  optionalDuration,
+  optionalDurationText,
   optionalInt,
   optionalObject,
   optionalString,
@@ -36,6 +38,8 @@ export interface TaskRun {
   exitCode?: number;
   result?: "success" | "failure";
   failureInfo?: FailureInfo;
+  /** Local mode: a container task that ran on the host says so here. */
+  containerInfo?: { state: string; error: string };
 }
 
 export interface TaskRecord extends EntityMeta {
@@ -111,6 +115,7 @@ export function newTask(body: Body, meta: EntityMeta, job: JobRecord): TaskRecor
   for (const name of ARRAY_PROPERTIES) optionalArray(body, name);
   for (const name of OBJECT_PROPERTIES) optionalObject(body, name);
   const dependsOn = parseDependencies(body, job);
+  checkApplicationPackageReferences(body.applicationPackageReferences);
   return new StoredTask(meta, body, job, {
     constraints: parseTaskConstraints(body) ?? NO_CONSTRAINTS,
     requiredSlots: optionalInt(body, "requiredSlots", { min: 1, max: MAX_INT32 }) ?? 1,
@@ -240,12 +245,10 @@ class StoredTask implements TaskRecord {
 export function parseTaskConstraints(body: Body): TaskConstraints | undefined {
   const constraints = optionalObject(body, "constraints");
   if (constraints === undefined) return undefined;
-  optionalDuration(constraints, "maxWallClockTime");
-  optionalDuration(constraints, "retentionTime");
   const result: TaskConstraints = {};
-  const wallClock = optionalString(constraints, "maxWallClockTime");
+  const wallClock = optionalDurationText(constraints, "maxWallClockTime");
   if (wallClock !== undefined) result.maxWallClockTime = wallClock;
-  const retention = optionalString(constraints, "retentionTime");
+  const retention = optionalDurationText(constraints, "retentionTime");
   if (retention !== undefined) result.retentionTime = retention;
   const retries = optionalInt(constraints, "maxTaskRetryCount", { min: -1, max: MAX_INT32 });
   if (retries !== undefined) result.maxTaskRetryCount = retries;
@@ -297,6 +300,11 @@ export function maxRetries(task: TaskRecord): number {
   return task.constraints.maxTaskRetryCount ?? task.job.constraints.maxTaskRetryCount ?? 0;
 }
 
+/** A task's directory under the node root, as in file paths: workitems/{job}/job-1/{task}. */
+export function taskRootDirectory(task: TaskRecord): string {
+  return `workitems/${task.job.id}/job-1/${task.id}`;
+}
+
 /** The CloudTask wire form. */
 export function taskToWire(task: TaskRecord, url: string, nodeUrl?: (poolId: string, nodeId: string) => string): Record<string, unknown> {
   const wire: Record<string, unknown> = { id: task.id };
@@ -314,6 +322,8 @@ export function taskToWire(task: TaskRecord, url: string, nodeUrl?: (poolId: str
     wire.previousStateTransitionTime = formatTime(task.previousStateTransitionTime);
   }
   copy(task.body, wire, FIXED_PROPERTIES);
+  if (wire.outputFiles !== undefined) wire.outputFiles = outputFilesCasing(wire.outputFiles);
+  if (wire.containerSettings !== undefined) wire.containerSettings = withoutSecrets(wire.containerSettings);
   wire.constraints = {
     maxWallClockTime: task.constraints.maxWallClockTime ?? task.job.constraints.maxWallClockTime ?? INFINITE_DURATION,
     retentionTime: task.constraints.retentionTime ?? "P7D",
@@ -321,22 +331,34 @@ export function taskToWire(task: TaskRecord, url: string, nodeUrl?: (poolId: str
   };
   wire.requiredSlots = task.requiredSlots;
   copy(task.body, wire, FIXED_AFTER_CONSTRAINTS);
+  wire.userIdentity ??= DEFAULT_USER_IDENTITY;
   wire.executionInfo = executionInfo(task);
-  if (task.node !== undefined) {
-    const info: Record<string, unknown> = { poolId: task.node.poolId, nodeId: task.node.nodeId, affinityId: `TVM:${task.node.nodeId}` };
-    if (nodeUrl !== undefined) info.nodeUrl = nodeUrl(task.node.poolId, task.node.nodeId);
-    wire.nodeInfo = info;
-  }
+  if (task.node !== undefined) wire.nodeInfo = nodeInfo(task, task.node, nodeUrl);
   copy(task.body, wire, FIXED_TAIL);
   return wire;
 }
 
-function executionInfo(task: TaskRecord): Record<string, unknown> {
+/** Where a task ran: its node, and its directory there (path and file API URL). */
+function nodeInfo(task: TaskRecord, node: { poolId: string; nodeId: string }, nodeUrl?: (poolId: string, nodeId: string) => string): Record<string, unknown> {
+  const root = taskRootDirectory(task);
+  const url = nodeUrl?.(node.poolId, node.nodeId);
+  return {
+    affinityId: `TVM:${node.nodeId}`,
+    ...(url === undefined ? {} : { nodeUrl: url }),
+    poolId: node.poolId,
+    nodeId: node.nodeId,
+    taskRootDirectory: `/${root}`,
+    ...(url === undefined ? {} : { taskRootDirectoryUrl: `${url}/files/${root}` }),
+  };
+}
+
+export function executionInfo(task: TaskRecord): Record<string, unknown> {
   const info: Record<string, unknown> = {};
   const run: TaskRun = task.run ?? {};
   setTime(info, "startTime", run.startTime);
   setTime(info, "endTime", run.endTime);
   setDefined(info, "exitCode", run.exitCode);
+  setDefined(info, "containerInfo", run.containerInfo);
   setDefined(info, "failureInfo", run.failureInfo);
   info.retryCount = task.retryCount;
   setTime(info, "lastRetryTime", task.lastRetryTime);

@@ -1,5 +1,6 @@
 import type { EmulatorClock } from "../clock.js";
 import type { Timing } from "../timing.js";
+import type { LocalExecutor } from "../execution/local-executor.js";
 
 /**
  * A typed slot in an account's store. Each resource area defines its own slot (pools here; jobs and tasks
@@ -25,6 +26,8 @@ export class AccountStore {
     readonly accountName: string,
     readonly clock: EmulatorClock,
     readonly timing: Timing,
+    /** Set with `--execute local`: start tasks and tasks run as local processes. */
+    readonly executor?: LocalExecutor,
   ) {}
 
   slot<T>(slot: StoreSlot<T>): T {
@@ -49,8 +52,9 @@ export class EmulatorState {
     accountNames: readonly string[],
     readonly clock: EmulatorClock,
     readonly timing: Timing,
+    readonly executor?: LocalExecutor,
   ) {
-    for (const name of accountNames) this.accounts.set(name.toLowerCase(), new AccountStore(name, clock, timing));
+    for (const name of accountNames) this.accounts.set(name.toLowerCase(), new AccountStore(name, clock, timing, executor));
   }
 
   /** The store of `accountName` (case-insensitive), or undefined for an unknown account. */
@@ -66,6 +70,7 @@ export class EmulatorState {
   }
 
   reset(): void {
+    this.executor?.killAll();
     this.clock.clear();
     for (const account of this.accounts.values()) account.reset();
   }

@@ -59,8 +59,15 @@ export interface NodeEntity {
     endTime?: number;
     exitCode?: number;
     result?: "success" | "failure";
+    failureInfo?: { category: "usererror" | "servererror"; code: string; message: string };
     retryCount: number;
   };
+  /** Tasks that ran here lately, newest last (the service lists them as recentTasks). */
+  recentTasks: RecentTask[];
+  /** `--execute local`: the node's directory tree (AZ_BATCH_NODE_ROOT_DIR) on this machine. */
+  rootDir?: string;
+  /** Simulated nodes: file paths (lowercased) deleted through the file API. */
+  deletedFiles?: Set<string>;
   /** Leave the pool once its running tasks finish (taskcompletion / retaineddata deallocation). */
   leaveWhenIdle: boolean;
   timer?: TimerHandle;
@@ -91,6 +98,17 @@ export interface PoolEntity extends EntityMeta {
   autoScaleTimer?: TimerHandle;
   deleteTimer?: TimerHandle;
 }
+
+/** A task that ran on a node; `describe` gives its TaskInformation now (state and executionInfo change). */
+export interface RecentTask {
+  readonly jobId: string;
+  readonly taskId: string;
+  /** `url` makes an absolute URL of a resource path (the request's host). */
+  describe(url: (path: string) => string): Record<string, unknown>;
+}
+
+/** How many finished and running tasks a node remembers. */
+export const RECENT_TASKS_KEPT = 10;
 
 /** Told when a node holding tasks leaves (resize down, pool delete), so those tasks can be requeued or ended. */
 export type NodeLostListener = (pool: PoolEntity, node: NodeEntity, option: NodeDeallocationOption) => void;
@@ -211,6 +229,13 @@ export class PoolStore {
     pool.nodes.delete(node.id);
   }
 
+  /** Remembers that `task` ran on `node` (the oldest falls off beyond RECENT_TASKS_KEPT). */
+  noteRecentTask(node: NodeEntity, task: RecentTask): void {
+    const list = node.recentTasks.filter((recent) => recent.jobId !== task.jobId || recent.taskId !== task.taskId);
+    list.push(task);
+    node.recentTasks = list.slice(-RECENT_TASKS_KEPT);
+  }
+
   setNodeState(node: NodeEntity, state: NodeState): void {
     if (node.state === state) return;
     node.state = state;
@@ -233,6 +258,7 @@ export class PoolStore {
       runningTaskSlotsCount: 0,
       totalTasksRun: 0,
       totalTasksSucceeded: 0,
+      recentTasks: [],
       leaveWhenIdle: false,
     };
   }

@@ -3,8 +3,11 @@ import { devAccount, startEmulator } from "../../../emulator/index.js";
 import type { TimingPreset } from "../../../emulator/timing.js";
 
 const usage = `Usage: batch-gitops emulator [--port 8089] [--account NAME --key BASE64KEY] [--timing fast|realistic] [--allowed-hosts H1,H2]
+                           [--execute simulated|local] [--work-dir DIR]
 
 Runs the local Azure Batch emulator (API 2022-10-01.16.0) on 127.0.0.1 until interrupted.
+--execute local runs start tasks and tasks as processes on this machine (no isolation; see
+emulator/README.md), each node a directory tree under --work-dir (default: a temp dir).
 Without --account/--key it serves the development account ${devAccount.name}.
 The control API (faults, rate limits, counters, reset) is under /_emulator/.
 Requests must name a loopback host (localhost, 127.0.0.1, [::1]); --allowed-hosts adds names.
@@ -16,10 +19,12 @@ interface EmulatorArgs {
   key?: string;
   timing: TimingPreset;
   allowedHosts: string[];
+  execute: "simulated" | "local";
+  workDir?: string;
 }
 
 function parseArgs(args: string[]): EmulatorArgs | string {
-  const parsed: EmulatorArgs = { port: 8089, timing: "fast", allowedHosts: [] };
+  const parsed: EmulatorArgs = { port: 8089, timing: "fast", allowedHosts: [], execute: "simulated" };
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i], args[i + 1]];
     if (value === undefined) return `missing value for ${flag ?? ""}`;
@@ -33,7 +38,11 @@ function parseArgs(args: string[]): EmulatorArgs | string {
     else if (flag === "--timing") {
       if (value !== "fast" && value !== "realistic") return `--timing is fast or realistic, not ${value}`;
       parsed.timing = value;
-    } else return `unknown option ${flag ?? ""}`;
+    } else if (flag === "--execute") {
+      if (value !== "simulated" && value !== "local") return `--execute is simulated or local, not ${value}`;
+      parsed.execute = value;
+    } else if (flag === "--work-dir") parsed.workDir = value;
+    else return `unknown option ${flag ?? ""}`;
   }
   if ((parsed.account === undefined) !== (parsed.key === undefined)) return "--account and --key go together";
   if (parsed.key !== undefined && Buffer.from(parsed.key, "base64").length === 0) return "--key must be base64";
@@ -51,12 +60,20 @@ export const emulatorCommand: Command = {
       return 2;
     }
     const account = parsed.account !== undefined && parsed.key !== undefined ? { name: parsed.account, key: parsed.key } : devAccount;
-    const emulator = await startEmulator({ port: parsed.port, accounts: [account], timingPreset: parsed.timing, allowedHosts: parsed.allowedHosts });
+    const emulator = await startEmulator({
+      port: parsed.port,
+      accounts: [account],
+      timingPreset: parsed.timing,
+      allowedHosts: parsed.allowedHosts,
+      execute: parsed.execute,
+      ...(parsed.workDir === undefined ? {} : { workDir: parsed.workDir }),
+    });
     // The key is printed on purpose: it is the emulator's own (development) key, needed to connect.
     console.log(`Azure Batch emulator listening on ${emulator.url}`);
     console.log(`  account: ${account.name}`);
     console.log(`  key:     ${account.key}`);
     console.log(`  timing:  ${parsed.timing}; control API: ${emulator.url}/_emulator/`);
+    console.log(`  execute: ${parsed.execute}${emulator.workDir === undefined ? "" : ` (nodes under ${emulator.workDir}; processes run unisolated as this user)`}`);
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();
       process.once("SIGINT", stop);

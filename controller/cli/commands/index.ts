@@ -3,8 +3,9 @@ import { validateCommand } from "./validate.js";
 import { statusCommand } from "./status.js";
 import { emulatorCommand } from "./emulator.js";
 import { planCommand } from "./plan.js";
+import { logsCommand } from "./logs.js";
 import { createRunCommand } from "./run.js";
 import { createController } from "../../runtime/controller.js";
 
 /** Every CLI command, in the order `--help` lists them. Add a command by importing it here. */
-export const commands: readonly Command[] = [createRunCommand(createController), validateCommand, planCommand, statusCommand, emulatorCommand];
+export const commands: readonly Command[] = [createRunCommand(createController), validateCommand, planCommand, statusCommand, logsCommand, emulatorCommand];

@@ -56,6 +56,8 @@ export async function startSdkHarness(options: { timing?: Partial<Timing> } = {}
   let checked = 0;
   const record = (request: WebResource, response: HttpOperationResponse): void => {
     const operation = operationIdFor(request.method, request.url) ?? `${request.method} ${request.url}`;
+    // File downloads are streamed to the caller: their (error) bodies are not read here.
+    if (response.readableStreamBody !== undefined) return;
     const text = response.bodyAsText ?? "";
     const body: unknown = text === "" ? undefined : JSON.parse(text);
     checked += 1;
