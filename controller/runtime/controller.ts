@@ -237,7 +237,8 @@ class Engine implements Controller {
   }
 
   async #step(key: ResourceKey, namespace: string, desired: DesiredResource | undefined, logger: ReconcileContext["logger"]): Promise<StepResult> {
-    const invalid = this.#opts.source.problems().filter((p) => p.key === key && p.severity === "error");
+    // problemsFor: linear bookkeeping (10,000 invalid documents must not cost 10,000² comparisons a pass).
+    const invalid = (this.#opts.source.problemsFor?.(key) ?? this.#opts.source.problems().filter((p) => p.key === key)).filter((p) => p.severity === "error");
     if (invalid.length > 0) {
       // An invalid manifest never causes a Batch write, not even a prune of what it used to own.
       const message = invalid.map((p) => `${p.file ?? ""}${p.line ? `:${p.line}` : ""} ${p.path ?? ""} ${p.message}`.trim()).join("; ");

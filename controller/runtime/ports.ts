@@ -93,6 +93,8 @@ export interface DesiredSource {
   keys(): ResourceKey[];
   /** Current problems; entries with a `key` make that resource invalid for this pass. */
   problems(): Problem[];
+  /** The problems of one resource; sources that index them answer without scanning every problem. */
+  problemsFor?(key: ResourceKey): readonly Problem[];
 }
 
 export interface SecretRef {

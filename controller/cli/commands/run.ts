@@ -3,12 +3,12 @@ import { mkdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { pino, type Logger } from "pino";
 import type { Command } from "../command.js";
-import { ConfigError, parseRunConfig, RUN_OPTIONS, type BatchConfig, type RunConfig } from "../../config/runConfig.js";
+import { ConfigError, parseRunConfig, RUN_OPTIONS, type BatchConfig, type HttpAddress, type RunConfig } from "../../config/runConfig.js";
 import { createRootLogger } from "../../observability/logger.js";
 import { createPrometheusMetrics, type PrometheusMetrics } from "../../observability/metrics.js";
 import { createWebhookAlerts, type WebhookAlerts } from "../../observability/alertWebhook.js";
 import { createLogAlerts, createLogEventRecorder } from "../../observability/logReporters.js";
-import { startHttpServer, type RunningHttpServer } from "../../observability/httpServer.js";
+import { exposureWarning, startHttpServer, type RunningHttpServer } from "../../observability/httpServer.js";
 import { createTerminalView, type TerminalView } from "../../observability/terminalView.js";
 import { openFileStatusStore, type FileStatusStore, type StatusDocument } from "../../runtime/statusStore.js";
 import { describeError } from "../../runtime/reconcileErrors.js";
@@ -72,7 +72,10 @@ Behaviour:
                              (default batch-gitops; give each controller of one account its own)
 
 Observability:
-  --http-addr HOST:PORT|off  /metrics, /healthz, /readyz, /status (default 127.0.0.1:8080)
+  --http-addr HOST:PORT|off  /metrics, /healthz, /readyz, /status (default 127.0.0.1:8080);
+                             a non-loopback address is logged as a warning
+  --allowed-hosts H1,H2      Host names those endpoints answer besides loopback ones (and, on a
+                             non-loopback address, IP addresses); others get 403 (DNS rebinding)
   --alert-webhook URL        post drift and stall alerts (Alertmanager JSON)
   --log-format json|pretty   default pretty on a terminal, json otherwise
   --log-level LEVEL          fatal|error|warn|info|debug|trace|silent (default info, or LOG_LEVEL)
@@ -221,6 +224,7 @@ async function runClusterMode(config: RunConfig, createController: ControllerFac
     if (config.http !== undefined) {
       // Status lives on the objects (kubectl get bpool,bjob); /status serves no file-store document here.
       const noDocument = (): StatusDocument => ({ version: 1, updatedAt: new Date().toISOString(), resources: [] });
+      warnIfExposed(config.http, logger);
       running.http = await startHttpServer(config.http, endpoints(metrics, () => ready, noDocument));
     }
     const shared = { batch: adapter, metrics, alerts: createLogAlerts(logger, running.webhook), logger, resyncIntervalMs: config.resyncIntervalMs, concurrency: config.concurrency, managerId: config.managerId };
@@ -334,6 +338,7 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
     signal: stop.signal,
   });
   if (config.http !== undefined) {
+    warnIfExposed(config.http, logger);
     running.http = await startHttpServer(config.http, endpoints(metrics, () => ready, () => liveDocument(store, directory)));
     logger.info({ url: running.http.url }, "serving /metrics, /healthz, /readyz, /status");
   }
@@ -380,10 +385,20 @@ function observeSource(inner: DesiredSource, store: FileStatusStore, view: Termi
     store.setProblems(inner.problems()).catch(() => undefined);
     view?.notify();
   };
+  // One refresh per burst of changed keys: a scan that changes 10,000 keys copies the problem list once, not 10,000 times.
+  let scheduled = false;
+  const refreshSoon = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      refresh();
+    });
+  };
   return {
     async start(onChange: (key: ResourceKey) => void, signal: AbortSignal): Promise<void> {
       await inner.start((key) => {
-        refresh();
+        refreshSoon();
         onChange(key);
       }, signal);
       await store.retainOnly(inner.keys());
@@ -393,6 +408,7 @@ function observeSource(inner: DesiredSource, store: FileStatusStore, view: Termi
     get: (key) => inner.get(key),
     keys: () => inner.keys(),
     problems: () => inner.problems(),
+    ...(inner.problemsFor === undefined ? {} : { problemsFor: (key: ResourceKey) => inner.problemsFor?.(key) ?? [] }),
   };
 }
 
@@ -407,6 +423,11 @@ function viewedStatusWriter(store: FileStatusStore, view: TerminalView | undefin
       view?.notify();
     },
   };
+}
+
+function warnIfExposed(address: HttpAddress, logger: Logger): void {
+  const warning = exposureWarning(address);
+  if (warning !== undefined) logger.warn({ httpAddr: `${address.host}:${address.port}` }, warning);
 }
 
 function liveDocument(store: FileStatusStore, source: DesiredSource): StatusDocument {
