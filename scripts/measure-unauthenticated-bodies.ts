@@ -4,12 +4,13 @@
  * 8 MB buffer, so the growth is the server's.
  *   npx tsx scripts/measure-unauthenticated-bodies.ts [path/to/emulator/index.ts]
  */
+import type * as EmulatorModule from "../emulator/index.js";
 import { request } from "node:http";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const modulePath = resolve(process.argv[2] ?? "emulator/index.ts");
-const { startEmulator } = (await import(pathToFileURL(modulePath).href)) as typeof import("../emulator/index.js");
+const { startEmulator } = (await import(pathToFileURL(modulePath).href)) as typeof EmulatorModule;
 const emulator = await startEmulator();
 const { port } = new URL(emulator.url);
 const body = Buffer.alloc(8 * 1024 * 1024, 0x20);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { pino } from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { loadManifests, nodeFs, type ManifestFs } from "../../controller/manifests/index.js";
 import { createDirectorySource } from "../../controller/sources/directory/directorySource.js";
