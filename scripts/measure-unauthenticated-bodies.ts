@@ -4,13 +4,13 @@
  * 8 MB buffer, so the growth is the server's.
  *   npx tsx scripts/measure-unauthenticated-bodies.ts [path/to/emulator/index.ts]
  */
+import type * as EmulatorModule from "../emulator/index.js";
 import { request } from "node:http";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { startEmulator as StartEmulator } from "../emulator/index.js";
 
 const modulePath = resolve(process.argv[2] ?? "emulator/index.ts");
-const { startEmulator } = (await import(pathToFileURL(modulePath).href)) as { startEmulator: typeof StartEmulator };
+const { startEmulator } = (await import(pathToFileURL(modulePath).href)) as typeof EmulatorModule;
 const emulator = await startEmulator();
 const { port } = new URL(emulator.url);
 const body = Buffer.alloc(8 * 1024 * 1024, 0x20);

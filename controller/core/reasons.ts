@@ -42,7 +42,8 @@ export const REASON_REGISTRY = {
   DeletionBlocked: { report: "waiting", description: "a BatchPool is removed while BatchJobs still use it; it is kept until they are removed" },
   // Stalled: a user must act
   InvalidSpec: { report: "stalling", description: "the manifest is invalid (file, line, field in the message); nothing is written to Batch" },
-  PoolNotFound: { report: "stalling", description: "the job's pool is not in the manifests, or its Batch pool is gone: no task can run" },
+  PoolNotFound: { report: "stalling", alsoReconciling: true, description: "the job's Batch pool is gone and nothing manages it (Stalled), or its poolRef names no BatchPool yet (Reconciling)" },
+  PoolInvalid: { report: "stalling", description: "the job's BatchPool manifest is invalid: the job is not created until the pool is fixed" },
   PoolIdTaken: { report: "stalling", description: "a Batch pool with this id exists and is not owned by this resource" },
   JobIdTaken: { report: "stalling", description: "a Batch job with this id exists and is not owned by this resource" },
   OwnedByAnotherManager: { report: "stalling", description: "the Batch object carries another controller's batch-gitops/manager; left alone until handed over (spec.adopt.fromManager)" },

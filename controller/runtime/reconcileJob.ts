@@ -18,7 +18,7 @@ import { applyPlan } from "./applyPlan.js";
 import { driftCondition, reportDrift } from "./driftReport.js";
 import { resourceKey, type DesiredResource, type JobLiveStatus } from "./ports.js";
 import type { ReconcileContext } from "./reconcileContext.js";
-import { StalledError } from "./reconcileErrors.js";
+import { StalledError, WaitingError } from "./reconcileErrors.js";
 import { resolveSecretRefs } from "./secretRefs.js";
 import type { StepResult } from "./stepResult.js";
 import { submitTasks, type SubmissionResult } from "./taskSubmission.js";
@@ -40,6 +40,7 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
   const listed = jobs.find((j) => j.id.toLowerCase() === intent.jobId.toLowerCase());
   const observed = listed === undefined ? undefined : await withTaskCounts(ctx, intent, listed, target);
   const live = observed?.job;
+  if (live === undefined && target === undefined) stallOnInvalidPool(ctx, intent);
   const plan = planJob(intent, live, target, { managerId: ctx.managerId });
   if (plan.blocked !== undefined) throw new StalledError(plan.blocked.reason, plan.blocked.message);
   const drift = plan.drift ?? [];
@@ -81,6 +82,16 @@ async function applyJobActions(ctx: ReconcileContext, intent: JobIntent, plan: J
     },
   });
   return submission;
+}
+
+/** A job waiting for a pool whose manifest is invalid waits for a user, not for Batch. */
+function stallOnInvalidPool(ctx: ReconcileContext, intent: JobIntent): void {
+  if (intent.poolRef === undefined) return;
+  const poolKey = resourceKey("BatchPool", intent.namespace, intent.poolRef);
+  const problem = ctx.source.problems().find((p) => p.key === poolKey && p.severity === "error");
+  if (problem !== undefined) throw new StalledError(Reasons.PoolInvalid, `BatchPool ${intent.namespace}/${intent.poolRef} is invalid (${problem.message}); job ${intent.jobId} waits until it is fixed`);
+  // Not defined at all: a cluster may still apply it (ordering), so wait; `run --once` stops here.
+  if (ctx.source.get(poolKey) === undefined) throw new WaitingError(Reasons.PoolNotFound, `poolRef names BatchPool ${intent.namespace}/${intent.poolRef}, which does not exist; job ${intent.jobId} waits for it`);
 }
 
 /** The Batch pool the job runs on: its BatchPool's current id, or a plain pool id. */

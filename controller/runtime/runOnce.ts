@@ -54,7 +54,8 @@ function settled(outcome: ReconcileOutcome | undefined): boolean {
   if (outcome === undefined) return false;
   if (outcome.kind === "stalled" || outcome.status === undefined) return outcome.kind !== "error";
   const ready = outcome.status.conditions.find((c) => c.type === "Ready");
-  return ready?.status === "True" || ready?.reason === Reasons.DeletionBlocked;
+  // Waiting on a manifest change (a pool still used, a pool not defined): one run reads the source once.
+  return ready?.status === "True" || ready?.reason === Reasons.DeletionBlocked || ready?.reason === Reasons.PoolNotFound;
 }
 
 function waitFor(outcome: ReconcileOutcome | undefined, failures: number, driver: OnceDriver): number {

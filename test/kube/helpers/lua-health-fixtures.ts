@@ -82,9 +82,9 @@ export const HEALTH_CASES: readonly HealthCase[] = [
   },
   {
     name: "Ready=False with a terminal reason and no Stalled condition",
-    fixture: { conditions: [{ type: "Ready", status: "False", reason: "PoolNotFound", message: "Batch pool render-1 does not exist" }] },
+    fixture: { conditions: [{ type: "Ready", status: "False", reason: "QuotaExceeded", message: "AccountCoreQuotaReached: core quota 20 reached" }] },
     argo: "Degraded",
-    argoMessage: "Batch pool render-1 does not exist",
+    argoMessage: "AccountCoreQuotaReached: core quota 20 reached",
     flux: "Failed",
   },
   {

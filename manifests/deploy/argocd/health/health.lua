@@ -9,7 +9,7 @@
 -- Reconciling=True (Progressing); once nothing can succeed the controller sets Stalled=True.
 local TERMINAL_REASONS = {
   InvalidSpec = true,
-  PoolNotFound = true,
+  PoolInvalid = true,
   PoolIdTaken = true,
   JobIdTaken = true,
   OwnedByAnotherManager = true,
