@@ -4,7 +4,15 @@ import { statusCommand } from "./status.js";
 import { emulatorCommand } from "./emulator.js";
 import { planCommand } from "./plan.js";
 import { createRunCommand } from "./run.js";
+import { createCompletionCommand } from "./completion.js";
 import { createController } from "../../runtime/controller.js";
 
 /** Every CLI command, in the order `--help` lists them. Add a command by importing it here. */
-export const commands: readonly Command[] = [createRunCommand(createController), validateCommand, planCommand, statusCommand, emulatorCommand];
+export const commands: readonly Command[] = [
+  createRunCommand(createController),
+  validateCommand,
+  planCommand,
+  statusCommand,
+  emulatorCommand,
+  createCompletionCommand(() => commands),
+];

@@ -3,20 +3,20 @@
  * Reads Batch (list calls only, never a write); exit 2 when changes are pending, 0 when none,
  * 1 on errors (invalid manifests, Batch unreachable), so it can gate pull requests.
  */
-import type { TokenCredential } from "@azure/identity";
-import type { Command } from "../command.js";
-import { createBatchAdapter } from "../../batch/batchAdapter.js";
-import type { BatchAdapter } from "../../batch/adapter.js";
-import { entraCredentials, sharedKeyCredentials } from "../../batch/credentials.js";
+import { parseArgs } from "node:util";
+import type { CliContext, Command } from "../command.js";
+import { OUTPUT_OPTION, parseOutput, renderStructured } from "../output.js";
+import { BATCH_OPTIONS, BATCH_OPTIONS_USAGE, batchTarget, connectBatch, loadDesired, observe, planDirectory, formatPlanProblem } from "../planning.js";
+import { hasPendingChanges, planDocument, renderPlan, renderPlanMarkdown } from "../planRender.js";
+import { EXIT_USAGE, messageOf, UsageError, usageFailure } from "../usage.js";
 import { describeError } from "../../runtime/reconcileErrors.js";
-import { ConfigError, parseRunConfig, type BatchConfig } from "../../config/runConfig.js";
-import { describeAction } from "../../core/actions.js";
-import { jobIntentFromSpec, poolIntentFromSpec } from "../../core/fromModel.js";
-import { planAll, planTotals, type ResourcePlan } from "../../core/planAll.js";
-import { loadManifests } from "../../manifests/index.js";
-import type { BatchJobSpec, BatchPoolSpec, Problem } from "../../model/index.js";
-import { validateBatchRules } from "../../validation/index.js";
-import { startEmulator } from "../../../emulator/index.js";
+import type { ResourcePlan } from "../../core/planAll.js";
+import type { Problem } from "../../model/index.js";
+
+export { renderPlan } from "../planRender.js";
+
+const PLAN_FORMATS = ["table", "json", "yaml", "markdown"] as const;
+type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 const USAGE = `Usage: batch-gitops plan <dir> [options]
 
@@ -24,90 +24,71 @@ Shows what \`batch-gitops run\` would change in Azure Batch to match the manifes
 as a diff: + create, ~ update in place, - delete. Nothing is written to Batch.
 
 Options:
-  --batch-url URL      account URL (or BATCH_ACCOUNT_URL); absent: an empty embedded emulator
-  --auth MODE          entra (default; DefaultAzureCredential) or shared-key
-                       (BATCH_ACCOUNT_NAME and BATCH_ACCOUNT_KEY from the environment)
-  --manager-id ID      the manager id the controller runs with (default batch-gitops)
+  --output, -o FORMAT  table (default), json, yaml, or markdown (for a pull-request comment)
+${BATCH_OPTIONS_USAGE}
 
-Exit codes: 0 no changes, 2 changes pending, 1 errors.`;
+Exit codes: 0 no changes, 2 changes pending, 1 errors, ${EXIT_USAGE} bad usage.`;
+
+interface PlanOptions {
+  dir: string;
+  output: PlanFormat;
+  batch: Record<keyof typeof BATCH_OPTIONS, string | undefined>;
+}
+
+function parsePlanOptions(args: string[]): PlanOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { ...OUTPUT_OPTION, ...BATCH_OPTIONS } });
+  } catch (error: unknown) {
+    throw new UsageError(messageOf(error));
+  }
+  const [dir, ...extra] = parsed.positionals;
+  if (dir === undefined) throw new UsageError("a manifests directory is required");
+  if (extra.length > 0) throw new UsageError(`one directory only; unexpected "${extra.join(" ")}"`);
+  const { output, ...batch } = parsed.values;
+  return { dir, output: parseOutput(output, PLAN_FORMATS, "table"), batch: { "batch-url": batch["batch-url"], auth: batch.auth, "manager-id": batch["manager-id"] } };
+}
+
+/** The plan of a directory against Batch now; what plan and diff print. */
+export async function computePlan(dir: string, batchFlags: PlanOptions["batch"]): Promise<{ plans: ResourcePlan[]; errors: Problem[] }> {
+  const target = batchTarget(dir, batchFlags);
+  const desired = await loadDesired(dir, target.batch);
+  const connection = await connectBatch(target.batch);
+  try {
+    const observed = await observe(connection.batch);
+    return { plans: planDirectory(desired, observed, target.managerId), errors: desired.errors };
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Prints plans in the format asked for; the exit code says whether anything is pending. */
+export function printPlans(plans: readonly ResourcePlan[], errors: readonly Problem[], output: PlanFormat, context: CliContext | undefined): number {
+  if (output === "json" || output === "yaml") {
+    console.log(renderStructured(planDocument(plans, errors), output));
+  } else if (output === "markdown") {
+    console.log(renderPlanMarkdown(plans, errors));
+  } else {
+    for (const problem of errors) console.log(`! ${formatPlanProblem(problem)}`);
+    console.log(renderPlan(plans, { color: (context?.color ?? false) && process.stdout.isTTY }));
+  }
+  if (errors.length > 0) return 1;
+  return hasPendingChanges(plans) ? 2 : 0;
+}
 
 export const planCommand: Command = {
   name: "plan",
   summary: "show the changes the controller would make in Batch, like terraform plan (exit 2 if any)",
   usage: USAGE,
-  async run(args: string[]): Promise<number> {
-    const [dir, ...flags] = args;
-    if (dir === undefined || dir.startsWith("-")) {
-      console.error(`batch-gitops plan: a manifests directory is required\n\n${USAGE}`);
-      return 1;
-    }
+  async run(args: string[], context?: CliContext): Promise<number> {
     try {
-      return await runPlan(dir, flags);
+      const options = parsePlanOptions(args);
+      const { plans, errors } = await computePlan(options.dir, options.batch);
+      return printPlans(plans, errors, options.output, context);
     } catch (error: unknown) {
-      console.error(`batch-gitops plan: ${error instanceof ConfigError ? error.message : describeError(error)}`);
+      if (error instanceof UsageError) return usageFailure("plan", error.message);
+      console.error(`batch-gitops plan: ${describeError(error)}`);
       return 1;
     }
   },
 };
-
-async function runPlan(dir: string, flags: string[]): Promise<number> {
-  const config = parseRunConfig(["--dir", dir, ...flags], { env: process.env, cwd: process.cwd(), stdoutIsTTY: false });
-  const authMode = config.batch.kind === "remote" && config.batch.auth.kind === "shared-key" ? "shared-key" : "entra";
-  const loaded = await loadManifests(dir, { check: (resource) => validateBatchRules(resource, { authMode }) });
-  const errors = loaded.problems.filter((p) => p.severity === "error");
-  for (const problem of errors) console.log(`! ${formatProblem(problem)}`);
-  const pools = loaded.resources.flatMap((r) => (r.kind === "BatchPool" ? [poolIntentFromSpec(r, r.resource.spec as BatchPoolSpec)] : []));
-  const jobs = loaded.resources.flatMap((r) => (r.kind === "BatchJob" ? [jobIntentFromSpec(r, r.resource.spec as BatchJobSpec)] : []));
-  const { batch, close } = await connect(config.batch);
-  try {
-    const observed = { pools: await batch.listPools(), jobs: await batch.listJobs() };
-    const plans = planAll({ pools, jobs }, observed, { managerId: config.managerId });
-    console.log(renderPlan(plans));
-    if (errors.length > 0) return 1;
-    return plans.some((p) => p.actions.length > 0) ? 2 : 0;
-  } finally {
-    await close();
-  }
-}
-
-/** Human-readable plan: one block per resource with pending changes, then totals. */
-export function renderPlan(plans: readonly ResourcePlan[]): string {
-  const lines: string[] = [];
-  for (const plan of plans) {
-    if (plan.actions.length === 0 && plan.blocked === undefined && plan.drift.length === 0) continue;
-    lines.push(`${plan.key}: ${plan.status} (${plan.reason})`);
-    for (const d of plan.drift) lines.push(`    drift: ${d}`);
-    for (const action of plan.actions) lines.push(`  ${describeAction(action)}`);
-    if (plan.blocked !== undefined) lines.push(`  ! blocked: ${plan.blocked.reason}: ${plan.blocked.message}`);
-    lines.push("");
-  }
-  const t = planTotals(plans);
-  const tasks = t.taskSubmissions > 0 ? ` Tasks to submit to ${t.taskSubmissions} job(s).` : "";
-  const pending = t.create + t.change + t.destroy + t.taskSubmissions > 0;
-  const summary = pending ? `Plan: ${t.create} to create, ${t.change} to change, ${t.destroy} to delete.${tasks}` : "No changes. Batch matches the manifests.";
-  lines.push(`${summary} ${t.inSync} resource(s) in sync.`);
-  return lines.join("\n");
-}
-
-function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line} ${p.kind ?? ""}/${p.name ?? "?"} ${p.path}: ${p.message}`;
-}
-
-async function connect(config: BatchConfig): Promise<{ batch: BatchAdapter; close: () => Promise<void> }> {
-  if (config.kind === "embedded") {
-    // An empty local account: the plan shows everything as to be created.
-    const emulator = await startEmulator({ timingPreset: "fast" });
-    const batch = createBatchAdapter({ accountUrl: emulator.url, credentials: sharedKeyCredentials(emulator.account.name, emulator.account.key) });
-    return { batch, close: () => emulator.close() };
-  }
-  const credentials =
-    config.auth.kind === "shared-key"
-      ? sharedKeyCredentials(config.auth.accountName, config.auth.accountKey.reveal())
-      : entraCredentials(await defaultCredential());
-  return { batch: createBatchAdapter({ accountUrl: config.url, credentials }), close: async () => undefined };
-}
-
-async function defaultCredential(): Promise<TokenCredential> {
-  const { DefaultAzureCredential } = await import("@azure/identity");
-  return new DefaultAzureCredential();
-}

@@ -2,7 +2,8 @@
 import { mkdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { pino, type Logger } from "pino";
-import type { Command } from "../command.js";
+import type { CliContext, Command } from "../command.js";
+import { usageFailure } from "../usage.js";
 import { ConfigError, parseRunConfig, RUN_OPTIONS, type BatchConfig, type RunConfig } from "../../config/runConfig.js";
 import { createRootLogger } from "../../observability/logger.js";
 import { createPrometheusMetrics, type PrometheusMetrics } from "../../observability/metrics.js";
@@ -98,8 +99,13 @@ export function createRunCommand(createController: ControllerFactory): Command {
     name: "run",
     summary: "run the controller (directory or Git source; embedded Batch emulator by default)",
     usage: USAGE,
-    run: (args) => runCommand(args, createController, { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr }),
+    run: (args, context?: CliContext) => runCommand(args, createController, { env: colorEnv(process.env, context), cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr }),
   };
+}
+
+/** --no-color reaches the run config as NO_COLOR, the one place colour is decided for run. */
+function colorEnv(env: NodeJS.ProcessEnv, context: CliContext | undefined): Readonly<Record<string, string | undefined>> {
+  return context?.color === false ? { ...env, NO_COLOR: "1" } : env;
 }
 
 async function runCommand(args: string[], createController: ControllerFactory, io: RunIo): Promise<number> {
@@ -108,8 +114,7 @@ async function runCommand(args: string[], createController: ControllerFactory, i
     config = parseRunConfig(args, { env: io.env, cwd: io.cwd, stdoutIsTTY: io.stdout.isTTY });
   } catch (err: unknown) {
     if (err instanceof ConfigError) {
-      io.stderr.write(`batch-gitops run: ${err.message}\n\nRun \`batch-gitops run --help\` for the flags.\n`);
-      return 2;
+      return usageFailure("run", err.message);
     }
     throw err;
   }
@@ -146,7 +151,7 @@ function onStopSignals(shutdown: AbortController, io: RunIo): () => void {
 async function createLogger(config: RunConfig): Promise<Logger> {
   // Only directory mode draws the live table; cluster mode logs to stdout like any pod.
   if (config.view !== "live" || config.source.kind !== "directory") {
-    return createRootLogger({ format: config.log.format, level: config.log.level });
+    return createRootLogger({ format: config.log.format, level: config.log.level, colorize: config.log.color });
   }
   // The live table owns the terminal; logs go to a file so they do not tear it.
   await mkdir(config.stateDir, { recursive: true });
