@@ -43,13 +43,17 @@ function topLevel(name: string | undefined, all: readonly Command[]): number | u
   return undefined;
 }
 
+function findCommand(name: string, all: readonly Command[]): Command | undefined {
+  return all.find((c) => c.name === name || (c.aliases ?? []).includes(name));
+}
+
 /** CLI entry point; returns the process exit code instead of exiting, so tests can call it. */
 export async function main(argv: string[], all: readonly Command[] = commands, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   const { args, context } = takeGlobalFlags(argv, env);
   const [name, ...rest] = args;
   const done = topLevel(name, all);
   if (done !== undefined || name === undefined) return done ?? EXIT_USAGE;
-  const command = all.find((c) => c.name === name || (c.aliases ?? []).includes(name));
+  const command = findCommand(name, all);
   if (command === undefined) {
     console.error(`batch-gitops: unknown command "${name}"\n\n${helpText(all)}`);
     return EXIT_USAGE;
