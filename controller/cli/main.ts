@@ -58,12 +58,16 @@ export async function main(argv: string[], all: readonly Command[] = commands, e
     console.error(`batch-gitops: unknown command "${name}"\n\n${helpText(all)}`);
     return EXIT_USAGE;
   }
-  if (rest.includes("--help") || rest.includes("-h")) {
+  return runCommand(command, rest, context);
+}
+
+async function runCommand(command: Command, args: string[], context: CliContext): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
     console.log(command.usage);
     return 0;
   }
   try {
-    return await command.run(rest, context);
+    return await command.run(args, context);
   } catch (error: unknown) {
     if (error instanceof UsageError) return usageFailure(command.name, error.message);
     throw error;
