@@ -1,7 +1,8 @@
 import type { CliContext, Command } from "./command.js";
 import { commands } from "./commands/index.js";
 import { packageVersion } from "../config/version.js";
-import { EXIT_USAGE, UsageError, usageFailure } from "./usage.js";
+import { EXIT_FAILURE, EXIT_USAGE, UsageError, usageFailure } from "./usage.js";
+import { describeError } from "../runtime/reconcileErrors.js";
 
 function helpText(all: readonly Command[]): string {
   const width = Math.max(0, ...all.map((c) => c.name.length));
@@ -70,6 +71,8 @@ async function runCommand(command: Command, args: string[], context: CliContext)
     return await command.run(args, context);
   } catch (error: unknown) {
     if (error instanceof UsageError) return usageFailure(command.name, error.message);
-    throw error;
+    // A located, one-line message, never a stack trace (Batch or the API server unreachable...).
+    console.error(`batch-gitops ${command.name}: ${describeError(error)}`);
+    return EXIT_FAILURE;
   }
 }

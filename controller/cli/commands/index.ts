@@ -5,6 +5,11 @@ import { emulatorCommand } from "./emulator.js";
 import { planCommand } from "./plan.js";
 import { createRunCommand } from "./run.js";
 import { createCompletionCommand } from "./completion.js";
+import { getCommand } from "./get.js";
+import { diffCommand } from "./diff.js";
+import { resumeCommand, suspendCommand } from "./suspend.js";
+import { reconcileCommand } from "./reconcile.js";
+import { eventsCommand } from "./events.js";
 import { createController } from "../../runtime/controller.js";
 
 /** Every CLI command, in the order `--help` lists them. Add a command by importing it here. */
@@ -12,7 +17,13 @@ export const commands: readonly Command[] = [
   createRunCommand(createController),
   validateCommand,
   planCommand,
+  diffCommand,
   statusCommand,
+  getCommand,
+  suspendCommand,
+  resumeCommand,
+  reconcileCommand,
+  eventsCommand,
   emulatorCommand,
   createCompletionCommand(() => commands),
 ];

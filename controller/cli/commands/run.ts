@@ -14,7 +14,7 @@ import { createTerminalView, type TerminalView } from "../../observability/termi
 import { openFileStatusStore, type FileStatusStore, type StatusDocument } from "../../runtime/statusStore.js";
 import { describeError } from "../../runtime/reconcileErrors.js";
 import type { TokenCredential } from "@azure/identity";
-import type { Controller, ControllerOptions, DesiredSource, ResourceKey, SecretResolver, StatusWriter } from "../../runtime/ports.js";
+import { isResourceKey, type Controller, type ControllerOptions, type DesiredSource, type ResourceKey, type SecretResolver, type StatusWriter } from "../../runtime/ports.js";
 import { createBatchAdapter } from "../../batch/batchAdapter.js";
 import { Reasons } from "../../core/conditions.js";
 import type { BatchAdapter } from "../../batch/adapter.js";
@@ -329,7 +329,8 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
     signal: stop.signal,
   });
   if (config.http !== undefined) {
-    running.http = await startHttpServer(config.http, endpoints(metrics, () => ready, () => liveDocument(store, directory)));
+    const reconcile = (key: string): "accepted" | "unknown" => requestReconcile(controller, directory, key, logger);
+    running.http = await startHttpServer(config.http, { ...endpoints(metrics, () => ready, () => liveDocument(store, directory)), reconcile });
     logger.info({ url: running.http.url }, "serving /metrics, /healthz, /readyz, /status");
   }
   const runLoop = controller.run();
@@ -408,6 +409,14 @@ function viewedStatusWriter(store: FileStatusStore, view: TerminalView | undefin
       view?.notify();
     },
   };
+}
+
+/** POST /reconcile (`batch-gitops reconcile` in directory mode): one immediate pass of a declared key. */
+function requestReconcile(controller: Controller, source: DesiredSource, key: string, logger: Logger): "accepted" | "unknown" {
+  if (!isResourceKey(key) || source.get(key) === undefined) return "unknown";
+  logger.info({ key }, "reconcile requested over HTTP");
+  controller.reconcileNow(key).catch((err: unknown) => logger.warn({ key, err: describeError(err) }, "requested reconcile failed"));
+  return "accepted";
 }
 
 function liveDocument(store: FileStatusStore, source: DesiredSource): StatusDocument {
