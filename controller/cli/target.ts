@@ -40,14 +40,19 @@ export interface TargetValues {
   "state-dir"?: string;
 }
 
-export function parseTarget(values: TargetValues): Target {
+/** Whether the flags name a cluster; contradictory flags are a usage error. */
+function wantsCluster(values: TargetValues): boolean {
   if (values.source !== undefined && values.source !== "kubernetes" && values.source !== "directory") {
     throw new UsageError(`--source must be directory or kubernetes; got "${values.source}"`);
   }
   const cluster = values.source === "kubernetes" || values.kubeconfig !== undefined || values.context !== undefined;
   if (cluster && values.source === "directory") throw new UsageError("--kubeconfig and --context are for --source kubernetes");
   if (cluster && values.dir !== undefined) throw new UsageError("--dir is for directory mode; --kubeconfig/--context select a cluster");
-  if (cluster) return { kind: "cluster", kubeconfig: values.kubeconfig, context: values.context };
+  return cluster;
+}
+
+export function parseTarget(values: TargetValues): Target {
+  if (wantsCluster(values)) return { kind: "cluster", kubeconfig: values.kubeconfig, context: values.context };
   return {
     kind: "directory",
     dir: resolve(values.dir ?? "manifests/examples"),

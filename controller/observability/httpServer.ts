@@ -70,16 +70,20 @@ function handleReconcile(req: IncomingMessage, res: ServerResponse, path: string
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, endpoints: ObservabilityEndpoints): Promise<void> {
-  if (req.method === "POST" && (req.url ?? "").startsWith("/reconcile/")) {
+  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  if (req.method === "POST" && path.startsWith("/reconcile/")) {
     req.resume();
-    handleReconcile(req, res, new URL(req.url ?? "/", "http://localhost").pathname, endpoints);
+    handleReconcile(req, res, path, endpoints);
     return;
   }
+  await handleRead(req, res, path, endpoints);
+}
+
+async function handleRead(req: IncomingMessage, res: ServerResponse, path: string, endpoints: ObservabilityEndpoints): Promise<void> {
   if (req.method !== "GET" && req.method !== "HEAD") {
     send(res, 405, "text/plain", "method not allowed\n");
     return;
   }
-  const path = new URL(req.url ?? "/", "http://localhost").pathname;
   switch (path) {
     case "/metrics": {
       const { contentType, body } = await endpoints.metrics();

@@ -6,7 +6,7 @@
 import type { Command } from "../command.js";
 import { connectCluster } from "../clusterClient.js";
 import { OUTPUT_FORMATS, parseOutput, renderColumns, renderStructured } from "../output.js";
-import { atMost, parseResourceArgs } from "../resourceArgs.js";
+import { atMost, parseResourceArgs, type ResourceArgs } from "../resourceArgs.js";
 import { matches, parseSelector, type ResourceSelector } from "../resourceRef.js";
 import { TARGET_USAGE, type Target } from "../target.js";
 import { EXIT_USAGE } from "../usage.js";
@@ -67,6 +67,12 @@ function row(item: Listed): string[] {
   return [item.kind, item.namespace, item.name, ready?.status ?? "Unknown", ready?.reason ?? "-", item.object.spec?.suspend === true ? "True" : "False", ready?.message ?? ""];
 }
 
+/** Directory mode shows every namespace unless one is named; a cluster defaults to "default", as kubectl. */
+function namespaceOf(parsed: ResourceArgs): string | undefined {
+  if (parsed.allNamespaces) return undefined;
+  return parsed.namespace ?? (parsed.target.kind === "cluster" ? "default" : undefined);
+}
+
 export const getCommand: Command = {
   name: "get",
   summary: "list BatchPools and BatchJobs with their Ready condition, like kubectl get",
@@ -75,8 +81,7 @@ export const getCommand: Command = {
     const parsed = parseResourceArgs(args);
     const [text] = atMost(parsed.positionals, 1, "get takes at most one kind[/name]");
     const output = parseOutput(parsed.output, OUTPUT_FORMATS, "table");
-    // Directory mode shows every namespace unless one is named; a cluster defaults to "default", as kubectl.
-    const namespace = parsed.allNamespaces ? undefined : (parsed.namespace ?? (parsed.target.kind === "cluster" ? "default" : undefined));
+    const namespace = namespaceOf(parsed);
     const selector = parseSelector(text, namespace);
     const all = parsed.target.kind === "cluster" ? await fromCluster(parsed.target, selector) : await fromDirectory(parsed.target);
     const items = all.filter((i) => matches(selector, i)).sort((a, b) => a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
