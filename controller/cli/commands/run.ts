@@ -213,6 +213,7 @@ async function runClusterMode(config: RunConfig, createController: ControllerFac
   const running: Running = { logger };
   try {
     const metrics = createPrometheusMetrics();
+    metrics.leader?.(false);
     const batch = await connectBatch(config.batch, logger, running);
     const adapter = createBatchAdapter({ accountUrl: batch.url, credentials: batch.credentials, onCall: (op, code, s) => metrics.batchCall(op, code, s) });
     running.webhook = config.alertWebhookUrl === undefined ? undefined : createWebhookAlerts({ url: config.alertWebhookUrl, logger, signal });
@@ -333,6 +334,8 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
     running.http = await startHttpServer(config.http, { ...endpoints(metrics, () => ready, () => liveDocument(store, directory)), reconcile });
     logger.info({ url: running.http.url }, "serving /metrics, /healthz, /readyz, /status");
   }
+  // Directory mode has no election: the one process is the active reconciler.
+  metrics.leader?.(true);
   const runLoop = controller.run();
   if (poller !== undefined) {
     void poller.run(directory, stop.signal);
