@@ -10,6 +10,7 @@ import { diffCommand } from "./diff.js";
 import { resumeCommand, suspendCommand } from "./suspend.js";
 import { reconcileCommand } from "./reconcile.js";
 import { eventsCommand } from "./events.js";
+import { applyCommand } from "./apply.js";
 import { createController } from "../../runtime/controller.js";
 
 /** Every CLI command, in the order `--help` lists them. Add a command by importing it here. */
@@ -17,6 +18,7 @@ export const commands: readonly Command[] = [
   createRunCommand(createController),
   validateCommand,
   planCommand,
+  applyCommand,
   diffCommand,
   statusCommand,
   getCommand,

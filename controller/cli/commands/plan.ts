@@ -3,14 +3,16 @@
  * Reads Batch (list calls only, never a write); exit 2 when changes are pending, 0 when none,
  * 1 on errors (invalid manifests, Batch unreachable), so it can gate pull requests.
  */
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { CliContext, Command } from "../command.js";
 import { OUTPUT_OPTION, parseOutput, renderStructured } from "../output.js";
-import { BATCH_OPTIONS, BATCH_OPTIONS_USAGE, batchTarget, connectBatch, loadDesired, observe, planDirectory, formatPlanProblem } from "../planning.js";
+import { BATCH_OPTIONS, BATCH_OPTIONS_USAGE, batchTarget, connectBatch, loadDesired, observe, planDirectory, formatPlanProblem, type BatchTarget, type DesiredDirectory } from "../planning.js";
+import { manifestHashes, observedFingerprints, PLAN_FILE_FORMAT, writePlanFile } from "../planFile.js";
 import { hasPendingChanges, planDocument, renderPlan, renderPlanMarkdown } from "../planRender.js";
 import { EXIT_USAGE, messageOf, UsageError, usageFailure } from "../usage.js";
 import { describeError } from "../../runtime/reconcileErrors.js";
-import type { ResourcePlan } from "../../core/planAll.js";
+import type { ObservedSet, ResourcePlan } from "../../core/planAll.js";
 import type { Problem } from "../../model/index.js";
 
 export { renderPlan } from "../planRender.js";
@@ -25,6 +27,8 @@ as a diff: + create, ~ update in place, - delete. Nothing is written to Batch.
 
 Options:
   --output, -o FORMAT  table (default), json, yaml, or markdown (for a pull-request comment)
+  --out FILE           also save the plan, with fingerprints of what it was computed from, for
+                       \`batch-gitops apply FILE\` (needs a real account: --batch-url)
 ${BATCH_OPTIONS_USAGE}
 
 Exit codes: 0 no changes, 2 changes pending, 1 errors, ${EXIT_USAGE} bad usage.`;
@@ -32,34 +36,59 @@ Exit codes: 0 no changes, 2 changes pending, 1 errors, ${EXIT_USAGE} bad usage.`
 interface PlanOptions {
   dir: string;
   output: PlanFormat;
+  out: string | undefined;
   batch: Record<keyof typeof BATCH_OPTIONS, string | undefined>;
 }
 
 function parsePlanOptions(args: string[]): PlanOptions {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { ...OUTPUT_OPTION, ...BATCH_OPTIONS } });
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { ...OUTPUT_OPTION, ...BATCH_OPTIONS, out: { type: "string" } } });
   } catch (error: unknown) {
     throw new UsageError(messageOf(error));
   }
   const [dir, ...extra] = parsed.positionals;
   if (dir === undefined) throw new UsageError("a manifests directory is required");
   if (extra.length > 0) throw new UsageError(`one directory only; unexpected "${extra.join(" ")}"`);
-  const { output, ...batch } = parsed.values;
-  return { dir, output: parseOutput(output, PLAN_FORMATS, "table"), batch: { "batch-url": batch["batch-url"], auth: batch.auth, "manager-id": batch["manager-id"] } };
+  const { output, out, ...batch } = parsed.values;
+  return { dir, out, output: parseOutput(output, PLAN_FORMATS, "table"), batch: { "batch-url": batch["batch-url"], auth: batch.auth, "manager-id": batch["manager-id"] } };
+}
+
+export interface ComputedPlan {
+  plans: ResourcePlan[];
+  errors: Problem[];
+  /** What a saved plan records (plan --out). */
+  inputs: { target: BatchTarget; desired: DesiredDirectory; observed: ObservedSet };
 }
 
 /** The plan of a directory against Batch now; what plan and diff print. */
-export async function computePlan(dir: string, batchFlags: PlanOptions["batch"]): Promise<{ plans: ResourcePlan[]; errors: Problem[] }> {
+export async function computePlan(dir: string, batchFlags: PlanOptions["batch"]): Promise<ComputedPlan> {
   const target = batchTarget(dir, batchFlags);
   const desired = await loadDesired(dir, target.batch);
   const connection = await connectBatch(target.batch);
   try {
     const observed = await observe(connection.batch);
-    return { plans: planDirectory(desired, observed, target.managerId), errors: desired.errors };
+    return { plans: planDirectory(desired, observed, target.managerId), errors: desired.errors, inputs: { target, desired, observed } };
   } finally {
     await connection.close();
   }
+}
+
+async function savePlan(path: string, dir: string, computed: ComputedPlan): Promise<void> {
+  const { target, desired, observed } = computed.inputs;
+  if (target.batch.kind !== "remote") throw new UsageError("--out saves a plan against a real account: give --batch-url (or BATCH_ACCOUNT_URL)");
+  if (computed.errors.length > 0) throw new Error(`not saving a plan of invalid manifests (${computed.errors.length} error(s) above)`);
+  await writePlanFile(path, {
+    format: PLAN_FILE_FORMAT,
+    createdAt: new Date().toISOString(),
+    dir: resolve(dir),
+    accountUrl: target.batch.url,
+    managerId: target.managerId,
+    manifests: manifestHashes(desired),
+    observed: observedFingerprints(observed),
+    plans: computed.plans,
+  });
+  console.error(`plan saved to ${path}; apply it with: batch-gitops apply ${path}`);
 }
 
 /** Prints plans in the format asked for; the exit code says whether anything is pending. */
@@ -83,8 +112,10 @@ export const planCommand: Command = {
   async run(args: string[], context?: CliContext): Promise<number> {
     try {
       const options = parsePlanOptions(args);
-      const { plans, errors } = await computePlan(options.dir, options.batch);
-      return printPlans(plans, errors, options.output, context);
+      const computed = await computePlan(options.dir, options.batch);
+      const code = printPlans(computed.plans, computed.errors, options.output, context);
+      if (options.out !== undefined) await savePlan(options.out, options.dir, computed);
+      return code;
     } catch (error: unknown) {
       if (error instanceof UsageError) return usageFailure("plan", error.message);
       console.error(`batch-gitops plan: ${describeError(error)}`);
