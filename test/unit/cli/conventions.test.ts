@@ -120,7 +120,8 @@ describe("completion", () => {
         return stdout.split("\n").filter((l) => l !== "");
       };
       expect(await complete("batch-gitops", "pl")).toEqual(["plan"]);
-      expect(await complete("batch-gitops", "plan", "--ou")).toEqual(["--output"]);
+      expect(await complete("batch-gitops", "plan", "--outp")).toEqual(["--output"]);
+      expect(await complete("batch-gitops", "plan", "--ou")).toEqual(["--output", "--out"]);
       expect(await complete("batch-gitops", "validate", "--fo")).toEqual(["--format"]);
       expect(await complete("batch-gitops", "--ver")).toEqual(["--version"]);
     } finally {
