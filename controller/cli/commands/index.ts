@@ -11,6 +11,7 @@ import { resumeCommand, suspendCommand } from "./suspend.js";
 import { reconcileCommand } from "./reconcile.js";
 import { eventsCommand } from "./events.js";
 import { applyCommand } from "./apply.js";
+import { exportCommand } from "./export.js";
 import { createController } from "../../runtime/controller.js";
 
 /** Every CLI command, in the order `--help` lists them. Add a command by importing it here. */
@@ -26,6 +27,7 @@ export const commands: readonly Command[] = [
   resumeCommand,
   reconcileCommand,
   eventsCommand,
+  exportCommand,
   emulatorCommand,
   createCompletionCommand(() => commands),
 ];
