@@ -44,7 +44,8 @@ describe("export (alias import)", () => {
     await client.pool.add({
       id: "containers",
       vmSize: "standard_d2s_v3",
-      virtualMachineConfiguration: { ...VM, containerConfiguration: { type: "dockerCompatible", containerImageNames: ["myregistry.azurecr.io/app:1"], containerRegistries: [{ registryServer: "myregistry.azurecr.io", userName: "puller", password: "hunter2-registry-password" }] } },
+      // The 2022-10-01 API's container type; @azure/batch 10.2's typings predate the field.
+      virtualMachineConfiguration: { ...VM, containerConfiguration: { type: "dockerCompatible", containerImageNames: ["myregistry.azurecr.io/app:1"], containerRegistries: [{ registryServer: "myregistry.azurecr.io", userName: "puller", password: "hunter2-registry-password" }] } as unknown as { containerImageNames: string[] } },
       targetDedicatedNodes: 0,
     });
     await client.pool.add({ id: "with-start-task", vmSize: "standard_d2s_v3", virtualMachineConfiguration: VM, targetDedicatedNodes: 0, startTask: { commandLine: "echo hi" } });
