@@ -2,6 +2,7 @@
  * classify → act for jobs. Pure. Tasks are not planned one by one here (a factory may declare
  * 100,000): the plan says "SubmitTasks" and the runtime streams them (see runtime/taskSubmission.ts).
  */
+import { Reasons, type Reason } from "./reasons.js";
 import type { Action } from "./actions.js";
 import { shortHash, stableHash } from "./hash.js";
 import type { JobIntent, JsonObject } from "./intent.js";
@@ -23,7 +24,7 @@ export interface JobPlan {
   readonly reason: string;
   readonly actions: readonly Action[];
   readonly waiting: boolean;
-  readonly blocked?: { readonly reason: string; readonly message: string };
+  readonly blocked?: { readonly reason: Reason; readonly message: string };
 }
 
 const FINISHED_STATES = new Set(["completed", "terminating"]);
@@ -31,7 +32,7 @@ const FINISHED_STATES = new Set(["completed", "terminating"]);
 export function planJob(intent: JobIntent, live: ObservedJob | undefined, target: PoolTarget | undefined, ctx: PlanContext): JobPlan {
   if (live === undefined) return planAbsent(intent, target, ctx);
   if (!isOwnedBy(live.metadata, intent.key)) {
-    return { status: "Conflict", reason: "job id taken", actions: [], waiting: false, blocked: { reason: "JobIdTaken", message: `Batch job ${live.id} exists and is not owned by ${intent.key}` } };
+    return { status: "Conflict", reason: "job id taken", actions: [], waiting: false, blocked: { reason: Reasons.JobIdTaken, message: `Batch job ${live.id} exists and is not owned by ${intent.key}` } };
   }
   if (live.state === "deleting") return { status: "Deleting", reason: `Batch job ${live.id} is being deleted`, actions: [], waiting: true };
   if (FINISHED_STATES.has(live.state)) {

@@ -3,6 +3,7 @@
  * Pure. The runtime applies the actions, then re-observes and plans again (level-based), so a
  * plan only ever needs to describe the next safe step.
  */
+import { Reasons, type Reason } from "./reasons.js";
 import type { Action } from "./actions.js";
 import type { FieldDiff } from "./diff.js";
 import type { JsonObject, PoolIntent } from "./intent.js";
@@ -20,7 +21,7 @@ export interface PoolPlan {
   /** Differences found that the drift policy says to report (Alert) or that are being corrected. */
   readonly drift: readonly FieldDiff[];
   /** Set when the resource cannot progress until a user acts. */
-  readonly blocked?: { readonly reason: string; readonly message: string };
+  readonly blocked?: { readonly reason: Reason; readonly message: string };
 }
 
 export interface PlanContext {
@@ -34,7 +35,7 @@ export function planPool(intent: PoolIntent, observed: readonly ObservedPool[], 
   if (intent.suspend) return { state, actions: [], waiting: false, drift: [] };
   switch (state.status) {
     case "Conflict":
-      return { ...plan([], false), blocked: { reason: "PoolIdTaken", message: state.reason } };
+      return { ...plan([], false), blocked: { reason: Reasons.PoolIdTaken, message: state.reason } };
     case "Deleting":
       return plan([], true);
     case "Absent":

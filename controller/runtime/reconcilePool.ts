@@ -10,11 +10,10 @@ import type { ObservedPool } from "../core/observed.js";
 import { planPool, type PoolPlan } from "../core/poolPlan.js";
 import { Reasons } from "../core/conditions.js";
 import type { BatchPoolSpec } from "../model/index.js";
-import { applyAction } from "./applyActions.js";
+import { applyPlan } from "./applyPlan.js";
 import type { DesiredResource, PoolLiveStatus } from "./ports.js";
 import type { ReconcileContext } from "./reconcileContext.js";
 import { StalledError } from "./reconcileErrors.js";
-import { resolveSecretRefs } from "./secretRefs.js";
 import type { StepResult } from "./stepResult.js";
 
 export interface PoolStepOptions {
@@ -27,12 +26,7 @@ export async function reconcilePool(ctx: ReconcileContext, desired: DesiredResou
   const plan = planPool(intent, observed, { managerId: ctx.managerId });
   if (plan.blocked !== undefined) throw new StalledError(plan.blocked.reason, plan.blocked.message);
   reportDrift(ctx, intent, plan);
-  for (const action of plan.actions) {
-    const outcome = await applyAction(action, { batch: ctx.batch, signal: ctx.signal, prepare: (body) => resolveSecretRefs(body, ctx.namespace, ctx.secrets) });
-    ctx.markWrite();
-    ctx.logger.info({ action: action.type, target: "poolId" in action ? action.poolId : action.jobId, outcome }, describeAction(action));
-    ctx.events.record(ctx.key, action.type === "DeletePool" || action.type === "DrainPool" ? "Warning" : "Normal", action.type, describeAction(action).slice(2));
-  }
+  await applyPlan(ctx, plan.actions, { isWarning: (action) => action.type === "DeletePool" || action.type === "DrainPool" });
   reportNodes(ctx, plan.state.current);
   return summarizePool(intent, plan, options.pollIntervalMs);
 }
