@@ -31,7 +31,12 @@ function documents(dir: string): Doc[] {
     const text = readFileSync(file, "utf8");
     return parseAllDocuments(text).flatMap((doc, index) => {
       if (!("errors" in doc) || doc.errors.length > 0) return [];
-      const object = doc.toJS() as unknown;
+      let object: unknown;
+      try {
+        object = doc.toJS({ maxAliasCount: 100 });
+      } catch {
+        return []; // alias bombs and the like: the loader refuses them before any schema runs
+      }
       if (typeof object !== "object" || object === null) return [];
       const [start, , end] = doc.range;
       const comments = text.slice(start, end).split("\n").filter((l) => l.startsWith("#")).join("\n");
