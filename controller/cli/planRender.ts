@@ -24,18 +24,26 @@ function changed(plan: ResourcePlan): boolean {
 
 /** The lines of one resource's block (without a trailing blank line). */
 function resourceLines(plan: ResourcePlan): string[] {
-  const lines = [`${plan.key}: ${plan.status} (${plan.reason})`];
+  const lines = [`${plan.key}: ${headline(plan)}`];
   for (const d of plan.drift) lines.push(`    drift: ${d}`);
   for (const action of plan.actions) lines.push(`  ${describeAction(action)}`);
   if (plan.blocked !== undefined) lines.push(`  ! blocked: ${plan.blocked.reason}: ${plan.blocked.message}`);
   return lines;
 }
 
+function headline(plan: ResourcePlan): string {
+  if (plan.driftPolicy === "Alert") return "drifted (Alert: not corrected)";
+  if (plan.driftPolicy === "Correct") return "drifted (Correct: will be corrected)";
+  return `${plan.status} (${plan.reason})`;
+}
+
 export function summaryLine(t: PlanTotals): string {
   const tasks = t.taskSubmissions > 0 ? ` Tasks to submit to ${t.taskSubmissions} job(s).` : "";
   const pending = t.create + t.change + t.destroy + t.taskSubmissions > 0;
-  const summary = pending ? `Plan: ${t.create} to create, ${t.change} to change, ${t.destroy} to delete.${tasks}` : "No changes. Batch matches the manifests.";
-  return `${summary} ${t.inSync} resource(s) in sync.`;
+  const drifted = t.driftNotCorrected > 0 ? ` ${t.driftNotCorrected} resource(s) drifted (Alert: not corrected).` : "";
+  if (pending) return `Plan: ${t.create} to create, ${t.change} to change, ${t.destroy} to delete.${tasks}${drifted} ${t.inSync} resource(s) in sync.`;
+  if (drifted !== "") return `No changes to apply, but Batch does not match the manifests:${drifted} ${t.inSync} resource(s) in sync.`;
+  return `No changes. Batch matches the manifests. ${t.inSync} resource(s) in sync.`;
 }
 
 /** Human-readable plan: one block per resource with pending changes, then totals. */

@@ -116,6 +116,6 @@ function rank(type: string): number {
   return i < 0 ? ORDER.length : i;
 }
 
-function trimMessage(message: string): string {
+export function trimMessage(message: string): string {
   return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 3)}...` : message;
 }

@@ -45,6 +45,7 @@ export const REASON_REGISTRY = {
   PoolNotFound: { report: "stalling", description: "the job's pool is not in the manifests, or its Batch pool is gone: no task can run" },
   PoolIdTaken: { report: "stalling", description: "a Batch pool with this id exists and is not owned by this resource" },
   JobIdTaken: { report: "stalling", description: "a Batch job with this id exists and is not owned by this resource" },
+  OwnedByAnotherManager: { report: "stalling", description: "the Batch object carries another controller's batch-gitops/manager; left alone until handed over (spec.adopt.fromManager)" },
   TasksFailed: { report: "stalling", alsoReconciling: true, description: "tasks failed: Stalled when nothing can still succeed, Reconciling while other tasks run (onTaskFailure noaction)" },
   TasksRejected: { report: "stalling", description: "Batch refused some tasks when they were added (invalid task, request too large)" },
   ResizeError: { report: "stalling", description: "the pool stays below its target after a resize error (allocation failure)" },
@@ -57,7 +58,7 @@ export const REASON_REGISTRY = {
   BatchError: { report: "generic", description: "a Batch call failed (network, 5xx after retries); retried with backoff" },
   ReconcileError: { report: "generic", description: "an unexpected error in the controller; retried with backoff" },
   // Drifted condition
-  DriftDetected: { report: "drift", description: "Batch differs from the manifest (driftPolicy Alert: not corrected)" },
+  DriftDetected: { report: "drift", description: "Batch differs from the manifest and is not corrected (driftPolicy Alert, or the correction is not written yet)" },
   DriftCorrected: { report: "drift", description: "Batch differed from the manifest and was corrected (driftPolicy Correct)" },
   NoDrift: { report: "drift", description: "Batch matches the manifest" },
   // Events only

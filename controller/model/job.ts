@@ -7,6 +7,7 @@ import {
   ContainerSettingsSchema,
   DeletionPolicySchema,
   DriftPolicySchema,
+  ManagerIdSchema,
   NAME_RULE,
   NameValueSchema,
   ObjectMetaSchema,
@@ -108,7 +109,16 @@ export const JobReleaseTaskSchema = Strict({
   userIdentity: Type.Optional(UserIdentitySchema),
 });
 
-export const JobAdoptSchema = Strict({ jobId: BatchIdSchema }, { description: "Take over this existing Batch job instead of creating one." });
+export const JobAdoptSchema = Strict(
+  {
+    jobId: Type.Optional(BatchIdSchema),
+    fromManager: Type.Optional(ManagerIdSchema),
+  },
+  {
+    description: "Take over an existing Batch job: one not created here (jobId), or one another controller manages (fromManager).",
+    rules: [{ id: "job-adopt-something", rule: "has(self.jobId) || has(self.fromManager)", message: "adopt sets jobId, fromManager or both" }],
+  },
+);
 
 export const BatchJobSpecSchema = Strict(
   {

@@ -8,6 +8,7 @@ import {
   ContainerSettingsSchema,
   DeletionPolicySchema,
   DriftPolicySchema,
+  ManagerIdSchema,
   NAME_RULE,
   NameValueSchema,
   ObjectMetaSchema,
@@ -112,9 +113,16 @@ export const UpdateStrategySchema = Strict({
   }),
 });
 
-export const PoolAdoptSchema = Strict({
-  poolId: BatchIdSchema,
-}, { description: "Take over this existing Batch pool instead of creating one (it keeps its id)." });
+export const PoolAdoptSchema = Strict(
+  {
+    poolId: Type.Optional(BatchIdSchema),
+    fromManager: Type.Optional(ManagerIdSchema),
+  },
+  {
+    description: "Take over an existing Batch pool: one not created here (poolId), or one another controller manages (fromManager).",
+    rules: [{ id: "pool-adopt-something", rule: "has(self.poolId) || has(self.fromManager)", message: "adopt sets poolId, fromManager or both" }],
+  },
+);
 
 export const BatchPoolSpecSchema = Strict({
   vmSize: Type.String({ minLength: 1, maxLength: 64, description: "e.g. standard_d2s_v3" }),

@@ -14,7 +14,15 @@ export interface ObservabilityEndpoints {
    * reconcile; "unknown" when no manifest declares the key. Absent: the endpoint answers 404.
    */
   reconcile?(key: string): "accepted" | "unknown";
+  /**
+   * Guards /metrics and /status (not the probes) when set: cluster mode checks the bearer token
+   * with the API server (controller/kubernetes/requestAuth.ts).
+   */
+  authorize?(authorization: string | undefined, path: string): Promise<{ allowed: true } | { allowed: false; code: number; message: string }>;
 }
+
+/** The paths that `authorize` guards; the kubelet's probes stay open. */
+const GUARDED_PATHS = new Set(["/metrics", "/status"]);
 
 export interface RunningHttpServer {
   /** The bound address, e.g. http://127.0.0.1:8080 (the real port when 0 was asked for). */
@@ -128,6 +136,9 @@ async function handleRead(req: IncomingMessage, res: ServerResponse, path: strin
     send(res, 405, "text/plain", "method not allowed\n");
     return;
   }
+  if (await refused(req, res, endpoints, path)) {
+    return;
+  }
   switch (path) {
     case "/metrics": {
       const { contentType, body } = await endpoints.metrics();
@@ -150,6 +161,19 @@ async function handleRead(req: IncomingMessage, res: ServerResponse, path: strin
     default:
       send(res, 404, "text/plain", "not found: try /metrics, /healthz, /readyz, /status\n");
   }
+}
+
+/** Answers 401/403 and returns true when `authorize` refuses a guarded path. */
+async function refused(req: IncomingMessage, res: ServerResponse, endpoints: ObservabilityEndpoints, path: string): Promise<boolean> {
+  if (endpoints.authorize === undefined || !GUARDED_PATHS.has(path)) {
+    return false;
+  }
+  const decision = await endpoints.authorize(req.headers.authorization, path);
+  if (decision.allowed) {
+    return false;
+  }
+  send(res, decision.code, "text/plain", `${decision.message}\n`);
+  return true;
 }
 
 function send(res: ServerResponse, code: number, contentType: string, body: string): void {

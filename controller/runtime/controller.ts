@@ -25,6 +25,7 @@ import { reconcileJob } from "./reconcileJob.js";
 import { reconcilePool } from "./reconcilePool.js";
 import { reconcilePrune } from "./reconcilePrune.js";
 import { runOnce, type OnceOptions, type OnceReport } from "./runOnce.js";
+import { alreadyReportedStall } from "./stallReport.js";
 import type { StepResult } from "./stepResult.js";
 import { createWorkQueue, type WorkQueue } from "./workQueue.js";
 
@@ -232,6 +233,10 @@ class Engine implements Controller {
   }
 
   #reportStall(key: ResourceKey, reason: string, message: string, logger: ReconcileContext["logger"]): void {
+    if (alreadyReportedStall(this.#statuses.get(key), reason, message)) {
+      logger.debug({ reason }, "still stalled");
+      return;
+    }
     logger.warn({ reason, err: message }, "stalled");
     this.#opts.alerts.stalled({ key, reason, message });
     this.#opts.events.record(key, "Warning", reason, message);

@@ -181,7 +181,8 @@ export type ReconcileResultLabel = "success" | "requeue" | "error" | "stalled";
 /** Metrics the engine reports; the Prometheus implementation lives in controller/observability. */
 export interface ControllerMetrics {
   reconcileDone(kind: ResourceKind, result: ReconcileResultLabel, durationSeconds: number): void;
-  driftDetected(kind: ResourceKind, field: string): void;
+  /** One drifted field found by a pass; `corrected` when the pass wrote the correction (driftPolicy Correct). Default false. */
+  driftDetected(kind: ResourceKind, field: string, corrected?: boolean): void;
   /** One Batch REST call: operation e.g. `pool.list`, statusCode 0 for network errors. */
   batchCall(operation: string, statusCode: number, durationSeconds: number): void;
   poolNodes(key: ResourceKey, state: "current" | "target", priority: "dedicated" | "lowPriority", count: number): void;
@@ -208,9 +209,12 @@ export interface WorkQueueMetrics {
   retried(): void;
 }
 
+/** Posted for every drift found, whatever the policy (Ignore aside), saying whether it was corrected. */
 export interface DriftAlert {
   readonly key: ResourceKey;
   readonly policy: "Correct" | "Alert";
+  /** The pass wrote the correction to Batch (policy Correct); false under Alert, or when it could not (yet). */
+  readonly corrected: boolean;
   /** Field-level differences, e.g. `targetDedicatedNodes: desired 2, live 5`. */
   readonly differences: string[];
 }

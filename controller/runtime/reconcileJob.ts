@@ -15,6 +15,7 @@ import { desiredPoolId } from "../core/poolIdentity.js";
 import { isPoolReady, toMetadataItems } from "../core/poolPlan.js";
 import type { BatchJobSpec, BatchPoolSpec } from "../model/index.js";
 import { applyPlan } from "./applyPlan.js";
+import { driftCondition, reportDrift } from "./driftReport.js";
 import { resourceKey, type DesiredResource, type JobLiveStatus } from "./ports.js";
 import type { ReconcileContext } from "./reconcileContext.js";
 import { StalledError } from "./reconcileErrors.js";
@@ -41,6 +42,30 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
   const live = observed?.job;
   const plan = planJob(intent, live, target, { managerId: ctx.managerId });
   if (plan.blocked !== undefined) throw new StalledError(plan.blocked.reason, plan.blocked.message);
+  const drift = plan.drift ?? [];
+  let applied = false;
+  let submission: SubmissionResult | undefined;
+  try {
+    submission = await applyJobActions(ctx, intent, plan, live);
+    applied = true;
+  } finally {
+    reportDrift(ctx, { kind: "BatchJob", policy: intent.driftPolicy, drift, corrected: applied && intent.driftPolicy === "Correct" });
+  }
+  reportTasks(ctx, live?.taskCounts);
+  const failedTasks = live?.taskCounts !== undefined && live.taskCounts.failed > 0 ? await ctx.batch.listFailedTasks(intent.jobId, FAILED_TASK_SAMPLE_SIZE, { signal: ctx.signal }) : [];
+  const health = live === undefined ? undefined : (taskFailureHealth(failureInput(intent, live, failedTasks)) ?? jobPoolHealth(live, pools, poolManifest));
+  const result = {
+    ...withHealth(summarizeJob(intent, plan, live, submission, options.pollIntervalMs), health, failedTasks, options.pollIntervalMs),
+    drift: driftCondition({ policy: intent.driftPolicy, drift, corrected: intent.driftPolicy === "Correct" }),
+  };
+  const refresh = observed?.refreshInMs;
+  // Come back for the counts when they are due, unless a sooner poll is already planned.
+  if (refresh === undefined || (result.pollAfterMs !== undefined && result.pollAfterMs <= refresh)) return result;
+  return { ...result, pollAfterMs: refresh };
+}
+
+/** Applies the plan in order, streaming task submission; returns the submission's result when there was one. */
+async function applyJobActions(ctx: ReconcileContext, intent: JobIntent, plan: JobPlan, live: ObservedJob | undefined): Promise<SubmissionResult | undefined> {
   let submission: SubmissionResult | undefined;
   await applyPlan(ctx, plan.actions, {
     // Tasks are streamed, not applied as one action.
@@ -55,14 +80,7 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
       return undefined;
     },
   });
-  reportTasks(ctx, live?.taskCounts);
-  const failedTasks = live?.taskCounts !== undefined && live.taskCounts.failed > 0 ? await ctx.batch.listFailedTasks(intent.jobId, FAILED_TASK_SAMPLE_SIZE, { signal: ctx.signal }) : [];
-  const health = live === undefined ? undefined : (taskFailureHealth(failureInput(intent, live, failedTasks)) ?? jobPoolHealth(live, pools, poolManifest));
-  const result = withHealth(summarizeJob(intent, plan, live, submission, options.pollIntervalMs), health, failedTasks, options.pollIntervalMs);
-  const refresh = observed?.refreshInMs;
-  // Come back for the counts when they are due, unless a sooner poll is already planned.
-  if (refresh === undefined || (result.pollAfterMs !== undefined && result.pollAfterMs <= refresh)) return result;
-  return { ...result, pollAfterMs: refresh };
+  return submission;
 }
 
 /** The Batch pool the job runs on: its BatchPool's current id, or a plain pool id. */

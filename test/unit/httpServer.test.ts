@@ -26,13 +26,36 @@ describe("observability HTTP server", () => {
 
     const metricsResponse = await get("/metrics");
     expect(metricsResponse.headers.get("content-type")).toContain("text/plain");
-    expect(await metricsResponse.text()).toContain('batch_gitops_drift_detected_total{kind="BatchPool",field="vmSize"} 1');
+    expect(await metricsResponse.text()).toContain('batch_gitops_drift_detected_total{kind="BatchPool",field="vmSize",corrected="false"} 1');
     expect((await get("/healthz")).status).toBe(200);
     expect((await get("/readyz")).status).toBe(503);
     ready = true;
     expect((await get("/readyz")).status).toBe(200);
     expect(await (await get("/status")).json()).toEqual({ version: 1, resources: [{ key: "BatchPool/default/a" }] });
     expect((await get("/nope")).status).toBe(404);
+  });
+
+  it("with an authorizer, guards /metrics and /status with its answer and leaves the probes open", async () => {
+    const seen: (string | undefined)[] = [];
+    server = await startHttpServer(
+      { host: "127.0.0.1", port: 0 },
+      {
+        metrics: async () => ({ contentType: "text/plain", body: "m 1\n" }),
+        ready: () => true,
+        status: () => ({ version: 1 }),
+        authorize: async (authorization) => {
+          seen.push(authorization);
+          return authorization === "Bearer good" ? { allowed: true } : { allowed: false, code: authorization === undefined ? 401 : 403, message: "no" };
+        },
+      },
+    );
+    const get = (path: string, token?: string) => fetch(`${server?.url}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+    expect((await get("/metrics")).status).toBe(401);
+    expect((await get("/status", "bad")).status).toBe(403);
+    expect(await (await get("/metrics", "good")).text()).toBe("m 1\n");
+    expect((await get("/healthz")).status).toBe(200);
+    expect((await get("/readyz")).status).toBe(200);
+    expect(seen).toEqual([undefined, "Bearer bad", "Bearer good"]);
   });
 
   it("reports a busy port instead of hanging", async () => {

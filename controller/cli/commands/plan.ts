@@ -12,7 +12,7 @@ import { manifestHashes, observedFingerprints, PLAN_FILE_FORMAT, writePlanFile }
 import { hasPendingChanges, planDocument, renderPlan, renderPlanMarkdown } from "../planRender.js";
 import { EXIT_USAGE, messageOf, UsageError, usageFailure } from "../usage.js";
 import { describeError } from "../../runtime/reconcileErrors.js";
-import type { ObservedSet, ResourcePlan } from "../../core/planAll.js";
+import { planTotals, type ObservedSet, type ResourcePlan } from "../../core/planAll.js";
 import type { Problem } from "../../model/index.js";
 
 export { renderPlan } from "../planRender.js";
@@ -31,7 +31,9 @@ Options:
                        \`batch-gitops apply FILE\` (needs a real account: --batch-url)
 ${BATCH_OPTIONS_USAGE}
 
-Exit codes: 0 no changes, 2 changes pending, 1 errors, ${EXIT_USAGE} bad usage.`;
+Exit codes: 0 Batch matches the manifests; 2 changes pending (drift under driftPolicy
+Correct included: the controller would correct it); 3 nothing to apply, but drift under
+driftPolicy Alert that the controller only reports; 1 errors; ${EXIT_USAGE} bad usage.`;
 
 interface PlanOptions {
   dir: string;
@@ -101,8 +103,14 @@ export function printPlans(plans: readonly ResourcePlan[], errors: readonly Prob
     for (const problem of errors) console.log(`! ${formatPlanProblem(problem)}`);
     console.log(renderPlan(plans, { color: (context?.color ?? false) && process.stdout.isTTY }));
   }
-  if (errors.length > 0) return 1;
-  return hasPendingChanges(plans) ? 2 : 0;
+  return planExitCode(plans, errors.length > 0);
+}
+
+/** Exit code: 1 errors, 2 changes pending, 3 only drift the controller will not correct (Alert), 0 in sync. */
+export function planExitCode(plans: readonly ResourcePlan[], invalid: boolean): number {
+  if (invalid) return 1;
+  if (hasPendingChanges(plans)) return 2;
+  return planTotals(plans).driftNotCorrected > 0 ? 3 : 0;
 }
 
 export const planCommand: Command = {

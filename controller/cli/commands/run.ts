@@ -230,8 +230,12 @@ async function runClusterMode(config: RunConfig, createController: ControllerFac
     if (config.http !== undefined) {
       // Status lives on the objects (kubectl get bpool,bjob); /status serves no file-store document here.
       const noDocument = (): StatusDocument => ({ version: 1, updatedAt: new Date().toISOString(), resources: [] });
-      warnIfExposed(config.http, logger);
-      running.http = await startHttpServer(config.http, endpoints(metrics, () => ready, noDocument));
+      // Beyond loopback, /metrics and /status answer only callers the cluster authorizes (TokenReview + SubjectAccessReview).
+      const { clusterEndpointAuthorizer } = await import("../../kubernetes/requestAuth.js");
+      const { loadKubeConfig } = await import("../../kubernetes/kubeConfig.js");
+      const authorize = clusterEndpointAuthorizer(config.http.host, loadKubeConfig(source.kubeconfig));
+      if (authorize === undefined) warnIfExposed(config.http, logger);
+      running.http = await startHttpServer(config.http, { ...endpoints(metrics, () => ready, noDocument), authorize });
     }
     const shared = { batch: adapter, metrics, alerts: createLogAlerts(logger, running.webhook), logger, resyncIntervalMs: config.resyncIntervalMs, concurrency: config.concurrency, managerId: config.managerId };
     // Loaded only in cluster mode: @kubernetes/client-node adds ~45 MB of RSS to a directory-mode controller (bench/rss.ts).
