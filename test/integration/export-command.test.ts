@@ -1,6 +1,6 @@
 // export: pools created by another client (the raw @azure/batch SDK) become adopting BatchPool
-// manifests; the round trip holds: validate passes and plan on the exported directory says
-// "No changes" (exit 0), with no Batch write.
+// manifests; the round trip holds up to adoption: validate passes and plan on the exported
+// directory plans only the one-time ownership stamp (metadata), nothing else.
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,7 +38,7 @@ describe("export (alias import)", () => {
 
   const account = (): string[] => ["--batch-url", emulator.url, "--auth", "shared-key"];
 
-  it("round-trips pools made by another client: export, then plan says no changes and nothing is written", async () => {
+  it("round-trips pools made by another client: export, then plan changes nothing but the ownership stamp", async () => {
     await client.pool.add({ id: "Legacy_Render", vmSize: "STANDARD_D2S_V3", virtualMachineConfiguration: VM, targetDedicatedNodes: 2, metadata: [{ name: "team", value: "render" }] });
     await client.pool.add({ id: "elastic", vmSize: "standard_d2s_v3", virtualMachineConfiguration: VM, enableAutoScale: true, autoScaleFormula: "$TargetDedicatedNodes = 1;", autoScaleEvaluationInterval: "PT10M" });
     await client.pool.add({
@@ -67,8 +67,14 @@ describe("export (alias import)", () => {
       if (!/_(List|Get|GetTaskCounts)$/.test(operationId) && status !== "dropped" && status < 300) writes.push(operationId);
     });
     out = [];
-    expect(await main(["plan", dir, ...account()])).toBe(0);
-    expect(out.join("\n")).toContain("No changes. Batch matches the manifests. 3 resource(s) in sync.");
+    // Adoption stamps the ownership metadata once (docs/ownership-and-drift.md): that is the only
+    // change planned; nothing is created, resized or deleted, and plan itself writes nothing.
+    const planned = await main(["plan", dir, ...account()]);
+    const text = out.join("\n");
+    expect(planned, text).toBe(2);
+    expect(text.match(/OutOfSync \(taking ownership \(adopted or unstamped pool\)\)/g)).toHaveLength(3);
+    expect(text.split("\n").filter((l) => /^ {2}[+~-] /.test(l)).every((l) => l.includes("manifest changed: metadata"))).toBe(true);
+    expect(text).toContain("Plan: 0 to create, 3 to change, 0 to delete.");
     expect(writes).toEqual([]);
   });
 

@@ -10,8 +10,8 @@ import { EXIT_USAGE, messageOf, UsageError } from "../usage.js";
 const USAGE = `Usage: batch-gitops export --batch-url URL [--out-dir DIR] [--namespace NS]
 
 Reads the pools of a Batch account and writes one BatchPool manifest per pool that adopts it
-(spec.adopt.poolId, deletionPolicy: Orphan), so \`batch-gitops plan DIR\` then says "No changes"
-and the controller takes the pools over without a Batch write. Registry passwords, which Batch
+(spec.adopt.poolId, deletionPolicy: Orphan), so \`batch-gitops plan DIR\` then plans only the
+one-time ownership stamp (metadata), and the controller takes the pools over as they are. Registry passwords, which Batch
 never returns, become passwordSecretRef references (<name>-registry/password) to fill in.
 
 Not exported (named on stderr): pools batch-gitops already manages, pools with a start task, and
