@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Build stage: compile TypeScript to dist/.
-FROM node:20-bookworm-slim AS build
+# Node.js 24, the current LTS (Node.js 20 reached end of life in April 2026).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
@@ -10,7 +11,7 @@ COPY emulator ./emulator
 RUN npm run build
 
 # Runtime stage: production dependencies and compiled code only, as a non-root user.
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -44,7 +44,8 @@ export interface RunConfig {
   batch: BatchConfig;
   resyncIntervalMs: number;
   concurrency: number;
-  log: { format: LogFormat; level: LogLevel };
+  /** color: pretty logs in colour (a terminal, and neither NO_COLOR nor --no-color). */
+  log: { format: LogFormat; level: LogLevel; color: boolean };
   /** undefined when `--http-addr off`. */
   http: HttpAddress | undefined;
   alertWebhookUrl: string | undefined;
@@ -150,6 +151,8 @@ function parseLog(flags: RunFlags, ctx: ConfigContext): RunConfig["log"] {
   return {
     format: oneOf("--log-format", flags["log-format"] ?? (ctx.stdoutIsTTY ? "pretty" : "json"), ["json", "pretty"]),
     level: oneOf("--log-level", flags["log-level"] ?? ctx.env.LOG_LEVEL ?? "info", LOG_LEVELS),
+    // https://no-color.org: any non-empty NO_COLOR turns colours off.
+    color: ctx.stdoutIsTTY && (ctx.env.NO_COLOR ?? "") === "",
   };
 }
 

@@ -80,5 +80,11 @@ async function runEngine(options: KubernetesModeOptions, ports: ClusterPorts, si
     secrets: ports.secrets,
     signal,
   });
-  await controller.run();
+  // The engine runs only while this replica leads (or always, without leader election).
+  options.controller.metrics.leader?.(true);
+  try {
+    await controller.run();
+  } finally {
+    options.controller.metrics.leader?.(false);
+  }
 }

@@ -10,6 +10,7 @@ export { validateResource, isValidJob, isValidPool, ajvErrorToProblem } from "./
 export { evaluateCelRules, listCelRules, toCelValue } from "./cel.js";
 export { createAjv } from "./ajv.js";
 export { buildCrds, openApiSchema, renderCrdFiles } from "./crd.js";
+export { jsonSchemaFileName, renderJsonSchemaFiles } from "./jsonSchema.js";
 export { expandTaskFactory, taskAt, taskFactoryCount, parameterCount, checkTaskFactory, isValidTaskId, MAX_FACTORY_TASKS, type ExpandOptions } from "./taskFactory.js";
 export { joinPath, pointerToPath, type FieldProblem, type Problem, type Severity } from "./problem.js";
 

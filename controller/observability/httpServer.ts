@@ -10,6 +10,11 @@ export interface ObservabilityEndpoints {
   /** The /status document (what `batch-gitops status --url` prints). */
   status(): unknown;
   /**
+   * POST /reconcile/<Kind>/<namespace>/<name> (`batch-gitops reconcile`): queue an immediate
+   * reconcile; "unknown" when no manifest declares the key. Absent: the endpoint answers 404.
+   */
+  reconcile?(key: string): "accepted" | "unknown";
+  /**
    * Guards /metrics and /status (not the probes) when set: cluster mode checks the bearer token
    * with the API server (controller/kubernetes/requestAuth.ts).
    */
@@ -57,6 +62,27 @@ export async function startHttpServer(address: HttpAddress, endpoints: Observabi
   };
 }
 
+const RECONCILE_PATH = /^\/reconcile\/(BatchPool|BatchJob)\/([a-z0-9-]{1,63})\/([a-z0-9.-]{1,253})$/;
+
+/**
+ * Only a request with a JSON content type is honoured: a browser page cannot send one to another
+ * origin without a CORS preflight, which this server never grants, so no web page can trigger it.
+ */
+function handleReconcile(req: IncomingMessage, res: ServerResponse, path: string, endpoints: ObservabilityEndpoints): void {
+  const match = RECONCILE_PATH.exec(path);
+  if (endpoints.reconcile === undefined || match === null) {
+    send(res, 404, "text/plain", "not found: POST /reconcile/<BatchPool|BatchJob>/<namespace>/<name>\n");
+    return;
+  }
+  if (!(req.headers["content-type"] ?? "").startsWith("application/json")) {
+    send(res, 415, "text/plain", "send Content-Type: application/json\n");
+    return;
+  }
+  const key = `${match[1] ?? ""}/${match[2] ?? ""}/${match[3] ?? ""}`;
+  const outcome = endpoints.reconcile(key);
+  send(res, outcome === "accepted" ? 202 : 404, "application/json", `${JSON.stringify({ key, outcome })}\n`);
+}
+
 /**
  * Why a web page's request is refused, or undefined. A page can point its own domain at 127.0.0.1
  * (DNS rebinding) and then read /status, so Host must be a loopback name or address, a name given
@@ -96,11 +122,20 @@ export function exposureWarning(address: HttpAddress): string | undefined {
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, endpoints: ObservabilityEndpoints): Promise<void> {
+  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  if (req.method === "POST" && path.startsWith("/reconcile/")) {
+    req.resume();
+    handleReconcile(req, res, path, endpoints);
+    return;
+  }
+  await handleRead(req, res, path, endpoints);
+}
+
+async function handleRead(req: IncomingMessage, res: ServerResponse, path: string, endpoints: ObservabilityEndpoints): Promise<void> {
   if (req.method !== "GET" && req.method !== "HEAD") {
     send(res, 405, "text/plain", "method not allowed\n");
     return;
   }
-  const path = new URL(req.url ?? "/", "http://localhost").pathname;
   if (await refused(req, res, endpoints, path)) {
     return;
   }

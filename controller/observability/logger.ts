@@ -27,7 +27,10 @@ export interface LoggerOptions {
 export function createRootLogger(options: LoggerOptions): Logger {
   const base = { level: options.level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { app: "batch-gitops" } };
   if (options.format === "json") {
-    return pino(base, options.destination ?? pino.destination({ dest: 1, sync: false }));
+    // "level":"info" and an ISO "time", as Loki, Elastic and Cloud Logging expect (pino's own
+    // defaults are a number for each).
+    const json = { ...base, formatters: { level: (label: string) => ({ level: label }) }, timestamp: pino.stdTimeFunctions.isoTime };
+    return pino(json, options.destination ?? pino.destination({ dest: 1, sync: false }));
   }
   const stream = pretty({
     colorize: options.colorize ?? (options.destination === undefined && process.stdout.isTTY),

@@ -1,6 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { packageVersion } from "../config/version.js";
 import {
   parseResourceKey,
+  type ConditionRecord,
+  type WorkQueueMetrics,
   type ControllerMetrics,
   type ReconcileResultLabel,
   type ResourceKey,
@@ -20,6 +23,11 @@ export interface MetricsOptions {
   processMetrics?: boolean;
 }
 
+/** The work queue's name label, as controller-runtime labels its queues by controller name. */
+const QUEUE_NAME = "batch-gitops";
+const CONDITION_STATUSES = ["True", "False", "Unknown"] as const;
+const SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
 const PREFIX = "batch_gitops_";
 const POOL_STATES = ["current", "target"] as const;
 const PRIORITIES = ["dedicated", "lowPriority"] as const;
@@ -28,8 +36,27 @@ const TASK_STATES = ["active", "running", "succeeded", "failed"] as const;
 export function createPrometheusMetrics(options: MetricsOptions = {}): PrometheusMetrics {
   const registry = new Registry();
   if (options.processMetrics ?? true) {
-    collectDefaultMetrics({ register: registry, prefix: PREFIX });
+    // No prefix: process_resident_memory_bytes, nodejs_eventloop_lag_seconds... as every Node.js
+    // exporter names them, so generic dashboards and alerts work unchanged.
+    collectDefaultMetrics({ register: registry });
+    // Gauges named like counters, which `promtool check metrics` rejects; the same figures stay
+    // available per type as nodejs_active_handles, nodejs_active_requests, nodejs_active_resources.
+    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(name);
   }
+  new Gauge({
+    name: `${PREFIX}build_info`,
+    help: "Always 1; the labels say which build runs (version, Node.js version).",
+    labelNames: ["version", "nodejs_version"] as const,
+    registers: [registry],
+  }).set({ version: packageVersion(), nodejs_version: process.version }, 1);
+  const workQueue = createWorkQueueMetrics(registry);
+  const leader = new Gauge({
+    name: "leader_election_master_status",
+    help: "1 while this replica is the leader and reconciles, 0 otherwise (controller-runtime's name).",
+    labelNames: ["name"] as const,
+    registers: [registry],
+  });
+  const conditions = createConditionMetric(registry);
   const reconcileDuration = new Histogram({
     name: `${PREFIX}reconcile_duration_seconds`,
     help: "Time spent in one reconcile of a resource, by kind and result.",
@@ -98,8 +125,14 @@ export function createPrometheusMetrics(options: MetricsOptions = {}): Prometheu
       const { namespace, name } = parseResourceKey(key);
       jobTasks.set({ namespace, name, state }, count);
     },
+    workQueue,
+    leader(isLeader: boolean): void {
+      leader.set({ name: QUEUE_NAME }, isLeader ? 1 : 0);
+    },
+    resourceConditions: (key, records) => conditions.set(key, records),
     forget(key: ResourceKey): void {
       // A removed resource must not keep reporting its last node or task counts.
+      conditions.forget(key);
       const { kind, namespace, name } = parseResourceKey(key);
       if (kind === "BatchPool") {
         for (const state of POOL_STATES) {
@@ -112,6 +145,69 @@ export function createPrometheusMetrics(options: MetricsOptions = {}): Prometheu
       for (const state of TASK_STATES) {
         jobTasks.remove({ namespace, name, state });
       }
+    },
+  };
+}
+
+/** workqueue_* as controller-runtime (client-go) names them, labelled with the queue's name. */
+function createWorkQueueMetrics(registry: Registry): WorkQueueMetrics {
+  const name = { name: QUEUE_NAME };
+  const depth = new Gauge({ name: "workqueue_depth", help: "Current depth of the work queue.", labelNames: ["name"] as const, registers: [registry] });
+  const adds = new Counter({ name: "workqueue_adds_total", help: "Keys added to the work queue.", labelNames: ["name"] as const, registers: [registry] });
+  const queued = new Histogram({ name: "workqueue_queue_duration_seconds", help: "How long a key waits in the work queue before a worker takes it.", labelNames: ["name"] as const, buckets: SECONDS_BUCKETS, registers: [registry] });
+  const work = new Histogram({ name: "workqueue_work_duration_seconds", help: "How long processing one key takes.", labelNames: ["name"] as const, buckets: SECONDS_BUCKETS, registers: [registry] });
+  const retries = new Counter({ name: "workqueue_retries_total", help: "Keys re-added after an error, with backoff.", labelNames: ["name"] as const, registers: [registry] });
+  // Present from the start (0), so dashboards and `absent()` alerts see the series before any work.
+  depth.set(name, 0);
+  adds.inc(name, 0);
+  retries.inc(name, 0);
+  return {
+    added(newDepth: number): void {
+      adds.inc(name);
+      depth.set(name, newDepth);
+    },
+    started(queuedSeconds: number, newDepth: number): void {
+      queued.observe(name, queuedSeconds);
+      depth.set(name, newDepth);
+    },
+    finished(workSeconds: number): void {
+      work.observe(name, workSeconds);
+    },
+    retried(): void {
+      retries.inc(name);
+    },
+  };
+}
+
+/**
+ * batch_gitops_resource_condition, as Flux's gotk_reconcile_condition: per resource and condition
+ * type one series per status, 1 for the current status and 0 for the others.
+ */
+function createConditionMetric(registry: Registry): { set(key: ResourceKey, records: readonly ConditionRecord[]): void; forget(key: ResourceKey): void } {
+  const gauge = new Gauge({
+    name: `${PREFIX}resource_condition`,
+    help: "Conditions of each BatchPool/BatchJob: 1 for the condition's current status, 0 for the others.",
+    labelNames: ["kind", "namespace", "name", "type", "status"] as const,
+    registers: [registry],
+  });
+  const typesOf = new Map<ResourceKey, Set<string>>();
+  const remove = (key: ResourceKey, type: string): void => {
+    const { kind, namespace, name } = parseResourceKey(key);
+    for (const status of CONDITION_STATUSES) gauge.remove({ kind, namespace, name, type, status });
+  };
+  return {
+    set(key, records): void {
+      const { kind, namespace, name } = parseResourceKey(key);
+      const current = new Set(records.map((r) => r.type));
+      for (const type of typesOf.get(key) ?? []) if (!current.has(type)) remove(key, type);
+      for (const record of records) {
+        for (const status of CONDITION_STATUSES) gauge.set({ kind, namespace, name, type: record.type, status }, record.status === status ? 1 : 0);
+      }
+      typesOf.set(key, current);
+    },
+    forget(key): void {
+      for (const type of typesOf.get(key) ?? []) remove(key, type);
+      typesOf.delete(key);
     },
   };
 }

@@ -72,6 +72,7 @@ class Engine implements Controller {
       baseDelayMs: options.retryBaseDelayMs ?? 500,
       maxDelayMs: options.retryMaxDelayMs ?? 300_000,
       now: this.#now,
+      metrics: options.metrics.workQueue,
     });
     this.#cache = new ObservationCache(options.batch, { maxAgeMs: options.observationMaxAgeMs ?? 60_000, now: this.#now });
   }
@@ -297,6 +298,7 @@ class Engine implements Controller {
   async #publish(key: ResourceKey, desired: DesiredResource | undefined, result: StepResult, logger: ReconcileContext["logger"]): Promise<ResourceStatus> {
     const status = nextStatus(this.#statuses.get(key), desired, result, new Date(this.#now()).toISOString());
     this.#statuses.set(key, status);
+    this.#opts.metrics.resourceConditions?.(key, status.conditions);
     const { kind, namespace, name } = parseResourceKey(key);
     await this.#writeSafely(() => this.#opts.status.write(key, status, { kind, namespace, name, source: desired?.source, spec: desired?.spec }), logger);
     return status;

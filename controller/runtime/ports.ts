@@ -189,6 +189,24 @@ export interface ControllerMetrics {
   jobTasks(key: ResourceKey, state: "active" | "running" | "succeeded" | "failed", count: number): void;
   /** The resource is gone: drop its per-resource series. */
   forget?(key: ResourceKey): void;
+  /** The conditions just written for a resource (batch_gitops_resource_condition). */
+  resourceConditions?(key: ResourceKey, conditions: readonly ConditionRecord[]): void;
+  /** This replica started or stopped reconciling as the leader (always true without election). */
+  leader?(isLeader: boolean): void;
+  /** The work queue's hooks (workqueue_* metrics, named as controller-runtime's). */
+  readonly workQueue?: WorkQueueMetrics;
+}
+
+/** What the work queue reports; seconds are measured by the queue's own clock. */
+export interface WorkQueueMetrics {
+  /** A key entered the queue (not a duplicate merged into a queued key); depth is the new length. */
+  added(depth: number): void;
+  /** A worker took a key after it waited queuedSeconds; depth is the new length. */
+  started(queuedSeconds: number, depth: number): void;
+  /** A worker finished a key after workSeconds. */
+  finished(workSeconds: number): void;
+  /** A key was re-added after an error (addRateLimited). */
+  retried(): void;
 }
 
 /** Posted for every drift found, whatever the policy (Ignore aside), saying whether it was corrected. */

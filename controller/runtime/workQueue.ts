@@ -4,6 +4,7 @@
  * per-key capped exponential backoff with jitter for errors (`addRateLimited`), delayed adds for
  * polling kept apart from backoff (`addAfter`), and a global token bucket over error retries.
  */
+import type { WorkQueueMetrics } from "./ports.js";
 
 export interface WorkQueueOptions {
   /** Keys processed at once. Default 4. */
@@ -18,6 +19,8 @@ export interface WorkQueueOptions {
   /** [0,1) source for jitter; injectable for deterministic tests. */
   readonly random?: () => number;
   readonly now?: () => number;
+  /** workqueue_* metrics (observability/metrics.ts); none by default. */
+  readonly metrics?: WorkQueueMetrics;
 }
 
 export interface WorkQueue<K extends string> {
@@ -54,11 +57,14 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
   readonly #dirty = new Set<K>();
   readonly #timers = new Map<K, { at: number; timer: NodeJS.Timeout }>();
   readonly #failures = new Map<K, number>();
+  /** When each queued key entered the queue (workqueue_queue_duration_seconds). */
+  readonly #addedAt = new Map<K, number>();
   readonly #idleWaiters: (() => void)[] = [];
   #wake: (() => void) | undefined;
   #tokens: number;
   #tokensAt: number;
-  readonly #opts: Required<WorkQueueOptions>;
+  readonly #opts: Required<Omit<WorkQueueOptions, "metrics">>;
+  readonly #metrics: WorkQueueMetrics | undefined;
 
   constructor(options: WorkQueueOptions) {
     this.#opts = {
@@ -70,6 +76,7 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
       random: options.random ?? Math.random,
       now: options.now ?? Date.now,
     };
+    this.#metrics = options.metrics;
     this.#tokens = this.#opts.retryBurst;
     this.#tokensAt = this.#opts.now();
   }
@@ -87,6 +94,8 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
     if (this.#queued.has(key)) return;
     this.#queued.add(key);
     this.#queue.push(key);
+    this.#addedAt.set(key, this.#opts.now());
+    this.#metrics?.added(this.#queue.length);
     this.#wake?.();
   }
 
@@ -108,6 +117,7 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
   addRateLimited(key: K): number {
     const failures = this.#failures.get(key) ?? 0;
     this.#failures.set(key, failures + 1);
+    this.#metrics?.retried();
     const perKey = backoffDelayMs(failures, this.#opts.baseDelayMs, this.#opts.maxDelayMs, this.#opts.random);
     const delay = Math.max(perKey, this.#bucketDelayMs());
     this.addAfter(key, delay);
@@ -160,12 +170,14 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
 
   async #process(key: K, handler: (key: K) => Promise<void>): Promise<void> {
     this.#processing.add(key);
+    const started = this.#opts.now();
     try {
       await handler(key);
     } catch {
       // The handler owns error policy; a throw here must not kill the worker.
     } finally {
       this.#processing.delete(key);
+      this.#metrics?.finished((this.#opts.now() - started) / 1000);
       if (this.#dirty.delete(key)) this.add(key);
       this.#notifyIdle();
     }
@@ -173,7 +185,11 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
 
   #next(): K | undefined {
     const key = this.#queue.shift();
-    if (key !== undefined) this.#queued.delete(key);
+    if (key === undefined) return undefined;
+    this.#queued.delete(key);
+    const addedAt = this.#addedAt.get(key) ?? this.#opts.now();
+    this.#addedAt.delete(key);
+    this.#metrics?.started((this.#opts.now() - addedAt) / 1000, this.#queue.length);
     return key;
   }
 

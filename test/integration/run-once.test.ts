@@ -171,8 +171,8 @@ describe("run --once", () => {
     expect((await batchPools()).map((p) => p.owner)).toContain("BatchPool/default/flaky");
   });
 
-  it("refuses bad flags with exit code 2 before touching anything", async () => {
-    expect(await runOnce("--resync-interval", "often")).toBe(2);
+  it("refuses bad flags with exit code 64 (EX_USAGE) before touching anything", async () => {
+    expect(await runOnce("--resync-interval", "often")).toBe(64);
     expect(writes).toEqual([]);
   });
 });

@@ -58,7 +58,7 @@ describe("Secrets", () => {
       logs: rig.logs.join("\n"),
       events: JSON.stringify(events),
       status: JSON.stringify(pools?.status),
-      errors: rig.logs.filter((l) => l.includes('"err"') || l.includes('"level":50') || l.includes('"level":40')).join("\n"),
+      errors: rig.logs.filter((l) => l.includes('"err"') || l.includes('"level":"error"') || l.includes('"level":"warn"')).join("\n"),
     };
     // The scan is only meaningful if the runs produced material: errors were logged, events recorded.
     expect(haystacks.errors?.length).toBeGreaterThan(0);

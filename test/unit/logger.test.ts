@@ -21,7 +21,8 @@ describe("root logger", () => {
     const child = logger.child({ controller: "BatchPool", key: "BatchPool/default/a", reconcileId: "r1" });
     child.info({ auth: { accountKey: "plain-key-value" }, key2: new Secret("wrapped-key"), headers: { authorization: "SharedKey acct:sig" } }, "created");
     const line = JSON.parse(text().trim()) as Record<string, unknown>;
-    expect(line).toMatchObject({ msg: "created", key: "BatchPool/default/a", reconcileId: "r1", level: 30 });
+    expect(line).toMatchObject({ msg: "created", key: "BatchPool/default/a", reconcileId: "r1", level: "info" });
+    expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(text()).not.toMatch(/plain-key-value|wrapped-key|acct:sig/);
   });
 
@@ -31,6 +32,16 @@ describe("root logger", () => {
     logger.debug({ key: "BatchJob/default/sweep" }, "tasks added");
     expect(text()).toMatch(/DEBUG.*tasks added/);
     expect(text()).toContain("BatchJob/default/sweep");
+  });
+
+  it("writes no colour escapes when colour is off (NO_COLOR, --no-color), and colours when asked", () => {
+    const plain = capture();
+    createRootLogger({ format: "pretty", level: "info", destination: plain.stream, colorize: false }).warn("careful");
+    expect(plain.text()).toContain("careful");
+    expect(plain.text()).not.toContain("\u001b[");
+    const coloured = capture();
+    createRootLogger({ format: "pretty", level: "info", destination: coloured.stream, colorize: true }).warn("careful");
+    expect(coloured.text()).toContain("\u001b[");
   });
 
   it("filters by level", () => {
@@ -56,12 +67,12 @@ describe("log alerts and events", () => {
     alerts.resolved?.("BatchPool/default/a", "Drift");
     alerts.stalled({ key: "BatchJob/default/j", reason: "PoolQuotaReached", message: "quota" });
     createLogEventRecorder(logger).record("BatchJob/default/j", "Warning", "TasksRejected", "2 tasks rejected");
-    const lines = text().trim().split("\n").map((l) => JSON.parse(l) as { msg: string; level: number });
+    const lines = text().trim().split("\n").map((l) => JSON.parse(l) as { msg: string; level: string });
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
-      [40, "drift detected"],
-      [30, "alert resolved"],
-      [50, "stalled: quota"],
-      [40, "2 tasks rejected"],
+      ["warn", "drift detected"],
+      ["info", "alert resolved"],
+      ["error", "stalled: quota"],
+      ["warn", "2 tasks rejected"],
     ]);
     expect(forwarded).toEqual([
       "resolved Drift BatchPool/default/a",

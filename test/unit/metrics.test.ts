@@ -1,3 +1,4 @@
+import { packageVersion } from "../../controller/config/version.js";
 import { describe, expect, it } from "vitest";
 import { createPrometheusMetrics } from "../../controller/observability/metrics.js";
 
@@ -42,7 +43,46 @@ describe("Prometheus metrics", () => {
     expect(await b.exposition()).not.toContain('field="poolInfo"');
   });
 
-  it("includes process metrics such as resident memory by default", async () => {
-    expect(await createPrometheusMetrics().exposition()).toContain("batch_gitops_process_resident_memory_bytes");
+  it("includes the standard process metrics by default, without the project prefix", async () => {
+    const text = await createPrometheusMetrics().exposition();
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toContain("nodejs_eventloop_lag_seconds");
+    expect(text).not.toContain("batch_gitops_process_");
+    expect(text).toContain("nodejs_active_handles{");
+    expect(text).not.toContain("nodejs_active_handles_total");
+  });
+
+  it("reports build info, the leader gauge and controller-runtime's work-queue metrics", async () => {
+    const metrics = createPrometheusMetrics({ processMetrics: false });
+    metrics.leader?.(true);
+    metrics.workQueue?.added(1);
+    metrics.workQueue?.started(0.25, 0);
+    metrics.workQueue?.finished(1.5);
+    metrics.workQueue?.retried();
+    const text = await metrics.exposition();
+    expect(text).toMatch(new RegExp(`^batch_gitops_build_info\\{version="${packageVersion().replaceAll(".", "\\.")}",nodejs_version="${process.version.replaceAll(".", "\\.")}"\\} 1$`, "m"));
+    expect(text).toContain('leader_election_master_status{name="batch-gitops"} 1');
+    expect(text).toContain('workqueue_adds_total{name="batch-gitops"} 1');
+    expect(text).toContain('workqueue_depth{name="batch-gitops"} 0');
+    expect(text).toContain('workqueue_retries_total{name="batch-gitops"} 1');
+    expect(text).toContain('workqueue_queue_duration_seconds_sum{name="batch-gitops"} 0.25');
+    expect(text).toContain('workqueue_work_duration_seconds_count{name="batch-gitops"} 1');
+  });
+
+  it("reports each resource's conditions, 1 for the current status and 0 for the others, and drops them with the resource", async () => {
+    const metrics = createPrometheusMetrics({ processMetrics: false });
+    const at = "2026-01-01T00:00:00Z";
+    metrics.resourceConditions?.("BatchPool/team-a/render", [
+      { type: "Ready", status: "False", reason: "Progressing", message: "", lastTransitionTime: at },
+      { type: "Reconciling", status: "True", reason: "Progressing", message: "", lastTransitionTime: at },
+    ]);
+    metrics.resourceConditions?.("BatchPool/team-a/render", [{ type: "Ready", status: "True", reason: "Succeeded", message: "", lastTransitionTime: at }]);
+    let text = await metrics.exposition();
+    expect(text).toContain('batch_gitops_resource_condition{kind="BatchPool",namespace="team-a",name="render",type="Ready",status="True"} 1');
+    expect(text).toContain('batch_gitops_resource_condition{kind="BatchPool",namespace="team-a",name="render",type="Ready",status="False"} 0');
+    expect(text).not.toContain('type="Reconciling"');
+    metrics.forget?.("BatchPool/team-a/render");
+    text = await metrics.exposition();
+    expect(text).not.toContain('name="render"');
   });
 });

@@ -33,7 +33,13 @@ describe("parseRunConfig", () => {
     expect(config.stateDir).toBe("/repo/.batch-gitops");
     expect(config.once).toBe(false);
     expect(config.managerId).toBe("batch-gitops");
-    expect(config.log).toEqual({ format: "json", level: "info" });
+    expect(config.log).toEqual({ format: "json", level: "info", color: false });
+  });
+
+  it("colours pretty logs on a terminal only, and never with NO_COLOR", () => {
+    expect(parseRunConfig([], ctx({}, true)).log.color).toBe(true);
+    expect(parseRunConfig([], ctx({ NO_COLOR: "1" }, true)).log.color).toBe(false);
+    expect(parseRunConfig([], ctx({}, false)).log.color).toBe(false);
   });
 
   it("uses pretty logs on a terminal unless told otherwise", () => {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { statusCommand } from "../../controller/cli/commands/status.js";
+import { EXIT_USAGE } from "../../controller/cli/usage.js";
 import { startHttpServer, type RunningHttpServer } from "../../controller/observability/httpServer.js";
 import { openFileStatusStore, type StatusDocument } from "../../controller/runtime/statusStore.js";
 
@@ -60,6 +61,6 @@ describe("batch-gitops status", () => {
   });
 
   it("rejects an unknown output format", async () => {
-    expect(await statusCommand.run(["--output", "yaml"])).toBe(2);
+    expect(await statusCommand.run(["--output", "xml"])).toBe(EXIT_USAGE);
   });
 });

@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { usageFailure } from "../usage.js";
 import { devAccount, startEmulator } from "../../../emulator/index.js";
 import type { TimingPreset } from "../../../emulator/timing.js";
 
@@ -56,8 +57,7 @@ export const emulatorCommand: Command = {
   async run(args: string[]): Promise<number> {
     const parsed = parseArgs(args);
     if (typeof parsed === "string") {
-      console.error(`batch-gitops emulator: ${parsed}\n\n${usage}`);
-      return 2;
+      return usageFailure("emulator", parsed);
     }
     const account = parsed.account !== undefined && parsed.key !== undefined ? { name: parsed.account, key: parsed.key } : devAccount;
     const emulator = await startEmulator({

@@ -3,20 +3,22 @@
  * Reads Batch (list calls only, never a write); exit 2 when changes are pending, 0 when none,
  * 1 on errors (invalid manifests, Batch unreachable), so it can gate pull requests.
  */
-import type { TokenCredential } from "@azure/identity";
-import type { Command } from "../command.js";
-import { createBatchAdapter } from "../../batch/batchAdapter.js";
-import type { BatchAdapter } from "../../batch/adapter.js";
-import { entraCredentials, sharedKeyCredentials } from "../../batch/credentials.js";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { CliContext, Command } from "../command.js";
+import { OUTPUT_OPTION, parseOutput, renderStructured } from "../output.js";
+import { BATCH_OPTIONS, BATCH_OPTIONS_USAGE, batchTarget, connectBatch, loadDesired, observe, planDirectory, formatPlanProblem, type BatchTarget, type DesiredDirectory } from "../planning.js";
+import { manifestHashes, observedFingerprints, PLAN_FILE_FORMAT, writePlanFile } from "../planFile.js";
+import { hasPendingChanges, planDocument, renderPlan, renderPlanMarkdown } from "../planRender.js";
+import { EXIT_USAGE, messageOf, UsageError, usageFailure } from "../usage.js";
 import { describeError } from "../../runtime/reconcileErrors.js";
-import { ConfigError, parseRunConfig, type BatchConfig } from "../../config/runConfig.js";
-import { describeAction } from "../../core/actions.js";
-import { jobIntentFromSpec, poolIntentFromSpec } from "../../core/fromModel.js";
-import { planAll, planTotals, type ResourcePlan } from "../../core/planAll.js";
-import { loadManifests } from "../../manifests/index.js";
-import type { BatchJobSpec, BatchPoolSpec, Problem } from "../../model/index.js";
-import { validateBatchRules } from "../../validation/index.js";
-import { startEmulator } from "../../../emulator/index.js";
+import { planTotals, type ObservedSet, type ResourcePlan } from "../../core/planAll.js";
+import type { Problem } from "../../model/index.js";
+
+export { renderPlan } from "../planRender.js";
+
+const PLAN_FORMATS = ["table", "json", "yaml", "markdown"] as const;
+type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 const USAGE = `Usage: batch-gitops plan <dir> [options]
 
@@ -24,110 +26,108 @@ Shows what \`batch-gitops run\` would change in Azure Batch to match the manifes
 as a diff: + create, ~ update in place, - delete. Nothing is written to Batch.
 
 Options:
-  --batch-url URL      account URL (or BATCH_ACCOUNT_URL); absent: an empty embedded emulator
-  --auth MODE          entra (default; DefaultAzureCredential) or shared-key
-                       (BATCH_ACCOUNT_NAME and BATCH_ACCOUNT_KEY from the environment)
-  --manager-id ID      the manager id the controller runs with (default batch-gitops)
+  --output, -o FORMAT  table (default), json, yaml, or markdown (for a pull-request comment)
+  --out FILE           also save the plan, with fingerprints of what it was computed from, for
+                       \`batch-gitops apply FILE\` (needs a real account: --batch-url)
+${BATCH_OPTIONS_USAGE}
 
 Exit codes: 0 Batch matches the manifests; 2 changes pending (drift under driftPolicy
 Correct included: the controller would correct it); 3 nothing to apply, but drift under
-driftPolicy Alert that the controller only reports; 1 errors.`;
+driftPolicy Alert that the controller only reports; 1 errors; ${EXIT_USAGE} bad usage.`;
 
-export const planCommand: Command = {
-  name: "plan",
-  summary: "show the changes the controller would make in Batch, like terraform plan (exit 2 if any)",
-  usage: USAGE,
-  async run(args: string[]): Promise<number> {
-    const [dir, ...flags] = args;
-    if (dir === undefined || dir.startsWith("-")) {
-      console.error(`batch-gitops plan: a manifests directory is required\n\n${USAGE}`);
-      return 1;
-    }
-    try {
-      return await runPlan(dir, flags);
-    } catch (error: unknown) {
-      console.error(`batch-gitops plan: ${error instanceof ConfigError ? error.message : describeError(error)}`);
-      return 1;
-    }
-  },
-};
+interface PlanOptions {
+  dir: string;
+  output: PlanFormat;
+  out: string | undefined;
+  batch: Record<keyof typeof BATCH_OPTIONS, string | undefined>;
+}
 
-async function runPlan(dir: string, flags: string[]): Promise<number> {
-  const config = parseRunConfig(["--dir", dir, ...flags], { env: process.env, cwd: process.cwd(), stdoutIsTTY: false });
-  const authMode = config.batch.kind === "remote" && config.batch.auth.kind === "shared-key" ? "shared-key" : "entra";
-  const loaded = await loadManifests(dir, { check: (resource) => validateBatchRules(resource, { authMode }) });
-  const errors = loaded.problems.filter((p) => p.severity === "error");
-  for (const problem of errors) console.log(`! ${formatProblem(problem)}`);
-  const pools = loaded.resources.flatMap((r) => (r.kind === "BatchPool" ? [poolIntentFromSpec(r, r.resource.spec as BatchPoolSpec)] : []));
-  const jobs = loaded.resources.flatMap((r) => (r.kind === "BatchJob" ? [jobIntentFromSpec(r, r.resource.spec as BatchJobSpec)] : []));
-  const { batch, close } = await connect(config.batch);
+function parsePlanOptions(args: string[]): PlanOptions {
+  let parsed;
   try {
-    const observed = { pools: await batch.listPools(), jobs: await batch.listJobs() };
-    const plans = planAll({ pools, jobs }, observed, { managerId: config.managerId });
-    console.log(renderPlan(plans));
-    return planExitCode(plans, errors.length > 0);
-  } finally {
-    await close();
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { ...OUTPUT_OPTION, ...BATCH_OPTIONS, out: { type: "string" } } });
+  } catch (error: unknown) {
+    throw new UsageError(messageOf(error));
   }
+  const [dir, ...extra] = parsed.positionals;
+  if (dir === undefined) throw new UsageError("a manifests directory is required");
+  if (extra.length > 0) throw new UsageError(`one directory only; unexpected "${extra.join(" ")}"`);
+  const { output, out, ...batch } = parsed.values;
+  return { dir, out, output: parseOutput(output, PLAN_FORMATS, "table"), batch: { "batch-url": batch["batch-url"], auth: batch.auth, "manager-id": batch["manager-id"] } };
+}
+
+export interface ComputedPlan {
+  plans: ResourcePlan[];
+  errors: Problem[];
+  /** What a saved plan records (plan --out). */
+  inputs: { target: BatchTarget; desired: DesiredDirectory; observed: ObservedSet };
+}
+
+/** The plan of a directory against Batch now; what plan and diff print. */
+export async function computePlan(dir: string, batchFlags: PlanOptions["batch"]): Promise<ComputedPlan> {
+  const target = batchTarget(dir, batchFlags);
+  const desired = await loadDesired(dir, target.batch);
+  const connection = await connectBatch(target.batch);
+  try {
+    const observed = await observe(connection.batch);
+    return { plans: planDirectory(desired, observed, target.managerId), errors: desired.errors, inputs: { target, desired, observed } };
+  } finally {
+    await connection.close();
+  }
+}
+
+async function savePlan(path: string, dir: string, computed: ComputedPlan): Promise<void> {
+  const { target, desired, observed } = computed.inputs;
+  if (target.batch.kind !== "remote") throw new UsageError("--out saves a plan against a real account: give --batch-url (or BATCH_ACCOUNT_URL)");
+  if (computed.errors.length > 0) throw new Error(`not saving a plan of invalid manifests (${computed.errors.length} error(s) above)`);
+  await writePlanFile(path, {
+    format: PLAN_FILE_FORMAT,
+    createdAt: new Date().toISOString(),
+    dir: resolve(dir),
+    accountUrl: target.batch.url,
+    managerId: target.managerId,
+    manifests: manifestHashes(desired),
+    observed: observedFingerprints(observed),
+    plans: computed.plans,
+  });
+  console.error(`plan saved to ${path}; apply it with: batch-gitops apply ${path}`);
+}
+
+/** Prints plans in the format asked for; the exit code says whether anything is pending. */
+export function printPlans(plans: readonly ResourcePlan[], errors: readonly Problem[], output: PlanFormat, context: CliContext | undefined): number {
+  if (output === "json" || output === "yaml") {
+    console.log(renderStructured(planDocument(plans, errors), output));
+  } else if (output === "markdown") {
+    console.log(renderPlanMarkdown(plans, errors));
+  } else {
+    for (const problem of errors) console.log(`! ${formatPlanProblem(problem)}`);
+    console.log(renderPlan(plans, { color: (context?.color ?? false) && process.stdout.isTTY }));
+  }
+  return planExitCode(plans, errors.length > 0);
 }
 
 /** Exit code: 1 errors, 2 changes pending, 3 only drift the controller will not correct (Alert), 0 in sync. */
 export function planExitCode(plans: readonly ResourcePlan[], invalid: boolean): number {
   if (invalid) return 1;
-  if (plans.some((p) => p.actions.length > 0)) return 2;
+  if (hasPendingChanges(plans)) return 2;
   return planTotals(plans).driftNotCorrected > 0 ? 3 : 0;
 }
 
-/** Human-readable plan: one block per resource with pending changes or drift, then totals. */
-export function renderPlan(plans: readonly ResourcePlan[]): string {
-  const lines: string[] = [];
-  for (const plan of plans) {
-    if (plan.actions.length === 0 && plan.blocked === undefined && plan.drift.length === 0) continue;
-    lines.push(`${plan.key}: ${headline(plan)}`);
-    for (const d of plan.drift) lines.push(`    drift: ${d}`);
-    for (const action of plan.actions) lines.push(`  ${describeAction(action)}`);
-    if (plan.blocked !== undefined) lines.push(`  ! blocked: ${plan.blocked.reason}: ${plan.blocked.message}`);
-    lines.push("");
-  }
-  lines.push(summaryLine(plans));
-  return lines.join("\n");
-}
-
-function headline(plan: ResourcePlan): string {
-  if (plan.driftPolicy === "Alert") return "drifted (Alert: not corrected)";
-  if (plan.driftPolicy === "Correct") return "drifted (Correct: will be corrected)";
-  return `${plan.status} (${plan.reason})`;
-}
-
-function summaryLine(plans: readonly ResourcePlan[]): string {
-  const t = planTotals(plans);
-  const tasks = t.taskSubmissions > 0 ? ` Tasks to submit to ${t.taskSubmissions} job(s).` : "";
-  const pending = t.create + t.change + t.destroy + t.taskSubmissions > 0;
-  const drifted = t.driftNotCorrected > 0 ? ` ${t.driftNotCorrected} resource(s) drifted (Alert: not corrected).` : "";
-  if (pending) return `Plan: ${t.create} to create, ${t.change} to change, ${t.destroy} to delete.${tasks}${drifted} ${t.inSync} resource(s) in sync.`;
-  if (drifted !== "") return `No changes to apply, but Batch does not match the manifests:${drifted} ${t.inSync} resource(s) in sync.`;
-  return `No changes. Batch matches the manifests. ${t.inSync} resource(s) in sync.`;
-}
-
-function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line} ${p.kind ?? ""}/${p.name ?? "?"} ${p.path}: ${p.message}`;
-}
-
-async function connect(config: BatchConfig): Promise<{ batch: BatchAdapter; close: () => Promise<void> }> {
-  if (config.kind === "embedded") {
-    // An empty local account: the plan shows everything as to be created.
-    const emulator = await startEmulator({ timingPreset: "fast" });
-    const batch = createBatchAdapter({ accountUrl: emulator.url, credentials: sharedKeyCredentials(emulator.account.name, emulator.account.key) });
-    return { batch, close: () => emulator.close() };
-  }
-  const credentials =
-    config.auth.kind === "shared-key"
-      ? sharedKeyCredentials(config.auth.accountName, config.auth.accountKey.reveal())
-      : entraCredentials(await defaultCredential());
-  return { batch: createBatchAdapter({ accountUrl: config.url, credentials }), close: async () => undefined };
-}
-
-async function defaultCredential(): Promise<TokenCredential> {
-  const { DefaultAzureCredential } = await import("@azure/identity");
-  return new DefaultAzureCredential();
-}
+export const planCommand: Command = {
+  name: "plan",
+  summary: "show the changes the controller would make in Batch, like terraform plan (exit 2 if any)",
+  usage: USAGE,
+  async run(args: string[], context?: CliContext): Promise<number> {
+    try {
+      const options = parsePlanOptions(args);
+      const computed = await computePlan(options.dir, options.batch);
+      const code = printPlans(computed.plans, computed.errors, options.output, context);
+      if (options.out !== undefined) await savePlan(options.out, options.dir, computed);
+      return code;
+    } catch (error: unknown) {
+      if (error instanceof UsageError) return usageFailure("plan", error.message);
+      console.error(`batch-gitops plan: ${describeError(error)}`);
+      return 1;
+    }
+  },
+};

@@ -2,7 +2,8 @@
 import { mkdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { pino, type Logger } from "pino";
-import type { Command } from "../command.js";
+import type { CliContext, Command } from "../command.js";
+import { usageFailure } from "../usage.js";
 import { ConfigError, parseRunConfig, RUN_OPTIONS, type BatchConfig, type HttpAddress, type RunConfig } from "../../config/runConfig.js";
 import { createRootLogger } from "../../observability/logger.js";
 import { createPrometheusMetrics, type PrometheusMetrics } from "../../observability/metrics.js";
@@ -13,7 +14,7 @@ import { createTerminalView, type TerminalView } from "../../observability/termi
 import { openFileStatusStore, type FileStatusStore, type StatusDocument } from "../../runtime/statusStore.js";
 import { describeError } from "../../runtime/reconcileErrors.js";
 import type { TokenCredential } from "@azure/identity";
-import type { Controller, ControllerOptions, DesiredSource, OnceReport, ResourceKey, SecretResolver, StatusWriter } from "../../runtime/ports.js";
+import { isResourceKey, type Controller, type ControllerOptions, type DesiredSource, type OnceReport, type ResourceKey, type SecretResolver, type StatusWriter } from "../../runtime/ports.js";
 import { createBatchAdapter } from "../../batch/batchAdapter.js";
 import type { BatchAdapter } from "../../batch/adapter.js";
 import { checkEntraCredential, entraCredentials, isCredentialError, sharedKeyCredentials } from "../../batch/credentials.js";
@@ -105,8 +106,13 @@ export function createRunCommand(createController: ControllerFactory): Command {
     name: "run",
     summary: "run the controller (directory or Git source; embedded Batch emulator by default)",
     usage: USAGE,
-    run: (args) => runCommand(args, createController, { env: process.env, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr }),
+    run: (args, context?: CliContext) => runCommand(args, createController, { env: colorEnv(process.env, context), cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr }),
   };
+}
+
+/** --no-color reaches the run config as NO_COLOR, the one place colour is decided for run. */
+function colorEnv(env: NodeJS.ProcessEnv, context: CliContext | undefined): Readonly<Record<string, string | undefined>> {
+  return context?.color === false ? { ...env, NO_COLOR: "1" } : env;
 }
 
 async function runCommand(args: string[], createController: ControllerFactory, io: RunIo): Promise<number> {
@@ -115,8 +121,7 @@ async function runCommand(args: string[], createController: ControllerFactory, i
     config = parseRunConfig(args, { env: io.env, cwd: io.cwd, stdoutIsTTY: io.stdout.isTTY });
   } catch (err: unknown) {
     if (err instanceof ConfigError) {
-      io.stderr.write(`batch-gitops run: ${err.message}\n\nRun \`batch-gitops run --help\` for the flags.\n`);
-      return 2;
+      return usageFailure("run", err.message);
     }
     throw err;
   }
@@ -153,7 +158,7 @@ function onStopSignals(shutdown: AbortController, io: RunIo): () => void {
 async function createLogger(config: RunConfig): Promise<Logger> {
   // Only directory mode draws the live table; cluster mode logs to stdout like any pod.
   if (config.view !== "live" || config.source.kind !== "directory") {
-    return createRootLogger({ format: config.log.format, level: config.log.level });
+    return createRootLogger({ format: config.log.format, level: config.log.level, colorize: config.log.color });
   }
   // The live table owns the terminal; logs go to a file so they do not tear it.
   await mkdir(config.stateDir, { recursive: true });
@@ -217,6 +222,7 @@ async function runClusterMode(config: RunConfig, createController: ControllerFac
   const running: Running = { logger };
   try {
     const metrics = createPrometheusMetrics();
+    metrics.leader?.(false);
     const batch = await connectBatch(config.batch, logger, running);
     const adapter = createBatchAdapter({ accountUrl: batch.url, credentials: batch.credentials, onCall: (op, code, s) => metrics.batchCall(op, code, s) });
     running.webhook = config.alertWebhookUrl === undefined ? undefined : createWebhookAlerts({ url: config.alertWebhookUrl, logger, signal });
@@ -343,9 +349,12 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
   });
   if (config.http !== undefined) {
     warnIfExposed(config.http, logger);
-    running.http = await startHttpServer(config.http, endpoints(metrics, () => ready, () => liveDocument(store, directory)));
+    const reconcile = (key: string): "accepted" | "unknown" => requestReconcile(controller, directory, key, logger);
+    running.http = await startHttpServer(config.http, { ...endpoints(metrics, () => ready, () => liveDocument(store, directory)), reconcile });
     logger.info({ url: running.http.url }, "serving /metrics, /healthz, /readyz, /status");
   }
+  // Directory mode has no election: the one process is the active reconciler.
+  metrics.leader?.(true);
   if (config.once) {
     const report = await controller.runOnce({ timeoutMs: config.onceTimeoutMs });
     stop.abort();
@@ -427,6 +436,14 @@ function viewedStatusWriter(store: FileStatusStore, view: TerminalView | undefin
       view?.notify();
     },
   };
+}
+
+/** POST /reconcile (`batch-gitops reconcile` in directory mode): one immediate pass of a declared key. */
+function requestReconcile(controller: Controller, source: DesiredSource, key: string, logger: Logger): "accepted" | "unknown" {
+  if (!isResourceKey(key) || source.get(key) === undefined) return "unknown";
+  logger.info({ key }, "reconcile requested over HTTP");
+  controller.reconcileNow(key).catch((err: unknown) => logger.warn({ key, err: describeError(err) }, "requested reconcile failed"));
+  return "accepted";
 }
 
 function warnIfExposed(address: HttpAddress, logger: Logger): void {

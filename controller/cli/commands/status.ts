@@ -1,10 +1,12 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
+import { OUTPUT_FORMATS, OUTPUT_OPTION, parseOutput, renderStructured, type OutputFormat } from "../output.js";
+import { messageOf, usageFailure } from "../usage.js";
 import { formatTable, rowsOf } from "../../observability/statusRows.js";
 import { readStatusFile, STATUS_FILE_NAME, type StatusDocument } from "../../runtime/statusStore.js";
 
-const USAGE = `Usage: batch-gitops status [--url URL] [--state-dir DIR] [--output table|json]
+const USAGE = `Usage: batch-gitops status [--url URL] [--state-dir DIR] [--output table|json|yaml]
 
 Prints the status of every resource: Ready and reason, nodes current/target, tasks
 succeeded/total, the Git revision applied, and problems found in the manifests.
@@ -15,7 +17,7 @@ state dir (directory mode; see docs/adr/0006).
 Options:
   --url URL          the controller's HTTP address (default http://127.0.0.1:8080)
   --state-dir DIR    the controller's state dir (default .batch-gitops)
-  --output FORMAT    table (default) or json`;
+  --output, -o FMT   table (default), json or yaml`;
 
 export interface StatusReadResult {
   document: StatusDocument;
@@ -66,8 +68,7 @@ export const statusCommand: Command = {
   async run(args: string[]): Promise<number> {
     const options = parseStatusOptions(args);
     if (typeof options === "string") {
-      console.error(`batch-gitops status: ${options}\n\n${USAGE}`);
-      return 2;
+      return usageFailure("status", options);
     }
     let result: StatusReadResult | undefined;
     try {
@@ -80,8 +81,8 @@ export const statusCommand: Command = {
       console.error(`batch-gitops status: no controller answers at ${options.url} and there is no ${join(options.stateDir, STATUS_FILE_NAME)}`);
       return 1;
     }
-    if (options.output === "json") {
-      console.log(JSON.stringify(result.document, null, 2));
+    if (options.output !== "table") {
+      console.log(renderStructured(result.document, options.output));
     } else {
       console.error(`status from ${result.from}`);
       console.log(renderStatus(result.document));
@@ -93,20 +94,16 @@ export const statusCommand: Command = {
 interface StatusOptions {
   url: string;
   stateDir: string;
-  output: "table" | "json";
+  output: Exclude<OutputFormat, "markdown">;
 }
 
 /** The options, or a usage error message. */
 function parseStatusOptions(args: string[]): StatusOptions | string {
-  let values;
   try {
-    values = parseArgs({ args, options: { url: { type: "string" }, "state-dir": { type: "string" }, output: { type: "string" } }, strict: true }).values;
+    const { values } = parseArgs({ args, options: { url: { type: "string" }, "state-dir": { type: "string" }, ...OUTPUT_OPTION }, strict: true });
+    const output = parseOutput(values.output, OUTPUT_FORMATS, "table");
+    return { url: values.url ?? "http://127.0.0.1:8080", stateDir: resolve(values["state-dir"] ?? ".batch-gitops"), output };
   } catch (err: unknown) {
-    return err instanceof Error ? err.message : String(err);
+    return messageOf(err);
   }
-  const output = values.output ?? "table";
-  if (output !== "table" && output !== "json") {
-    return `--output must be table or json, got "${output}"`;
-  }
-  return { url: values.url ?? "http://127.0.0.1:8080", stateDir: resolve(values["state-dir"] ?? ".batch-gitops"), output };
 }

@@ -1,11 +1,13 @@
 /** `batch-gitops validate <dir>`: loads every manifest and prints one located line per problem. */
 import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
+import { OUTPUT_FORMATS, OUTPUT_OPTION, parseOutput, renderStructured, type OutputFormat } from "../output.js";
+import { EXIT_USAGE, messageOf, UsageError, usageFailure } from "../usage.js";
 import { loadManifests } from "../../manifests/index.js";
 import type { Problem } from "../../model/index.js";
 import { BATCH_RULES, validateBatchRules, type AuthMode } from "../../validation/index.js";
 
-const USAGE = `Usage: batch-gitops validate <dir|file> [--auth entra|shared-key] [--format text|json]
+const USAGE = `Usage: batch-gitops validate <dir|file> [--auth entra|shared-key] [--output table|json|yaml]
 
 Loads every BatchPool and BatchJob under <dir> (recursively, all YAML documents) and checks them
 against the schema, the CRD's CEL rules and the Azure Batch rules. Prints one line per problem:
@@ -14,16 +16,17 @@ against the schema, the CRD's CEL rules and the Azure Batch rules. Prints one li
 Options:
   --auth entra|shared-key  how the controller will authenticate to Batch (default entra);
                            gallery-image pools are an error under shared-key
-  --format text|json       output format (default text)
+  --output, -o FORMAT      table (default: the lines above), json or yaml
+  --format text|json       deprecated alias of --output (text = table)
 
-Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 bad usage.
+Exit codes: 0 no errors (warnings allowed), 1 errors found, ${EXIT_USAGE} bad usage.
 
 Rules: ${BATCH_RULES.map((r) => r.id).join(", ")}`;
 
 interface ValidateOptions {
   dir: string;
   auth: AuthMode;
-  format: "text" | "json";
+  output: Exclude<OutputFormat, "markdown">;
 }
 
 /** The text form of one problem: `file:line: severity [rule] Kind/ns/name path: message`. */
@@ -34,18 +37,26 @@ export function formatProblem(problem: Problem): string {
   return `${problem.file}:${problem.line}: ${problem.severity} [${problem.rule}]${subject} ${problem.message}`;
 }
 
-function parseOptions(args: string[]): ValidateOptions | string {
+/** `--format` predates `--output`; it still works, with a note on stderr. */
+function outputOf(output: string | undefined, format: string | undefined): ValidateOptions["output"] {
+  if (format === undefined) return parseOutput(output, OUTPUT_FORMATS, "table");
+  if (output !== undefined) throw new UsageError("--format is the old name of --output; give only --output");
+  if (format !== "text" && format !== "json") throw new UsageError(`--format must be text or json, not "${format}"`);
+  console.error("batch-gitops validate: --format is deprecated; use --output table|json|yaml");
+  return format === "text" ? "table" : "json";
+}
+
+function parseOptions(args: string[]): ValidateOptions {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { auth: { type: "string", default: "entra" }, format: { type: "string", default: "text" } } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { auth: { type: "string", default: "entra" }, format: { type: "string" }, ...OUTPUT_OPTION } });
   } catch (error: unknown) {
-    return error instanceof Error ? error.message : String(error);
+    throw new UsageError(messageOf(error));
   }
   const { positionals, values } = parsed;
-  if (positionals.length !== 1 || positionals[0] === undefined) return "validate takes exactly one directory";
-  if (values.auth !== "entra" && values.auth !== "shared-key") return `--auth must be entra or shared-key, not "${values.auth}"`;
-  if (values.format !== "text" && values.format !== "json") return `--format must be text or json, not "${values.format}"`;
-  return { dir: positionals[0], auth: values.auth, format: values.format };
+  if (positionals.length !== 1 || positionals[0] === undefined) throw new UsageError("validate takes exactly one directory");
+  if (values.auth !== "entra" && values.auth !== "shared-key") throw new UsageError(`--auth must be entra or shared-key, not "${values.auth}"`);
+  return { dir: positionals[0], auth: values.auth, output: outputOf(values.output, values.format) };
 }
 
 function byLocation(a: Problem, b: Problem): number {
@@ -57,17 +68,20 @@ export const validateCommand: Command = {
   summary: "check the BatchPool/BatchJob manifests of a directory (schema, CEL rules, Azure Batch rules)",
   usage: USAGE,
   async run(args: string[]): Promise<number> {
-    const options = parseOptions(args);
-    if (typeof options === "string") {
-      console.error(`batch-gitops validate: ${options}\n\n${USAGE}`);
-      return 2;
+    let options: ValidateOptions;
+    try {
+      options = parseOptions(args);
+    } catch (error: unknown) {
+      if (error instanceof UsageError) return usageFailure("validate", error.message);
+      throw error;
     }
     const context = { authMode: options.auth };
     const result = await loadManifests(options.dir, { check: (resource) => validateBatchRules(resource, context) });
     const problems = [...result.problems].sort(byLocation);
     const errors = problems.filter((p) => p.severity === "error").length;
-    if (options.format === "json") {
-      console.log(JSON.stringify({ resources: result.resources.map((r) => ({ key: r.key, file: r.source.file, line: r.source.line })), problems }, null, 2));
+    if (options.output !== "table") {
+      const document = { resources: result.resources.map((r) => ({ key: r.key, file: r.source.file, line: r.source.line })), problems };
+      console.log(renderStructured(document, options.output));
     } else {
       for (const problem of problems) console.log(formatProblem(problem));
       console.error(`${result.resources.length} resources valid, ${errors} errors, ${problems.length - errors} warnings`);

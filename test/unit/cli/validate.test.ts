@@ -1,6 +1,7 @@
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { main } from "../../../controller/cli/main.js";
+import { EXIT_USAGE } from "../../../controller/cli/usage.js";
 import { repoRoot } from "../../helpers/crds.js";
 
 const examples = relative(process.cwd(), join(repoRoot, "manifests", "examples"));
@@ -52,10 +53,10 @@ describe("batch-gitops validate", () => {
     expect(output.problems).toContainEqual(expect.objectContaining({ rule: "gallery-image-needs-entra", severity: "error", line: 10 }));
   });
 
-  it("exits 2 on bad usage", async () => {
-    expect(await main(["validate"])).toBe(2);
-    expect(await main(["validate", examples, "--auth", "password"])).toBe(2);
-    expect(await main(["validate", examples, "--format", "xml"])).toBe(2);
+  it("exits EX_USAGE (64) on bad usage", async () => {
+    expect(await main(["validate"])).toBe(EXIT_USAGE);
+    expect(await main(["validate", examples, "--auth", "password"])).toBe(EXIT_USAGE);
+    expect(await main(["validate", examples, "--format", "xml"])).toBe(EXIT_USAGE);
   });
 
   it("is listed by --help", async () => {

@@ -1,0 +1,46 @@
+/**
+ * Directory-mode `suspend` / `resume`: set or remove `spec.suspend` in the YAML file that declares
+ * the resource, in place, through the yaml library's Document API so comments, key order and the
+ * other documents of the file stay as they were. The change is a working-tree edit: committing
+ * it keeps Git the source of truth (docs/adr/0019-cli-conventions.md).
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { isMap, parseAllDocuments, type Document } from "yaml";
+import { loadManifests } from "../manifests/index.js";
+import type { ResourceKind } from "../runtime/ports.js";
+
+export interface ManifestEdit {
+  file: string;
+  line: number;
+  /** false when the file already said so (nothing written). */
+  changed: boolean;
+}
+
+export class ResourceNotFoundError extends Error {
+  override readonly name = "ResourceNotFoundError";
+}
+
+function declares(doc: Document, ref: { kind: ResourceKind; namespace: string; name: string }): boolean {
+  const namespace = doc.getIn(["metadata", "namespace"]) ?? "default";
+  return doc.get("kind") === ref.kind && doc.getIn(["metadata", "name"]) === ref.name && namespace === ref.namespace;
+}
+
+/** suspend: spec.suspend = true; resume: the field removed (absent means not suspended). */
+export async function setSuspend(dir: string, ref: { kind: ResourceKind; namespace: string; name: string }, suspend: boolean): Promise<ManifestEdit> {
+  const loaded = await loadManifests(dir);
+  const key = `${ref.kind}/${ref.namespace}/${ref.name}`;
+  const found = loaded.resources.find((r) => r.key === key) ?? loaded.rejected.find((r) => r.key === key);
+  if (found === undefined) throw new ResourceNotFoundError(`${key} is not declared in ${dir}`);
+  const { file, line } = found.source;
+  const text = await readFile(file, "utf8");
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs)) throw new ResourceNotFoundError(`${file} holds no YAML documents`);
+  const doc = docs.find((d) => declares(d, ref));
+  if (doc === undefined || !isMap(doc.get("spec"))) throw new ResourceNotFoundError(`${file}:${line}: ${key} has no spec mapping to edit`);
+  const current = doc.getIn(["spec", "suspend"]) === true;
+  if (current === suspend) return { file, line, changed: false };
+  if (suspend) doc.setIn(["spec", "suspend"], true);
+  else doc.deleteIn(["spec", "suspend"]);
+  await writeFile(file, docs.map((d) => d.toString({ lineWidth: 0 })).join(""));
+  return { file, line, changed: true };
+}

@@ -1,0 +1,101 @@
+/**
+ * What `plan`, `diff` and `apply` share: the Batch connection flags, loading a directory into
+ * intents, one observation of Batch and the pure plan of the one against the other.
+ */
+import type { TokenCredential } from "@azure/identity";
+import { createBatchAdapter } from "../batch/batchAdapter.js";
+import type { BatchAdapter } from "../batch/adapter.js";
+import { entraCredentials, sharedKeyCredentials } from "../batch/credentials.js";
+import { ConfigError, parseRunConfig, type BatchConfig } from "../config/runConfig.js";
+import { jobIntentFromSpec, poolIntentFromSpec } from "../core/fromModel.js";
+import type { JobIntent, PoolIntent } from "../core/intent.js";
+import type { ObservedSet } from "../core/planAll.js";
+import { planAll, type ResourcePlan } from "../core/planAll.js";
+import { loadManifests } from "../manifests/index.js";
+import type { BatchJobSpec, BatchPoolSpec, Problem } from "../model/index.js";
+import { validateBatchRules } from "../validation/index.js";
+import { UsageError } from "./usage.js";
+
+/** The parseArgs options naming the Batch account, as `run` takes them. */
+export const BATCH_OPTIONS = {
+  "batch-url": { type: "string" },
+  auth: { type: "string" },
+  "manager-id": { type: "string" },
+} as const;
+
+export const BATCH_OPTIONS_USAGE = `  --batch-url URL      account URL (or BATCH_ACCOUNT_URL); absent: an empty embedded emulator
+  --auth MODE          entra (default; DefaultAzureCredential) or shared-key
+                       (BATCH_ACCOUNT_NAME and BATCH_ACCOUNT_KEY from the environment)
+  --manager-id ID      the manager id the controller runs with (default batch-gitops)`;
+
+export interface BatchTarget {
+  batch: BatchConfig;
+  managerId: string;
+}
+
+/** The account and manager id from the flags and the environment, as `run` reads them. */
+export function batchTarget(dir: string, values: { "batch-url"?: string; auth?: string; "manager-id"?: string }): BatchTarget {
+  const flags = Object.entries(values).flatMap(([name, value]) => (value === undefined ? [] : [`--${name}`, value]));
+  try {
+    const config = parseRunConfig(["--dir", dir, ...flags], { env: process.env, cwd: process.cwd(), stdoutIsTTY: false });
+    return { batch: config.batch, managerId: config.managerId };
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+export interface DesiredDirectory {
+  pools: PoolIntent[];
+  jobs: JobIntent[];
+  /** Errors only: warnings do not change what would be applied. */
+  errors: Problem[];
+}
+
+export async function loadDesired(dir: string, batch: BatchConfig): Promise<DesiredDirectory> {
+  const authMode = batch.kind === "remote" && batch.auth.kind === "shared-key" ? "shared-key" : "entra";
+  const loaded = await loadManifests(dir, { check: (resource) => validateBatchRules(resource, { authMode }) });
+  return {
+    pools: loaded.resources.flatMap((r) => (r.kind === "BatchPool" ? [poolIntentFromSpec(r, r.resource.spec as BatchPoolSpec)] : [])),
+    jobs: loaded.resources.flatMap((r) => (r.kind === "BatchJob" ? [jobIntentFromSpec(r, r.resource.spec as BatchJobSpec)] : [])),
+    errors: loaded.problems.filter((p) => p.severity === "error"),
+  };
+}
+
+export async function observe(batch: BatchAdapter): Promise<ObservedSet> {
+  return { pools: await batch.listPools(), jobs: await batch.listJobs() };
+}
+
+export function planDirectory(desired: DesiredDirectory, observed: ObservedSet, managerId: string): ResourcePlan[] {
+  return planAll({ pools: desired.pools, jobs: desired.jobs }, observed, { managerId });
+}
+
+export interface BatchConnection {
+  batch: BatchAdapter;
+  close(): Promise<void>;
+}
+
+/** A connection for one command; the embedded case is an empty local account (everything is to create). */
+export async function connectBatch(config: BatchConfig): Promise<BatchConnection> {
+  if (config.kind === "embedded") {
+    const { startEmulator } = await import("../../emulator/index.js");
+    const emulator = await startEmulator({ timingPreset: "fast" });
+    const batch = createBatchAdapter({ accountUrl: emulator.url, credentials: sharedKeyCredentials(emulator.account.name, emulator.account.key) });
+    return { batch, close: () => emulator.close() };
+  }
+  const credentials =
+    config.auth.kind === "shared-key"
+      ? sharedKeyCredentials(config.auth.accountName, config.auth.accountKey.reveal())
+      : entraCredentials(await defaultCredential());
+  return { batch: createBatchAdapter({ accountUrl: config.url, credentials }), close: async () => undefined };
+}
+
+async function defaultCredential(): Promise<TokenCredential> {
+  const { DefaultAzureCredential } = await import("@azure/identity");
+  return new DefaultAzureCredential();
+}
+
+/** `file:line Kind/name path: message`, as plan prints a problem. */
+export function formatPlanProblem(p: Problem): string {
+  return `${p.file}:${p.line} ${p.kind ?? ""}/${p.name ?? "?"} ${p.path}: ${p.message}`;
+}

@@ -1,0 +1,57 @@
+/**
+ * `kind[/name]` and `kind/namespace/name` arguments of get, diff, suspend, resume and reconcile.
+ * Kinds are accepted as kubectl accepts them: BatchPool, batchpool(s), bpool, pool (and the job
+ * forms likewise).
+ */
+import type { ResourceKind } from "../runtime/ports.js";
+import { UsageError } from "./usage.js";
+
+const KIND_NAMES: Record<string, ResourceKind> = {
+  batchpool: "BatchPool",
+  batchpools: "BatchPool",
+  bpool: "BatchPool",
+  pool: "BatchPool",
+  pools: "BatchPool",
+  batchjob: "BatchJob",
+  batchjobs: "BatchJob",
+  bjob: "BatchJob",
+  job: "BatchJob",
+  jobs: "BatchJob",
+};
+
+export interface ResourceSelector {
+  kind?: ResourceKind;
+  namespace?: string;
+  name?: string;
+}
+
+export function parseKind(text: string): ResourceKind {
+  const kind = KIND_NAMES[text.toLowerCase()];
+  if (kind === undefined) throw new UsageError(`unknown kind "${text}": use BatchPool (pool, bpool) or BatchJob (job, bjob)`);
+  return kind;
+}
+
+/** `kind`, `kind/name` or `kind/namespace/name`; the --namespace flag fills a missing namespace. */
+export function parseSelector(text: string | undefined, namespace: string | undefined): ResourceSelector {
+  if (text === undefined) return { namespace };
+  const parts = text.split("/");
+  if (parts.length > 3 || parts.some((p) => p === "")) throw new UsageError(`"${text}" is not kind, kind/name or kind/namespace/name`);
+  const [kind, a, b] = parts;
+  const selected = parseKind(kind ?? "");
+  return b === undefined ? { kind: selected, namespace, name: a } : { kind: selected, namespace: a, name: b };
+}
+
+/** One named resource (suspend, resume, reconcile, diff): kind and name are required. */
+export function parseOneResource(text: string | undefined, namespace: string | undefined): Required<ResourceSelector> {
+  const selector = parseSelector(text, namespace);
+  if (selector.kind === undefined || selector.name === undefined) throw new UsageError("name one resource: kind/name or kind/namespace/name, e.g. pool/render");
+  return { kind: selector.kind, namespace: selector.namespace ?? "default", name: selector.name };
+}
+
+export function matches(selector: ResourceSelector, ref: { kind: string; namespace: string; name: string }): boolean {
+  return (
+    (selector.kind === undefined || selector.kind === ref.kind) &&
+    (selector.namespace === undefined || selector.namespace === ref.namespace) &&
+    (selector.name === undefined || selector.name === ref.name)
+  );
+}

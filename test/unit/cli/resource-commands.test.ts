@@ -1,0 +1,177 @@
+// get, diff, suspend, resume and reconcile in directory mode, through the CLI's main().
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../../controller/cli/main.js";
+import { EXIT_USAGE } from "../../../controller/cli/usage.js";
+import { openFileStatusStore } from "../../../controller/runtime/statusStore.js";
+import { repoRoot } from "../../helpers/crds.js";
+
+const POOL = `# the render farm
+apiVersion: azurebatch.gitops.dev/v1alpha1
+kind: BatchPool
+metadata:
+  name: render # keep this name
+spec:
+  vmSize: standard_d2s_v3 # smallest that works
+  image:
+    marketplace: { publisher: microsoft-dsvm, offer: ubuntu-hpc, sku: "2204", version: latest }
+  nodeAgentSkuId: batch.node.ubuntu 22.04
+  scale:
+    fixed: { targetDedicatedNodes: 1 }
+---
+apiVersion: azurebatch.gitops.dev/v1alpha1
+kind: BatchJob
+metadata:
+  name: frames
+  namespace: team-a
+spec:
+  poolId: shared
+  tasks:
+    - id: t1
+      commandLine: echo hi
+`;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe("resource commands, directory mode", () => {
+  let dir: string;
+  let stateDir: string;
+  let out: string[];
+  let err: string[];
+  const noController = "http://127.0.0.1:9";
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "cli-res-"));
+    stateDir = await mkdtemp(join(tmpdir(), "cli-res-state-"));
+    await writeFile(join(dir, "farm.yaml"), POOL);
+    out = [];
+    err = [];
+    vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
+    vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void err.push(a.join(" ")));
+  });
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await rm(dir, { recursive: true, force: true });
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  const where = (): string[] => ["--dir", dir, "--state-dir", stateDir, "--url", noController];
+
+  it("get lists the declared resources with the Ready condition from the controller's status", async () => {
+    const store = await openFileStatusStore({ stateDir });
+    const ready = { type: "Ready", status: "True" as const, reason: "Succeeded", message: "2 nodes", lastTransitionTime: "2026-01-01T00:00:00Z" };
+    await store.write("BatchPool/default/render", { conditions: [ready] }, { kind: "BatchPool", namespace: "default", name: "render" });
+    await store.flush();
+    expect(await main(["get", ...where()])).toBe(0);
+    const table = out.join("\n").split("\n");
+    expect(table[0]).toMatch(/^KIND\s+NAMESPACE\s+NAME\s+READY\s+REASON\s+SUSPENDED\s+MESSAGE$/);
+    expect(table[1]).toMatch(/^BatchJob\s+team-a\s+frames\s+Unknown\s+-\s+False$/);
+    expect(table[2]).toMatch(/^BatchPool\s+default\s+render\s+True\s+Succeeded\s+False\s+2 nodes$/);
+
+    out = [];
+    expect(await main(["get", "pool/render", "-o", "yaml", ...where()])).toBe(0);
+    const list = parse(out.join("\n")) as { kind: string; items: { kind: string; metadata: { name: string }; status: { conditions: { reason: string }[] } }[] };
+    expect(list.kind).toBe("List");
+    expect(list.items.map((i) => [i.kind, i.metadata.name, i.status.conditions[0]?.reason])).toEqual([["BatchPool", "render", "Succeeded"]]);
+
+    expect(await main(["get", "bjob", "-n", "team-a", "-o", "json", ...where()])).toBe(0);
+    expect(await main(["get", "pool/missing", ...where()])).toBe(1);
+    expect(err.join("\n")).toContain("BatchPool/default/missing not found");
+    expect(await main(["get", "widget", ...where()])).toBe(EXIT_USAGE);
+  });
+
+  it("suspend sets spec.suspend in the file in place, keeping comments; resume removes it", async () => {
+    expect(await main(["suspend", "pool/render", ...where()])).toBe(0);
+    expect(out.join("\n")).toContain(`${join(dir, "farm.yaml")}:2: BatchPool/default/render: spec.suspend: true; commit this change`);
+    const suspended = await readFile(join(dir, "farm.yaml"), "utf8");
+    expect(suspended).toContain("# the render farm");
+    expect(suspended).toContain("name: render # keep this name");
+    expect(suspended).toContain("vmSize: standard_d2s_v3 # smallest that works");
+    expect(suspended).toMatch(/targetDedicatedNodes: 1 }\n {2}suspend: true\n---/);
+    expect(suspended).toContain("name: frames");
+
+    out = [];
+    expect(await main(["get", "pool/render", ...where()])).toBe(0);
+    expect(out.join("\n")).toMatch(/render\s+Unknown\s+-\s+True/);
+    expect(await main(["suspend", "pool/render", ...where()])).toBe(0);
+    expect(out.join("\n")).toContain("already suspended");
+
+    expect(await main(["resume", "BatchPool/default/render", ...where()])).toBe(0);
+    expect(await readFile(join(dir, "farm.yaml"), "utf8")).toBe(POOL);
+    expect(await main(["suspend", "job/team-a/frames", ...where()])).toBe(0);
+    expect(await readFile(join(dir, "farm.yaml"), "utf8")).toMatch(/commandLine: echo hi\n {2}suspend: true\n$/);
+
+    expect(await main(["suspend", "pool/nowhere", ...where()])).toBe(1);
+    expect(err.join("\n")).toContain("BatchPool/default/nowhere is not declared in");
+    expect(await main(["suspend", ...where()])).toBe(EXIT_USAGE);
+  });
+
+  it("diff prints the plan of one resource and exits 2 while it has changes", async () => {
+    expect(await main(["diff", "pool/render", "--dir", dir])).toBe(2);
+    const text = out.join("\n");
+    expect(text).toMatch(/^BatchPool\/default\/render: Absent/m);
+    expect(text).not.toContain("BatchJob/team-a/frames");
+    expect(text).toContain("Plan: 1 to create, 0 to change, 0 to delete.");
+    expect(await main(["diff", "pool/absent", "--dir", dir])).toBe(1);
+    expect(await main(["diff", "--dir", dir])).toBe(EXIT_USAGE);
+  });
+
+  it("reconcile fails clearly when no controller answers", async () => {
+    expect(await main(["reconcile", "pool/render", ...where()])).toBe(1);
+    expect(err.join("\n")).toContain(`no controller answers at ${noController}`);
+  });
+});
+
+describe("reconcile, directory mode, against a running controller", () => {
+  let child: ChildProcess | undefined;
+  let dir: string | undefined;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    child?.kill("SIGKILL");
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("asks the controller over its loopback HTTP API, which reconciles the key at once", async () => {
+    dir = await mkdtemp(join(tmpdir(), "cli-reconcile-"));
+    await mkdir(join(dir, "manifests"));
+    await writeFile(join(dir, "manifests", "farm.yaml"), POOL);
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    let logs = "";
+    const bin = join(repoRoot, "bin", "batch-gitops.js");
+    child = spawn(process.execPath, [bin, "run", "--dir", join(dir, "manifests"), "--state-dir", join(dir, "state"), "--http-addr", `127.0.0.1:${port}`, "--log-format", "json", "--view", "off", "--resync-interval", "1h"], {
+      env: { ...process.env, BATCH_ACCOUNT_URL: "" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout?.on("data", (chunk: Buffer) => (logs += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (logs += chunk.toString()));
+    const out: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
+    vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void out.push(a.join(" ")));
+    await vi.waitFor(async () => expect((await fetch(`${url}/readyz`)).status).toBe(200), { timeout: 60_000, interval: 200 });
+
+    expect(await main(["reconcile", "pool/render", "--url", url])).toBe(0);
+    expect(out).toContain("BatchPool/default/render: reconcile requested");
+    await vi.waitFor(() => expect(logs).toMatch(/"key":"BatchPool\/default\/render"[^\n]*"msg":"reconcile requested over HTTP"/), { timeout: 30_000, interval: 100 });
+
+    expect(await main(["reconcile", "pool/unknown", "--url", url])).toBe(1);
+    expect(out.join("\n")).toContain(`the controller at ${url} does not know BatchPool/default/unknown`);
+    // Without a JSON content type (what a cross-origin form could send) the request is refused.
+    const form = await fetch(`${url}/reconcile/BatchPool/default/render`, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" });
+    expect(form.status).toBe(415);
+  }, 120_000);
+});
