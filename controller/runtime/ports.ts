@@ -7,6 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { BatchAdapter } from "../batch/adapter.js";
+import type { Clock } from "../time/clock.js";
 
 /** The two resource kinds the controller reconciles. */
 export type ResourceKind = "BatchPool" | "BatchJob";
@@ -227,7 +228,9 @@ export interface ControllerOptions {
   /** Written into `batch-gitops/manager` metadata. */
   readonly managerId: string;
   readonly signal: AbortSignal;
-  /** Injectable clock for tests; default Date.now. */
+  /** Time for the queue, resync, polls, caches and throttles. Default the system clock; tests pass a ManualClock. */
+  readonly clock?: Clock;
+  /** @deprecated Use `clock`; when given alone it overrides only the clock's `now`. */
   readonly now?: () => number;
 }
 

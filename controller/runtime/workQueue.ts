@@ -4,6 +4,8 @@
  * per-key capped exponential backoff with jitter for errors (`addRateLimited`), delayed adds for
  * polling kept apart from backoff (`addAfter`), and a global token bucket over error retries.
  */
+import { backoffDelayMs } from "../time/backoff.js";
+import { systemClock, type Clock, type TimerHandle } from "../time/clock.js";
 
 export interface WorkQueueOptions {
   /** Keys processed at once. Default 4. */
@@ -17,7 +19,8 @@ export interface WorkQueueOptions {
   readonly retryBurst?: number;
   /** [0,1) source for jitter; injectable for deterministic tests. */
   readonly random?: () => number;
-  readonly now?: () => number;
+  /** Time for delayed adds and the bucket. Default the system clock. */
+  readonly clock?: Clock;
 }
 
 export interface WorkQueue<K extends string> {
@@ -40,19 +43,13 @@ export function createWorkQueue<K extends string>(options: WorkQueueOptions = {}
   return new KeyedWorkQueue<K>(options);
 }
 
-/** Capped exponential backoff with 50 % jitter: delay in [cap/2, cap). */
-export function backoffDelayMs(failures: number, baseDelayMs: number, maxDelayMs: number, random: () => number): number {
-  const capped = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(failures, 30));
-  return Math.round(capped / 2 + (capped / 2) * random());
-}
-
 class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
   readonly #queue: K[] = [];
   readonly #queued = new Set<K>();
   readonly #processing = new Set<K>();
   /** Keys added while processing: re-queued when their worker finishes. */
   readonly #dirty = new Set<K>();
-  readonly #timers = new Map<K, { at: number; timer: NodeJS.Timeout }>();
+  readonly #timers = new Map<K, { at: number; timer: TimerHandle }>();
   readonly #failures = new Map<K, number>();
   readonly #idleWaiters: (() => void)[] = [];
   #wake: (() => void) | undefined;
@@ -68,10 +65,10 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
       retriesPerSecond: options.retriesPerSecond ?? 10,
       retryBurst: options.retryBurst ?? 100,
       random: options.random ?? Math.random,
-      now: options.now ?? Date.now,
+      clock: options.clock ?? systemClock,
     };
     this.#tokens = this.#opts.retryBurst;
-    this.#tokensAt = this.#opts.now();
+    this.#tokensAt = this.#opts.clock.now();
   }
 
   get length(): number {
@@ -92,23 +89,22 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
 
   addAfter(key: K, delayMs: number): void {
     if (delayMs <= 0) return this.add(key);
-    const at = this.#opts.now() + delayMs;
+    const at = this.#opts.clock.now() + delayMs;
     const existing = this.#timers.get(key);
     // Keep the earliest wake-up: a poll never postpones a sooner retry or vice versa.
     if (existing !== undefined && existing.at <= at) return;
-    if (existing !== undefined) clearTimeout(existing.timer);
-    const timer = setTimeout(() => {
+    existing?.timer.cancel();
+    const timer = this.#opts.clock.setTimeout(() => {
       this.#timers.delete(key);
       this.add(key);
     }, delayMs);
-    timer.unref?.();
     this.#timers.set(key, { at, timer });
   }
 
   addRateLimited(key: K): number {
     const failures = this.#failures.get(key) ?? 0;
     this.#failures.set(key, failures + 1);
-    const perKey = backoffDelayMs(failures, this.#opts.baseDelayMs, this.#opts.maxDelayMs, this.#opts.random);
+    const perKey = backoffDelayMs(failures + 1, { baseMs: this.#opts.baseDelayMs, maxMs: this.#opts.maxDelayMs }, this.#opts.random);
     const delay = Math.max(perKey, this.#bucketDelayMs());
     this.addAfter(key, delay);
     return delay;
@@ -135,7 +131,7 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
       await Promise.all(workers);
     } finally {
       signal.removeEventListener("abort", onAbort);
-      for (const { timer } of this.#timers.values()) clearTimeout(timer);
+      for (const { timer } of this.#timers.values()) timer.cancel();
       this.#timers.clear();
     }
   }
@@ -189,13 +185,13 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
   #clearTimer(key: K): void {
     const existing = this.#timers.get(key);
     if (existing === undefined) return;
-    clearTimeout(existing.timer);
+    existing.timer.cancel();
     this.#timers.delete(key);
   }
 
   /** Token bucket: each error retry takes a token; an empty bucket spaces retries globally. */
   #bucketDelayMs(): number {
-    const now = this.#opts.now();
+    const now = this.#opts.clock.now();
     const rate = this.#opts.retriesPerSecond;
     this.#tokens = Math.min(this.#opts.retryBurst, this.#tokens + ((now - this.#tokensAt) / 1000) * rate);
     this.#tokensAt = now;
