@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
 import type { SecretRef, SecretResolver } from "../runtime/ports.js";
 import { Informer, type WatchClient } from "./informer.js";
-import type { BackoffOptions } from "./backoff.js";
+import type { BackoffPolicy } from "../time/backoff.js";
 import { toKubeApiError } from "./errors.js";
 import type { SecretValues } from "./redaction.js";
 import { WaitingError } from "../runtime/reconcileErrors.js";
@@ -37,7 +37,7 @@ export interface KubeSecretResolverOptions {
   readonly namespace?: string;
   readonly values: SecretValues;
   readonly logger?: Logger;
-  readonly backoff?: BackoffOptions;
+  readonly backoff?: BackoffPolicy;
   readonly watchTimeoutSeconds?: number;
 }
 

@@ -17,7 +17,7 @@ import { parseResourceKey, resourceKey } from "../../runtime/ports.js";
 import { Informer, type InformerEvent, type WatchClient } from "../../kubernetes/informer.js";
 import type { CustomResourceClient } from "../../kubernetes/customObjects.js";
 import type { FinalizerManager } from "../../kubernetes/finalizers.js";
-import type { BackoffOptions } from "../../kubernetes/backoff.js";
+import type { BackoffPolicy } from "../../time/backoff.js";
 import { findSecretRefs } from "../../kubernetes/secretRefs.js";
 import { RESOURCE_KINDS, collectionPath, hasFinalizer, isBeingDeleted, keyOf, type CustomResource } from "../../kubernetes/resources.js";
 import { enqueueReason } from "./predicates.js";
@@ -34,7 +34,7 @@ export interface KubernetesSourceOptions {
   /** Only objects matching this label selector (sharding across controller deployments). */
   readonly labelSelector?: string;
   readonly logger?: Logger;
-  readonly backoff?: BackoffOptions;
+  readonly backoff?: BackoffPolicy;
   readonly watchTimeoutSeconds?: number;
   /** Secret changes to map to resources; omitted when secrets are not watched. */
   readonly secretChanges?: { start(onChange: (namespace: string, name: string) => void, signal: AbortSignal): Promise<void> };
