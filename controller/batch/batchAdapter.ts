@@ -10,7 +10,8 @@ import type { ObservedJob, ObservedPool, ObservedTask, ObservedTaskCounts } from
 import { contentHashOf } from "../core/taskContent.js";
 import type { BatchAdapter, CallOptions, TaskAddOutcome } from "./adapter.js";
 import { BatchCallError, classify, rawErrorInfo } from "./errors.js";
-import { decideRetry, sleep, type RetryOptions } from "./retry.js";
+import { decideRetry, type RetryOptions } from "./retry.js";
+import { delay, systemClock, type Clock } from "../time/clock.js";
 
 export interface BatchAdapterOptions {
   readonly accountUrl: string;
@@ -21,6 +22,8 @@ export interface BatchAdapterOptions {
   /** Called once per HTTP attempt: operation like `pool.list`, status 0 for network errors. */
   readonly onCall?: (operation: string, statusCode: number, durationSeconds: number) => void;
   readonly random?: () => number;
+  /** Time for retry waits and Retry-After dates. Default the system clock. */
+  readonly clock?: Clock;
 }
 
 const POOL_SELECT = [
@@ -65,12 +68,13 @@ class SdkBatchAdapter implements BatchAdapter {
         return result;
       } catch (error: unknown) {
         if (signal?.aborted) throw error;
-        const info = rawErrorInfo(error, Date.now());
+        const clock = this.#opts.clock ?? systemClock;
+        const info = rawErrorInfo(error, clock.now());
         this.#opts.onCall?.(operation, info.statusCode, (performance.now() - started) / 1000);
         const errorClass = classify(info);
         const decision = decideRetry(attempt, errorClass, info.retryAfterMs, this.#opts.retry ?? {}, random);
         if (!decision.retry) throw new BatchCallError(operation, info.statusCode, info.code, info.message, errorClass, info.retryAfterMs);
-        await sleep(decision.delayMs, signal);
+        if (!(await delay(clock, decision.delayMs, signal))) throw signal?.reason ?? error;
       }
     }
   }
