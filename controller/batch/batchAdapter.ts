@@ -48,10 +48,12 @@ class SdkBatchAdapter implements BatchAdapter {
   readonly accountUrl: string;
   readonly #client: Sdk;
   readonly #opts: BatchAdapterOptions;
+  readonly #clock: Clock;
 
   constructor(options: BatchAdapterOptions) {
     this.accountUrl = options.accountUrl;
     this.#opts = options;
+    this.#clock = options.clock ?? systemClock;
     this.#client = new BatchServiceClient(options.credentials, options.accountUrl, { noRetryPolicy: true });
   }
 
@@ -68,15 +70,19 @@ class SdkBatchAdapter implements BatchAdapter {
         return result;
       } catch (error: unknown) {
         if (signal?.aborted) throw error;
-        const clock = this.#opts.clock ?? systemClock;
-        const info = rawErrorInfo(error, clock.now());
+        const info = rawErrorInfo(error, this.#clock.now());
         this.#opts.onCall?.(operation, info.statusCode, (performance.now() - started) / 1000);
         const errorClass = classify(info);
         const decision = decideRetry(attempt, errorClass, info.retryAfterMs, this.#opts.retry ?? {}, random);
         if (!decision.retry) throw new BatchCallError(operation, info.statusCode, info.code, info.message, errorClass, info.retryAfterMs);
-        if (!(await delay(clock, decision.delayMs, signal))) throw signal?.reason ?? error;
+        await this.#wait(decision.delayMs, signal, error);
       }
     }
+  }
+
+  /** Waits before a retry; an abort ends the operation with the abort's reason. */
+  async #wait(ms: number, signal: AbortSignal | undefined, lastError: unknown): Promise<void> {
+    if (!(await delay(this.#clock, ms, signal))) throw signal?.reason ?? lastError;
   }
 
   async listPools(options: CallOptions = {}): Promise<ObservedPool[]> {

@@ -63,7 +63,7 @@ export function createClusterPorts(options: ClusterPortsOptions): ClusterPorts {
   const secrets = new KubeSecretResolver({ api: core, watch, namespace, values: secretValues, logger, watchTimeoutSeconds, clock });
   // The recorder looks objects up in the source's cache; the source reports blocked deletions as events.
   const events = new KubeEventRecorder({
-    api: core, component: "batch-gitops", instance: options.identity, logger, redact,
+    api: core, component: "batch-gitops", instance: options.identity, logger, redact, clock,
     lookup: (key) => source.object(key),
   });
   const source = new KubernetesSource({
