@@ -33,7 +33,7 @@ function testParser(file: string, text: string): FileParseResult {
 const pool = (name: string, nodes: number, extra = ""): string =>
   `apiVersion: azurebatch.gitops.dev/v1alpha1\nkind: BatchPool\nmetadata:\n  name: ${name}\nspec:\n  vmSize: standard_d2s_v3\n  targetDedicatedNodes: ${nodes}\n${extra}`;
 
-async function until(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+async function until(predicate: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) {

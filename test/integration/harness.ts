@@ -159,7 +159,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     start: () => {
       running = controller.run();
     },
-    waitForStatus: async (key, predicate, timeoutMs = 20_000) => {
+    waitForStatus: async (key, predicate, timeoutMs = 60_000) => {
       let last: ResourceStatus | undefined;
       await vi.waitFor(
         () => {

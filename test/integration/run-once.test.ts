@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../controller/cli/main.js";
 import { readStatusFile } from "../../controller/runtime/statusStore.js";
 import { devAccount, startEmulator, type RunningEmulator } from "../../emulator/index.js";
@@ -67,9 +67,7 @@ describe("run --once", () => {
     }));
 
   async function steady(poolId: string): Promise<void> {
-    for (let i = 0; i < 200 && (await client.pool.get(poolId)).allocationState !== "steady"; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await vi.waitFor(async () => expect((await client.pool.get(poolId)).allocationState).toBe("steady"), { timeout: 60_000, interval: 50 });
   }
 
   it("creates what the manifests describe, records status in the state dir, then prunes a removed manifest", async () => {
@@ -97,9 +95,7 @@ describe("run --once", () => {
     expect(deleting?.map((r) => [r.key, r.status.conditions.find((c) => c.type === "Ready")?.reason])).toEqual([["BatchPool/default/render", "Deleting"]]);
 
     // Once Batch has finished deleting, the next start drops the resource from the status file.
-    for (let i = 0; i < 200 && (await batchPools()).some((p) => p.id === created[0]?.id); i++) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await vi.waitFor(async () => expect((await batchPools()).map((p) => p.id)).not.toContain(created[0]?.id), { timeout: 60_000, interval: 50 });
     expect(await runOnce()).toBe(0);
     expect((await readStatusFile(join(stateDir, "status.json")))?.resources).toEqual([]);
   });
