@@ -52,37 +52,39 @@ function folderEdges(graph: Record<string, string[]>): Map<string, Map<string, E
   return edges;
 }
 
-/** Strongly connected components of more than one folder (Tarjan), each a folder cycle. */
+/** Strongly connected components of more than one unit (Tarjan), each a folder cycle. */
 function folderCycles(edges: Map<string, Map<string, Edge>>): string[][] {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const stack: string[] = [];
-  const onStack = new Set<string>();
   const cycles: string[][] = [];
+  const at = (map: Map<string, number>, node: string): number => map.get(node) ?? Number.POSITIVE_INFINITY;
   const visit = (node: string): void => {
     index.set(node, index.size);
-    low.set(node, index.get(node) ?? 0);
+    low.set(node, at(index, node));
     stack.push(node);
-    onStack.add(node);
     for (const next of edges.get(node)?.keys() ?? []) {
-      if (!index.has(next)) {
-        visit(next);
-        low.set(node, Math.min(low.get(node) ?? 0, low.get(next) ?? 0));
-      } else if (onStack.has(next)) {
-        low.set(node, Math.min(low.get(node) ?? 0, index.get(next) ?? 0));
-      }
+      if (!index.has(next)) visit(next);
+      if (stack.includes(next)) low.set(node, Math.min(at(low, node), at(low, next)));
     }
-    if (low.get(node) !== index.get(node)) return;
-    const component: string[] = [];
-    for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
-      onStack.delete(top);
-      component.push(top);
-      if (top === node) break;
+    if (at(low, node) === at(index, node)) {
+      const component = stack.splice(stack.indexOf(node));
+      if (component.length > 1) cycles.push(component.sort());
     }
-    if (component.length > 1) cycles.push(component.sort());
   };
   for (const node of [...edges.keys()].sort()) if (!index.has(node)) visit(node);
   return cycles;
+}
+
+/** A folder cycle with one import per edge, so the message says which file to change. */
+function describeFolderCycle(cycle: string[], edges: Map<string, Map<string, Edge>>): string {
+  const members = new Set(cycle);
+  const lines = [`folder cycle: ${cycle.join(" ⇄ ")}`];
+  for (const from of cycle) {
+    const inCycle = [...(edges.get(from) ?? [])].filter(([to]) => members.has(to));
+    for (const [to, edge] of inCycle) lines.push(`  ${from} → ${to}  (${relative(root, resolve(root, edge.from))} imports ${edge.to})`);
+  }
+  return lines.join("\n");
 }
 
 const result = await madge(
@@ -96,16 +98,7 @@ const cycles = folderCycles(edges);
 
 const found = new Map<string, string>();
 for (const cycle of fileCycles) found.set([...cycle].sort().join(" → "), `file cycle: ${cycle.join(" → ")} → ${cycle[0] ?? ""}`);
-for (const cycle of cycles) {
-  const members = new Set(cycle);
-  const lines = [`folder cycle: ${cycle.join(" ⇄ ")}`];
-  for (const from of cycle) {
-    for (const [to, edge] of edges.get(from) ?? []) {
-      if (members.has(to)) lines.push(`  ${from} → ${to}  (${relative(root, resolve(root, edge.from))} imports ${edge.to})`);
-    }
-  }
-  found.set(cycle.join(" ⇄ "), lines.join("\n"));
-}
+for (const cycle of cycles) found.set(cycle.join(" ⇄ "), describeFolderCycle(cycle, edges));
 const unknown = [...found].filter(([id]) => KNOWN_CYCLES[id] === undefined);
 const gone = Object.keys(KNOWN_CYCLES).filter((id) => !found.has(id));
 for (const [, text] of unknown) console.error(text);
