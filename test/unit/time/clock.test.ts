@@ -3,6 +3,8 @@ import { backoffDelayMs } from "../../../controller/time/backoff.js";
 import { delay, every } from "../../../controller/time/clock.js";
 import { ManualClock } from "../../../controller/time/manualClock.js";
 import { Throttle } from "../../../controller/time/throttle.js";
+import { VirtualClock } from "../../../emulator/clock.js";
+import { controllerClockOf } from "../../helpers/emulatorClock.js";
 
 describe("ManualClock", () => {
   it("runs timers in due order, at their own time, including timers armed by timers", async () => {
@@ -141,5 +143,20 @@ describe("Throttle", () => {
     fail = false;
     await throttle.flush();
     expect(runs).toEqual([0]);
+  });
+});
+
+describe("the emulator's virtual clock as the controller's clock", () => {
+  it("runs controller timers and waits when the emulator's time is advanced", async () => {
+    const virtual = new VirtualClock(0);
+    const clock = controllerClockOf(virtual);
+    const seen: number[] = [];
+    const timer = clock.setTimeout(() => seen.push(clock.now()), 1_000);
+    clock.setTimeout(() => seen.push(-1), 500).cancel();
+    const waited = delay(clock, 2_000);
+    virtual.advance(2_000);
+    expect(await waited).toBe(true);
+    expect(seen).toEqual([1_000]);
+    timer.cancel();
   });
 });
