@@ -24,6 +24,11 @@ export interface EmulatorOptions {
   timing?: Partial<Timing>;
   /** "virtual" makes time stand still until `clock.advance(ms)` (tests). Default "real". */
   clock?: ClockMode;
+  /**
+   * Host names accepted in Host and Origin headers besides loopback ones (localhost, 127.x, ::1).
+   * Anything else is refused: a web page must not reach the emulator through DNS rebinding.
+   */
+  allowedHosts?: string[];
 }
 
 export interface RunningEmulator {
@@ -70,6 +75,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     accounts,
     middlewares,
     observers,
+    guard: { allowedHosts: options.allowedHosts ?? [] },
     sideHandler: async (req, res, body) => {
       for (const handler of sideHandlers) if (await handler(req, res, body)) return true;
       return false;

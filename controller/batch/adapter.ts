@@ -5,7 +5,7 @@
  * transient and throttled failures itself and throws BatchCallError (errors.ts) otherwise.
  */
 import type { JsonObject } from "../core/intent.js";
-import type { ObservedJob, ObservedPool, ObservedTask, ObservedTaskCounts } from "../core/observed.js";
+import type { FailedTaskSample, ObservedJob, ObservedPool, ObservedTask, ObservedTaskCounts } from "../core/observed.js";
 
 export interface TaskAddOutcome {
   readonly taskId: string;
@@ -31,6 +31,8 @@ export interface BatchAdapter {
   /** Existing tasks of a job, one page (≤1,000) at a time, with id, state and content marker. */
   listTasks(jobId: string, options?: CallOptions): AsyncIterable<ObservedTask[]>;
   getTask(jobId: string, taskId: string, options?: CallOptions): Promise<ObservedTask | undefined>;
+  /** Up to `max` tasks that completed with a failure (one call, `$filter=executionInfo/result eq 'failure'`). */
+  listFailedTasks(jobId: string, max: number, options?: CallOptions): Promise<FailedTaskSample[]>;
 
   createPool(body: JsonObject, options?: CallOptions): Promise<"created" | "exists">;
   resizePool(poolId: string, body: JsonObject, options?: CallOptions): Promise<void>;

@@ -6,7 +6,7 @@
 import { BatchServiceClient, type BatchServiceModels } from "@azure/batch";
 import type { AbortSignalLike, ServiceClientCredentials } from "@azure/ms-rest-js";
 import type { JsonObject } from "../core/intent.js";
-import type { ObservedJob, ObservedPool, ObservedTask, ObservedTaskCounts } from "../core/observed.js";
+import type { FailedTaskSample, ObservedJob, ObservedPool, ObservedTask, ObservedTaskCounts } from "../core/observed.js";
 import { contentHashOf } from "../core/taskContent.js";
 import type { BatchAdapter, CallOptions, TaskAddOutcome } from "./adapter.js";
 import { BatchCallError, classify, rawErrorInfo } from "./errors.js";
@@ -147,6 +147,12 @@ class SdkBatchAdapter implements BatchAdapter {
     return this.#orUndefined(() =>
       this.#call("task.get", options.signal, (abortSignal) => this.#client.task.get(jobId, taskId, { abortSignal, taskGetOptions: { select: TASK_SELECT } })).then(toObservedTask),
     );
+  }
+
+  async listFailedTasks(jobId: string, max: number, options: CallOptions = {}): Promise<FailedTaskSample[]> {
+    const taskListOptions = { filter: "executionInfo/result eq 'failure'", select: "id,executionInfo", maxResults: max };
+    const page = await this.#call("task.list", options.signal, (abortSignal) => this.#client.task.list(jobId, { abortSignal, taskListOptions }));
+    return page.slice(0, max).map(toFailedTaskSample);
   }
 
   async createPool(body: JsonObject, options: CallOptions = {}): Promise<"created" | "exists"> {
@@ -318,6 +324,11 @@ function toObservedJob(j: BatchServiceModels.CloudJob): ObservedJob {
 
 function toObservedTask(t: BatchServiceModels.CloudTask): ObservedTask {
   return { id: t.id ?? "", state: t.state ?? "active", contentHash: contentHashOf(t.environmentSettings) };
+}
+
+function toFailedTaskSample(t: BatchServiceModels.CloudTask): FailedTaskSample {
+  const info = t.executionInfo;
+  return { taskId: t.id ?? "", exitCode: info?.exitCode, category: info?.failureInfo?.category, code: info?.failureInfo?.code };
 }
 
 function toTaskAddOutcome(r: BatchServiceModels.TaskAddResult): TaskAddOutcome {

@@ -20,12 +20,64 @@ export function entraCredentials(credential: TokenCredential, scope: string = BA
     async signRequest(webResource: WebResourceLike): Promise<WebResourceLike> {
       // Refresh two minutes early so a request never leaves with a token that expires in flight.
       if (cached === undefined || cached.expiresOnTimestamp - Date.now() < 120_000) {
-        const token = await credential.getToken(scope);
-        if (token === null) throw new Error("Microsoft Entra ID returned no token for the Batch scope");
-        cached = token;
+        cached = await tokenOrCredentialError(credential, scope);
       }
       webResource.headers.set("authorization", `Bearer ${cached.token}`);
       return webResource;
     },
   };
+}
+
+/** Which variables or flags give the controller a credential: the one line a user needs. */
+export const CREDENTIAL_HINT =
+  "set BATCH_ACCOUNT_NAME and BATCH_ACCOUNT_KEY (shared key, --auth shared-key), or for Microsoft Entra ID AZURE_TENANT_ID and AZURE_CLIENT_ID with " +
+  "AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE (workload identity), or sign in with `az login`; on Azure, give the VM or pod a managed identity";
+
+/**
+ * No credential could be found (CredentialMissing) or the identity service refused it
+ * (CredentialRefused). `code` is read by the Batch adapter, which never retries these.
+ */
+export class CredentialError extends Error {
+  override readonly name = "CredentialError";
+  readonly statusCode = 0;
+  constructor(
+    readonly code: "CredentialMissing" | "CredentialRefused",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isCredentialError(error: unknown): error is CredentialError {
+  return error instanceof CredentialError || (typeof error === "object" && error !== null && (error as { name?: unknown }).name === "CredentialError");
+}
+
+/** @azure/identity's failures by name: unavailable means nothing to try; AuthenticationError means refused. */
+function toCredentialError(error: unknown): CredentialError {
+  const name = typeof error === "object" && error !== null ? (error as { name?: unknown }).name : undefined;
+  if (name === "AuthenticationError") {
+    return new CredentialError("CredentialRefused", `Microsoft Entra ID refused the credential for Azure Batch: ${firstLine(error)}`);
+  }
+  return new CredentialError("CredentialMissing", `no Microsoft Entra ID credential for Azure Batch: ${CREDENTIAL_HINT}`);
+}
+
+async function tokenOrCredentialError(credential: TokenCredential, scope: string): Promise<{ token: string; expiresOnTimestamp: number }> {
+  let token: { token: string; expiresOnTimestamp: number } | null;
+  try {
+    token = await credential.getToken(scope);
+  } catch (error: unknown) {
+    throw toCredentialError(error);
+  }
+  if (token === null) throw new CredentialError("CredentialMissing", `Microsoft Entra ID returned no token for Azure Batch: ${CREDENTIAL_HINT}`);
+  return token;
+}
+
+/** At startup: one token request, so a missing credential fails in seconds with the hint, not at every call. */
+export async function checkEntraCredential(credential: TokenCredential, scope: string = BATCH_SCOPE): Promise<void> {
+  await tokenOrCredentialError(credential, scope);
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split("\n")[0] ?? message;
 }

@@ -52,6 +52,8 @@ export function rawErrorInfo(error: unknown, nowMs: number): RawErrorInfo {
 
 export function classify(info: RawErrorInfo): ErrorClass {
   const { statusCode, code } = info;
+  // No credential, or one refused by the identity service: retrying the call cannot help.
+  if (code === "CredentialMissing" || code === "CredentialRefused") return "permanent";
   if (statusCode === 429 || (statusCode === 503 && info.retryAfterMs !== undefined) || code === "ServerBusy") return "throttled";
   // No HTTP answer at all (reset, refused, timed out, lost response): always worth retrying.
   if (statusCode === 0) return "transient";

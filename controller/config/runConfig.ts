@@ -34,6 +34,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface HttpAddress {
   host: string;
   port: number;
+  /** Host names accepted in Host/Origin headers besides loopback ones (--allowed-hosts). */
+  allowedHosts?: string[];
 }
 
 /** Everything `batch-gitops run` needs, parsed once from flags and environment. */
@@ -48,6 +50,8 @@ export interface RunConfig {
   alertWebhookUrl: string | undefined;
   stateDir: string;
   once: boolean;
+  /** --once: how long to keep reconciling resources that are not settled yet. */
+  onceTimeoutMs: number;
   secretsDir: string | undefined;
   /** Written into the `batch-gitops/manager` metadata; must stay the same across restarts. */
   managerId: string;
@@ -77,9 +81,11 @@ export const RUN_OPTIONS = {
   "log-format": { type: "string" },
   "log-level": { type: "string" },
   "http-addr": { type: "string" },
+  "allowed-hosts": { type: "string" },
   "alert-webhook": { type: "string" },
   "state-dir": { type: "string" },
   once: { type: "boolean" },
+  "once-timeout": { type: "string" },
   "secrets-dir": { type: "string" },
   "git-url": { type: "string" },
   "git-branch": { type: "string" },
@@ -109,10 +115,11 @@ export function parseRunConfig(args: string[], ctx: ConfigContext): RunConfig {
     resyncIntervalMs: duration("--resync-interval", flags["resync-interval"] ?? "5m"),
     concurrency: positiveInt("--concurrency", flags.concurrency ?? "8"),
     log: parseLog(flags, ctx),
-    http: parseHttpAddress(flags["http-addr"] ?? "127.0.0.1:8080"),
+    http: withAllowedHosts(parseHttpAddress(flags["http-addr"] ?? "127.0.0.1:8080"), flags["allowed-hosts"]),
     alertWebhookUrl: optionalUrl("--alert-webhook", flags["alert-webhook"]),
     stateDir,
     once: flags.once ?? false,
+    onceTimeoutMs: duration("--once-timeout", flags["once-timeout"] ?? "10m"),
     secretsDir: optionalPath(flags["secrets-dir"], ctx.cwd),
     managerId: parseManagerId(flags["manager-id"] ?? "batch-gitops"),
     view: parseView(flags.view ?? "auto", ctx.stdoutIsTTY && flags.once !== true),
@@ -210,6 +217,15 @@ export function parseHttpAddress(text: string): HttpAddress | undefined {
   }
   const host = match[1] ?? match[2] ?? "";
   return { host: host === "" ? "127.0.0.1" : host, port };
+}
+
+/** `--allowed-hosts a.example,b.example`: names the HTTP endpoints answer besides loopback ones. */
+function withAllowedHosts(address: HttpAddress | undefined, text: string | undefined): HttpAddress | undefined {
+  if (address === undefined || text === undefined) return address;
+  const hosts = text.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
+  const bad = hosts.find((h) => !/^[a-z0-9.-]+$|^[0-9a-f:]+$/.test(h));
+  if (bad !== undefined) throw new ConfigError(`--allowed-hosts "${bad}" is not a host name or address (no port, no scheme)`);
+  return { ...address, allowedHosts: hosts };
 }
 
 function duration(flag: string, text: string): number {

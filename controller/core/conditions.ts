@@ -8,26 +8,10 @@ import type { ConditionRecord } from "./conditionRecord.js";
 export type ConditionType = "Ready" | "Reconciling" | "Stalled" | "Drifted";
 export type ConditionStatus = "True" | "False" | "Unknown";
 
-/** PascalCase reasons used across the engine. */
-export const Reasons = {
-  Succeeded: "Succeeded",
-  Progressing: "Progressing",
-  Resizing: "Resizing",
-  Replacing: "Replacing",
-  Creating: "Creating",
-  DependencyNotReady: "DependencyNotReady",
-  InvalidSpec: "InvalidSpec",
-  PoolIdTaken: "PoolIdTaken",
-  JobIdTaken: "JobIdTaken",
-  BatchError: "BatchError",
-  ResizeError: "ResizeError",
-  DriftDetected: "DriftDetected",
-  DriftCorrected: "DriftCorrected",
-  NoDrift: "NoDrift",
-  Suspended: "Suspended",
-  JobCompleted: "JobCompleted",
-  TasksFailed: "TasksFailed",
-} as const;
+/** PascalCase reasons used across the engine: the registry is core/reasons.ts. */
+import { Reasons } from "./reasons.js";
+
+export { Reasons };
 
 const ORDER: readonly ConditionType[] = ["Ready", "Reconciling", "Stalled", "Drifted"];
 const MAX_MESSAGE = 1024;
@@ -132,6 +116,6 @@ function rank(type: string): number {
   return i < 0 ? ORDER.length : i;
 }
 
-function trimMessage(message: string): string {
+export function trimMessage(message: string): string {
   return message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 3)}...` : message;
 }

@@ -46,6 +46,7 @@ export function poolIntentFromSpec(id: ResourceIdentity, spec: BatchPoolSpec): P
     deletionPolicy: spec.deletionPolicy ?? "Delete",
     suspend: spec.suspend ?? false,
     adoptPoolId: spec.adopt?.poolId,
+    adoptFromManager: spec.adopt?.fromManager,
   };
 }
 
@@ -91,6 +92,7 @@ export function jobIntentFromSpec(id: ResourceIdentity, spec: BatchJobSpec): Job
     driftPolicy: spec.driftPolicy ?? "Correct",
     deletionPolicy: spec.deletionPolicy ?? "Delete",
     suspend: spec.suspend ?? false,
+    adoptFromManager: spec.adopt?.fromManager,
   };
 }
 

@@ -46,6 +46,8 @@ export interface PoolIntent {
   readonly suspend: boolean;
   /** An existing, unowned Batch pool id the manifest explicitly adopts (kept as its id). */
   readonly adoptPoolId?: string;
+  /** The manager this resource is handed over from (`spec.adopt.fromManager`): its objects count as ours. */
+  readonly adoptFromManager?: string;
 }
 
 export interface TaskIntent {
@@ -87,4 +89,6 @@ export interface JobIntent {
   readonly driftPolicy: DriftPolicy;
   readonly deletionPolicy: DeletionPolicy;
   readonly suspend: boolean;
+  /** The manager this resource is handed over from (`spec.adopt.fromManager`): its job counts as ours. */
+  readonly adoptFromManager?: string;
 }

@@ -2,11 +2,13 @@
  * classify → act for jobs. Pure. Tasks are not planned one by one here (a factory may declare
  * 100,000): the plan says "SubmitTasks" and the runtime streams them (see runtime/taskSubmission.ts).
  */
+import { Reasons, type Reason } from "./reasons.js";
 import type { Action } from "./actions.js";
+import type { FieldDiff } from "./diff.js";
 import { shortHash, stableHash } from "./hash.js";
 import type { JobIntent, JsonObject } from "./intent.js";
 import type { ObservedJob } from "./observed.js";
-import { TASKS_SUBMITTED_KEY, isOwnedBy, withOwnership } from "./ownership.js";
+import { APPLIED_HASH_KEY, TASKS_SUBMITTED_KEY, isManagedByAnother, isOwnedBy, managerOf, withOwnership } from "./ownership.js";
 import { toMetadataItems, type PlanContext } from "./poolPlan.js";
 
 /** The Batch pool a job should run on, resolved by the runtime from its poolRef. */
@@ -16,14 +18,16 @@ export interface PoolTarget {
   readonly ready: boolean;
 }
 
-export type JobStatusKind = "Suspended" | "Absent" | "Conflict" | "Deleting" | "Finished" | "Moving" | "Submitting" | "OutOfSync" | "InSync" | "WaitingForPool";
+export type JobStatusKind = "Suspended" | "Absent" | "Conflict" | "ManagedElsewhere" | "Deleting" | "Finished" | "Moving" | "Submitting" | "OutOfSync" | "InSync" | "WaitingForPool";
 
 export interface JobPlan {
   readonly status: JobStatusKind;
   readonly reason: string;
   readonly actions: readonly Action[];
   readonly waiting: boolean;
-  readonly blocked?: { readonly reason: string; readonly message: string };
+  /** Out-of-band changes found (priority), unless driftPolicy is Ignore. */
+  readonly drift?: readonly FieldDiff[];
+  readonly blocked?: { readonly reason: Reason; readonly message: string };
 }
 
 const FINISHED_STATES = new Set(["completed", "terminating"]);
@@ -31,7 +35,12 @@ const FINISHED_STATES = new Set(["completed", "terminating"]);
 export function planJob(intent: JobIntent, live: ObservedJob | undefined, target: PoolTarget | undefined, ctx: PlanContext): JobPlan {
   if (live === undefined) return planAbsent(intent, target, ctx);
   if (!isOwnedBy(live.metadata, intent.key)) {
-    return { status: "Conflict", reason: "job id taken", actions: [], waiting: false, blocked: { reason: "JobIdTaken", message: `Batch job ${live.id} exists and is not owned by ${intent.key}` } };
+    return { status: "Conflict", reason: "job id taken", actions: [], waiting: false, blocked: { reason: Reasons.JobIdTaken, message: `Batch job ${live.id} exists and is not owned by ${intent.key}` } };
+  }
+  if (isManagedByAnother(live.metadata, ctx.managerId, intent.adoptFromManager)) {
+    const other = managerOf(live.metadata) ?? "?";
+    const message = `Batch job ${live.id} is managed by "${other}" (batch-gitops/manager), not by this controller ("${ctx.managerId}"); left alone. To hand it over, set spec.adopt.fromManager: ${other}`;
+    return { status: "ManagedElsewhere", reason: "managed by another controller", actions: [], waiting: false, blocked: { reason: Reasons.OwnedByAnotherManager, message } };
   }
   if (live.state === "deleting") return { status: "Deleting", reason: `Batch job ${live.id} is being deleted`, actions: [], waiting: true };
   if (FINISHED_STATES.has(live.state)) {
@@ -40,7 +49,7 @@ export function planJob(intent: JobIntent, live: ObservedJob | undefined, target
   if (intent.suspend) return planSuspended(live);
   const move = planMove(intent, live, target);
   if (move !== undefined) return move;
-  return planContent(intent, live);
+  return planContent(intent, live, ctx);
 }
 
 /** A suspended job is disabled: no new task starts, running ones finish ("wait"). */
@@ -89,21 +98,44 @@ function planMove(intent: JobIntent, live: ObservedJob, target: PoolTarget | und
   }
 }
 
-function planContent(intent: JobIntent, live: ObservedJob): JobPlan {
-  const actions: Action[] = [];
-  if (live.priority !== intent.priority) {
-    actions.push({ type: "PatchJob", jobId: live.id, patch: { priority: intent.priority }, reason: `priority ${live.priority} → ${intent.priority}` });
-  }
+function planContent(intent: JobIntent, live: ObservedJob, ctx: PlanContext): JobPlan {
+  const { actions, drift } = planPriority(intent, live, ctx);
   const submitted = live.metadata[TASKS_SUBMITTED_KEY] === intent.tasks.hash;
   if (!submitted) {
     actions.push({ type: "SubmitTasks", jobId: live.id, total: intent.tasks.total, reason: "tasks not all submitted for this spec" });
-    return { status: "Submitting", reason: "submitting tasks", actions, waiting: true };
+    return { status: "Submitting", reason: "submitting tasks", actions, waiting: true, drift };
   }
   const wantedOnComplete = intent.onAllTasksComplete ?? "noaction";
   if ((live.onAllTasksComplete ?? "noaction") !== wantedOnComplete) {
     actions.push({ type: "PatchJob", jobId: live.id, patch: { onAllTasksComplete: wantedOnComplete }, reason: `onAllTasksComplete → ${wantedOnComplete}` });
   }
-  return actions.length > 0 ? { status: "OutOfSync", reason: "job settings changed", actions, waiting: true } : { status: "InSync", reason: "all tasks submitted", actions, waiting: false };
+  const manager = managerOf(live.metadata);
+  const restamped = actions.some((a) => a.type === "PatchJob" && a.patch.metadata !== undefined);
+  if (manager !== ctx.managerId && !restamped) {
+    // Handed over (spec.adopt.fromManager) or written before manager ids: stamp it as ours, tasks record kept.
+    const metadata = toMetadataItems(jobMetadata(intent, ctx, intent.tasks.hash));
+    actions.push({ type: "PatchJob", jobId: live.id, patch: { metadata }, reason: `taking over from manager "${manager ?? "none"}"` });
+  }
+  return actions.length > 0 ? { status: "OutOfSync", reason: "job settings changed", actions, waiting: true, drift } : { status: "InSync", reason: "all tasks submitted", actions, waiting: false, drift };
+}
+
+/**
+ * Priority is the job setting changed in place. As for pools, a difference while the recorded
+ * applied-hash still matches the manifest is drift (changed in Batch), handled by driftPolicy;
+ * otherwise the manifest changed: applied, with the applied-hash re-recorded.
+ */
+function planPriority(intent: JobIntent, live: ObservedJob, ctx: PlanContext): { actions: Action[]; drift: FieldDiff[] } {
+  if (live.priority === intent.priority) return { actions: [], drift: [] };
+  const change = `priority ${live.priority} → ${intent.priority}`;
+  const drifted = live.metadata[APPLIED_HASH_KEY] === jobAppliedHash(intent) && managerOf(live.metadata) === ctx.managerId;
+  if (!drifted) {
+    const metadata = toMetadataItems(jobMetadata(intent, ctx, live.metadata[TASKS_SUBMITTED_KEY]));
+    return { actions: [{ type: "PatchJob", jobId: live.id, patch: { priority: intent.priority, metadata }, reason: change }], drift: [] };
+  }
+  if (intent.driftPolicy === "Ignore") return { actions: [], drift: [] };
+  const drift = [{ field: "priority", desired: intent.priority, live: live.priority }];
+  if (intent.driftPolicy === "Alert") return { actions: [], drift };
+  return { actions: [{ type: "PatchJob", jobId: live.id, patch: { priority: intent.priority }, reason: `drift correction: ${change}` }], drift };
 }
 
 /**
@@ -132,11 +164,16 @@ export function jobMetadata(intent: JobIntent, ctx: PlanContext, tasksSubmittedH
       owner: intent.key,
       specHash: jobSpecHash(intent),
       managerId: ctx.managerId,
-      appliedHash: shortHash({ priority: intent.priority, onAllTasksComplete: intent.onAllTasksComplete ?? null }, 16),
+      appliedHash: jobAppliedHash(intent),
       deletionPolicy: intent.deletionPolicy,
     },
     tasksSubmittedHash === undefined ? {} : { [TASKS_SUBMITTED_KEY]: tasksSubmittedHash },
   );
+}
+
+/** Hash of the job settings last applied from the manifest: tells a manifest change from drift. */
+export function jobAppliedHash(intent: JobIntent): string {
+  return shortHash({ priority: intent.priority, onAllTasksComplete: intent.onAllTasksComplete ?? null }, 16);
 }
 
 export function jobSpecHash(intent: JobIntent): string {

@@ -47,3 +47,13 @@ export interface ObservedTask {
   /** Our content marker (see taskContent.ts). */
   readonly contentHash?: string;
 }
+
+/** A task that completed with a failure, as sampled for status (`failedTasks`). */
+export interface FailedTaskSample {
+  readonly taskId: string;
+  readonly exitCode?: number;
+  /** Batch's failureInfo.category: `usererror` (the task's command) or `servererror` (Batch). */
+  readonly category?: string;
+  /** Batch's failureInfo.code, e.g. `FailureExitCode`, `TaskEnded`. */
+  readonly code?: string;
+}

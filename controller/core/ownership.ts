@@ -33,6 +33,20 @@ export function ownerOf(metadata: Metadata): string | undefined {
   return metadata[OWNER_KEY];
 }
 
+export function managerOf(metadata: Metadata): string | undefined {
+  return metadata[MANAGER_KEY];
+}
+
+/**
+ * Another controller (`--manager-id`) stamped this object: we neither change nor delete it unless
+ * the manifest hands it over explicitly (`spec.adopt.fromManager` naming that manager). An object
+ * without a manager entry (written before manager ids, or adopted from outside) is not claimed.
+ */
+export function isManagedByAnother(metadata: Metadata, managerId: string, adoptFromManager?: string): boolean {
+  const manager = metadata[MANAGER_KEY];
+  return manager !== undefined && manager !== managerId && manager !== adoptFromManager;
+}
+
 /** User metadata without our bookkeeping entries. */
 export function userMetadata(metadata: Metadata): Record<string, string> {
   return Object.fromEntries(Object.entries(metadata).filter(([k]) => !OWNERSHIP_KEYS.includes(k)));

@@ -22,6 +22,8 @@ export interface ResourcePlan {
   readonly reason: string;
   readonly actions: readonly Action[];
   readonly drift: readonly string[];
+  /** With drift: whether the controller corrects it (Correct) or only reports it (Alert). */
+  readonly driftPolicy?: "Correct" | "Alert";
   readonly blocked?: { readonly reason: string; readonly message: string };
 }
 
@@ -38,12 +40,15 @@ export interface ObservedSet {
 export function planAll(desired: DesiredSet, observed: ObservedSet, ctx: PlanContext): ResourcePlan[] {
   const poolPlans = desired.pools.map((intent): ResourcePlan => {
     const plan = planPool(intent, observed.pools, ctx);
-    return { key: intent.key, status: plan.state.status, reason: plan.state.reason, actions: plan.actions, drift: plan.drift.map(describeDiff), blocked: plan.blocked };
+    const driftPolicy = plan.drift.length > 0 && intent.driftPolicy !== "Ignore" ? intent.driftPolicy : undefined;
+    return { key: intent.key, status: plan.state.status, reason: plan.state.reason, actions: plan.actions, drift: plan.drift.map(describeDiff), driftPolicy, blocked: plan.blocked };
   });
   const jobPlans = desired.jobs.map((intent): ResourcePlan => {
     const live = observed.jobs.find((j) => j.id.toLowerCase() === intent.jobId.toLowerCase());
     const plan = planJob(intent, live, poolTarget(intent, desired.pools, observed.pools), ctx);
-    return { key: intent.key, status: plan.status, reason: plan.reason, actions: plan.actions, drift: [], blocked: plan.blocked };
+    const drift = plan.drift ?? [];
+    const driftPolicy = drift.length > 0 && intent.driftPolicy !== "Ignore" ? intent.driftPolicy : undefined;
+    return { key: intent.key, status: plan.status, reason: plan.reason, actions: plan.actions, drift: drift.map(describeDiff), driftPolicy, blocked: plan.blocked };
   });
   return [...poolPlans, ...jobPlans, ...prunePlans(desired, observed, ctx)];
 }
@@ -77,6 +82,8 @@ export interface PlanTotals {
   readonly destroy: number;
   /** Jobs that get tasks submitted. */
   readonly taskSubmissions: number;
+  /** Resources whose drift the controller only reports (driftPolicy Alert): Batch differs and stays so. */
+  readonly driftNotCorrected: number;
   readonly inSync: number;
 }
 
@@ -87,6 +94,7 @@ export function planTotals(plans: readonly ResourcePlan[]): PlanTotals {
     destroy: actions.filter((a) => a.type === "DeletePool" || a.type === "DeleteJob").length,
     change: actions.filter((a) => !["CreatePool", "CreateJob", "DeletePool", "DeleteJob", "SubmitTasks"].includes(a.type)).length,
     taskSubmissions: actions.filter((a) => a.type === "SubmitTasks").length,
-    inSync: plans.filter((p) => p.actions.length === 0 && p.blocked === undefined).length,
+    driftNotCorrected: plans.filter((p) => p.driftPolicy === "Alert").length,
+    inSync: plans.filter((p) => p.actions.length === 0 && p.blocked === undefined && p.drift.length === 0).length,
   };
 }

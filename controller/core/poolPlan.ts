@@ -3,6 +3,7 @@
  * Pure. The runtime applies the actions, then re-observes and plans again (level-based), so a
  * plan only ever needs to describe the next safe step.
  */
+import { Reasons, type Reason } from "./reasons.js";
 import type { Action } from "./actions.js";
 import type { FieldDiff } from "./diff.js";
 import type { JsonObject, PoolIntent } from "./intent.js";
@@ -20,7 +21,7 @@ export interface PoolPlan {
   /** Differences found that the drift policy says to report (Alert) or that are being corrected. */
   readonly drift: readonly FieldDiff[];
   /** Set when the resource cannot progress until a user acts. */
-  readonly blocked?: { readonly reason: string; readonly message: string };
+  readonly blocked?: { readonly reason: Reason; readonly message: string };
 }
 
 export interface PlanContext {
@@ -28,13 +29,13 @@ export interface PlanContext {
 }
 
 export function planPool(intent: PoolIntent, observed: readonly ObservedPool[], ctx: PlanContext): PoolPlan {
-  const state = determinePoolState(intent, observed);
+  const state = determinePoolState(intent, observed, ctx.managerId);
   const drift = state.status === "Drifted" && intent.driftPolicy !== "Ignore" ? state.diff : [];
   const plan = (actions: Action[], waiting: boolean): PoolPlan => ({ state, actions, waiting, drift });
   if (intent.suspend) return { state, actions: [], waiting: false, drift: [] };
+  const blockedReason = BLOCKED_BY[state.status];
+  if (blockedReason !== undefined) return { ...plan([], false), blocked: { reason: blockedReason, message: state.reason } };
   switch (state.status) {
-    case "Conflict":
-      return { ...plan([], false), blocked: { reason: "PoolIdTaken", message: state.reason } };
     case "Deleting":
       return plan([], true);
     case "Absent":
@@ -47,10 +48,16 @@ export function planPool(intent: PoolIntent, observed: readonly ObservedPool[], 
       return intent.driftPolicy === "Correct" ? plan(inPlaceActions(intent, state, ctx), true) : plan([], false);
     case "Resizing":
       return plan([], true);
-    case "InSync":
+    default: // InSync (blocked states returned above)
       return plan([], false);
   }
 }
+
+/** States in which nothing is written until a user acts, with the reason reported. */
+const BLOCKED_BY: Partial<Record<PoolState["status"], Reason>> = {
+  Conflict: Reasons.PoolIdTaken,
+  ManagedElsewhere: Reasons.OwnedByAnotherManager,
+};
 
 /** The pool body in the @azure/batch PoolAddParameter shape, with ownership metadata. */
 export function poolCreateBody(intent: PoolIntent, poolId: string, ctx: PlanContext): JsonObject {

@@ -6,13 +6,14 @@ import type { ResourceKey } from "./resourceKey.js";
 import { mapDiff, subsetDiff, type FieldDiff } from "./diff.js";
 import type { PoolIntent } from "./intent.js";
 import type { ObservedPool } from "./observed.js";
-import { APPLIED_HASH_KEY, MANAGER_KEY, isOwnedBy, userMetadata } from "./ownership.js";
+import { APPLIED_HASH_KEY, OWNER_KEY, isManagedByAnother, isOwnedBy, managerOf, userMetadata } from "./ownership.js";
 import { desiredPoolId, poolAppliedHash } from "./poolIdentity.js";
 
 export type PoolStatus =
   | "Absent" // no pool with the desired id
   | "Replacing" // the desired pool exists or is pending while older owned pools remain
   | "Conflict" // the desired id is taken by a pool we do not own
+  | "ManagedElsewhere" // a pool of this resource carries another controller's manager id
   | "Deleting" // the desired pool is being deleted (out of band)
   | "OutOfSync" // the manifest changed a mutable field
   | "Drifted" // live differs from what was last applied
@@ -34,23 +35,35 @@ export function ownedPools(key: ResourceKey, observed: readonly ObservedPool[], 
   return observed.filter((p) => isOwnedBy(p.metadata, key) || (adoptPoolId !== undefined && p.id === adoptPoolId));
 }
 
-export function determinePoolState(intent: PoolIntent, observed: readonly ObservedPool[]): PoolState {
+export function determinePoolState(intent: PoolIntent, observed: readonly ObservedPool[], managerId: string): PoolState {
   const poolId = desiredPoolId(intent);
   const mine = ownedPools(intent.key, observed, intent.adoptPoolId);
+  // Two controllers never fight over one resource: the first to stamp it keeps it until handed over.
+  const foreign = mine.find((p) => isManagedByAnother(p.metadata, managerId, intent.adoptFromManager));
+  if (foreign !== undefined) {
+    return { poolId, current: undefined, retired: [], status: "ManagedElsewhere", reason: managedElsewhereReason(foreign, managerId), diff: [] };
+  }
   const current = mine.find((p) => sameId(p.id, poolId));
   const retired = mine.filter((p) => p !== current);
-  const base = { poolId, current, retired };
   if (current === undefined) {
     const taken = observed.find((p) => sameId(p.id, poolId));
     if (taken !== undefined) {
-      return { ...base, status: "Conflict", reason: `Batch pool ${poolId} exists and is not owned by ${intent.key}; set spec.adopt.poolId to take it over`, diff: [] };
+      return { poolId, retired, status: "Conflict", reason: `Batch pool ${poolId} exists and is not owned by ${intent.key}; set spec.adopt.poolId to take it over`, diff: [] };
     }
-    return { ...base, status: retired.length > 0 ? "Replacing" : "Absent", reason: absentReason(retired), diff: immutableDiff(intent, retired[0]) };
+    return { poolId, retired, status: retired.length > 0 ? "Replacing" : "Absent", reason: absentReason(retired), diff: immutableDiff(intent, retired[0]) };
   }
+  return currentPoolState(intent, { poolId, current, retired }, managerId);
+}
+
+/** Where the pool with the desired id stands. */
+function currentPoolState(intent: PoolIntent, base: { poolId: string; current: ObservedPool; retired: ObservedPool[] }, managerId: string): PoolState {
+  const { poolId, current, retired } = base;
   if (current.state === "deleting") return { ...base, status: "Deleting", reason: `Batch pool ${poolId} is being deleted`, diff: [] };
   const diff = mutableDiff(intent, current);
+  const handover = takeoverReason(intent, current, managerId);
+  if (handover !== undefined) return { ...base, status: "OutOfSync", reason: handover, diff };
   if (diff.length > 0) {
-    const changed = current.metadata[APPLIED_HASH_KEY] !== poolAppliedHash(intent) || current.metadata[MANAGER_KEY] === undefined;
+    const changed = current.metadata[APPLIED_HASH_KEY] !== poolAppliedHash(intent);
     return changed
       ? { ...base, status: "OutOfSync", reason: "the manifest changed", diff }
       : { ...base, status: "Drifted", reason: "Batch differs from what was applied", diff };
@@ -58,6 +71,23 @@ export function determinePoolState(intent: PoolIntent, observed: readonly Observ
   if (retired.length > 0) return { ...base, status: "Replacing", reason: `${retired.length} older pool(s) to retire`, diff: [] };
   if (current.allocationState !== "steady") return { ...base, status: "Resizing", reason: `allocation state ${current.allocationState}`, diff: [] };
   return { ...base, status: "InSync", reason: "Batch matches the manifest", diff: [] };
+}
+
+function managedElsewhereReason(pool: ObservedPool, managerId: string): string {
+  const other = managerOf(pool.metadata) ?? "?";
+  return `Batch pool ${pool.id} is managed by "${other}" (batch-gitops/manager), not by this controller ("${managerId}"); left alone. To hand it over, set spec.adopt.fromManager: ${other}`;
+}
+
+/**
+ * A pool that is ours to manage but not (yet) stamped as ours: adopted (by id or from another
+ * manager) or written before manager ids. Its manifest is applied as a change, never as drift,
+ * and the stamp is rewritten even when nothing else differs.
+ */
+function takeoverReason(intent: PoolIntent, pool: ObservedPool, managerId: string): string | undefined {
+  const manager = managerOf(pool.metadata);
+  if (manager !== undefined && manager !== managerId) return `taking over from manager "${manager}" (spec.adopt.fromManager)`;
+  if (manager === undefined || pool.metadata[OWNER_KEY] !== intent.key) return "taking ownership (adopted or unstamped pool)";
+  return undefined;
 }
 
 function absentReason(retired: readonly ObservedPool[]): string {

@@ -2,7 +2,7 @@
 import type { ResourceKey } from "./resourceKey.js";
 import type { Action } from "./actions.js";
 import type { ObservedJob, ObservedPool } from "./observed.js";
-import { DELETION_POLICY_KEY, MANAGER_KEY, isOwnedBy } from "./ownership.js";
+import { DELETION_POLICY_KEY, MANAGER_KEY, OWNER_KEY, isOwnedBy } from "./ownership.js";
 
 /**
  * Deletes only Batch objects owned by `key`, created by this manager, whose recorded deletion policy
@@ -23,4 +23,20 @@ export function planPrune(key: ResourceKey, pools: readonly ObservedPool[], jobs
 /** Owned objects still present (deleting or orphaned): a prune is finished when this is empty. */
 export function remainingOwned(key: ResourceKey, pools: readonly ObservedPool[], jobs: readonly ObservedJob[]): number {
   return pools.filter((p) => isOwnedBy(p.metadata, key)).length + jobs.filter((j) => isOwnedBy(j.metadata, key)).length;
+}
+
+const FINISHED_JOB_STATES = new Set(["completed", "deleting"]);
+
+/**
+ * The resources whose live Batch jobs still run on a pool `key` owns and would delete (the
+ * cluster's deletion order, docs/adr/0010, made a Batch-level rule so directory mode keeps it too).
+ * A job whose own manifest is removed as well does not block: both go.
+ */
+export function pruneBlockers(key: ResourceKey, pools: readonly ObservedPool[], jobs: readonly ObservedJob[], stillDesired: (owner: string) => boolean): string[] {
+  const poolIds = new Set(pools.filter((p) => isOwnedBy(p.metadata, key) && p.state !== "deleting").map((p) => p.id.toLowerCase()));
+  const owners = jobs
+    .filter((j) => j.poolId !== undefined && poolIds.has(j.poolId.toLowerCase()) && !FINISHED_JOB_STATES.has(j.state))
+    .map((j) => j.metadata[OWNER_KEY])
+    .filter((owner): owner is string => owner !== undefined && owner !== key && stillDesired(owner));
+  return [...new Set(owners)].sort();
 }

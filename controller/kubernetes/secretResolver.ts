@@ -12,7 +12,8 @@ import type { BackoffPolicy } from "../time/backoff.js";
 import type { Clock } from "../time/clock.js";
 import { toKubeApiError } from "./errors.js";
 import type { SecretValues } from "./redaction.js";
-import { WaitingError } from "../runtime/reconcileErrors.js";
+import { WaitingError } from "../core/errors.js";
+import { Reasons } from "../core/reasons.js";
 
 /**
  * A referenced Secret or key does not exist (yet): the resource waits (no error backoff) until it
@@ -25,7 +26,7 @@ export class SecretNotFoundError extends WaitingError {
     detail: "secret" | "key",
   ) {
     super(
-      "SecretNotFound",
+      Reasons.SecretNotFound,
       detail === "secret" ? `Secret ${namespace}/${ref.name} not found` : `Secret ${namespace}/${ref.name} has no key "${ref.key}"`,
     );
   }

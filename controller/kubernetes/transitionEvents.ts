@@ -3,6 +3,7 @@
  * corrected. Derived from the change between the previous and the new status of one resource, so
  * each transition is told once (and a repeat would only bump the aggregated count).
  */
+import { Reasons } from "../core/reasons.js";
 import type { ConditionRecord, ResourceStatus } from "../runtime/ports.js";
 
 export interface StatusFacts {
@@ -34,13 +35,13 @@ export function transitionEvents(previous: StatusFacts, next: ResourceStatus): T
     const { succeeded, failed } = job.taskCounts;
     events.push({
       type: failed > 0 ? "Warning" : "Normal",
-      reason: "JobCompleted",
+      reason: Reasons.JobCompleted,
       message: `job completed: ${succeeded}/${job.totalTasks} task(s) succeeded, ${failed} failed`,
     });
   }
   const drift = drifted(next.conditions);
-  if (drift?.reason === "DriftCorrected" && previous.driftedReason !== "DriftCorrected") {
-    events.push({ type: "Normal", reason: "DriftCorrected", message: drift.message });
+  if (drift?.reason === Reasons.DriftCorrected && previous.driftedReason !== Reasons.DriftCorrected) {
+    events.push({ type: "Normal", reason: Reasons.DriftCorrected, message: drift.message });
   }
   return events;
 }

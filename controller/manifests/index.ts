@@ -1,3 +1,5 @@
-export { loadManifests, parseManifestText, listManifestFiles, resourceKey, DEFAULT_NAMESPACE } from "./loader.js";
-export type { Candidate, LoadedResource, LoadOptions, LoadResult, ParsedFile, RejectedResource, ResourceCheck, SourceLocation } from "./loader.js";
+export { loadManifests, loadManifestFile, missingPoolMessage, parseManifestText, resourceKey, DEFAULT_NAMESPACE } from "./loader.js";
+export { listManifestFiles, readManifestFile, decodeManifest, isManifestFile, isHiddenPath, nodeFs } from "./files.js";
+export type { ManifestFs, ManifestRead, EncodingProblem, FileProblem } from "./files.js";
+export type { Candidate, LoadedResource, LoadManifestsOptions, LoadOptions, LoadResult, ParsedFile, RejectedResource, ResourceCheck, SourceLocation } from "./loader.js";
 export { generationOf, canonicalJson } from "./generation.js";

@@ -3,13 +3,14 @@
  * document in it. Other kinds are ignored (a manifests repo holds other things too). Each problem
  * is located by file, line, resource and field path, and never stops the valid resources loading.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { LineCounter, parseAllDocuments, type Document } from "yaml";
+import { basename, dirname, join } from "node:path";
+import type { Document, LineCounter } from "yaml";
 import { API_VERSION, GROUP, JOB_KIND, POOL_KIND, validateResource } from "../model/index.js";
 import type { BatchResource, FieldProblem, Kind, Problem } from "../model/index.js";
 import { generationOf } from "./generation.js";
 import { lineOfPath } from "./locate.js";
+import { listManifestFiles, nodeFs, readManifestFile, type EncodingProblem, type ManifestFs } from "./files.js";
+import { pathAtOffset, readYamlDocuments, type YamlDocument, type YamlProblem } from "./yamlDocuments.js";
 
 export const DEFAULT_NAMESPACE = "default";
 
@@ -66,19 +67,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Every YAML file under `dir`, sorted, skipping hidden entries such as .git. */
-export async function listManifestFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const files: string[] = [];
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.name.startsWith(".")) continue;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await listManifestFiles(path)));
-    else if (entry.isFile() && /\.ya?ml$/i.test(entry.name)) files.push(path);
-  }
-  return files;
-}
-
 function isOurs(value: unknown): value is Record<string, unknown> {
   return isRecord(value) && typeof value.apiVersion === "string" && value.apiVersion.startsWith(`${GROUP}/`);
 }
@@ -124,18 +112,11 @@ function problemsOf(object: Record<string, unknown>, identity: FieldProblem[], o
 export interface ParsedFile {
   readonly candidates: Candidate[];
   readonly problems: Problem[];
-}
-
-function syntaxProblems(doc: Document, file: string): Problem[] {
-  return doc.errors.map((error) => ({
-    severity: "error" as const,
-    rule: "yaml-syntax",
-    file,
-    line: error.linePos?.[0].line ?? 1,
-    path: "",
-    // The yaml package appends the position and a code excerpt; the line is reported separately.
-    message: (error.message.split("\n")[0] ?? "invalid YAML").replace(/ at line \d+, column \d+:?$/, ""),
-  }));
+  /**
+   * False when the file as a whole cannot be trusted (a YAML syntax, alias or tag error, bad bytes):
+   * none of its resources loads, and a running controller keeps their last good version.
+   */
+  readonly readable: boolean;
 }
 
 /** What parsing one file shares across its documents. */
@@ -143,36 +124,84 @@ interface FileContext {
   readonly file: string;
   readonly lineCounter: LineCounter;
   readonly options: LoadOptions;
-  readonly out: ParsedFile;
+  readonly candidates: Candidate[];
+  readonly problems: Problem[];
 }
 
-function parseDocument(doc: Document, { file, lineCounter, options, out }: FileContext): void {
-  if (doc.errors.length > 0) {
-    out.problems.push(...syntaxProblems(doc, file));
-    return;
-  }
-  const value: unknown = doc.toJS();
+/** Kind, namespace and name read from the syntax tree, so even a broken document names its resource. */
+function identifyTree(doc: Document): { kind?: string; namespace: string; name?: string } {
+  const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+  const kind = text(doc.get("kind"));
+  const name = text(doc.getIn(["metadata", "name"]));
+  const namespace = text(doc.getIn(["metadata", "namespace"])) ?? DEFAULT_NAMESPACE;
+  return { namespace, ...(kind === undefined ? {} : { kind }), ...(name === undefined ? {} : { name }) };
+}
+
+function locatedYamlProblem(yaml: YamlDocument, problem: YamlProblem, context: FileContext): Problem {
+  const where = identifyTree(yaml.doc);
+  const line = context.lineCounter.linePos(problem.offset).line;
+  return { severity: "error", rule: problem.rule, file: context.file, line, ...where, path: pathAtOffset(yaml.doc, problem.offset), message: problem.message };
+}
+
+function isOurTree(doc: Document): boolean {
+  const apiVersion = doc.get("apiVersion");
+  return typeof apiVersion === "string" && apiVersion.startsWith(`${GROUP}/`);
+}
+
+/** A document whose YAML is broken still names its resource, so it is rejected (not pruned). */
+function brokenCandidate(yaml: YamlDocument, context: FileContext): void {
+  const { kind, namespace, name } = identifyTree(yaml.doc);
+  if (!isOurTree(yaml.doc) || (kind !== POOL_KIND && kind !== JOB_KIND)) return;
+  const lineOf = (path: string): number => lineOfPath(yaml.doc, context.lineCounter, path);
+  context.candidates.push({ kind, namespace, name, source: { file: context.file, line: lineOf("") }, object: {}, valid: false, lineOf });
+}
+
+function parseDocument(yaml: YamlDocument, context: FileContext): void {
+  const { file, lineCounter, options } = context;
+  context.problems.push(...yaml.problems.map((p) => locatedYamlProblem(yaml, p, context)));
+  if (yaml.broken) return brokenCandidate(yaml, context);
+  const value = yaml.value;
   if (!isOurs(value)) return;
-  const lineOf = (path: string): number => lineOfPath(doc, lineCounter, path);
+  const lineOf = (path: string): number => lineOfPath(yaml.doc, lineCounter, path);
   const { namespace, name } = identify(value);
   const kind = value.kind === JOB_KIND ? JOB_KIND : POOL_KIND;
   const object = withNamespace(value, namespace);
   const identity = identityProblems(value);
   const found = problemsOf(object, identity, options);
   const where = { file, kind: String(value.kind), namespace, ...(name === undefined ? {} : { name }) };
-  out.problems.push(...found.map((p) => ({ ...p, ...where, line: lineOf(p.path) })));
+  context.problems.push(...found.map((p) => ({ ...p, ...where, line: lineOf(p.path) })));
   if (identity.length > 0) return;
-  const valid = !found.some((p) => p.severity === "error");
-  out.candidates.push({ kind, namespace, name, source: { file, line: lineOf("") }, object, valid, lineOf });
+  const valid = yaml.problems.length === 0 && !found.some((p) => p.severity === "error");
+  context.candidates.push({ kind, namespace, name, source: { file, line: lineOf("") }, object, valid, lineOf });
 }
 
-/** Parses one file's text; exported for tests and for single-file tools. */
-export function parseManifestText(text: string, file: string, options: LoadOptions = {}): ParsedFile {
-  const lineCounter = new LineCounter();
-  const out: ParsedFile = { candidates: [], problems: [] };
-  const context: FileContext = { file, lineCounter, options, out };
-  for (const doc of parseAllDocuments(text, { lineCounter })) parseDocument(doc as Document, context);
-  return out;
+/** The document holding character `offset`, for byte-level problems. */
+function documentAt(documents: readonly YamlDocument[], offset: number): YamlDocument | undefined {
+  const holds = (d: YamlDocument): boolean => d.doc.range !== undefined && d.doc.range[0] <= offset && offset < Math.max(d.doc.range[2], d.doc.range[1] + 1);
+  return documents.find(holds) ?? documents[documents.length - 1];
+}
+
+/**
+ * Parses one file's text (and the byte-level problem found decoding it, if any). Within the file,
+ * the same resource twice is an error on both copies; a file with broken YAML loads nothing.
+ */
+export function parseManifestText(text: string, file: string, options: LoadOptions = {}, encoding?: EncodingProblem): ParsedFile {
+  const yamlFile = readYamlDocuments(text);
+  const context: FileContext = { file, lineCounter: yamlFile.lineCounter, options, candidates: [], problems: [] };
+  if (encoding !== undefined) {
+    const holder = documentAt(yamlFile.documents, encoding.offset);
+    if (holder === undefined) context.problems.push({ severity: "error", rule: encoding.rule, file, line: yamlFile.lineCounter.linePos(encoding.offset).line, path: "", message: encoding.message });
+    else holder.problems.push(encoding);
+  }
+  for (const yaml of yamlFile.documents) parseDocument(yaml, context);
+  const readable = encoding === undefined && !yamlFile.documents.some((d) => d.broken);
+  const candidates = readable ? context.candidates : context.candidates.map((c) => ({ ...c, valid: false }));
+  const duplicates = duplicateProblems(candidates);
+  return {
+    candidates: candidates.map((c) => (duplicates.duplicated.has(keyOf(c) ?? "") ? { ...c, valid: false } : c)),
+    problems: [...context.problems, ...duplicates.problems],
+    readable,
+  };
 }
 
 function keyOf(candidate: Candidate): string | undefined {
@@ -205,6 +234,10 @@ function duplicateProblems(candidates: readonly Candidate[]): { problems: Proble
   return { problems, duplicated };
 }
 
+export function missingPoolMessage(namespace: string, poolName: string): string {
+  return `poolRef names BatchPool ${namespace}/${poolName}, which is not defined in this directory; add it or use poolId for a pool managed elsewhere`;
+}
+
 /** A job's poolRef must name a BatchPool of the same namespace defined in the directory. */
 function missingPoolProblems(candidates: readonly Candidate[]): Problem[] {
   const pools = new Set(candidates.filter((c) => c.kind === POOL_KIND).map(keyOf));
@@ -213,7 +246,7 @@ function missingPoolProblems(candidates: readonly Candidate[]): Problem[] {
     const spec = isRecord(job.object.spec) ? job.object.spec : {};
     const poolName = isRecord(spec.poolRef) ? spec.poolRef.name : undefined;
     if (typeof poolName !== "string" || pools.has(resourceKey(POOL_KIND, job.namespace, poolName))) continue;
-    const message = `poolRef names BatchPool ${job.namespace}/${poolName}, which is not defined in this directory; add it or use poolId for a pool managed elsewhere`;
+    const message = missingPoolMessage(job.namespace, poolName);
     problems.push(problemAt(job, "missing-pool", "spec.poolRef.name", message));
   }
   return problems;
@@ -226,9 +259,9 @@ function toLoaded(candidate: Candidate, key: string): LoadedResource {
   return { key, kind: candidate.kind, namespace: candidate.namespace, name: candidate.name ?? "", generation, resource, source: candidate.source };
 }
 
-/** Cross-document checks, then splits candidates into loaded and rejected resources. */
+/** Cross-file checks, then splits candidates into loaded and rejected resources. */
 export function assemble(candidates: readonly Candidate[], problems: readonly Problem[]): LoadResult {
-  const duplicates = duplicateProblems(candidates);
+  const duplicates = duplicateProblems(candidates.filter((c) => c.valid));
   const resources: LoadedResource[] = [];
   const rejected: RejectedResource[] = [];
   for (const candidate of candidates) {
@@ -240,21 +273,52 @@ export function assemble(candidates: readonly Candidate[], problems: readonly Pr
   return { resources, problems: [...problems, ...duplicates.problems, ...missingPoolProblems(candidates)], rejected };
 }
 
+export interface LoadManifestsOptions extends LoadOptions {
+  /** The file system; tests inject failures through it. */
+  readonly fs?: ManifestFs;
+}
+
+/** Reads and parses one file of a manifests directory: the one path `validate`, `plan` and `run` share. */
+export async function loadManifestFile(root: string, file: string, options: LoadManifestsOptions = {}): Promise<ParsedFile | "missing" | "changing"> {
+  const read = await readManifestFile(root, file, options.fs ?? nodeFs);
+  if (read.status === "missing" || read.status === "changing") return read.status;
+  if (read.status === "error") {
+    const { problem } = read;
+    return { candidates: [], readable: false, problems: [{ severity: "error", rule: problem.rule, file: problem.file, line: problem.line, path: "", message: problem.message }] };
+  }
+  return parseManifestText(read.text, file, options, read.problem);
+}
+
 /** Loads every BatchPool and BatchJob under `dir` (recursively; a single file works too). Never throws for bad content. */
-export async function loadManifests(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
-  let files: string[];
+export async function loadManifests(dir: string, options: LoadManifestsOptions = {}): Promise<LoadResult> {
+  const fs = options.fs ?? nodeFs;
+  let single = false;
   try {
-    files = (await stat(dir)).isFile() ? [dir] : await listManifestFiles(dir);
+    single = (await fs.stat(dir)).isFile();
   } catch (error: unknown) {
     const reason = error instanceof Error ? error.message : String(error);
     return { resources: [], rejected: [], problems: [{ severity: "error", rule: "read-error", file: dir, line: 1, path: "", message: `cannot read the manifests: ${reason}` }] };
   }
+  const root = single ? dirname(dir) : dir;
+  const listed = single ? { files: [basename(dir)], problems: [] } : await listManifestFiles(dir, fs);
   const candidates: Candidate[] = [];
-  const problems: Problem[] = [];
-  for (const file of files) {
-    const parsed = parseManifestText(await readFile(file, "utf8"), file, options);
-    candidates.push(...parsed.candidates);
-    problems.push(...parsed.problems);
+  const problems: Problem[] = listed.problems.map((p) => ({ severity: "error", rule: p.rule, file: p.file, line: p.line, path: "", message: p.message }));
+  for (const file of listed.files) {
+    let parsed = await loadManifestFile(root, file, options);
+    // A file being written while validate reads it: one more read, then take it as it is.
+    if (parsed === "changing") parsed = await loadManifestFile(root, file, options);
+    if (typeof parsed === "string") continue;
+    candidates.push(...parsed.candidates.map((c) => withRootedSource(c, root)));
+    problems.push(...parsed.problems.map((p) => ({ ...p, file: rooted(root, p.file) })));
   }
   return assemble(candidates, problems);
+}
+
+/** Problems and sources name files as the user gave the directory (`manifests/x.yaml`). */
+function rooted(root: string, file: string): string {
+  return join(root, file);
+}
+
+function withRootedSource(candidate: Candidate, root: string): Candidate {
+  return { ...candidate, source: { ...candidate.source, file: rooted(root, candidate.source.file) } };
 }

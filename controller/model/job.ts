@@ -1,12 +1,13 @@
 /** BatchJob: a desired Azure Batch job and its tasks (an explicit list or a task factory). */
 import { Type, type Static } from "@sinclair/typebox";
-import { API_VERSION, JOB_KIND } from "./constants.js";
+import { API_VERSION, COMMAND_LINE_MAX, JOB_KIND, NAME_MAX_LENGTH } from "./constants.js";
 import {
   BatchIdSchema,
   ConditionsSchema,
   ContainerSettingsSchema,
   DeletionPolicySchema,
   DriftPolicySchema,
+  ManagerIdSchema,
   NAME_RULE,
   NameValueSchema,
   ObjectMetaSchema,
@@ -15,14 +16,14 @@ import {
   TaskConstraintsSchema,
   UserIdentitySchema,
 } from "./common.js";
-import { StringEnum, Strict } from "./schemaHelpers.js";
+import { Int, StringEnum, Strict } from "./schemaHelpers.js";
 
 export const TaskDependenciesSchema = Strict({
-  taskIds: Type.Optional(Type.Array(BatchIdSchema)),
+  taskIds: Type.Optional(Type.Array(BatchIdSchema, { maxItems: 1000 })),
   taskIdRanges: Type.Optional(
     Type.Array(
       Strict(
-        { start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }) },
+        { start: Int({ minimum: 0 }), end: Int({ minimum: 0 }) },
         { rules: [{ id: "task-id-range-order", rule: "self.end >= self.start", message: "taskIdRanges end must not be below start" }] },
       ),
       { maxItems: 100 },
@@ -34,11 +35,11 @@ export const TaskDependenciesSchema = Strict({
 export const TaskSpecSchema = Strict({
   id: BatchIdSchema,
   displayName: Type.Optional(Type.String({ maxLength: 1024 })),
-  commandLine: Type.String({ minLength: 1 }),
+  commandLine: Type.String({ minLength: 1, maxLength: COMMAND_LINE_MAX }),
   containerSettings: Type.Optional(ContainerSettingsSchema),
   resourceFiles: Type.Optional(Type.Array(ResourceFileSchema, { maxItems: 100 })),
   outputFiles: Type.Optional(Type.Array(OutputFileSchema, { maxItems: 100 })),
-  environmentSettings: Type.Optional(Type.Array(NameValueSchema)),
+  environmentSettings: Type.Optional(Type.Array(NameValueSchema, { maxItems: 1000 })),
   userIdentity: Type.Optional(UserIdentitySchema),
   constraints: Type.Optional(TaskConstraintsSchema),
   dependsOn: Type.Optional(TaskDependenciesSchema),
@@ -49,11 +50,11 @@ export type TaskSpec = Static<typeof TaskSpecSchema>;
 export const TaskTemplateSchema = Strict({
   id: Type.String({ minLength: 1, maxLength: 512, description: "id template, e.g. frame-{i:05}; must use every swept parameter" }),
   displayName: Type.Optional(Type.String({ maxLength: 1024 })),
-  commandLine: Type.String({ minLength: 1 }),
+  commandLine: Type.String({ minLength: 1, maxLength: COMMAND_LINE_MAX }),
   containerSettings: Type.Optional(ContainerSettingsSchema),
   resourceFiles: Type.Optional(Type.Array(ResourceFileSchema, { maxItems: 100 })),
   outputFiles: Type.Optional(Type.Array(OutputFileSchema, { maxItems: 100 })),
-  environmentSettings: Type.Optional(Type.Array(NameValueSchema)),
+  environmentSettings: Type.Optional(Type.Array(NameValueSchema, { maxItems: 1000 })),
   userIdentity: Type.Optional(UserIdentitySchema),
   constraints: Type.Optional(TaskConstraintsSchema),
 });
@@ -62,9 +63,9 @@ export type TaskTemplate = Static<typeof TaskTemplateSchema>;
 export const SweepParameterSchema = Strict(
   {
     name: Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,31}$" }),
-    start: Type.Integer(),
-    end: Type.Integer({ description: "inclusive" }),
-    step: Type.Optional(Type.Integer({ minimum: 1, description: "default 1" })),
+    start: Int(),
+    end: Int({ description: "inclusive" }),
+    step: Type.Optional(Int({ minimum: 1, description: "default 1" })),
   },
   { rules: [{ id: "sweep-range-order", rule: "self.end >= self.start", message: "a sweep parameter's end must not be below its start" }] },
 );
@@ -81,16 +82,16 @@ export const TaskFactorySchema = Strict({ parametricSweep: ParametricSweepSchema
 export type TaskFactory = Static<typeof TaskFactorySchema>;
 
 export const JobConstraintsSchema = Strict({
-  maxWallClockTimeSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
-  maxTaskRetryCount: Type.Optional(Type.Integer({ minimum: -1 })),
+  maxWallClockTimeSeconds: Type.Optional(Int({ minimum: 1 })),
+  maxTaskRetryCount: Type.Optional(Int({ minimum: -1 })),
 });
 
 export const JobPreparationTaskSchema = Strict({
   id: Type.Optional(BatchIdSchema),
-  commandLine: Type.String({ minLength: 1 }),
+  commandLine: Type.String({ minLength: 1, maxLength: COMMAND_LINE_MAX }),
   containerSettings: Type.Optional(ContainerSettingsSchema),
   resourceFiles: Type.Optional(Type.Array(ResourceFileSchema, { maxItems: 100 })),
-  environmentSettings: Type.Optional(Type.Array(NameValueSchema)),
+  environmentSettings: Type.Optional(Type.Array(NameValueSchema, { maxItems: 1000 })),
   constraints: Type.Optional(TaskConstraintsSchema),
   waitForSuccess: Type.Optional(Type.Boolean()),
   userIdentity: Type.Optional(UserIdentitySchema),
@@ -99,22 +100,31 @@ export const JobPreparationTaskSchema = Strict({
 
 export const JobReleaseTaskSchema = Strict({
   id: Type.Optional(BatchIdSchema),
-  commandLine: Type.String({ minLength: 1 }),
+  commandLine: Type.String({ minLength: 1, maxLength: COMMAND_LINE_MAX }),
   containerSettings: Type.Optional(ContainerSettingsSchema),
   resourceFiles: Type.Optional(Type.Array(ResourceFileSchema, { maxItems: 100 })),
-  environmentSettings: Type.Optional(Type.Array(NameValueSchema)),
-  maxWallClockTimeSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
-  retentionTimeSeconds: Type.Optional(Type.Integer({ minimum: 0 })),
+  environmentSettings: Type.Optional(Type.Array(NameValueSchema, { maxItems: 1000 })),
+  maxWallClockTimeSeconds: Type.Optional(Int({ minimum: 1 })),
+  retentionTimeSeconds: Type.Optional(Int({ minimum: 0 })),
   userIdentity: Type.Optional(UserIdentitySchema),
 });
 
-export const JobAdoptSchema = Strict({ jobId: BatchIdSchema }, { description: "Take over this existing Batch job instead of creating one." });
+export const JobAdoptSchema = Strict(
+  {
+    jobId: Type.Optional(BatchIdSchema),
+    fromManager: Type.Optional(ManagerIdSchema),
+  },
+  {
+    description: "Take over an existing Batch job: one not created here (jobId), or one another controller manages (fromManager).",
+    rules: [{ id: "job-adopt-something", rule: "has(self.jobId) || has(self.fromManager)", message: "adopt sets jobId, fromManager or both" }],
+  },
+);
 
 export const BatchJobSpecSchema = Strict(
   {
-    poolRef: Type.Optional(Strict({ name: Type.String({ minLength: 1 }) }, { description: "a BatchPool in the same namespace" })),
+    poolRef: Type.Optional(Strict({ name: Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH }) }, { description: "a BatchPool in the same namespace" })),
     poolId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "an existing Batch pool not managed here" })),
-    priority: Type.Optional(Type.Integer({ minimum: -1000, maximum: 1000 })),
+    priority: Type.Optional(Int({ minimum: -1000, maximum: 1000 })),
     constraints: Type.Optional(JobConstraintsSchema),
     onAllTasksComplete: Type.Optional(StringEnum(["noaction", "terminatejob"])),
     onTaskFailure: Type.Optional(StringEnum(["noaction", "performexitoptionsjobaction"])),
@@ -122,7 +132,7 @@ export const BatchJobSpecSchema = Strict(
     jobReleaseTask: Type.Optional(JobReleaseTaskSchema),
     tasks: Type.Optional(Type.Array(TaskSpecSchema, { maxItems: 10000, description: "explicit tasks; use taskFactory for more" })),
     taskFactory: Type.Optional(TaskFactorySchema),
-    metadata: Type.Optional(Type.Array(NameValueSchema)),
+    metadata: Type.Optional(Type.Array(NameValueSchema, { maxItems: 1000 })),
     driftPolicy: Type.Optional(DriftPolicySchema),
     deletionPolicy: Type.Optional(DeletionPolicySchema),
     suspend: Type.Optional(Type.Boolean({ description: "disable the Batch job (no new tasks start) while true" })),
@@ -146,21 +156,31 @@ export const BatchJobSpecSchema = Strict(
 );
 export type BatchJobSpec = Static<typeof BatchJobSpecSchema>;
 
-const Count = Type.Optional(Type.Integer({ minimum: 0 }));
+const Count = Type.Optional(Int({ minimum: 0 }));
 
 export const TaskCountsSchema = Strict({ active: Count, running: Count, completed: Count, succeeded: Count, failed: Count });
 export type TaskCounts = Static<typeof TaskCountsSchema>;
 
+export const FailedTaskSchema = Strict({
+  taskId: Type.String(),
+  exitCode: Type.Optional(Type.Integer()),
+  category: Type.Optional(Type.String({ description: "Batch failureInfo.category: usererror or servererror" })),
+  code: Type.Optional(Type.String({ description: "Batch failureInfo.code, e.g. FailureExitCode" })),
+});
+
 export const BatchJobStatusSchema = Strict({
-  observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+  observedGeneration: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
   conditions: Type.Optional(ConditionsSchema),
   jobId: Type.Optional(Type.String({ description: "the Batch job this resource manages" })),
   poolId: Type.Optional(Type.String({ description: "the Batch pool the job runs on" })),
   state: Type.Optional(StringEnum(["active", "disabling", "disabled", "enabling", "terminating", "completed", "deleting"])),
   taskCounts: Type.Optional(TaskCountsSchema),
   tasksTotal: Count,
-  tasksSubmitted: Type.Optional(Type.Integer({ minimum: 0, description: "tasks added to Batch so far, in spec order; submission resumes here" })),
+  tasksSubmitted: Type.Optional(Int({ minimum: 0, description: "tasks added to Batch so far, in spec order; submission resumes here" })),
   completions: Type.Optional(Type.String({ description: "succeeded/total, for kubectl get" })),
+  failedTasks: Type.Optional(
+    Type.Array(FailedTaskSchema, { maxItems: 10, description: "the first few failed tasks (the count is taskCounts.failed)" }),
+  ),
   specHash: Type.Optional(Type.String()),
   lastSyncTime: Type.Optional(Type.String({ format: "date-time" })),
   sourceRevision: Type.Optional(Type.String({ description: "Git revision of the manifest this status describes (directory mode)" })),

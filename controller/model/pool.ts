@@ -1,6 +1,6 @@
 /** BatchPool: a desired Azure Batch pool. */
 import { Type, type Static } from "@sinclair/typebox";
-import { API_VERSION, POOL_KIND } from "./constants.js";
+import { API_VERSION, COMMAND_LINE_MAX, LONG_STRING_MAX, MAX_POOL_NODES, POOL_KIND, SHORT_STRING_MAX } from "./constants.js";
 import {
   BatchIdSchema,
   ConditionsSchema,
@@ -8,19 +8,20 @@ import {
   ContainerSettingsSchema,
   DeletionPolicySchema,
   DriftPolicySchema,
+  ManagerIdSchema,
   NAME_RULE,
   NameValueSchema,
   ObjectMetaSchema,
   ResourceFileSchema,
   UserIdentitySchema,
 } from "./common.js";
-import { StringEnum, Strict } from "./schemaHelpers.js";
+import { Int, StringEnum, Strict } from "./schemaHelpers.js";
 
 export const MarketplaceImageSchema = Strict({
-  publisher: Type.String({ minLength: 1, description: "e.g. microsoft-dsvm" }),
-  offer: Type.String({ minLength: 1, description: "e.g. ubuntu-hpc" }),
-  sku: Type.String({ minLength: 1, description: "e.g. 2204" }),
-  version: Type.Optional(Type.String({ minLength: 1, description: "default latest" })),
+  publisher: Type.String({ minLength: 1, maxLength: SHORT_STRING_MAX, description: "e.g. microsoft-dsvm" }),
+  offer: Type.String({ minLength: 1, maxLength: SHORT_STRING_MAX, description: "e.g. ubuntu-hpc" }),
+  sku: Type.String({ minLength: 1, maxLength: SHORT_STRING_MAX, description: "e.g. 2204" }),
+  version: Type.Optional(Type.String({ minLength: 1, maxLength: SHORT_STRING_MAX, description: "default latest" })),
 });
 export type MarketplaceImage = Static<typeof MarketplaceImageSchema>;
 
@@ -31,7 +32,7 @@ export const GALLERY_IMAGE_PATTERN =
 export const ImageSchema = Strict(
   {
     marketplace: Type.Optional(MarketplaceImageSchema),
-    virtualMachineImageId: Type.Optional(Type.String({ pattern: GALLERY_IMAGE_PATTERN })),
+    virtualMachineImageId: Type.Optional(Type.String({ pattern: GALLERY_IMAGE_PATTERN, maxLength: LONG_STRING_MAX })),
   },
   {
     description: "Exactly one of a marketplace image or an Azure Compute Gallery image (virtualMachineImageId).",
@@ -48,16 +49,16 @@ export type PoolImage = Static<typeof ImageSchema>;
 
 export const ContainerConfigurationSchema = Strict({
   type: StringEnum(["dockerCompatible", "criCompatible"]),
-  containerImageNames: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: "images prefetched on every node" })),
+  containerImageNames: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { maxItems: 100, description: "images prefetched on every node" })),
   containerRegistries: Type.Optional(Type.Array(ContainerRegistrySchema, { maxItems: 20 })),
 });
 export type ContainerConfiguration = Static<typeof ContainerConfigurationSchema>;
 
 export const FixedScaleSchema = Strict(
   {
-    targetDedicatedNodes: Type.Optional(Type.Integer({ minimum: 0 })),
-    targetLowPriorityNodes: Type.Optional(Type.Integer({ minimum: 0 })),
-    resizeTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 300, description: "default 900 (15 minutes)" })),
+    targetDedicatedNodes: Type.Optional(Int({ minimum: 0, maximum: MAX_POOL_NODES })),
+    targetLowPriorityNodes: Type.Optional(Int({ minimum: 0, maximum: MAX_POOL_NODES })),
+    resizeTimeoutSeconds: Type.Optional(Int({ minimum: 300, description: "default 900 (15 minutes)" })),
     nodeDeallocationOption: Type.Optional(StringEnum(["requeue", "terminate", "taskcompletion", "retaineddata"])),
   },
   {
@@ -74,7 +75,7 @@ export type FixedScale = Static<typeof FixedScaleSchema>;
 
 export const AutoscaleSchema = Strict({
   formula: Type.String({ minLength: 1, maxLength: 8192 }),
-  evaluationIntervalSeconds: Type.Optional(Type.Integer({ minimum: 300, maximum: 604800, description: "5 minutes to 168 hours; default 900" })),
+  evaluationIntervalSeconds: Type.Optional(Int({ minimum: 300, maximum: 604800, description: "5 minutes to 168 hours; default 900" })),
 });
 export type Autoscale = Static<typeof AutoscaleSchema>;
 
@@ -88,20 +89,20 @@ export const ScaleSchema = Strict(
 export type PoolScale = Static<typeof ScaleSchema>;
 
 export const StartTaskSchema = Strict({
-  commandLine: Type.String({ minLength: 1 }),
+  commandLine: Type.String({ minLength: 1, maxLength: COMMAND_LINE_MAX }),
   waitForSuccess: Type.Optional(Type.Boolean({ description: "tasks are not scheduled on a node until its start task succeeded; default true" })),
   userIdentity: Type.Optional(UserIdentitySchema),
   resourceFiles: Type.Optional(Type.Array(ResourceFileSchema, { maxItems: 100 })),
-  environmentSettings: Type.Optional(Type.Array(NameValueSchema)),
+  environmentSettings: Type.Optional(Type.Array(NameValueSchema, { maxItems: 1000 })),
   containerSettings: Type.Optional(ContainerSettingsSchema),
-  maxTaskRetryCount: Type.Optional(Type.Integer({ minimum: -1 })),
+  maxTaskRetryCount: Type.Optional(Int({ minimum: -1 })),
 });
 export type StartTask = Static<typeof StartTaskSchema>;
 
 export const NetworkConfigurationSchema = Strict({
-  subnetId: Type.String({ minLength: 1, description: "ARM id of the virtual network subnet the nodes join" }),
+  subnetId: Type.String({ minLength: 1, maxLength: LONG_STRING_MAX, description: "ARM id of the virtual network subnet the nodes join" }),
   subnetAddressPrefix: Type.Optional(
-    Type.String({ pattern: "^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$", description: "the subnet's CIDR; lets validate check it against Docker's default bridge" }),
+    Type.String({ maxLength: 18, pattern: "^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$", description: "the subnet's CIDR; lets validate check it against Docker's default bridge" }),
   ),
 });
 export type NetworkConfiguration = Static<typeof NetworkConfigurationSchema>;
@@ -112,20 +113,27 @@ export const UpdateStrategySchema = Strict({
   }),
 });
 
-export const PoolAdoptSchema = Strict({
-  poolId: BatchIdSchema,
-}, { description: "Take over this existing Batch pool instead of creating one (it keeps its id)." });
+export const PoolAdoptSchema = Strict(
+  {
+    poolId: Type.Optional(BatchIdSchema),
+    fromManager: Type.Optional(ManagerIdSchema),
+  },
+  {
+    description: "Take over an existing Batch pool: one not created here (poolId), or one another controller manages (fromManager).",
+    rules: [{ id: "pool-adopt-something", rule: "has(self.poolId) || has(self.fromManager)", message: "adopt sets poolId, fromManager or both" }],
+  },
+);
 
 export const BatchPoolSpecSchema = Strict({
-  vmSize: Type.String({ minLength: 1, description: "e.g. standard_d2s_v3" }),
+  vmSize: Type.String({ minLength: 1, maxLength: 64, description: "e.g. standard_d2s_v3" }),
   image: ImageSchema,
-  nodeAgentSkuId: Type.String({ minLength: 1, description: "must match the image OS, e.g. batch.node.ubuntu 22.04" }),
+  nodeAgentSkuId: Type.String({ minLength: 1, maxLength: SHORT_STRING_MAX, description: "must match the image OS, e.g. batch.node.ubuntu 22.04" }),
   containerConfiguration: Type.Optional(ContainerConfigurationSchema),
   scale: ScaleSchema,
-  taskSlotsPerNode: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+  taskSlotsPerNode: Type.Optional(Int({ minimum: 1, maximum: 256 })),
   startTask: Type.Optional(StartTaskSchema),
   networkConfiguration: Type.Optional(NetworkConfigurationSchema),
-  metadata: Type.Optional(Type.Array(NameValueSchema, { description: "name/value pairs stored on the Batch pool" })),
+  metadata: Type.Optional(Type.Array(NameValueSchema, { maxItems: 1000, description: "name/value pairs stored on the Batch pool" })),
   updateStrategy: Type.Optional(UpdateStrategySchema),
   driftPolicy: Type.Optional(DriftPolicySchema),
   deletionPolicy: Type.Optional(DeletionPolicySchema),
@@ -134,12 +142,12 @@ export const BatchPoolSpecSchema = Strict({
 });
 export type BatchPoolSpec = Static<typeof BatchPoolSpecSchema>;
 
-const NodeCount = Type.Optional(Type.Integer({ minimum: 0 }));
+const NodeCount = Type.Optional(Int({ minimum: 0 }));
 
 export const ResizeErrorSchema = Strict({ code: Type.String(), message: Type.String() });
 
 export const BatchPoolStatusSchema = Strict({
-  observedGeneration: Type.Optional(Type.Integer({ minimum: 0 })),
+  observedGeneration: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
   conditions: Type.Optional(ConditionsSchema),
   poolId: Type.Optional(Type.String({ description: "the Batch pool this resource manages" })),
   retiringPoolIds: Type.Optional(Type.Array(Type.String(), { description: "pools being replaced (BlueGreen), deleted once drained" })),

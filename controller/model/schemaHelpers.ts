@@ -2,7 +2,8 @@
  * Small TypeBox helpers that keep every schema *structural* in the Kubernetes sense:
  * no `anyOf`/`oneOf` with types, no `const`, no `patternProperties`. Enums are plain string enums.
  */
-import { Type, type TUnsafe, type ObjectOptions, type TProperties, type TObject } from "@sinclair/typebox";
+import { Type, type TUnsafe, type ObjectOptions, type TProperties, type TObject, type TInteger, type IntegerOptions } from "@sinclair/typebox";
+import { INT32_MAX } from "./constants.js";
 
 /** One `x-kubernetes-validations` entry: a CEL rule the API server (and our runtime validator) evaluates. */
 export interface CelRule {
@@ -22,6 +23,11 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
 /** A map of string to string (labels-like) without `patternProperties`, which CRDs reject. */
 export function StringMap(options: { description?: string } = {}): TUnsafe<Record<string, string>> {
   return Type.Unsafe<Record<string, string>>({ type: "object", additionalProperties: { type: "string" }, ...options });
+}
+
+/** An int32 (what Batch carries): bounded both ways unless the field says tighter. */
+export function Int(options: IntegerOptions = {}): TInteger {
+  return Type.Integer({ minimum: -INT32_MAX - 1, maximum: INT32_MAX, ...options });
 }
 
 

@@ -12,22 +12,55 @@ export const MAX_FACTORY_TASKS = 1_000_000;
 
 type TemplatePart = string | { readonly param: string; readonly width: number };
 
-const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)(?::0(\d{1,2}))?\}/g;
+/**
+ * `${...}` (shell syntax) passes through; `{{name}}` is a literal `{name}` (escape, e.g. for awk);
+ * `{name}` and `{name:0N}` are placeholders, and a name that is not a parameter is an error.
+ */
+const PLACEHOLDER = /\$\{[^}]*\}|\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}|\{([A-Za-z_][A-Za-z0-9_]*)(?::0(\d{1,2}))?\}/g;
 
 /** Splits a template into literal text and `{param}` / `{param:0N}` placeholders of known parameters. */
 export function parseTemplate(text: string, paramNames: ReadonlySet<string>): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let last = 0;
   for (const match of text.matchAll(PLACEHOLDER)) {
-    const [whole, param = "", width] = match;
-    // Unknown names stay literal, so shell syntax such as ${HOME} passes through untouched.
-    if (!paramNames.has(param)) continue;
+    const [whole, escaped, param, width] = match;
+    // Shell syntax and unknown names stay literal here; checkTaskFactory reports unknown names.
+    if (escaped === undefined && (param === undefined || !paramNames.has(param))) continue;
     if (match.index > last) parts.push(text.slice(last, match.index));
-    parts.push({ param, width: width === undefined ? 0 : Number(width) });
+    if (escaped !== undefined) parts.push(`{${escaped}}`);
+    else if (param !== undefined) parts.push({ param, width: width === undefined ? 0 : Number(width) });
     last = match.index + whole.length;
   }
   if (last < text.length) parts.push(text.slice(last));
   return parts;
+}
+
+/** `{name}` placeholders in `text` that name no parameter (a typo such as `{seeed}`). */
+export function unknownPlaceholders(text: string, paramNames: ReadonlySet<string>): string[] {
+  const unknown: string[] = [];
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    const param = match[2];
+    if (param !== undefined && !paramNames.has(param)) unknown.push(param);
+  }
+  return unknown;
+}
+
+/** Every string of the template with its field path. */
+function* templateStrings(node: unknown, path: string): Generator<[string, string]> {
+  if (typeof node === "string") yield [path, node];
+  else if (Array.isArray(node)) for (const [i, item] of node.entries()) yield* templateStrings(item, `${path}[${i}]`);
+  else if (typeof node === "object" && node !== null) for (const [key, child] of Object.entries(node)) yield* templateStrings(child, `${path}.${key}`);
+}
+
+function placeholderProblems(template: TaskTemplate, names: ReadonlySet<string>, path: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const [at, text] of templateStrings(template, `${path}.parametricSweep.taskTemplate`)) {
+    for (const name of unknownPlaceholders(text, names)) {
+      const known = [...names].map((n) => `{${n}}`).join(", ");
+      problems.push({ severity: "error", rule: "unknown-placeholder", path: at, message: `{${name}} is not a sweep parameter (parameters: ${known}); write {{${name}}} for a literal {${name}}` });
+    }
+  }
+  return problems;
 }
 
 function formatValue(value: number, width: number): string {
@@ -134,6 +167,7 @@ export function checkTaskFactory(factory: TaskFactory, path: string): FieldProbl
   if (new Set(names).size !== names.length) error("task-factory-parameters", `${path}.parametricSweep.parameters`, "parameter names must be unique");
   const count = taskFactoryCount(factory);
   if (count > MAX_FACTORY_TASKS) error("task-factory-too-large", `${path}.parametricSweep.parameters`, `the sweep produces ${count} tasks; at most ${MAX_FACTORY_TASKS} are allowed, split the job`);
+  problems.push(...placeholderProblems(taskTemplate, new Set(names), path));
   const parts = parseTemplate(taskTemplate.id, new Set(names));
   const literals = parts.filter((part): part is string => typeof part === "string").join("");
   if (!/^[A-Za-z0-9_-]*$/.test(literals)) error("task-id-format", idPath, `the id template may only hold letters, digits, '-', '_' and {parameter} placeholders; found "${taskTemplate.id}"`);

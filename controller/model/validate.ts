@@ -6,7 +6,7 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { createAjv } from "./ajv.js";
 import { evaluateCelRules } from "./cel.js";
-import { API_VERSION, BATCH_ID_PATTERN, JOB_KIND, NAME_PATTERN, POOL_KIND } from "./constants.js";
+import { API_VERSION, BATCH_ID_PATTERN, JOB_KIND, MAX_ANNOTATIONS_BYTES, MAX_REQUEST_BYTES, MAX_TASK_BYTES, NAME_PATTERN, POOL_KIND } from "./constants.js";
 import { NAME_RULE } from "./common.js";
 import { BatchJobSchema, type BatchJob } from "./job.js";
 import { BatchPoolSchema, type BatchPool } from "./pool.js";
@@ -34,6 +34,22 @@ const PATTERN_MESSAGES: Record<string, string> = {
   [NAME_PATTERN]: "must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit",
 };
 
+/** Size and range limits (Batch's and ours): invalid values, said in plain words. */
+const LIMIT_MESSAGES: Record<string, { rule: string; message: (limit: number) => string }> = {
+  maxLength: { rule: "invalid-value", message: (n) => `must be at most ${n} characters` },
+  maxItems: { rule: "invalid-value", message: (n) => `must have at most ${n} items` },
+  maxProperties: { rule: "invalid-value", message: (n) => `must have at most ${n} entries` },
+  maximum: { rule: "invalid-value", message: (n) => `must be at most ${n}` },
+  minimum: { rule: "invalid-value", message: (n) => `must be at least ${n}` },
+};
+
+function otherProblem(error: ErrorObject, path: string, params: Record<string, unknown>): FieldProblem {
+  const limit = LIMIT_MESSAGES[error.keyword];
+  if (limit !== undefined) return { severity: "error", rule: limit.rule, path, message: limit.message(Number(params.limit)) };
+  const message = error.keyword === "const" ? `must be ${String(params.allowedValue)}` : (error.message ?? "is invalid");
+  return { severity: "error", rule: "invalid-value", path, message };
+}
+
 function describeValue(value: unknown): string {
   return Array.isArray(value) ? value.join(", ") : String(value);
 }
@@ -58,10 +74,8 @@ export function ajvErrorToProblem(error: ErrorObject): FieldProblem {
       return problem("invalid-value", path, `must be one of: ${describeValue(params.allowedValues)}`);
     case "pattern":
       return problem("invalid-value", path, PATTERN_MESSAGES[String(params.pattern)] ?? error.message ?? "is invalid");
-    case "const":
-      return problem("invalid-value", path, `must be ${String(params.allowedValue)}`);
     default:
-      return problem("invalid-value", path, error.message ?? "is invalid");
+      return otherProblem(error, path, params);
   }
 }
 
@@ -105,6 +119,33 @@ function checkExplicitTasks(obj: Record<string, unknown>): FieldProblem[] {
   return problems;
 }
 
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
+}
+
+/**
+ * Sizes Batch and Kubernetes refuse: a task must fit in one addtaskcollection request (1 MiB), and
+ * annotations in Kubernetes' 256 KiB. Checked on the raw object, so they report even beside other errors.
+ */
+function checkSizes(obj: Record<string, unknown>): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const metadata = isRecord(obj.metadata) ? obj.metadata : {};
+  if (isRecord(metadata.annotations) && jsonBytes(metadata.annotations) > MAX_ANNOTATIONS_BYTES) {
+    problems.push({ severity: "error", rule: "too-large", path: "metadata.annotations", message: `annotations take ${jsonBytes(metadata.annotations)} bytes; Kubernetes allows ${MAX_ANNOTATIONS_BYTES}` });
+  }
+  const spec = isRecord(obj.spec) ? obj.spec : {};
+  const tasks = Array.isArray(spec.tasks) ? (spec.tasks as unknown[]) : [];
+  tasks.forEach((task, index) => {
+    const bytes = jsonBytes(task);
+    if (bytes > MAX_TASK_BYTES) problems.push({ severity: "error", rule: "too-large", path: `spec.tasks[${index}]`, message: `the task is ${bytes} bytes; a Batch request carries at most ${MAX_REQUEST_BYTES} (put large inputs in resource files)` });
+  });
+  const factory = isRecord(spec.taskFactory) && isRecord(spec.taskFactory.parametricSweep) ? spec.taskFactory.parametricSweep.taskTemplate : undefined;
+  if (factory !== undefined && jsonBytes(factory) > MAX_TASK_BYTES) {
+    problems.push({ severity: "error", rule: "too-large", path: "spec.taskFactory.parametricSweep.taskTemplate", message: `each generated task is over ${jsonBytes(factory)} bytes; a Batch request carries at most ${MAX_REQUEST_BYTES}` });
+  }
+  return problems;
+}
+
 /**
  * The name rule sits at the root (CRDs may not constrain metadata), but it is about metadata.name;
  * located there, it is not reported twice next to the schema's own check of the name.
@@ -130,7 +171,7 @@ export function validateResource(obj: unknown): FieldProblem[] {
   }
   const validate = validatorFor(kind);
   const schemaProblems = validate(obj) ? [] : (validate.errors ?? []).map(ajvErrorToProblem);
-  const taskProblems = kind === JOB_KIND ? checkExplicitTasks(obj) : [];
+  const taskProblems = [...checkSizes(obj), ...(kind === JOB_KIND ? checkExplicitTasks(obj) : [])];
   // CEL rules can only run on well-typed values; on a schema error the schema problem says enough.
   if (schemaProblems.length > 0) {
     const celProblems = evaluateCelRules(SCHEMAS[kind], obj, { reportEvaluationErrors: false }).map(locateNameRule);
@@ -140,7 +181,7 @@ export function validateResource(obj: unknown): FieldProblem[] {
   const celProblems = evaluateCelRules(SCHEMAS[kind], obj).map(locateNameRule);
   // Schema-valid from here on, so the object has the BatchJob shape.
   if (kind === JOB_KIND) return [...celProblems, ...taskProblems, ...checkFactory(obj as unknown as BatchJob)];
-  return celProblems;
+  return [...celProblems, ...taskProblems];
 }
 
 /** True for a valid object of the given kind; narrows its type. */

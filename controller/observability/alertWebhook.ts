@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { driftOutcome } from "../core/driftOutcome.js";
 import { backoffDelayMs } from "../time/backoff.js";
 import { delay, every, systemClock, type Clock } from "../time/clock.js";
 import {
@@ -9,9 +10,12 @@ import {
   type StallAlert,
 } from "../runtime/ports.js";
 
-/** One alert in Alertmanager's POST /api/v2/alerts shape. */
+/**
+ * One alert in Alertmanager's POST /api/v2/alerts shape. Drift alerts add the labels `policy`
+ * (Correct | Alert) and `corrected` ("true" | "false"), so routes can page on drift nobody fixes.
+ */
 export interface AlertmanagerAlert {
-  labels: { alertname: string; severity: string; kind: string; namespace: string; name: string };
+  labels: { alertname: string; severity: string; kind: string; namespace: string; name: string; policy?: string; corrected?: string };
   annotations: { summary: string; description: string };
   startsAt: string;
   endsAt?: string;
@@ -61,21 +65,25 @@ export function createWebhookAlerts(options: WebhookAlertsOptions): WebhookAlert
   const open = new Map<string, OpenAlert>();
   const deliver = createDelivery(options);
 
-  function fire(key: ResourceKey, name: AlertName, summary: string, description: string): void {
+  function fire(key: ResourceKey, name: AlertName, text: { summary: string; description: string }, extraLabels: Record<string, string> = {}): void {
     const id = `${name}|${key}`;
-    const fingerprint = `${summary}\n${description}`;
+    const { kind, namespace, resourceName } = labelsOf(key);
+    const labels = { alertname: ALERTNAME[name], severity: SEVERITY[name], kind, namespace, name: resourceName, ...extraLabels };
+    const fingerprint = JSON.stringify([labels, text.summary, text.description]);
     const existing = open.get(id);
     if (existing?.fingerprint === fingerprint) {
       return;
     }
-    const { kind, namespace, resourceName } = labelsOf(key);
+    // Alertmanager identifies an alert by its labels: when they change (corrected → not corrected),
+    // the old series is closed, or it would fire on until Alertmanager's resolve timeout.
+    const relabelled = existing !== undefined && JSON.stringify(existing.alert.labels) !== JSON.stringify(labels);
     const alert: AlertmanagerAlert = {
-      labels: { alertname: ALERTNAME[name], severity: SEVERITY[name], kind, namespace, name: resourceName },
-      annotations: { summary, description },
-      startsAt: existing?.alert.startsAt ?? new Date(now()).toISOString(),
+      labels,
+      annotations: { summary: text.summary, description: text.description },
+      startsAt: existing !== undefined && !relabelled ? existing.alert.startsAt : new Date(now()).toISOString(),
     };
     open.set(id, { alert, fingerprint });
-    deliver([alert]);
+    deliver(relabelled ? [{ ...existing.alert, endsAt: alert.startsAt }, alert] : [alert]);
   }
 
   const repeatMs = options.repeatIntervalMs ?? 60_000;
@@ -90,11 +98,11 @@ export function createWebhookAlerts(options: WebhookAlertsOptions): WebhookAlert
 
   return {
     drift(alert: DriftAlert): void {
-      const action = alert.policy === "Correct" ? "being corrected" : "reported only (driftPolicy Alert)";
-      fire(alert.key, "Drift", `${alert.key} drifted from its manifest; ${action}`, alert.differences.join("\n"));
+      const summary = `${alert.key} drifted from its manifest; ${driftOutcome(alert.policy, alert.corrected)}`;
+      fire(alert.key, "Drift", { summary, description: alert.differences.join("\n") }, { policy: alert.policy, corrected: String(alert.corrected) });
     },
     stalled(alert: StallAlert): void {
-      fire(alert.key, "Stalled", `${alert.key} is stalled: ${alert.reason}`, alert.message);
+      fire(alert.key, "Stalled", { summary: `${alert.key} is stalled: ${alert.reason}`, description: alert.message });
     },
     resolved(key: ResourceKey, name: AlertName): void {
       const id = `${name}|${key}`;

@@ -25,7 +25,7 @@ export function createLogAlerts(logger: Logger, also?: Alerts): Alerts {
   return {
     drift(alert: DriftAlert): void {
       firing.add(`Drift|${alert.key}`);
-      log.warn({ key: alert.key, policy: alert.policy, differences: alert.differences }, "drift detected");
+      log.warn({ key: alert.key, policy: alert.policy, corrected: alert.corrected, differences: alert.differences }, "drift detected");
       also?.drift(alert);
     },
     stalled(alert: StallAlert): void {

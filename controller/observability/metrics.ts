@@ -45,8 +45,8 @@ export function createPrometheusMetrics(options: MetricsOptions = {}): Prometheu
   });
   const drift = new Counter({
     name: `${PREFIX}drift_detected_total`,
-    help: "Live Batch state found different from the manifests, by kind and field.",
-    labelNames: ["kind", "field"] as const,
+    help: "Live Batch state found different from the manifests, by kind, field and whether the controller corrected it (corrected=\"true\"|\"false\").",
+    labelNames: ["kind", "field", "corrected"] as const,
     registers: [registry],
   });
   const batchCalls = new Counter({
@@ -83,8 +83,8 @@ export function createPrometheusMetrics(options: MetricsOptions = {}): Prometheu
       reconciles.inc({ kind, result });
       reconcileDuration.observe({ kind, result }, durationSeconds);
     },
-    driftDetected(kind: ResourceKind, field: string): void {
-      drift.inc({ kind, field });
+    driftDetected(kind: ResourceKind, field: string, corrected = false): void {
+      drift.inc({ kind, field, corrected: String(corrected) });
     },
     batchCall(operation: string, statusCode: number, durationSeconds: number): void {
       batchCalls.inc({ operation, status_code: String(statusCode) });

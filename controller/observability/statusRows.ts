@@ -1,4 +1,5 @@
-import type { ResourceKey, ResourceStatus } from "../runtime/ports.js";
+import type { ResourceKey } from "../runtime/ports.js";
+import type { PublicStatus } from "../runtime/publicStatus.js";
 import type { StatusDocument } from "../runtime/statusStore.js";
 
 /** One resource as the terminal view and `batch-gitops status` show it. */
@@ -17,9 +18,10 @@ export function rowsOf(doc: StatusDocument): StatusRow[] {
   return doc.resources.map((entry) => rowOf(entry.key, entry.status, entry.source?.revision));
 }
 
-export function rowOf(key: ResourceKey, status: ResourceStatus, sourceRevision?: string): StatusRow {
-  const ready = status.conditions.find((c) => c.type === "Ready");
-  const drifted = status.conditions.some((c) => c.type === "Drifted" && c.status === "True");
+export function rowOf(key: ResourceKey, status: PublicStatus, sourceRevision?: string): StatusRow {
+  const { conditions } = status;
+  const ready = conditions.find((c) => c.type === "Ready");
+  const drifted = conditions.some((c) => c.type === "Drifted" && c.status === "True");
   const row: StatusRow = {
     key,
     ready: ready?.status ?? "Unknown",
@@ -27,20 +29,23 @@ export function rowOf(key: ResourceKey, status: ResourceStatus, sourceRevision?:
     message: ready?.message ?? "",
     drifted,
   };
-  const revision = status.appliedRevision ?? sourceRevision;
+  const revision = status.sourceRevision ?? sourceRevision;
   return { ...row, ...liveFigures(status), ...(revision === undefined ? {} : { revision: revision.slice(0, 12) }) };
 }
 
-function liveFigures(status: ResourceStatus): Pick<StatusRow, "nodes" | "tasks"> {
-  const figures: Pick<StatusRow, "nodes" | "tasks"> = {};
-  const { pool, job } = status;
-  if (pool !== undefined) {
-    figures.nodes = { current: pool.currentDedicatedNodes + pool.currentLowPriorityNodes, target: pool.targetDedicatedNodes + pool.targetLowPriorityNodes };
-  }
-  if (job !== undefined) {
-    figures.tasks = { succeeded: job.taskCounts.succeeded, failed: job.taskCounts.failed, total: job.totalTasks };
-  }
-  return figures;
+function liveFigures(status: PublicStatus): Pick<StatusRow, "nodes" | "tasks"> {
+  return { ...nodeFigures(status), ...taskFigures(status) };
+}
+
+function nodeFigures(status: PublicStatus): Pick<StatusRow, "nodes"> {
+  if (!("targetDedicatedNodes" in status) || status.targetDedicatedNodes === undefined) return {};
+  const current = (status.currentDedicatedNodes ?? 0) + (status.currentLowPriorityNodes ?? 0);
+  return { nodes: { current, target: status.targetDedicatedNodes + (status.targetLowPriorityNodes ?? 0) } };
+}
+
+function taskFigures(status: PublicStatus): Pick<StatusRow, "tasks"> {
+  if (!("tasksTotal" in status) || status.tasksTotal === undefined) return {};
+  return { tasks: { succeeded: status.taskCounts?.succeeded ?? 0, failed: status.taskCounts?.failed ?? 0, total: status.tasksTotal } };
 }
 
 /** `[#####.....] 50/100`; failed tasks are counted as done (they will not run again). */

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { OWNER_KEY, MANAGER_KEY } from "../core/ownership.js";
+import { Reasons } from "../core/reasons.js";
 import { nextStatus } from "./nextStatus.js";
 import { ObservationCache } from "./observationCache.js";
 import {
@@ -19,10 +20,12 @@ import {
   type ResourceStatus,
 } from "./ports.js";
 import type { ReconcileContext } from "./reconcileContext.js";
-import { asStalled, asWaiting, describeError } from "./reconcileErrors.js";
+import { classifyFailure, describeError } from "./reconcileErrors.js";
 import { reconcileJob } from "./reconcileJob.js";
 import { reconcilePool } from "./reconcilePool.js";
 import { reconcilePrune } from "./reconcilePrune.js";
+import { runOnce, type OnceOptions, type OnceReport } from "./runOnce.js";
+import { alreadyReportedStall } from "./stallReport.js";
 import type { StepResult } from "./stepResult.js";
 import { createWorkQueue, type WorkQueue } from "./workQueue.js";
 import { every, systemClock, type Clock } from "../time/clock.js";
@@ -98,18 +101,49 @@ class Engine implements Controller {
     }
   }
 
+  /** `run --once`: reconciles every key, again while some are unsettled, until settled or timed out. */
+  runOnce(options: OnceOptions = {}): Promise<OnceReport> {
+    const o = this.#opts;
+    return runOnce(
+      {
+        keys: () => this.#onceKeys(),
+        reconcile: (key) => this.reconcileNow(key),
+        problems: () => o.source.problems(),
+        concurrency: o.concurrency ?? 4,
+        now: this.#now,
+        signal: o.signal,
+        retryBaseDelayMs: o.retryBaseDelayMs ?? 500,
+        retryMaxDelayMs: Math.min(o.retryMaxDelayMs ?? 300_000, 30_000),
+      },
+      options,
+    );
+  }
+
+  async #onceKeys(): Promise<ResourceKey[]> {
+    const keys = new Set<ResourceKey>();
+    // A source that reports changes during the run adds their keys to nothing: one run reads once.
+    await this.#opts.source.start(() => undefined, this.#opts.signal);
+    const enqueue = { add: (key: ResourceKey) => keys.add(key) };
+    await this.#collectKeys(enqueue);
+    return [...keys];
+  }
+
   reconcileNow(key: ResourceKey): Promise<ReconcileOutcome> {
     return this.#serialized(key, () => this.#reconcile(key));
   }
 
   /** Every desired key plus keys that only Batch still knows (owned objects whose manifest is gone). */
   async #enqueueAll(): Promise<void> {
+    await this.#collectKeys(this.#queue);
+  }
+
+  async #collectKeys(into: { add(key: ResourceKey): unknown }): Promise<void> {
     this.#cache.invalidate();
-    for (const key of this.#opts.source.keys()) this.#queue.add(key);
+    for (const key of this.#opts.source.keys()) into.add(key);
     // Invalid resources are not desired resources but still get a (Stalled) status.
-    for (const problem of this.#opts.source.problems()) if (problem.key !== undefined) this.#queue.add(problem.key);
+    for (const problem of this.#opts.source.problems()) if (problem.key !== undefined) into.add(problem.key);
     try {
-      for (const key of await this.#orphanKeys()) this.#queue.add(key);
+      for (const key of await this.#orphanKeys()) into.add(key);
     } catch (error: unknown) {
       this.#opts.logger.warn({ err: describeError(error) }, "could not list Batch objects to find removed resources; retrying at next resync");
     }
@@ -185,34 +219,42 @@ class Engine implements Controller {
   }
 
   #failure(key: ResourceKey, error: unknown, logger: ReconcileContext["logger"]): { result: StepResult; label: ReconcileResultLabel; outcome: ReconcileOutcome } {
-    const stalled = asStalled(error);
-    if (stalled !== undefined) {
-      this.#reportStall(key, stalled.reason, stalled.message, logger);
-      return { result: { summary: { kind: "stalled", reason: stalled.reason, message: stalled.message } }, label: "stalled", outcome: { kind: "stalled", status: undefined } };
+    const failure = classifyFailure(error);
+    const { reason, message } = failure;
+    switch (failure.report) {
+      case "stalling":
+        this.#reportStall(key, reason, message, logger);
+        return { result: { summary: { kind: "stalled", reason, message } }, label: "stalled", outcome: { kind: "stalled", status: undefined } };
+      case "waiting": {
+        logger.info({ reason }, message);
+        const ms = failure.retryAfterMs ?? this.#opts.pollIntervalMs ?? 5_000;
+        return { result: { summary: { kind: "progressing", reason, message } }, label: "requeue", outcome: { kind: "requeueAfter", ms, status: undefined } };
+      }
+      case "generic":
+        logger.error({ reason, err: message }, "reconcile failed; retrying with backoff");
+        return { result: { summary: { kind: "failed", reason, message } }, label: "error", outcome: { kind: "error", error, status: undefined } };
     }
-    const waiting = asWaiting(error);
-    const pollMs = this.#opts.pollIntervalMs ?? 5_000;
-    if (waiting !== undefined) {
-      logger.info({ reason: waiting.reason }, waiting.message);
-      return { result: { summary: { kind: "progressing", reason: waiting.reason, message: waiting.message } }, label: "requeue", outcome: { kind: "requeueAfter", ms: waiting.retryAfterMs ?? pollMs, status: undefined } };
-    }
-    const message = describeError(error);
-    logger.error({ err: message }, "reconcile failed; retrying with backoff");
-    return { result: { summary: { kind: "failed", reason: "BatchError", message } }, label: "error", outcome: { kind: "error", error, status: undefined } };
   }
 
   #reportStall(key: ResourceKey, reason: string, message: string, logger: ReconcileContext["logger"]): void {
+    if (alreadyReportedStall(this.#statuses.get(key), reason, message)) {
+      logger.debug({ reason }, "still stalled");
+      return;
+    }
     logger.warn({ reason, err: message }, "stalled");
     this.#opts.alerts.stalled({ key, reason, message });
     this.#opts.events.record(key, "Warning", reason, message);
   }
 
   async #step(key: ResourceKey, namespace: string, desired: DesiredResource | undefined, logger: ReconcileContext["logger"]): Promise<StepResult> {
-    const invalid = this.#opts.source.problems().filter((p) => p.key === key && p.severity === "error");
+    // problemsFor: linear bookkeeping (10,000 invalid documents must not cost 10,000² comparisons a pass).
+    const invalid = (this.#opts.source.problemsFor?.(key) ?? this.#opts.source.problems().filter((p) => p.key === key)).filter((p) => p.severity === "error");
     if (invalid.length > 0) {
       // An invalid manifest never causes a Batch write, not even a prune of what it used to own.
       const message = invalid.map((p) => `${p.file ?? ""}${p.line ? `:${p.line}` : ""} ${p.path ?? ""} ${p.message}`.trim()).join("; ");
-      return { summary: { kind: "stalled", reason: "InvalidSpec", message } };
+      // A poolRef to a BatchPool that is not defined: the job cannot run, and the reason says why.
+      const reason = invalid.every((p) => p.rule === "missing-pool") ? Reasons.PoolNotFound : Reasons.InvalidSpec;
+      return { summary: { kind: "stalled", reason, message } };
     }
     const ctx = this.#context(key, namespace, logger, desired);
     const pollIntervalMs = this.#opts.pollIntervalMs ?? 5_000;
@@ -261,7 +303,7 @@ class Engine implements Controller {
     const status = nextStatus(this.#statuses.get(key), desired, result, new Date(this.#now()).toISOString());
     this.#statuses.set(key, status);
     const { kind, namespace, name } = parseResourceKey(key);
-    await this.#writeSafely(() => this.#opts.status.write(key, status, { kind, namespace, name, source: desired?.source }), logger);
+    await this.#writeSafely(() => this.#opts.status.write(key, status, { kind, namespace, name, source: desired?.source, spec: desired?.spec }), logger);
     return status;
   }
 

@@ -65,6 +65,8 @@ export interface DesiredSource {
   keys(): ResourceKey[];
   /** Current problems; entries with a `key` make that resource invalid for this pass. */
   problems(): Problem[];
+  /** The problems of one resource; sources that index them answer without scanning every problem. */
+  problemsFor?(key: ResourceKey): readonly Problem[];
 }
 
 export interface SecretRef {
@@ -113,6 +115,8 @@ export interface JobLiveStatus {
   tasksNotResubmitted?: number;
   /** During a submission: declared tasks found or added in Batch so far. */
   tasksSubmitted?: number;
+  /** The first few failed tasks (id, exit code, failure category), when any failed. */
+  failedTasks?: { taskId: string; exitCode?: number; category?: string; code?: string }[];
 }
 
 export interface StatusMeta {
@@ -120,6 +124,8 @@ export interface StatusMeta {
   readonly namespace: string;
   readonly name: string;
   readonly source?: SourceLocation;
+  /** The desired spec, for status fields derived from it (the short image name). */
+  readonly spec?: unknown;
 }
 
 /** Directory-mode status store or the cluster status subresource. Called once per reconcile (one exit). */
@@ -138,7 +144,8 @@ export type ReconcileResultLabel = "success" | "requeue" | "error" | "stalled";
 /** Metrics the engine reports; the Prometheus implementation lives in controller/observability. */
 export interface ControllerMetrics {
   reconcileDone(kind: ResourceKind, result: ReconcileResultLabel, durationSeconds: number): void;
-  driftDetected(kind: ResourceKind, field: string): void;
+  /** One drifted field found by a pass; `corrected` when the pass wrote the correction (driftPolicy Correct). Default false. */
+  driftDetected(kind: ResourceKind, field: string, corrected?: boolean): void;
   /** One Batch REST call: operation e.g. `pool.list`, statusCode 0 for network errors. */
   batchCall(operation: string, statusCode: number, durationSeconds: number): void;
   poolNodes(key: ResourceKey, state: "current" | "target", priority: "dedicated" | "lowPriority", count: number): void;
@@ -147,9 +154,12 @@ export interface ControllerMetrics {
   forget?(key: ResourceKey): void;
 }
 
+/** Posted for every drift found, whatever the policy (Ignore aside), saying whether it was corrected. */
 export interface DriftAlert {
   readonly key: ResourceKey;
   readonly policy: "Correct" | "Alert";
+  /** The pass wrote the correction to Batch (policy Correct); false under Alert, or when it could not (yet). */
+  readonly corrected: boolean;
   /** Field-level differences, e.g. `targetDedicatedNodes: desired 2, live 5`. */
   readonly differences: string[];
 }
@@ -196,6 +206,30 @@ export interface ControllerOptions {
   readonly now?: () => number;
 }
 
+/** `Controller.runOnce` (run --once). */
+export interface OnceOptions {
+  /** Give up reconciling unsettled keys after this long. Default 10 minutes. */
+  readonly timeoutMs?: number;
+}
+
+export interface OnceResource {
+  readonly key: ResourceKey;
+  /** Ready=True, or removed (a pruned resource has nothing left to be ready). */
+  readonly ready: boolean;
+  readonly reason?: string;
+  readonly message?: string;
+}
+
+export interface OnceReport {
+  /** Every resource Ready and no manifest problem: the exit code is 0. */
+  readonly converged: boolean;
+  /** The deadline passed with keys still reconciling. */
+  readonly timedOut: boolean;
+  readonly resources: readonly OnceResource[];
+  /** Manifest problems (errors) at the end, with or without a resource. */
+  readonly problems: readonly Problem[];
+}
+
 export interface Controller {
   /** Starts the source and the workers; resolves when `signal` aborts and workers have stopped. */
   run(): Promise<void>;
@@ -205,4 +239,10 @@ export interface Controller {
   snapshot(): ReadonlyMap<ResourceKey, ResourceStatus>;
   /** Resolves when the queue is empty and nothing is in flight (tests, `plan`-like one-shot runs). */
   idle(): Promise<void>;
+  /**
+   * `run --once`: starts the source, reconciles every key and again those not yet settled (a job
+   * on a pool created in the same run) until all are Ready, Stalled or removed, or the timeout.
+   * Use instead of run(), not with it.
+   */
+  runOnce(options?: OnceOptions): Promise<OnceReport>;
 }

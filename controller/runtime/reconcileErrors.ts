@@ -1,46 +1,47 @@
 /**
- * The three outcomes of a failed step (flux internal/error): Stalled needs a user, Waiting comes
- * back later without counting as a failure, anything else is retried with backoff.
+ * Maps any error a step throws to one of the three ways a failure is reported (core/errors.ts):
+ * typed errors say so themselves; Batch errors are classified by status code and Batch code.
  */
-import { isBatchCallError } from "../batch/errors.js";
+import { isBatchCallError, type BatchCallError } from "../batch/errors.js";
+import { GenericError, ReconcileError, StallingError, WaitingError } from "../core/errors.js";
+import { Reasons, type Reason } from "../core/reasons.js";
 
-/** A user must fix something (invalid spec, id taken, quota, auth): no retry until the next change or resync. */
-export class StalledError extends Error {
-  override readonly name = "StalledError";
-  constructor(
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-  }
+export { GenericError, ReconcileError, StallingError, WaitingError };
+/** The name the engine used before the registry; same class. */
+export const StalledError = StallingError;
+
+const QUOTA_CODES = new Set(["PoolQuotaReached", "ActiveJobAndScheduleQuotaReached", "AccountCoreQuotaReached", "AccountLowPriorityCoreQuotaReached"]);
+
+/** Any error as a typed one: how it is reported and under which reason. */
+export function classifyFailure(error: unknown): ReconcileError {
+  if (error instanceof ReconcileError) return error;
+  if (isBatchCallError(error)) return fromBatch(error);
+  return new GenericError(Reasons.ReconcileError, describeError(error));
 }
 
-/** Not a failure: something we depend on is not there yet. */
-export class WaitingError extends Error {
-  override readonly name = "WaitingError";
-  constructor(
-    readonly reason: string,
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
+function fromBatch(error: BatchCallError): ReconcileError {
+  const text = `${error.operation}: ${error.code}: ${error.message}`;
+  if (error.errorClass === "conflict") return new WaitingError(Reasons.Progressing, `${error.operation}: ${error.code}`);
+  if (error.code === Reasons.CredentialMissing || error.code === Reasons.CredentialRefused) return new StallingError(error.code, `${error.operation}: ${error.message}`);
+  if (error.statusCode === 401 || error.statusCode === 403) return new StallingError(Reasons.CredentialRefused, text);
+  if (error.errorClass === "permanent") return new StallingError(batchStallReason(error), text);
+  return new GenericError(Reasons.BatchError, describeError(error));
 }
 
-/** Batch answers that retrying cannot fix become Stalled with the service's message. */
-export function asStalled(error: unknown): StalledError | undefined {
-  if (error instanceof StalledError) return error;
-  if (isBatchCallError(error) && error.errorClass === "permanent") {
-    return new StalledError("BatchError", `${error.operation}: ${error.code}: ${error.message}`);
-  }
-  return undefined;
+function batchStallReason(error: BatchCallError): Reason {
+  return QUOTA_CODES.has(error.code) ? Reasons.QuotaExceeded : Reasons.BatchRejected;
 }
 
-/** Batch "busy" conflicts (being resized, being deleted...) mean wait, not fail. */
-export function asWaiting(error: unknown): WaitingError | undefined {
-  if (error instanceof WaitingError) return error;
-  if (isBatchCallError(error) && error.errorClass === "conflict") return new WaitingError("Progressing", `${error.operation}: ${error.code}`);
-  return undefined;
+/** Stalling failures (a user must act), typed or classified. */
+export function asStalled(error: unknown): ReconcileError | undefined {
+  const failure = classifyFailure(error);
+  return failure.report === "stalling" ? failure : undefined;
+}
+
+/** Waiting failures (Batch busy, a dependency not there yet). */
+export function asWaiting(error: unknown): ReconcileError | undefined {
+  const failure = classifyFailure(error);
+  return failure.report === "waiting" ? failure : undefined;
 }
 
 /** A short, secret-free description of any error for status and logs. */

@@ -8,12 +8,14 @@ import { Reasons } from "../core/conditions.js";
 import { jobIntentFromSpec, poolIntentFromSpec } from "../core/fromModel.js";
 import type { JobIntent } from "../core/intent.js";
 import { jobMetadata, planJob, type JobPlan, type PoolTarget } from "../core/jobPlan.js";
-import type { ObservedJob, ObservedPool, ObservedTaskCounts } from "../core/observed.js";
+import { FAILED_TASK_SAMPLE_SIZE, jobPoolHealth, taskFailureHealth, type JobHealthIssue, type TaskFailureInput } from "../core/jobHealth.js";
+import type { FailedTaskSample, ObservedJob, ObservedPool, ObservedTaskCounts } from "../core/observed.js";
 import { isOwnedBy } from "../core/ownership.js";
 import { desiredPoolId } from "../core/poolIdentity.js";
 import { isPoolReady, toMetadataItems } from "../core/poolPlan.js";
 import type { BatchJobSpec, BatchPoolSpec } from "../model/index.js";
-import { applyAction } from "./applyActions.js";
+import { applyPlan } from "./applyPlan.js";
+import { driftCondition, reportDrift } from "./driftReport.js";
 import { resourceKey, type DesiredResource, type JobLiveStatus } from "./ports.js";
 import type { ReconcileContext } from "./reconcileContext.js";
 import { StalledError } from "./reconcileErrors.js";
@@ -34,32 +36,51 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
   const intent = jobIntentFromSpec(desired, desired.spec as BatchJobSpec);
   const [pools, jobs] = await Promise.all([ctx.cache.pools(ctx.lastWriteAt, ctx.signal), ctx.cache.jobs(ctx.lastWriteAt, ctx.signal)]);
   const target = resolvePoolTarget(ctx, intent, pools);
+  const poolManifest = intent.poolRef !== undefined && ctx.source.get(resourceKey("BatchPool", intent.namespace, intent.poolRef)) !== undefined;
   const listed = jobs.find((j) => j.id.toLowerCase() === intent.jobId.toLowerCase());
   const observed = listed === undefined ? undefined : await withTaskCounts(ctx, intent, listed, target);
   const live = observed?.job;
   const plan = planJob(intent, live, target, { managerId: ctx.managerId });
   if (plan.blocked !== undefined) throw new StalledError(plan.blocked.reason, plan.blocked.message);
+  const drift = plan.drift ?? [];
+  let applied = false;
   let submission: SubmissionResult | undefined;
-  for (const action of plan.actions) {
-    if (action.type === "SubmitTasks") {
-      submission = await submit(ctx, intent, live);
-      continue;
-    }
-    const outcome = await applyAction(action, { batch: ctx.batch, signal: ctx.signal, prepare: (body) => resolveSecretRefs(body, ctx.namespace, ctx.secrets) });
-    ctx.markWrite();
-    ctx.logger.info({ action: action.type, outcome }, describeAction(action));
-    ctx.events.record(ctx.key, action.type === "DeleteJob" ? "Warning" : "Normal", action.type, describeAction(action).slice(2));
-    // A job that already existed may not be ours: stop and let the next pass check ownership.
-    if (action.type === "CreateJob" && outcome === "unchanged") break;
-    // Known as active from now on: if it completes before its first count read, that read is not deferred.
-    if (action.type === "CreateJob") ctx.cache.noteJobCreated(intent.jobId);
+  try {
+    submission = await applyJobActions(ctx, intent, plan, live);
+    applied = true;
+  } finally {
+    reportDrift(ctx, { kind: "BatchJob", policy: intent.driftPolicy, drift, corrected: applied && intent.driftPolicy === "Correct" });
   }
   reportTasks(ctx, live?.taskCounts);
-  const result = summarizeJob(intent, plan, live, submission, options.pollIntervalMs);
+  const failedTasks = live?.taskCounts !== undefined && live.taskCounts.failed > 0 ? await ctx.batch.listFailedTasks(intent.jobId, FAILED_TASK_SAMPLE_SIZE, { signal: ctx.signal }) : [];
+  const health = live === undefined ? undefined : (taskFailureHealth(failureInput(intent, live, failedTasks)) ?? jobPoolHealth(live, pools, poolManifest));
+  const result = {
+    ...withHealth(summarizeJob(intent, plan, live, submission, options.pollIntervalMs), health, failedTasks, options.pollIntervalMs),
+    drift: driftCondition({ policy: intent.driftPolicy, drift, corrected: intent.driftPolicy === "Correct" }),
+  };
   const refresh = observed?.refreshInMs;
   // Come back for the counts when they are due, unless a sooner poll is already planned.
   if (refresh === undefined || (result.pollAfterMs !== undefined && result.pollAfterMs <= refresh)) return result;
   return { ...result, pollAfterMs: refresh };
+}
+
+/** Applies the plan in order, streaming task submission; returns the submission's result when there was one. */
+async function applyJobActions(ctx: ReconcileContext, intent: JobIntent, plan: JobPlan, live: ObservedJob | undefined): Promise<SubmissionResult | undefined> {
+  let submission: SubmissionResult | undefined;
+  await applyPlan(ctx, plan.actions, {
+    // Tasks are streamed, not applied as one action.
+    custom: async (action) => action.type === "SubmitTasks" && ((submission = await submit(ctx, intent, live)), true),
+    isWarning: (action) => action.type === "DeleteJob",
+    after: (action, outcome) => {
+      if (action.type !== "CreateJob") return undefined;
+      // A job that already existed may not be ours: stop and let the next pass check ownership.
+      if (outcome === "unchanged") return "stop";
+      // Known as active from now on: if it completes before its first count read, that read is not deferred.
+      ctx.cache.noteJobCreated(intent.jobId);
+      return undefined;
+    },
+  });
+  return submission;
 }
 
 /** The Batch pool the job runs on: its BatchPool's current id, or a plain pool id. */
@@ -104,17 +125,17 @@ async function submit(ctx: ReconcileContext, intent: JobIntent, live: ObservedJo
   ctx.markWrite();
   ctx.logger.info({ ...result, failures: result.failures.length }, `tasks: ${result.added} added, ${result.alreadyPresent} already present, ${result.replaced} replaced`);
   if (result.notResubmitted > 0) {
-    ctx.events.record(ctx.key, "Warning", "TasksNotResubmitted", `${result.notResubmitted} started or completed task(s) changed in the manifest and were not resubmitted: ${result.notResubmittedIds.join(", ")}`);
+    ctx.events.record(ctx.key, "Warning", Reasons.TasksNotResubmitted, `${result.notResubmitted} started or completed task(s) changed in the manifest and were not resubmitted: ${result.notResubmittedIds.join(", ")}`);
   }
   if (result.failureCount > 0) {
     const first = result.failures.map((f) => `${f.taskId}: ${f.code}: ${f.message}`).join("; ");
-    throw new StalledError("TasksRejected", `${result.failureCount} task(s) rejected by Batch: ${first}`);
+    throw new StalledError(Reasons.TasksRejected, `${result.failureCount} task(s) rejected by Batch: ${first}`);
   }
   // Recorded only once every declared task is there, so a restart mid-way lists and resumes.
   const patch: Record<string, unknown> = { metadata: toMetadataItems(jobMetadata(intent, { managerId: ctx.managerId }, intent.tasks.hash)) };
   if (intent.onAllTasksComplete === "terminatejob") patch.onAllTasksComplete = "terminatejob";
   await ctx.batch.patchJob(intent.jobId, patch, { signal: ctx.signal });
-  ctx.events.record(ctx.key, "Normal", "TasksSubmitted", `${result.declared} task(s) declared; ${result.added} added`);
+  ctx.events.record(ctx.key, "Normal", Reasons.TasksSubmitted, `${result.declared} task(s) declared; ${result.added} added`);
   return result;
 }
 
@@ -124,6 +145,19 @@ function submissionProgress(intent: JobIntent, live: ObservedJob | undefined, in
   const job: JobLiveStatus = { state: live?.state ?? "active", poolId: live?.poolId, taskCounts: { ...counts }, totalTasks: intent.tasks.total, tasksSubmitted: inBatch };
   const message = `submitting tasks to job ${intent.jobId}: ${inBatch}/${intent.tasks.total} in Batch`;
   return { summary: { kind: "progressing", reason: Reasons.Progressing, message }, job, batchIds: [intent.jobId] };
+}
+
+function failureInput(intent: JobIntent, live: ObservedJob, failedTasks: readonly FailedTaskSample[]): TaskFailureInput {
+  return { jobId: intent.jobId, state: live.state, counts: live.taskCounts ?? NO_TASK_COUNTS, total: intent.tasks.total, onTaskFailure: intent.onTaskFailure, failedTasks };
+}
+
+/** Failed tasks and a missing pool outrank "applied": the job is not Ready (docs/status.md). */
+function withHealth(result: StepResult, health: JobHealthIssue | undefined, failedTasks: readonly FailedTaskSample[], pollIntervalMs: number): StepResult {
+  const job = result.job === undefined || failedTasks.length === 0 ? result.job : { ...result.job, failedTasks: failedTasks.map((t) => ({ ...t })) };
+  if (health === undefined || result.summary.kind === "stalled") return { ...result, job };
+  const { reason, message } = health;
+  if (health.terminal) return { ...result, job, summary: { kind: "stalled", reason, message }, pollAfterMs: undefined };
+  return { ...result, job, summary: { kind: "progressing", reason, message }, pollAfterMs: result.pollAfterMs ?? pollIntervalMs };
 }
 
 function reportTasks(ctx: ReconcileContext, counts: ObservedTaskCounts | undefined): void {

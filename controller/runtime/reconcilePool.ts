@@ -3,18 +3,17 @@
  * Conditions owned: Ready, Reconciling, Stalled, Drifted (through the StepResult).
  */
 import { describeAction } from "../core/actions.js";
-import { describeDiff } from "../core/diff.js";
 import { poolIntentFromSpec } from "../core/fromModel.js";
 import type { PoolIntent } from "../core/intent.js";
 import type { ObservedPool } from "../core/observed.js";
 import { planPool, type PoolPlan } from "../core/poolPlan.js";
 import { Reasons } from "../core/conditions.js";
 import type { BatchPoolSpec } from "../model/index.js";
-import { applyAction } from "./applyActions.js";
+import { applyPlan } from "./applyPlan.js";
+import { driftCondition, reportDrift } from "./driftReport.js";
 import type { DesiredResource, PoolLiveStatus } from "./ports.js";
 import type { ReconcileContext } from "./reconcileContext.js";
 import { StalledError } from "./reconcileErrors.js";
-import { resolveSecretRefs } from "./secretRefs.js";
 import type { StepResult } from "./stepResult.js";
 
 export interface PoolStepOptions {
@@ -26,24 +25,25 @@ export async function reconcilePool(ctx: ReconcileContext, desired: DesiredResou
   const observed = await ctx.cache.pools(ctx.lastWriteAt, ctx.signal);
   const plan = planPool(intent, observed, { managerId: ctx.managerId });
   if (plan.blocked !== undefined) throw new StalledError(plan.blocked.reason, plan.blocked.message);
-  reportDrift(ctx, intent, plan);
-  for (const action of plan.actions) {
-    const outcome = await applyAction(action, { batch: ctx.batch, signal: ctx.signal, prepare: (body) => resolveSecretRefs(body, ctx.namespace, ctx.secrets) });
-    ctx.markWrite();
-    ctx.logger.info({ action: action.type, target: "poolId" in action ? action.poolId : action.jobId, outcome }, describeAction(action));
-    ctx.events.record(ctx.key, action.type === "DeletePool" || action.type === "DrainPool" ? "Warning" : "Normal", action.type, describeAction(action).slice(2));
+  let applied = false;
+  try {
+    await applyActions(ctx, plan);
+    applied = true;
+  } finally {
+    // Reported after the writes, so the alert can say whether the drift was corrected (or the write failed).
+    reportDrift(ctx, { kind: "BatchPool", policy: intent.driftPolicy, drift: plan.drift, corrected: isCorrected(intent, plan, applied) });
   }
   reportNodes(ctx, plan.state.current);
-  return summarizePool(intent, plan, options.pollIntervalMs);
+  return summarizePool(intent, plan, options.pollIntervalMs, isCorrected(intent, plan, applied));
 }
 
-function reportDrift(ctx: ReconcileContext, intent: PoolIntent, plan: PoolPlan): void {
-  if (plan.drift.length === 0) return;
-  for (const d of plan.drift) ctx.metrics.driftDetected("BatchPool", d.field);
-  const differences = plan.drift.map(describeDiff);
-  ctx.logger.warn({ differences, policy: intent.driftPolicy }, "drift detected");
-  if (intent.driftPolicy === "Alert") ctx.alerts.drift({ key: ctx.key, policy: "Alert", differences });
-  ctx.events.record(ctx.key, "Warning", Reasons.DriftDetected, differences.join("; "));
+async function applyActions(ctx: ReconcileContext, plan: PoolPlan): Promise<void> {
+  await applyPlan(ctx, plan.actions, { isWarning: (action) => action.type === "DeletePool" || action.type === "DrainPool" });
+}
+
+/** Corrected = this pass wrote the correction: policy Correct, and its writes went through. */
+function isCorrected(intent: PoolIntent, plan: PoolPlan, applied: boolean): boolean {
+  return intent.driftPolicy === "Correct" && plan.state.status === "Drifted" && plan.actions.length > 0 && applied;
 }
 
 function reportNodes(ctx: ReconcileContext, pool: ObservedPool | undefined): void {
@@ -54,12 +54,12 @@ function reportNodes(ctx: ReconcileContext, pool: ObservedPool | undefined): voi
   ctx.metrics.poolNodes(ctx.key, "target", "lowPriority", pool.targetLowPriorityNodes);
 }
 
-function summarizePool(intent: PoolIntent, plan: PoolPlan, pollIntervalMs: number): StepResult {
+function summarizePool(intent: PoolIntent, plan: PoolPlan, pollIntervalMs: number, corrected: boolean): StepResult {
   const current = plan.state.current;
   const base = {
     pool: current === undefined ? undefined : liveStatus(current),
     batchIds: [plan.state.poolId, ...plan.state.retired.map((p) => p.id)],
-    drift: driftSummary(intent, plan),
+    drift: driftCondition({ policy: intent.driftPolicy, drift: plan.drift, corrected }),
   };
   if (intent.suspend) return { ...base, summary: { kind: "ready", message: "suspended: not reconciled" } };
   const resizeError = current?.resizeErrors[0];
@@ -89,15 +89,6 @@ function progressReason(plan: PoolPlan): string {
     default:
       return Reasons.Progressing;
   }
-}
-
-function driftSummary(intent: PoolIntent, plan: PoolPlan): StepResult["drift"] {
-  if (intent.driftPolicy === "Ignore") return undefined;
-  if (plan.drift.length === 0) return { drifted: false, reason: Reasons.NoDrift, message: "Batch matches the manifest" };
-  const text = plan.drift.map(describeDiff).join("; ");
-  return intent.driftPolicy === "Correct"
-    ? { drifted: true, reason: Reasons.DriftCorrected, message: `corrected: ${text}` }
-    : { drifted: true, reason: Reasons.DriftDetected, message: text };
 }
 
 function nodesText(pool: ObservedPool | undefined): string {

@@ -4,15 +4,16 @@ import { isDeepStrictEqual } from "node:util";
 import { systemClock, type Clock } from "../time/clock.js";
 import { Throttle } from "../time/throttle.js";
 import type { Problem, ResourceKey, ResourceStatus, SourceLocation, StatusMeta, StatusWriter } from "./ports.js";
+import { toPublicStatus, type PublicStatus } from "./publicStatus.js";
 
-/** One resource in the status document. */
+/** One resource in the status document; `status` is the same object as the CRD status. */
 export interface StatusEntry {
   key: ResourceKey;
   kind: StatusMeta["kind"];
   namespace: string;
   name: string;
   source?: SourceLocation;
-  status: ResourceStatus;
+  status: PublicStatus;
 }
 
 /** What the status file holds and what GET /status returns. */
@@ -78,7 +79,8 @@ export async function openFileStatusStore(options: FileStatusStoreOptions): Prom
     path,
     async write(key: ResourceKey, status: ResourceStatus, meta: StatusMeta): Promise<void> {
       const { kind, namespace, name, source } = meta;
-      entries.set(key, { key, kind, namespace, name, ...(source === undefined ? {} : { source }), status });
+      const shown = toPublicStatus(kind, status, meta.spec, status.appliedRevision);
+      entries.set(key, { key, kind, namespace, name, ...(source === undefined ? {} : { source }), status: shown });
       request();
     },
     async remove(key: ResourceKey): Promise<void> {

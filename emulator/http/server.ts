@@ -5,7 +5,8 @@ import { RequestContext } from "./context.js";
 import { BatchError, isBatchError } from "./errors.js";
 import type { EmulatorResponse } from "./response.js";
 import { formatTime } from "./wire-format.js";
-import { authenticate, type Account } from "../auth/authenticate.js";
+import { authenticate, type Account, type AuthResult } from "../auth/authenticate.js";
+import { checkControlWrite, checkRequestOrigin, type GuardOptions } from "./request-guard.js";
 import type { EmulatorState } from "../store/account-store.js";
 import { isODataQueryError } from "../odata/index.js";
 
@@ -37,11 +38,15 @@ export interface BatchServerOptions {
   middlewares: Middleware[];
   observers: ResponseObserver[];
   sideHandler?: SideHandler;
+  /** Host names accepted besides loopback ones (--allowed-hosts). */
+  guard?: GuardOptions;
 }
 
 export function createBatchServer(options: BatchServerOptions): Server {
   const server = createServer((req, res) => {
     handle(options, req, res).catch((err: unknown) => {
+      // A client that went away mid-request is not the emulator's error.
+      if (!req.complete && req.socket.destroyed) return void res.destroy();
       console.error("emulator: unhandled error", err);
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
@@ -53,15 +58,19 @@ export function createBatchServer(options: BatchServerOptions): Server {
 
 async function handle(options: BatchServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomUUID();
-  const body = await readBody(req);
-  if (options.sideHandler !== undefined && body !== "tooLarge" && (await options.sideHandler(req, res, body))) return;
-
   const target = requestTarget(req);
+  if (await answeredBeforeAuth(options, req, res, target)) return;
   const match = options.router.match(target.method, target.rawPath);
   const operationId = match?.route.operationId ?? "Unknown";
-  // Filled in once the request is authenticated, so observers see auth failures without an account.
+  const auth = authenticateHeaders(options, target, req);
+  if (!("kind" in auth)) {
+    for (const observer of options.observers) observer({ operationId, accountName: "", status: isBatchError(auth.error) ? auth.error.status : 500 });
+    return refuseUnread(req, res, requestId, auth.error);
+  }
+  const body = await readBody(req, maxBodyBytes);
+  // Filled in by serveBatch, so observers see the account of the request.
   const caller = { accountName: "" };
-  const outcome = await serveBatch(options, { req, requestId, body, target, match, caller });
+  const outcome = await serveBatch(options, { req, requestId, body, target, match, caller, auth });
   const status = outcome === dropConnection ? "dropped" : outcome.status;
   for (const observer of options.observers) observer({ operationId, accountName: caller.accountName, status });
   if (outcome === dropConnection) {
@@ -69,6 +78,29 @@ async function handle(options: BatchServerOptions, req: IncomingMessage, res: Se
     return;
   }
   writeResponse(req, res, requestId, outcome);
+}
+
+/** Refuses what a web page could send (Host, Origin), and serves the control API (no credentials). */
+async function answeredBeforeAuth(options: BatchServerOptions, req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<boolean> {
+  const guard = checkRequestOrigin(req, options.guard);
+  if (!guard.ok) {
+    refuseUnread(req, res, randomUUID(), new BatchError(guard.status, guard.code, guard.message));
+    return true;
+  }
+  if (options.sideHandler === undefined || !target.rawPath.startsWith(sidePrefix)) return false;
+  return serveSide(options.sideHandler, req, res);
+}
+
+/**
+ * Authenticates from the headers alone, before any body is read: an unauthenticated client gets
+ * its answer without the server buffering a byte of what it sends.
+ */
+function authenticateHeaders(options: BatchServerOptions, target: RequestTarget, req: IncomingMessage): AuthResult | { error: unknown } {
+  try {
+    return authenticate({ method: target.method, rawPath: target.rawPath, query: target.queryPairs, headers: req.headers }, options.accounts, Date.now());
+  } catch (error: unknown) {
+    return { error };
+  }
 }
 
 interface RequestTarget {
@@ -94,15 +126,15 @@ interface BatchRequest {
   target: RequestTarget;
   match: RouteMatch | undefined;
   caller: { accountName: string };
+  auth: AuthResult;
 }
 
 /** Authenticates, routes and runs the operation through the middlewares; every failure becomes its error response. */
 async function serveBatch(options: BatchServerOptions, request: BatchRequest): Promise<Outcome> {
-  const { req, requestId, body, target, match } = request;
+  const { req, requestId, body, target, match, auth } = request;
   try {
-    if (body === "tooLarge") throw tooLarge();
-    const auth = authenticate({ method: target.method, rawPath: target.rawPath, query: target.queryPairs, headers: req.headers }, options.accounts, Date.now());
     request.caller.accountName = auth.accountName;
+    if (body === "tooLarge") throw tooLarge();
     if (match === undefined) throw new BatchError(404, "InvalidUri");
     const store = options.state.account(auth.accountName);
     if (store === undefined) throw new BatchError(403, "AuthenticationFailed");
@@ -206,17 +238,62 @@ function writeResponse(req: IncomingMessage, res: ServerResponse, requestId: str
   res.writeHead(response.status, headers).end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer | "tooLarge"> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "tooLarge"> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
     let over = false;
     req.on("data", (chunk: Buffer) => {
       length += chunk.length;
-      if (length > maxBodyBytes) over = true;
+      if (length > limit) over = true;
       if (!over) chunks.push(chunk);
     });
     req.on("end", () => resolve(over ? "tooLarge" : Buffer.concat(chunks, length)));
     req.on("error", reject);
+    // A client gone mid-body: settle, so a bounded read slot is never held forever.
+    req.on("close", () => {
+      if (!req.complete) reject(new Error("request aborted"));
+    });
   });
+}
+
+/** Paths outside the Batch API (the control API); served by the side handler without authentication. */
+const sidePrefix = "/_emulator/";
+/** Bodies of unauthenticated (control-API) requests: small, and only a few read at once. */
+const maxSideBodyBytes = 64 * 1024;
+const maxConcurrentSideReads = 8;
+let sideReads = 0;
+
+/** Reads a bounded body for the side handler; over the concurrency bound, answers 503 without reading. */
+async function serveSide(handler: SideHandler, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const write = checkControlWrite(req);
+  if (!write.ok) {
+    refuseUnread(req, res, randomUUID(), new BatchError(write.status, write.code, write.message));
+    return true;
+  }
+  if (sideReads >= maxConcurrentSideReads) {
+    refuseUnread(req, res, randomUUID(), new BatchError(503, "ServerBusy", "Too many control requests at once; retry.", [], { "retry-after": "1" }));
+    return true;
+  }
+  sideReads++;
+  let body: Buffer | "tooLarge";
+  try {
+    body = await readBody(req, maxSideBodyBytes);
+  } finally {
+    sideReads--;
+  }
+  if (body === "tooLarge") {
+    writeResponse(req, res, randomUUID(), errorResponse(new BatchError(413, "RequestBodyTooLarge", undefined, [{ key: "MaxLimit", value: String(maxSideBodyBytes) }]), req, ""));
+    return true;
+  }
+  return handler(req, res, body);
+}
+
+/**
+ * Answers without reading the request body and closes the connection after the answer, so a
+ * client that keeps sending gets nowhere (Node discards, never buffers, what is still unread).
+ */
+function refuseUnread(req: IncomingMessage, res: ServerResponse, requestId: string, err: unknown): void {
+  res.setHeader("connection", "close");
+  writeResponse(req, res, requestId, errorResponse(err, req, requestId));
 }

@@ -244,19 +244,22 @@ function evaluate(node: Node, vars: Map<string, FormulaValue>): FormulaValue {
       return variable(node.name, vars);
     case "word":
       return word(node.name);
-    case "unary": {
-      const operand = scalar(evaluate(node.operand, vars));
-      return node.op === "-" ? -operand : Number(operand === 0);
-    }
+    case "unary":
+      return unary(node.op, scalar(evaluate(node.operand, vars)));
     case "binary":
       return binary(node.op, evaluate(node.left, vars), evaluate(node.right, vars));
     case "ternary":
-      return scalar(evaluate(node.test, vars)) !== 0 ? evaluate(node.then, vars) : evaluate(node.else, vars);
+      return evaluate(scalar(evaluate(node.test, vars)) !== 0 ? node.then : node.else, vars);
     case "call":
       return call(node.name, node.args.map((a) => evaluate(a, vars)));
     case "method":
       return method(node.name, evaluate(node.target, vars));
   }
+}
+
+/** `-x` negates; `!x` is 1 for zero and 0 otherwise. */
+function unary(op: string, operand: number): number {
+  return op === "-" ? -operand : Number(operand === 0);
 }
 
 function variable(name: string, vars: Map<string, FormulaValue>): FormulaValue {

@@ -20,30 +20,33 @@ const WORD_START = /[A-Za-z_$]/;
 const WORD_PART = /[A-Za-z0-9_$/.]/;
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?[LlMmDdFf]?/;
 
+const WHITESPACE = new Set([" ", "\t", "\n", "\r"]);
+const PUNCTUATION = new Set(["(", ")", ","]);
+
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let pos = 0;
-  while (pos < text.length) {
-    const ch = text.charAt(pos);
-    if (ch === " " || ch === "\t" || ch === "\n" || ch === "\r") {
-      pos++;
-    } else if (ch === "(" || ch === ")" || ch === ",") {
-      tokens.push({ kind: ch, pos });
-      pos++;
-    } else if (ch === "'") {
-      const { value, end } = readQuoted(text, pos);
-      tokens.push({ kind: "string", value, pos });
-      pos = end;
-    } else if (/[-\d]/.test(ch)) {
-      pos = readNumber(text, pos, tokens);
-    } else if (WORD_START.test(ch)) {
-      pos = readWord(text, pos, tokens);
-    } else {
-      throw new FilterSyntaxError(`unexpected character '${ch}'`, pos);
-    }
-  }
+  while (pos < text.length) pos = readToken(text, pos, tokens);
   tokens.push({ kind: "end", pos });
   return tokens;
+}
+
+/** Reads the token starting at `pos` (or skips whitespace); returns the index after it. */
+function readToken(text: string, pos: number, tokens: Token[]): number {
+  const ch = text.charAt(pos);
+  if (WHITESPACE.has(ch)) return pos + 1;
+  if (PUNCTUATION.has(ch)) {
+    tokens.push({ kind: ch as "(" | ")" | ",", pos });
+    return pos + 1;
+  }
+  if (ch === "'") {
+    const { value, end } = readQuoted(text, pos);
+    tokens.push({ kind: "string", value, pos });
+    return end;
+  }
+  if (/[-\d]/.test(ch)) return readNumber(text, pos, tokens);
+  if (WORD_START.test(ch)) return readWord(text, pos, tokens);
+  throw new FilterSyntaxError(`unexpected character '${ch}'`, pos);
 }
 
 /** Reads '...' with '' as an escaped quote; returns the unescaped value and the index after the closing quote. */

@@ -44,11 +44,15 @@ export function equalityConstraint(root: FilterNode, path: string): string | num
     return equalityConstraint(root.left, path) ?? equalityConstraint(root.right, path);
   }
   if (root.type !== "compare" || root.op !== "eq") return undefined;
-  const [property, literal] = root.left.type === "property" ? [root.left, root.right] : [root.right, root.left];
+  const value = literalComparedWith(root, path);
+  return value && (value.kind === "string" || value.kind === "number" || value.kind === "boolean") ? value.value : undefined;
+}
+
+/** The literal an `eq` comparison sets `path` to, on either side of the operator. */
+function literalComparedWith(node: Extract<FilterNode, { type: "compare" }>, path: string): Extract<FilterNode, { type: "literal" }>["literal"] | undefined {
+  const [property, literal] = node.left.type === "property" ? [node.left, node.right] : [node.right, node.left];
   if (property.type !== "property" || literal.type !== "literal") return undefined;
-  if (property.path.join("/") !== path) return undefined;
-  const value = literal.literal;
-  return value.kind === "string" || value.kind === "number" || value.kind === "boolean" ? value.value : undefined;
+  return property.path.join("/") === path ? literal.literal : undefined;
 }
 
 function filterError(text: string, reason: string): ODataQueryError {
@@ -149,10 +153,8 @@ function comparable(left: Value, right: Value): [string, string] | [number, numb
     const b = toInstant(right);
     return a === undefined || b === undefined ? undefined : [a, b];
   }
-  if (typeof left === "string" && typeof right === "string") return [left, right];
-  if (typeof left === "number" && typeof right === "number") return [left, right];
-  if (typeof left === "boolean" && typeof right === "boolean") return [left, right];
-  return undefined;
+  // Same primitive type on both sides: the pair is typed by that type.
+  return typeof left === typeof right ? ([left, right] as [string, string] | [number, number] | [boolean, boolean]) : undefined;
 }
 
 function toInstant(value: Value): number | undefined {

@@ -190,7 +190,7 @@ describe("directory source", () => {
     await writeFile(join(dir, "two.yaml"), pool("same", 2));
     const source = await startSource();
     expect(source.problems()).toEqual([
-      expect.objectContaining({ key: "BatchPool/default/same", rule: "DuplicateResource", file: "two.yaml" }),
+      expect.objectContaining({ key: "BatchPool/default/same", rule: "duplicate-name", file: "two.yaml" }),
     ]);
   });
 

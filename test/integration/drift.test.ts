@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isOwnedBy } from "../../controller/core/ownership.js";
 import { EmulatorControlClient } from "../../emulator/control-client.js";
 import { checkInvariants } from "../helpers/invariants.js";
-import { conditionOf, isReady, nodes, poolResource, startHarness, type Harness } from "./harness.js";
+import { conditionOf, isReady, jobResource, nodes, poolResource, startHarness, type Harness } from "./harness.js";
 
 describe("drift", () => {
   let h: Harness | undefined;
@@ -36,7 +36,10 @@ describe("drift", () => {
     expect(pool?.targetDedicatedNodes).toBe(1);
     expect(pool?.metadata.team).toBe("vfx");
     expect(pool?.metadata["batch-gitops/owner"]).toBe(key);
-    expect(h.recorded.events.some((e) => e.reason === "DriftDetected" && e.message.includes("targetDedicatedNodes: desired 1, live 4"))).toBe(true);
+    // Corrected drift is still reported, as an alert and an event saying it was corrected.
+    const alert = h.recorded.driftAlerts.find((a) => a.key === key && a.differences.includes("targetDedicatedNodes: desired 1, live 4"));
+    expect(alert).toMatchObject({ policy: "Correct", corrected: true });
+    expect(h.recorded.events.some((e) => e.type === "Normal" && e.reason === "DriftCorrected" && e.message.startsWith("corrected: ") && e.message.includes("targetDedicatedNodes: desired 1, live 4"))).toBe(true);
     await checkInvariants(h.batch, h.source, h.recorded.statuses);
   });
 
@@ -51,13 +54,35 @@ describe("drift", () => {
 
     const status = await h.waitForStatus(key, (s) => conditionOf(s, "Drifted")?.status === "True");
     expect(conditionOf(status, "Drifted")).toMatchObject({ reason: "DriftDetected", message: "targetDedicatedNodes: desired 1, live 2" });
-    expect(h.recorded.driftAlerts).toContainEqual({ key, differences: ["targetDedicatedNodes: desired 1, live 2"] });
+    expect(h.recorded.driftAlerts).toContainEqual({ key, policy: "Alert", corrected: false, differences: ["targetDedicatedNodes: desired 1, live 2"] });
+    expect(h.recorded.events).toContainEqual({ key, type: "Warning", reason: "DriftDetected", message: "not corrected (driftPolicy Alert): targetDedicatedNodes: desired 1, live 2" });
     // Two more passes (resyncs) finish after the detection: they still report and do not touch the pool.
     const passAfter = async (previous: string | undefined): Promise<string | undefined> =>
       (await h?.waitForStatus(key, (s) => (s.lastSyncTime ?? "") > (previous ?? "") && conditionOf(s, "Drifted")?.status === "True" && nodes(s) === "2/2"))?.lastSyncTime;
     await passAfter(await passAfter(status.lastSyncTime));
     expect((await h.batch.getPool(poolId))?.targetDedicatedNodes).toBe(2);
     expect(h.recorded.calls.get("pool.resize") ?? 0).toBe(0);
+  });
+
+  it("reports a job's priority changed in Batch: not corrected under Alert, corrected under Correct", async () => {
+    h = await startHarness({ engine: { resyncIntervalMs: 300 } });
+    const key = "BatchJob/default/prioritized" as const;
+    h.source.set(poolResource("jobs-pool"));
+    h.source.set(jobResource("prioritized", "jobs-pool", { driftPolicy: "Alert" }));
+    h.start();
+    await h.waitForStatus(key, (s) => isReady(s) && conditionOf(s, "Drifted")?.reason === "NoDrift");
+    await h.batch.patchJob("prioritized", { priority: 9 });
+
+    const alerted = await h.waitForStatus(key, (s) => conditionOf(s, "Drifted")?.status === "True");
+    expect(conditionOf(alerted, "Drifted")).toMatchObject({ reason: "DriftDetected", message: "priority: desired 0, live 9" });
+    expect(h.recorded.driftAlerts).toContainEqual({ key, policy: "Alert", corrected: false, differences: ["priority: desired 0, live 9"] });
+    expect((await h.batch.getJob("prioritized"))?.priority).toBe(9);
+
+    h.source.edit<Record<string, unknown>>(key, (spec) => ({ ...spec, driftPolicy: "Correct" }));
+    await h.waitForStatus(key, (s) => conditionOf(s, "Drifted")?.reason === "DriftCorrected");
+    expect((await h.batch.getJob("prioritized"))?.priority).toBe(0);
+    expect(h.recorded.driftAlerts).toContainEqual({ key, policy: "Correct", corrected: true, differences: ["priority: desired 0, live 9"] });
+    await h.waitForStatus(key, (s) => conditionOf(s, "Drifted")?.reason === "NoDrift");
   });
 
   it("stops (Stalled, PoolIdTaken) when the ownership metadata is stripped, and leaves the pool alone", async () => {

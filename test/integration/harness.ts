@@ -74,7 +74,7 @@ export class MemorySource implements DesiredSource {
 
 export interface Recorded {
   readonly events: { key: string; type: string; reason: string; message: string }[];
-  readonly driftAlerts: { key: string; differences: string[] }[];
+  readonly driftAlerts: { key: string; policy: string; corrected: boolean; differences: string[] }[];
   readonly stallAlerts: { key: string; reason: string; message: string }[];
   readonly statuses: Map<string, ResourceStatus>;
   /** Batch HTTP attempts by operation, as seen by the adapter. */
@@ -138,7 +138,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     status: { write: async (key, status) => void recorded.statuses.set(key, status), remove: async (key) => void recorded.statuses.delete(key) },
     events: { record: (key, type, reason, message) => void recorded.events.push({ key, type, reason, message }) },
     metrics: { reconcileDone: () => undefined, driftDetected: () => undefined, batchCall: () => undefined, poolNodes: () => undefined, jobTasks: () => undefined },
-    alerts: { drift: (a) => void recorded.driftAlerts.push({ key: a.key, differences: a.differences }), stalled: (a) => void recorded.stallAlerts.push({ ...a }) },
+    alerts: { drift: (a) => void recorded.driftAlerts.push({ key: a.key, policy: a.policy, corrected: a.corrected, differences: a.differences }), stalled: (a) => void recorded.stallAlerts.push({ ...a }) },
     secrets: { resolveSecret: async () => "test-secret-value" },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     managerId: options.managerId ?? "itest",

@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { planCommand } from "../../controller/cli/commands/plan.js";
+import { EmulatorControlClient } from "../../emulator/control-client.js";
 import { isReady, startHarness, type Harness } from "./harness.js";
 
-const pool = (nodes: number): string => `apiVersion: azurebatch.gitops.dev/v1alpha1
+const pool = (nodes: number, driftPolicy?: string): string => `apiVersion: azurebatch.gitops.dev/v1alpha1
 kind: BatchPool
 metadata:
   name: planned
@@ -16,7 +17,7 @@ spec:
   nodeAgentSkuId: batch.node.ubuntu 22.04
   scale:
     fixed: { targetDedicatedNodes: ${nodes} }
-`;
+${driftPolicy === undefined ? "" : `  driftPolicy: ${driftPolicy}\n`}`;
 
 describe("batch-gitops plan", () => {
   let h: Harness | undefined;
@@ -60,6 +61,34 @@ describe("batch-gitops plan", () => {
     const after = await plan();
     expect(after.code).toBe(2);
     expect(after.out).toMatch(/~ resize pool planned-[0-9a-f]{8} to 3 dedicated \+ 0 low-priority nodes: manifest changed: nodes 1\+0 → 3\+0/);
+  });
+
+  it("shows drift: exit 3 and 'drifted (Alert: not corrected)' under driftPolicy Alert, exit 2 when it would be corrected", async () => {
+    dir = await mkdtemp(join(tmpdir(), "bgo-plan-"));
+    await writeFile(join(dir, "pool.yaml"), pool(1, "Alert"));
+    h = await startHarness({ auth: "sharedKey" });
+    vi.stubEnv("BATCH_ACCOUNT_NAME", h.emulator.account.name);
+    vi.stubEnv("BATCH_ACCOUNT_KEY", h.emulator.account.key);
+    await h.source.loadDir(dir);
+    h.start();
+    await h.waitForStatus("BatchPool/default/planned", isReady);
+    const poolId = (await h.batch.listPools())[0]?.id ?? "";
+    await new EmulatorControlClient(h.emulator.url).resizePool(poolId, { targetDedicatedNodes: 3 });
+
+    const alerted = await plan();
+    expect(alerted.code).toBe(3);
+    expect(alerted.out).toContain("BatchPool/default/planned: drifted (Alert: not corrected)\n    drift: targetDedicatedNodes: desired 1, live 3");
+    expect(alerted.out).toContain("No changes to apply, but Batch does not match the manifests: 1 resource(s) drifted (Alert: not corrected). 0 resource(s) in sync.");
+    expect(alerted.out).not.toContain("Batch matches the manifests");
+
+    await writeFile(join(dir, "pool.yaml"), pool(1, "Correct"));
+    const corrected = await plan();
+    expect(corrected.code).toBe(2);
+    expect(corrected.out).toContain("BatchPool/default/planned: drifted (Correct: will be corrected)\n    drift: targetDedicatedNodes: desired 1, live 3");
+    expect(corrected.out).toMatch(/~ resize pool planned-[0-9a-f]{8} to 1 dedicated \+ 0 low-priority nodes: drift correction/);
+    expect(corrected.out).toContain("Plan: 0 to create, 1 to change, 0 to delete.");
+    // plan reads only: the pool is still as the out-of-band resize left it.
+    expect((await h.batch.getPool(poolId))?.targetDedicatedNodes).toBe(3);
   });
 
   it("exits 1 when a manifest is invalid", async () => {

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../controller/cli/main.js";
 import { readStatusFile } from "../../controller/runtime/statusStore.js";
 import { devAccount, startEmulator, type RunningEmulator } from "../../emulator/index.js";
@@ -25,6 +25,23 @@ spec:
   deletionPolicy: Delete
 `;
 
+const job = (name: string, poolRef: string, exitCode: string): string => `apiVersion: azurebatch.gitops.dev/v1alpha1
+kind: BatchJob
+metadata:
+  name: ${name}
+spec:
+  poolRef: { name: ${poolRef} }
+  onAllTasksComplete: terminatejob
+  tasks:
+    - id: t1
+      commandLine: "true"
+    - id: t2
+      commandLine: "run"
+      environmentSettings: [{ name: BATCH_EMULATOR_EXIT_CODE, value: "${exitCode}" }]
+`;
+
+const readyOf = (status: { conditions: { type: string; status: string }[] }): string | undefined => status.conditions.find((c) => c.type === "Ready")?.status;
+
 describe("run --once", () => {
   let emulator: RunningEmulator;
   let client: BatchServiceClient;
@@ -32,6 +49,9 @@ describe("run --once", () => {
   let dir: string;
   let stateDir: string;
   const writes: string[] = [];
+  /** One per test: a test's run never prunes what an earlier test left in the shared emulator. */
+  let managerId = "once-0";
+  let tests = 0;
 
   beforeAll(async () => {
     emulator = await startEmulator();
@@ -53,11 +73,12 @@ describe("run --once", () => {
     stateDir = join(root, "state");
     await mkdir(dir);
     writes.length = 0;
+    managerId = `once-${++tests}`;
     return () => rm(root, { recursive: true, force: true });
   });
 
   const runOnce = (...extra: string[]): Promise<number> =>
-    main(["run", "--once", "--dir", dir, "--batch-url", emulator.url, "--state-dir", stateDir, "--http-addr", "off", "--view", "off", "--log-level", "silent", ...extra]);
+    main(["run", "--once", "--dir", dir, "--batch-url", emulator.url, "--state-dir", stateDir, "--http-addr", "off", "--view", "off", "--log-level", "silent", "--manager-id", managerId, ...extra]);
 
   const batchPools = async (): Promise<{ id: string; target: number; owner: string | undefined }[]> =>
     (await client.pool.list()).map((p) => ({
@@ -66,10 +87,6 @@ describe("run --once", () => {
       owner: p.metadata?.find((m) => m.name === "batch-gitops/owner")?.value,
     }));
 
-  async function steady(poolId: string): Promise<void> {
-    await vi.waitFor(async () => expect((await client.pool.get(poolId)).allocationState).toBe("steady"), { timeout: 60_000, interval: 50 });
-  }
-
   it("creates what the manifests describe, records status in the state dir, then prunes a removed manifest", async () => {
     await writeFile(join(dir, "render.yaml"), pool("render", 2));
     expect(await runOnce()).toBe(0);
@@ -77,27 +94,52 @@ describe("run --once", () => {
     expect(created).toEqual([{ id: expect.stringMatching(/^render-[0-9a-f]{8}$/), target: 2, owner: "BatchPool/default/render" }]);
     const status = await readStatusFile(join(stateDir, "status.json"));
     expect(status?.resources.map((r) => [r.key, r.source?.location])).toEqual([["BatchPool/default/render", "render.yaml"]]);
-    expect(status?.resources[0]?.status.batchIds).toContain(created[0]?.id);
+    // The same status shape as the CRD's: poolId, nodes, nodeCounts-style fields, not the engine's internals.
+    expect(status?.resources[0]?.status).toMatchObject({ poolId: created[0]?.id, targetDedicatedNodes: 2, nodes: "2/2", image: "ubuntu-hpc/2204" });
 
-    // One pass does not wait for Batch: let the first resize finish before asking for another.
-    await steady(created[0]?.id ?? "");
+    // --once waits until the pool is Ready (its nodes allocated), so a resize can follow at once.
+    expect((await client.pool.get(created[0]?.id ?? "")).allocationState).toBe("steady");
     await writeFile(join(dir, "render.yaml"), pool("render", 3));
     expect(await runOnce()).toBe(0);
     expect((await batchPools()).find((p) => p.id === created[0]?.id)?.target).toBe(3);
 
+    // A removed manifest: --once waits until Batch has deleted the pool, then forgets its status.
     await unlink(join(dir, "render.yaml"));
     expect(await runOnce()).toBe(0);
-    const after = (await batchPools()).find((p) => p.id === created[0]?.id);
-    // Deleting is asynchronous in Batch: the pool is gone or on its way out.
-    const state = after === undefined ? "gone" : (await client.pool.get(after.id)).state;
-    expect(["gone", "deleting"]).toContain(state);
-    const deleting = (await readStatusFile(join(stateDir, "status.json")))?.resources;
-    expect(deleting?.map((r) => [r.key, r.status.conditions.find((c) => c.type === "Ready")?.reason])).toEqual([["BatchPool/default/render", "Deleting"]]);
-
-    // Once Batch has finished deleting, the next start drops the resource from the status file.
-    await vi.waitFor(async () => expect((await batchPools()).map((p) => p.id)).not.toContain(created[0]?.id), { timeout: 60_000, interval: 50 });
-    expect(await runOnce()).toBe(0);
+    expect((await batchPools()).some((p) => p.id === created[0]?.id)).toBe(false);
     expect((await readStatusFile(join(stateDir, "status.json")))?.resources).toEqual([]);
+  });
+
+  it("creates a job on a pool created in the same run, and exits 0 only once both are Ready", async () => {
+    await writeFile(join(dir, "render.yaml"), pool("stage", 1));
+    await writeFile(join(dir, "job.yaml"), job("frames", "stage", "0"));
+    expect(await runOnce()).toBe(0);
+    const status = await readStatusFile(join(stateDir, "status.json"));
+    expect(status?.resources.map((r) => [r.key, readyOf(r.status)])).toEqual([
+      ["BatchJob/default/frames", "True"],
+      ["BatchPool/default/stage", "True"],
+    ]);
+    expect((await client.job.get("frames")).poolInfo?.poolId).toMatch(/^stage-[0-9a-f]{8}$/);
+  });
+
+  it("exits 1 when a job's task fails (TasksFailed)", async () => {
+    await writeFile(join(dir, "render.yaml"), pool("fails", 1));
+    await writeFile(join(dir, "job.yaml"), job("broken", "fails", "3"));
+    expect(await runOnce()).toBe(1);
+    const failed = (await readStatusFile(join(stateDir, "status.json")))?.resources.find((r) => r.key === "BatchJob/default/broken");
+    expect(failed?.status.conditions).toContainEqual(expect.objectContaining({ type: "Stalled", status: "True", reason: "TasksFailed" }));
+  });
+
+  it("exits 1 at --once-timeout when a resource cannot become Ready in time", async () => {
+    await writeFile(join(dir, "render.yaml"), pool("slow", 1));
+    await writeFile(join(dir, "job.yaml"), job("late", "slow", "0"));
+    // The pool's next look is due after its poll interval (5 s), past the 1 s deadline: the run stops there.
+    expect(await runOnce("--once-timeout", "1s")).toBe(1);
+    const statuses = (await readStatusFile(join(stateDir, "status.json")))?.resources;
+    expect(statuses?.map((r) => [r.key, readyOf(r.status)])).toEqual([
+      ["BatchJob/default/late", "False"],
+      ["BatchPool/default/slow", "False"],
+    ]);
   });
 
   it("converges the valid manifests beside an invalid one, reports it, writes nothing for it, and exits 1", async () => {
@@ -118,7 +160,7 @@ describe("run --once", () => {
     await writeFile(join(dir, "flaky.yaml"), pool("flaky", 1));
     const fault = emulator.control.faults.add({ operationId: "Pool_Add", kind: "error" });
     try {
-      expect(await runOnce()).toBe(1);
+      expect(await runOnce("--once-timeout", "1s")).toBe(1);
     } finally {
       emulator.control.faults.remove(fault.id);
     }

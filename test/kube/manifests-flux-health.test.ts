@@ -3,59 +3,12 @@
  * (RFC-0009): observedGeneration behind generation is InProgress, then failed, then current, else
  * InProgress. They must agree with the Argo CD health check on every fixture.
  */
-import { readFileSync } from "node:fs";
-import { evaluate } from "@marcbachmann/cel-js";
 import { describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
 import { Reasons } from "../../controller/core/conditions.js";
+import { TERMINAL_REASONS } from "../../controller/core/reasons.js";
+import { exprsFor, fluxStatus } from "./helpers/flux-health.js";
 import { HEALTH_CASES, healthResource, type FluxHealthStatus } from "./helpers/lua-health-fixtures.js";
 import { readArgoHealthScript } from "./helpers/lua.js";
-
-interface HealthCheckExprs {
-  apiVersion: string;
-  kind: string;
-  inProgress?: string;
-  failed?: string;
-  current: string;
-}
-
-const KUSTOMIZATIONS = new URL("../../manifests/deploy/flux/kustomizations.yaml", import.meta.url);
-
-function healthCheckExprs(): HealthCheckExprs[] {
-  const docs = parseAllDocuments(readFileSync(KUSTOMIZATIONS, "utf8")).map((d) => d.toJS() as { spec?: { healthCheckExprs?: HealthCheckExprs[] } });
-  return docs.flatMap((d) => d.spec?.healthCheckExprs ?? []);
-}
-
-function exprsFor(kind: string): HealthCheckExprs {
-  const found = healthCheckExprs().find((e) => e.kind === kind && e.apiVersion === "azurebatch.gitops.dev/v1alpha1");
-  if (found === undefined) {
-    throw new Error(`no healthCheckExprs for ${kind}`);
-  }
-  return found;
-}
-
-function fluxStatus(exprs: HealthCheckExprs, obj: Record<string, unknown>): FluxHealthStatus {
-  const status = obj.status as { observedGeneration?: number } | undefined;
-  const metadata = obj.metadata as { generation?: number };
-  if (status?.observedGeneration !== undefined && status.observedGeneration !== metadata.generation) {
-    return "InProgress";
-  }
-  const ordered: [string | undefined, FluxHealthStatus][] = [
-    [exprs.inProgress, "InProgress"],
-    [exprs.failed, "Failed"],
-    [exprs.current, "Current"],
-  ];
-  try {
-    for (const [expr, result] of ordered) {
-      if (expr !== undefined && evaluate(expr, obj) === true) {
-        return result;
-      }
-    }
-  } catch {
-    return "Error";
-  }
-  return "InProgress";
-}
 
 describe.each(["BatchPool", "BatchJob"] as const)("Flux healthCheckExprs for %s", (kind) => {
   const exprs = exprsFor(kind);
@@ -88,11 +41,10 @@ describe("terminal reasons", () => {
     expect([...celReasons].sort()).toEqual([...luaReasons].sort());
   });
 
-  it("are reasons the controller actually writes", () => {
-    const written: readonly string[] = Object.values(Reasons);
+  it("are the registry's terminal reasons (controller/core/reasons.ts), no more, no less", () => {
     const lua = /TERMINAL_REASONS = \{([^}]*)\}/.exec(readArgoHealthScript("BatchJob"))?.[1] ?? "";
-    for (const [, reason] of lua.matchAll(/([A-Za-z]+) = true/g)) {
-      expect(written).toContain(reason);
-    }
+    const luaReasons = [...lua.matchAll(/([A-Za-z]+) = true/g)].map((m) => m[1]);
+    expect([...luaReasons].sort()).toEqual([...TERMINAL_REASONS].sort());
+    for (const reason of luaReasons) expect(Object.values(Reasons)).toContain(reason);
   });
 });

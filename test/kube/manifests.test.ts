@@ -164,11 +164,11 @@ describe.skipIf(!kubectlAvailable)("kubectl kustomize manifests/deploy", () => {
     it("the ClusterRole grants exactly what the controller uses", () => {
       const group = "azurebatch.gitops.dev";
       const expected = [
-        ...expand([`${group}/batchpools`, `${group}/batchjobs`], ["get", "list", "watch", "update", "patch"]),
-        ...expand([`${group}/batchpools/status`, `${group}/batchjobs/status`], ["update", "patch"]),
-        ...expand([`${group}/batchpools/finalizers`, `${group}/batchjobs/finalizers`], ["update", "patch"]),
-        ...expand(["core/secrets"], ["get", "list", "watch"]),
-        ...expand(["core/events", "events.k8s.io/events"], ["create", "patch"]),
+        ...expand([`${group}/batchpools`, `${group}/batchjobs`], ["get", "list", "watch", "patch"]),
+        ...expand([`${group}/batchpools/status`, `${group}/batchjobs/status`], ["update"]),
+        ...expand(["core/secrets"], ["list", "watch"]),
+        ...expand(["core/events"], ["create", "patch"]),
+        ...expand(["authentication.k8s.io/tokenreviews", "authorization.k8s.io/subjectaccessreviews"], ["create"]),
       ].sort();
       expect(grants(only(docs("base"), "ClusterRole"))).toEqual(expected);
     });
@@ -295,12 +295,12 @@ describe.skipIf(!kubectlAvailable)("kubectl kustomize manifests/deploy", () => {
       expect(controllerContainer(base).ports?.map((p) => p.name)).toContain(service.spec.ports[0]?.targetPort);
     });
 
-    it("the ServiceMonitor scrapes /metrics from that Service's port", () => {
+    it("the ServiceMonitor scrapes /metrics from that Service's port, keeping the resources' own namespace label", () => {
       const service = only(docs("base"), "Service") as unknown as { metadata: { labels: Record<string, string> }; spec: { ports: { name: string }[] } };
       const monitor = only(docs("monitoring"), "ServiceMonitor") as unknown as { metadata: { namespace: string }; spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] } };
       expect(monitor.metadata.namespace).toBe(NAMESPACE);
       expect(service.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
-      expect(monitor.spec.endpoints).toContainEqual(expect.objectContaining({ port: service.spec.ports[0]?.name, path: "/metrics" }));
+      expect(monitor.spec.endpoints).toContainEqual(expect.objectContaining({ port: service.spec.ports[0]?.name, path: "/metrics", honorLabels: true }));
     });
 
     it("the Prometheus job label used by the down alert is the Service name", () => {

@@ -45,16 +45,16 @@ describe("alert webhook", () => {
   it("posts drift as an Alertmanager alert and resolves it with endsAt", async () => {
     receiver = await startReceiver();
     const webhook = alerts();
-    webhook.drift({ key: "BatchPool/team-a/render", policy: "Alert", differences: ["targetDedicatedNodes: desired 2, live 5"] });
+    webhook.drift({ key: "BatchPool/team-a/render", policy: "Alert", corrected: false, differences: ["targetDedicatedNodes: desired 2, live 5"] });
     clock += 60_000;
     webhook.resolved?.("BatchPool/team-a/render", "Drift");
     await webhook.flush();
     expect(receiver.posts).toEqual([
       [
         {
-          labels: { alertname: "BatchGitopsDrift", severity: "warning", kind: "BatchPool", namespace: "team-a", name: "render" },
+          labels: { alertname: "BatchGitopsDrift", severity: "warning", kind: "BatchPool", namespace: "team-a", name: "render", policy: "Alert", corrected: "false" },
           annotations: {
-            summary: "BatchPool/team-a/render drifted from its manifest; reported only (driftPolicy Alert)",
+            summary: "BatchPool/team-a/render drifted from its manifest; not corrected (driftPolicy Alert)",
             description: "targetDedicatedNodes: desired 2, live 5",
           },
           startsAt: "2026-01-01T12:00:00.000Z",
@@ -80,15 +80,37 @@ describe("alert webhook", () => {
     receiver = await startReceiver();
     const webhook = alerts();
     const key = "BatchPool/default/render" as const;
-    webhook.drift({ key, policy: "Correct", differences: ["metadata.team: desired a, live b"] });
-    webhook.drift({ key, policy: "Correct", differences: ["metadata.team: desired a, live b"] });
+    webhook.drift({ key, policy: "Correct", corrected: true, differences: ["metadata.team: desired a, live b"] });
+    webhook.drift({ key, policy: "Correct", corrected: true, differences: ["metadata.team: desired a, live b"] });
     clock += 1000;
-    webhook.drift({ key, policy: "Correct", differences: ["metadata.team: desired a, live c"] });
+    webhook.drift({ key, policy: "Correct", corrected: true, differences: ["metadata.team: desired a, live c"] });
     await webhook.flush();
     expect(receiver.posts.map((p) => [p[0]?.annotations.description, p[0]?.startsAt])).toEqual([
       ["metadata.team: desired a, live b", "2026-01-01T12:00:00.000Z"],
       ["metadata.team: desired a, live c", "2026-01-01T12:00:00.000Z"],
     ]);
+  });
+
+  it("says a drift under driftPolicy Correct was corrected, and closes the old series when the corrected label changes", async () => {
+    receiver = await startReceiver();
+    const webhook = alerts();
+    const key = "BatchPool/default/render" as const;
+    webhook.drift({ key, policy: "Correct", corrected: false, differences: ["targetDedicatedNodes: desired 1, live 4"] });
+    clock += 1000;
+    webhook.drift({ key, policy: "Correct", corrected: true, differences: ["targetDedicatedNodes: desired 1, live 4"] });
+    await webhook.flush();
+    expect(receiver.posts).toEqual([
+      [expect.objectContaining({ labels: expect.objectContaining({ corrected: "false", policy: "Correct" }), annotations: expect.objectContaining({ summary: expect.stringContaining("not corrected yet") }) })],
+      [
+        expect.objectContaining({ labels: expect.objectContaining({ corrected: "false" }), endsAt: "2026-01-01T12:00:01.000Z" }),
+        {
+          labels: { alertname: "BatchGitopsDrift", severity: "warning", kind: "BatchPool", namespace: "default", name: "render", policy: "Correct", corrected: "true" },
+          annotations: { summary: "BatchPool/default/render drifted from its manifest; corrected (driftPolicy Correct)", description: "targetDedicatedNodes: desired 1, live 4" },
+          startsAt: "2026-01-01T12:00:01.000Z",
+        },
+      ],
+    ]);
+    expect(webhook.firing()).toHaveLength(1);
   });
 
   it("ignores a resolve for an alert that never fired", async () => {

@@ -52,7 +52,7 @@ describe("log alerts and events", () => {
       resolved: (k, n) => void forwarded.push(`resolved ${n} ${k}`),
     });
     alerts.resolved?.("BatchPool/default/a", "Drift");
-    alerts.drift({ key: "BatchPool/default/a", policy: "Alert", differences: ["vmSize"] });
+    alerts.drift({ key: "BatchPool/default/a", policy: "Alert", corrected: false, differences: ["vmSize"] });
     alerts.resolved?.("BatchPool/default/a", "Drift");
     alerts.stalled({ key: "BatchJob/default/j", reason: "PoolQuotaReached", message: "quota" });
     createLogEventRecorder(logger).record("BatchJob/default/j", "Warning", "TasksRejected", "2 tasks rejected");

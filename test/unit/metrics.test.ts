@@ -7,7 +7,7 @@ describe("Prometheus metrics", () => {
     metrics.reconcileDone("BatchPool", "success", 0.02);
     metrics.reconcileDone("BatchPool", "success", 0.03);
     metrics.reconcileDone("BatchJob", "stalled", 0.01);
-    metrics.driftDetected("BatchPool", "targetDedicatedNodes");
+    metrics.driftDetected("BatchPool", "targetDedicatedNodes", true);
     metrics.batchCall("pool.list", 200, 0.004);
     metrics.batchCall("pool.resize", 429, 0.004);
     metrics.poolNodes("BatchPool/default/render", "target", "dedicated", 4);
@@ -16,7 +16,7 @@ describe("Prometheus metrics", () => {
     expect(text).toContain('batch_gitops_reconcile_total{kind="BatchPool",result="success"} 2');
     expect(text).toContain('batch_gitops_reconcile_total{kind="BatchJob",result="stalled"} 1');
     expect(text).toContain('batch_gitops_reconcile_duration_seconds_count{kind="BatchPool",result="success"} 2');
-    expect(text).toContain('batch_gitops_drift_detected_total{kind="BatchPool",field="targetDedicatedNodes"} 1');
+    expect(text).toContain('batch_gitops_drift_detected_total{kind="BatchPool",field="targetDedicatedNodes",corrected="true"} 1');
     expect(text).toContain('batch_gitops_batch_api_calls_total{operation="pool.resize",status_code="429"} 1');
     expect(text).toContain('batch_gitops_pool_nodes{namespace="default",name="render",state="target",priority="dedicated"} 4');
     expect(text).toContain('batch_gitops_job_tasks{namespace="team-a",name="sweep",state="succeeded"} 120');

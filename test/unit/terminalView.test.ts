@@ -4,6 +4,7 @@ import { createTerminalView } from "../../controller/observability/terminalView.
 import { formatTable, progressBar, rowsOf } from "../../controller/observability/statusRows.js";
 import type { ResourceStatus } from "../../controller/runtime/ports.js";
 import type { StatusDocument } from "../../controller/runtime/statusStore.js";
+import { toPublicStatus } from "../../controller/runtime/publicStatus.js";
 
 const condition = (status: "True" | "False", reason: string, message = "") => ({
   type: "Ready", status, reason, message, lastTransitionTime: "2026-01-01T00:00:00Z",
@@ -20,8 +21,8 @@ const doc = (pool: ResourceStatus, job: ResourceStatus): StatusDocument => ({
   version: 1,
   updatedAt: "2026-01-01T00:00:00Z",
   resources: [
-    { key: "BatchJob/default/sweep", kind: "BatchJob", namespace: "default", name: "sweep", status: job },
-    { key: "BatchPool/default/render", kind: "BatchPool", namespace: "default", name: "render", status: pool },
+    { key: "BatchJob/default/sweep", kind: "BatchJob", namespace: "default", name: "sweep", status: toPublicStatus("BatchJob", job, undefined) },
+    { key: "BatchPool/default/render", kind: "BatchPool", namespace: "default", name: "render", status: toPublicStatus("BatchPool", pool, undefined) },
   ],
 });
 

@@ -29,7 +29,9 @@ Options:
                        (BATCH_ACCOUNT_NAME and BATCH_ACCOUNT_KEY from the environment)
   --manager-id ID      the manager id the controller runs with (default batch-gitops)
 
-Exit codes: 0 no changes, 2 changes pending, 1 errors.`;
+Exit codes: 0 Batch matches the manifests; 2 changes pending (drift under driftPolicy
+Correct included: the controller would correct it); 3 nothing to apply, but drift under
+driftPolicy Alert that the controller only reports; 1 errors.`;
 
 export const planCommand: Command = {
   name: "plan",
@@ -63,30 +65,48 @@ async function runPlan(dir: string, flags: string[]): Promise<number> {
     const observed = { pools: await batch.listPools(), jobs: await batch.listJobs() };
     const plans = planAll({ pools, jobs }, observed, { managerId: config.managerId });
     console.log(renderPlan(plans));
-    if (errors.length > 0) return 1;
-    return plans.some((p) => p.actions.length > 0) ? 2 : 0;
+    return planExitCode(plans, errors.length > 0);
   } finally {
     await close();
   }
 }
 
-/** Human-readable plan: one block per resource with pending changes, then totals. */
+/** Exit code: 1 errors, 2 changes pending, 3 only drift the controller will not correct (Alert), 0 in sync. */
+export function planExitCode(plans: readonly ResourcePlan[], invalid: boolean): number {
+  if (invalid) return 1;
+  if (plans.some((p) => p.actions.length > 0)) return 2;
+  return planTotals(plans).driftNotCorrected > 0 ? 3 : 0;
+}
+
+/** Human-readable plan: one block per resource with pending changes or drift, then totals. */
 export function renderPlan(plans: readonly ResourcePlan[]): string {
   const lines: string[] = [];
   for (const plan of plans) {
     if (plan.actions.length === 0 && plan.blocked === undefined && plan.drift.length === 0) continue;
-    lines.push(`${plan.key}: ${plan.status} (${plan.reason})`);
+    lines.push(`${plan.key}: ${headline(plan)}`);
     for (const d of plan.drift) lines.push(`    drift: ${d}`);
     for (const action of plan.actions) lines.push(`  ${describeAction(action)}`);
     if (plan.blocked !== undefined) lines.push(`  ! blocked: ${plan.blocked.reason}: ${plan.blocked.message}`);
     lines.push("");
   }
+  lines.push(summaryLine(plans));
+  return lines.join("\n");
+}
+
+function headline(plan: ResourcePlan): string {
+  if (plan.driftPolicy === "Alert") return "drifted (Alert: not corrected)";
+  if (plan.driftPolicy === "Correct") return "drifted (Correct: will be corrected)";
+  return `${plan.status} (${plan.reason})`;
+}
+
+function summaryLine(plans: readonly ResourcePlan[]): string {
   const t = planTotals(plans);
   const tasks = t.taskSubmissions > 0 ? ` Tasks to submit to ${t.taskSubmissions} job(s).` : "";
   const pending = t.create + t.change + t.destroy + t.taskSubmissions > 0;
-  const summary = pending ? `Plan: ${t.create} to create, ${t.change} to change, ${t.destroy} to delete.${tasks}` : "No changes. Batch matches the manifests.";
-  lines.push(`${summary} ${t.inSync} resource(s) in sync.`);
-  return lines.join("\n");
+  const drifted = t.driftNotCorrected > 0 ? ` ${t.driftNotCorrected} resource(s) drifted (Alert: not corrected).` : "";
+  if (pending) return `Plan: ${t.create} to create, ${t.change} to change, ${t.destroy} to delete.${tasks}${drifted} ${t.inSync} resource(s) in sync.`;
+  if (drifted !== "") return `No changes to apply, but Batch does not match the manifests:${drifted} ${t.inSync} resource(s) in sync.`;
+  return `No changes. Batch matches the manifests. ${t.inSync} resource(s) in sync.`;
 }
 
 function formatProblem(p: Problem): string {

@@ -3,21 +3,20 @@ import { mkdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { pino, type Logger } from "pino";
 import type { Command } from "../command.js";
-import { ConfigError, parseRunConfig, RUN_OPTIONS, type BatchConfig, type RunConfig } from "../../config/runConfig.js";
+import { ConfigError, parseRunConfig, RUN_OPTIONS, type BatchConfig, type HttpAddress, type RunConfig } from "../../config/runConfig.js";
 import { createRootLogger } from "../../observability/logger.js";
 import { createPrometheusMetrics, type PrometheusMetrics } from "../../observability/metrics.js";
 import { createWebhookAlerts, type WebhookAlerts } from "../../observability/alertWebhook.js";
 import { createLogAlerts, createLogEventRecorder } from "../../observability/logReporters.js";
-import { startHttpServer, type RunningHttpServer } from "../../observability/httpServer.js";
+import { exposureWarning, startHttpServer, type RunningHttpServer } from "../../observability/httpServer.js";
 import { createTerminalView, type TerminalView } from "../../observability/terminalView.js";
 import { openFileStatusStore, type FileStatusStore, type StatusDocument } from "../../runtime/statusStore.js";
 import { describeError } from "../../runtime/reconcileErrors.js";
 import type { TokenCredential } from "@azure/identity";
-import type { Controller, ControllerOptions, DesiredSource, ResourceKey, SecretResolver, StatusWriter } from "../../runtime/ports.js";
+import type { Controller, ControllerOptions, DesiredSource, OnceReport, ResourceKey, SecretResolver, StatusWriter } from "../../runtime/ports.js";
 import { createBatchAdapter } from "../../batch/batchAdapter.js";
-import { Reasons } from "../../core/conditions.js";
 import type { BatchAdapter } from "../../batch/adapter.js";
-import { entraCredentials, sharedKeyCredentials } from "../../batch/credentials.js";
+import { checkEntraCredential, entraCredentials, isCredentialError, sharedKeyCredentials } from "../../batch/credentials.js";
 import { createDirectorySource, type DirectorySource } from "../../sources/directory/directorySource.js";
 import { createLoaderParser } from "../../sources/directory/loaderParser.js";
 import { createGitPoller, type GitPoller } from "../../sources/directory/gitPoller.js";
@@ -62,13 +61,21 @@ Azure Batch:
 Behaviour:
   --resync-interval D        full resync / drift check of every resource (default 5m)
   --concurrency N            resources reconciled in parallel (default 8)
-  --once                     reconcile everything once and exit (1 if anything is invalid, stalled or failed)
+  --once                     converge once and exit: resources not yet Ready (a job on a pool
+                             being created) are reconciled again until Ready, Stalled or the
+                             timeout. Exit 0: all Ready; 1: something is not Ready (invalid,
+                             stalled, failed, or still reconciling at the timeout); 2: bad flags
+                             or configuration (docs/status.md)
+  --once-timeout D           how long --once keeps reconciling (default 10m)
   --state-dir DIR            status file, Git checkout, live-view log (default .batch-gitops)
   --manager-id ID            batch-gitops/manager metadata of what this controller creates
                              (default batch-gitops; give each controller of one account its own)
 
 Observability:
-  --http-addr HOST:PORT|off  /metrics, /healthz, /readyz, /status (default 127.0.0.1:8080)
+  --http-addr HOST:PORT|off  /metrics, /healthz, /readyz, /status (default 127.0.0.1:8080);
+                             a non-loopback address is logged as a warning
+  --allowed-hosts H1,H2      Host names those endpoints answer besides loopback ones (and, on a
+                             non-loopback address, IP addresses); others get 403 (DNS rebinding)
   --alert-webhook URL        post drift and stall alerts (Alertmanager JSON)
   --log-format json|pretty   default pretty on a terminal, json otherwise
   --log-level LEVEL          fatal|error|warn|info|debug|trace|silent (default info, or LOG_LEVEL)
@@ -170,7 +177,9 @@ async function connectBatch(batch: BatchConfig, logger: Logger, running: Running
   }
   logger.info({ url: batch.url, auth: "entra" }, "using Azure Batch");
   const { DefaultAzureCredential } = await import("@azure/identity");
-  return { url: batch.url, credentials: entraCredentials(new DefaultAzureCredential()) };
+  const credential = new DefaultAzureCredential();
+  await checkEntraCredential(credential);
+  return { url: batch.url, credentials: entraCredentials(credential) };
 }
 
 /** A local, unsigned Batch-audience token: only the embedded emulator accepts it. */
@@ -215,7 +224,12 @@ async function runClusterMode(config: RunConfig, createController: ControllerFac
     if (config.http !== undefined) {
       // Status lives on the objects (kubectl get bpool,bjob); /status serves no file-store document here.
       const noDocument = (): StatusDocument => ({ version: 1, updatedAt: new Date().toISOString(), resources: [] });
-      running.http = await startHttpServer(config.http, endpoints(metrics, () => ready, noDocument));
+      // Beyond loopback, /metrics and /status answer only callers the cluster authorizes (TokenReview + SubjectAccessReview).
+      const { clusterEndpointAuthorizer } = await import("../../kubernetes/requestAuth.js");
+      const { loadKubeConfig } = await import("../../kubernetes/kubeConfig.js");
+      const authorize = clusterEndpointAuthorizer(config.http.host, loadKubeConfig(source.kubeconfig));
+      if (authorize === undefined) warnIfExposed(config.http, logger);
+      running.http = await startHttpServer(config.http, { ...endpoints(metrics, () => ready, noDocument), authorize });
     }
     const shared = { batch: adapter, metrics, alerts: createLogAlerts(logger, running.webhook), logger, resyncIntervalMs: config.resyncIntervalMs, concurrency: config.concurrency, managerId: config.managerId };
     // Loaded only in cluster mode: @kubernetes/client-node adds ~45 MB of RSS to a directory-mode controller (bench/rss.ts).
@@ -223,14 +237,24 @@ async function runClusterMode(config: RunConfig, createController: ControllerFac
     const authMode = authModeOf(config.batch);
     return await runKubernetesMode({ config: source, logger, env: io.env, createController, controller: shared, authMode, onReadyChange: (r) => (ready = r) }, signal);
   } catch (err: unknown) {
-    logger.fatal({ err }, "controller failed");
-    io.stderr.write(`batch-gitops run: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return reportFatal(err, logger, io);
   } finally {
     await stopAll(running);
   }
 }
 // --- end cluster mode ---
+
+/** A credential problem is configuration (exit 2, one line with what to set); anything else exits 1. */
+function reportFatal(err: unknown, logger: Logger, io: RunIo): number {
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr.write(`batch-gitops run: ${message}\n`);
+  if (isCredentialError(err)) {
+    logger.fatal({ reason: err.code }, message);
+    return 2;
+  }
+  logger.fatal({ err }, "controller failed");
+  return 1;
+}
 
 async function runDirectoryMode(config: RunConfig, createController: ControllerFactory, signal: AbortSignal, io: RunIo): Promise<number> {
   if (config.source.kind !== "directory") {
@@ -241,9 +265,7 @@ async function runDirectoryMode(config: RunConfig, createController: ControllerF
   try {
     return await startAndWait({ config, source: config.source, createController, signal, running, io });
   } catch (err: unknown) {
-    logger.fatal({ err }, "controller failed");
-    io.stderr.write(`batch-gitops run: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    return reportFatal(err, logger, io);
   } finally {
     await stopAll(running);
   }
@@ -266,15 +288,12 @@ function checkStateDir(config: RunConfig, source: DirectoryRun["source"]): void 
 }
 
 /** The Batch adapter, reporting each call to the metrics and remembering which operations ran. */
-async function connectAdapter(run: DirectoryRun, metrics: PrometheusMetrics, operationsSeen: Set<string>): Promise<BatchAdapter> {
+async function connectAdapter(run: DirectoryRun, metrics: PrometheusMetrics): Promise<BatchAdapter> {
   const batch = await connectBatch(run.config.batch, run.running.logger, run.running);
   return createBatchAdapter({
     accountUrl: batch.url,
     credentials: batch.credentials,
-    onCall: (operation, code, seconds) => {
-      metrics.batchCall(operation, code, seconds);
-      operationsSeen.add(operation);
-    },
+    onCall: (operation, code, seconds) => metrics.batchCall(operation, code, seconds),
   });
 }
 
@@ -296,8 +315,7 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
   const { logger } = running;
   checkStateDir(config, run.source);
   const metrics = createPrometheusMetrics();
-  const operationsSeen = new Set<string>();
-  const adapter = await connectAdapter(run, metrics, operationsSeen);
+  const adapter = await connectAdapter(run, metrics);
   const store = await openFileStatusStore({
     stateDir: config.stateDir,
     onError: (error) => logger.warn({ err: describeError(error) }, "could not write the status file; retrying with the next change"),
@@ -324,28 +342,23 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
     signal: stop.signal,
   });
   if (config.http !== undefined) {
+    warnIfExposed(config.http, logger);
     running.http = await startHttpServer(config.http, endpoints(metrics, () => ready, () => liveDocument(store, directory)));
     logger.info({ url: running.http.url }, "serving /metrics, /healthz, /readyz, /status");
+  }
+  if (config.once) {
+    const report = await controller.runOnce({ timeoutMs: config.onceTimeoutMs });
+    stop.abort();
+    await store.flush();
+    return onceExitCode(report, logger);
   }
   const runLoop = controller.run();
   if (poller !== undefined) {
     void poller.run(directory, stop.signal);
   }
-  if (!config.once) {
-    await runLoop;
-    await store.flush();
-    return 0;
-  }
-  // The engine lists Batch after the source has loaded to find pruned resources; wait for that
-  // listing too, or a directory with every manifest removed would exit before pruning.
-  await until(() => ready && operationsSeen.has("pool.list") && operationsSeen.has("job.list"), signal);
-  await controller.idle();
-  await new Promise((r) => setImmediate(r));
-  await controller.idle();
-  stop.abort();
   await runLoop;
   await store.flush();
-  return onceExitCode(store, directory, logger);
+  return 0;
 }
 
 async function startGit(source: Extract<RunConfig["source"], { kind: "directory" }>, logger: Logger): Promise<GitPoller | undefined> {
@@ -376,10 +389,20 @@ function observeSource(inner: DesiredSource, store: FileStatusStore, view: Termi
     store.setProblems(inner.problems()).catch(() => undefined);
     view?.notify();
   };
+  // One refresh per burst of changed keys: a scan that changes 10,000 keys copies the problem list once, not 10,000 times.
+  let scheduled = false;
+  const refreshSoon = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      refresh();
+    });
+  };
   return {
     async start(onChange: (key: ResourceKey) => void, signal: AbortSignal): Promise<void> {
       await inner.start((key) => {
-        refresh();
+        refreshSoon();
         onChange(key);
       }, signal);
       await store.retainOnly(inner.keys());
@@ -389,6 +412,7 @@ function observeSource(inner: DesiredSource, store: FileStatusStore, view: Termi
     get: (key) => inner.get(key),
     keys: () => inner.keys(),
     problems: () => inner.problems(),
+    ...(inner.problemsFor === undefined ? {} : { problemsFor: (key: ResourceKey) => inner.problemsFor?.(key) ?? [] }),
   };
 }
 
@@ -405,6 +429,11 @@ function viewedStatusWriter(store: FileStatusStore, view: TerminalView | undefin
   };
 }
 
+function warnIfExposed(address: HttpAddress, logger: Logger): void {
+  const warning = exposureWarning(address);
+  if (warning !== undefined) logger.warn({ httpAddr: `${address.host}:${address.port}` }, warning);
+}
+
 function liveDocument(store: FileStatusStore, source: DesiredSource): StatusDocument {
   return { ...store.document(), problems: source.problems() };
 }
@@ -417,24 +446,13 @@ function endpoints(metrics: PrometheusMetrics, ready: () => boolean, status: () 
   };
 }
 
-async function until(condition: () => boolean, signal: AbortSignal): Promise<void> {
-  while (!condition() && !signal.aborted) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/**
- * --once: 1 when a manifest is invalid, a resource is stalled, or a resource's pass ended in a
- * Batch error (a running controller would retry it; one pass cannot), so CI fails.
- */
-function onceExitCode(store: FileStatusStore, source: DesiredSource, logger: Logger): number {
-  const errors = source.problems().filter((p) => p.severity === "error");
-  const resources = store.document().resources;
-  const stalled = resources.filter((r) => r.status.conditions.some((c) => c.type === "Stalled" && c.status === "True")).map((r) => r.key);
-  const failed = resources.filter((r) => r.status.conditions.some((c) => c.type === "Ready" && c.reason === Reasons.BatchError)).map((r) => r.key);
-  logger.info({ problems: errors.length, stalled, failed }, "one pass done");
-  if (failed.length > 0) logger.error({ failed }, "Batch calls failed for some resources; see their status");
-  return errors.length > 0 || stalled.length > 0 || failed.length > 0 ? 1 : 0;
+/** --once: 0 when every resource is Ready and no manifest is invalid, else 1 (docs/status.md). */
+function onceExitCode(report: OnceReport, logger: Logger): number {
+  const notReady = report.resources.filter((r) => !r.ready).map((r) => `${r.key}: ${r.reason ?? "no status"}`);
+  logger.info({ problems: report.problems.length, notReady, timedOut: report.timedOut }, "once: done");
+  if (report.timedOut) logger.error({ notReady }, "once: --once-timeout reached with resources still reconciling");
+  else if (!report.converged) logger.error({ notReady, problems: report.problems.length }, "once: not every resource is Ready");
+  return report.converged ? 0 : 1;
 }
 
 async function stopAll(running: Running): Promise<void> {

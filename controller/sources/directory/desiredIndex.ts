@@ -6,6 +6,7 @@ import {
   type ResourceKey,
 } from "../../runtime/ports.js";
 import type { FileParseResult, ParsedDocument } from "./manifestParser.js";
+import { missingPoolMessage } from "../../manifests/index.js";
 
 interface LastGood {
   spec: unknown;
@@ -17,6 +18,10 @@ interface FileEntry {
   /** Last good resource per key defined in this file. */
   readonly resources: ReadonlyMap<ResourceKey, LastGood>;
   readonly problems: readonly Problem[];
+  /** Pools defined in this file, valid or not (a job naming one is not "missing a pool"). */
+  readonly poolKeys: ReadonlySet<ResourceKey>;
+  /** Valid jobs' poolRefs, checked against every file's pools. */
+  readonly poolRefs: readonly { key: ResourceKey; namespace: string; name: string; line: number }[];
 }
 
 /**
@@ -32,7 +37,8 @@ interface FileEntry {
 export class DesiredIndex {
   readonly #files = new Map<string, FileEntry>();
   #resources = new Map<ResourceKey, DesiredResource>();
-  #problems: Problem[] = [];
+  #problems: readonly Problem[] = [];
+  #problemsByKey = new Map<ResourceKey, Problem[]>();
   readonly #generations = new Map<ResourceKey, { spec: unknown; generation: number }>();
 
   /** Applies new parse results (file → result, undefined = file removed); returns the keys that changed. */
@@ -59,6 +65,10 @@ export class DesiredIndex {
     return [...this.#problems];
   }
 
+  problemsFor(key: ResourceKey): readonly Problem[] {
+    return this.#problemsByKey.get(key) ?? [];
+  }
+
   files(): string[] {
     return [...this.#files.keys()];
   }
@@ -80,9 +90,29 @@ export class DesiredIndex {
         next.set(key, this.#resource(key, good, file));
       }
     }
+    problems.push(...this.#missingPoolProblems());
     this.#resources = next;
     this.#problems = problems;
+    this.#problemsByKey = groupByKey(problems);
     return changedKeys(previous, next, previousProblems, problemKeys(problems));
+  }
+
+  /**
+   * The same check as validate's: a job's poolRef names a pool defined in the directory. Reported
+   * without the job's key, so the job is not stalled by it: its status says it waits for the pool.
+   */
+  #missingPoolProblems(): Problem[] {
+    const pools = new Set<ResourceKey>();
+    for (const entry of this.#files.values()) for (const key of entry.poolKeys) pools.add(key);
+    const problems: Problem[] = [];
+    for (const [file, entry] of this.#files) {
+      for (const ref of entry.poolRefs) {
+        if (pools.has(resourceKey("BatchPool", ref.namespace, ref.name))) continue;
+        const message = missingPoolMessage(ref.namespace, ref.name);
+        problems.push({ severity: "error", message: `${ref.key}: ${message}`, file, line: ref.line, path: "spec.poolRef.name", rule: "missing-pool" });
+      }
+    }
+    return problems;
   }
 
   #resource(key: ResourceKey, good: LastGood, file: string): DesiredResource {
@@ -101,22 +131,42 @@ export class DesiredIndex {
 
 function mergeFile(file: string, previous: FileEntry | undefined, result: FileParseResult, revision: string | undefined): FileEntry {
   const problems = result.problems.map((p) => ({ ...p, file: p.file ?? file }));
-  if (!result.readable) {
-    // Keep everything this file defined before: a half-written or broken file must not prune.
-    return { resources: previous?.resources ?? new Map(), problems };
-  }
+  if (!result.readable) return keepLastGood(file, previous, result, problems);
   const resources = new Map<ResourceKey, LastGood>();
   for (const doc of result.documents) {
     const key = keyOf(doc);
     const good = lastGood(doc, previous?.resources.get(key), revision);
-    if (good !== undefined) {
+    // A key twice in one file is invalid (the loader marks both copies): neither replaces the other.
+    if (good !== undefined && !(resources.has(key) && !doc.valid)) {
       resources.set(key, good);
     }
-    if (!doc.valid && !problems.some((p) => p.key === key)) {
-      problems.push({ severity: "error", message: `${key} is invalid`, key, file, rule: "InvalidManifest" });
-    }
   }
-  return { resources, problems };
+  const poolKeys = new Set(result.documents.filter((d) => d.kind === "BatchPool").map(keyOf));
+  const poolRefs = result.documents.flatMap((d) => (d.valid && d.poolRef !== undefined ? [{ key: keyOf(d), namespace: d.namespace, name: d.poolRef.name, line: d.poolRef.line }] : []));
+  return { resources, problems: withKeyProblems(result.documents, problems, file), poolKeys, poolRefs };
+}
+
+/** A half-written or broken file must not prune: everything it defined before stays. */
+function keepLastGood(file: string, previous: FileEntry | undefined, result: FileParseResult, problems: Problem[]): FileEntry {
+  const pools = result.documents.filter((d) => d.kind === "BatchPool").map(keyOf);
+  return {
+    resources: previous?.resources ?? new Map(),
+    problems: withKeyProblems(result.documents, problems, file),
+    poolKeys: new Set([...(previous?.poolKeys ?? []), ...pools]),
+    poolRefs: previous?.poolRefs ?? [],
+  };
+}
+
+/** Every invalid document carries at least one problem with its key (so the engine stalls it). */
+function withKeyProblems(documents: readonly ParsedDocument[], problems: Problem[], file: string): Problem[] {
+  const keyed = new Set(problems.flatMap((p) => (p.key === undefined ? [] : [p.key])));
+  for (const doc of documents) {
+    const key = keyOf(doc);
+    if (doc.valid || keyed.has(key)) continue;
+    keyed.add(key);
+    problems.push({ severity: "error", message: `${key} is invalid`, key, file, rule: "InvalidManifest" });
+  }
+  return problems;
 }
 
 /** A valid document's spec, or for an invalid one the version it replaced (if any). */
@@ -138,9 +188,21 @@ function duplicateProblem(key: ResourceKey, file: string, firstFile: string): Pr
     severity: "error",
     key,
     file,
-    rule: "DuplicateResource",
-    message: `${key} is defined in both ${firstFile} and ${file}; remove one (no Batch changes until then)`,
+    rule: "duplicate-name",
+    path: "metadata.name",
+    message: `${key} is defined in both ${firstFile} and ${file}; names must be unique per kind and namespace (no Batch changes until one is removed)`,
   };
+}
+
+function groupByKey(problems: readonly Problem[]): Map<ResourceKey, Problem[]> {
+  const byKey = new Map<ResourceKey, Problem[]>();
+  for (const p of problems) {
+    if (p.key === undefined) continue;
+    const list = byKey.get(p.key);
+    if (list === undefined) byKey.set(p.key, [p]);
+    else list.push(p);
+  }
+  return byKey;
 }
 
 function problemKeys(problems: readonly Problem[]): Map<ResourceKey, string> {

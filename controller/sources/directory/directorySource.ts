@@ -1,11 +1,10 @@
-import { readFile, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import type { Logger } from "pino";
 import { every, systemClock, type Clock, type TimerHandle } from "../../time/clock.js";
 import type { DesiredResource, DesiredSource, Problem, ResourceKey } from "../../runtime/ports.js";
 import { DesiredIndex } from "./desiredIndex.js";
-import { isHiddenPath, isManifestFile, listManifestFiles } from "./manifestFiles.js";
+import { isHiddenPath, isManifestFile, listManifestFiles, nodeFs, readManifestFile, type ManifestFs, type ManifestRead } from "../../manifests/index.js";
 import type { FileParseResult, ManifestParser } from "./manifestParser.js";
 
 export interface DirectorySourceOptions {
@@ -23,6 +22,8 @@ export interface DirectorySourceOptions {
   watch?: boolean;
   /** Time for the debounce and the periodic rescan. Default the system clock. */
   clock?: Clock;
+  /** The file system (the same reads as `validate`); tests inject failures through it. */
+  fs?: ManifestFs;
 }
 
 export interface DirectorySource extends DesiredSource {
@@ -45,6 +46,9 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
   let emit: (key: ResourceKey) => void = () => undefined;
   let chain: Promise<void> = Promise.resolve();
   let reported = new Set<string>();
+  const fs = options.fs ?? nodeFs;
+  /** Directories that could not be listed (EACCES): reported like file problems. */
+  let listingProblems: Problem[] = [];
 
   /** Index updates run one at a time, in event order. */
   function serialized<T>(work: () => Promise<T>): Promise<T> {
@@ -65,7 +69,7 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
 
   function reportNewProblems(): void {
     const now = new Set<string>();
-    for (const problem of index.problems()) {
+    for (const problem of allProblems()) {
       const text = describeProblem(problem);
       now.add(text);
       if (!reported.has(text)) {
@@ -84,26 +88,32 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
     timers.set(file, timer);
   }
 
+  function allProblems(): Problem[] {
+    return listingProblems.length === 0 ? index.problems() : [...listingProblems, ...index.problems()];
+  }
+
   async function refreshFile(file: string): Promise<void> {
-    const read = await readStable(join(options.dir, file));
-    if (read === "changing") {
+    const read = await readManifestFile(options.dir, file, fs);
+    if (read.status === "changing") {
       schedule(file);
       return;
     }
-    apply(new Map([[file, read === "missing" ? undefined : parseSafely(options.parse, file, read)]]), options.currentRevision?.());
+    apply(new Map([[file, toParseResult(options.parse, file, read)]]), options.currentRevision?.());
   }
 
   async function rescanNow(revision?: string): Promise<ResourceKey[]> {
-    const files = new Set([...(await listManifestFiles(options.dir)), ...index.files()]);
+    const listed = await listManifestFiles(options.dir, fs);
+    listingProblems = listed.problems.map((p) => ({ severity: "error", message: p.message, file: p.file, line: p.line, rule: p.rule }));
+    const files = new Set([...listed.files, ...index.files()]);
     const changes = new Map<string, FileParseResult | undefined>();
     for (const file of files) {
-      const read = await readStable(join(options.dir, file));
-      if (read === "changing") {
+      const read = await readManifestFile(options.dir, file, fs);
+      if (read.status === "changing") {
         // A file still being written: its watcher event re-reads it; keep the last good version now.
         schedule(file);
         continue;
       }
-      changes.set(file, read === "missing" ? undefined : parseSafely(options.parse, file, read));
+      changes.set(file, toParseResult(options.parse, file, read));
     }
     return apply(changes, revision ?? options.currentRevision?.());
   }
@@ -153,36 +163,22 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
     rescan: (revision?: string) => serialized(() => rescanNow(revision)),
     get: (key: ResourceKey): DesiredResource | undefined => index.get(key),
     keys: () => index.keys(),
-    problems: (): Problem[] => index.problems(),
+    problems: (): Problem[] => allProblems(),
+    problemsFor: (key: ResourceKey): readonly Problem[] => index.problemsFor(key),
   };
 }
 
 const CHOKIDAR_CHANGE_THROTTLE_MS = 50;
 
-/**
- * Reads a file only if it is the same before and after the read (size and mtime), and the bytes
- * read match that size; otherwise it is still being written.
- */
-async function readStable(path: string): Promise<string | "missing" | "changing"> {
-  try {
-    const before = await stat(path);
-    const content = await readFile(path);
-    const after = await stat(path);
-    if (before.mtimeMs !== after.mtimeMs || before.size !== after.size || content.length !== after.size) {
-      return "changing";
-    }
-    return content.toString("utf8");
-  } catch (err: unknown) {
-    if (typeof err === "object" && err !== null && (err as { code?: unknown }).code === "ENOENT") {
-      return "missing";
-    }
-    throw err;
+/** A file's parse result: undefined when it is gone; an unreadable file keeps its last good resources. */
+function toParseResult(parse: ManifestParser, file: string, read: Exclude<ManifestRead, { status: "changing" }>): FileParseResult | undefined {
+  if (read.status === "missing") return undefined;
+  if (read.status === "error") {
+    const { problem } = read;
+    return { readable: false, documents: [], problems: [{ severity: "error", message: problem.message, file: problem.file, line: problem.line, rule: problem.rule }] };
   }
-}
-
-function parseSafely(parse: ManifestParser, file: string, text: string): FileParseResult {
   try {
-    return parse(file, text);
+    return parse(file, read.text, read.problem);
   } catch (err: unknown) {
     const message = `${file}: could not be parsed: ${err instanceof Error ? err.message : String(err)}`;
     return { readable: false, documents: [], problems: [{ severity: "error", message, file, rule: "UnreadableManifest" }] };

@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { StallingError } from "../../core/errors.js";
+import { Reasons } from "../../core/reasons.js";
 import type { SecretRef, SecretResolver } from "../../runtime/ports.js";
 
 const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
@@ -14,17 +16,17 @@ export function createFileSecretResolver(secretsDir: string | undefined): Secret
     async resolveSecret(_namespace: string, ref: SecretRef): Promise<string> {
       const where = `secret "${ref.name}" key "${ref.key}"`;
       if (secretsDir === undefined) {
-        throw new Error(`${where} is referenced but no --secrets-dir was given (expected <secrets-dir>/${ref.name}/${ref.key})`);
+        throw new StallingError(Reasons.SecretNotFound, `${where} is referenced but no --secrets-dir was given (expected <secrets-dir>/${ref.name}/${ref.key})`);
       }
       if (!isSafe(ref.name) || !isSafe(ref.key)) {
-        throw new Error(`${where} is not a valid secret name/key (letters, digits, '.', '_', '-')`);
+        throw new StallingError(Reasons.SecretNotFound, `${where} is not a valid secret name/key (letters, digits, '.', '_', '-')`);
       }
       try {
         const value = await readFile(join(secretsDir, ref.name, ref.key), "utf8");
         return value.endsWith("\n") ? value.slice(0, -1) : value;
       } catch (err: unknown) {
         const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
-        throw new Error(`${where} could not be read from --secrets-dir${typeof code === "string" ? ` (${code})` : ""}`);
+        throw new StallingError(Reasons.SecretNotFound, `${where} could not be read from --secrets-dir${typeof code === "string" ? ` (${code})` : ""}`);
       }
     },
   };

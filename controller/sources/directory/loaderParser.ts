@@ -1,4 +1,4 @@
-import { generationOf, parseManifestText, type ResourceCheck } from "../../manifests/index.js";
+import { generationOf, parseManifestText, type Candidate, type ParsedFile, type ResourceCheck } from "../../manifests/index.js";
 import type { Problem as ModelProblem } from "../../model/index.js";
 import { validateBatchRules, type AuthMode } from "../../validation/index.js";
 import { resourceKey, type Problem } from "../../runtime/ports.js";
@@ -6,18 +6,24 @@ import type { FileParseResult, ManifestParser, ParsedDocument } from "./manifest
 
 /**
  * The directory source's parser: the manifests loader plus the Azure Batch rules (the same checks
- * as `batch-gitops validate`), one file at a time. Cross-file checks (duplicate names) are done
- * by the source's index; a YAML syntax error anywhere makes the whole file unreadable, so a
- * half-saved file keeps its last good resources.
+ * as `batch-gitops validate`, through the same parseManifestText), one file at a time. Cross-file
+ * checks (duplicate names, missing pools) are done by the source's index; a YAML syntax error
+ * anywhere makes the whole file unreadable, so a half-saved file keeps its last good resources.
  */
 export function createLoaderParser(options: { authMode: AuthMode }): ManifestParser {
   const context = { authMode: options.authMode };
-  return (file, text) => parseFile(file, text, (resource) => validateBatchRules(resource, context));
+  const check: ResourceCheck = (resource) => validateBatchRules(resource, context);
+  return (file, text, encoding) => parseFile(parseManifestText(text, file, { check }, encoding));
 }
 
-function parseFile(file: string, text: string, check: ResourceCheck): FileParseResult {
-  const parsed = parseManifestText(text, file, { check });
-  const readable = !parsed.problems.some((p) => p.rule === "yaml-syntax");
+function poolRefOf(candidate: Candidate): ParsedDocument["poolRef"] {
+  const spec = candidate.object.spec;
+  const ref = typeof spec === "object" && spec !== null ? (spec as { poolRef?: { name?: unknown } }).poolRef : undefined;
+  return typeof ref?.name === "string" ? { name: ref.name, line: candidate.lineOf("spec.poolRef.name") } : undefined;
+}
+
+function parseFile(parsed: ParsedFile): FileParseResult {
+  const readable = parsed.readable;
   const documents: ParsedDocument[] = [];
   for (const candidate of parsed.candidates) {
     if (candidate.name === undefined) {
@@ -31,6 +37,7 @@ function parseFile(file: string, text: string, check: ResourceCheck): FileParseR
       spec: candidate.valid ? spec : undefined,
       valid: candidate.valid,
       generation: generationOf(spec),
+      ...(candidate.valid && candidate.kind === "BatchJob" ? { poolRef: poolRefOf(candidate) } : {}),
     });
   }
   return { readable, documents, problems: parsed.problems.map(toPortProblem) };

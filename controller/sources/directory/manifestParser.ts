@@ -1,3 +1,4 @@
+import type { EncodingProblem } from "../../manifests/index.js";
 import type { Problem, ResourceKind } from "../../runtime/ports.js";
 
 /** One document of a manifest file, identified even when its spec is invalid. */
@@ -10,6 +11,8 @@ export interface ParsedDocument {
   readonly valid: boolean;
   /** A content-derived generation; without it the source counts spec changes from 1. */
   readonly generation?: number;
+  /** A job's spec.poolRef.name and its line, for the missing-pool check across files. */
+  readonly poolRef?: { readonly name: string; readonly line: number };
 }
 
 /**
@@ -24,5 +27,8 @@ export interface FileParseResult {
   readonly problems: readonly Problem[];
 }
 
-/** Parses one manifest file's text; `file` is the path relative to the watched directory. */
-export type ManifestParser = (file: string, text: string) => FileParseResult;
+/**
+ * Parses one manifest file's text; `file` is the path relative to the watched directory; `encoding`
+ * is the byte-level problem found decoding it (NUL byte, invalid UTF-8), if any.
+ */
+export type ManifestParser = (file: string, text: string, encoding?: EncodingProblem) => FileParseResult;

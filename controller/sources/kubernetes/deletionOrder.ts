@@ -5,8 +5,9 @@
  */
 import type { ResourceStatus } from "../../runtime/ports.js";
 import { setCondition } from "../../core/conditions.js";
+import { Reasons } from "../../core/reasons.js";
 
-export const DELETION_BLOCKED_REASON = "DeletionBlocked";
+export const DELETION_BLOCKED_REASON = Reasons.DeletionBlocked;
 
 export function deletionBlockedMessage(blockingJobs: readonly string[]): string {
   return `deletion waits until BatchJob ${blockingJobs.join(", ")} no longer use${blockingJobs.length === 1 ? "s" : ""} this pool`;

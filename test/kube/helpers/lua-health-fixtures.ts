@@ -82,10 +82,33 @@ export const HEALTH_CASES: readonly HealthCase[] = [
   },
   {
     name: "Ready=False with a terminal reason and no Stalled condition",
-    fixture: { conditions: [{ type: "Ready", status: "False", reason: "TasksFailed", message: "3 of 100 tasks failed" }] },
+    fixture: { conditions: [{ type: "Ready", status: "False", reason: "PoolNotFound", message: "Batch pool render-1 does not exist" }] },
     argo: "Degraded",
-    argoMessage: "3 of 100 tasks failed",
+    argoMessage: "Batch pool render-1 does not exist",
     flux: "Failed",
+  },
+  {
+    name: "failed tasks with nothing left to run (Stalled, TasksFailed)",
+    fixture: {
+      conditions: [
+        { type: "Ready", status: "False", reason: "TasksFailed", message: "3/100 task(s) of job j failed: t7 (exit 3, usererror)" },
+        { type: "Stalled", status: "True", reason: "TasksFailed", message: "3/100 task(s) of job j failed: t7 (exit 3, usererror)" },
+      ],
+    },
+    argo: "Degraded",
+    argoMessage: /t7 \(exit 3, usererror\)/,
+    flux: "Failed",
+  },
+  {
+    name: "failed tasks while others still run (Reconciling, TasksFailed)",
+    fixture: {
+      conditions: [
+        { type: "Ready", status: "False", reason: "TasksFailed", message: "1/100 task(s) failed; 40 still active or running" },
+        { type: "Reconciling", status: "True", reason: "TasksFailed", message: "1/100 task(s) failed; 40 still active or running" },
+      ],
+    },
+    argo: "Progressing",
+    flux: "InProgress",
   },
   {
     name: "a resize error while the controller retries",

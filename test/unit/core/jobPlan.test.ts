@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planJob } from "../../../controller/core/jobPlan.js";
+import { jobAppliedHash, planJob } from "../../../controller/core/jobPlan.js";
 import { planPrune } from "../../../controller/core/prune.js";
 import { ctx, jobIntent, liveJob, livePool, poolIntent } from "./fixtures.js";
 
@@ -28,6 +28,41 @@ describe("planJob", () => {
     const plan = planJob("intent" in c ? c.intent : intent, live, target, ctx);
     expect(plan.status).toBe(status);
     expect(plan.actions.map((a) => a.type)).toEqual(actions);
+  });
+
+  it("leaves a job another manager stamped alone (OwnedByAnotherManager) unless adopt.fromManager names it", () => {
+    const theirs = liveJob(intent, ready.poolId, { priority: 5, metadata: { ...liveJob(intent, ready.poolId).metadata, "batch-gitops/manager": "team-a" } });
+    const blocked = planJob(intent, theirs, ready, ctx);
+    expect(blocked.actions).toEqual([]);
+    expect(blocked.blocked?.reason).toBe("OwnedByAnotherManager");
+    const adopted = planJob(jobIntent({ adoptFromManager: "team-a" }), theirs, ready, ctx);
+    const sameSettings = planJob(jobIntent({ adoptFromManager: "team-a", priority: 5 }), theirs, ready, ctx);
+    expect(sameSettings.actions.map((a) => (a.type === "PatchJob" ? Object.keys(a.patch).join() : a.type))).toEqual(["metadata"]);
+    expect(adopted.blocked).toBeUndefined();
+    // The priority patch carries the new stamp: one write.
+    expect(adopted.actions.map((a) => (a.type === "PatchJob" ? Object.keys(a.patch).join() : a.type))).toEqual(["priority,metadata"]);
+    const stamp = adopted.actions[0];
+    expect(stamp?.type === "PatchJob" && stamp.patch.metadata).toEqual(expect.arrayContaining([{ name: "batch-gitops/manager", value: "test-manager" }]));
+  });
+
+  describe("priority: manifest change or drift", () => {
+    const changedInBatch = liveJob(intent, ready.poolId, { priority: 7 });
+    it("a manifest change is applied and the applied-hash re-recorded", () => {
+      const plan = planJob(jobIntent({ priority: 5 }), liveJob(intent, ready.poolId), ready, ctx);
+      expect(plan.drift).toEqual([]);
+      const patch = plan.actions[0];
+      expect(patch?.type === "PatchJob" && patch.patch.priority).toBe(5);
+      expect(patch?.type === "PatchJob" && patch.patch.metadata).toEqual(expect.arrayContaining([{ name: "batch-gitops/applied-hash", value: jobAppliedHash(jobIntent({ priority: 5 })) }]));
+    });
+    it.each([
+      { policy: "Correct", actions: ["PatchJob"], drift: [{ field: "priority", desired: 0, live: 7 }] },
+      { policy: "Alert", actions: [], drift: [{ field: "priority", desired: 0, live: 7 }] },
+      { policy: "Ignore", actions: [], drift: [] },
+    ] as const)("a change in Batch is drift: $policy", ({ policy, actions, drift }) => {
+      const plan = planJob(jobIntent({ driftPolicy: policy }), changedInBatch, ready, ctx);
+      expect(plan.actions.map((a) => a.type)).toEqual(actions);
+      expect(plan.drift).toEqual(drift);
+    });
   });
 
   it("creates the job with onAllTasksComplete noaction and sets terminatejob after the last task", () => {

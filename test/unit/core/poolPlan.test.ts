@@ -49,6 +49,40 @@ describe("planPool", () => {
     expect(plan.actions.map((a) => a.type)).toEqual(actions);
   });
 
+  describe("another manager's pool (batch-gitops/manager names another controller)", () => {
+    const theirs = (intent = base, overrides = {}) => livePool(intent, { metadata: { ...livePool(intent).metadata, "batch-gitops/manager": "team-a" }, ...overrides });
+
+    it.each([
+      { name: "same revision", intent: base, live: [theirs()] },
+      { name: "another node count (a mutable revision)", intent: fixed(5), live: [theirs()] },
+      { name: "another image (an immutable revision, another pool id)", intent: newImage, live: [theirs()] },
+      { name: "drifted, policy Correct", intent: base, live: [theirs(base, { targetDedicatedNodes: 9 })] },
+    ])("$name → blocked OwnedByAnotherManager, no action", ({ intent, live }) => {
+      const plan = planPool(intent, live, ctx);
+      expect(plan.actions).toEqual([]);
+      expect(plan.drift).toEqual([]);
+      expect(plan.blocked).toEqual({ reason: "OwnedByAnotherManager", message: expect.stringMatching(/managed by "team-a".*set spec\.adopt\.fromManager: team-a/) });
+    });
+
+    it("adopt.fromManager naming that manager takes it over: the manifest is applied and the pool re-stamped", () => {
+      const plan = planPool({ ...fixed(5), adoptFromManager: "team-a" }, [theirs()], ctx);
+      expect(plan.blocked).toBeUndefined();
+      expect(plan.state.status).toBe("OutOfSync");
+      expect(plan.actions.map((a) => a.type)).toEqual(["ResizePool", "PatchPool"]);
+      const patch = plan.actions[1];
+      expect(patch?.type === "PatchPool" && patch.metadata["batch-gitops/manager"]).toBe("test-manager");
+    });
+
+    it("adopt.fromManager re-stamps even when nothing else differs", () => {
+      const plan = planPool({ ...base, adoptFromManager: "team-a" }, [theirs()], ctx);
+      expect(plan.actions.map((a) => a.type)).toEqual(["PatchPool"]);
+    });
+
+    it("adopt.fromManager naming a third manager does not take it", () => {
+      expect(planPool({ ...base, adoptFromManager: "team-c" }, [theirs()], ctx).blocked?.reason).toBe("OwnedByAnotherManager");
+    });
+  });
+
   it("autoscale pools own their node counts: a formula-driven target is not drift", () => {
     const auto = poolIntent({ scale: { mode: "autoscale", formula: "$TargetDedicatedNodes=3;", evaluationIntervalSeconds: 300 } });
     const plan = planPool(auto, [livePool(auto, { targetDedicatedNodes: 3, currentDedicatedNodes: 3, allocationState: "resizing" })], ctx);

@@ -12,7 +12,7 @@ const located = (p: { file: string; line: number; rule: string; path: string }):
 
 describe("loadManifests on manifests/invalid: every problem class, located", () => {
   it.each([
-    ["yaml-syntax.yaml:8 yaml-syntax "],
+    ["yaml-syntax.yaml:8 yaml-syntax spec.vmSize[0]"],
     ["unknown-field.yaml:16 unknown-field spec.scale.fixed.targetDedicatedNode"],
     ["wrong-type.yaml:16 wrong-type spec.scale.fixed.targetDedicatedNodes"],
     ["invalid-value.yaml:17 invalid-value spec.scale.fixed.resizeTimeoutSeconds"],
@@ -33,7 +33,7 @@ describe("loadManifests on manifests/invalid: every problem class, located", () 
 
   it("names the resource of each problem and still loads the valid resources of the directory", async () => {
     const { problems, resources, rejected } = await loadManifests(invalidDir);
-    const duplicate = problems.find((p) => p.rule === "duplicate-name");
+    const duplicate = problems.find((p) => p.rule === "duplicate-name" && p.file.endsWith("/duplicate-name.yaml"));
     expect(duplicate).toMatchObject({ kind: "BatchPool", namespace: "default", name: "twice" });
     expect(duplicate?.message).toContain("duplicate-name.yaml:2");
     const keys = resources.map((r) => r.key);
@@ -75,12 +75,14 @@ describe("loadManifests on a directory tree", () => {
     expect(resources[0]?.source.file).toBe(join(dir, "team", "nested", "all.yml"));
   });
 
-  it("keeps the other documents of a file when one document has a YAML error", async () => {
+  it("loads nothing of a file with a YAML error in a later document (as run does: a half-saved file applies nothing)", async () => {
     const good = stringify(aPool({ name: "good" }).build());
     await writeFile(join(dir, "mixed.yaml"), `${good}---\nkind: BatchPool\nspec: [unclosed\n---\n${stringify(aPool({ name: "also-good" }).build())}`);
-    const { resources, problems } = await loadManifests(dir);
-    expect(resources.map((r) => r.name)).toEqual(["good", "also-good"]);
-    expect(problems.map((p) => p.rule)).toEqual(["yaml-syntax"]);
+    await writeFile(join(dir, "other.yaml"), stringify(aPool({ name: "other" }).build()));
+    const { resources, problems, rejected } = await loadManifests(dir);
+    expect(resources.map((r) => r.name)).toEqual(["other"]);
+    expect(rejected.map((r) => r.key)).toEqual(["BatchPool/default/good", "BatchPool/default/also-good"]);
+    expect(problems.map((p) => [p.rule, p.file, p.line])).toEqual([["yaml-syntax", join(dir, "mixed.yaml"), expect.any(Number)]]);
   });
 
   it("loads a single file given instead of a directory", async () => {

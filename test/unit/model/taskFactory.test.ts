@@ -58,6 +58,20 @@ describe("task factory: parametric sweep", () => {
     expect(rulesOf(sweep(ab, "t-{a}{b}"))).toEqual(["task-id-unique"]);
     expect(rulesOf(sweep(ab, "t.{a}-{b}"))).toEqual(["task-id-format"]);
     expect(rulesOf(sweep(ab, `${"x".repeat(60)}-{a}-{b}`))).toEqual(["task-id-format"]);
-    expect(rulesOf(sweep([{ name: "a", start: 0, end: 2_000_000 }], "t{a}"))).toEqual(["task-factory-too-large"]);
+    expect(rulesOf(sweep([{ name: "a", start: 0, end: 2_000_000 }], "t{a}", "run {a}"))).toEqual(["task-factory-too-large"]);
+  });
+
+  it("refuses a placeholder that names no parameter ({seeed}), anywhere in the template, and keeps shell ${...} and escaped {{...}} literal", () => {
+    const params = [{ name: "seed", start: 1, end: 3 }];
+    const typo: TaskFactory = { parametricSweep: { parameters: params, taskTemplate: { id: "t-{seed}", commandLine: "run --seed {seeed}", environmentSettings: [{ name: "S", value: "{sed}" }] } } };
+    const problems = checkTaskFactory(typo, "spec.taskFactory");
+    expect(problems.map((p) => [p.rule, p.path])).toEqual([
+      ["unknown-placeholder", "spec.taskFactory.parametricSweep.taskTemplate.commandLine"],
+      ["unknown-placeholder", "spec.taskFactory.parametricSweep.taskTemplate.environmentSettings[0].value"],
+    ]);
+    expect(problems[0]?.message).toContain("{seeed} is not a sweep parameter (parameters: {seed})");
+    const literal: TaskFactory = { parametricSweep: { parameters: params, taskTemplate: { id: "t-{seed}", commandLine: "awk '{{print}}' ${HOME}/in-{seed}" } } };
+    expect(checkTaskFactory(literal, "spec.taskFactory")).toEqual([]);
+    expect([...expandTaskFactory(literal)].map((t) => t.commandLine)).toEqual(["awk '{print}' ${HOME}/in-1", "awk '{print}' ${HOME}/in-2", "awk '{print}' ${HOME}/in-3"]);
   });
 });

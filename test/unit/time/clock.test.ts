@@ -94,7 +94,7 @@ describe("Throttle", () => {
     const { runs, task } = recorder();
     await throttle.submit(task("first"));
     expect(throttle.submit(task("second"))).toBeUndefined();
-    throttle.submit(task("third"));
+    void throttle.submit(task("third"));
     await clock.advance(999);
     expect(runs).toEqual(["first"]);
     await clock.advance(1);
@@ -107,7 +107,7 @@ describe("Throttle", () => {
     let release = (): void => undefined;
     const runs: string[] = [];
     const slow = throttle.submit(() => new Promise<void>((resolve) => (release = () => resolve(void runs.push("slow")))));
-    throttle.submit(async () => void runs.push("next"));
+    void throttle.submit(async () => void runs.push("next"));
     expect(runs).toEqual([]);
     release();
     await slow;
@@ -120,9 +120,9 @@ describe("Throttle", () => {
     const throttle = new Throttle({ clock, intervalMs: 1_000 });
     const { runs, task } = recorder();
     await throttle.submit(task("a"));
-    throttle.submit(task("dropped"));
+    void throttle.submit(task("dropped"));
     await throttle.cancel();
-    throttle.submit(task("flushed"));
+    void throttle.submit(task("flushed"));
     await throttle.flush();
     await clock.advance(5_000);
     expect(runs).toEqual(["a", "flushed"]);

@@ -3,14 +3,21 @@
 -- The rules read the kstatus conditions the controller writes (Ready, Reconciling, Stalled)
 -- and stay within Lua 5.1 as Argo CD's gopher-lua runs it.
 
--- Ready=False with one of these reasons (controller/core/conditions.ts) needs a change to the spec
--- or the Batch account, so it is Degraded even while the controller keeps retrying.
+-- Ready=False with one of these reasons (TERMINAL_REASONS in controller/core/reasons.ts; the table
+-- in docs/status.md) needs a change to the spec or the Batch account, so it is Degraded even while
+-- the controller keeps retrying. TasksFailed is not here: while other tasks still run it comes with
+-- Reconciling=True (Progressing); once nothing can succeed the controller sets Stalled=True.
 local TERMINAL_REASONS = {
   InvalidSpec = true,
+  PoolNotFound = true,
   PoolIdTaken = true,
   JobIdTaken = true,
+  TasksRejected = true,
   ResizeError = true,
-  TasksFailed = true,
+  QuotaExceeded = true,
+  CredentialMissing = true,
+  CredentialRefused = true,
+  BatchRejected = true,
 }
 
 local function condition(conditions, conditionType)

@@ -1,0 +1,117 @@
+/**
+ * The one status shape users see, in both modes: the engine's ResourceStatus mapped to the status
+ * schema of the BatchPool/BatchJob CRDs (controller/model), including the fields the printer
+ * columns show (`nodes`, `image`, `completions`). The cluster writes it to the status subresource,
+ * directory mode to status.json and GET /status. Pure; the API server would prune or reject
+ * anything else (test/unit/model/status-shape.test.ts checks it against the schema).
+ */
+import type { BatchJobStatus, BatchPoolStatus, Condition } from "../model/index.js";
+import type { ResourceKind, ResourceStatus, PoolLiveStatus, JobLiveStatus } from "./ports.js";
+
+export type CrdStatus = Record<string, unknown>;
+/** What status.json and the status subresource hold for one resource. */
+export type PublicStatus = (BatchPoolStatus | BatchJobStatus) & { conditions: Condition[] };
+
+const POOL_ALLOCATION_STATES = new Set(["steady", "resizing", "stopping"]);
+const JOB_STATES = new Set(["active", "disabling", "disabled", "enabling", "terminating", "completed", "deleting"]);
+const NODE_STATES = [
+  "creating", "starting", "waitingForStartTask", "startTaskFailed", "idle", "running", "rebooting",
+  "reimaging", "leavingPool", "offline", "preempted", "unusable", "unknown", "total",
+] as const;
+
+/**
+ * `sourceRevision`: the Git revision the applied manifest came from (directory mode; the cluster
+ * has its own resourceVersion and generation).
+ */
+export function toCrdStatus(kind: ResourceKind, status: ResourceStatus, spec: unknown, sourceRevision?: string): CrdStatus {
+  const common: CrdStatus = {
+    observedGeneration: status.observedGeneration,
+    conditions: status.conditions.map((c) => ({ ...c })),
+    lastSyncTime: status.lastSyncTime,
+    sourceRevision,
+  };
+  const specific = kind === "BatchPool" ? poolFields(status, spec) : jobFields(status);
+  return withoutUndefined({ ...common, ...specific });
+}
+
+function poolFields(status: ResourceStatus, spec: unknown): CrdStatus {
+  const [poolId, ...retiring] = status.batchIds ?? [];
+  const live: PoolLiveStatus | undefined = status.pool;
+  return {
+    poolId,
+    retiringPoolIds: retiring.length > 0 ? retiring : undefined,
+    image: shortImageName(spec),
+    ...(live === undefined ? {} : poolLiveFields(live)),
+  };
+}
+
+function poolLiveFields(live: PoolLiveStatus): CrdStatus {
+  const current = live.currentDedicatedNodes + live.currentLowPriorityNodes;
+  const target = live.targetDedicatedNodes + live.targetLowPriorityNodes;
+  return {
+    allocationState: live.allocationState !== undefined && POOL_ALLOCATION_STATES.has(live.allocationState) ? live.allocationState : undefined,
+    currentDedicatedNodes: live.currentDedicatedNodes,
+    currentLowPriorityNodes: live.currentLowPriorityNodes,
+    targetDedicatedNodes: live.targetDedicatedNodes,
+    targetLowPriorityNodes: live.targetLowPriorityNodes,
+    nodes: `${current}/${target}`,
+    nodeCounts: nodeCounts(live.nodeCountsByState),
+    resizeErrors: live.resizeErrors?.map((e) => ({ code: e.code, message: e.message })),
+  };
+}
+
+function nodeCounts(byState: Record<string, number> | undefined): CrdStatus | undefined {
+  if (byState === undefined) {
+    return undefined;
+  }
+  const counts: CrdStatus = {};
+  for (const state of NODE_STATES) {
+    const value = byState[state];
+    if (typeof value === "number") {
+      counts[state] = value;
+    }
+  }
+  return counts;
+}
+
+function jobFields(status: ResourceStatus): CrdStatus {
+  const [jobId] = status.batchIds ?? [];
+  const live: JobLiveStatus | undefined = status.job;
+  if (live === undefined) {
+    return { jobId };
+  }
+  return {
+    jobId,
+    poolId: live.poolId,
+    state: live.state !== undefined && JOB_STATES.has(live.state) ? live.state : undefined,
+    taskCounts: { ...live.taskCounts },
+    tasksTotal: live.totalTasks,
+    tasksSubmitted: live.tasksSubmitted,
+    completions: `${live.taskCounts.succeeded}/${live.totalTasks}`,
+    failedTasks: live.failedTasks?.map((t) => withoutUndefined({ ...t })),
+  };
+}
+
+/** `offer/sku` for marketplace images, the image name (and version) for gallery images. */
+export function shortImageName(spec: unknown): string | undefined {
+  const image = (spec as { image?: { marketplace?: Record<string, unknown>; virtualMachineImageId?: unknown } } | null)?.image;
+  const marketplace = image?.marketplace;
+  if (marketplace !== undefined) {
+    return [marketplace.offer, marketplace.sku].filter((p) => typeof p === "string").join("/");
+  }
+  const id = image?.virtualMachineImageId;
+  if (typeof id !== "string") {
+    return undefined;
+  }
+  const match = /\/images\/([^/]+)(?:\/versions\/([^/]+))?$/.exec(id);
+  return match === null ? undefined : [match[1], match[2]].filter((p) => p !== undefined).join(":");
+}
+
+/** The same mapping, typed as the model's status: what status.json holds. */
+export function toPublicStatus(kind: ResourceKind, status: ResourceStatus, spec: unknown, sourceRevision?: string): PublicStatus {
+  return toCrdStatus(kind, status, spec, sourceRevision) as PublicStatus;
+}
+
+function withoutUndefined(record: CrdStatus): CrdStatus {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
+}

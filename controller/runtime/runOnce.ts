@@ -1,0 +1,91 @@
+/**
+ * One invocation that converges what it can (`run --once`): every key is reconciled, and keys not
+ * yet settled are reconciled again (after the delay their pass asked for, or a backoff after an
+ * error) until all are settled or the deadline passes. A job on a pool created in the same run is
+ * therefore created once its pool exists, not left waiting for a next invocation.
+ *
+ * Settled: Ready=True, Stalled=True (a user must act), removed, or waiting on something only a
+ * manifest change can bring (DeletionBlocked: the source does not change during one run).
+ */
+import { setTimeout as delay } from "node:timers/promises";
+import { Reasons } from "../core/reasons.js";
+import type { OnceOptions, OnceReport, OnceResource, Problem, ReconcileOutcome, ResourceKey, ResourceStatus } from "./ports.js";
+
+export type { OnceOptions, OnceReport, OnceResource };
+
+export interface OnceDriver {
+  /** Starts the source (loaded once) and returns the keys of this run, including ones only Batch knows. */
+  readonly keys: () => Promise<ResourceKey[]>;
+  readonly reconcile: (key: ResourceKey) => Promise<ReconcileOutcome>;
+  readonly problems: () => Problem[];
+  readonly concurrency: number;
+  readonly now: () => number;
+  readonly signal: AbortSignal;
+  readonly retryBaseDelayMs: number;
+  readonly retryMaxDelayMs: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 600_000;
+
+export async function runOnce(driver: OnceDriver, options: OnceOptions = {}): Promise<OnceReport> {
+  const deadline = driver.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const last = new Map<ResourceKey, ReconcileOutcome>();
+  const failures = new Map<ResourceKey, number>();
+  let pending = await driver.keys();
+  while (pending.length > 0 && !driver.signal.aborted) {
+    const outcomes = await mapLimit(pending, driver.concurrency, (key) => driver.reconcile(key));
+    const waits: number[] = [];
+    pending.forEach((key, i) => {
+      const outcome = outcomes[i] as ReconcileOutcome;
+      last.set(key, outcome);
+      if (outcome.kind === "error") failures.set(key, (failures.get(key) ?? 0) + 1);
+      else failures.delete(key);
+    });
+    pending = pending.filter((key) => !settled(last.get(key)));
+    for (const key of pending) waits.push(waitFor(last.get(key), failures.get(key) ?? 0, driver));
+    const wait = Math.min(...waits);
+    if (pending.length === 0 || driver.now() + wait >= deadline) break;
+    await delay(wait, undefined, { signal: driver.signal }).catch(() => undefined);
+  }
+  return report(last, pending.length > 0, driver.problems());
+}
+
+function settled(outcome: ReconcileOutcome | undefined): boolean {
+  if (outcome === undefined) return false;
+  if (outcome.kind === "stalled" || outcome.status === undefined) return outcome.kind !== "error";
+  const ready = outcome.status.conditions.find((c) => c.type === "Ready");
+  return ready?.status === "True" || ready?.reason === Reasons.DeletionBlocked;
+}
+
+function waitFor(outcome: ReconcileOutcome | undefined, failures: number, driver: OnceDriver): number {
+  if (outcome?.kind === "requeueAfter") return outcome.ms;
+  if (outcome?.kind === "error") return Math.min(driver.retryBaseDelayMs * 2 ** (failures - 1), driver.retryMaxDelayMs);
+  // Done but not Ready (e.g. a retryable state with no poll asked): look again soon.
+  return driver.retryBaseDelayMs;
+}
+
+function report(last: ReadonlyMap<ResourceKey, ReconcileOutcome>, timedOut: boolean, allProblems: Problem[]): OnceReport {
+  const resources = [...last].map(([key, outcome]) => describe(key, outcome.status)).sort((a, b) => a.key.localeCompare(b.key));
+  const problems = allProblems.filter((p) => p.severity === "error");
+  return { converged: problems.length === 0 && resources.every((r) => r.ready), timedOut, resources, problems };
+}
+
+function describe(key: ResourceKey, status: ResourceStatus | undefined): OnceResource {
+  if (status === undefined) return { key, ready: true, reason: "Removed" };
+  const ready = status.conditions.find((c) => c.type === "Ready");
+  return { key, ready: ready?.status === "True", reason: ready?.reason, message: ready?.message };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results in input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}

@@ -1,0 +1,39 @@
+/**
+ * A real account URL and no credential at all: `run` stops at startup with exit 2 and one line
+ * naming the variables and flags to set, instead of retrying every Batch call (Reasons: CredentialMissing).
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+
+const BIN = fileURLToPath(new URL("../../bin/batch-gitops.js", import.meta.url));
+const EXAMPLES = fileURLToPath(new URL("../../manifests/examples", import.meta.url));
+const execFileAsync = promisify(execFile);
+
+describe("a missing credential", () => {
+  let root: string | undefined;
+  afterEach(async () => {
+    if (root !== undefined) await rm(root, { recursive: true, force: true });
+  });
+
+  it("exits 2 with one line saying which variables or flags to set, and no stack trace", { timeout: 120_000 }, async () => {
+    root = await mkdtemp(join(tmpdir(), "no-credential-"));
+    // Nothing Entra ID could use: no AZURE_* variables, no az CLI profile (HOME is empty), no identity endpoint.
+    const env: NodeJS.ProcessEnv = { PATH: "/usr/bin:/bin", HOME: root };
+    const args = [BIN, "run", "--once", "--dir", EXAMPLES, "--batch-url", "https://acct.westeurope.batch.azure.com", "--state-dir", join(root, "state"), "--http-addr", "off", "--view", "off", "--log-level", "silent"];
+    const result = await execFileAsync(process.execPath, args, { env, timeout: 100_000 }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? "" }),
+    );
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^batch-gitops run: no Microsoft Entra ID credential for Azure Batch: set BATCH_ACCOUNT_NAME and BATCH_ACCOUNT_KEY/);
+    expect(lines[0]).toMatch(/AZURE_TENANT_ID and AZURE_CLIENT_ID/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
