@@ -21,12 +21,13 @@ export default tseslint.config(
   },
   {
     // The planning core is pure: no client libraries, no file system, network, processes or logger (../shared/STYLE.md).
+    // It owns its vocabulary (resource keys, conditions) and imports only the model and itself.
     files: ["controller/core/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", {
         paths: ["@kubernetes/client-node", "@azure/batch", "@azure/identity", "@azure/ms-rest-js", "chokidar", "pino", "prom-client",
           "node:fs", "node:fs/promises", "node:http", "node:https", "node:net", "node:child_process", "node:worker_threads"],
-        patterns: ["../batch/*", "../kubernetes/*", "../sources/*", "../observability/*", "../cli/*", "../../emulator/*"],
+        patterns: [{ group: ["../*", "!../model", "!../model/*"], message: "controller/core imports only controller/model and itself." }],
       }],
     },
   },

@@ -10,7 +10,8 @@ import type { FailedTaskSample, ObservedJob, ObservedPool, ObservedTask, Observe
 import { contentHashOf } from "../core/taskContent.js";
 import type { BatchAdapter, CallOptions, TaskAddOutcome } from "./adapter.js";
 import { BatchCallError, classify, rawErrorInfo } from "./errors.js";
-import { decideRetry, sleep, type RetryOptions } from "./retry.js";
+import { decideRetry, type RetryOptions } from "./retry.js";
+import { delay, systemClock, type Clock } from "../time/clock.js";
 
 export interface BatchAdapterOptions {
   readonly accountUrl: string;
@@ -21,6 +22,8 @@ export interface BatchAdapterOptions {
   /** Called once per HTTP attempt: operation like `pool.list`, status 0 for network errors. */
   readonly onCall?: (operation: string, statusCode: number, durationSeconds: number) => void;
   readonly random?: () => number;
+  /** Time for retry waits and Retry-After dates. Default the system clock. */
+  readonly clock?: Clock;
 }
 
 const POOL_SELECT = [
@@ -45,10 +48,12 @@ class SdkBatchAdapter implements BatchAdapter {
   readonly accountUrl: string;
   readonly #client: Sdk;
   readonly #opts: BatchAdapterOptions;
+  readonly #clock: Clock;
 
   constructor(options: BatchAdapterOptions) {
     this.accountUrl = options.accountUrl;
     this.#opts = options;
+    this.#clock = options.clock ?? systemClock;
     this.#client = new BatchServiceClient(options.credentials, options.accountUrl, { noRetryPolicy: true });
   }
 
@@ -65,14 +70,19 @@ class SdkBatchAdapter implements BatchAdapter {
         return result;
       } catch (error: unknown) {
         if (signal?.aborted) throw error;
-        const info = rawErrorInfo(error, Date.now());
+        const info = rawErrorInfo(error, this.#clock.now());
         this.#opts.onCall?.(operation, info.statusCode, (performance.now() - started) / 1000);
         const errorClass = classify(info);
         const decision = decideRetry(attempt, errorClass, info.retryAfterMs, this.#opts.retry ?? {}, random);
         if (!decision.retry) throw new BatchCallError(operation, info.statusCode, info.code, info.message, errorClass, info.retryAfterMs);
-        await sleep(decision.delayMs, signal);
+        await this.#wait(decision.delayMs, signal, error);
       }
     }
+  }
+
+  /** Waits before a retry; an abort ends the operation with the abort's reason. */
+  async #wait(ms: number, signal: AbortSignal | undefined, lastError: unknown): Promise<void> {
+    if (!(await delay(this.#clock, ms, signal))) throw signal?.reason ?? lastError;
   }
 
   async listPools(options: CallOptions = {}): Promise<ObservedPool[]> {

@@ -3,6 +3,7 @@
  * Throttled answers wait for Retry-After when given; transient ones back off exponentially with
  * 50 % jitter up to a cap. Conflicts, not-found and permanent errors are never retried here.
  */
+import { backoffDelayMs } from "../time/backoff.js";
 import type { ErrorClass } from "./errors.js";
 
 export interface RetryOptions {
@@ -25,22 +26,5 @@ export function decideRetry(attempt: number, errorClass: ErrorClass, retryAfterM
     return retryAfterMs <= (options.maxRetryAfterMs ?? 60_000) ? { retry: true, delayMs: retryAfterMs } : { retry: false };
   }
   if (errorClass !== "transient" && errorClass !== "throttled") return { retry: false };
-  const cap = Math.min(options.maxDelayMs ?? 10_000, (options.baseDelayMs ?? 200) * 2 ** (attempt - 1));
-  return { retry: true, delayMs: Math.round(cap / 2 + (cap / 2) * random()) };
-}
-
-/** Sleeps, resolving early (with a rejection) when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+  return { retry: true, delayMs: backoffDelayMs(attempt, { baseMs: options.baseDelayMs ?? 200, maxMs: options.maxDelayMs ?? 10_000 }, random) };
 }

@@ -3,7 +3,7 @@
  * Stalled, plus our Drifted. `lastTransitionTime` is kept unless status changes; every condition
  * is stamped with the generation it describes. Pure: the caller passes the time.
  */
-import type { ConditionRecord } from "../runtime/ports.js";
+import type { ConditionRecord } from "./conditionRecord.js";
 
 export type ConditionType = "Ready" | "Reconciling" | "Stalled" | "Drifted";
 export type ConditionStatus = "True" | "False" | "Unknown";

@@ -5,7 +5,7 @@
  */
 import type { BatchJobSpec, BatchPoolSpec, TaskSpec } from "../model/index.js";
 import { expandTaskFactory, taskFactoryCount } from "../model/index.js";
-import { resourceKey } from "../runtime/ports.js";
+import { resourceKey } from "./resourceKey.js";
 import { stableHash } from "./hash.js";
 import type { JobIntent, JsonObject, PoolIntent, PoolScale, TaskSet } from "./intent.js";
 import { taskIntent } from "./taskContent.js";

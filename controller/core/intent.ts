@@ -4,7 +4,7 @@
  * observations. Batch-shaped objects (startTask, virtualMachineConfiguration...) are plain JSON
  * in the @azure/batch request shape so the adapter passes them through unchanged.
  */
-import type { ResourceKey } from "../runtime/ports.js";
+import type { ResourceKey } from "./resourceKey.js";
 
 export type JsonObject = { [key: string]: unknown };
 export type UpdateStrategy = "Recreate" | "BlueGreen";

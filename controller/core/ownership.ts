@@ -2,7 +2,7 @@
  * Ownership metadata written on every Batch pool and job the controller creates. The controller
  * only modifies or deletes what carries its owner key (or what a manifest explicitly adopts).
  */
-import type { ResourceKey } from "../runtime/ports.js";
+import type { ResourceKey } from "./resourceKey.js";
 
 export const OWNER_KEY = "batch-gitops/owner";
 export const SPEC_HASH_KEY = "batch-gitops/spec-hash";

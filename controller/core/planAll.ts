@@ -3,8 +3,8 @@
  * `batch-gitops plan` prints. Pure. Jobs whose pool is still to be created are planned against
  * the pool's future id, the way the controller will create them once the pool exists.
  */
-import type { ResourceKey } from "../runtime/ports.js";
-import { isResourceKey } from "../runtime/ports.js";
+import type { ResourceKey } from "./resourceKey.js";
+import { isResourceKey } from "./resourceKey.js";
 import type { Action } from "./actions.js";
 import { describeDiff } from "./diff.js";
 import type { JobIntent, PoolIntent } from "./intent.js";

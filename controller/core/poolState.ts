@@ -2,7 +2,7 @@
  * Observe → classify: where a desired pool stands against what Batch shows (helm-controller's
  * DetermineReleaseState). Pure; `planPool` turns the state into actions.
  */
-import type { ResourceKey } from "../runtime/ports.js";
+import type { ResourceKey } from "./resourceKey.js";
 import { mapDiff, subsetDiff, type FieldDiff } from "./diff.js";
 import type { PoolIntent } from "./intent.js";
 import type { ObservedPool } from "./observed.js";

@@ -1,5 +1,5 @@
 /** What to delete when a resource is gone from the source (or its deletion was requested). Pure. */
-import type { ResourceKey } from "../runtime/ports.js";
+import type { ResourceKey } from "./resourceKey.js";
 import type { Action } from "./actions.js";
 import type { ObservedJob, ObservedPool } from "./observed.js";
 import { DELETION_POLICY_KEY, MANAGER_KEY, OWNER_KEY, isOwnedBy } from "./ownership.js";

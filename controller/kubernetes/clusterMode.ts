@@ -4,6 +4,7 @@
  * this replica leads. Fresh ports per term: a replica that lost and regained the lease starts from
  * a fresh list, not from a cache that went stale while it was not leading.
  */
+import type { Clock } from "../time/clock.js";
 import type { Logger } from "pino";
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from "@kubernetes/client-node";
 import { KubernetesSource } from "../sources/kubernetes/kubernetesSource.js";
@@ -35,6 +36,8 @@ export interface ClusterPortsOptions {
   readonly authMode?: AuthMode;
   /** Secret values to scrub from events and status; shared with whatever else scrubs text. */
   readonly secretValues?: SecretValues;
+  /** Time for informer backoff, status throttling and the lease. Default the system clock. */
+  readonly clock?: Clock;
 }
 
 export interface ClusterPorts {
@@ -56,20 +59,21 @@ export function createClusterPorts(options: ClusterPortsOptions): ClusterPorts {
   const secretValues = options.secretValues ?? new SecretValues();
   const redact = (text: string): string => secretValues.redact(text);
   const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
-  const secrets = new KubeSecretResolver({ api: core, watch, namespace, values: secretValues, logger, watchTimeoutSeconds });
+  const { clock } = options;
+  const secrets = new KubeSecretResolver({ api: core, watch, namespace, values: secretValues, logger, watchTimeoutSeconds, clock });
   // The recorder looks objects up in the source's cache; the source reports blocked deletions as events.
   const events = new KubeEventRecorder({
-    api: core, component: "batch-gitops", instance: options.identity, logger, redact,
+    api: core, component: "batch-gitops", instance: options.identity, logger, redact, clock,
     lookup: (key) => source.object(key),
   });
   const source = new KubernetesSource({
-    client, watch, finalizers, namespace, labelSelector, logger, watchTimeoutSeconds,
+    client, watch, finalizers, namespace, labelSelector, logger, watchTimeoutSeconds, clock,
     authMode: options.authMode,
     secretChanges: secrets,
     onDeletionBlocked: (key, jobs) => events.record(key, "Normal", DELETION_BLOCKED_REASON, deletionBlockedMessage(jobs)),
   });
   const status = new KubeStatusWriter({
-    client, finalizers, logger, redact,
+    client, finalizers, logger, redact, clock,
     lookup: (key) => source.object(key),
     adjust: (key, s) => reportFromStatus(key, source.adjustStatus(key, s)),
     progressIntervalMs: options.statusProgressIntervalMs,
@@ -143,6 +147,7 @@ export async function runCluster(options: RunClusterOptions, shutdown: AbortSign
     renewDeadlineMs: election.renewDeadlineMs,
     retryPeriodMs: election.retryPeriodMs,
     logger: options.logger,
+    clock: options.clock,
   });
   return elector.run(shutdown, {
     onStartedLeading: lead,

@@ -3,6 +3,7 @@
  * same type+reason+message on the same object bumps `count` and `lastTimestamp` of the existing
  * Event by patch instead of creating a new one, so a flapping condition does not flood the namespace.
  */
+import { systemClock, type Clock } from "../time/clock.js";
 import type { Logger } from "pino";
 import type { CoreV1Api, CoreV1Event } from "@kubernetes/client-node";
 import type { EventRecorder, ResourceKey } from "../runtime/ports.js";
@@ -22,7 +23,8 @@ export interface KubeEventRecorderOptions {
   /** Scrubs secret values from messages before they leave the process. */
   readonly redact?: (text: string) => string;
   readonly logger?: Logger;
-  readonly now?: () => number;
+  /** Time for event timestamps. Default the system clock. */
+  readonly clock?: Clock;
   /** Aggregation entries kept in memory (oldest dropped first). */
   readonly maxTracked?: number;
 }
@@ -45,7 +47,8 @@ export class KubeEventRecorder implements EventRecorder {
 
   constructor(options: KubeEventRecorderOptions) {
     this.#options = options;
-    this.#now = options.now ?? Date.now;
+    const clock = options.clock ?? systemClock;
+    this.#now = () => clock.now();
   }
 
   record(key: ResourceKey, type: "Normal" | "Warning", reason: string, message: string): void {

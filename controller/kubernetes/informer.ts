@@ -11,7 +11,8 @@
  */
 import type { Logger } from "pino";
 import type { KubeObject } from "./resources.js";
-import { backoffDelayMs, sleep, type BackoffOptions } from "./backoff.js";
+import { backoffDelayMs, type BackoffPolicy } from "../time/backoff.js";
+import { delay, systemClock, type Clock } from "../time/clock.js";
 import { isGone, kubeStatusCode } from "./errors.js";
 
 export type InformerEvent<T> =
@@ -44,12 +45,14 @@ export interface InformerOptions<T extends KubeObject> {
   readonly labelSelector?: string;
   readonly onEvent: (event: InformerEvent<T>) => void;
   readonly logger?: Logger;
-  readonly backoff?: BackoffOptions;
+  readonly backoff?: BackoffPolicy;
+  /** Time for backoff delays and watch health. Default the system clock. */
+  readonly clock?: Clock;
   /** Asks the server to end each watch after this long; it is then re-opened from the last resourceVersion. */
   readonly watchTimeoutSeconds?: number;
 }
 
-const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 200, maxMs: 30_000 };
+const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 200, maxMs: 30_000 };
 
 /** A watch that ends this quickly without delivering anything counts as a failure for backoff. */
 const MIN_HEALTHY_WATCH_MS = 1_000;
@@ -62,6 +65,7 @@ interface WatchOutcome {
 
 export class Informer<T extends KubeObject> {
   readonly #options: InformerOptions<T>;
+  readonly #clock: Clock;
   #cache = new Map<string, T>();
   #resourceVersion = "";
   #failures = 0;
@@ -72,6 +76,7 @@ export class Informer<T extends KubeObject> {
 
   constructor(options: InformerOptions<T>) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
     this.#synced = new Promise((resolve) => {
       this.#markSynced = resolve;
     });
@@ -96,7 +101,7 @@ export class Informer<T extends KubeObject> {
       const ok = this.#resourceVersion === "" ? await this.#relist() : await this.#watchUntilClosed(signal);
       if (!ok && !signal.aborted) {
         this.#failures += 1;
-        await sleep(backoffDelayMs(this.#failures, this.#options.backoff ?? DEFAULT_BACKOFF), signal);
+        await delay(this.#clock, backoffDelayMs(this.#failures, this.#options.backoff ?? DEFAULT_BACKOFF), signal);
       }
     }
   }
@@ -139,7 +144,7 @@ export class Informer<T extends KubeObject> {
 
   /** One watch connection; true when it ended normally (timeout, server close, 410 handled). */
   async #watchUntilClosed(signal: AbortSignal): Promise<boolean> {
-    const startedAt = Date.now();
+    const startedAt = this.#clock.now();
     const outcome = await this.#watchOnce(signal);
     if (outcome.gone || isGone(outcome.error)) {
       this.#options.logger?.info({ informer: this.#options.name }, "resourceVersion expired (410 Gone); re-listing");
@@ -150,7 +155,7 @@ export class Informer<T extends KubeObject> {
       this.#options.logger?.warn({ informer: this.#options.name, statusCode: kubeStatusCode(outcome.error) }, "watch failed; reconnecting with backoff");
       return false;
     }
-    if (outcome.delivered || Date.now() - startedAt >= MIN_HEALTHY_WATCH_MS) {
+    if (outcome.delivered || this.#clock.now() - startedAt >= MIN_HEALTHY_WATCH_MS) {
       this.#failures = 0;
       return true;
     }

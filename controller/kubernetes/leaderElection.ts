@@ -11,7 +11,7 @@
 import type { Logger } from "pino";
 import type { CoordinationV1Api, V1Lease } from "@kubernetes/client-node";
 import { V1MicroTime } from "@kubernetes/client-node";
-import { sleep } from "./backoff.js";
+import { delay, systemClock, type Clock } from "../time/clock.js";
 import { isConflict, isNotFound, kubeStatusCode } from "./errors.js";
 
 /** The Lease calls leader election makes (a subset of client-node's CoordinationV1Api). */
@@ -30,7 +30,8 @@ export interface LeaderElectionOptions {
   /** Interval between acquire or renew attempts. */
   readonly retryPeriodMs: number;
   readonly logger?: Logger;
-  readonly now?: () => number;
+  /** Time for lease expiry and the retry period. Default the system clock. */
+  readonly clock?: Clock;
 }
 
 export interface LeaderCallbacks {
@@ -49,6 +50,7 @@ export const DEFAULT_LEADER_ELECTION = { leaseDurationMs: 15_000, renewDeadlineM
 
 export class LeaderElector {
   readonly #options: LeaderElectionOptions;
+  readonly #clock: Clock;
   readonly #now: () => number;
   #observed: V1Lease | undefined;
   #observedAt = 0;
@@ -60,7 +62,8 @@ export class LeaderElector {
       throw new Error("leader election: renewDeadline must be shorter than leaseDuration");
     }
     this.#options = options;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
+    this.#now = () => this.#clock.now();
   }
 
   isLeader(): boolean {
@@ -103,7 +106,7 @@ export class LeaderElector {
       if (await this.#tryAcquireOrRenew(callbacks)) {
         return true;
       }
-      await sleep(this.#options.retryPeriodMs, signal);
+      await delay(this.#clock, this.#options.retryPeriodMs, signal);
     }
     return false;
   }
@@ -112,7 +115,7 @@ export class LeaderElector {
   async #renewUntilLost(shutdown: AbortSignal, leadership: AbortSignal): Promise<"lost" | "shutdown" | "finished"> {
     let lastRenewal = this.#now();
     while (!shutdown.aborted && !leadership.aborted) {
-      await sleep(this.#options.retryPeriodMs, AbortSignal.any([shutdown, leadership]));
+      await delay(this.#clock, this.#options.retryPeriodMs, AbortSignal.any([shutdown, leadership]));
       if (shutdown.aborted || leadership.aborted) {
         break;
       }

@@ -8,7 +8,8 @@ import type { Logger } from "pino";
 import type { CoreV1Api, V1Secret } from "@kubernetes/client-node";
 import type { SecretRef, SecretResolver } from "../runtime/ports.js";
 import { Informer, type WatchClient } from "./informer.js";
-import type { BackoffOptions } from "./backoff.js";
+import type { BackoffPolicy } from "../time/backoff.js";
+import type { Clock } from "../time/clock.js";
 import { toKubeApiError } from "./errors.js";
 import type { SecretValues } from "./redaction.js";
 import { WaitingError } from "../core/errors.js";
@@ -38,7 +39,9 @@ export interface KubeSecretResolverOptions {
   readonly namespace?: string;
   readonly values: SecretValues;
   readonly logger?: Logger;
-  readonly backoff?: BackoffOptions;
+  readonly backoff?: BackoffPolicy;
+  /** Time for the informer's backoff. Default the system clock. */
+  readonly clock?: Clock;
   readonly watchTimeoutSeconds?: number;
 }
 
@@ -57,6 +60,7 @@ export class KubeSecretResolver implements SecretResolver {
       watch: options.watch,
       logger: options.logger,
       backoff: options.backoff,
+      clock: options.clock,
       watchTimeoutSeconds: options.watchTimeoutSeconds,
       onEvent: (event) => {
         const { namespace, name } = event.object.metadata ?? {};

@@ -17,6 +17,8 @@ import type { FinalizerManager } from "./finalizers.js";
 import type { CustomResource } from "./resources.js";
 import { toCrdStatus, type CrdStatus } from "./crdStatus.js";
 import { isConflict, isNotFound } from "./errors.js";
+import { systemClock, type Clock } from "../time/clock.js";
+import { Throttle } from "../time/throttle.js";
 
 export interface KubeStatusWriterOptions {
   readonly client: CustomResourceClient;
@@ -29,34 +31,28 @@ export interface KubeStatusWriterOptions {
   /** Minimum time between two progress-only writes of one resource. Default 10 s. */
   readonly progressIntervalMs?: number;
   readonly logger?: Logger;
-  readonly now?: () => number;
+  /** Time for the progress interval. Default the system clock. */
+  readonly clock?: Clock;
 }
 
 const MAX_CONFLICT_RETRIES = 5;
 
 interface Written {
   readonly status: CrdStatus;
-  readonly at: number;
-}
-
-interface Pending {
-  status: CrdStatus;
-  timer: NodeJS.Timeout;
-  done: Promise<void>;
-  resolve: () => void;
 }
 
 export class KubeStatusWriter implements StatusWriter {
   readonly #options: KubeStatusWriterOptions;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #written = new Map<ResourceKey, Written>();
-  readonly #pending = new Map<ResourceKey, Pending>();
+  /** Per resource: the throttle of its progress-only writes. */
+  readonly #throttles = new Map<ResourceKey, Throttle>();
   /** API writes made (status PUTs), for tests and debugging. */
   writes = 0;
 
   constructor(options: KubeStatusWriterOptions) {
     this.#options = options;
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
   }
 
   async write(key: ResourceKey, status: ResourceStatus, meta: StatusMeta): Promise<void> {
@@ -64,22 +60,25 @@ export class KubeStatusWriter implements StatusWriter {
     const adjusted = this.#options.adjust?.(key, status) ?? status;
     const desired = redactStrings(toCrdStatus(meta.kind, adjusted, spec), this.#options.redact);
     const last = this.#written.get(key);
+    const throttle = this.#throttle(key);
     if (last !== undefined && sameStatus(last.status, desired)) {
       // We own this status and already wrote exactly this; a stale informer copy must not cause a write.
-      this.#cancelPending(key);
+      void throttle.cancel();
       return;
     }
-    const interval = this.#options.progressIntervalMs ?? 10_000;
-    if (last !== undefined && isProgressOnly(last.status, desired) && this.#now() - last.at < interval) {
-      this.#defer(key, desired, last.at + interval - this.#now());
+    if (last !== undefined && isProgressOnly(last.status, desired)) {
+      // Written now when the interval has passed (and awaited), else the latest one is written when it ends.
+      await throttle.submit(() => this.#writeNow(key, desired));
       return;
     }
-    this.#cancelPending(key);
+    void throttle.cancel();
     await this.#writeNow(key, desired);
+    throttle.markRun();
   }
 
   async remove(key: ResourceKey): Promise<void> {
-    this.#cancelPending(key);
+    void this.#throttles.get(key)?.cancel();
+    this.#throttles.delete(key);
     this.#written.delete(key);
     const result = await this.#options.finalizers.remove(parseResourceKey(key));
     if (result === "removed") {
@@ -89,55 +88,26 @@ export class KubeStatusWriter implements StatusWriter {
 
   /** Writes every deferred progress update now (shutdown, tests). */
   async flush(): Promise<void> {
-    const keys = [...this.#pending.keys()];
-    await Promise.all(keys.map((key) => this.#firePending(key)));
+    await Promise.all([...this.#throttles].map(([key, throttle]) => throttle.flush().catch((err: unknown) => this.#deferredFailed(key, err))));
   }
 
   /** Drops deferred updates without writing them. */
   close(): void {
-    for (const key of [...this.#pending.keys()]) {
-      this.#cancelPending(key);
-    }
+    for (const throttle of this.#throttles.values()) void throttle.cancel();
   }
 
-  #defer(key: ResourceKey, status: CrdStatus, delayMs: number): void {
-    const existing = this.#pending.get(key);
-    if (existing !== undefined) {
-      existing.status = status;
-      return;
+  #throttle(key: ResourceKey): Throttle {
+    let throttle = this.#throttles.get(key);
+    if (throttle === undefined) {
+      const intervalMs = this.#options.progressIntervalMs ?? 10_000;
+      throttle = new Throttle({ clock: this.#clock, intervalMs, onError: (err) => this.#deferredFailed(key, err) });
+      this.#throttles.set(key, throttle);
     }
-    let resolve: () => void = () => undefined;
-    const done = new Promise<void>((r) => {
-      resolve = r;
-    });
-    const timer = setTimeout(() => void this.#firePending(key), Math.max(0, delayMs));
-    timer.unref();
-    this.#pending.set(key, { status, timer, done, resolve });
+    return throttle;
   }
 
-  async #firePending(key: ResourceKey): Promise<void> {
-    const pending = this.#pending.get(key);
-    if (pending === undefined) {
-      return;
-    }
-    this.#pending.delete(key);
-    clearTimeout(pending.timer);
-    try {
-      await this.#writeNow(key, pending.status);
-    } catch (err: unknown) {
-      this.#options.logger?.warn({ key, err }, "deferred status write failed");
-    } finally {
-      pending.resolve();
-    }
-  }
-
-  #cancelPending(key: ResourceKey): void {
-    const pending = this.#pending.get(key);
-    if (pending !== undefined) {
-      clearTimeout(pending.timer);
-      this.#pending.delete(key);
-      pending.resolve();
-    }
+  #deferredFailed(key: ResourceKey, err: unknown): void {
+    this.#options.logger?.warn({ key, err }, "deferred status write failed");
   }
 
   async #writeNow(key: ResourceKey, desired: CrdStatus): Promise<void> {
@@ -145,13 +115,13 @@ export class KubeStatusWriter implements StatusWriter {
     let object = this.#options.lookup(key) ?? (await this.#options.client.get(ref));
     for (let attempt = 1; object !== undefined; attempt++) {
       if (sameStatus(object.status, desired)) {
-        this.#written.set(key, { status: desired, at: this.#now() });
+        this.#written.set(key, { status: desired });
         return;
       }
       try {
         await this.#options.client.replaceStatus(ref, { ...object, status: desired });
         this.writes += 1;
-        this.#written.set(key, { status: desired, at: this.#now() });
+        this.#written.set(key, { status: desired });
         return;
       } catch (err: unknown) {
         if (isNotFound(err)) {

@@ -1,5 +1,7 @@
 import type { Logger } from "pino";
 import { driftOutcome } from "../core/driftOutcome.js";
+import { backoffDelayMs } from "../time/backoff.js";
+import { delay, every, systemClock, type Clock } from "../time/clock.js";
 import {
   parseResourceKey,
   type Alerts,
@@ -34,7 +36,8 @@ export interface WebhookAlertsOptions {
   retryDelayMs?: number;
   /** Re-post firing alerts this often, so Alertmanager does not time them out; default 60 s, 0 = never. */
   repeatIntervalMs?: number;
-  now?: () => number;
+  /** Time for startsAt/endsAt, the repeat interval and retry waits. Default the system clock. */
+  clock?: Clock;
   fetch?: typeof fetch;
 }
 
@@ -57,7 +60,8 @@ interface OpenAlert {
  * interval, and closed with `endsAt` when resolved. Deliveries are sequential and retried.
  */
 export function createWebhookAlerts(options: WebhookAlertsOptions): WebhookAlerts {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = (): number => clock.now();
   const open = new Map<string, OpenAlert>();
   const deliver = createDelivery(options);
 
@@ -84,13 +88,12 @@ export function createWebhookAlerts(options: WebhookAlertsOptions): WebhookAlert
 
   const repeatMs = options.repeatIntervalMs ?? 60_000;
   if (repeatMs > 0) {
-    const timer = setInterval(() => {
+    const timer = every(clock, repeatMs, () => {
       if (open.size > 0) {
         deliver([...open.values()].map((o) => o.alert));
       }
-    }, repeatMs);
-    timer.unref();
-    options.signal.addEventListener("abort", () => clearInterval(timer), { once: true });
+    });
+    options.signal.addEventListener("abort", () => timer.cancel(), { once: true });
   }
 
   return {
@@ -120,6 +123,9 @@ function labelsOf(key: ResourceKey): { kind: string; namespace: string; resource
   return { kind, namespace, resourceName: name };
 }
 
+/** Upper bound of one retry wait. */
+const MAX_RETRY_DELAY_MS = 60_000;
+
 type Delivery = ((alerts: AlertmanagerAlert[]) => void) & { idle(): Promise<void> };
 
 /** A sequential delivery chain: order is kept (a resolve never overtakes its firing). */
@@ -128,6 +134,7 @@ function createDelivery(options: WebhookAlertsOptions): Delivery {
   const maxAttempts = options.maxAttempts ?? 5;
   const retryDelayMs = options.retryDelayMs ?? 500;
   const target = safeTarget(options.url);
+  const clock = options.clock ?? systemClock;
   let chain: Promise<void> = Promise.resolve();
 
   async function send(alerts: AlertmanagerAlert[]): Promise<void> {
@@ -138,7 +145,8 @@ function createDelivery(options: WebhookAlertsOptions): Delivery {
       }
       options.logger.warn({ target, status, attempt }, "alert webhook delivery failed");
       if (attempt < maxAttempts) {
-        await delay(retryDelayMs * 2 ** (attempt - 1), options.signal);
+        // Doubling without jitter: one receiver, sequential deliveries, nothing to spread out.
+        await delay(clock, backoffDelayMs(attempt, { baseMs: retryDelayMs, maxMs: MAX_RETRY_DELAY_MS, jitter: 0 }), options.signal);
       }
     }
     options.logger.error({ target, alerts: alerts.length }, "alert webhook delivery given up");
@@ -171,16 +179,4 @@ async function postOnce(post: typeof fetch, url: string, alerts: AlertmanagerAle
 function safeTarget(url: string): string {
   const parsed = new URL(url);
   return `${parsed.protocol}//${parsed.host}`;
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

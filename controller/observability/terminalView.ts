@@ -1,4 +1,5 @@
 import type { Problem } from "../runtime/ports.js";
+import { systemClock, type Clock, type TimerHandle } from "../time/clock.js";
 import type { StatusDocument } from "../runtime/statusStore.js";
 import { formatPlainLine, formatTable, rowsOf } from "./statusRows.js";
 
@@ -11,6 +12,8 @@ export interface TerminalViewOptions {
   throttleMs?: number;
   /** A line under the live table, e.g. where the logs go. */
   footer?: string;
+  /** Time for the redraw throttle. Default the system clock. */
+  clock?: Clock;
 }
 
 export interface TerminalView {
@@ -26,7 +29,8 @@ const CLEAR_TO_END = "\x1b[0J";
 /** The live terminal view (TTY) or plain change lines; never both. */
 export function createTerminalView(options: TerminalViewOptions): TerminalView {
   const throttleMs = options.throttleMs ?? 250;
-  let timer: NodeJS.Timeout | undefined;
+  const clock = options.clock ?? systemClock;
+  let timer: TimerHandle | undefined;
   let lastDraw = 0;
   let stopped = false;
   let drawnLines = 0;
@@ -61,7 +65,7 @@ export function createTerminalView(options: TerminalViewOptions): TerminalView {
 
   function draw(): void {
     timer = undefined;
-    lastDraw = Date.now();
+    lastDraw = clock.now();
     if (options.mode === "live") {
       drawLive();
     } else {
@@ -74,15 +78,15 @@ export function createTerminalView(options: TerminalViewOptions): TerminalView {
       if (stopped || timer !== undefined) {
         return;
       }
-      const wait = Math.max(0, lastDraw + throttleMs - Date.now());
-      timer = setTimeout(draw, wait);
+      const wait = Math.max(0, lastDraw + throttleMs - clock.now());
+      timer = clock.setTimeout(draw, wait, { keepAlive: true });
     },
     stop(): void {
       if (stopped) {
         return;
       }
       stopped = true;
-      clearTimeout(timer);
+      timer?.cancel();
       draw();
     },
   };

@@ -28,6 +28,8 @@ import { runOnce, type OnceOptions, type OnceReport } from "./runOnce.js";
 import { alreadyReportedStall } from "./stallReport.js";
 import type { StepResult } from "./stepResult.js";
 import { createWorkQueue, type WorkQueue } from "./workQueue.js";
+import { every, systemClock, type Clock } from "../time/clock.js";
+import { Throttle } from "../time/throttle.js";
 
 export interface EngineOptions extends ControllerOptions {
   /** How often Batch progress (resizes, deletions, rollouts) is polled. Default 5 s. */
@@ -60,18 +62,21 @@ class Engine implements Controller {
   /** Per key: observations must be taken after this time (its last Batch write, or its last poll request). */
   readonly #freshAfter = new Map<ResourceKey, number>();
   readonly #locks = new Map<ResourceKey, Promise<unknown>>();
-  /** Per key: the interim status write in flight and when the last one started. */
-  readonly #progress = new Map<ResourceKey, { at: number; write?: Promise<void> }>();
+  /** Per key during a pass: the throttle of its interim (progress) status writes. */
+  readonly #progress = new Map<ResourceKey, Throttle>();
+  readonly #clock: Clock;
   readonly #now: () => number;
 
   constructor(options: EngineOptions) {
     this.#opts = options;
-    this.#now = options.now ?? Date.now;
+    const base = options.clock ?? systemClock;
+    this.#clock = options.now === undefined ? base : { now: options.now, setTimeout: (cb, ms, o) => base.setTimeout(cb, ms, o) };
+    this.#now = () => this.#clock.now();
     this.#queue = createWorkQueue<ResourceKey>({
       concurrency: options.concurrency ?? 4,
       baseDelayMs: options.retryBaseDelayMs ?? 500,
       maxDelayMs: options.retryMaxDelayMs ?? 300_000,
-      now: this.#now,
+      clock: this.#clock,
       metrics: options.metrics.workQueue,
     });
     this.#cache = new ObservationCache(options.batch, { maxAgeMs: options.observationMaxAgeMs ?? 60_000, now: this.#now });
@@ -89,11 +94,11 @@ class Engine implements Controller {
     const { source, signal } = this.#opts;
     await source.start((key) => this.#queue.add(key), signal);
     await this.#enqueueAll();
-    const resync = setInterval(() => void this.#enqueueAll(), this.#opts.resyncIntervalMs ?? 300_000);
+    const resync = every(this.#clock, this.#opts.resyncIntervalMs ?? 300_000, () => void this.#enqueueAll(), { keepAlive: true });
     try {
       await this.#queue.run((key) => this.#handle(key), signal);
     } finally {
-      clearInterval(resync);
+      resync.cancel();
     }
   }
 
@@ -282,16 +287,16 @@ class Engine implements Controller {
     };
   }
 
-  /** An interim status: at most one per interval and one in flight per key; the latest is dropped, not queued. */
+  /** An interim status: at most one per interval and one in flight per key; a report made too soon waits, replaced by any later one. */
   #reportProgress(key: ResourceKey, desired: DesiredResource | undefined, result: StepResult, logger: ReconcileContext["logger"]): void {
-    const last = this.#progress.get(key);
-    const now = this.#now();
-    if (desired === undefined || last?.write !== undefined || (last !== undefined && now - last.at < (this.#opts.progressReportIntervalMs ?? 1_000))) return;
-    const entry: { at: number; write?: Promise<void> } = { at: now };
-    entry.write = this.#publish(key, desired, result, logger).then(() => {
-      entry.write = undefined;
-    });
-    this.#progress.set(key, entry);
+    if (desired === undefined) return;
+    let throttle = this.#progress.get(key);
+    if (throttle === undefined) {
+      throttle = new Throttle({ clock: this.#clock, intervalMs: this.#opts.progressReportIntervalMs ?? 1_000 });
+      this.#progress.set(key, throttle);
+    }
+    // #publish logs a failing writer itself; nothing is left to report here.
+    throttle.submit(async () => void (await this.#publish(key, desired, result, logger)))?.catch(() => undefined);
   }
 
   /** Derives the next status from the last one and writes it (a failing writer is logged, not thrown). */
@@ -306,8 +311,9 @@ class Engine implements Controller {
 
   /** The one exit: conditions summarized, status written, alerts resolved. */
   async #finish(key: ResourceKey, desired: DesiredResource | undefined, result: StepResult, logger: ReconcileContext["logger"]): Promise<ResourceStatus | undefined> {
-    // An interim write still in flight must land before the pass's own status, never after it.
-    await this.#progress.get(key)?.write;
+    // An interim write still in flight must land before the pass's own status, never after it;
+    // one still waiting for its interval is dropped (the pass's status supersedes it).
+    await this.#progress.get(key)?.cancel();
     this.#progress.delete(key);
     if (result.removed === true) {
       this.#statuses.delete(key);

@@ -7,41 +7,13 @@
  */
 import type { Logger } from "pino";
 import type { BatchAdapter } from "../batch/adapter.js";
+import type { Clock } from "../time/clock.js";
+import type { ConditionRecord } from "../core/conditionRecord.js";
+import type { ResourceKey, ResourceKind } from "../core/resourceKey.js";
 
-/** The two resource kinds the controller reconciles. */
-export type ResourceKind = "BatchPool" | "BatchJob";
-
-/** `"<Kind>/<namespace>/<name>"`: the only thing sources emit and the queue holds. */
-export type ResourceKey = `${ResourceKind}/${string}/${string}`;
-
-export function resourceKey(kind: ResourceKind, namespace: string, name: string): ResourceKey {
-  return `${kind}/${namespace}/${name}`;
-}
-
-export interface ParsedResourceKey {
-  readonly kind: ResourceKind;
-  readonly namespace: string;
-  readonly name: string;
-}
-
-/** Parses a key; throws on anything that is not `BatchPool|BatchJob/<ns>/<name>`. */
-export function parseResourceKey(key: string): ParsedResourceKey {
-  const parts = key.split("/");
-  const [kind, namespace, name] = parts;
-  if (parts.length !== 3 || (kind !== "BatchPool" && kind !== "BatchJob") || !namespace || !name) {
-    throw new Error(`invalid resource key "${key}": expected BatchPool|BatchJob/<namespace>/<name>`);
-  }
-  return { kind, namespace, name };
-}
-
-export function isResourceKey(key: string): key is ResourceKey {
-  try {
-    parseResourceKey(key);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// The resource vocabulary belongs to the core; re-exported here so ports stay one import for adapters.
+export { isResourceKey, parseResourceKey, resourceKey, type ParsedResourceKey, type ResourceKey, type ResourceKind } from "../core/resourceKey.js";
+export type { ConditionRecord } from "../core/conditionRecord.js";
 
 /** Where a desired resource came from; recorded in status so users can trace what was applied. */
 export interface SourceLocation {
@@ -105,15 +77,6 @@ export interface SecretRef {
 /** Resolves secret references (registry passwords...). Values never go to logs, status or errors. */
 export interface SecretResolver {
   resolveSecret(namespace: string, ref: SecretRef): Promise<string>;
-}
-
-export interface ConditionRecord {
-  readonly type: string;
-  readonly status: "True" | "False" | "Unknown";
-  readonly reason: string;
-  readonly message: string;
-  readonly lastTransitionTime: string;
-  readonly observedGeneration?: number;
 }
 
 /**
@@ -255,7 +218,9 @@ export interface ControllerOptions {
   /** Written into `batch-gitops/manager` metadata. */
   readonly managerId: string;
   readonly signal: AbortSignal;
-  /** Injectable clock for tests; default Date.now. */
+  /** Time for the queue, resync, polls, caches and throttles. Default the system clock; tests pass a ManualClock. */
+  readonly clock?: Clock;
+  /** @deprecated Use `clock`; when given alone it overrides only the clock's `now`. */
   readonly now?: () => number;
 }
 

@@ -1,6 +1,8 @@
 import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import { systemClock, type Clock } from "../time/clock.js";
+import { Throttle } from "../time/throttle.js";
 import type { Problem, ResourceKey, ResourceStatus, SourceLocation, StatusMeta, StatusWriter } from "./ports.js";
 import { toPublicStatus, type PublicStatus } from "./publicStatus.js";
 
@@ -39,7 +41,8 @@ export interface FileStatusStore extends StatusWriter {
 
 export interface FileStatusStoreOptions {
   stateDir: string;
-  now?: () => number;
+  /** Time for `updatedAt` and the write interval. Default the system clock. */
+  clock?: Clock;
   /** Least time between two file writes; changes in between share the next one. Default 250 ms. */
   minFlushIntervalMs?: number;
   /** A background write failed (the next change or flush() tries again). */
@@ -56,7 +59,8 @@ export interface FileStatusStoreOptions {
  * loses at most that interval, which the next pass recomputes.
  */
 export async function openFileStatusStore(options: FileStatusStoreOptions): Promise<FileStatusStore> {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = (): number => clock.now();
   await mkdir(options.stateDir, { recursive: true });
   const path = join(options.stateDir, STATUS_FILE_NAME);
   const entries = new Map<ResourceKey, StatusEntry>();
@@ -66,12 +70,10 @@ export async function openFileStatusStore(options: FileStatusStoreOptions): Prom
   }
   let problems: Problem[] = previous?.problems ?? [];
   const snapshot = (): StatusDocument => documentOf(entries, problems, now);
-  const flusher = createFlusher({
-    write: () => writeAtomically(path, `${JSON.stringify(snapshot(), null, 2)}\n`),
-    now,
-    minIntervalMs: options.minFlushIntervalMs ?? 250,
-    onError: options.onError ?? (() => undefined),
-  });
+  // The task always writes the whole current document, so a waiting one stands for every change since.
+  const flusher = new Throttle({ clock, intervalMs: options.minFlushIntervalMs ?? 250, onError: options.onError ?? (() => undefined), retainFailed: true });
+  const writeFile = (): Promise<void> => writeAtomically(path, `${JSON.stringify(snapshot(), null, 2)}\n`);
+  const request = (): void => void flusher.submit(writeFile)?.catch(options.onError ?? (() => undefined));
 
   return {
     path,
@@ -79,11 +81,11 @@ export async function openFileStatusStore(options: FileStatusStoreOptions): Prom
       const { kind, namespace, name, source } = meta;
       const shown = toPublicStatus(kind, status, meta.spec, status.appliedRevision);
       entries.set(key, { key, kind, namespace, name, ...(source === undefined ? {} : { source }), status: shown });
-      flusher.request();
+      request();
     },
     async remove(key: ResourceKey): Promise<void> {
       if (entries.delete(key)) {
-        flusher.request();
+        request();
       }
     },
     async retainOnly(keys: Iterable<ResourceKey>): Promise<void> {
@@ -91,13 +93,13 @@ export async function openFileStatusStore(options: FileStatusStoreOptions): Prom
       const stale = [...entries.keys()].filter((k) => !keep.has(k));
       stale.forEach((k) => entries.delete(k));
       if (stale.length > 0) {
-        flusher.request();
+        request();
       }
     },
     async setProblems(next: readonly Problem[]): Promise<void> {
       if (!isDeepStrictEqual(problems, next)) {
         problems = [...next];
-        flusher.request();
+        request();
       }
     },
     document: snapshot,
@@ -155,69 +157,6 @@ export async function writeAtomically(path: string, content: string): Promise<vo
     await rm(temp, { force: true });
     throw err;
   }
-}
-
-interface FlusherOptions {
-  readonly write: () => Promise<void>;
-  readonly now: () => number;
-  readonly minIntervalMs: number;
-  readonly onError: (error: unknown) => void;
-}
-
-/**
- * Background writes of a changing document: request() marks it changed and schedules a write
- * no sooner than `minIntervalMs` after the previous one; writes never overlap, and changes made
- * while one runs go in the next. flush() writes what is pending at once and waits for it.
- */
-function createFlusher(options: FlusherOptions): { request(): void; flush(): Promise<void> } {
-  let dirty = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let lastWriteAt = Number.NEGATIVE_INFINITY;
-
-  const start = (): Promise<void> => {
-    dirty = false;
-    running = options.write().then(
-      () => {
-        running = undefined;
-        lastWriteAt = options.now();
-        if (dirty) schedule();
-      },
-      (error: unknown) => {
-        // Kept pending, not retried in a loop: the next change or flush() writes it.
-        running = undefined;
-        lastWriteAt = options.now();
-        dirty = true;
-        throw error;
-      },
-    );
-    return running;
-  };
-  const fire = (): void => {
-    timer = undefined;
-    if (dirty && running === undefined) start().catch(options.onError);
-  };
-  const schedule = (): void => {
-    if (timer !== undefined || running !== undefined) return;
-    // Unreferenced: a pending write never keeps the process alive; exits call flush().
-    timer = setTimeout(fire, Math.max(0, lastWriteAt + options.minIntervalMs - options.now()));
-    timer.unref();
-  };
-
-  return {
-    request(): void {
-      dirty = true;
-      schedule();
-    },
-    async flush(): Promise<void> {
-      clearTimeout(timer);
-      timer = undefined;
-      while (running !== undefined || dirty) {
-        if (running !== undefined) await running.catch(() => undefined);
-        else await start();
-      }
-    },
-  };
 }
 
 function isErrno(err: unknown, code: string): boolean {

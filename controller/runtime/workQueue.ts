@@ -5,6 +5,8 @@
  * polling kept apart from backoff (`addAfter`), and a global token bucket over error retries.
  */
 import type { WorkQueueMetrics } from "./ports.js";
+import { backoffDelayMs } from "../time/backoff.js";
+import { systemClock, type Clock, type TimerHandle } from "../time/clock.js";
 
 export interface WorkQueueOptions {
   /** Keys processed at once. Default 4. */
@@ -18,7 +20,8 @@ export interface WorkQueueOptions {
   readonly retryBurst?: number;
   /** [0,1) source for jitter; injectable for deterministic tests. */
   readonly random?: () => number;
-  readonly now?: () => number;
+  /** Time for delayed adds and the bucket. Default the system clock. */
+  readonly clock?: Clock;
   /** workqueue_* metrics (observability/metrics.ts); none by default. */
   readonly metrics?: WorkQueueMetrics;
 }
@@ -43,19 +46,13 @@ export function createWorkQueue<K extends string>(options: WorkQueueOptions = {}
   return new KeyedWorkQueue<K>(options);
 }
 
-/** Capped exponential backoff with 50 % jitter: delay in [cap/2, cap). */
-export function backoffDelayMs(failures: number, baseDelayMs: number, maxDelayMs: number, random: () => number): number {
-  const capped = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.min(failures, 30));
-  return Math.round(capped / 2 + (capped / 2) * random());
-}
-
 class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
   readonly #queue: K[] = [];
   readonly #queued = new Set<K>();
   readonly #processing = new Set<K>();
   /** Keys added while processing: re-queued when their worker finishes. */
   readonly #dirty = new Set<K>();
-  readonly #timers = new Map<K, { at: number; timer: NodeJS.Timeout }>();
+  readonly #timers = new Map<K, { at: number; timer: TimerHandle }>();
   readonly #failures = new Map<K, number>();
   /** When each queued key entered the queue (workqueue_queue_duration_seconds). */
   readonly #addedAt = new Map<K, number>();
@@ -74,11 +71,11 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
       retriesPerSecond: options.retriesPerSecond ?? 10,
       retryBurst: options.retryBurst ?? 100,
       random: options.random ?? Math.random,
-      now: options.now ?? Date.now,
+      clock: options.clock ?? systemClock,
     };
     this.#metrics = options.metrics;
     this.#tokens = this.#opts.retryBurst;
-    this.#tokensAt = this.#opts.now();
+    this.#tokensAt = this.#opts.clock.now();
   }
 
   get length(): number {
@@ -94,23 +91,22 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
     if (this.#queued.has(key)) return;
     this.#queued.add(key);
     this.#queue.push(key);
-    this.#addedAt.set(key, this.#opts.now());
+    this.#addedAt.set(key, this.#opts.clock.now());
     this.#metrics?.added(this.#queue.length);
     this.#wake?.();
   }
 
   addAfter(key: K, delayMs: number): void {
     if (delayMs <= 0) return this.add(key);
-    const at = this.#opts.now() + delayMs;
+    const at = this.#opts.clock.now() + delayMs;
     const existing = this.#timers.get(key);
     // Keep the earliest wake-up: a poll never postpones a sooner retry or vice versa.
     if (existing !== undefined && existing.at <= at) return;
-    if (existing !== undefined) clearTimeout(existing.timer);
-    const timer = setTimeout(() => {
+    existing?.timer.cancel();
+    const timer = this.#opts.clock.setTimeout(() => {
       this.#timers.delete(key);
       this.add(key);
     }, delayMs);
-    timer.unref?.();
     this.#timers.set(key, { at, timer });
   }
 
@@ -118,7 +114,7 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
     const failures = this.#failures.get(key) ?? 0;
     this.#failures.set(key, failures + 1);
     this.#metrics?.retried();
-    const perKey = backoffDelayMs(failures, this.#opts.baseDelayMs, this.#opts.maxDelayMs, this.#opts.random);
+    const perKey = backoffDelayMs(failures + 1, { baseMs: this.#opts.baseDelayMs, maxMs: this.#opts.maxDelayMs }, this.#opts.random);
     const delay = Math.max(perKey, this.#bucketDelayMs());
     this.addAfter(key, delay);
     return delay;
@@ -145,7 +141,7 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
       await Promise.all(workers);
     } finally {
       signal.removeEventListener("abort", onAbort);
-      for (const { timer } of this.#timers.values()) clearTimeout(timer);
+      for (const { timer } of this.#timers.values()) timer.cancel();
       this.#timers.clear();
     }
   }
@@ -170,14 +166,14 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
 
   async #process(key: K, handler: (key: K) => Promise<void>): Promise<void> {
     this.#processing.add(key);
-    const started = this.#opts.now();
+    const started = this.#opts.clock.now();
     try {
       await handler(key);
     } catch {
       // The handler owns error policy; a throw here must not kill the worker.
     } finally {
       this.#processing.delete(key);
-      this.#metrics?.finished((this.#opts.now() - started) / 1000);
+      this.#metrics?.finished((this.#opts.clock.now() - started) / 1000);
       if (this.#dirty.delete(key)) this.add(key);
       this.#notifyIdle();
     }
@@ -187,9 +183,9 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
     const key = this.#queue.shift();
     if (key === undefined) return undefined;
     this.#queued.delete(key);
-    const addedAt = this.#addedAt.get(key) ?? this.#opts.now();
+    const addedAt = this.#addedAt.get(key) ?? this.#opts.clock.now();
     this.#addedAt.delete(key);
-    this.#metrics?.started((this.#opts.now() - addedAt) / 1000, this.#queue.length);
+    this.#metrics?.started((this.#opts.clock.now() - addedAt) / 1000, this.#queue.length);
     return key;
   }
 
@@ -205,13 +201,13 @@ class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
   #clearTimer(key: K): void {
     const existing = this.#timers.get(key);
     if (existing === undefined) return;
-    clearTimeout(existing.timer);
+    existing.timer.cancel();
     this.#timers.delete(key);
   }
 
   /** Token bucket: each error retry takes a token; an empty bucket spaces retries globally. */
   #bucketDelayMs(): number {
-    const now = this.#opts.now();
+    const now = this.#opts.clock.now();
     const rate = this.#opts.retriesPerSecond;
     this.#tokens = Math.min(this.#opts.retryBurst, this.#tokens + ((now - this.#tokensAt) / 1000) * rate);
     this.#tokensAt = now;

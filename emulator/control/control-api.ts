@@ -1,12 +1,26 @@
 import type { EmulatorClock } from "../clock.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { RunningEmulator } from "../index.js";
+import type { EmulatorState } from "../store/account-store.js";
+import type { Router } from "../http/router.js";
+import type { Middleware, ResponseObserver, SideHandler } from "../http/server.js";
 import { BatchError, isBatchError } from "../http/errors.js";
 import { FaultInjector, isFaultKind, type FaultRule } from "./faults.js";
 import { RateLimiter } from "./rate-limit.js";
 import { CallCounters } from "./counters.js";
 
 export const controlPrefix = "/_emulator/";
+
+/** What the control API needs of a running emulator (index.ts's RunningEmulator is one); kept here so control does not import the entry point. */
+export interface ControlHost {
+  readonly url: string;
+  readonly clock: EmulatorClock;
+  readonly control: ControlState;
+  readonly state: EmulatorState;
+  readonly router: Router;
+  observe(observer: ResponseObserver): void;
+  use(middleware: Middleware): void;
+  addSideHandler(handler: SideHandler): void;
+}
 
 /** The state behind the control API of one emulator. */
 export interface ControlState {
@@ -16,7 +30,7 @@ export interface ControlState {
 }
 
 type Reply = { status: number; body?: unknown };
-type ControlHandler = (emulator: RunningEmulator, control: ControlState, match: string[], body: Record<string, unknown>) => Reply;
+type ControlHandler = (emulator: ControlHost, control: ControlState, match: string[], body: Record<string, unknown>) => Reply;
 
 interface ControlRoute {
   method: string;
@@ -33,7 +47,7 @@ export function createControlState(clock: EmulatorClock): ControlState {
  * Installs the control API: faults and the rate limit as middlewares, counters as an observer, and the
  * /_emulator/ routes (loopback clients only).
  */
-export function installControlApi(emulator: RunningEmulator): void {
+export function installControlApi(emulator: ControlHost): void {
   const control = emulator.control;
   emulator.observe(control.counters.observer());
   emulator.use(control.rateLimiter.middleware());
@@ -41,7 +55,7 @@ export function installControlApi(emulator: RunningEmulator): void {
   emulator.addSideHandler((req, res, body) => serve(emulator, req, res, body));
 }
 
-function serve(emulator: RunningEmulator, req: IncomingMessage, res: ServerResponse, raw: Buffer): boolean {
+function serve(emulator: ControlHost, req: IncomingMessage, res: ServerResponse, raw: Buffer): boolean {
   const path = (req.url ?? "/").split("?")[0] ?? "/";
   if (!path.startsWith(controlPrefix)) return false;
   let reply: Reply;
@@ -74,7 +88,7 @@ function parseBody(raw: Buffer): Record<string, unknown> {
   throw new BatchError(400, "InvalidRequestBody", "The control API takes a JSON object.");
 }
 
-function dispatch(emulator: RunningEmulator, request: { method: string; path: string; body: Record<string, unknown> }): Reply {
+function dispatch(emulator: ControlHost, request: { method: string; path: string; body: Record<string, unknown> }): Reply {
   const { method, path, body } = request;
   for (const route of routes) {
     if (route.method !== method) continue;
@@ -84,7 +98,7 @@ function dispatch(emulator: RunningEmulator, request: { method: string; path: st
   throw new BatchError(404, "ResourceNotFound", `No control operation ${method} ${path}.`);
 }
 
-function accountStore(emulator: RunningEmulator, name: unknown): ReturnType<RunningEmulator["state"]["account"]> & object {
+function accountStore(emulator: ControlHost, name: unknown): ReturnType<ControlHost["state"]["account"]> & object {
   const store = typeof name === "string" && name !== "" ? emulator.state.account(name) : emulator.state.defaultAccount;
   if (store === undefined) throw new BatchError(404, "AccountNotFound", `No account ${String(name)}.`);
   return store;
@@ -119,7 +133,7 @@ function numberField(body: Record<string, unknown>, name: string): number {
   return value;
 }
 
-function runAction(emulator: RunningEmulator, name: string, body: Record<string, unknown>): Reply {
+function runAction(emulator: ControlHost, name: string, body: Record<string, unknown>): Reply {
   const action = emulator.router.controlAction(name);
   if (action === undefined) throw new BatchError(404, "ResourceNotFound", `No control action ${name}; known: ${emulator.router.controlActions().join(", ")}.`);
   const result = action(accountStore(emulator, body.account), body);

@@ -28,6 +28,12 @@ afterAll(async () => {
   await rm(configDir, { recursive: true, force: true });
 });
 
+/**
+ * The Azure CLI starts a Python interpreter and imports hundreds of modules per command: seconds on
+ * an idle machine, over a minute with every core busy. Bounds are generous failure limits only.
+ */
+const AZ_COMMAND_TIMEOUT_MS = 300_000;
+
 interface AzResult {
   readonly code: number;
   readonly stdout: string;
@@ -46,7 +52,7 @@ async function az(args: readonly string[], key = emulator.account.key): Promise<
     AZURE_BATCH_ENDPOINT: emulator.url,
   };
   try {
-    const { stdout, stderr } = await execFileAsync("az", ["batch", ...args, "--output", "json"], { env, timeout: 60_000 });
+    const { stdout, stderr } = await execFileAsync("az", ["batch", ...args, "--output", "json"], { env, timeout: AZ_COMMAND_TIMEOUT_MS });
     return { code: 0, stdout, stderr };
   } catch (error: unknown) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -62,7 +68,7 @@ async function azJson<T>(args: readonly string[]): Promise<T> {
 }
 
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + AZ_COMMAND_TIMEOUT_MS;
   let value = await read();
   while (!done(value) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -72,7 +78,7 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 }
 
 describe.skipIf(!available)("the Azure CLI (az batch, Debian azure-cli)", () => {
-  it("creates a pool, resizes it, runs a job's tasks and reads their counts", { timeout: 180_000 }, async () => {
+  it("creates a pool, resizes it, runs a job's tasks and reads their counts", { timeout: 10 * AZ_COMMAND_TIMEOUT_MS }, async () => {
     const image = "microsoft-dsvm:ubuntu-hpc:2204:latest";
     const created = await az(["pool", "create", "--id", "cli-pool", "--vm-size", "standard_d2s_v3", "--image", image, "--node-agent-sku-id", "batch.node.ubuntu 22.04", "--target-dedicated-nodes", "1"]);
     expect(created.stderr).not.toMatch(/ERROR/);
@@ -103,7 +109,7 @@ describe.skipIf(!available)("the Azure CLI (az batch, Debian azure-cli)", () => 
     expect(tasks.map((t) => [t.id, t.state, t.executionInfo.exitCode])).toEqual([["t1", "completed", 0], ["t2", "completed", 0], ["t3", "completed", 0]]);
   });
 
-  it("gets the service's errors: an existing pool id, and a wrong key", { timeout: 60_000 }, async () => {
+  it("gets the service's errors: an existing pool id, and a wrong key", { timeout: 4 * AZ_COMMAND_TIMEOUT_MS }, async () => {
     expect((await az(["pool", "create", "--id", "cli-dupe", "--vm-size", "standard_d2s_v3", "--image", "microsoft-dsvm:ubuntu-hpc:2204:latest", "--node-agent-sku-id", "batch.node.ubuntu 22.04"])).code).toBe(0);
     const again = await az(["pool", "create", "--id", "cli-dupe", "--vm-size", "standard_d2s_v3", "--image", "microsoft-dsvm:ubuntu-hpc:2204:latest", "--node-agent-sku-id", "batch.node.ubuntu 22.04"]);
     expect(again.code).not.toBe(0);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { parseAllDocuments } from "yaml";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDirectorySource, type DirectorySource } from "../../controller/sources/directory/directorySource.js";
 import { createGitPoller } from "../../controller/sources/directory/gitPoller.js";
 import { GitCheckout, redactUrl } from "../../controller/sources/directory/gitCheckout.js";
@@ -52,10 +52,7 @@ describe("Git mode", () => {
   });
 
   async function until(predicate: () => boolean): Promise<void> {
-    for (let i = 0; i < 1000 && !predicate(); i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(predicate()).toBe(true);
+    await vi.waitFor(() => expect(predicate()).toBe(true), { timeout: 60_000, interval: 10 });
   }
 
   it("follows new commits on the branch and records the commit each resource was applied from", async () => {

@@ -57,8 +57,10 @@ describe("drift", () => {
     expect(conditionOf(status, "Drifted")).toMatchObject({ reason: "DriftDetected", message: "targetDedicatedNodes: desired 1, live 2" });
     expect(h.recorded.driftAlerts).toContainEqual({ key, policy: "Alert", corrected: false, differences: ["targetDedicatedNodes: desired 1, live 2"] });
     expect(h.recorded.events).toContainEqual({ key, type: "Warning", reason: "DriftDetected", message: "not corrected (driftPolicy Alert): targetDedicatedNodes: desired 1, live 2" });
-    // Give the controller more resyncs: it must still not touch the pool.
-    await h.waitForStatus(key, (s) => nodes(s) === "2/2");
+    // Two more passes (resyncs) finish after the detection: they still report and do not touch the pool.
+    const passAfter = async (previous: string | undefined): Promise<string | undefined> =>
+      (await h?.waitForStatus(key, (s) => (s.lastSyncTime ?? "") > (previous ?? "") && conditionOf(s, "Drifted")?.status === "True" && nodes(s) === "2/2"))?.lastSyncTime;
+    await passAfter(await passAfter(status.lastSyncTime));
     expect((await h.batch.getPool(poolId))?.targetDedicatedNodes).toBe(2);
     expect(h.recorded.calls.get("pool.resize") ?? 0).toBe(0);
   });

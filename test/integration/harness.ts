@@ -19,6 +19,7 @@ import {
   type ResourceStatus,
 } from "../../controller/runtime/ports.js";
 import { startEmulator, type RunningEmulator } from "../../emulator/index.js";
+import { controllerClockOf } from "../helpers/emulatorClock.js";
 import type { EmulatorOptions } from "../../emulator/index.js";
 
 /** A desired source the test edits directly; changes notify the controller like a watcher would. */
@@ -101,6 +102,8 @@ export interface HarnessOptions {
   readonly auth?: "entra" | "sharedKey";
   /** Share an emulator with another harness (a controller restart); it is then not closed by stop(). */
   readonly existingEmulator?: RunningEmulator;
+  /** Run the engine on the emulator's clock, so `emulator.clock.advance` moves both (with `emulator: { clock: "virtual" }`). */
+  readonly engineOnEmulatorClock?: boolean;
 }
 
 /** An unsigned token for the Batch audience: the emulator checks audience and expiry, not signatures. */
@@ -140,6 +143,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     managerId: options.managerId ?? "itest",
     signal: abort.signal,
+    clock: options.engineOnEmulatorClock === true ? controllerClockOf(emulator.clock) : undefined,
     resyncIntervalMs: 60_000,
     pollIntervalMs: 100,
     observationMaxAgeMs: 50,
@@ -159,7 +163,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     start: () => {
       running = controller.run();
     },
-    waitForStatus: async (key, predicate, timeoutMs = 20_000) => {
+    waitForStatus: async (key, predicate, timeoutMs = 60_000) => {
       let last: ResourceStatus | undefined;
       await vi.waitFor(
         () => {

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { devAccount, startEmulator, type RunningEmulator } from "../../emulator/index.js";
 
 const TASKS = 3000;
@@ -93,7 +93,7 @@ describe("controller killed during a large submission", () => {
     return ids;
   }
 
-  it("ends with every task present exactly once after SIGKILLs mid-submission", { timeout: 150_000 }, async () => {
+  it("ends with every task present exactly once after SIGKILLs mid-submission", { timeout: 600_000 }, async () => {
     const client = new BatchServiceClient(new BatchSharedKeyCredentials(devAccount.name, devAccount.key), emulator.url);
     for (const killAt of KILL_AFTER_CALLS) {
       const proc = startController();
@@ -109,16 +109,16 @@ describe("controller killed during a large submission", () => {
       });
       expect(await exited(proc)).toBe("SIGKILL");
     }
-    expect(calls.addCollection).toBeLessThan(TASKS / 100);
+    // Each kill lands while at most `taskSubmissionConcurrency` calls are in flight, so the
+    // submission is unfinished whatever the machine's speed: the last controller has work to resume.
+    expect((await taskIds(client)).length).toBeLessThan(TASKS);
 
     const last = startController();
-    const deadline = Date.now() + 45_000;
     let ids: string[] = [];
-    while (Date.now() < deadline) {
+    await vi.waitFor(async () => {
       ids = await taskIds(client);
-      if (ids.length >= TASKS) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+      expect(ids.length).toBeGreaterThanOrEqual(TASKS);
+    }, { timeout: 400_000, interval: 250 });
     last.kill("SIGTERM");
     expect(await exited(last)).toBe(0);
 

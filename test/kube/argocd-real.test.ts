@@ -41,6 +41,8 @@ describe("Argo CD health on real status", () => {
     await createResource(rig.api.custom, "BatchPool", poolObject("render", "team-a", { nodes: 2 }));
     await createResource(rig.api.custom, "BatchJob", jobObject("frames", "team-a", "render", 3));
     await until(async () => (await health("BatchPool", "render")) === "Healthy" && (await health("BatchJob", "frames")) === "Healthy", "both Healthy");
+    // The history comes from a watch, whose events may trail the stored object: wait for it to catch up.
+    await until(async () => (await historyOf("BatchPool", "render")).at(-1) === "Healthy" && (await historyOf("BatchJob", "frames")).at(-1) === "Healthy", "the watched history to reach Healthy");
     expect(await historyOf("BatchPool", "render")).toEqual(["Progressing", "Healthy"]);
     expect((await historyOf("BatchJob", "frames")).at(-1)).toBe("Healthy");
   });
@@ -49,7 +51,7 @@ describe("Argo CD health on real status", () => {
     const control = new EmulatorControlClient(rig.emulator.url);
     await control.setQuota({ pools: 1 });
     await createResource(rig.api.custom, "BatchPool", poolObject("greedy", "team-a", { nodes: 1 }));
-    await until(async () => (await health("BatchPool", "greedy")) === "Degraded", "the pool to be Degraded", 8_000).catch((err: unknown) => {
+    await until(async () => (await health("BatchPool", "greedy")) === "Degraded", "the pool to be Degraded").catch((err: unknown) => {
       throw new Error(`${String(err)}: ${JSON.stringify(stored("BatchPool", "greedy")?.status)}`);
     });
     const result = await runArgoHealth("BatchPool", stored("BatchPool", "greedy"));

@@ -95,7 +95,7 @@ export async function deleteResource(api: CustomObjectsApi, kind: ResourceKind, 
 }
 
 /** Polls until `predicate` holds; throws with `what` after timeoutMs. Only for "eventually" checks, never timing. */
-export async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+export async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) {

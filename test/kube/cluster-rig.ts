@@ -32,6 +32,8 @@ export interface Replica {
   readonly name: string;
   /** Batch HTTP attempts this replica made, by operation. */
   readonly batchCalls: Map<string, number>;
+  /** Reconcile passes this replica finished (counted after each pass's status write). */
+  reconciles: number;
   ready: boolean;
   /** Resolves to runKubernetesMode's exit code. */
   readonly exited: Promise<number>;
@@ -118,6 +120,7 @@ function startReplica(rig: ClusterRig, proxy: PartitionableProxy, options: Repli
   const replica: Replica = {
     name,
     batchCalls,
+    reconciles: 0,
     ready: false,
     exited: Promise.resolve(0),
     stop: async () => {
@@ -140,7 +143,7 @@ function startReplica(rig: ClusterRig, proxy: PartitionableProxy, options: Repli
       onReadyChange: (ready) => (replica.ready = ready),
       controller: {
         batch,
-        metrics: { reconcileDone: () => undefined, driftDetected: () => undefined, batchCall: () => undefined, poolNodes: () => undefined, jobTasks: () => undefined },
+        metrics: { reconcileDone: () => void (replica.reconciles += 1), driftDetected: () => undefined, batchCall: () => undefined, poolNodes: () => undefined, jobTasks: () => undefined },
         alerts: { drift: () => undefined, stalled: () => undefined },
         logger,
         managerId: "batch-gitops",

@@ -41,7 +41,7 @@ describe("Kubernetes source", () => {
       client,
       watch: api.watch,
       finalizers: new FinalizerManager(client),
-      backoff: { initialMs: 10, maxMs: 100 },
+      backoff: { baseMs: 10, maxMs: 100 },
       onDeletionBlocked: (key, jobs) => blocked.push(`${key} waits for ${jobs.join(",")}`),
       ...options,
     });

@@ -1,6 +1,7 @@
 // The status subresource writer on its own: no write when nothing changed, a 409 retried on fresh
 // state, progress-only updates throttled per resource with the latest one written at the end.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ManualClock } from "../../controller/time/manualClock.js";
 import { startTestApiServer, type TestApiServer } from "./apiserver/index.js";
 import { CustomResourceClient } from "../../controller/kubernetes/customObjects.js";
 import { FinalizerManager } from "../../controller/kubernetes/finalizers.js";
@@ -26,13 +27,13 @@ function resizing(current: number, syncedAt: string): ResourceStatus {
 describe("status writer", () => {
   let server: TestApiServer;
   let api: ClusterClients;
-  let clock: number;
+  let clock: ManualClock;
   let writer: KubeStatusWriter;
 
   beforeEach(async () => {
     server = await startTestApiServer({ namespaces: ["team-a"] });
     api = clients(server.kubeConfig());
-    clock = Date.parse("2025-01-01T00:00:00Z");
+    clock = new ManualClock(Date.parse("2025-01-01T00:00:00Z"));
     await createResource(api.custom, "BatchPool", poolObject("render", "team-a"));
     const client = new CustomResourceClient(api.custom);
     writer = new KubeStatusWriter({
@@ -40,7 +41,7 @@ describe("status writer", () => {
       finalizers: new FinalizerManager(client),
       lookup: () => undefined,
       progressIntervalMs: 10_000,
-      now: () => clock,
+      clock,
     });
   });
 
@@ -54,7 +55,7 @@ describe("status writer", () => {
 
   it("writes through /status with observedGeneration, and not again when only lastSyncTime moved", async () => {
     await writer.write(KEY, resizing(1, "2025-01-01T00:00:00Z"), META);
-    clock += 60_000;
+    await clock.advance(60_000);
     await writer.write(KEY, resizing(1, "2025-01-01T00:01:00Z"), META);
     expect(statusWrites()).toBe(1);
     expect(await stored()).toMatchObject({ observedGeneration: 1, nodes: "1/4", poolId: "render-1a2b3c4d" });
@@ -64,7 +65,7 @@ describe("status writer", () => {
     await writer.write(KEY, resizing(1, "2025-01-01T00:00:00Z"), META);
     await mergePatchResource(api.custom, "BatchPool", "team-a", "render", { metadata: { labels: { team: "a" } } });
     server.control.injectError({ verb: "update", subresource: "status", code: 409 });
-    clock += 60_000;
+    await clock.advance(60_000);
     const ready = resizing(4, "2025-01-01T00:01:00Z");
     const conditions = ready.conditions.map((c) => ({ ...c, status: c.type === "Ready" ? ("True" as const) : ("False" as const), reason: "Succeeded" }));
     await writer.write(KEY, { ...ready, conditions }, META);
@@ -76,8 +77,8 @@ describe("status writer", () => {
   it("throttles progress-only updates to one per interval, then writes the latest", async () => {
     await writer.write(KEY, resizing(0, "2025-01-01T00:00:00Z"), META);
     for (let nodes = 1; nodes <= 3; nodes++) {
-      clock += 1_000;
-      await writer.write(KEY, resizing(nodes, new Date(clock).toISOString()), META);
+      await clock.advance(1_000);
+      await writer.write(KEY, resizing(nodes, new Date(clock.now()).toISOString()), META);
     }
     expect(statusWrites()).toBe(1);
     expect(await stored()).toMatchObject({ nodes: "0/4" });
@@ -86,9 +87,21 @@ describe("status writer", () => {
     expect(await stored()).toMatchObject({ nodes: "3/4" });
   });
 
+  it("writes the latest progress-only update when the interval ends, without a flush", async () => {
+    await writer.write(KEY, resizing(0, "2025-01-01T00:00:00Z"), META);
+    await clock.advance(1_000);
+    await writer.write(KEY, resizing(1, "2025-01-01T00:00:01Z"), META);
+    await clock.advance(1_000);
+    await writer.write(KEY, resizing(2, "2025-01-01T00:00:02Z"), META);
+    expect(clock.nextDueInMs()).toBe(8_000);
+    await clock.advance(8_000);
+    await vi.waitFor(() => expect(statusWrites()).toBe(2));
+    expect(await stored()).toMatchObject({ nodes: "2/4" });
+  });
+
   it("writes a condition change at once, even inside the progress interval", async () => {
     await writer.write(KEY, resizing(3, "2025-01-01T00:00:00Z"), META);
-    clock += 1_000;
+    await clock.advance(1_000);
     const done = resizing(4, "2025-01-01T00:00:01Z");
     const conditions = [{ ...done.conditions[0], type: "Ready", status: "True" as const, reason: "Succeeded", message: "ready" }];
     await writer.write(KEY, { ...done, conditions: conditions as ResourceStatus["conditions"] }, META);

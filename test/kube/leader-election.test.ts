@@ -1,6 +1,8 @@
 // Leader election on a coordination.k8s.io/v1 Lease between replicas sharing one test API server.
-// Durations are short so the suite runs in seconds; assertions are about who leads, in which order.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+// The replicas share a ManualClock: time moves only when every replica is parked on its retry
+// delay, so "the other one keeps waiting" and "who loses first" do not depend on machine speed.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ManualClock } from "../../controller/time/manualClock.js";
 import type { V1Lease } from "@kubernetes/client-node";
 import { startTestApiServer, type TestApiServer } from "./apiserver/index.js";
 import { LeaderElector, type LeaseApi } from "../../controller/kubernetes/leaderElection.js";
@@ -26,30 +28,62 @@ describe("leader election", () => {
   let server: TestApiServer;
   let shutdown: AbortController[];
   let timeline: string[];
+  let clock: ManualClock;
+  let running: number;
+  let endings: Promise<unknown>[];
 
   beforeEach(async () => {
     server = await startTestApiServer({ namespaces: ["batch-system"] });
     shutdown = [];
     timeline = [];
+    clock = new ManualClock();
+    running = 0;
+    endings = [];
   });
 
   afterEach(async () => {
     shutdown.forEach((s) => s.abort());
+    // Every replica has released or given up before the next test resets the counters.
+    await Promise.all(endings);
     await server.close();
   });
 
   function replica(identity: string, api: LeaseApi = clients(server.kubeConfig()).coordination) {
-    const elector = new LeaderElector({ api, namespace: "batch-system", leaseName: "batch-gitops", identity, ...TIMING });
+    const elector = new LeaderElector({ api, namespace: "batch-system", leaseName: "batch-gitops", identity, clock, ...TIMING });
     const stop = new AbortController();
     shutdown.push(stop);
+    running += 1;
     const ended = elector.run(stop.signal, {
       onStartedLeading: async (signal) => {
         timeline.push(`${identity} leads`);
         await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
         timeline.push(`${identity} stops`);
       },
-    });
+    }).finally(() => (running -= 1));
+    endings.push(ended);
     return { elector, stop, ended };
+  }
+
+  /** Waits until every running replica is parked on its retry delay (each holds exactly one timer). */
+  const parked = (): Promise<void> => vi.waitFor(() => expect(clock.pending()).toBe(running), { timeout: 10_000, interval: 5 });
+
+  /** Moves time one retry period at a time, each once every replica is parked, until `done` holds. */
+  async function periodsUntil(done: () => boolean, what: string, maxPeriods = 100): Promise<void> {
+    for (let i = 0; i < maxPeriods; i++) {
+      await parked();
+      if (done()) return;
+      await clock.advance(TIMING.retryPeriodMs);
+    }
+    throw new Error(`no ${what} after ${maxPeriods} retry periods`);
+  }
+
+  /** Lets `n` retry periods pass with every replica acting in each. */
+  async function periods(n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      await parked();
+      await clock.advance(TIMING.retryPeriodMs);
+    }
+    await parked();
   }
 
   const lease = async (): Promise<V1Lease> =>
@@ -59,8 +93,8 @@ describe("leader election", () => {
     const a = replica("replica-a");
     const b = replica("replica-b");
     await until(() => a.elector.isLeader() || b.elector.isLeader(), "a leader");
-    // Let several retry periods pass: the other one must keep waiting.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Several retry periods (less than a lease duration): the other one keeps waiting.
+    await periods(5);
     expect([a.elector.isLeader(), b.elector.isLeader()].filter(Boolean)).toHaveLength(1);
     const leader = a.elector.isLeader() ? "replica-a" : "replica-b";
     expect((await lease()).spec?.holderIdentity).toBe(leader);
@@ -72,12 +106,14 @@ describe("leader election", () => {
     const a = replica("replica-a", api);
     await until(() => a.elector.isLeader(), "replica-a to lead");
     const b = replica("replica-b");
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await periods(3);
     expect(b.elector.isLeader()).toBe(false);
 
     api.partitioned = true;
-    expect(await a.ended).toBe("lost");
-    await until(() => b.elector.isLeader(), "replica-b to take over");
+    let end: string | undefined;
+    void a.ended.then((e) => (end = e));
+    await periodsUntil(() => b.elector.isLeader(), "take-over by replica-b");
+    expect(end).toBe("lost");
     expect(timeline).toEqual(["replica-a leads", "replica-a stops", "replica-b leads"]);
     const taken = await lease();
     expect(taken.spec?.holderIdentity).toBe("replica-b");
@@ -95,7 +131,7 @@ describe("leader election", () => {
       .requests({ verb: "update", resource: "leases" })
       .map((r) => (r.body as V1Lease).spec?.holderIdentity);
     expect(released.at(-1)).toBe("");
-    await until(() => b.elector.isLeader(), "replica-b to lead");
+    await periodsUntil(() => b.elector.isLeader(), "replica-b leading");
     expect((await lease()).spec?.holderIdentity).toBe("replica-b");
   });
 });

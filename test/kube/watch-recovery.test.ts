@@ -28,7 +28,7 @@ describe("informer watch recovery", () => {
       watchPath: collectionPath("BatchPool"),
       list: () => client.list("BatchPool", {}),
       watch: api.watch,
-      backoff: { initialMs: 10, maxMs: 50 },
+      backoff: { baseMs: 10, maxMs: 50 },
       onEvent: (e: InformerEvent<CustomResource>) => events.push(`${e.type}:${e.object.metadata?.name ?? ""}`),
     });
     await createResource(api.custom, "BatchPool", poolObject("existing", "team-a"));

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createWebhookAlerts, type AlertmanagerAlert } from "../../controller/observability/alertWebhook.js";
+import { systemClock } from "../../controller/time/clock.js";
 
 /** A local Alertmanager stand-in that records each POST body; answers the queued statuses first. */
 async function startReceiver(statuses: number[] = []): Promise<{ url: string; posts: AlertmanagerAlert[][]; server: Server }> {
@@ -39,7 +40,7 @@ describe("alert webhook", () => {
   });
 
   const alerts = (extra: { maxAttempts?: number } = {}) =>
-    createWebhookAlerts({ url: receiver.url, logger, signal: abort.signal, now: () => clock, retryDelayMs: 1, repeatIntervalMs: 0, ...extra });
+    createWebhookAlerts({ url: receiver.url, logger, signal: abort.signal, clock: { now: () => clock, setTimeout: systemClock.setTimeout }, retryDelayMs: 1, repeatIntervalMs: 0, ...extra });
 
   it("posts drift as an Alertmanager alert and resolves it with endsAt", async () => {
     receiver = await startReceiver();

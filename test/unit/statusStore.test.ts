@@ -1,7 +1,8 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ManualClock } from "../../controller/time/manualClock.js";
 import { openFileStatusStore, readStatusFile } from "../../controller/runtime/statusStore.js";
 import type { ResourceKey, ResourceStatus } from "../../controller/runtime/ports.js";
 
@@ -22,7 +23,7 @@ describe("file status store", () => {
   });
 
   it("writes each resource's status to status.json in the state dir", async () => {
-    const store = await openFileStatusStore({ stateDir, now: () => Date.UTC(2026, 0, 2) });
+    const store = await openFileStatusStore({ stateDir, clock: new ManualClock(Date.UTC(2026, 0, 2)) });
     await store.write(key("b"), ready(2), meta("b"));
     await store.write(key("a"), ready(1), meta("a"));
     await store.flush();
@@ -96,32 +97,31 @@ describe("file status store", () => {
   });
 
   it("spaces file writes by the minimum interval and puts every change of a burst in the next one", async () => {
-    let clock = 0;
-    const store = await openFileStatusStore({ stateDir, now: () => clock, minFlushIntervalMs: 60_000 });
+    const clock = new ManualClock(0);
+    const store = await openFileStatusStore({ stateDir, clock, minFlushIntervalMs: 60_000 });
+    const fileNames = async (): Promise<string[] | undefined> => (await readStatusFile(store.path))?.resources.map((r) => r.name);
     await store.write(key("first"), ready(1), meta("first"));
     await store.flush();
-    clock = 1_000;
+    await clock.advance(1_000);
     for (let i = 0; i < 20; i++) await store.write(key(`burst${i}`), ready(1), meta(`burst${i}`));
-    // Within the interval the in-memory document has everything and the file has the first write only.
-    await new Promise((r) => setTimeout(r, 50));
+    // Within the interval the in-memory document has everything; the file waits for the clock.
     expect(store.document().resources).toHaveLength(21);
-    expect((await readStatusFile(store.path))?.resources.map((r) => r.name)).toEqual(["first"]);
-    await store.flush();
-    expect((await readStatusFile(store.path))?.resources).toHaveLength(21);
+    await clock.advance(58_999);
+    expect(await fileNames()).toEqual(["first"]);
+    expect(clock.nextDueInMs()).toBe(1);
+    await clock.advance(1);
+    await vi.waitFor(async () => expect(await fileNames()).toHaveLength(21));
   });
 
   it("writes in the background without flush() once the interval has passed", async () => {
-    const store = await openFileStatusStore({ stateDir, minFlushIntervalMs: 20 });
+    const clock = new ManualClock(0);
+    const store = await openFileStatusStore({ stateDir, clock, minFlushIntervalMs: 20 });
     await store.write(key("a"), ready(1), meta("a"));
     await store.write(key("b"), ready(1), meta("b"));
-    const deadline = Date.now() + 5_000;
-    let names: string[] | undefined;
-    while (Date.now() < deadline) {
-      names = (await readStatusFile(store.path).catch(() => undefined))?.resources.map((r) => r.name);
-      if (names?.length === 2) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    expect(names).toEqual(["a", "b"]);
+    // "a" is being written at once; "b" waits for the interval after that write ends.
+    await vi.waitFor(() => expect(clock.nextDueInMs()).toBe(20));
+    await clock.advance(20);
+    await vi.waitFor(async () => expect((await readStatusFile(store.path).catch(() => undefined))?.resources.map((r) => r.name)).toEqual(["a", "b"]), { timeout: 10_000 });
   });
 
   it("reports a failed background write and writes the change at the next flush", async () => {
@@ -129,9 +129,7 @@ describe("file status store", () => {
     const store = await openFileStatusStore({ stateDir, minFlushIntervalMs: 0, onError: (e) => errors.push(e) });
     await rm(stateDir, { recursive: true, force: true });
     await store.write(key("a"), ready(1), meta("a"));
-    const deadline = Date.now() + 5_000;
-    while (errors.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    expect(String(errors[0])).toMatch(/ENOENT/);
+    await vi.waitFor(() => expect(String(errors[0])).toMatch(/ENOENT/), { timeout: 10_000 });
     await expect(store.flush()).rejects.toThrow(/ENOENT/);
     const { mkdir } = await import("node:fs/promises");
     await mkdir(stateDir, { recursive: true });

@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import type { Logger } from "pino";
+import { every, systemClock, type Clock, type TimerHandle } from "../../time/clock.js";
 import type { DesiredResource, DesiredSource, Problem, ResourceKey } from "../../runtime/ports.js";
 import { DesiredIndex } from "./desiredIndex.js";
 import { isHiddenPath, isManifestFile, listManifestFiles, nodeFs, readManifestFile, type ManifestFs, type ManifestRead } from "../../manifests/index.js";
@@ -19,6 +20,8 @@ export interface DirectorySourceOptions {
   rescanIntervalMs?: number;
   /** Watch for changes (default). Off for `--once` and in Git mode, where commits drive rescans. */
   watch?: boolean;
+  /** Time for the debounce and the periodic rescan. Default the system clock. */
+  clock?: Clock;
   /** The file system (the same reads as `validate`); tests inject failures through it. */
   fs?: ManifestFs;
 }
@@ -38,7 +41,8 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
   // chokidar drops a file's change events for 50 ms after one (leading edge only), so a read
   // sooner than that could miss a write that never gets an event of its own.
   const debounceMs = Math.max(options.debounceMs ?? 100, CHOKIDAR_CHANGE_THROTTLE_MS + 10);
-  const timers = new Map<string, NodeJS.Timeout>();
+  const clock = options.clock ?? systemClock;
+  const timers = new Map<string, TimerHandle>();
   let emit: (key: ResourceKey) => void = () => undefined;
   let chain: Promise<void> = Promise.resolve();
   let reported = new Set<string>();
@@ -76,11 +80,11 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
   }
 
   function schedule(file: string): void {
-    clearTimeout(timers.get(file));
-    const timer = setTimeout(() => {
+    timers.get(file)?.cancel();
+    const timer = clock.setTimeout(() => {
       timers.delete(file);
       serialized(() => refreshFile(file)).catch(() => undefined);
-    }, debounceMs);
+    }, debounceMs, { keepAlive: true });
     timers.set(file, timer);
   }
 
@@ -129,7 +133,7 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
     watcher.on("unlinkDir", () => void serialized(() => rescanNow()).catch(() => undefined));
     watcher.on("error", (err: unknown) => options.logger.error({ err }, "watching the manifests directory failed"));
     signal.addEventListener("abort", () => {
-      timers.forEach((t) => clearTimeout(t));
+      timers.forEach((t) => t.cancel());
       void watcher.close();
     }, { once: true });
     return new Promise((resolve) => watcher.once("ready", () => resolve(watcher)));
@@ -139,9 +143,8 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
     if (options.rescanIntervalMs === undefined || options.rescanIntervalMs <= 0) {
       return;
     }
-    const timer = setInterval(() => void serialized(() => rescanNow()).catch(() => undefined), options.rescanIntervalMs);
-    timer.unref();
-    signal.addEventListener("abort", () => clearInterval(timer), { once: true });
+    const timer = every(clock, options.rescanIntervalMs, () => void serialized(() => rescanNow()).catch(() => undefined));
+    signal.addEventListener("abort", () => timer.cancel(), { once: true });
   }
 
   return {

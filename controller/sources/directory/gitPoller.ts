@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { delay, systemClock, type Clock } from "../../time/clock.js";
 import type { DirectorySource } from "./directorySource.js";
 import { GitCheckout, redactUrl } from "./gitCheckout.js";
 
@@ -8,6 +9,8 @@ export interface GitPollerOptions {
   checkoutDir: string;
   pollIntervalMs: number;
   logger: Logger;
+  /** Time for the poll interval. Default the system clock. */
+  clock?: Clock;
 }
 
 export interface GitPoller {
@@ -44,8 +47,7 @@ export function createGitPoller(options: GitPollerOptions): GitPoller {
     },
     async run(source: DirectorySource, signal: AbortSignal): Promise<void> {
       while (!signal.aborted) {
-        await sleep(options.pollIntervalMs, signal);
-        if (signal.aborted) {
+        if (!(await delay(options.clock ?? systemClock, options.pollIntervalMs, signal))) {
           return;
         }
         try {
@@ -58,16 +60,4 @@ export function createGitPoller(options: GitPollerOptions): GitPoller {
     },
     revision: () => current,
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

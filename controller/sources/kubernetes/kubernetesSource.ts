@@ -17,7 +17,8 @@ import { parseResourceKey, resourceKey } from "../../runtime/ports.js";
 import { Informer, type InformerEvent, type WatchClient } from "../../kubernetes/informer.js";
 import type { CustomResourceClient } from "../../kubernetes/customObjects.js";
 import type { FinalizerManager } from "../../kubernetes/finalizers.js";
-import type { BackoffOptions } from "../../kubernetes/backoff.js";
+import type { BackoffPolicy } from "../../time/backoff.js";
+import type { Clock } from "../../time/clock.js";
 import { findSecretRefs } from "../../kubernetes/secretRefs.js";
 import { RESOURCE_KINDS, collectionPath, hasFinalizer, isBeingDeleted, keyOf, type CustomResource } from "../../kubernetes/resources.js";
 import { enqueueReason } from "./predicates.js";
@@ -34,7 +35,9 @@ export interface KubernetesSourceOptions {
   /** Only objects matching this label selector (sharding across controller deployments). */
   readonly labelSelector?: string;
   readonly logger?: Logger;
-  readonly backoff?: BackoffOptions;
+  readonly backoff?: BackoffPolicy;
+  /** Time for the informers' backoff. Default the system clock. */
+  readonly clock?: Clock;
   readonly watchTimeoutSeconds?: number;
   /** Secret changes to map to resources; omitted when secrets are not watched. */
   readonly secretChanges?: { start(onChange: (namespace: string, name: string) => void, signal: AbortSignal): Promise<void> };
@@ -155,6 +158,7 @@ export class KubernetesSource implements DesiredSource {
       labelSelector,
       logger: this.#options.logger,
       backoff: this.#options.backoff,
+      clock: this.#options.clock,
       watchTimeoutSeconds: this.#options.watchTimeoutSeconds,
       onEvent: (event) => this.#onEvent(kind, event),
     });

@@ -1,5 +1,7 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { backoffDelayMs, createWorkQueue } from "../../../controller/runtime/workQueue.js";
+import { describe, expect, it, vi } from "vitest";
+import { createWorkQueue } from "../../../controller/runtime/workQueue.js";
+import { backoffDelayMs } from "../../../controller/time/backoff.js";
+import { ManualClock } from "../../../controller/time/manualClock.js";
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve = (): void => undefined;
@@ -8,10 +10,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 }
 
 describe("work queue", () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it("merges duplicate keys and never runs one key twice at once", async () => {
     const queue = createWorkQueue<string>({ concurrency: 3 });
     const controller = new AbortController();
@@ -69,31 +67,31 @@ describe("work queue", () => {
     expect(queue.addRateLimited("other")).toBe(100);
     queue.forget("k");
     expect(queue.addRateLimited("k")).toBe(100);
-    expect(backoffDelayMs(3, 100, 10_000, () => 0)).toBe(400);
+    expect(backoffDelayMs(4, { baseMs: 100, maxMs: 10_000 }, () => 0)).toBe(400);
   });
 
-  it("addAfter keeps the earliest wake-up and does not count as a failure", () => {
-    vi.useFakeTimers();
-    const queue = createWorkQueue<string>({});
+  it("addAfter keeps the earliest wake-up and does not count as a failure", async () => {
+    const clock = new ManualClock();
+    const queue = createWorkQueue<string>({ clock });
     queue.addAfter("k", 5000);
     queue.addAfter("k", 1000);
     queue.addAfter("k", 3000);
-    vi.advanceTimersByTime(999);
+    await clock.advance(999);
     expect(queue.length).toBe(0);
-    vi.advanceTimersByTime(1);
+    await clock.advance(1);
     expect(queue.length).toBe(1);
-    vi.advanceTimersByTime(10_000);
+    await clock.advance(10_000);
     expect(queue.length).toBe(1);
     expect(queue.failures("k")).toBe(0);
   });
 
-  it("a global bucket spaces error retries once the burst is spent", () => {
-    let now = 0;
-    const queue = createWorkQueue<string>({ baseDelayMs: 1, retriesPerSecond: 2, retryBurst: 2, random: () => 0, now: () => now });
+  it("a global bucket spaces error retries once the burst is spent", async () => {
+    const clock = new ManualClock(0);
+    const queue = createWorkQueue<string>({ baseDelayMs: 1, retriesPerSecond: 2, retryBurst: 2, random: () => 0, clock });
     expect(queue.addRateLimited("a")).toBe(1);
     expect(queue.addRateLimited("b")).toBe(1);
     expect(queue.addRateLimited("c")).toBe(500);
-    now = 10_000;
+    await clock.advance(10_000);
     expect(queue.addRateLimited("d")).toBe(1);
   });
 });

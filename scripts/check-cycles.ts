@@ -1,0 +1,112 @@
+/**
+ * Fails when imports form a cycle, between files or between folders, in controller/ and emulator/.
+ * madge builds the import graph (type-only imports included: a type cycle is still a layering
+ * cycle); folders are compared by each file's directory, so `core` → `runtime` → `core` fails even
+ * when no single file cycle exists. Run with `npm run check:cycles` (also in .ci/run).
+ */
+import { relative, resolve } from "node:path";
+import madge from "madge";
+
+const ROOTS = ["controller", "emulator"];
+
+/**
+ * Cycles that existed when this check was added, each waiting on a named piece of issue 9 item 3.
+ * The check fails on any cycle not listed here, and on a listed one that is gone (so the list only
+ * shrinks). Members are sorted, joined with " ⇄ ".
+ */
+const KNOWN_CYCLES: Record<string, string> = {
+  "controller/config ⇄ controller/kubernetes ⇄ controller/sources": "one folder per mode (controller/kubernetes/ with its source and config)",
+  "emulator/auth ⇄ emulator/http ⇄ emulator/store": "errors and wire formats used by every layer live in http/",
+  "emulator/files ⇄ emulator/lifecycle ⇄ emulator/resources": "task and job records live in resources/tasks-model.ts, not in store/ as pools are",
+  "emulator/lifecycle/tasks-queue.ts → emulator/resources/jobs-model.ts → emulator/resources/tasks-model.ts": "same split of tasks-model.ts",
+  "emulator/resources/jobs-model.ts → emulator/resources/tasks-model.ts": "same split of tasks-model.ts (the job manager task is a task of its job)",
+};
+const root = resolve(import.meta.dirname, "..");
+
+/**
+ * The unit a file belongs to: its top-level folder (`controller/runtime`, `emulator/http`; nested
+ * folders such as `controller/sources/directory` count with their parent), or the file itself when
+ * it sits directly in a root (`emulator/clock.ts`, `emulator/index.ts`).
+ */
+function unitOf(file: string): string {
+  const parts = file.split("/");
+  return parts.length <= 2 ? file : parts.slice(0, 2).join("/");
+}
+
+interface Edge {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Folder-level edges, each with one file import that makes it (for the message). */
+function folderEdges(graph: Record<string, string[]>): Map<string, Map<string, Edge>> {
+  const edges = new Map<string, Map<string, Edge>>();
+  for (const [file, deps] of Object.entries(graph)) {
+    for (const dep of deps) {
+      const [a, b] = [unitOf(file), unitOf(dep)];
+      if (a === b) continue;
+      const out = edges.get(a) ?? new Map<string, Edge>();
+      if (!out.has(b)) out.set(b, { from: file, to: dep });
+      edges.set(a, out);
+    }
+  }
+  return edges;
+}
+
+/** Strongly connected components of more than one unit (Tarjan), each a folder cycle. */
+function folderCycles(edges: Map<string, Map<string, Edge>>): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  const at = (map: Map<string, number>, node: string): number => map.get(node) ?? Number.POSITIVE_INFINITY;
+  const visit = (node: string): void => {
+    index.set(node, index.size);
+    low.set(node, at(index, node));
+    stack.push(node);
+    for (const next of edges.get(node)?.keys() ?? []) {
+      if (!index.has(next)) visit(next);
+      if (stack.includes(next)) low.set(node, Math.min(at(low, node), at(low, next)));
+    }
+    if (at(low, node) === at(index, node)) {
+      const component = stack.splice(stack.indexOf(node));
+      if (component.length > 1) cycles.push(component.sort());
+    }
+  };
+  for (const node of [...edges.keys()].sort()) if (!index.has(node)) visit(node);
+  return cycles;
+}
+
+/** A folder cycle with one import per edge, so the message says which file to change. */
+function describeFolderCycle(cycle: string[], edges: Map<string, Map<string, Edge>>): string {
+  const members = new Set(cycle);
+  const lines = [`folder cycle: ${cycle.join(" ⇄ ")}`];
+  for (const from of cycle) {
+    const inCycle = [...(edges.get(from) ?? [])].filter(([to]) => members.has(to));
+    for (const [to, edge] of inCycle) lines.push(`  ${from} → ${to}  (${relative(root, resolve(root, edge.from))} imports ${edge.to})`);
+  }
+  return lines.join("\n");
+}
+
+const result = await madge(
+  ROOTS.map((r) => resolve(root, r)),
+  { baseDir: root, fileExtensions: ["ts"], tsConfig: resolve(root, "tsconfig.json") },
+);
+const graph = result.obj();
+const fileCycles = result.circular();
+const edges = folderEdges(graph);
+const cycles = folderCycles(edges);
+
+const found = new Map<string, string>();
+for (const cycle of fileCycles) found.set([...cycle].sort().join(" → "), `file cycle: ${cycle.join(" → ")} → ${cycle[0] ?? ""}`);
+for (const cycle of cycles) found.set(cycle.join(" ⇄ "), describeFolderCycle(cycle, edges));
+const unknown = [...found].filter(([id]) => KNOWN_CYCLES[id] === undefined);
+const gone = Object.keys(KNOWN_CYCLES).filter((id) => !found.has(id));
+for (const [, text] of unknown) console.error(text);
+for (const id of gone) console.error(`known cycle is gone, remove it from KNOWN_CYCLES in scripts/check-cycles.ts: ${id}`);
+const files = Object.keys(graph).length;
+if (unknown.length > 0 || gone.length > 0) {
+  console.error(`${unknown.length} new import cycle(s), ${gone.length} stale known cycle(s) in ${files} files`);
+  process.exit(1);
+}
+console.log(`no new import cycles between files or folders (${files} files in ${ROOTS.join(", ")}; ${found.size} known, listed in scripts/check-cycles.ts)`);
