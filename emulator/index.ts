@@ -12,7 +12,7 @@ import { registerAllRoutes } from "./resources/registry.js";
 import type { Account } from "./auth/authenticate.js";
 import { createControlState, installControlApi, type ControlState } from "./control/control-api.js";
 
-/** The well-known development account (docs/conventions.md), like Azurite's devstoreaccount1. */
+/** The well-known development account (CONTRIBUTING.md, emulator/README.md), like Azurite's devstoreaccount1. */
 export const devAccount: Account = {
   name: "devbatchaccount1",
   key: "3xt/UZFfkwRzHaTv99/Ut8QlLn0yLt+FX0K0na9jgn6XdNwTZquQYAD8o5ITQToyBKc1zAvIw3LWtU4fkD0Z6Q==",
