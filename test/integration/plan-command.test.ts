@@ -74,6 +74,8 @@ describe("batch-gitops plan", () => {
     await h.waitForStatus("BatchPool/default/planned", isReady);
     const poolId = (await h.batch.listPools())[0]?.id ?? "";
     await new EmulatorControlClient(h.emulator.url).resizePool(poolId, { targetDedicatedNodes: 3 });
+    // Plan once the out-of-band resize has finished: while it runs, the plan under Correct is "stop the resize".
+    await vi.waitFor(async () => expect(await h?.batch.getPool(poolId)).toMatchObject({ allocationState: "steady", currentDedicatedNodes: 3 }), { timeout: 60_000, interval: 100 });
 
     const alerted = await plan();
     expect(alerted.code).toBe(3);

@@ -2,6 +2,7 @@
  * `batch-gitops logs <namespace/job> [task]`: a task's stdout (or stderr) through the Batch file API,
  * from Azure Batch or the emulator. Without a task it shows the first failed task, else the latest started.
  */
+import { usageFailure } from "../usage.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import type { TokenCredential } from "@azure/identity";
@@ -50,8 +51,7 @@ export const logsCommand: Command = {
   async run(args: string[]): Promise<number> {
     const parsed = parseLogsArgs(args);
     if (typeof parsed === "string") {
-      console.error(`batch-gitops logs: ${parsed}\n\n${USAGE}`);
-      return 2;
+      return usageFailure("logs", parsed);
     }
     const abort = new AbortController();
     const stop = (): void => abort.abort();

@@ -61,6 +61,8 @@ describe("one status shape for both modes", () => {
     const store = await openFileStatusStore({ stateDir: dir });
     await store.write("BatchPool/default/render", pool, { kind: "BatchPool", namespace: "default", name: "render", spec: poolSpec });
     await store.write("BatchJob/default/frames", job, { kind: "BatchJob", namespace: "default", name: "frames" });
+    // The file is written in the background: let it land before the directory is removed.
+    await store.flush();
     const [fileJob, filePool] = store.document().resources.map((r) => r.status);
 
     const crdPool = toCrdStatus("BatchPool", pool, poolSpec, pool.appliedRevision);
