@@ -3,9 +3,8 @@
  * @azure/batch), and controller replicas running `runKubernetesMode` with the real engine. Logs
  * are captured as JSON lines so tests can scan them.
  */
-import { createServer, connect, type Server, type Socket } from "node:net";
+import { startPartitionProxy, type PartitionProxy } from "../helpers/partitionProxy.js";
 import { Writable } from "node:stream";
-import type { AddressInfo } from "node:net";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { createBatchAdapter } from "../../controller/batch/batchAdapter.js";
 import { sharedKeyCredentials } from "../../controller/batch/credentials.js";
@@ -68,7 +67,7 @@ export async function startClusterRig(): Promise<ClusterRig> {
   const batchControl = emulator.control;
   const logs: string[] = [];
   const replicas: Replica[] = [];
-  const proxies: Server[] = [];
+  const proxies: PartitionProxy[] = [];
   const rig: ClusterRig = {
     server,
     emulator,
@@ -76,15 +75,15 @@ export async function startClusterRig(): Promise<ClusterRig> {
     api: clients(server.kubeConfig()),
     logs,
     startReplica: async (options = {}) => {
-      const proxy = await startPartitionableProxy(server.url);
-      proxies.push(proxy.server);
+      const proxy = await startPartitionProxy(server.url);
+      proxies.push(proxy);
       const replica = startReplica(rig, proxy, options, replicas.length);
       replicas.push(replica);
       return replica;
     },
     close: async () => {
       await Promise.all(replicas.map((r) => r.stop()));
-      proxies.forEach((p) => p.close());
+      proxies.forEach((p) => void p.close());
       await server.close();
       await emulator.close();
     },
@@ -92,7 +91,7 @@ export async function startClusterRig(): Promise<ClusterRig> {
   return rig;
 }
 
-function startReplica(rig: ClusterRig, proxy: PartitionableProxy, options: ReplicaOptions, index: number): Replica {
+function startReplica(rig: ClusterRig, proxy: PartitionProxy, options: ReplicaOptions, index: number): Replica {
   const name = options.name ?? `replica-${index}`;
   const batchCalls = new Map<string, number>();
   const sink = new Writable({
@@ -165,42 +164,3 @@ function kubeConfigFor(base: KubeConfig, serverUrl: string): KubeConfig {
   return config;
 }
 
-interface PartitionableProxy {
-  readonly server: Server;
-  readonly url: string;
-  cut(): void;
-}
-
-/** A TCP proxy in front of the API server; cut() drops every connection and refuses new ones. */
-async function startPartitionableProxy(target: string): Promise<PartitionableProxy> {
-  const { hostname, port } = new URL(target);
-  const sockets = new Set<Socket>();
-  let cut = false;
-  const server = createServer((client) => {
-    if (cut) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(Number(port), hostname);
-    sockets.add(client).add(upstream);
-    const close = (): void => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on("error", close).on("close", close);
-    upstream.on("error", close).on("close", close);
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address() as AddressInfo;
-  return {
-    server,
-    url: `http://127.0.0.1:${address.port}`,
-    cut: () => {
-      cut = true;
-      sockets.forEach((s) => s.destroy());
-    },
-  };
-}

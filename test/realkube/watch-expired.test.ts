@@ -18,7 +18,7 @@ import { startLocalCluster, stopLocalCluster, type LocalClusterState } from "../
 import { createResource, getResource, mergePatchResource, poolObject, until } from "../kube/cluster-harness.js";
 import { kubectl, realKube, type RealKubeContext } from "./context.js";
 import { startReplica, type ControllerReplica } from "./controllerRig.js";
-import { startPartitionProxy, type PartitionProxy } from "./proxy.js";
+import { startPartitionProxy, type PartitionProxy } from "../helpers/partitionProxy.js";
 
 const NS = "team-a";
 const kube = realKube();

@@ -5,7 +5,7 @@
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 
 export interface PartitionProxy {
-  /** https://127.0.0.1:<port>: same certificate, since 127.0.0.1 is in its names. */
+  /** <scheme>://127.0.0.1:<port>; with TLS passing through, the server's certificate must name 127.0.0.1. */
   readonly url: string;
   cut(): void;
   heal(): void;
@@ -13,7 +13,7 @@ export interface PartitionProxy {
 }
 
 export async function startPartitionProxy(target: string): Promise<PartitionProxy> {
-  const { hostname, port } = new URL(target);
+  const { hostname, port, protocol } = new URL(target);
   const sockets = new Set<Socket>();
   let cut = false;
   const server = createServer((client) => {
@@ -35,7 +35,7 @@ export async function startPartitionProxy(target: string): Promise<PartitionProx
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `${protocol}//127.0.0.1:${(server.address() as AddressInfo).port}`,
     cut: () => {
       cut = true;
       sockets.forEach((s) => s.destroy());
