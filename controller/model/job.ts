@@ -17,6 +17,7 @@ import {
   UserIdentitySchema,
 } from "./common.js";
 import { Int, StringEnum, Strict } from "./schemaHelpers.js";
+import { AccountRefSchema } from "./account.js";
 
 export const TaskDependenciesSchema = Strict({
   taskIds: Type.Optional(Type.Array(BatchIdSchema, { maxItems: 1000 })),
@@ -137,6 +138,7 @@ export const BatchJobSpecSchema = Strict(
     deletionPolicy: Type.Optional(DeletionPolicySchema),
     suspend: Type.Optional(Type.Boolean({ description: "disable the Batch job (no new tasks start) while true" })),
     adopt: Type.Optional(JobAdoptSchema),
+    accountRef: Type.Optional(AccountRefSchema),
   },
   {
     rules: [

@@ -16,6 +16,7 @@ import {
   UserIdentitySchema,
 } from "./common.js";
 import { Int, StringEnum, Strict } from "./schemaHelpers.js";
+import { AccountRefSchema } from "./account.js";
 
 export const MarketplaceImageSchema = Strict({
   publisher: Type.String({ minLength: 1, maxLength: SHORT_STRING_MAX, description: "e.g. microsoft-dsvm" }),
@@ -139,6 +140,7 @@ export const BatchPoolSpecSchema = Strict({
   deletionPolicy: Type.Optional(DeletionPolicySchema),
   suspend: Type.Optional(Type.Boolean({ description: "stop reconciling this pool while true" })),
   adopt: Type.Optional(PoolAdoptSchema),
+  accountRef: Type.Optional(AccountRefSchema),
 });
 export type BatchPoolSpec = Static<typeof BatchPoolSpecSchema>;
 

@@ -24,6 +24,7 @@ import { classifyFailure, describeError } from "./reconcileErrors.js";
 import { reconcileJob } from "./reconcileJob.js";
 import { reconcilePool } from "./reconcilePool.js";
 import { reconcilePrune } from "./reconcilePrune.js";
+import { reconcileAccount } from "./reconcileAccount.js";
 import { runOnce, type OnceOptions, type OnceReport } from "./runOnce.js";
 import { alreadyReportedStall } from "./stallReport.js";
 import type { StepResult } from "./stepResult.js";
@@ -48,6 +49,13 @@ export interface EngineOptions extends ControllerOptions {
   /** Error backoff of the work queue. Defaults 500 ms to 5 min. */
   readonly retryBaseDelayMs?: number;
   readonly retryMaxDelayMs?: number;
+}
+
+/** A poolRef or accountRef to a resource that is not defined: the reason says which. */
+function invalidReason(invalid: readonly { rule?: string }[]): string {
+  if (invalid.every((p) => p.rule === "missing-pool")) return Reasons.PoolNotFound;
+  if (invalid.every((p) => p.rule === "missing-account")) return Reasons.AccountNotFound;
+  return Reasons.InvalidSpec;
 }
 
 export function createController(options: EngineOptions): Controller {
@@ -130,6 +138,8 @@ class Engine implements Controller {
   }
 
   reconcileNow(key: ResourceKey): Promise<ReconcileOutcome> {
+    // Another account's engine reconciles it (its accountRef changed while it was queued here).
+    if (this.#opts.source.elsewhere?.(key) === true) return Promise.resolve({ kind: "done", status: undefined });
     return this.#serialized(key, () => this.#reconcile(key));
   }
 
@@ -157,7 +167,9 @@ class Engine implements Controller {
     const keys = new Set<ResourceKey>();
     for (const { metadata } of [...pools, ...jobs]) {
       const owner = metadata[OWNER_KEY];
-      if (owner !== undefined && metadata[MANAGER_KEY] === this.#opts.managerId && !desired.has(owner) && isResourceKey(owner)) keys.add(owner);
+      if (owner === undefined || metadata[MANAGER_KEY] !== this.#opts.managerId || desired.has(owner) || !isResourceKey(owner)) continue;
+      // Declared in another account: left alone here (moving a resource does not delete the old one).
+      if (this.#opts.source.elsewhere?.(owner) !== true) keys.add(owner);
     }
     return [...keys];
   }
@@ -254,11 +266,12 @@ class Engine implements Controller {
       // An invalid manifest never causes a Batch write, not even a prune of what it used to own.
       const message = invalid.map((p) => `${p.file ?? ""}${p.line ? `:${p.line}` : ""} ${p.path ?? ""} ${p.message}`.trim()).join("; ");
       // A poolRef to a BatchPool that is not defined: the job cannot run, and the reason says why.
-      const reason = invalid.every((p) => p.rule === "missing-pool") ? Reasons.PoolNotFound : Reasons.InvalidSpec;
+      const reason = invalidReason(invalid);
       return { summary: { kind: "stalled", reason, message } };
     }
     const ctx = this.#context(key, namespace, logger, desired);
     const pollIntervalMs = this.#opts.pollIntervalMs ?? 5_000;
+    if (parseResourceKey(key).kind === "BatchAccount") return reconcileAccount(ctx, desired);
     if (desired === undefined || desired.deletionRequested === true) return reconcilePrune(ctx, pollIntervalMs);
     return desired.kind === "BatchPool" ? reconcilePool(ctx, desired, { pollIntervalMs }) : reconcileJob(ctx, desired, { pollIntervalMs });
   }

@@ -67,6 +67,11 @@ export interface DesiredSource {
   problems(): Problem[];
   /** The problems of one resource; sources that index them answer without scanning every problem. */
   problemsFor?(key: ResourceKey): readonly Problem[];
+  /**
+   * Several accounts: the key is another account's (another engine reconciles it). The engine
+   * skips it and does not treat Batch objects it owns here as orphans.
+   */
+  elsewhere?(key: ResourceKey): boolean;
 }
 
 export interface SecretRef {
@@ -93,6 +98,8 @@ export interface ResourceStatus {
   job?: JobLiveStatus;
   /** The revision of the source the last successful apply used. */
   appliedRevision?: string;
+  /** The Batch account this resource lives in: `default` or the BatchAccount's `namespace/name`. */
+  account?: string;
 }
 
 export interface PoolLiveStatus {
@@ -146,8 +153,11 @@ export interface ControllerMetrics {
   reconcileDone(kind: ResourceKind, result: ReconcileResultLabel, durationSeconds: number): void;
   /** One drifted field found by a pass; `corrected` when the pass wrote the correction (driftPolicy Correct). Default false. */
   driftDetected(kind: ResourceKind, field: string, corrected?: boolean): void;
-  /** One Batch REST call: operation e.g. `pool.list`, statusCode 0 for network errors. */
-  batchCall(operation: string, statusCode: number, durationSeconds: number): void;
+  /**
+   * One Batch REST call: operation e.g. `pool.list`, statusCode 0 for network errors, account
+   * `default` (the flags' account) or a BatchAccount's `namespace/name` (bounded: one per BatchAccount).
+   */
+  batchCall(operation: string, statusCode: number, durationSeconds: number, account?: string): void;
   poolNodes(key: ResourceKey, state: "current" | "target", priority: "dedicated" | "lowPriority", count: number): void;
   jobTasks(key: ResourceKey, state: "active" | "running" | "succeeded" | "failed", count: number): void;
   /** The resource is gone: drop its per-resource series. */

@@ -6,7 +6,7 @@ import {
   type ResourceKey,
 } from "../../runtime/ports.js";
 import type { FileParseResult, ParsedDocument } from "./manifestParser.js";
-import { missingPoolMessage } from "../../manifests/index.js";
+import { missingAccountMessage, missingPoolMessage } from "../../manifests/index.js";
 
 interface LastGood {
   spec: unknown;
@@ -22,6 +22,10 @@ interface FileEntry {
   readonly poolKeys: ReadonlySet<ResourceKey>;
   /** Valid jobs' poolRefs, checked against every file's pools. */
   readonly poolRefs: readonly { key: ResourceKey; namespace: string; name: string; line: number }[];
+  /** BatchAccounts defined in this file, valid or not. */
+  readonly accountKeys: ReadonlySet<ResourceKey>;
+  /** Valid pools' and jobs' accountRefs, checked against every file's accounts. */
+  readonly accountRefs: readonly { key: ResourceKey; namespace: string; name: string; line: number }[];
 }
 
 /**
@@ -90,7 +94,7 @@ export class DesiredIndex {
         next.set(key, this.#resource(key, good, file));
       }
     }
-    problems.push(...this.#missingPoolProblems());
+    problems.push(...this.#missingPoolProblems(), ...this.#missingAccountProblems());
     this.#resources = next;
     this.#problems = problems;
     this.#problemsByKey = groupByKey(problems);
@@ -110,6 +114,24 @@ export class DesiredIndex {
         if (pools.has(resourceKey("BatchPool", ref.namespace, ref.name))) continue;
         const message = missingPoolMessage(ref.namespace, ref.name);
         problems.push({ severity: "error", message: `${ref.key}: ${message}`, file, line: ref.line, path: "spec.poolRef.name", rule: "missing-pool" });
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * validate's check: an accountRef names a BatchAccount defined in the directory. Keyed: the
+   * resource cannot be placed in any account, so it is stalled (AccountNotFound) and nothing is written.
+   */
+  #missingAccountProblems(): Problem[] {
+    const accounts = new Set<ResourceKey>();
+    for (const entry of this.#files.values()) for (const key of entry.accountKeys) accounts.add(key);
+    const problems: Problem[] = [];
+    for (const [file, entry] of this.#files) {
+      for (const ref of entry.accountRefs) {
+        if (accounts.has(resourceKey("BatchAccount", ref.namespace, ref.name))) continue;
+        const message = missingAccountMessage(ref.namespace, ref.name);
+        problems.push({ severity: "error", key: ref.key, message, file, line: ref.line, path: "spec.accountRef.name", rule: "missing-account" });
       }
     }
     return problems;
@@ -143,7 +165,9 @@ function mergeFile(file: string, previous: FileEntry | undefined, result: FilePa
   }
   const poolKeys = new Set(result.documents.filter((d) => d.kind === "BatchPool").map(keyOf));
   const poolRefs = result.documents.flatMap((d) => (d.valid && d.poolRef !== undefined ? [{ key: keyOf(d), namespace: d.namespace, name: d.poolRef.name, line: d.poolRef.line }] : []));
-  return { resources, problems: withKeyProblems(result.documents, problems, file), poolKeys, poolRefs };
+  const accountKeys = new Set(result.documents.filter((d) => d.kind === "BatchAccount").map(keyOf));
+  const accountRefs = result.documents.flatMap((d) => (d.valid && d.accountRef !== undefined ? [{ key: keyOf(d), namespace: d.namespace, name: d.accountRef.name, line: d.accountRef.line }] : []));
+  return { resources, problems: withKeyProblems(result.documents, problems, file), poolKeys, poolRefs, accountKeys, accountRefs };
 }
 
 /** A half-written or broken file must not prune: everything it defined before stays. */
@@ -154,6 +178,8 @@ function keepLastGood(file: string, previous: FileEntry | undefined, result: Fil
     problems: withKeyProblems(result.documents, problems, file),
     poolKeys: new Set([...(previous?.poolKeys ?? []), ...pools]),
     poolRefs: previous?.poolRefs ?? [],
+    accountKeys: new Set([...(previous?.accountKeys ?? []), ...result.documents.filter((d) => d.kind === "BatchAccount").map(keyOf)]),
+    accountRefs: previous?.accountRefs ?? [],
   };
 }
 
