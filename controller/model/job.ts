@@ -185,6 +185,7 @@ export const BatchJobStatusSchema = Strict({
   ),
   specHash: Type.Optional(Type.String()),
   lastSyncTime: Type.Optional(Type.String({ format: "date-time" })),
+  account: Type.Optional(Type.String({ description: "the Batch account: default (the controller's flags) or the BatchAccount's namespace/name" })),
   sourceRevision: Type.Optional(Type.String({ description: "Git revision of the manifest this status describes (directory mode)" })),
 });
 export type BatchJobStatus = Static<typeof BatchJobStatusSchema>;

@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { pino, type Logger } from "pino";
 import type { CliContext, Command } from "../command.js";
 import { usageFailure } from "../usage.js";
-import { ConfigError, parseRunConfig, RUN_OPTIONS, type BatchConfig, type HttpAddress, type RunConfig } from "../../config/runConfig.js";
+import { ConfigError, parseRunConfig, RUN_OPTIONS, type BatchConfig, type HttpAddress, type RemoteBatchConfig, type RunConfig } from "../../config/runConfig.js";
 import { createRootLogger } from "../../observability/logger.js";
 import { createPrometheusMetrics, type PrometheusMetrics } from "../../observability/metrics.js";
 import { createWebhookAlerts, type WebhookAlerts } from "../../observability/alertWebhook.js";
@@ -17,14 +17,17 @@ import type { TokenCredential } from "@azure/identity";
 import { isResourceKey, type Controller, type ControllerOptions, type DesiredSource, type OnceReport, type ResourceKey, type SecretResolver, type StatusWriter } from "../../runtime/ports.js";
 import { createBatchAdapter } from "../../batch/batchAdapter.js";
 import type { BatchAdapter } from "../../batch/adapter.js";
-import { checkEntraCredential, entraCredentials, isCredentialError, sharedKeyCredentials } from "../../batch/credentials.js";
+import { checkEntraCredential, entraCredentials, isCredentialError, lazyDefaultCredential, sharedKeyCredentials } from "../../batch/credentials.js";
+import type { MultiAccountOptions } from "../../runtime/accounts.js";
+import type { AccountConnector } from "../../runtime/accountAdapter.js";
 import { createDirectorySource, type DirectorySource } from "../../sources/directory/directorySource.js";
 import { createLoaderParser } from "../../sources/directory/loaderParser.js";
 import { createGitPoller, type GitPoller } from "../../sources/directory/gitPoller.js";
 import { createEmulatorPlaceholderSecrets, createFileSecretResolver } from "../../sources/directory/fileSecretResolver.js";
 import type { RunningEmulator } from "../../../emulator/index.js";
 
-export type ControllerFactory = (options: ControllerOptions) => Controller;
+/** Builds the controller; the engine alone (one account) or the several-accounts one (runtime/accounts.ts). */
+export type ControllerFactory = (options: MultiAccountOptions) => Controller;
 
 const USAGE = `Usage: batch-gitops run [options]
 
@@ -187,6 +190,17 @@ async function connectBatch(batch: BatchConfig, logger: Logger, running: Running
   return { url: batch.url, credentials: entraCredentials(credential) };
 }
 
+/** How BatchAccount resources get their adapters: the same SDK adapter as the default account, metrics labelled with the account. */
+function accountConnector(metrics: PrometheusMetrics): AccountConnector {
+  const entra = lazyDefaultCredential();
+  return (config: RemoteBatchConfig, account: string) =>
+    createBatchAdapter({
+      accountUrl: config.url,
+      credentials: config.auth.kind === "shared-key" ? sharedKeyCredentials(config.auth.accountName, config.auth.accountKey.reveal()) : entraCredentials(entra),
+      onCall: (operation, code, seconds) => metrics.batchCall(operation, code, seconds, account),
+    });
+}
+
 /** A local, unsigned Batch-audience token: only the embedded emulator accepts it. */
 function emulatorTokenCredential(): TokenCredential {
   return {
@@ -346,6 +360,7 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
     concurrency: config.concurrency,
     managerId: config.managerId,
     signal: stop.signal,
+    connectAccount: accountConnector(metrics),
   });
   if (config.http !== undefined) {
     warnIfExposed(config.http, logger);
