@@ -39,7 +39,8 @@ export const BatchAccountSpecSchema = Strict(
     rules: [
       {
         id: "account-shared-key-needs-name",
-        rule: `!has(self.auth.sharedKey) || has(self.accountName) || self.url.matches('${DERIVABLE_ACCOUNT_URL_PATTERN}')`,
+        // CEL string literals take backslashes escaped.
+        rule: `!has(self.auth.sharedKey) || has(self.accountName) || self.url.matches('${DERIVABLE_ACCOUNT_URL_PATTERN.replace(/\\/g, "\\\\")}')`,
         message: "a shared key signs with the account name: set accountName when the URL is not https://{account}.{region}.batch.azure.com",
       },
     ],

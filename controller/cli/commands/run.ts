@@ -198,6 +198,9 @@ function accountConnector(metrics: PrometheusMetrics): AccountConnector {
       accountUrl: config.url,
       credentials: config.auth.kind === "shared-key" ? sharedKeyCredentials(config.auth.accountName, config.auth.accountKey.reveal()) : entraCredentials(entra),
       onCall: (operation, code, seconds) => metrics.batchCall(operation, code, seconds, account),
+      // Fewer attempts than the default account's 8: an account that does not answer reports
+      // AccountUnreachable in about a second and its own queue's backoff takes over (ADR 0025).
+      retry: { maxAttempts: 4 },
     });
 }
 
