@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../controller/cli/main.js";
-import { readStatusFile } from "../../controller/runtime/statusStore.js";
+import { readStatusFile } from "../../controller/directory/statusStore.js";
 import { devAccount, startEmulator, type Account, type RunningEmulator } from "../../emulator/index.js";
 
 const teamA: Account = { name: "teama", key: Buffer.from("team a's development key").toString("base64") };
