@@ -172,16 +172,19 @@ function mergeFile(file: string, previous: FileEntry | undefined, result: FilePa
 
 /** A half-written or broken file must not prune: everything it defined before stays. */
 function keepLastGood(file: string, previous: FileEntry | undefined, result: FileParseResult, problems: Problem[]): FileEntry {
-  const pools = result.documents.filter((d) => d.kind === "BatchPool").map(keyOf);
+  const last = previous ?? EMPTY_ENTRY;
+  const ofKind = (kind: string): ResourceKey[] => result.documents.filter((d) => d.kind === kind).map(keyOf);
   return {
-    resources: previous?.resources ?? new Map(),
+    resources: last.resources,
     problems: withKeyProblems(result.documents, problems, file),
-    poolKeys: new Set([...(previous?.poolKeys ?? []), ...pools]),
-    poolRefs: previous?.poolRefs ?? [],
-    accountKeys: new Set([...(previous?.accountKeys ?? []), ...result.documents.filter((d) => d.kind === "BatchAccount").map(keyOf)]),
-    accountRefs: previous?.accountRefs ?? [],
+    poolKeys: new Set([...last.poolKeys, ...ofKind("BatchPool")]),
+    poolRefs: last.poolRefs,
+    accountKeys: new Set([...last.accountKeys, ...ofKind("BatchAccount")]),
+    accountRefs: last.accountRefs,
   };
 }
+
+const EMPTY_ENTRY: FileEntry = { resources: new Map(), problems: [], poolKeys: new Set(), poolRefs: [], accountKeys: new Set(), accountRefs: [] };
 
 /** Every invalid document carries at least one problem with its key (so the engine stalls it). */
 function withKeyProblems(documents: readonly ParsedDocument[], problems: Problem[], file: string): Problem[] {

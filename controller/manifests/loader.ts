@@ -288,15 +288,18 @@ function accountProblems(candidates: readonly Candidate[]): Problem[] {
       problems.push(problemAt(candidate, "missing-account", "spec.accountRef.name", missingAccountMessage(candidate.namespace, account)));
       continue;
     }
-    const poolRef = candidate.kind === JOB_KIND && isRecord(specOf(candidate).poolRef) ? (specOf(candidate).poolRef as Record<string, unknown>).name : undefined;
-    const poolKey = typeof poolRef === "string" ? resourceKey(POOL_KIND, candidate.namespace, poolRef) : undefined;
-    if (poolKey === undefined || !pools.has(poolKey)) continue;
-    const poolAccount = pools.get(poolKey);
-    if (poolAccount === account) continue;
-    const message = `the job is in ${accountLabel(account)} but its pool ${String(poolRef)} is in ${accountLabel(poolAccount)}; a Batch job runs on a pool of its own account`;
-    problems.push(problemAt(candidate, "account-mismatch", account === undefined ? "spec.poolRef.name" : "spec.accountRef.name", message));
+    problems.push(...accountMismatch(candidate, account, pools));
   }
   return problems;
+}
+
+/** A job whose poolRef pool is defined in another account than the job's. */
+function accountMismatch(job: Candidate, account: string | undefined, pools: ReadonlyMap<string | undefined, string | undefined>): Problem[] {
+  const poolRef = job.kind === JOB_KIND && isRecord(specOf(job).poolRef) ? (specOf(job).poolRef as Record<string, unknown>).name : undefined;
+  const poolKey = typeof poolRef === "string" ? resourceKey(POOL_KIND, job.namespace, poolRef) : undefined;
+  if (poolKey === undefined || !pools.has(poolKey) || pools.get(poolKey) === account) return [];
+  const message = `the job is in ${accountLabel(account)} but its pool ${String(poolRef)} is in ${accountLabel(pools.get(poolKey))}; a Batch job runs on a pool of its own account`;
+  return [problemAt(job, "account-mismatch", account === undefined ? "spec.poolRef.name" : "spec.accountRef.name", message)];
 }
 
 function toLoaded(candidate: Candidate, key: string): LoadedResource {

@@ -15,7 +15,7 @@ import { openFileStatusStore, type FileStatusStore } from "../../directory/statu
 import type { StatusDocument } from "../../runtime/publicStatus.js";
 import { describeError } from "../../runtime/reconcileErrors.js";
 import type { TokenCredential } from "@azure/identity";
-import { isResourceKey, type Controller, type ControllerOptions, type DesiredSource, type OnceReport, type ResourceKey, type SecretResolver, type StatusWriter } from "../../runtime/ports.js";
+import { isResourceKey, type Controller, type DesiredSource, type OnceReport, type ResourceKey, type SecretResolver, type StatusWriter } from "../../runtime/ports.js";
 import { createBatchAdapter } from "../../batch/batchAdapter.js";
 import type { BatchAdapter } from "../../batch/adapter.js";
 import { checkEntraCredential, entraCredentials, isCredentialError, lazyDefaultCredential, sharedKeyCredentials } from "../../batch/credentials.js";
