@@ -92,7 +92,8 @@ describe("steady-state resync cost per account", () => {
     await drive(quiet);
 
     const before = new Map(calls);
-    await clock.advance(clock.nextDueInMs() ?? RESYNC_MS);
+    // Each engine has its own resync timer (armed when it started): one interval fires both.
+    await clock.advance(RESYNC_MS);
     await vi.waitFor(() => expect((calls.get("default/west pool.list") ?? 0) > (before.get("default/west pool.list") ?? 0)).toBe(true), { timeout: 30_000 });
     await vi.waitFor(() => expect((calls.get("default pool.list") ?? 0) > (before.get("default pool.list") ?? 0)).toBe(true), { timeout: 30_000 });
     await drive(quiet);
