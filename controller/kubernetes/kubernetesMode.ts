@@ -15,7 +15,7 @@ import { runCluster, type ClusterPorts } from "./clusterMode.js";
 import type { AuthMode } from "../validation/index.js";
 
 /** The engine options the run command provides; the cluster ports and the signal are added here. */
-export type SharedControllerOptions = Omit<ControllerOptions, "source" | "status" | "events" | "secrets" | "signal">;
+export type SharedControllerOptions = Omit<ControllerOptions, "source" | "status" | "events" | "secrets" | "finalizers" | "signal">;
 
 export interface KubernetesModeOptions {
   readonly config: KubernetesSourceConfig;
@@ -78,6 +78,7 @@ async function runEngine(options: KubernetesModeOptions, ports: ClusterPorts, si
     status: ports.status,
     events: ports.events,
     secrets: ports.secrets,
+    finalizers: ports.finalizers,
     signal,
   });
   // The engine runs only while this replica leads (or always, without leader election).
