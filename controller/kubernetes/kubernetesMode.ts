@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { Controller, ControllerOptions } from "../runtime/ports.js";
+import type { ControllerFactory, ControllerOptions } from "../runtime/ports.js";
 import type { KubernetesSourceConfig } from "../config/clusterConfig.js";
 import { loadKubeConfig } from "./kubeConfig.js";
 import { runCluster, type ClusterPorts } from "./clusterMode.js";
@@ -21,7 +21,7 @@ export interface KubernetesModeOptions {
   readonly config: KubernetesSourceConfig;
   readonly logger: Logger;
   readonly controller: SharedControllerOptions;
-  readonly createController: (options: ControllerOptions) => Controller;
+  readonly createController: ControllerFactory;
   /** `POD_NAME` names this replica in the Lease and in Events. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Readiness for /readyz: true once this replica is campaigning, or leading with its caches loaded. */

@@ -286,3 +286,6 @@ export interface Controller {
    */
   runOnce(options?: OnceOptions): Promise<OnceReport>;
 }
+
+/** Builds the engine on a mode's ports (createController in controller/runtime/controller.ts; tests wrap it). */
+export type ControllerFactory = (options: ControllerOptions) => Controller;
