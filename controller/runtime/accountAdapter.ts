@@ -14,10 +14,9 @@ import type { ObservedTask } from "../core/observed.js";
 import { Reasons } from "../core/reasons.js";
 import { resourceKey } from "../core/resourceKey.js";
 import { accountNameFromUrl, type BatchAccountSpec } from "../model/index.js";
-import type { DesiredSource, SecretResolver } from "./ports.js";
+import type { AccountConnector, DesiredSource, SecretResolver } from "./ports.js";
 
-/** Builds the data-plane adapter of one account from its connection config; `account` labels its metrics. */
-export type AccountConnector = (config: RemoteBatchConfig, account: string) => BatchAdapter;
+export type { AccountConnector };
 
 export interface AccountAdapterOptions {
   /** `namespace/name` of the BatchAccount. */

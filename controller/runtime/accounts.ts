@@ -36,8 +36,6 @@ export function accountOf(desired: Pick<DesiredResource, "kind" | "namespace" | 
 }
 
 export interface MultiAccountOptions extends EngineOptions {
-  /** Builds a BatchAccount's data-plane adapter; without it only the default account is served. */
-  readonly connectAccount?: AccountConnector;
   /** Engine factory (tests); default createController. */
   readonly createEngine?: (options: EngineOptions) => Controller;
 }

@@ -7,6 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { BatchAdapter } from "../batch/adapter.js";
+import type { RemoteBatchConfig } from "../config/runConfig.js";
 import type { Clock } from "../time/clock.js";
 import type { ConditionRecord } from "../core/conditionRecord.js";
 import type { ResourceKey, ResourceKind } from "../core/resourceKey.js";
@@ -36,7 +37,7 @@ export interface DesiredResource<TSpec = unknown> {
   readonly generation: number;
   readonly spec: TSpec;
   readonly source: SourceLocation;
-  /** Cluster mode: deletionTimestamp is set and our finalizer is present; the engine prunes, then the source removes the finalizer. */
+  /** Cluster mode: deletionTimestamp is set and our finalizer is present; the engine prunes, then releases the finalizer. */
   readonly deletionRequested?: boolean;
 }
 
@@ -73,6 +74,9 @@ export interface DesiredSource {
    */
   elsewhere?(key: ResourceKey): boolean;
 }
+
+/** One BatchAccount's adapter from its connection config; `account` is its `namespace/name`. */
+export type AccountConnector = (config: RemoteBatchConfig, account: string) => BatchAdapter;
 
 export interface SecretRef {
   readonly name: string;
@@ -134,6 +138,26 @@ export interface StatusMeta {
   /** The desired spec, for status fields derived from it (the short image name). */
   readonly spec?: unknown;
 }
+
+/** What ensure found or did: already held, added now, or not addable (the object is being deleted, or gone). */
+export type FinalizerState = "present" | "added" | "deleting" | "gone";
+
+/**
+ * Holds a resource's deletion until the engine has cleaned up what it owns in Batch (a Kubernetes
+ * finalizer; kube-rs `finalizer()`). The engine calls ensure before any Batch write for a resource
+ * and release once a prune left nothing behind. Directory mode has nothing to hold: a removed file
+ * is already gone, so its implementation does nothing (noFinalizers).
+ */
+export interface Finalizers {
+  ensure(key: ResourceKey): Promise<FinalizerState>;
+  release(key: ResourceKey): Promise<void>;
+}
+
+/** Directory mode's Finalizers: nothing to hold, nothing to release. */
+export const noFinalizers: Finalizers = {
+  ensure: () => Promise.resolve("present"),
+  release: () => Promise.resolve(),
+};
 
 /** Directory-mode status store or the cluster status subresource. Called once per reconcile (one exit). */
 export interface StatusWriter {
@@ -220,6 +244,8 @@ export interface ControllerOptions {
   readonly metrics: ControllerMetrics;
   readonly alerts: Alerts;
   readonly secrets: SecretResolver;
+  /** Cluster mode's finalizer; default noFinalizers (directory mode). */
+  readonly finalizers?: Finalizers;
   readonly logger: Logger;
   /** Periodic resync of every key (drift detection). Default 300_000. */
   readonly resyncIntervalMs?: number;
@@ -230,6 +256,12 @@ export interface ControllerOptions {
   readonly signal: AbortSignal;
   /** Time for the queue, resync, polls, caches and throttles. Default the system clock; tests pass a ManualClock. */
   readonly clock?: Clock;
+  /**
+   * Builds the data-plane adapter of a BatchAccount from its connection config (the shape the flags
+   * give the default account); `account` (`namespace/name`) labels its metrics. Without it, only
+   * the default account is served (runtime/accounts.ts).
+   */
+  readonly connectAccount?: AccountConnector;
   /** @deprecated Use `clock`; when given alone it overrides only the clock's `now`. */
   readonly now?: () => number;
 }
@@ -274,3 +306,6 @@ export interface Controller {
    */
   runOnce(options?: OnceOptions): Promise<OnceReport>;
 }
+
+/** Builds the engine on a mode's ports (createController in controller/runtime/controller.ts; tests wrap it). */
+export type ControllerFactory = (options: ControllerOptions) => Controller;
