@@ -62,14 +62,26 @@ class AccountRouter {
     return this.source.get(resourceKey("BatchAccount", namespace, name)) !== undefined;
   }
 
-  /** A key whose accountRef names no BatchAccount. */
-  missingAccount(key: ResourceKey): Problem | undefined {
+  /** A key whose accountRef names no BatchAccount, or a job whose pool is in another account. */
+  accountProblem(key: ResourceKey): Problem | undefined {
     const desired = this.source.get(key);
     if (desired === undefined || desired.kind === "BatchAccount") return undefined;
     const account = accountOf(desired);
-    if (account === DEFAULT_ACCOUNT || this.declared(account)) return undefined;
-    const name = account.slice(account.indexOf("/") + 1);
-    return { severity: "error", key, rule: "missing-account", path: "spec.accountRef.name", message: missingAccountMessage(desired.namespace, name) };
+    if (account !== DEFAULT_ACCOUNT && !this.declared(account)) {
+      const name = account.slice(account.indexOf("/") + 1);
+      return { severity: "error", key, rule: "missing-account", path: "spec.accountRef.name", message: missingAccountMessage(desired.namespace, name) };
+    }
+    return desired.kind === "BatchJob" ? this.#poolElsewhere(key, desired, account) : undefined;
+  }
+
+  /** A Batch job runs on a pool of its own account: a poolRef to another account's pool is refused. */
+  #poolElsewhere(key: ResourceKey, job: DesiredResource, account: string): Problem | undefined {
+    const spec = job.spec as { poolRef?: { name?: unknown } } | undefined;
+    const poolName = spec?.poolRef?.name;
+    const pool = typeof poolName === "string" ? this.source.get(resourceKey("BatchPool", job.namespace, poolName)) : undefined;
+    if (pool === undefined || accountOf(pool) === account) return undefined;
+    const message = `the job is in account ${account} but its pool ${String(poolName)} is in ${accountOf(pool)}; a Batch job runs on a pool of its own account`;
+    return { severity: "error", key, rule: "account-mismatch", path: "spec.accountRef.name", message };
   }
 
   /** Another account's key, for the engine of `account`. Unrouted keys with problems belong to the default engine. */
@@ -84,10 +96,12 @@ class AccountRouter {
 function accountView(account: string, shared: SharedSource): DesiredSource {
   const { source, router } = shared;
   const mine = (key: ResourceKey): boolean => !router.elsewhere(key, account);
+  // The cross-resource account rules, for sources that do not check them (cluster mode).
   const synthesized = (key: ResourceKey): Problem[] => {
-    const missing = account === DEFAULT_ACCOUNT ? router.missingAccount(key) : undefined;
+    const found = router.accountProblem(key);
+    if (found === undefined) return [];
     const known = source.problemsFor?.(key) ?? source.problems().filter((p) => p.key === key);
-    return missing === undefined || known.some((p) => p.rule === "missing-account") ? [] : [missing];
+    return known.some((p) => p.rule === found.rule) ? [] : [found];
   };
   return {
     start: async (onChange, signal) => {
@@ -98,7 +112,7 @@ function accountView(account: string, shared: SharedSource): DesiredSource {
     keys: () => source.keys().filter((key) => router.route(key) === account),
     problems: () => [
       ...source.problems().filter((p) => (p.key === undefined ? account === DEFAULT_ACCOUNT : mine(p.key))),
-      ...(account === DEFAULT_ACCOUNT ? source.keys().flatMap(synthesized) : []),
+      ...source.keys().filter(mine).flatMap(synthesized),
     ],
     problemsFor: (key) => (mine(key) ? [...(source.problemsFor?.(key) ?? source.problems().filter((p) => p.key === key)), ...synthesized(key)] : []),
     elsewhere: (key) => router.elsewhere(key, account),

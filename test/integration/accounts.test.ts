@@ -151,11 +151,15 @@ describe("several Batch accounts", () => {
     expect(JSON.stringify([...rows.values()])).not.toContain(teamB.key);
   });
 
-  it("stalls a resource whose accountRef names no BatchAccount, and writes nothing for it", async () => {
-    await writeFile(join(dir, "pools.yaml"), pool("orphan", "nowhere") + pool("shared"));
+  it("stalls a resource whose accountRef names no BatchAccount, or a job whose pool is in another account, and writes nothing for them", async () => {
+    await writeFile(join(dir, "accounts.yaml"), account("team-a", emulator.url, teamA.name, "teama-key"));
+    await writeFile(join(dir, "pools.yaml"), pool("orphan", "nowhere") + pool("shared") + job("stray", "shared", "team-a"));
     expect(await runOnce()).toBe(1);
     const rows = await statuses();
     expect(ready(rows.get("BatchPool/default/orphan"))).toEqual({ status: "False", reason: "AccountNotFound" });
+    expect(ready(rows.get("BatchJob/default/stray"))).toEqual({ status: "False", reason: "InvalidSpec" });
+    expect(rows.get("BatchJob/default/stray")?.status.conditions.find((c) => c.type === "Ready")?.message).toContain("its pool shared is in default");
     expect(await poolOwners(devAccount)).toEqual(["BatchPool/default/shared"]);
+    expect((await client(teamA).job.list()).length + (await client(devAccount).job.list()).length).toBe(0);
   });
 });
