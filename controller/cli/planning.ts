@@ -9,6 +9,7 @@ import { entraCredentials, sharedKeyCredentials } from "../batch/credentials.js"
 import { ConfigError, parseRunConfig, type BatchConfig } from "../config/runConfig.js";
 import { jobIntentFromSpec, poolIntentFromSpec } from "../core/fromModel.js";
 import type { JobIntent, PoolIntent } from "../core/intent.js";
+import { isForeign } from "../core/ownership.js";
 import type { ObservedSet } from "../core/planAll.js";
 import { planAll, type ResourcePlan } from "../core/planAll.js";
 import { loadManifests } from "../manifests/index.js";
@@ -62,8 +63,22 @@ export async function loadDesired(dir: string, batch: BatchConfig): Promise<Desi
   };
 }
 
-export async function observe(batch: BatchAdapter): Promise<ObservedSet> {
-  return { pools: await batch.listPools(), jobs: await batch.listJobs() };
+/**
+ * Every pool and job; for a job created outside batch-gitops that a manifest adopts
+ * (`spec.adopt.jobId`), also the ids of the tasks already in it, so the plan can tell a pure
+ * adoption (every declared task there) from one that adds tasks.
+ */
+export async function observe(batch: BatchAdapter, desired: Pick<DesiredDirectory, "jobs">): Promise<ObservedSet> {
+  const [pools, jobs] = [await batch.listPools(), await batch.listJobs()];
+  const adopted = new Set(desired.jobs.flatMap((j) => (j.adoptJobId === undefined ? [] : [j.adoptJobId.toLowerCase()])));
+  const withTasks = await Promise.all(jobs.map(async (job) => (adopted.has(job.id.toLowerCase()) && isForeign(job.metadata) ? { ...job, existingTaskIds: await taskIds(batch, job.id) } : job)));
+  return { pools, jobs: withTasks };
+}
+
+async function taskIds(batch: BatchAdapter, jobId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const page of batch.listTasks(jobId)) ids.push(...page.map((t) => t.id));
+  return ids;
 }
 
 export function planDirectory(desired: DesiredDirectory, observed: ObservedSet, managerId: string): ResourcePlan[] {

@@ -93,6 +93,7 @@ export function jobIntentFromSpec(id: ResourceIdentity, spec: BatchJobSpec): Job
     deletionPolicy: spec.deletionPolicy ?? "Delete",
     suspend: spec.suspend ?? false,
     adoptFromManager: spec.adopt?.fromManager,
+    adoptJobId: spec.adopt?.jobId,
   };
 }
 

@@ -42,6 +42,8 @@ export function planPool(intent: PoolIntent, observed: readonly ObservedPool[], 
       return plan([createPool(intent, state.poolId, ctx, state.reason)], true);
     case "Replacing":
       return state.current === undefined ? plan(startReplacement(intent, state, ctx), true) : plan(retire(intent, state), true);
+    case "Adopting":
+      return plan([adoptionStamp(intent, state, ctx)], true);
     case "OutOfSync":
       return plan(inPlaceActions(intent, state, ctx), true);
     case "Drifted":
@@ -180,6 +182,12 @@ function scaleActions(intent: PoolIntent, live: ObservedPool, status: PoolState[
       reason: `${why}: nodes ${live.targetDedicatedNodes}+${live.targetLowPriorityNodes} → ${scale.targetDedicatedNodes}+${scale.targetLowPriorityNodes}`,
     },
   ];
+}
+
+/** The one write of a pure adoption: the ownership metadata, user metadata kept as it is. */
+function adoptionStamp(intent: PoolIntent, state: PoolState, ctx: PlanContext): Action {
+  const reason = "stamp ownership metadata (created outside batch-gitops; nothing else changes)";
+  return { type: "PatchPool", poolId: state.poolId, metadata: desiredMetadata(intent, ctx), reason, adoption: true };
 }
 
 function patchActions(intent: PoolIntent, live: ObservedPool, ctx: PlanContext, status: PoolState["status"]): Action[] {
