@@ -2,10 +2,9 @@
  * What `plan`, `diff` and `apply` share: the Batch connection flags, loading a directory into
  * intents, one observation of Batch and the pure plan of the one against the other.
  */
-import type { TokenCredential } from "@azure/identity";
 import { createBatchAdapter } from "../batch/batchAdapter.js";
 import type { BatchAdapter } from "../batch/adapter.js";
-import { entraCredentials, sharedKeyCredentials } from "../batch/credentials.js";
+import { azureCredential, entraCredentials, sharedKeyCredentials } from "../batch/credentials.js";
 import { ConfigError, parseRunConfig, type BatchConfig } from "../config/runConfig.js";
 import { jobIntentFromSpec, poolIntentFromSpec } from "../core/fromModel.js";
 import type { JobIntent, PoolIntent } from "../core/intent.js";
@@ -101,13 +100,8 @@ export async function connectBatch(config: BatchConfig): Promise<BatchConnection
   const credentials =
     config.auth.kind === "shared-key"
       ? sharedKeyCredentials(config.auth.accountName, config.auth.accountKey.reveal())
-      : entraCredentials(await defaultCredential());
+      : entraCredentials(await azureCredential());
   return { batch: createBatchAdapter({ accountUrl: config.url, credentials }), close: async () => undefined };
-}
-
-async function defaultCredential(): Promise<TokenCredential> {
-  const { DefaultAzureCredential } = await import("@azure/identity");
-  return new DefaultAzureCredential();
 }
 
 /** `file:line Kind/name path: message`, as plan prints a problem. */

@@ -17,7 +17,7 @@ import type { TokenCredential } from "@azure/identity";
 import { isResourceKey, type Controller, type ControllerOptions, type DesiredSource, type OnceReport, type ResourceKey, type SecretResolver, type StatusWriter } from "../../runtime/ports.js";
 import { createBatchAdapter } from "../../batch/batchAdapter.js";
 import type { BatchAdapter } from "../../batch/adapter.js";
-import { checkEntraCredential, entraCredentials, isCredentialError, sharedKeyCredentials } from "../../batch/credentials.js";
+import { azureCredential, checkEntraCredential, entraCredentials, isCredentialError, sharedKeyCredentials } from "../../batch/credentials.js";
 import { createDirectorySource, type DirectorySource } from "../../sources/directory/directorySource.js";
 import { createLoaderParser } from "../../sources/directory/loaderParser.js";
 import { createGitPoller, type GitPoller } from "../../sources/directory/gitPoller.js";
@@ -181,8 +181,7 @@ async function connectBatch(batch: BatchConfig, logger: Logger, running: Running
     return { url: batch.url, credentials: sharedKeyCredentials(batch.auth.accountName, batch.auth.accountKey.reveal()) };
   }
   logger.info({ url: batch.url, auth: "entra" }, "using Azure Batch");
-  const { DefaultAzureCredential } = await import("@azure/identity");
-  const credential = new DefaultAzureCredential();
+  const credential = await azureCredential();
   await checkEntraCredential(credential);
   return { url: batch.url, credentials: entraCredentials(credential) };
 }
