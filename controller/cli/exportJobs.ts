@@ -189,7 +189,7 @@ function jobConstraints(constraints: unknown): Json | undefined {
 }
 
 /** The BatchJob spec of one job; `poolNames` maps exported pools' Batch ids to their BatchPool names. */
-function jobSpec(job: Json, tasks: readonly JsonObject[], name: string, poolNames: ReadonlyMap<string, string>, notes: string[]): Json {
+function jobSpec({ job, tasks }: JobToExport, name: string, poolNames: ReadonlyMap<string, string>, notes: string[]): Json {
   const poolId = String((job.poolInfo as Json).poolId);
   const poolName = poolNames.get(poolId.toLowerCase());
   const secretName = `${name}-registry`;
@@ -226,7 +226,7 @@ export function exportJobs(
     }
     const name = resourceNameOf(id);
     const notes: string[] = [];
-    const resource = { apiVersion: API_VERSION, kind: JOB_KIND, metadata: { name, namespace }, spec: jobSpec(job, tasks, name, poolNames, notes) };
+    const resource = { apiVersion: API_VERSION, kind: JOB_KIND, metadata: { name, namespace }, spec: jobSpec({ job, tasks }, name, poolNames, notes) };
     const header = `# Exported by batch-gitops export from Batch job ${id}; adopted (its tasks are kept as they are), never deleted by the controller.\n`;
     exported.push({ name, yaml: header + stringify(resource, { lineWidth: 0 }), notes: notes.map((n) => `job ${id}: ${n}`) });
   }

@@ -82,18 +82,10 @@ export async function submitTasks(options: SubmissionOptions): Promise<Submissio
   for (const task of options.tasks.tasks()) {
     declared++;
     const found = existing.get(task.id.toLowerCase());
-    if (found !== undefined && found.contentHash === undefined) {
-      // Not ours: another client added it before the job was adopted. Exactly once: never add it again.
-      counters.adopted++;
-      continue;
-    }
-    if (found !== undefined && found.contentHash === task.contentHash) {
-      counters.alreadyPresent++;
-      continue;
-    }
-    if (found !== undefined && found.state !== "active") {
-      counters.notResubmitted++;
-      if (notResubmittedIds.length < MAX_REPORTED) notResubmittedIds.push(task.id);
+    const kept = keptAs(found, task);
+    if (kept !== undefined) {
+      counters[kept]++;
+      if (kept === "notResubmitted" && notResubmittedIds.length < MAX_REPORTED) notResubmittedIds.push(task.id);
       continue;
     }
     if (found !== undefined) {
@@ -111,6 +103,18 @@ export async function submitTasks(options: SubmissionOptions): Promise<Submissio
   if (chunk.length > 0) await dispatch(chunk);
   await Promise.all(inFlight);
   return { declared, ...counters, notResubmittedIds, failures };
+}
+
+/**
+ * Why an existing task stays as it is, or undefined when the declared one is to be added (or replace it):
+ * another client's task (no content marker: an adopted job's, never added again), ours with the same
+ * content, or ours changed after it started (never resubmitted).
+ */
+function keptAs(found: Existing | undefined, task: TaskIntent): "adopted" | "alreadyPresent" | "notResubmitted" | undefined {
+  if (found === undefined) return undefined;
+  if (found.contentHash === undefined) return "adopted";
+  if (found.contentHash === task.contentHash) return "alreadyPresent";
+  return found.state === "active" ? undefined : "notResubmitted";
 }
 
 async function listExisting(options: SubmissionOptions): Promise<Map<string, Existing>> {
