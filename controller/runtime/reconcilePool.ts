@@ -36,7 +36,20 @@ export async function reconcilePool(ctx: ReconcileContext, desired: DesiredResou
     reportDrift(ctx, { kind: "BatchPool", policy: intent.driftPolicy, drift: plan.drift, corrected: isCorrected(intent, plan, applied) });
   }
   reportNodes(ctx, plan.state.current);
-  return summarizePool(intent, plan, options.pollIntervalMs, isCorrected(intent, plan, applied));
+  return withNodeCounts(ctx, plan.state.current, summarizePool(intent, plan, options.pollIntervalMs, isCorrected(intent, plan, applied)));
+}
+
+/**
+ * Per-state node counts for status (read on their own cadence, ObservationCache.nodeCounts): until
+ * the first read, status has the totals only; the pass comes back for them when they are due.
+ */
+async function withNodeCounts(ctx: ReconcileContext, pool: ObservedPool | undefined, result: StepResult): Promise<StepResult> {
+  if (pool === undefined || result.pool === undefined) return result;
+  const firstReadDelayMs = Math.round(ctx.taskCountsFirstReadDelayMs * (1 + Math.random()));
+  const { counts, refreshInMs } = await ctx.cache.nodeCounts(pool, { signal: ctx.signal, firstReadDelayMs });
+  const withCounts = { ...result, pool: { ...result.pool, nodeCountsByState: counts === undefined ? undefined : { ...counts } } };
+  if (refreshInMs === undefined || result.summary.kind === "stalled" || (result.pollAfterMs !== undefined && result.pollAfterMs <= refreshInMs)) return withCounts;
+  return { ...withCounts, pollAfterMs: refreshInMs };
 }
 
 async function applyActions(ctx: ReconcileContext, plan: PoolPlan): Promise<void> {
