@@ -130,11 +130,11 @@ export class ObservationCache {
    */
   async nodeCounts(pool: ObservedPool, request: NodeCountsRequest): Promise<{ counts?: Record<string, number>; refreshInMs?: number }> {
     if (pool.currentDedicatedNodes + pool.currentLowPriorityNodes === 0) return { counts: NO_NODES };
-    const now = this.options.now();
-    const seen = nodesSeen(pool);
     const entry = this.#nodeCounts.get(pool.id);
-    const maxAge = settledPool(pool) ? (this.options.settledNodeCountsMaxAgeMs ?? 600_000) : (this.options.countsMaxAgeMs ?? 60_000);
-    if (entry?.counts !== undefined && entry.seen === seen && now - entry.at <= maxAge) return { counts: entry.counts };
+    const seen = nodesSeen(pool);
+    const fresh = this.#freshNodeCounts(entry, pool, seen);
+    if (fresh !== undefined) return { counts: fresh };
+    const now = this.options.now();
     if (entry === undefined || (entry.counts === undefined && now < entry.dueAt)) {
       const deferred = entry ?? { seen, at: 0, dueAt: now + request.firstReadDelayMs };
       this.#nodeCounts.set(pool.id, deferred);
@@ -143,6 +143,13 @@ export class ObservationCache {
     const counts = await this.batch.getPoolNodeCounts(pool.id, { signal: request.signal });
     this.#nodeCounts.set(pool.id, { counts, seen, at: this.options.now(), dueAt: 0 });
     return { counts };
+  }
+
+  /** Counts read while the listing showed the pool as it does now, within their age limit. */
+  #freshNodeCounts(entry: NodeCountsEntry | undefined, pool: ObservedPool, seen: string): Record<string, number> | undefined {
+    if (entry?.counts === undefined || entry.seen !== seen) return undefined;
+    const maxAge = settledPool(pool) ? (this.options.settledNodeCountsMaxAgeMs ?? 600_000) : (this.options.countsMaxAgeMs ?? 60_000);
+    return this.options.now() - entry.at <= maxAge ? entry.counts : undefined;
   }
 
   /** Keeps the read for later; the caller comes back in `refreshInMs`. */
