@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,11 +41,19 @@ export interface EmulatorOptions {
   execute?: "simulated" | "local";
   /** Where local nodes live (default: a new directory under the system's temp dir). */
   workDir?: string;
+  /**
+   * PEM certificate and key: also listen for HTTPS (on `httpsPort`, default a free port), where Azure SDKs
+   * send bearer tokens, e.g. Resource Manager's (emulator/arm/). See http/dev-cert.ts for a dev certificate.
+   */
+  tls?: { cert: string; key: string };
+  httpsPort?: number;
 }
 
 export interface RunningEmulator {
   /** e.g. http://127.0.0.1:8089 — the Batch account URL to give the SDK. */
   readonly url: string;
+  /** With `tls`: e.g. https://127.0.0.1:8443, the same API (and Resource Manager's pools) over HTTPS. */
+  readonly httpsUrl?: string;
   /** The default account. */
   readonly account: Account;
   readonly accounts: readonly Account[];
@@ -84,25 +93,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const middlewares: Middleware[] = [];
   const observers: ResponseObserver[] = [];
   const sideHandlers: SideHandler[] = [];
-  const server = createBatchServer({
+  const serverOptions = {
     router,
     state,
     accounts,
     middlewares,
     observers,
     guard: { allowedHosts: options.allowedHosts ?? [] },
-    sideHandler: async (req, res, body) => {
+    sideHandler: async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
       for (const handler of sideHandlers) if (await handler(req, res, body)) return true;
       return false;
     },
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const address = server.address() as AddressInfo;
+  };
+  const { servers, port, httpsUrl } = await listenAll(serverOptions, options);
   const emulator: RunningEmulator = {
-    url: `http://127.0.0.1:${address.port}`,
+    url: `http://127.0.0.1:${port}`,
+    ...(httpsUrl === undefined ? {} : { httpsUrl }),
     account: first,
     accounts,
     clock,
@@ -114,15 +120,39 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     use: (m) => void middlewares.push(m),
     observe: (o) => void observers.push(o),
     addSideHandler: (h) => void sideHandlers.push(h),
-    close: () =>
-      new Promise<void>((resolve) => {
-        state.reset();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      state.reset();
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => resolve());
+            }),
+        ),
+      );
+    },
   };
   installControlApi(emulator);
   return emulator;
+}
+
+/** The HTTP listener, and with `tls` the HTTPS one, over the same handler and state. */
+async function listenAll(serverOptions: Parameters<typeof createBatchServer>[0], options: EmulatorOptions): Promise<{ servers: Server[]; port: number; httpsUrl?: string }> {
+  const http = createBatchServer(serverOptions);
+  const port = await listen(http, options.port ?? 0);
+  if (options.tls === undefined) return { servers: [http], port };
+  const https = createBatchServer({ ...serverOptions, tls: options.tls });
+  return { servers: [http, https], port, httpsUrl: `https://127.0.0.1:${await listen(https, options.httpsPort ?? 0)}` };
+}
+
+/** Listens on 127.0.0.1 (only loopback: the emulator is a development tool with a public key). */
+async function listen(server: Server, port: number): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
 }
 
 export type { Account } from "./auth/authenticate.js";

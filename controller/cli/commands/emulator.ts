@@ -2,9 +2,12 @@ import type { Command } from "../command.js";
 import { usageFailure } from "../usage.js";
 import { devAccount, startEmulator } from "../../../emulator/index.js";
 import type { TimingPreset } from "../../../emulator/timing.js";
+import { readFile } from "node:fs/promises";
+import { devCertificate } from "../../../emulator/http/dev-cert.js";
 
 const usage = `Usage: batch-gitops emulator [--port 8089] [--account NAME --key BASE64KEY] [--timing fast|realistic] [--allowed-hosts H1,H2]
                            [--execute simulated|local] [--work-dir DIR]
+                           [--https | --cert PEM --key-file PEM] [--https-port 8443] [--cert-dir DIR]
 
 Runs the local Azure Batch emulator (API 2022-10-01.16.0) on 127.0.0.1 until interrupted.
 --execute local runs start tasks and tasks as processes on this machine (no isolation; see
@@ -12,7 +15,57 @@ emulator/README.md), each node a directory tree under --work-dir (default: a tem
 Without --account/--key it serves the development account ${devAccount.name}.
 The control API (faults, rate limits, counters, reset) is under /_emulator/.
 Requests must name a loopback host (localhost, 127.0.0.1, [::1]); --allowed-hosts adds names.
-Browser requests from other sites are refused (a web page cannot reset or fault the emulator).`;
+Browser requests from other sites are refused (a web page cannot reset or fault the emulator).
+--https also serves everything over HTTPS on --https-port, with a development certificate for
+localhost/127.0.0.1 generated into --cert-dir (default ~/.cache/batch-gitops/emulator-tls); --cert and
+--key-file give your own. Azure SDKs send bearer tokens (Resource Manager's pools under /subscriptions/)
+only over HTTPS: trust the certificate with NODE_EXTRA_CA_CERTS (Node) or REQUESTS_CA_BUNDLE (Python).`;
+
+interface TlsArgs {
+  https: boolean;
+  httpsPort: number;
+  cert?: string;
+  keyFile?: string;
+  certDir?: string;
+}
+
+/** Takes the HTTPS flags out of `args`; the rest is parsed by parseArgs. */
+function splitTlsArgs(args: string[]): { rest: string[]; tls: TlsArgs } | string {
+  const tls: TlsArgs = { https: false, httpsPort: 8443 };
+  const rest: string[] = [];
+  const setters: Record<string, (value: string) => string | undefined> = {
+    "--https-port": (v) => {
+      const port = Number(v);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) return `invalid port ${v}`;
+      tls.httpsPort = port;
+      return undefined;
+    },
+    "--cert": (v) => void (tls.cert = v),
+    "--key-file": (v) => void (tls.keyFile = v),
+    "--cert-dir": (v) => void (tls.certDir = v),
+  };
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i] ?? "";
+    const setter = setters[flag];
+    if (flag === "--https") tls.https = true;
+    else if (setter === undefined) rest.push(flag);
+    else {
+      const error = args[i + 1] === undefined ? `missing value for ${flag}` : setter(args[i + 1] ?? "");
+      if (error !== undefined) return error;
+      i++;
+    }
+  }
+  if ((tls.cert === undefined) !== (tls.keyFile === undefined)) return "--cert and --key-file go together";
+  return { rest, tls };
+}
+
+/** The certificate to serve HTTPS with: given files, a generated development one, or none. */
+async function certificateOf(tls: TlsArgs): Promise<{ cert: string; key: string; certPath: string } | undefined> {
+  if (tls.cert !== undefined && tls.keyFile !== undefined) {
+    return { cert: await readFile(tls.cert, "utf8"), key: await readFile(tls.keyFile, "utf8"), certPath: tls.cert };
+  }
+  return tls.https ? devCertificate(tls.certDir) : undefined;
+}
 
 interface EmulatorArgs {
   port: number;
@@ -55,12 +108,16 @@ export const emulatorCommand: Command = {
   summary: "run the local Azure Batch emulator",
   usage,
   async run(args: string[]): Promise<number> {
-    const parsed = parseArgs(args);
+    const split = splitTlsArgs(args);
+    if (typeof split === "string") return usageFailure("emulator", split);
+    const parsed = parseArgs(split.rest);
     if (typeof parsed === "string") {
       return usageFailure("emulator", parsed);
     }
     const account = parsed.account !== undefined && parsed.key !== undefined ? { name: parsed.account, key: parsed.key } : devAccount;
+    const tls = await certificateOf(split.tls);
     const emulator = await startEmulator({
+      ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key }, httpsPort: split.tls.httpsPort }),
       port: parsed.port,
       accounts: [account],
       timingPreset: parsed.timing,
@@ -73,6 +130,10 @@ export const emulatorCommand: Command = {
     console.log(`  account: ${account.name}`);
     console.log(`  key:     ${account.key}`);
     console.log(`  timing:  ${parsed.timing}; control API: ${emulator.url}/_emulator/`);
+    if (tls !== undefined) {
+      console.log(`  https:   ${emulator.httpsUrl ?? ""} (also Resource Manager pools: /subscriptions/*/resourceGroups/*/providers/Microsoft.Batch/batchAccounts/${account.name}/pools)`);
+      console.log(`  trust:   NODE_EXTRA_CA_CERTS=${tls.certPath} (Node), REQUESTS_CA_BUNDLE=${tls.certPath} (Python)`);
+    }
     console.log(`  execute: ${parsed.execute}${emulator.workDir === undefined ? "" : ` (nodes under ${emulator.workDir}; processes run unisolated as this user)`}`);
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();
