@@ -29,7 +29,7 @@ export interface BatchAdapterOptions {
 const POOL_SELECT = [
   "id", "state", "allocationState", "vmSize", "metadata", "enableAutoScale", "autoScaleFormula", "autoScaleEvaluationInterval",
   "targetDedicatedNodes", "targetLowPriorityNodes", "currentDedicatedNodes", "currentLowPriorityNodes", "resizeErrors",
-  "startTask", "virtualMachineConfiguration", "taskSlotsPerNode",
+  "startTask", "virtualMachineConfiguration", "taskSlotsPerNode", "identity",
 ].join(",");
 const JOB_SELECT = "id,state,poolInfo,priority,metadata,onAllTasksComplete,executionInfo";
 const TASK_SELECT = "id,state,environmentSettings";
@@ -307,6 +307,7 @@ function toObservedPool(p: BatchServiceModels.CloudPool): ObservedPool {
     startTask: p.startTask as JsonObject | undefined,
     virtualMachineConfiguration: p.virtualMachineConfiguration as unknown as JsonObject | undefined,
     taskSlotsPerNode: p.taskSlotsPerNode,
+    ...(p.identity?.userAssignedIdentities === undefined ? {} : { identityResourceIds: p.identity.userAssignedIdentities.map((i) => i.resourceId) }),
   };
 }
 

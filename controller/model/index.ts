@@ -5,6 +5,7 @@
 export { API_VERSION, BATCH_ID_MAX_LENGTH, BATCH_ID_PATTERN, GROUP, JOB_KIND, KINDS, NAME_MAX_LENGTH, POOL_KIND, VERSION, type Kind } from "./constants.js";
 export * from "./common.js";
 export * from "./pool.js";
+export * from "./poolMounts.js";
 export * from "./job.js";
 export { validateResource, isValidJob, isValidPool, ajvErrorToProblem } from "./validate.js";
 export { evaluateCelRules, listCelRules, toCelValue } from "./cel.js";
