@@ -18,6 +18,8 @@ import type { TokenCredential } from "@azure/identity";
 import { isResourceKey, type Controller, type ControllerOptions, type DesiredSource, type OnceReport, type ResourceKey, type SecretResolver, type StatusWriter } from "../../runtime/ports.js";
 import { createBatchAdapter } from "../../batch/batchAdapter.js";
 import type { BatchAdapter } from "../../batch/adapter.js";
+import { createArmPoolWriter, type ArmPoolWriterOptions } from "../../batch/armPools.js";
+import { withArmPools } from "../../batch/armRouting.js";
 import { checkEntraCredential, entraCredentials, isCredentialError, sharedKeyCredentials } from "../../batch/credentials.js";
 import { createDirectorySource, type DirectorySource } from "../../directory/directorySource.js";
 import { createLoaderParser } from "../../directory/loaderParser.js";
@@ -167,34 +169,60 @@ async function createLogger(config: RunConfig): Promise<Logger> {
   return createRootLogger({ format: config.log.format, level: config.log.level, destination, colorize: false });
 }
 
-async function connectBatch(batch: BatchConfig, logger: Logger, running: Running): Promise<{ url: string; credentials: Parameters<typeof createBatchAdapter>[0]["credentials"] }> {
+interface BatchConnection {
+  url: string;
+  credentials: Parameters<typeof createBatchAdapter>[0]["credentials"];
+  /** Set when pools with a managed identity can be written through Resource Manager. */
+  arm?: Omit<ArmPoolWriterOptions, "onCall">;
+}
+
+/** The embedded emulator's account as Resource Manager names it (any subscription and group are served). */
+const EMBEDDED_ARM_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.Batch/batchAccounts/";
+
+async function connectBatch(batch: BatchConfig, logger: Logger, running: Running): Promise<BatchConnection> {
   if (batch.kind === "embedded") {
     // Loaded only when embedded: against a real account the emulator's code is never imported.
     const { startEmulator, devAccount } = await import("../../../emulator/index.js");
-    running.emulator = await startEmulator({ timingPreset: "fast" });
+    const { devCertificate } = await import("../../../emulator/http/dev-cert.js");
+    // HTTPS beside HTTP: Resource Manager's client sends its bearer token only over TLS.
+    const cert = await devCertificate();
+    running.emulator = await startEmulator({ timingPreset: "fast", tls: { cert: cert.cert, key: cert.key } });
     logger.info({ url: running.emulator.url, account: devAccount.name }, "embedded Batch emulator started (no --batch-url given)");
     // Entra ID, as on a real account, so gallery-image examples work too; the emulator accepts
-    // an unsigned token for the Batch audience.
-    return { url: running.emulator.url, credentials: entraCredentials(emulatorTokenCredential()) };
+    // an unsigned token for the Batch (and the management) audience.
+    const arm = { armResourceId: EMBEDDED_ARM_ID + devAccount.name, armEndpoint: running.emulator.httpsUrl, credential: emulatorTokenCredential(MANAGEMENT_AUDIENCE), trustedCa: cert.cert };
+    return { url: running.emulator.url, credentials: entraCredentials(emulatorTokenCredential()), arm };
   }
+  const arm = (credential: TokenCredential): BatchConnection["arm"] =>
+    batch.armResourceId === undefined ? undefined : { armResourceId: batch.armResourceId, ...(batch.armEndpoint === undefined ? {} : { armEndpoint: batch.armEndpoint }), credential };
   if (batch.auth.kind === "shared-key") {
     logger.info({ url: batch.url, auth: "shared-key", account: batch.auth.accountName }, "using Azure Batch");
-    return { url: batch.url, credentials: sharedKeyCredentials(batch.auth.accountName, batch.auth.accountKey.reveal()) };
+    // Resource Manager takes no shared key: its writes use Microsoft Entra ID (DefaultAzureCredential).
+    const armCredential = batch.armResourceId === undefined ? undefined : new (await import("@azure/identity")).DefaultAzureCredential();
+    return { url: batch.url, credentials: sharedKeyCredentials(batch.auth.accountName, batch.auth.accountKey.reveal()), ...(armCredential === undefined ? {} : { arm: arm(armCredential) }) };
   }
-  logger.info({ url: batch.url, auth: "entra" }, "using Azure Batch");
+  logger.info({ url: batch.url, auth: "entra", arm: batch.armResourceId !== undefined }, "using Azure Batch");
   const { DefaultAzureCredential } = await import("@azure/identity");
   const credential = new DefaultAzureCredential();
   await checkEntraCredential(credential);
-  return { url: batch.url, credentials: entraCredentials(credential) };
+  return { url: batch.url, credentials: entraCredentials(credential), arm: arm(credential) };
 }
 
-/** A local, unsigned Batch-audience token: only the embedded emulator accepts it. */
-function emulatorTokenCredential(): TokenCredential {
+/** The data-plane adapter, with pool writes through Resource Manager for identity pools when the account has an ARM id. */
+function adapterFor(batch: BatchConnection, onCall: (operation: string, code: number, seconds: number) => void): BatchAdapter {
+  const data = createBatchAdapter({ accountUrl: batch.url, credentials: batch.credentials, onCall });
+  return withArmPools(data, batch.arm === undefined ? undefined : createArmPoolWriter({ ...batch.arm, onCall }));
+}
+
+const MANAGEMENT_AUDIENCE = "https://management.azure.com/";
+
+/** A local, unsigned token (Batch audience by default): only the embedded emulator accepts it. */
+function emulatorTokenCredential(audience = "https://batch.core.windows.net/"): TokenCredential {
   return {
     getToken: () => {
       const expiresOnTimestamp = Date.now() + 3_600_000;
       const encode = (value: object): string => Buffer.from(JSON.stringify(value)).toString("base64url");
-      const claims = { aud: "https://batch.core.windows.net/", exp: Math.floor(expiresOnTimestamp / 1000), sub: "batch-gitops-embedded" };
+      const claims = { aud: audience, exp: Math.floor(expiresOnTimestamp / 1000), sub: "batch-gitops-embedded" };
       return Promise.resolve({ token: `${encode({ alg: "none", typ: "JWT" })}.${encode(claims)}.`, expiresOnTimestamp });
     },
   };
@@ -207,6 +235,11 @@ function secretResolver(config: RunConfig, logger: Logger): SecretResolver {
     );
   }
   return createFileSecretResolver(config.secretsDir);
+}
+
+/** Whether identity pools can be written (the embedded emulator serves Resource Manager itself). */
+function armOf(batch: BatchConfig): boolean {
+  return batch.kind === "embedded" || batch.armResourceId !== undefined;
 }
 
 function authModeOf(batch: BatchConfig): "entra" | "shared-key" {
@@ -225,7 +258,7 @@ async function runClusterMode(config: RunConfig, createController: ControllerFac
     const metrics = createPrometheusMetrics();
     metrics.leader?.(false);
     const batch = await connectBatch(config.batch, logger, running);
-    const adapter = createBatchAdapter({ accountUrl: batch.url, credentials: batch.credentials, onCall: (op, code, s) => metrics.batchCall(op, code, s) });
+    const adapter = adapterFor(batch, (op, code, s) => metrics.batchCall(op, code, s));
     running.webhook = config.alertWebhookUrl === undefined ? undefined : createWebhookAlerts({ url: config.alertWebhookUrl, logger, signal });
     let ready = false;
     if (config.http !== undefined) {
@@ -297,11 +330,7 @@ function checkStateDir(config: RunConfig, source: DirectoryRun["source"]): void 
 /** The Batch adapter, reporting each call to the metrics and remembering which operations ran. */
 async function connectAdapter(run: DirectoryRun, metrics: PrometheusMetrics): Promise<BatchAdapter> {
   const batch = await connectBatch(run.config.batch, run.running.logger, run.running);
-  return createBatchAdapter({
-    accountUrl: batch.url,
-    credentials: batch.credentials,
-    onCall: (operation, code, seconds) => metrics.batchCall(operation, code, seconds),
-  });
+  return adapterFor(batch, (operation, code, seconds) => metrics.batchCall(operation, code, seconds));
 }
 
 function directorySource(run: DirectoryRun, poller: GitPoller | undefined): DirectorySource {
@@ -309,7 +338,7 @@ function directorySource(run: DirectoryRun, poller: GitPoller | undefined): Dire
   const watching = poller === undefined && !run.config.once;
   return createDirectorySource({
     dir: run.source.dir,
-    parse: createLoaderParser({ authMode: authModeOf(run.config.batch) }),
+    parse: createLoaderParser({ authMode: authModeOf(run.config.batch), arm: armOf(run.config.batch) }),
     logger: run.running.logger.child({ component: "source" }),
     watch: watching,
     rescanIntervalMs: watching ? run.config.resyncIntervalMs : undefined,
