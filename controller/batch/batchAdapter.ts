@@ -307,8 +307,14 @@ function toObservedPool(p: BatchServiceModels.CloudPool): ObservedPool {
     startTask: p.startTask as JsonObject | undefined,
     virtualMachineConfiguration: p.virtualMachineConfiguration as unknown as JsonObject | undefined,
     taskSlotsPerNode: p.taskSlotsPerNode,
-    ...(p.identity?.userAssignedIdentities === undefined ? {} : { identityResourceIds: p.identity.userAssignedIdentities.map((i) => i.resourceId) }),
+    ...identityOf(p),
   };
+}
+
+/** The pool's user-assigned identities (set through Resource Manager), when it has any. */
+function identityOf(p: BatchServiceModels.CloudPool): { identityResourceIds?: string[] } {
+  const list = p.identity?.userAssignedIdentities;
+  return list === undefined ? {} : { identityResourceIds: list.map((i) => i.resourceId) };
 }
 
 function toObservedJob(j: BatchServiceModels.CloudJob): ObservedJob {

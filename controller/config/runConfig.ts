@@ -202,9 +202,7 @@ function parseSource(flags: RunFlags, ctx: ConfigContext, stateDir: string): Sou
 function parseBatch(flags: RunFlags, env: ConfigContext["env"]): BatchConfig {
   const url = flags["batch-url"] ?? nonEmpty(env.BATCH_ACCOUNT_URL);
   if (url === undefined) {
-    if (flags["arm-resource-id"] !== undefined || flags["arm-endpoint"] !== undefined) {
-      throw new ConfigError("--arm-resource-id and --arm-endpoint need --batch-url (the embedded emulator serves its own Resource Manager)");
-    }
+    refuseArmWithoutUrl(flags);
     if (flags.auth !== undefined) {
       throw new ConfigError("--auth needs --batch-url or BATCH_ACCOUNT_URL (the embedded emulator uses its dev account)");
     }
@@ -234,11 +232,18 @@ export function parseArmSettings(flags: { "arm-resource-id"?: string; "arm-endpo
   if (armResourceId !== undefined && !ARM_RESOURCE_ID.test(armResourceId)) {
     throw new ConfigError(`--arm-resource-id must be /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Batch/batchAccounts/{account}, got "${armResourceId}"`);
   }
-  if (armEndpoint !== undefined && (!URL.canParse(armEndpoint) || new URL(armEndpoint).protocol !== "https:")) {
+  if (armEndpoint === undefined) return armResourceId === undefined ? {} : { armResourceId };
+  if (!URL.canParse(armEndpoint) || new URL(armEndpoint).protocol !== "https:") {
     throw new ConfigError(`--arm-endpoint must be an https URL (Azure SDKs send tokens only over TLS), got "${armEndpoint}"`);
   }
-  if (armEndpoint !== undefined && armResourceId === undefined) throw new ConfigError("--arm-endpoint needs --arm-resource-id");
-  return { ...(armResourceId === undefined ? {} : { armResourceId }), ...(armEndpoint === undefined ? {} : { armEndpoint }) };
+  if (armResourceId === undefined) throw new ConfigError("--arm-endpoint needs --arm-resource-id");
+  return { armResourceId, armEndpoint };
+}
+
+function refuseArmWithoutUrl(flags: RunFlags): void {
+  if (flags["arm-resource-id"] !== undefined || flags["arm-endpoint"] !== undefined) {
+    throw new ConfigError("--arm-resource-id and --arm-endpoint need --batch-url (the embedded emulator serves its own Resource Manager)");
+  }
 }
 
 /** "host:port", ":port" (loopback) or "off". Port 0 picks a free port (tests). */

@@ -37,8 +37,7 @@ export function poolIntentFromSpec(id: ResourceIdentity, spec: BatchPoolSpec): P
       }),
       taskSlotsPerNode: spec.taskSlotsPerNode ?? 1,
       networkConfiguration: spec.networkConfiguration && { subnetId: spec.networkConfiguration.subnetId },
-      mountConfiguration: spec.mountConfiguration?.map(mount),
-      identity: spec.identity && { type: "UserAssigned", userAssignedIdentities: spec.identity.userAssignedIdentities.map((i) => ({ resourceId: i.resourceId })) },
+      ...mountsAndIdentity(spec),
     },
     scale: poolScale(spec),
     startTask: spec.startTask && prune({ ...spec.startTask, resourceFiles: spec.startTask.resourceFiles?.map(resourceFile), containerSettings: containerSettings(spec.startTask.containerSettings) }),
@@ -49,6 +48,15 @@ export function poolIntentFromSpec(id: ResourceIdentity, spec: BatchPoolSpec): P
     suspend: spec.suspend ?? false,
     adoptPoolId: spec.adopt?.poolId,
     adoptFromManager: spec.adopt?.fromManager,
+  };
+}
+
+/** Mounts and identities in Batch's shapes; the identity sends the pool through Resource Manager. */
+function mountsAndIdentity(spec: BatchPoolSpec): { mountConfiguration?: JsonObject[]; identity?: JsonObject } {
+  const identities = spec.identity?.userAssignedIdentities.map((i) => ({ resourceId: i.resourceId }));
+  return {
+    mountConfiguration: spec.mountConfiguration?.map(mount),
+    identity: identities === undefined ? undefined : { type: "UserAssigned", userAssignedIdentities: identities },
   };
 }
 
