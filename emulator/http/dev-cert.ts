@@ -5,7 +5,7 @@
  * development credential for a loopback-only server, never a secret worth protecting.
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { generate } from "selfsigned";
@@ -31,9 +31,7 @@ export async function devCertificate(dir: string = defaultCertDir()): Promise<De
   const certPath = join(dir, "cert.pem");
   const keyPath = join(dir, "key.pem");
   const cached = await readPair(certPath, keyPath);
-  if (cached !== undefined && Date.parse(new X509Certificate(cached.cert).validTo) - Date.now() > renewBeforeMs) {
-    return { ...cached, certPath, keyPath };
-  }
+  if (cached !== undefined && usable(cached)) return { ...cached, certPath, keyPath };
   const now = Date.now();
   const pems = await generate([{ name: "commonName", value: "localhost" }], {
     keyType: "ec",
@@ -49,12 +47,25 @@ export async function devCertificate(dir: string = defaultCertDir()): Promise<De
     ],
   });
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  // Written beside and renamed, so a concurrent reader never sees half a file.
-  await writeFile(`${keyPath}.tmp`, pems.private, { mode: 0o600 });
-  await writeFile(`${certPath}.tmp`, pems.cert, { mode: 0o644 });
-  await rename(`${keyPath}.tmp`, keyPath);
-  await rename(`${certPath}.tmp`, certPath);
+  // Written beside and renamed, so a concurrent reader never sees half a file. Two processes generating at
+  // once may leave a mixed pair on disk; each serves its own pair from memory, and the next reader sees
+  // the mismatch (usable) and generates again.
+  const tmp = `.${process.pid}.tmp`;
+  await writeFile(`${keyPath}${tmp}`, pems.private, { mode: 0o600 });
+  await writeFile(`${certPath}${tmp}`, pems.cert, { mode: 0o644 });
+  await rename(`${keyPath}${tmp}`, keyPath);
+  await rename(`${certPath}${tmp}`, certPath);
   return { cert: pems.cert, key: pems.private, certPath, keyPath };
+}
+
+/** Valid for more than a week, and the key is the certificate's. */
+function usable(pair: { cert: string; key: string }): boolean {
+  try {
+    const cert = new X509Certificate(pair.cert);
+    return Date.parse(cert.validTo) - Date.now() > renewBeforeMs && cert.checkPrivateKey(createPrivateKey(pair.key));
+  } catch {
+    return false;
+  }
 }
 
 async function readPair(certPath: string, keyPath: string): Promise<{ cert: string; key: string } | undefined> {
