@@ -10,7 +10,8 @@ import { EmulatorState } from "./store/account-store.js";
 import { Router } from "./http/router.js";
 import { createBatchServer, type Middleware, type ResponseObserver, type SideHandler } from "./http/server.js";
 import { registerAllRoutes } from "./resources/registry.js";
-import type { Account } from "./auth/authenticate.js";
+import { isArmPath, serveArm } from "./arm/arm-api.js";
+import type { Account } from "./http/authenticate.js";
 import { createControlState, installControlApi, type ControlState } from "./control/control-api.js";
 
 /** The well-known development account (CONTRIBUTING.md, emulator/README.md), like Azurite's devstoreaccount1. */
@@ -100,6 +101,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     middlewares,
     observers,
     guard: { allowedHosts: options.allowedHosts ?? [] },
+    arm: { matches: isArmPath, serve: (req: IncomingMessage, res: ServerResponse, read: (limit: number) => Promise<Buffer | "tooLarge">) => serveArm(state, req, res, read) },
     sideHandler: async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
       for (const handler of sideHandlers) if (await handler(req, res, body)) return true;
       return false;
@@ -155,6 +157,6 @@ async function listen(server: Server, port: number): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-export type { Account } from "./auth/authenticate.js";
+export type { Account } from "./http/authenticate.js";
 export type { EmulatorClock } from "./clock.js";
 export type { Timing } from "./timing.js";

@@ -6,11 +6,10 @@ import { RequestContext } from "./context.js";
 import { BatchError, isBatchError } from "./errors.js";
 import type { EmulatorResponse } from "./response.js";
 import { formatTime } from "./wire-format.js";
-import { authenticate, type Account, type AuthResult } from "../auth/authenticate.js";
+import { authenticate, type Account, type AuthResult } from "./authenticate.js";
 import { checkControlWrite, checkRequestOrigin, type GuardOptions } from "./request-guard.js";
 import type { EmulatorState } from "../store/account-store.js";
 import { isODataQueryError } from "../odata/index.js";
-import { isArmPath, serveArm } from "../arm/arm-api.js";
 
 export const apiVersion = "2022-10-01.16.0";
 
@@ -42,6 +41,11 @@ export interface BatchServerOptions {
   sideHandler?: SideHandler;
   /** Host names accepted besides loopback ones (--allowed-hosts). */
   guard?: GuardOptions;
+  /**
+   * Resource Manager's paths (`/subscriptions/…`, emulator/arm/): their own bearer audience and error
+   * shape, served after the Host/Origin guard and before Batch authentication.
+   */
+  arm?: { matches: (rawPath: string) => boolean; serve: (req: IncomingMessage, res: ServerResponse, readBody: (limit: number) => Promise<Buffer | "tooLarge">) => Promise<void> };
   /** PEM certificate and key: serve HTTPS (Azure SDKs send bearer tokens only over TLS). */
   tls?: { cert: string; key: string };
 }
@@ -95,8 +99,8 @@ async function answeredBeforeAuth(options: BatchServerOptions, req: IncomingMess
     refuseUnread(req, res, randomUUID(), new BatchError(guard.status, guard.code, guard.message));
     return true;
   }
-  if (isArmPath(target.rawPath)) {
-    await serveArm(options.state, req, res, (limit) => readBody(req, limit));
+  if (options.arm?.matches(target.rawPath) === true) {
+    await options.arm.serve(req, res, (limit) => readBody(req, limit));
     return true;
   }
   if (options.sideHandler === undefined || !target.rawPath.startsWith(sidePrefix)) return false;

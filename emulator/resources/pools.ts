@@ -12,7 +12,7 @@ import { checkApplicationPackageReferences } from "./application-packages.js";
 import { registerPoolControlActions } from "./pools-control.js";
 import { checkExpand, listFromTable, parseGetSelect, parseListQuery, project } from "./list-query.js";
 import { checkFormulaSyntax, checkImage, checkPoolAdd, type PoolAddInput } from "./pool-validation.js";
-import type { AuthKind } from "../auth/authenticate.js";
+import type { AuthKind } from "../http/authenticate.js";
 import { checkMetadata, conflict, oneOf, optionalArray, optionalDuration, optionalInt, optionalObject, requireString } from "./validate.js";
 
 const minute = 60_000;
