@@ -95,6 +95,8 @@ describe("Resource Manager pools in the emulator", () => {
   });
 
   it("updates in place with PATCH and If-Match, and refuses what Batch cannot change", async () => {
+    // A resize is refused while the creation's allocation runs (409 PoolBeingResized): wait for steady.
+    await expect.poll(async () => (await data.pool.get("acr-pool")).allocationState, { timeout: 30_000, interval: 50 }).toBe("steady");
     const before = await arm.poolOperations.get(RG, emulator.account.name, "acr-pool");
     const updated = await arm.poolOperations.update(
       RG, emulator.account.name, "acr-pool",
