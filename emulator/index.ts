@@ -1,5 +1,5 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,8 +43,14 @@ export interface EmulatorOptions {
   /** Where local nodes live (default: a new directory under the system's temp dir). */
   workDir?: string;
   /**
-   * PEM certificate and key: also listen for HTTPS (on `httpsPort`, default a free port), where Azure SDKs
-   * send bearer tokens, e.g. Resource Manager's (emulator/arm/). See http/dev-cert.ts for a dev certificate.
+   * Serve each account on its own port (`port`, `port`+1, ... or free ones with 0), as each real
+   * account has its own host: a port answers only its account (SharedKey naming another is refused,
+   * bearer tokens address it). Default false: one port, the account named by the SharedKey header.
+   */
+  portPerAccount?: boolean;
+  /**
+   * PEM certificate and key: also listen for HTTPS (on `httpsPort`, default a free port; every account),
+   * where Azure SDKs send bearer tokens, e.g. Resource Manager's (emulator/arm/). See http/dev-cert.ts.
    */
   tls?: { cert: string; key: string };
   httpsPort?: number;
@@ -53,11 +59,13 @@ export interface EmulatorOptions {
 export interface RunningEmulator {
   /** e.g. http://127.0.0.1:8089 — the Batch account URL to give the SDK. */
   readonly url: string;
-  /** With `tls`: e.g. https://127.0.0.1:8443, the same API (and Resource Manager's pools) over HTTPS. */
-  readonly httpsUrl?: string;
   /** The default account. */
   readonly account: Account;
+  /** Each account's URL: with portPerAccount its own port, otherwise `url` for all. */
+  readonly accountUrls: Readonly<Record<string, string>>;
   readonly accounts: readonly Account[];
+  /** With `tls`: e.g. https://127.0.0.1:8443, the same API (and Resource Manager's pools) over HTTPS. */
+  readonly httpsUrl?: string;
   readonly clock: EmulatorClock;
   readonly state: EmulatorState;
   readonly timing: Timing;
@@ -75,6 +83,52 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
+function localExecutor(options: EmulatorOptions): LocalExecutor | undefined {
+  return options.execute === "local" ? new LocalExecutor(options.workDir ?? mkdtempSync(join(tmpdir(), "batch-emulator-"))) : undefined;
+}
+
+/** One server per group of accounts, on `basePort`, `basePort`+1, ... (free ports with 0). */
+async function listenAll(serve: (served: readonly Account[]) => Server, groups: readonly Account[][], basePort: number) {
+  const servers: Server[] = [];
+  const accountUrls: Record<string, string> = {};
+  for (const [index, served] of groups.entries()) {
+    const server = serve(served);
+    servers.push(server);
+    const url = await listen(server, basePort === 0 ? 0 : basePort + index);
+    for (const account of served) accountUrls[account.name] = url;
+  }
+  return { servers, accountUrls };
+}
+
+/** With `tls`, one more server over HTTPS for every account; its URL. */
+async function listenTls(
+  serve: (served: readonly Account[], tls?: EmulatorOptions["tls"]) => Server,
+  accounts: readonly Account[],
+  options: EmulatorOptions,
+  servers: Server[],
+): Promise<string | undefined> {
+  if (options.tls === undefined) return undefined;
+  const server = serve(accounts, options.tls);
+  servers.push(server);
+  return (await listen(server, options.httpsPort ?? 0)).replace(/^http:/, "https:");
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+/** Listens on 127.0.0.1 (only loopback); resolves with the server's URL. */
+async function listen(server: Server, port: number): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 /** Starts an emulator on 127.0.0.1 (only loopback: it is a development tool with a public key). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const accounts = options.accounts ?? [devAccount];
@@ -82,7 +136,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (first === undefined) throw new Error("startEmulator needs at least one account");
   const clock = createClock(options.clock ?? "real");
   const timing = resolveTiming(options.timingPreset, options.timing);
-  const executor = options.execute === "local" ? new LocalExecutor(options.workDir ?? mkdtempSync(join(tmpdir(), "batch-emulator-"))) : undefined;
+  const executor = localExecutor(options);
   const state = new EmulatorState(
     accounts.map((a) => a.name),
     clock,
@@ -94,24 +148,28 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const middlewares: Middleware[] = [];
   const observers: ResponseObserver[] = [];
   const sideHandlers: SideHandler[] = [];
-  const serverOptions = {
-    router,
-    state,
-    accounts,
-    middlewares,
-    observers,
-    guard: { allowedHosts: options.allowedHosts ?? [] },
-    arm: { matches: isArmPath, serve: (req: IncomingMessage, res: ServerResponse, read: (limit: number) => Promise<Buffer | "tooLarge">) => serveArm(state, req, res, read) },
-    sideHandler: async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
-      for (const handler of sideHandlers) if (await handler(req, res, body)) return true;
-      return false;
-    },
-  };
-  const { servers, port, httpsUrl } = await listenAll(serverOptions, options);
+  const serve = (served: readonly Account[], tls?: EmulatorOptions["tls"]) =>
+    createBatchServer({
+      router,
+      state,
+      accounts: served,
+      middlewares,
+      observers,
+      guard: { allowedHosts: options.allowedHosts ?? [] },
+      arm: { matches: isArmPath, serve: (req, res, read) => serveArm(state, req, res, read) },
+      sideHandler: async (req, res, body) => {
+        for (const handler of sideHandlers) if (await handler(req, res, body)) return true;
+        return false;
+      },
+      ...(tls === undefined ? {} : { tls }),
+    });
+  const { servers, accountUrls } = await listenAll(serve, options.portPerAccount === true ? accounts.map((a) => [a]) : [accounts], options.port ?? 0);
+  const httpsUrl = await listenTls(serve, accounts, options, servers);
   const emulator: RunningEmulator = {
-    url: `http://127.0.0.1:${port}`,
+    url: accountUrls[first.name] ?? "",
     ...(httpsUrl === undefined ? {} : { httpsUrl }),
     account: first,
+    accountUrls,
     accounts,
     clock,
     state,
@@ -124,37 +182,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     addSideHandler: (h) => void sideHandlers.push(h),
     close: async () => {
       state.reset();
-      await Promise.all(
-        servers.map(
-          (server) =>
-            new Promise<void>((resolve) => {
-              server.closeAllConnections();
-              server.close(() => resolve());
-            }),
-        ),
-      );
+      await Promise.all(servers.map(closeServer));
     },
   };
   installControlApi(emulator);
   return emulator;
-}
-
-/** The HTTP listener, and with `tls` the HTTPS one, over the same handler and state. */
-async function listenAll(serverOptions: Parameters<typeof createBatchServer>[0], options: EmulatorOptions): Promise<{ servers: Server[]; port: number; httpsUrl?: string }> {
-  const http = createBatchServer(serverOptions);
-  const port = await listen(http, options.port ?? 0);
-  if (options.tls === undefined) return { servers: [http], port };
-  const https = createBatchServer({ ...serverOptions, tls: options.tls });
-  return { servers: [http, https], port, httpsUrl: `https://127.0.0.1:${await listen(https, options.httpsPort ?? 0)}` };
-}
-
-/** Listens on 127.0.0.1 (only loopback: the emulator is a development tool with a public key). */
-async function listen(server: Server, port: number): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => resolve());
-  });
-  return (server.address() as AddressInfo).port;
 }
 
 export type { Account } from "./http/authenticate.js";

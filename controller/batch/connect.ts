@@ -4,11 +4,11 @@
  */
 import type { Logger } from "pino";
 import type { TokenCredential } from "@azure/identity";
-import type { BatchConfig } from "../config/runConfig.js";
+import type { BatchConfig, RemoteBatchConfig } from "../config/runConfig.js";
 import type { RunningEmulator } from "../../emulator/index.js";
 import { createBatchAdapter } from "./batchAdapter.js";
 import type { BatchAdapter } from "./adapter.js";
-import { checkEntraCredential, entraCredentials, sharedKeyCredentials } from "./credentials.js";
+import { checkEntraCredential, entraCredentials, lazyDefaultCredential, sharedKeyCredentials } from "./credentials.js";
 import { createArmPoolWriter, type ArmPoolWriterOptions } from "./armPools.js";
 import { withArmPools } from "./armRouting.js";
 
@@ -71,6 +71,29 @@ export function connectedAdapter(
 /** Whether identity pools can be written (the embedded emulator serves Resource Manager itself). */
 export function armOf(batch: BatchConfig): boolean {
   return batch.kind === "embedded" || batch.armResourceId !== undefined;
+}
+
+/**
+ * How BatchAccount resources get their adapters (ADR 0025): the same SDK adapter as the default
+ * account, from the same connection config, each call reported with its account; an account with an
+ * ARM resource id gets its own ARM writer for identity pools (docs/arm-and-identity.md).
+ */
+export function accountConnector(onCall: (operation: string, statusCode: number, seconds: number, account: string) => void) {
+  const entra = lazyDefaultCredential();
+  return (config: RemoteBatchConfig, account: string): BatchAdapter => {
+    const report = (operation: string, code: number, seconds: number): void => onCall(operation, code, seconds, account);
+    const data = createBatchAdapter({
+      accountUrl: config.url,
+      credentials: config.auth.kind === "shared-key" ? sharedKeyCredentials(config.auth.accountName, config.auth.accountKey.reveal()) : entraCredentials(entra),
+      onCall: report,
+      // Fewer attempts than the default account's 8: an account that does not answer reports
+      // AccountUnreachable in about a second and its own queue's backoff takes over.
+      retry: { maxAttempts: 4 },
+    });
+    if (config.armResourceId === undefined) return withArmPools(data, undefined);
+    const arm = { armResourceId: config.armResourceId, ...(config.armEndpoint === undefined ? {} : { armEndpoint: config.armEndpoint }), credential: entra, onCall: report };
+    return withArmPools(data, createArmPoolWriter(arm));
+  };
 }
 
 /** A local, unsigned token (Batch audience by default): only the embedded emulator accepts it. */

@@ -25,10 +25,14 @@ export type BatchAuthConfig =
   | { kind: "shared-key"; accountName: string; accountKey: Secret };
 
 /**
- * Resource Manager settings of an account (docs/arm-and-identity.md): pools with a managed identity are
- * written through `Microsoft.Batch/batchAccounts/pools`, which needs the account's ARM resource id.
+ * One account's connection: the data-plane URL and credential, and (for pools only Resource
+ * Manager can create: docs/arm-and-identity.md) the account's ARM id and endpoint. The flags give the
+ * default account; each BatchAccount resource maps onto the same shape (controller/runtime/accountAdapter.ts).
  */
-export interface ArmSettings {
+export interface RemoteBatchConfig {
+  kind: "remote";
+  url: string;
+  auth: BatchAuthConfig;
   /** `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Batch/batchAccounts/{a}` (--arm-resource-id). */
   armResourceId?: string;
   /** Management endpoint (--arm-endpoint); default https://management.azure.com. */
@@ -36,7 +40,10 @@ export interface ArmSettings {
 }
 
 /** `embedded` starts the local emulator in-process, so a fresh clone works without Azure. */
-export type BatchConfig = { kind: "embedded" } | ({ kind: "remote"; url: string; auth: BatchAuthConfig } & ArmSettings);
+export type BatchConfig = { kind: "embedded" } | RemoteBatchConfig;
+
+/** The Resource Manager part of an account's connection config. */
+export type ArmSettings = Pick<RemoteBatchConfig, "armResourceId" | "armEndpoint">;
 
 export type LogFormat = "json" | "pretty";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;

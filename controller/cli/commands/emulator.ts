@@ -1,18 +1,23 @@
 import type { Command } from "../command.js";
 import { usageFailure } from "../usage.js";
-import { devAccount, startEmulator } from "../../../emulator/index.js";
-import type { TimingPreset } from "../../../emulator/timing.js";
 import { readFile } from "node:fs/promises";
+import { parse } from "yaml";
+import { devAccount, startEmulator, type Account } from "../../../emulator/index.js";
+import type { TimingPreset } from "../../../emulator/timing.js";
 import { devCertificate } from "../../../emulator/http/dev-cert.js";
 
 const usage = `Usage: batch-gitops emulator [--port 8089] [--account NAME --key BASE64KEY] [--timing fast|realistic] [--allowed-hosts H1,H2]
                            [--execute simulated|local] [--work-dir DIR]
+                           [--account NAME:BASE64KEY]... [--accounts-file FILE]
                            [--https | --cert PEM --key-file PEM] [--https-port 8443] [--cert-dir DIR]
 
 Runs the local Azure Batch emulator (API 2022-10-01.16.0) on 127.0.0.1 until interrupted.
 --execute local runs start tasks and tasks as processes on this machine (no isolation; see
 emulator/README.md), each node a directory tree under --work-dir (default: a temp dir).
 Without --account/--key it serves the development account ${devAccount.name}.
+Several accounts (--account NAME:KEY repeated, or --accounts-file with a YAML list of
+{name, key}): each has its own pools, jobs and tasks and its own port, --port, --port+1, ...,
+in the order given, as each real account has its own host (emulator/README.md).
 The control API (faults, rate limits, counters, reset) is under /_emulator/.
 Requests must name a loopback host (localhost, 127.0.0.1, [::1]); --allowed-hosts adds names.
 Browser requests from other sites are refused (a web page cannot reset or fault the emulator).
@@ -71,36 +76,99 @@ interface EmulatorArgs {
   port: number;
   account?: string;
   key?: string;
+  /** --account NAME:KEY (repeatable) and --accounts-file entries, in order. */
+  accounts: Account[];
+  accountsFile?: string;
   timing: TimingPreset;
   allowedHosts: string[];
   execute: "simulated" | "local";
   workDir?: string;
 }
 
+/** One flag's effect on the parsed arguments; a string is the usage error. */
+type FlagHandler = (parsed: EmulatorArgs, value: string) => string | undefined;
+
+const FLAGS: Record<string, FlagHandler> = {
+  "--port": (parsed, value) => {
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) return `invalid port ${value}`;
+    parsed.port = port;
+    return undefined;
+  },
+  "--allowed-hosts": (parsed, value) => void parsed.allowedHosts.push(...value.split(",").map((h) => h.trim()).filter((h) => h !== "")),
+  "--account": (parsed, value) => {
+    if (value.includes(":")) parsed.accounts.push(namedAccount(value));
+    else parsed.account = value;
+    return undefined;
+  },
+  "--accounts-file": (parsed, value) => void (parsed.accountsFile = value),
+  "--key": (parsed, value) => void (parsed.key = value),
+  "--timing": (parsed, value) => {
+    if (value !== "fast" && value !== "realistic") return `--timing is fast or realistic, not ${value}`;
+    parsed.timing = value;
+    return undefined;
+  },
+  "--execute": (parsed, value) => {
+    if (value !== "simulated" && value !== "local") return `--execute is simulated or local, not ${value}`;
+    parsed.execute = value;
+    return undefined;
+  },
+  "--work-dir": (parsed, value) => void (parsed.workDir = value),
+};
+
 function parseArgs(args: string[]): EmulatorArgs | string {
-  const parsed: EmulatorArgs = { port: 8089, timing: "fast", allowedHosts: [], execute: "simulated" };
+  const parsed: EmulatorArgs = { port: 8089, timing: "fast", allowedHosts: [], execute: "simulated", accounts: [] };
   for (let i = 0; i < args.length; i += 2) {
-    const [flag, value] = [args[i], args[i + 1]];
-    if (value === undefined) return `missing value for ${flag ?? ""}`;
-    if (flag === "--port") {
-      const port = Number(value);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) return `invalid port ${value}`;
-      parsed.port = port;
-    } else if (flag === "--allowed-hosts") parsed.allowedHosts.push(...value.split(",").map((h) => h.trim()).filter((h) => h !== ""));
-    else if (flag === "--account") parsed.account = value;
-    else if (flag === "--key") parsed.key = value;
-    else if (flag === "--timing") {
-      if (value !== "fast" && value !== "realistic") return `--timing is fast or realistic, not ${value}`;
-      parsed.timing = value;
-    } else if (flag === "--execute") {
-      if (value !== "simulated" && value !== "local") return `--execute is simulated or local, not ${value}`;
-      parsed.execute = value;
-    } else if (flag === "--work-dir") parsed.workDir = value;
-    else return `unknown option ${flag ?? ""}`;
+    const [flag = "", value] = [args[i], args[i + 1]];
+    if (value === undefined) return `missing value for ${flag}`;
+    const handler = FLAGS[flag];
+    if (handler === undefined) return `unknown option ${flag}`;
+    const error = handler(parsed, value);
+    if (error !== undefined) return error;
   }
+  return checkAccounts(parsed);
+}
+
+function checkAccounts(parsed: EmulatorArgs): EmulatorArgs | string {
   if ((parsed.account === undefined) !== (parsed.key === undefined)) return "--account and --key go together";
   if (parsed.key !== undefined && Buffer.from(parsed.key, "base64").length === 0) return "--key must be base64";
+  const bad = parsed.accounts.find((a) => a.name === "" || Buffer.from(a.key, "base64").length === 0);
+  if (bad !== undefined) return `--account takes NAME:BASE64KEY, got "${bad.name}:..."`;
   return parsed;
+}
+
+function namedAccount(value: string): Account {
+  const colon = value.indexOf(":");
+  return { name: value.slice(0, colon), key: value.slice(colon + 1) };
+}
+
+/** --accounts-file: a YAML (or JSON) list of {name, key}. */
+async function readAccountsFile(path: string): Promise<Account[] | string> {
+  let parsed: unknown;
+  try {
+    parsed = parse(await readFile(path, "utf8"));
+  } catch (error: unknown) {
+    return `--accounts-file ${path}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const list = Array.isArray(parsed) ? (parsed as unknown[]) : [];
+  const accounts = list.flatMap((entry) => {
+    const { name, key } = (typeof entry === "object" && entry !== null ? entry : {}) as { name?: unknown; key?: unknown };
+    return typeof name === "string" && typeof key === "string" && name !== "" && Buffer.from(key, "base64").length > 0 ? [{ name, key }] : [];
+  });
+  if (accounts.length === 0 || accounts.length !== list.length) return `--accounts-file ${path}: expected a list of {name, key} with base64 keys`;
+  return accounts;
+}
+
+/** The accounts to serve, in order: --account/--key, --account NAME:KEY, then the file; the dev account when none. */
+async function accountsOf(parsed: EmulatorArgs): Promise<Account[] | string> {
+  const fromFile = parsed.accountsFile === undefined ? [] : await readAccountsFile(parsed.accountsFile);
+  if (typeof fromFile === "string") return fromFile;
+  const single = parsed.account !== undefined && parsed.key !== undefined ? [{ name: parsed.account, key: parsed.key }] : [];
+  const accounts = [...single, ...parsed.accounts, ...fromFile];
+  const names = accounts.map((a) => a.name.toLowerCase());
+  const repeated = names.find((n, i) => names.indexOf(n) !== i);
+  if (repeated !== undefined) return `account ${repeated} is given twice`;
+  return accounts.length === 0 ? [devAccount] : accounts;
 }
 
 export const emulatorCommand: Command = {
@@ -114,12 +182,14 @@ export const emulatorCommand: Command = {
     if (typeof parsed === "string") {
       return usageFailure("emulator", parsed);
     }
-    const account = parsed.account !== undefined && parsed.key !== undefined ? { name: parsed.account, key: parsed.key } : devAccount;
+    const accounts = await accountsOf(parsed);
+    if (typeof accounts === "string") return usageFailure("emulator", accounts);
     const tls = await certificateOf(split.tls);
     const emulator = await startEmulator({
       ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key }, httpsPort: split.tls.httpsPort }),
       port: parsed.port,
-      accounts: [account],
+      accounts,
+      portPerAccount: accounts.length > 1,
       timingPreset: parsed.timing,
       allowedHosts: parsed.allowedHosts,
       execute: parsed.execute,
@@ -127,11 +197,13 @@ export const emulatorCommand: Command = {
     });
     // The key is printed on purpose: it is the emulator's own (development) key, needed to connect.
     console.log(`Azure Batch emulator listening on ${emulator.url}`);
-    console.log(`  account: ${account.name}`);
-    console.log(`  key:     ${account.key}`);
+    for (const account of accounts) {
+      console.log(`  account: ${account.name}${accounts.length > 1 ? ` at ${emulator.accountUrls[account.name] ?? emulator.url}` : ""}`);
+      console.log(`  key:     ${account.key}`);
+    }
     console.log(`  timing:  ${parsed.timing}; control API: ${emulator.url}/_emulator/`);
     if (tls !== undefined) {
-      console.log(`  https:   ${emulator.httpsUrl ?? ""} (also Resource Manager pools: /subscriptions/*/resourceGroups/*/providers/Microsoft.Batch/batchAccounts/${account.name}/pools)`);
+      console.log(`  https:   ${emulator.httpsUrl ?? ""} (every account; also Resource Manager pools: /subscriptions/*/resourceGroups/*/providers/Microsoft.Batch/batchAccounts/{account}/pools)`);
       console.log(`  trust:   NODE_EXTRA_CA_CERTS=${tls.certPath} (Node), REQUESTS_CA_BUNDLE=${tls.certPath} (Python)`);
     }
     console.log(`  execute: ${parsed.execute}${emulator.workDir === undefined ? "" : ` (nodes under ${emulator.workDir}; processes run unisolated as this user)`}`);
