@@ -171,6 +171,11 @@ async function accountsOf(parsed: EmulatorArgs): Promise<Account[] | string> {
   return accounts.length === 0 ? [devAccount] : accounts;
 }
 
+function printTls(httpsUrl: string, certPath: string): void {
+  console.log(`  https:   ${httpsUrl} (every account; also Resource Manager pools: /subscriptions/*/resourceGroups/*/providers/Microsoft.Batch/batchAccounts/{account}/pools)`);
+  console.log(`  trust:   NODE_EXTRA_CA_CERTS=${certPath} (Node), REQUESTS_CA_BUNDLE=${certPath} (Python)`);
+}
+
 export const emulatorCommand: Command = {
   name: "emulator",
   summary: "run the local Azure Batch emulator",
@@ -202,10 +207,7 @@ export const emulatorCommand: Command = {
       console.log(`  key:     ${account.key}`);
     }
     console.log(`  timing:  ${parsed.timing}; control API: ${emulator.url}/_emulator/`);
-    if (tls !== undefined) {
-      console.log(`  https:   ${emulator.httpsUrl ?? ""} (every account; also Resource Manager pools: /subscriptions/*/resourceGroups/*/providers/Microsoft.Batch/batchAccounts/{account}/pools)`);
-      console.log(`  trust:   NODE_EXTRA_CA_CERTS=${tls.certPath} (Node), REQUESTS_CA_BUNDLE=${tls.certPath} (Python)`);
-    }
+    if (tls !== undefined) printTls(emulator.httpsUrl ?? "", tls.certPath);
     console.log(`  execute: ${parsed.execute}${emulator.workDir === undefined ? "" : ` (nodes under ${emulator.workDir}; processes run unisolated as this user)`}`);
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();
