@@ -171,7 +171,12 @@ async function accountsOf(parsed: EmulatorArgs): Promise<Account[] | string> {
   return accounts.length === 0 ? [devAccount] : accounts;
 }
 
-function printTls(httpsUrl: string, certPath: string): void {
+function httpsOptions(tls: { cert: string; key: string } | undefined, httpsPort: number): { tls?: { cert: string; key: string }; httpsPort?: number } {
+  return tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key }, httpsPort };
+}
+
+function printTls(httpsUrl: string | undefined, certPath: string | undefined): void {
+  if (httpsUrl === undefined || certPath === undefined) return;
   console.log(`  https:   ${httpsUrl} (every account; also Resource Manager pools: /subscriptions/*/resourceGroups/*/providers/Microsoft.Batch/batchAccounts/{account}/pools)`);
   console.log(`  trust:   NODE_EXTRA_CA_CERTS=${certPath} (Node), REQUESTS_CA_BUNDLE=${certPath} (Python)`);
 }
@@ -191,7 +196,7 @@ export const emulatorCommand: Command = {
     if (typeof accounts === "string") return usageFailure("emulator", accounts);
     const tls = await certificateOf(split.tls);
     const emulator = await startEmulator({
-      ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key }, httpsPort: split.tls.httpsPort }),
+      ...httpsOptions(tls, split.tls.httpsPort),
       port: parsed.port,
       accounts,
       portPerAccount: accounts.length > 1,
@@ -207,7 +212,7 @@ export const emulatorCommand: Command = {
       console.log(`  key:     ${account.key}`);
     }
     console.log(`  timing:  ${parsed.timing}; control API: ${emulator.url}/_emulator/`);
-    if (tls !== undefined) printTls(emulator.httpsUrl ?? "", tls.certPath);
+    printTls(emulator.httpsUrl, tls?.certPath);
     console.log(`  execute: ${parsed.execute}${emulator.workDir === undefined ? "" : ` (nodes under ${emulator.workDir}; processes run unisolated as this user)`}`);
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();
