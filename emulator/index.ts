@@ -10,6 +10,7 @@ import { EmulatorState } from "./store/account-store.js";
 import { Router } from "./http/router.js";
 import { createBatchServer, type Middleware, type ResponseObserver, type SideHandler } from "./http/server.js";
 import { registerAllRoutes } from "./resources/registry.js";
+import { isArmPath, serveArm } from "./arm/arm-api.js";
 import type { Account } from "./http/authenticate.js";
 import { createControlState, installControlApi, type ControlState } from "./control/control-api.js";
 
@@ -47,6 +48,12 @@ export interface EmulatorOptions {
    * bearer tokens address it). Default false: one port, the account named by the SharedKey header.
    */
   portPerAccount?: boolean;
+  /**
+   * PEM certificate and key: also listen for HTTPS (on `httpsPort`, default a free port; every account),
+   * where Azure SDKs send bearer tokens, e.g. Resource Manager's (emulator/arm/). See http/dev-cert.ts.
+   */
+  tls?: { cert: string; key: string };
+  httpsPort?: number;
 }
 
 export interface RunningEmulator {
@@ -57,6 +64,8 @@ export interface RunningEmulator {
   /** Each account's URL: with portPerAccount its own port, otherwise `url` for all. */
   readonly accountUrls: Readonly<Record<string, string>>;
   readonly accounts: readonly Account[];
+  /** With `tls`: e.g. https://127.0.0.1:8443, the same API (and Resource Manager's pools) over HTTPS. */
+  readonly httpsUrl?: string;
   readonly clock: EmulatorClock;
   readonly state: EmulatorState;
   readonly timing: Timing;
@@ -89,6 +98,19 @@ async function listenAll(serve: (served: readonly Account[]) => Server, groups: 
     for (const account of served) accountUrls[account.name] = url;
   }
   return { servers, accountUrls };
+}
+
+/** With `tls`, one more server over HTTPS for every account; its URL. */
+async function listenTls(
+  serve: (served: readonly Account[], tls?: EmulatorOptions["tls"]) => Server,
+  accounts: readonly Account[],
+  options: EmulatorOptions,
+  servers: Server[],
+): Promise<string | undefined> {
+  if (options.tls === undefined) return undefined;
+  const server = serve(accounts, options.tls);
+  servers.push(server);
+  return (await listen(server, options.httpsPort ?? 0)).replace(/^http:/, "https:");
 }
 
 function closeServer(server: Server): Promise<void> {
@@ -126,7 +148,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const middlewares: Middleware[] = [];
   const observers: ResponseObserver[] = [];
   const sideHandlers: SideHandler[] = [];
-  const serve = (served: readonly Account[]) =>
+  const serve = (served: readonly Account[], tls?: EmulatorOptions["tls"]) =>
     createBatchServer({
       router,
       state,
@@ -134,14 +156,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       middlewares,
       observers,
       guard: { allowedHosts: options.allowedHosts ?? [] },
+      arm: { matches: isArmPath, serve: (req, res, read) => serveArm(state, req, res, read) },
       sideHandler: async (req, res, body) => {
         for (const handler of sideHandlers) if (await handler(req, res, body)) return true;
         return false;
       },
+      ...(tls === undefined ? {} : { tls }),
     });
   const { servers, accountUrls } = await listenAll(serve, options.portPerAccount === true ? accounts.map((a) => [a]) : [accounts], options.port ?? 0);
+  const httpsUrl = await listenTls(serve, accounts, options, servers);
   const emulator: RunningEmulator = {
     url: accountUrls[first.name] ?? "",
+    ...(httpsUrl === undefined ? {} : { httpsUrl }),
     account: first,
     accountUrls,
     accounts,

@@ -29,7 +29,7 @@ export interface BatchAdapterOptions {
 const POOL_SELECT = [
   "id", "state", "allocationState", "vmSize", "metadata", "enableAutoScale", "autoScaleFormula", "autoScaleEvaluationInterval",
   "targetDedicatedNodes", "targetLowPriorityNodes", "currentDedicatedNodes", "currentLowPriorityNodes", "resizeErrors",
-  "startTask", "virtualMachineConfiguration", "taskSlotsPerNode",
+  "startTask", "virtualMachineConfiguration", "taskSlotsPerNode", "identity",
 ].join(",");
 const JOB_SELECT = "id,state,poolInfo,priority,metadata,onAllTasksComplete,executionInfo";
 const TASK_SELECT = "id,state,environmentSettings";
@@ -336,7 +336,14 @@ function toObservedPool(p: BatchServiceModels.CloudPool): ObservedPool {
     startTask: p.startTask as JsonObject | undefined,
     virtualMachineConfiguration: p.virtualMachineConfiguration as unknown as JsonObject | undefined,
     taskSlotsPerNode: p.taskSlotsPerNode,
+    ...identityOf(p),
   };
+}
+
+/** The pool's user-assigned identities (set through Resource Manager), when it has any. */
+function identityOf(p: BatchServiceModels.CloudPool): { identityResourceIds?: string[] } {
+  const list = p.identity?.userAssignedIdentities;
+  return list === undefined ? {} : { identityResourceIds: list.map((i) => i.resourceId) };
 }
 
 function toObservedJob(j: BatchServiceModels.CloudJob): ObservedJob {

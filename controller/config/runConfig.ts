@@ -26,19 +26,24 @@ export type BatchAuthConfig =
 
 /**
  * One account's connection: the data-plane URL and credential, and (for pools only Resource
- * Manager can create) the account's ARM id and endpoint. The flags give the default account; each
- * BatchAccount resource maps onto the same shape (controller/runtime/accountAdapter.ts).
+ * Manager can create: docs/arm-and-identity.md) the account's ARM id and endpoint. The flags give the
+ * default account; each BatchAccount resource maps onto the same shape (controller/runtime/accountAdapter.ts).
  */
 export interface RemoteBatchConfig {
   kind: "remote";
   url: string;
   auth: BatchAuthConfig;
+  /** `/subscriptions/{s}/resourceGroups/{rg}/providers/Microsoft.Batch/batchAccounts/{a}` (--arm-resource-id). */
   armResourceId?: string;
+  /** Management endpoint (--arm-endpoint); default https://management.azure.com. */
   armEndpoint?: string;
 }
 
 /** `embedded` starts the local emulator in-process, so a fresh clone works without Azure. */
 export type BatchConfig = { kind: "embedded" } | RemoteBatchConfig;
+
+/** The Resource Manager part of an account's connection config. */
+export type ArmSettings = Pick<RemoteBatchConfig, "armResourceId" | "armEndpoint">;
 
 export type LogFormat = "json" | "pretty";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -106,6 +111,8 @@ export const RUN_OPTIONS = {
   "git-poll-interval": { type: "string" },
   view: { type: "string" },
   "manager-id": { type: "string" },
+  "arm-resource-id": { type: "string" },
+  "arm-endpoint": { type: "string" },
   ...CLUSTER_RUN_OPTIONS,
 } as const;
 
@@ -202,6 +209,7 @@ function parseSource(flags: RunFlags, ctx: ConfigContext, stateDir: string): Sou
 function parseBatch(flags: RunFlags, env: ConfigContext["env"]): BatchConfig {
   const url = flags["batch-url"] ?? nonEmpty(env.BATCH_ACCOUNT_URL);
   if (url === undefined) {
+    refuseArmWithoutUrl(flags);
     if (flags.auth !== undefined) {
       throw new ConfigError("--auth needs --batch-url or BATCH_ACCOUNT_URL (the embedded emulator uses its dev account)");
     }
@@ -211,14 +219,38 @@ function parseBatch(flags: RunFlags, env: ConfigContext["env"]): BatchConfig {
   const accountKey = nonEmpty(env.BATCH_ACCOUNT_KEY);
   // Default to shared key only when a key is present; otherwise Entra ID (DefaultAzureCredential).
   const auth = oneOf("--auth", flags.auth ?? (accountKey === undefined ? "entra" : "shared-key"), ["entra", "shared-key"]);
+  const arm = parseArmSettings(flags, env);
   if (auth === "entra") {
-    return { kind: "remote", url, auth: { kind: "entra" } };
+    return { kind: "remote", url, auth: { kind: "entra" }, ...arm };
   }
   const accountName = nonEmpty(env.BATCH_ACCOUNT_NAME);
   if (accountName === undefined || accountKey === undefined) {
     throw new ConfigError("--auth shared-key needs BATCH_ACCOUNT_NAME and BATCH_ACCOUNT_KEY in the environment");
   }
-  return { kind: "remote", url, auth: { kind: "shared-key", accountName, accountKey: new Secret(accountKey) } };
+  return { kind: "remote", url, auth: { kind: "shared-key", accountName, accountKey: new Secret(accountKey) }, ...arm };
+}
+
+const ARM_RESOURCE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Batch\/batchAccounts\/[^/]+$/i;
+
+/** --arm-resource-id / BATCH_ARM_RESOURCE_ID and --arm-endpoint / BATCH_ARM_ENDPOINT. */
+export function parseArmSettings(flags: { "arm-resource-id"?: string; "arm-endpoint"?: string }, env: ConfigContext["env"]): ArmSettings {
+  const armResourceId = flags["arm-resource-id"] ?? nonEmpty(env.BATCH_ARM_RESOURCE_ID);
+  const armEndpoint = flags["arm-endpoint"] ?? nonEmpty(env.BATCH_ARM_ENDPOINT);
+  if (armResourceId !== undefined && !ARM_RESOURCE_ID.test(armResourceId)) {
+    throw new ConfigError(`--arm-resource-id must be /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Batch/batchAccounts/{account}, got "${armResourceId}"`);
+  }
+  if (armEndpoint === undefined) return armResourceId === undefined ? {} : { armResourceId };
+  if (!URL.canParse(armEndpoint) || new URL(armEndpoint).protocol !== "https:") {
+    throw new ConfigError(`--arm-endpoint must be an https URL (Azure SDKs send tokens only over TLS), got "${armEndpoint}"`);
+  }
+  if (armResourceId === undefined) throw new ConfigError("--arm-endpoint needs --arm-resource-id");
+  return { armResourceId, armEndpoint };
+}
+
+function refuseArmWithoutUrl(flags: RunFlags): void {
+  if (flags["arm-resource-id"] !== undefined || flags["arm-endpoint"] !== undefined) {
+    throw new ConfigError("--arm-resource-id and --arm-endpoint need --batch-url (the embedded emulator serves its own Resource Manager)");
+  }
 }
 
 /** "host:port", ":port" (loopback) or "off". Port 0 picks a free port (tests). */

@@ -3,7 +3,7 @@
  * Secret references stay references (`passwordSecretRef`); the runtime resolves them just before a
  * Batch call, so secret values never reach hashes, plans, status or logs.
  */
-import type { BatchJobSpec, BatchPoolSpec, TaskSpec } from "../model/index.js";
+import type { BatchJobSpec, BatchPoolSpec, Mount, TaskSpec } from "../model/index.js";
 import { expandTaskFactory, taskFactoryCount } from "../model/index.js";
 import { resourceKey } from "./resourceKey.js";
 import { stableHash } from "./hash.js";
@@ -37,6 +37,7 @@ export function poolIntentFromSpec(id: ResourceIdentity, spec: BatchPoolSpec): P
       }),
       taskSlotsPerNode: spec.taskSlotsPerNode ?? 1,
       networkConfiguration: spec.networkConfiguration && { subnetId: spec.networkConfiguration.subnetId },
+      ...mountsAndIdentity(spec),
     },
     scale: poolScale(spec),
     startTask: spec.startTask && prune({ ...spec.startTask, resourceFiles: spec.startTask.resourceFiles?.map(resourceFile), containerSettings: containerSettings(spec.startTask.containerSettings) }),
@@ -48,6 +49,26 @@ export function poolIntentFromSpec(id: ResourceIdentity, spec: BatchPoolSpec): P
     adoptPoolId: spec.adopt?.poolId,
     adoptFromManager: spec.adopt?.fromManager,
   };
+}
+
+/** Mounts and identities in Batch's shapes; the identity sends the pool through Resource Manager. */
+function mountsAndIdentity(spec: BatchPoolSpec): { mountConfiguration?: JsonObject[]; identity?: JsonObject } {
+  const identities = spec.identity?.userAssignedIdentities.map((i) => ({ resourceId: i.resourceId }));
+  return {
+    mountConfiguration: spec.mountConfiguration?.map(mount),
+    identity: identities === undefined ? undefined : { type: "UserAssigned", userAssignedIdentities: identities },
+  };
+}
+
+/** A model mount → Batch's MountConfiguration; `…SecretRef`s stay references until the call. */
+function mount(m: Mount): JsonObject {
+  if (m.azureBlobFileSystem !== undefined) {
+    const { identityResourceId, ...rest } = m.azureBlobFileSystem;
+    return { azureBlobFileSystemConfiguration: prune({ ...rest, identityReference: identityResourceId === undefined ? undefined : { resourceId: identityResourceId } }) };
+  }
+  if (m.azureFileShare !== undefined) return { azureFileShareConfiguration: prune({ ...m.azureFileShare }) };
+  if (m.nfs !== undefined) return { nfsMountConfiguration: prune({ ...m.nfs }) };
+  return { cifsMountConfiguration: prune({ ...m.cifs }) };
 }
 
 function poolScale(spec: BatchPoolSpec): PoolScale {

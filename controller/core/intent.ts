@@ -29,6 +29,8 @@ export interface PoolImmutableSpec {
   readonly networkConfiguration?: JsonObject;
   readonly mountConfiguration?: JsonObject[];
   readonly userAccounts?: JsonObject[];
+  /** `{ type: "UserAssigned", userAssignedIdentities: [{ resourceId }] }`: only ARM can set it (docs/arm-and-identity.md). */
+  readonly identity?: JsonObject;
 }
 
 export interface PoolIntent {

@@ -19,6 +19,8 @@ export interface ObservedPool {
   /** Present when listed with it; used to describe immutable changes field by field. */
   readonly virtualMachineConfiguration?: JsonObject;
   readonly taskSlotsPerNode?: number;
+  /** User-assigned identities (set through Resource Manager): such a pool is written through ARM too. */
+  readonly identityResourceIds?: readonly string[];
 }
 
 export interface ObservedTaskCounts {

@@ -77,6 +77,8 @@ export function poolCreateBody(intent: PoolIntent, poolId: string, ctx: PlanCont
     networkConfiguration: immutable.networkConfiguration,
     mountConfiguration: immutable.mountConfiguration,
     userAccounts: immutable.userAccounts,
+    // Not a PoolAddParameter field: its presence sends the create through Resource Manager (batch/armRouting.ts).
+    identity: immutable.identity,
     startTask: intent.startTask,
     ...scaleFields,
     metadata: toMetadataItems(desiredMetadata(intent, ctx)),

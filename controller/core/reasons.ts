@@ -54,6 +54,7 @@ export const REASON_REGISTRY = {
   SecretNotFound: { report: "stalling", alsoReconciling: true, description: "a referenced secret (or its key) does not exist or cannot be read (cluster mode waits for the Secret: Reconciling)" },
   CredentialMissing: { report: "stalling", description: "no credential to call Batch (set a key, or Microsoft Entra ID environment variables)" },
   CredentialRefused: { report: "stalling", description: "Batch refused the credential (wrong key, expired token, missing role, gallery image with a shared key)" },
+  ArmResourceIdMissing: { report: "stalling", description: "the pool has spec.identity, which only Azure Resource Manager can assign: give the account's ARM resource id (--arm-resource-id)" },
   AccountNotFound: { report: "stalling", alsoReconciling: true, description: "spec.accountRef names no BatchAccount in the namespace (cluster mode waits for it: Reconciling); nothing is written" },
   BatchRejected: { report: "stalling", description: "Batch refused a request that retrying cannot fix (its code and message are in the condition)" },
   // Retried with backoff

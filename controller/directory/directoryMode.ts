@@ -6,7 +6,7 @@
 import { join, relative } from "node:path";
 import type { Logger } from "pino";
 import type { RunConfig } from "../config/runConfig.js";
-import { accountConnector, authModeOf, connectBatch, connectedAdapter } from "../batch/connect.js";
+import { accountConnector, armOf, authModeOf, connectBatch, connectedAdapter } from "../batch/connect.js";
 import type { BatchAdapter } from "../batch/adapter.js";
 import { createPrometheusMetrics, type PrometheusMetrics } from "../observability/metrics.js";
 import { createWebhookAlerts } from "../observability/alertWebhook.js";
@@ -79,7 +79,7 @@ function directorySource(run: DirectoryRun, poller: GitPoller | undefined): Dire
   const watching = poller === undefined && !run.config.once;
   return createDirectorySource({
     dir: run.source.dir,
-    parse: createLoaderParser({ authMode: authModeOf(run.config.batch) }),
+    parse: createLoaderParser({ authMode: authModeOf(run.config.batch), arm: armOf(run.config.batch) }),
     logger: run.running.logger.child({ component: "source" }),
     watch: watching,
     rescanIntervalMs: watching ? run.config.resyncIntervalMs : undefined,

@@ -10,8 +10,8 @@ import type { FileParseResult, ManifestParser, ParsedDocument } from "./manifest
  * checks (duplicate names, missing pools) are done by the source's index; a YAML syntax error
  * anywhere makes the whole file unreadable, so a half-saved file keeps its last good resources.
  */
-export function createLoaderParser(options: { authMode: AuthMode }): ManifestParser {
-  const context = { authMode: options.authMode };
+export function createLoaderParser(options: { authMode: AuthMode; arm?: boolean }): ManifestParser {
+  const context = { authMode: options.authMode, ...(options.arm === undefined ? {} : { arm: options.arm }) };
   const check: ResourceCheck = (resource) => validateBatchRules(resource, context);
   return (file, text, encoding) => parseFile(parseManifestText(text, file, { check }, encoding));
 }

@@ -5,6 +5,7 @@
 export { ACCOUNT_KIND, API_VERSION, BATCH_ID_MAX_LENGTH, BATCH_ID_PATTERN, GROUP, JOB_KIND, KINDS, NAME_MAX_LENGTH, POOL_KIND, VERSION, type Kind } from "./constants.js";
 export * from "./common.js";
 export * from "./pool.js";
+export * from "./poolMounts.js";
 export * from "./job.js";
 export * from "./account.js";
 export { validateResource, isValidJob, isValidPool, ajvErrorToProblem } from "./validate.js";

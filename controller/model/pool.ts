@@ -16,6 +16,7 @@ import {
   UserIdentitySchema,
 } from "./common.js";
 import { Int, StringEnum, Strict } from "./schemaHelpers.js";
+import { MountConfigurationSchema, PoolIdentitySchema } from "./poolMounts.js";
 import { AccountRefSchema } from "./account.js";
 
 export const MarketplaceImageSchema = Strict({
@@ -134,6 +135,8 @@ export const BatchPoolSpecSchema = Strict({
   taskSlotsPerNode: Type.Optional(Int({ minimum: 1, maximum: 256 })),
   startTask: Type.Optional(StartTaskSchema),
   networkConfiguration: Type.Optional(NetworkConfigurationSchema),
+  identity: Type.Optional(PoolIdentitySchema),
+  mountConfiguration: Type.Optional(MountConfigurationSchema),
   metadata: Type.Optional(Type.Array(NameValueSchema, { maxItems: 1000, description: "name/value pairs stored on the Batch pool" })),
   updateStrategy: Type.Optional(UpdateStrategySchema),
   driftPolicy: Type.Optional(DriftPolicySchema),

@@ -22,7 +22,9 @@ export function classifyFailure(error: unknown): ReconcileError {
 function fromBatch(error: BatchCallError): ReconcileError {
   const text = `${error.operation}: ${error.code}: ${error.message}`;
   if (error.errorClass === "conflict") return new WaitingError(Reasons.Progressing, `${error.operation}: ${error.code}`);
-  if (error.code === Reasons.CredentialMissing || error.code === Reasons.CredentialRefused) return new StallingError(error.code, `${error.operation}: ${error.message}`);
+  if (error.code === Reasons.CredentialMissing || error.code === Reasons.CredentialRefused || error.code === Reasons.ArmResourceIdMissing) {
+    return new StallingError(error.code, `${error.operation}: ${error.message}`);
+  }
   if (error.statusCode === 401 || error.statusCode === 403) return new StallingError(Reasons.CredentialRefused, text);
   if (error.errorClass === "permanent") return new StallingError(batchStallReason(error), text);
   return new GenericError(Reasons.BatchError, describeError(error));

@@ -1,5 +1,9 @@
+/** Each reference member and the Batch property its resolved value goes into. */
+const SECRET_MEMBERS: Readonly<Record<string, string>> = { passwordSecretRef: "password", accountKeySecretRef: "accountKey", sasKeySecretRef: "sasKey" };
+
 /**
- * Replaces `passwordSecretRef` members with `password` just before a Batch call. Only the request
+ * Replaces `passwordSecretRef` (registries, CIFS mounts), `accountKeySecretRef` and `sasKeySecretRef`
+ * (storage mounts) members with `password`, `accountKey` and `sasKey` just before a Batch call. Only the request
  * body sent over HTTPS ever holds the value; plans, hashes, status and logs keep the reference.
  */
 import type { JsonObject } from "../core/intent.js";
@@ -15,7 +19,7 @@ function hasSecretRef(node: unknown): boolean {
   if (Array.isArray(node)) return node.some(hasSecretRef);
   if (node === null || typeof node !== "object") return false;
   for (const key in node) {
-    if (key === "passwordSecretRef" || hasSecretRef((node as Record<string, unknown>)[key])) return true;
+    if (Object.hasOwn(SECRET_MEMBERS, key) || hasSecretRef((node as Record<string, unknown>)[key])) return true;
   }
   return false;
 }
@@ -25,7 +29,8 @@ async function resolveNode(node: unknown, namespace: string, secrets: SecretReso
   if (node === null || typeof node !== "object") return node;
   const entries = await Promise.all(
     Object.entries(node as Record<string, unknown>).map(async ([key, value]): Promise<[string, unknown]> => {
-      if (key === "passwordSecretRef" && isRef(value)) return ["password", await secrets.resolveSecret(namespace, value)];
+      const target = Object.hasOwn(SECRET_MEMBERS, key) ? SECRET_MEMBERS[key] : undefined;
+      if (target !== undefined && isRef(value)) return [target, await secrets.resolveSecret(namespace, value)];
       return [key, await resolveNode(value, namespace, secrets)];
     }),
   );

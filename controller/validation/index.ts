@@ -13,6 +13,7 @@ import {
   resizeTimeoutLargePool,
   retiringImage,
 } from "./poolRules.js";
+import { identityNeedsArm, identityNotAssigned, mountNeedsLinux, mountOnCustomImage, mountOptionsWithoutCredentials } from "./identityRules.js";
 import { toProblems, type BatchRule, type ValidationContext } from "./rule.js";
 
 export type { AuthMode, BatchRule, Finding, ValidationContext } from "./rule.js";
@@ -30,6 +31,11 @@ export const BATCH_RULES: readonly BatchRule[] = [
   containerRunOptionsRm,
   containerRunOptionsGpus,
   workdirRelativeOutput,
+  identityNeedsArm,
+  identityNotAssigned,
+  mountNeedsLinux,
+  mountOnCustomImage,
+  mountOptionsWithoutCredentials,
 ];
 
 /** Runs every rule on a schema-valid resource. */

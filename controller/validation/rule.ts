@@ -6,6 +6,11 @@ export type AuthMode = "entra" | "shared-key";
 export interface ValidationContext {
   /** How the controller authenticates to Batch; gallery images need Microsoft Entra ID. */
   readonly authMode: AuthMode;
+  /**
+   * Whether pools can be written through Azure Resource Manager (the account's ARM resource id is known):
+   * false makes an identity pool an error; undefined (unknown here) leaves it to `run`.
+   */
+  readonly arm?: boolean;
 }
 
 /** A finding of a rule, before the loader locates it in a file. */

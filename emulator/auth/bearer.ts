@@ -3,21 +3,22 @@
  * way the service reports them, but does NOT verify the signature (it has no Entra keys and runs
  * offline): any well-formed, unexpired token for the Batch audience is accepted.
  */
-const acceptedAudiences = new Set(["https://batch.core.windows.net/", "https://batch.core.windows.net"]);
+export const BATCH_AUDIENCES: ReadonlySet<string> = new Set(["https://batch.core.windows.net/", "https://batch.core.windows.net"]);
+/** Resource Manager (emulator/arm/): both names Entra issues management tokens for. */
+export const MANAGEMENT_AUDIENCES: ReadonlySet<string> = new Set([
+  "https://management.azure.com/",
+  "https://management.azure.com",
+  "https://management.core.windows.net/",
+  "https://management.core.windows.net",
+]);
 
 export type BearerCheck = { ok: true } | { ok: false; detail: string };
 
-export function checkBearerToken(token: string, nowMs: number): BearerCheck {
+export function checkBearerToken(token: string, nowMs: number, acceptedAudiences: ReadonlySet<string> = BATCH_AUDIENCES): BearerCheck {
   const claims = decodeClaims(token);
   if (claims === undefined) return { ok: false, detail: "The access token is not a well-formed JWT." };
-  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!audiences.some((a) => typeof a === "string" && acceptedAudiences.has(a))) {
-    const given = typeof claims.aud === "string" ? claims.aud : JSON.stringify(claims.aud ?? null);
-    return {
-      ok: false,
-      detail: `The access token has been obtained from wrong audience or resource '${given}'. It should exactly match (including forward slash) with one of the allowed audiences 'https://batch.core.windows.net/'`,
-    };
-  }
+  const audience = checkAudience(claims, acceptedAudiences);
+  if (!audience.ok) return audience;
   if (typeof claims.exp !== "number") return { ok: false, detail: "The access token has no expiry (exp) claim." };
   if (claims.exp * 1000 <= nowMs) {
     return { ok: false, detail: `The access token expiry UTC time '${new Date(claims.exp * 1000).toUTCString()}' is earlier than current UTC time.` };
@@ -26,6 +27,17 @@ export function checkBearerToken(token: string, nowMs: number): BearerCheck {
     return { ok: false, detail: "The access token is not yet valid." };
   }
   return { ok: true };
+}
+
+function checkAudience(claims: Claims, acceptedAudiences: ReadonlySet<string>): BearerCheck {
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (audiences.some((a) => typeof a === "string" && acceptedAudiences.has(a))) return { ok: true };
+  const given = typeof claims.aud === "string" ? claims.aud : JSON.stringify(claims.aud ?? null);
+  const allowed = [...acceptedAudiences].filter((a) => a.endsWith("/")).map((a) => `'${a}'`).join(", ");
+  return {
+    ok: false,
+    detail: `The access token has been obtained from wrong audience or resource '${given}'. It should exactly match (including forward slash) with one of the allowed audiences ${allowed}`,
+  };
 }
 
 interface Claims {

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { randomUUID } from "node:crypto";
 import type { Router, RouteMatch } from "./router.js";
 import { RequestContext } from "./context.js";
@@ -40,10 +41,17 @@ export interface BatchServerOptions {
   sideHandler?: SideHandler;
   /** Host names accepted besides loopback ones (--allowed-hosts). */
   guard?: GuardOptions;
+  /**
+   * Resource Manager's paths (`/subscriptions/…`, emulator/arm/): their own bearer audience and error
+   * shape, served after the Host/Origin guard and before Batch authentication.
+   */
+  arm?: { matches: (rawPath: string) => boolean; serve: (req: IncomingMessage, res: ServerResponse, readBody: (limit: number) => Promise<Buffer | "tooLarge">) => Promise<void> };
+  /** PEM certificate and key: serve HTTPS (Azure SDKs send bearer tokens only over TLS). */
+  tls?: { cert: string; key: string };
 }
 
 export function createBatchServer(options: BatchServerOptions): Server {
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     handle(options, req, res).catch((err: unknown) => {
       // A client that went away mid-request is not the emulator's error.
       if (!req.complete && req.socket.destroyed) return void res.destroy();
@@ -51,7 +59,8 @@ export function createBatchServer(options: BatchServerOptions): Server {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
-  });
+  };
+  const server = options.tls === undefined ? createServer(listener) : createTlsServer({ cert: options.tls.cert, key: options.tls.key }, listener);
   server.keepAliveTimeout = 30_000;
   return server;
 }
@@ -80,11 +89,18 @@ async function handle(options: BatchServerOptions, req: IncomingMessage, res: Se
   writeResponse(req, res, requestId, outcome);
 }
 
-/** Refuses what a web page could send (Host, Origin), and serves the control API (no credentials). */
+/**
+ * Refuses what a web page could send (Host, Origin), serves the control API (no credentials) and
+ * Resource Manager's pools (their own bearer audience and error shape).
+ */
 async function answeredBeforeAuth(options: BatchServerOptions, req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<boolean> {
   const guard = checkRequestOrigin(req, options.guard);
   if (!guard.ok) {
     refuseUnread(req, res, randomUUID(), new BatchError(guard.status, guard.code, guard.message));
+    return true;
+  }
+  if (options.arm?.matches(target.rawPath) === true) {
+    await options.arm.serve(req, res, (limit) => readBody(req, limit));
     return true;
   }
   if (options.sideHandler === undefined || !target.rawPath.startsWith(sidePrefix)) return false;
@@ -138,7 +154,8 @@ async function serveBatch(options: BatchServerOptions, request: BatchRequest): P
     if (match === undefined) throw new BatchError(404, "InvalidUri");
     const store = options.state.account(auth.accountName);
     if (store === undefined) throw new BatchError(403, "AuthenticationFailed");
-    const baseUrl = `http://${req.headers.host ?? "127.0.0.1"}`;
+    const scheme = (req.socket as { encrypted?: boolean }).encrypted === true ? "https" : "http";
+    const baseUrl = `${scheme}://${req.headers.host ?? "127.0.0.1"}`;
     const operationId = match.route.operationId;
     const ctx = new RequestContext(req, { requestId, operationId, params: match.params, queryPairs: target.queryPairs, auth, store, rawBody: body, baseUrl });
     const handler = match.route.handler;
@@ -243,7 +260,7 @@ function writeResponse(req: IncomingMessage, res: ServerResponse, requestId: str
   res.writeHead(response.status, headers).end(text);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "tooLarge"> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "tooLarge"> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;

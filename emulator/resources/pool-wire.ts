@@ -44,6 +44,8 @@ export function poolToWire(ctx: RequestContext, pool: PoolEntity): Record<string
     taskSlotsPerNode: pool.taskSlotsPerNode,
     taskSchedulingPolicy: taskSchedulingPolicy(spec.taskSchedulingPolicy),
     ...pick(spec, ["userAccounts", "metadata", "mountConfiguration"]),
+    // Set only through Resource Manager (emulator/arm/); the 2022-10-01 CloudPool returns it.
+    ...pick(spec, ["identity"]),
     targetNodeCommunicationMode: spec.targetNodeCommunicationMode ?? "default",
     currentNodeCommunicationMode: "classic",
   };

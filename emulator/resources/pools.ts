@@ -12,6 +12,7 @@ import { checkApplicationPackageReferences } from "./application-packages.js";
 import { registerPoolControlActions } from "./pools-control.js";
 import { checkExpand, listFromTable, parseGetSelect, parseListQuery, project } from "./list-query.js";
 import { checkFormulaSyntax, checkImage, checkPoolAdd, type PoolAddInput } from "./pool-validation.js";
+import type { AuthKind } from "../http/authenticate.js";
 import { checkMetadata, conflict, oneOf, optionalArray, optionalDuration, optionalInt, optionalObject, requireString } from "./validate.js";
 
 const minute = 60_000;
@@ -75,22 +76,30 @@ function poolForUpdate(ctx: RequestContext, checkConditions = true): PoolEntity 
 }
 
 function addPool(ctx: RequestContext): EmulatorResponse {
-  const body = ctx.bodyObject();
-  const input = checkPoolAdd(body);
-  checkImage(body, ctx.auth.kind);
-  checkApplicationPackageReferences(body.applicationPackageReferences);
-  const store = pools(ctx);
-  if (store.pools.has(input.id)) throw errors.exists("PoolExists");
-  if (store.pools.size >= store.limits.maxPools) throw conflict("PoolQuotaReached", "The pool quota of the account has been reached.");
-  const pool = createPool(ctx, body, input);
-  store.pools.insert(pool);
-  if (pool.enableAutoScale) startAutoScale(store, pool);
-  else beginResize(store, pool);
+  // Pool_Add (2022-10-01) has no identity: only Resource Manager assigns one (emulator/arm/).
+  const { identity: _identity, ...body } = ctx.bodyObject();
+  const pool = addPoolToStore(pools(ctx), body, ctx.auth.kind, ctx.clock.now());
   return ctx.empty(201, pool, poolLocation(ctx, pool));
 }
 
-function createPool(ctx: RequestContext, body: Record<string, unknown>, input: PoolAddInput): PoolEntity {
-  const now = ctx.clock.now();
+/**
+ * Checks a Pool_Add-shaped body and inserts the pool, as the service does for both of its front doors
+ * (Pool_Add on the data plane, and a pool PUT through Resource Manager, converted to this shape).
+ */
+export function addPoolToStore(store: PoolStore, body: Record<string, unknown>, auth: AuthKind, now: number): PoolEntity {
+  const input = checkPoolAdd(body);
+  checkImage(body, auth);
+  checkApplicationPackageReferences(body.applicationPackageReferences);
+  if (store.pools.has(input.id)) throw errors.exists("PoolExists");
+  if (store.pools.size >= store.limits.maxPools) throw conflict("PoolQuotaReached", "The pool quota of the account has been reached.");
+  const pool = createPool(now, body, input);
+  store.pools.insert(pool);
+  if (pool.enableAutoScale) startAutoScale(store, pool);
+  else beginResize(store, pool);
+  return pool;
+}
+
+function createPool(now: number, body: Record<string, unknown>, input: PoolAddInput): PoolEntity {
   const spec: Record<string, unknown> = { ...body };
   for (const computed of ["id", "targetDedicatedNodes", "targetLowPriorityNodes", "enableAutoScale", "autoScaleFormula", "autoScaleEvaluationInterval", "resizeTimeout", "taskSlotsPerNode"]) {
     delete spec[computed];

@@ -13,8 +13,11 @@ export const DEFAULT_USER_IDENTITY = Object.freeze({ autoUser: Object.freeze({ s
 
 const DEFAULT_RETENTION = "P7D";
 
-/** Property names whose values the service never returns (user account and registry passwords, SSH keys). */
-const SECRET_KEYS = new Set(["password", "sshprivatekey"]);
+/**
+ * Property names whose values the service never returns: user account, registry and CIFS passwords, SSH
+ * keys, and the storage account keys and SAS tokens of mount configurations.
+ */
+const SECRET_KEYS = new Set(["password", "sshprivatekey", "accountkey", "saskey"]);
 
 /** A deep copy of `value` without any secret-valued property. */
 export function withoutSecrets<T>(value: T): T {

@@ -10,7 +10,8 @@ describe("examples converge", () => {
   });
 
   it("creates every example pool and job in Batch and reports them Ready", async () => {
-    h = await startHarness();
+    // With Resource Manager: one example pool has a managed identity (examples/identity/).
+    h = await startHarness({ arm: true });
     await h.source.loadDir("manifests/examples");
     h.start();
     const keys = h.source.keys();
@@ -28,6 +29,10 @@ describe("examples converge", () => {
     for (const key of keys.filter((k) => k.startsWith("BatchJob/"))) {
       expect(jobs.filter((j) => isOwnedBy(j.metadata, key)), key).toHaveLength(1);
     }
+    // The identity pool went through Resource Manager and carries its identity on the data plane.
+    const identityPool = pools.find((p) => isOwnedBy(p.metadata, "BatchPool/default/acr-identity"));
+    expect(identityPool?.identityResourceIds).toEqual([expect.stringMatching(/userAssignedIdentities\/acr-pull$/)]);
+    expect(h.recorded.calls.get("arm.pool.create")).toBe(1);
     await checkInvariants(h.batch, h.source, h.recorded.statuses);
   });
 });

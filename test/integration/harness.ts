@@ -5,6 +5,12 @@
 import pino from "pino";
 import { vi } from "vitest";
 import { createBatchAdapter } from "../../controller/batch/batchAdapter.js";
+import { createArmPoolWriter } from "../../controller/batch/armPools.js";
+import { withArmPools } from "../../controller/batch/armRouting.js";
+import { devCertificate } from "../../emulator/http/dev-cert.js";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { BatchAdapter } from "../../controller/batch/adapter.js";
 import { entraCredentials, sharedKeyCredentials } from "../../controller/batch/credentials.js";
 import { loadManifests } from "../../controller/manifests/loader.js";
@@ -100,6 +106,11 @@ export interface HarnessOptions {
   readonly engine?: Partial<EngineOptions>;
   readonly managerId?: string;
   readonly auth?: "entra" | "sharedKey";
+  /**
+   * Pools with an identity through Resource Manager: the emulator also serves HTTPS (a dev certificate in
+   * a temp dir) and the adapter routes identity pools to @azure/arm-batch (controller/batch/armRouting.ts).
+   */
+  readonly arm?: boolean;
   /** Share an emulator with another harness (a controller restart); it is then not closed by stop(). */
   readonly existingEmulator?: RunningEmulator;
   /** Run the engine on the emulator's clock, so `emulator.clock.advance` moves both (with `emulator: { clock: "virtual" }`). */
@@ -107,22 +118,26 @@ export interface HarnessOptions {
 }
 
 /** An unsigned token for the Batch audience: the emulator checks audience and expiry, not signatures. */
-function fakeEntraCredential(): { getToken(): Promise<{ token: string; expiresOnTimestamp: number }> } {
+/** The Resource Manager id the harness gives the emulator's account (the emulator serves any subscription and group). */
+export const TEST_ARM_ACCOUNT_PREFIX = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Batch/batchAccounts/";
+
+function fakeEntraCredential(audience = "https://batch.core.windows.net/"): { getToken(): Promise<{ token: string; expiresOnTimestamp: number }> } {
   const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString("base64url");
   return {
     getToken: async () => {
       const exp = Math.floor(Date.now() / 1000) + 3600;
-      return { token: `${b64({ alg: "none", typ: "JWT" })}.${b64({ aud: "https://batch.core.windows.net/", exp })}.sig`, expiresOnTimestamp: exp * 1000 };
+      return { token: `${b64({ alg: "none", typ: "JWT" })}.${b64({ aud: audience, exp })}.sig`, expiresOnTimestamp: exp * 1000 };
     },
   };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const emulator = options.existingEmulator ?? (await startEmulator(options.emulator ?? {}));
+  const tls = options.arm === true ? await devCertificate(await mkdtemp(join(tmpdir(), "harness-tls-"))) : undefined;
+  const emulator = options.existingEmulator ?? (await startEmulator({ ...options.emulator, ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key } }) }));
   const served = new Map<string, number>();
   emulator.observe((e) => served.set(e.operationId, (served.get(e.operationId) ?? 0) + 1));
   const recorded: Recorded = { events: [], driftAlerts: [], stallAlerts: [], statuses: new Map(), calls: new Map() };
-  const batch = createBatchAdapter({
+  const data = createBatchAdapter({
     accountUrl: emulator.url,
     // Entra ID by default: gallery-image pools (one example) are refused with a shared key.
     credentials: options.auth === "sharedKey" ? sharedKeyCredentials(emulator.account.name, emulator.account.key) : entraCredentials(fakeEntraCredential()),
@@ -130,6 +145,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     attemptTimeoutMs: 5_000,
     onCall: (op) => recorded.calls.set(op, (recorded.calls.get(op) ?? 0) + 1),
   });
+  const arm =
+    tls === undefined
+      ? undefined
+      : createArmPoolWriter({
+          armResourceId: `${TEST_ARM_ACCOUNT_PREFIX}${emulator.account.name}`,
+          armEndpoint: emulator.httpsUrl ?? "",
+          credential: fakeEntraCredential("https://management.azure.com/"),
+          trustedCa: tls.cert,
+          onCall: (op) => recorded.calls.set(op, (recorded.calls.get(op) ?? 0) + 1),
+        });
+  const batch = withArmPools(data, arm);
   const source = new MemorySource();
   const abort = new AbortController();
   const controller = createController({

@@ -4,10 +4,12 @@ import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { devAccount, startEmulator, type Account } from "../../../emulator/index.js";
 import type { TimingPreset } from "../../../emulator/timing.js";
+import { devCertificate } from "../../../emulator/http/dev-cert.js";
 
 const usage = `Usage: batch-gitops emulator [--port 8089] [--account NAME --key BASE64KEY] [--timing fast|realistic] [--allowed-hosts H1,H2]
                            [--execute simulated|local] [--work-dir DIR]
                            [--account NAME:BASE64KEY]... [--accounts-file FILE]
+                           [--https | --cert PEM --key-file PEM] [--https-port 8443] [--cert-dir DIR]
 
 Runs the local Azure Batch emulator (API 2022-10-01.16.0) on 127.0.0.1 until interrupted.
 --execute local runs start tasks and tasks as processes on this machine (no isolation; see
@@ -18,7 +20,57 @@ Several accounts (--account NAME:KEY repeated, or --accounts-file with a YAML li
 in the order given, as each real account has its own host (emulator/README.md).
 The control API (faults, rate limits, counters, reset) is under /_emulator/.
 Requests must name a loopback host (localhost, 127.0.0.1, [::1]); --allowed-hosts adds names.
-Browser requests from other sites are refused (a web page cannot reset or fault the emulator).`;
+Browser requests from other sites are refused (a web page cannot reset or fault the emulator).
+--https also serves everything over HTTPS on --https-port, with a development certificate for
+localhost/127.0.0.1 generated into --cert-dir (default ~/.cache/batch-gitops/emulator-tls); --cert and
+--key-file give your own. Azure SDKs send bearer tokens (Resource Manager's pools under /subscriptions/)
+only over HTTPS: trust the certificate with NODE_EXTRA_CA_CERTS (Node) or REQUESTS_CA_BUNDLE (Python).`;
+
+interface TlsArgs {
+  https: boolean;
+  httpsPort: number;
+  cert?: string;
+  keyFile?: string;
+  certDir?: string;
+}
+
+/** Takes the HTTPS flags out of `args`; the rest is parsed by parseArgs. */
+function splitTlsArgs(args: string[]): { rest: string[]; tls: TlsArgs } | string {
+  const tls: TlsArgs = { https: false, httpsPort: 8443 };
+  const rest: string[] = [];
+  const setters: Record<string, (value: string) => string | undefined> = {
+    "--https-port": (v) => {
+      const port = Number(v);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) return `invalid port ${v}`;
+      tls.httpsPort = port;
+      return undefined;
+    },
+    "--cert": (v) => void (tls.cert = v),
+    "--key-file": (v) => void (tls.keyFile = v),
+    "--cert-dir": (v) => void (tls.certDir = v),
+  };
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i] ?? "";
+    const setter = setters[flag];
+    if (flag === "--https") tls.https = true;
+    else if (setter === undefined) rest.push(flag);
+    else {
+      const error = args[i + 1] === undefined ? `missing value for ${flag}` : setter(args[i + 1] ?? "");
+      if (error !== undefined) return error;
+      i++;
+    }
+  }
+  if ((tls.cert === undefined) !== (tls.keyFile === undefined)) return "--cert and --key-file go together";
+  return { rest, tls };
+}
+
+/** The certificate to serve HTTPS with: given files, a generated development one, or none. */
+async function certificateOf(tls: TlsArgs): Promise<{ cert: string; key: string; certPath: string } | undefined> {
+  if (tls.cert !== undefined && tls.keyFile !== undefined) {
+    return { cert: await readFile(tls.cert, "utf8"), key: await readFile(tls.keyFile, "utf8"), certPath: tls.cert };
+  }
+  return tls.https ? devCertificate(tls.certDir) : undefined;
+}
 
 interface EmulatorArgs {
   port: number;
@@ -119,18 +171,32 @@ async function accountsOf(parsed: EmulatorArgs): Promise<Account[] | string> {
   return accounts.length === 0 ? [devAccount] : accounts;
 }
 
+function httpsOptions(tls: { cert: string; key: string } | undefined, httpsPort: number): { tls?: { cert: string; key: string }; httpsPort?: number } {
+  return tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key }, httpsPort };
+}
+
+function printTls(httpsUrl: string | undefined, certPath: string | undefined): void {
+  if (httpsUrl === undefined || certPath === undefined) return;
+  console.log(`  https:   ${httpsUrl} (every account; also Resource Manager pools: /subscriptions/*/resourceGroups/*/providers/Microsoft.Batch/batchAccounts/{account}/pools)`);
+  console.log(`  trust:   NODE_EXTRA_CA_CERTS=${certPath} (Node), REQUESTS_CA_BUNDLE=${certPath} (Python)`);
+}
+
 export const emulatorCommand: Command = {
   name: "emulator",
   summary: "run the local Azure Batch emulator",
   usage,
   async run(args: string[]): Promise<number> {
-    const parsed = parseArgs(args);
+    const split = splitTlsArgs(args);
+    if (typeof split === "string") return usageFailure("emulator", split);
+    const parsed = parseArgs(split.rest);
     if (typeof parsed === "string") {
       return usageFailure("emulator", parsed);
     }
     const accounts = await accountsOf(parsed);
     if (typeof accounts === "string") return usageFailure("emulator", accounts);
+    const tls = await certificateOf(split.tls);
     const emulator = await startEmulator({
+      ...httpsOptions(tls, split.tls.httpsPort),
       port: parsed.port,
       accounts,
       portPerAccount: accounts.length > 1,
@@ -146,6 +212,7 @@ export const emulatorCommand: Command = {
       console.log(`  key:     ${account.key}`);
     }
     console.log(`  timing:  ${parsed.timing}; control API: ${emulator.url}/_emulator/`);
+    printTls(emulator.httpsUrl, tls?.certPath);
     console.log(`  execute: ${parsed.execute}${emulator.workDir === undefined ? "" : ` (nodes under ${emulator.workDir}; processes run unisolated as this user)`}`);
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();

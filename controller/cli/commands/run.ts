@@ -41,6 +41,10 @@ Azure Batch:
   --auth entra|shared-key    Microsoft Entra ID (DefaultAzureCredential) or a shared key from
                              BATCH_ACCOUNT_NAME / BATCH_ACCOUNT_KEY; default shared-key when
                              BATCH_ACCOUNT_KEY is set, else entra
+  --arm-resource-id ID       the account's Resource Manager id (or BATCH_ARM_RESOURCE_ID):
+                             pools with spec.identity are written through ARM (Entra ID)
+  --arm-endpoint URL         management endpoint (or BATCH_ARM_ENDPOINT; default
+                             https://management.azure.com); docs/arm-and-identity.md
 
 Behaviour:
   --resync-interval D        full resync / drift check of every resource (default 5m)

@@ -7,7 +7,7 @@ import { loadManifests } from "../../manifests/index.js";
 import type { Problem } from "../../model/index.js";
 import { BATCH_RULES, validateBatchRules, type AuthMode } from "../../validation/index.js";
 
-const USAGE = `Usage: batch-gitops validate <dir|file> [--auth entra|shared-key] [--output table|json|yaml]
+const USAGE = `Usage: batch-gitops validate <dir|file> [--auth entra|shared-key] [--arm-resource-id ID] [--output table|json|yaml]
 
 Loads every BatchPool and BatchJob under <dir> (recursively, all YAML documents) and checks them
 against the schema, the CRD's CEL rules and the Azure Batch rules. Prints one line per problem:
@@ -16,6 +16,8 @@ against the schema, the CRD's CEL rules and the Azure Batch rules. Prints one li
 Options:
   --auth entra|shared-key  how the controller will authenticate to Batch (default entra);
                            gallery-image pools are an error under shared-key
+  --arm-resource-id ID     the Batch account's Azure Resource Manager id (or BATCH_ARM_RESOURCE_ID);
+                           without it, pools with spec.identity are an error (only ARM assigns identities)
   --output, -o FORMAT      table (default: the lines above), json or yaml
   --format text|json       deprecated alias of --output (text = table)
 
@@ -26,6 +28,7 @@ Rules: ${BATCH_RULES.map((r) => r.id).join(", ")}`;
 interface ValidateOptions {
   dir: string;
   auth: AuthMode;
+  arm: boolean;
   output: Exclude<OutputFormat, "markdown">;
 }
 
@@ -49,14 +52,15 @@ function outputOf(output: string | undefined, format: string | undefined): Valid
 function parseOptions(args: string[]): ValidateOptions {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { auth: { type: "string", default: "entra" }, format: { type: "string" }, ...OUTPUT_OPTION } });
+    parsed = parseArgs({ args, allowPositionals: true, options: { auth: { type: "string", default: "entra" }, "arm-resource-id": { type: "string" }, format: { type: "string" }, ...OUTPUT_OPTION } });
   } catch (error: unknown) {
     throw new UsageError(messageOf(error));
   }
   const { positionals, values } = parsed;
   if (positionals.length !== 1 || positionals[0] === undefined) throw new UsageError("validate takes exactly one directory");
   if (values.auth !== "entra" && values.auth !== "shared-key") throw new UsageError(`--auth must be entra or shared-key, not "${values.auth}"`);
-  return { dir: positionals[0], auth: values.auth, output: outputOf(values.output, values.format) };
+  const armResourceId = values["arm-resource-id"] ?? process.env.BATCH_ARM_RESOURCE_ID;
+  return { dir: positionals[0], auth: values.auth, arm: armResourceId !== undefined && armResourceId !== "", output: outputOf(values.output, values.format) };
 }
 
 function byLocation(a: Problem, b: Problem): number {
@@ -75,7 +79,7 @@ export const validateCommand: Command = {
       if (error instanceof UsageError) return usageFailure("validate", error.message);
       throw error;
     }
-    const context = { authMode: options.auth };
+    const context = { authMode: options.auth, arm: options.arm };
     const result = await loadManifests(options.dir, { check: (resource) => validateBatchRules(resource, context) });
     const problems = [...result.problems].sort(byLocation);
     const errors = problems.filter((p) => p.severity === "error").length;

@@ -15,9 +15,11 @@ describe("manifests/examples", () => {
       "BatchJob/default/monte-carlo",
       "BatchJob/default/python-app",
       "BatchJob/media/ffmpeg-transcode",
+      "BatchPool/default/acr-identity",
       "BatchPool/default/containers",
       "BatchPool/default/render-nodes",
       "BatchPool/default/sweep",
+      "BatchPool/media/blob-mount",
       "BatchPool/media/ffmpeg",
     ]);
   });
@@ -34,6 +36,13 @@ describe("manifests/examples", () => {
     const sharedKey = resources.flatMap((r) => validateBatchRules(r.resource, { authMode: "shared-key" }).map((p) => `${r.key} ${p.rule}`));
     expect(sharedKey).toEqual(["BatchPool/default/render-nodes gallery-image-needs-entra"]);
     expect(resources.flatMap((r) => validateBatchRules(r.resource, { authMode: "entra" }))).toEqual([]);
+  });
+
+  it("pass the Batch rules given an ARM resource id; without one only the identity pool fails, located at spec.identity", async () => {
+    const { resources } = await loadManifests(examplesDir);
+    expect(resources.flatMap((r) => validateBatchRules(r.resource, { authMode: "entra", arm: true }))).toEqual([]);
+    const withoutArm = resources.flatMap((r) => validateBatchRules(r.resource, { authMode: "entra", arm: false }).map((p) => `${r.key} ${p.path} ${p.rule}`));
+    expect(withoutArm).toEqual(["BatchPool/default/acr-identity spec.identity identity-needs-arm"]);
   });
 
   it("keep the demo small: 2-4 nodes per pool", async () => {
