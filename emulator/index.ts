@@ -11,6 +11,8 @@ import { createBatchServer, type Middleware, type ResponseObserver, type SideHan
 import { registerAllRoutes } from "./resources/registry.js";
 import type { Account } from "./auth/authenticate.js";
 import { createControlState, installControlApi, type ControlState } from "./control/control-api.js";
+import { PersistentState } from "./persistence/persistent-state.js";
+import { BatchError } from "./http/errors.js";
 
 /** The well-known development account (CONTRIBUTING.md, emulator/README.md), like Azurite's devstoreaccount1. */
 export const devAccount: Account = {
@@ -38,8 +40,13 @@ export interface EmulatorOptions {
    * as processes on this machine, each node a directory tree under `workDir` (docs/adr/0020).
    */
   execute?: "simulated" | "local";
-  /** Where local nodes live (default: a new directory under the system's temp dir). */
+  /** Where local nodes live (default: `<location>/nodes` with a location, else a new directory under the system's temp dir). */
   workDir?: string;
+  /**
+   * Like Azurite's --location: accounts' pools, jobs and tasks are kept in this directory (a journal of
+   * acknowledged changes and a snapshot, docs/adr/0023) and loaded again on the next start. Default: in memory.
+   */
+  location?: string;
 }
 
 export interface RunningEmulator {
@@ -53,6 +60,8 @@ export interface RunningEmulator {
   readonly timing: Timing;
   /** With execute "local": where the nodes' directory trees are. */
   readonly workDir?: string;
+  /** With a location: bytes of a torn last journal record that were ignored on load (0 when intact). */
+  readonly tornJournalBytes?: number;
   readonly router: Router;
   /** Faults, rate limits and counters (also reachable over HTTP under /_emulator/). */
   readonly control: ControlState;
@@ -72,13 +81,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (first === undefined) throw new Error("startEmulator needs at least one account");
   const clock = createClock(options.clock ?? "real");
   const timing = resolveTiming(options.timingPreset, options.timing);
-  const executor = options.execute === "local" ? new LocalExecutor(options.workDir ?? mkdtempSync(join(tmpdir(), "batch-emulator-"))) : undefined;
+  const executor = options.execute === "local" ? new LocalExecutor(localWorkDir(options)) : undefined;
   const state = new EmulatorState(
     accounts.map((a) => a.name),
     clock,
     timing,
     executor,
   );
+  // Loaded before the server listens, so no request sees a half-restored state.
+  const persisted = options.location === undefined ? undefined : PersistentState.open(options.location, state);
   const router = new Router();
   registerAllRoutes(router);
   const middlewares: Middleware[] = [];
@@ -108,7 +119,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     clock,
     state,
     timing,
-    ...(executor === undefined ? {} : { workDir: executor.workDir }),
+    ...optionalParts(executor, persisted),
     router,
     control: createControlState(clock),
     use: (m) => void middlewares.push(m),
@@ -116,13 +127,46 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     addSideHandler: (h) => void sideHandlers.push(h),
     close: () =>
       new Promise<void>((resolve) => {
+        // Written before the reset below drops the state (and kills local processes).
+        persisted?.persistence.close();
         state.reset();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
   installControlApi(emulator);
+  // Innermost, after faults and rate limits: a mutation is in the journal (fsynced) before it is answered.
+  if (persisted !== undefined) emulator.use(journalMiddleware(persisted.persistence));
   return emulator;
+}
+
+function optionalParts(executor: LocalExecutor | undefined, persisted: { tornBytes: number } | undefined): { workDir?: string; tornJournalBytes?: number } {
+  return {
+    ...(executor === undefined ? {} : { workDir: executor.workDir }),
+    ...(persisted === undefined ? {} : { tornJournalBytes: persisted.tornBytes }),
+  };
+}
+
+function localWorkDir(options: EmulatorOptions): string {
+  if (options.workDir !== undefined) return options.workDir;
+  if (options.location !== undefined) return join(options.location, "nodes");
+  return mkdtempSync(join(tmpdir(), "batch-emulator-"));
+}
+
+function journalMiddleware(persistence: PersistentState): Middleware {
+  return async (ctx, next) => {
+    const outcome = await next();
+    const method = ctx.req.method ?? "GET";
+    if (method === "GET" || method === "HEAD") return outcome;
+    try {
+      persistence.flush();
+    } catch (error: unknown) {
+      // Not durable, so not acknowledged: the client sees a server error and retries.
+      console.error(`emulator: could not write the journal: ${error instanceof Error ? error.message : String(error)}`);
+      throw new BatchError(500, "InternalError");
+    }
+    return outcome;
+  };
 }
 
 export type { Account } from "./auth/authenticate.js";

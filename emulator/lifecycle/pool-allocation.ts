@@ -144,6 +144,17 @@ function bootNode(store: PoolStore, pool: PoolEntity, dedicated: boolean): void 
   });
 }
 
+/** After a restart (`--location`): a node that was still booting starts again, and its start task runs again. */
+export function rebootNode(store: PoolStore, pool: PoolEntity, node: NodeEntity): void {
+  const clock = store.account.clock;
+  store.setNodeState(node, "starting");
+  node.timer = clock.schedule(store.account.timing.nodeStartingMs, () => {
+    node.lastBootTime = clock.now();
+    node.timer = undefined;
+    runStartTask(store, pool, node);
+  });
+}
+
 interface StartTaskSpec {
   commandLine?: unknown;
   waitForSuccess?: unknown;

@@ -64,6 +64,8 @@ export interface JobRecord extends EntityMeta, JobSettings {
   readonly waiters: Map<string, TaskRecord[]>;
   /** The pending timer of a transitional state (disabling, enabling, terminating, deleting). */
   transition?: TimerHandle;
+  /** With `--location`: tasks changed since the last journal flush (emulator/persistence); absent otherwise. */
+  changedTasks?: Set<TaskRecord>;
 }
 
 export const JOB_STATES: readonly JobState[] = ["active", "disabling", "disabled", "enabling", "terminating", "completed", "deleting"];

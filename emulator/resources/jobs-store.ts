@@ -6,7 +6,7 @@ import { BatchError, errors } from "../http/errors.js";
 import { TaskScheduler } from "../lifecycle/tasks-scheduler.js";
 import { exitOptions } from "../lifecycle/tasks-outcome.js";
 import { jobPoolId, newJob, type JobRecord, type JobState } from "./jobs-model.js";
-import { countedState, newTask, type TaskRecord } from "./tasks-model.js";
+import { countedState, markTaskChanged, newTask, type TaskRecord } from "./tasks-model.js";
 import type { Body } from "./jobs-validation.js";
 
 export type DisableTasks = "requeue" | "terminate" | "wait";
@@ -46,6 +46,7 @@ export class JobStore {
   add(body: Body): JobRecord {
     const job = newJob(body, newMeta(String(body.id ?? ""), this.#now));
     if (!this.jobs.insert(job)) throw errors.exists("JobExists");
+    if (this.#account.tracksChanges) job.changedTasks = new Set();
     this.scheduler.attach(job);
     // The job manager is a task of the job: listed with the others, and until it has run the job's tasks
     // are not all complete (so onAllTasksComplete does not end a job whose manager never ran).
@@ -119,6 +120,7 @@ export class JobStore {
     const task = newTask(body, newMeta(String(body.id ?? ""), this.#now), job);
     if (!job.tasks.insert(task)) throw errors.exists("TaskExists");
     job.counts.add("active", task.requiredSlots);
+    markTaskChanged(task);
     this.scheduler.admit(task);
     return task;
   }
@@ -128,6 +130,7 @@ export class JobStore {
     task.job.counts.remove(countedState(task), task.requiredSlots);
     task.job.tasks.delete(task.id);
     touch(task, this.#now);
+    markTaskChanged(task);
     this.#checkAllTasksComplete(task.job);
   }
 

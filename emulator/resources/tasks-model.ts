@@ -284,6 +284,7 @@ export function countedState(task: TaskRecord): CountedState {
 
 /** Moves a task to `state`, keeping its job's counts and the previous-state fields right. */
 export function setTaskState(task: TaskRecord, state: TaskState, nowMs: number, run?: TaskRun): void {
+  markTaskChanged(task);
   const before = countedState(task);
   if (task.state !== state) {
     task.previousState = task.state;
@@ -293,6 +294,11 @@ export function setTaskState(task: TaskRecord, state: TaskState, nowMs: number, 
   }
   if (run !== undefined) task.run = run;
   task.job.counts.move(before, countedState(task), task.requiredSlots);
+}
+
+/** With `--location`: notes that a task changed, so the next journal flush writes it (emulator/persistence). */
+export function markTaskChanged(task: TaskRecord): void {
+  task.job.changedTasks?.add(task);
 }
 
 /** The effective retry limit: the task's own, else the job's, else 0. -1 means unlimited. */

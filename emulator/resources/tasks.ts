@@ -12,7 +12,7 @@ import { jobStore, requireAcceptsTasks, type JobStore } from "./jobs-store.js";
 import { jobUrl, param } from "./jobs.js";
 import type { Body } from "./jobs-validation.js";
 import { registerTaskControlActions } from "./tasks-control.js";
-import { TASK_FILTER_PATHS, TaskFilterView, parseTaskConstraints, setTaskState, taskToWire, type TaskRecord } from "./tasks-model.js";
+import { TASK_FILTER_PATHS, TaskFilterView, markTaskChanged, parseTaskConstraints, setTaskState, taskToWire, type TaskRecord } from "./tasks-model.js";
 
 /** addtaskcollection limits: at most 100 tasks and a serialized body under 1 MB. */
 export const MAX_TASKS_PER_COLLECTION = 100;
@@ -123,6 +123,7 @@ function updateTask(ctx: RequestContext): EmulatorResponse {
   const body = ctx.body() === undefined ? {} : ctx.bodyObject();
   task.constraints = parseTaskConstraints(body) ?? {};
   touch(task, ctx.clock.now());
+  markTaskChanged(task);
   return ctx.empty(200, task, taskUrl(ctx, task));
 }
 
@@ -141,6 +142,7 @@ function terminateTask(ctx: RequestContext): EmulatorResponse {
   if (task.state === "completed") throw new BatchError(409, "TaskCompleted", "The specified task is already completed.");
   store.scheduler.stop(task, "terminate");
   touch(task, ctx.clock.now());
+  markTaskChanged(task);
   return ctx.empty(204, task, taskUrl(ctx, task));
 }
 

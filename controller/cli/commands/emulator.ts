@@ -4,11 +4,13 @@ import { devAccount, startEmulator } from "../../../emulator/index.js";
 import type { TimingPreset } from "../../../emulator/timing.js";
 
 const usage = `Usage: batch-gitops emulator [--port 8089] [--account NAME --key BASE64KEY] [--timing fast|realistic] [--allowed-hosts H1,H2]
-                           [--execute simulated|local] [--work-dir DIR]
+                           [--execute simulated|local] [--work-dir DIR] [--location DIR]
 
 Runs the local Azure Batch emulator (API 2022-10-01.16.0) on 127.0.0.1 until interrupted.
 --execute local runs start tasks and tasks as processes on this machine (no isolation; see
 emulator/README.md), each node a directory tree under --work-dir (default: a temp dir).
+--location DIR keeps pools, jobs and tasks in DIR (crash-safe journal + snapshot) and loads them
+again on the next start, like Azurite's --location; without it, state lives in memory.
 Without --account/--key it serves the development account ${devAccount.name}.
 The control API (faults, rate limits, counters, reset) is under /_emulator/.
 Requests must name a loopback host (localhost, 127.0.0.1, [::1]); --allowed-hosts adds names.
@@ -22,28 +24,45 @@ interface EmulatorArgs {
   allowedHosts: string[];
   execute: "simulated" | "local";
   workDir?: string;
+  location?: string;
 }
+
+/** One option's effect on the parsed arguments; returns an error message for a bad value. */
+type OptionHandler = (parsed: EmulatorArgs, value: string) => string | undefined;
+
+const OPTIONS: Record<string, OptionHandler> = {
+  "--port": (parsed, value) => {
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) return `invalid port ${value}`;
+    parsed.port = port;
+    return undefined;
+  },
+  "--allowed-hosts": (parsed, value) => void parsed.allowedHosts.push(...value.split(",").map((h) => h.trim()).filter((h) => h !== "")),
+  "--account": (parsed, value) => void (parsed.account = value),
+  "--key": (parsed, value) => void (parsed.key = value),
+  "--timing": (parsed, value) => {
+    if (value !== "fast" && value !== "realistic") return `--timing is fast or realistic, not ${value}`;
+    parsed.timing = value;
+    return undefined;
+  },
+  "--execute": (parsed, value) => {
+    if (value !== "simulated" && value !== "local") return `--execute is simulated or local, not ${value}`;
+    parsed.execute = value;
+    return undefined;
+  },
+  "--work-dir": (parsed, value) => void (parsed.workDir = value),
+  "--location": (parsed, value) => void (parsed.location = value),
+};
 
 function parseArgs(args: string[]): EmulatorArgs | string {
   const parsed: EmulatorArgs = { port: 8089, timing: "fast", allowedHosts: [], execute: "simulated" };
   for (let i = 0; i < args.length; i += 2) {
-    const [flag, value] = [args[i], args[i + 1]];
-    if (value === undefined) return `missing value for ${flag ?? ""}`;
-    if (flag === "--port") {
-      const port = Number(value);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) return `invalid port ${value}`;
-      parsed.port = port;
-    } else if (flag === "--allowed-hosts") parsed.allowedHosts.push(...value.split(",").map((h) => h.trim()).filter((h) => h !== ""));
-    else if (flag === "--account") parsed.account = value;
-    else if (flag === "--key") parsed.key = value;
-    else if (flag === "--timing") {
-      if (value !== "fast" && value !== "realistic") return `--timing is fast or realistic, not ${value}`;
-      parsed.timing = value;
-    } else if (flag === "--execute") {
-      if (value !== "simulated" && value !== "local") return `--execute is simulated or local, not ${value}`;
-      parsed.execute = value;
-    } else if (flag === "--work-dir") parsed.workDir = value;
-    else return `unknown option ${flag ?? ""}`;
+    const [flag, value] = [args[i] ?? "", args[i + 1]];
+    const handler = OPTIONS[flag];
+    if (handler === undefined) return `unknown option ${flag}`;
+    if (value === undefined) return `missing value for ${flag}`;
+    const problem = handler(parsed, value);
+    if (problem !== undefined) return problem;
   }
   if ((parsed.account === undefined) !== (parsed.key === undefined)) return "--account and --key go together";
   if (parsed.key !== undefined && Buffer.from(parsed.key, "base64").length === 0) return "--key must be base64";
@@ -67,12 +86,17 @@ export const emulatorCommand: Command = {
       allowedHosts: parsed.allowedHosts,
       execute: parsed.execute,
       ...(parsed.workDir === undefined ? {} : { workDir: parsed.workDir }),
+      ...(parsed.location === undefined ? {} : { location: parsed.location }),
     });
     // The key is printed on purpose: it is the emulator's own (development) key, needed to connect.
     console.log(`Azure Batch emulator listening on ${emulator.url}`);
     console.log(`  account: ${account.name}`);
     console.log(`  key:     ${account.key}`);
     console.log(`  timing:  ${parsed.timing}; control API: ${emulator.url}/_emulator/`);
+    if (parsed.location !== undefined) {
+      const torn = emulator.tornJournalBytes ?? 0;
+      console.log(`  state:   kept in ${parsed.location}${torn > 0 ? ` (ignored a torn last journal record of ${torn} bytes)` : ""}`);
+    }
     console.log(`  execute: ${parsed.execute}${emulator.workDir === undefined ? "" : ` (nodes under ${emulator.workDir}; processes run unisolated as this user)`}`);
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();
