@@ -47,6 +47,11 @@ export interface EmulatorOptions {
    * acknowledged changes and a snapshot, docs/adr/0023) and loaded again on the next start. Default: in memory.
    */
   location?: string;
+  /**
+   * Local mode: the account's linked auto-storage account, as a storage connection string (e.g. Azurite's
+   * development account); resource files with `autoStorageContainerName` come from its containers.
+   */
+  autoStorage?: string;
 }
 
 export interface RunningEmulator {
@@ -81,7 +86,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (first === undefined) throw new Error("startEmulator needs at least one account");
   const clock = createClock(options.clock ?? "real");
   const timing = resolveTiming(options.timingPreset, options.timing);
-  const executor = options.execute === "local" ? new LocalExecutor(localWorkDir(options)) : undefined;
+  const executor = options.execute === "local" ? new LocalExecutor(localWorkDir(options), autoStorageOption(options)) : undefined;
   const state = new EmulatorState(
     accounts.map((a) => a.name),
     clock,
@@ -145,6 +150,10 @@ function optionalParts(executor: LocalExecutor | undefined, persisted: { tornByt
     ...(executor === undefined ? {} : { workDir: executor.workDir }),
     ...(persisted === undefined ? {} : { tornJournalBytes: persisted.tornBytes }),
   };
+}
+
+function autoStorageOption(options: EmulatorOptions): { autoStorage?: string } {
+  return options.autoStorage === undefined ? {} : { autoStorage: options.autoStorage };
 }
 
 function localWorkDir(options: EmulatorOptions): string {

@@ -2,6 +2,7 @@ import type { NodeDeallocationOption, NodeEntity, PoolEntity, PoolStore, ResizeE
 import { join } from "node:path";
 import { touch } from "../store/entity.js";
 import { batchEnvironment, type LocalExecutor, type ProcessOutcome } from "../execution/local-executor.js";
+import { runAsFor } from "../execution/run-as.js";
 
 /**
  * Pool allocation on the emulator clock:
@@ -160,6 +161,7 @@ interface StartTaskSpec {
   waitForSuccess?: unknown;
   environmentSettings?: unknown;
   resourceFiles?: unknown;
+  userIdentity?: unknown;
 }
 
 /**
@@ -220,7 +222,8 @@ function runLocalStartTask(executor: LocalExecutor, at: { pool: PoolEntity; node
     Array.isArray(at.startTask.environmentSettings) ? at.startTask.environmentSettings : [],
   );
   const resourceFiles = Array.isArray(at.startTask.resourceFiles) ? at.startTask.resourceFiles : [];
-  executor.run({ commandLine: String(at.startTask.commandLine ?? ""), taskDir: startup, environment, resourceFiles }, done);
+  const runAs = runAsFor(at.startTask.userIdentity, at.pool.spec.userAccounts);
+  executor.run({ commandLine: String(at.startTask.commandLine ?? ""), taskDir: startup, environment, resourceFiles, ...(runAs === undefined ? {} : { runAs }) }, done);
 }
 
 function simulatedExitCode(commandLine: unknown): number {

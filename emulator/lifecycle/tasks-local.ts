@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { batchEnvironment, type RunSpec } from "../execution/local-executor.js";
+import { runAsFor } from "../execution/run-as.js";
 import type { NodeEntity, PoolEntity } from "../store/pool-store.js";
 import { taskRootDirectory, type TaskRecord } from "../resources/tasks-model.js";
 
@@ -36,10 +37,15 @@ export function localRunSpec(task: TaskRecord, pool: PoolEntity, node: NodeEntit
     environment,
     resourceFiles: asList(task.body.resourceFiles),
     outputFiles: asList(task.body.outputFiles),
+    ...runAsField(runAsFor(task.body.userIdentity, pool.spec.userAccounts)),
     ...(container ? { note: NO_CONTAINER_ENGINE, containerInfo: { state: "not run: no container engine", error: NO_CONTAINER_ENGINE } } : {}),
   };
 }
 
 function asList(value: unknown): unknown[] {
   return Array.isArray(value) ? (value as unknown[]) : [];
+}
+
+function runAsField(runAs: RunSpec["runAs"]): Pick<RunSpec, "runAs"> {
+  return runAs === undefined ? {} : { runAs };
 }

@@ -43,6 +43,25 @@ export interface JobSettings {
   onAllTasksComplete: OnAllTasksComplete;
 }
 
+/** A job preparation or release task's run on one node (lifecycle/job-prep-release.ts). */
+export interface NodeTaskRun {
+  state: "running" | "completed";
+  startTime: number;
+  endTime?: number;
+  exitCode?: number;
+  result?: "success" | "failure";
+  failureInfo?: { category: "usererror" | "servererror"; code: string; message: string };
+  retryCount: number;
+}
+
+/** What the job's preparation and release tasks did on one node (Job_ListPreparationAndReleaseTaskStatus). */
+export interface NodeJobTasks {
+  poolId: string;
+  nodeId: string;
+  preparation?: NodeTaskRun;
+  release?: NodeTaskRun;
+}
+
 export interface JobRecord extends EntityMeta, JobSettings {
   /** The add request as sent: fixed properties (displayName, jobManagerTask, …) are shown from it. */
   readonly body: Body;
@@ -64,6 +83,8 @@ export interface JobRecord extends EntityMeta, JobSettings {
   readonly waiters: Map<string, TaskRecord[]>;
   /** The pending timer of a transitional state (disabling, enabling, terminating, deleting). */
   transition?: TimerHandle;
+  /** Job preparation/release runs by node id (kept with the job, so `--location` keeps them too). */
+  nodeTasks?: Record<string, NodeJobTasks>;
   /** With `--location`: tasks changed since the last journal flush (emulator/persistence); absent otherwise. */
   changedTasks?: Set<TaskRecord>;
 }

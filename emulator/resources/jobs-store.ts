@@ -100,6 +100,7 @@ export class JobStore {
       for (const task of [...job.running]) this.scheduler.stop(task, "terminate");
       job.endTime = this.#now;
       job.terminateReason = reason;
+      this.scheduler.prepRelease.release(job);
     });
   }
 
@@ -108,6 +109,7 @@ export class JobStore {
     if (job.state === "deleting") throw new BatchError(409, "JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected.");
     this.#transition(job, "deleting", "deleting", () => {
       for (const task of job.tasks.values()) this.scheduler.forget(task);
+      this.scheduler.prepRelease.release(job);
       job.ready.clear();
       this.scheduler.detach(job);
       this.jobs.delete(job.id);

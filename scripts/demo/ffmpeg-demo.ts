@@ -4,7 +4,7 @@
  * every sample MP4 (generated with ffmpeg's lavfi test sources) becomes an MP3 in Azurite's output container.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
@@ -53,6 +53,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   requireProgram(ffmpeg, "ffmpeg");
   requireProgram(ffprobe, "ffprobe");
   mkdirSync(options.workDir, { recursive: true });
+  // Run as root, the emulator runs nonadmin tasks as nobody (emulator/README.md), who must reach the nodes.
+  if (process.getuid?.() === 0) chmodSync(options.workDir, 0o755);
   const samples = generateSamples(ffmpeg, join(options.workDir, "samples"));
   log(`generated ${samples.length} sample MP4s with ffmpeg's lavfi test sources in ${join(options.workDir, "samples")}`);
   const azurite = await startAzurite({ location: join(options.workDir, "azurite") });

@@ -5,12 +5,16 @@ import type { TimingPreset } from "../../../emulator/timing.js";
 
 const usage = `Usage: batch-gitops emulator [--port 8089] [--account NAME --key BASE64KEY] [--timing fast|realistic] [--allowed-hosts H1,H2]
                            [--execute simulated|local] [--work-dir DIR] [--location DIR]
+                           [--auto-storage CONNECTION_STRING]
 
 Runs the local Azure Batch emulator (API 2022-10-01.16.0) on 127.0.0.1 until interrupted.
 --execute local runs start tasks and tasks as processes on this machine (no isolation; see
 emulator/README.md), each node a directory tree under --work-dir (default: a temp dir).
 --location DIR keeps pools, jobs and tasks in DIR (crash-safe journal + snapshot) and loads them
 again on the next start, like Azurite's --location; without it, state lives in memory.
+--auto-storage links a storage account (a connection string; Azurite's works) to the account:
+local tasks download autoStorageContainerName resource files from it. Also read from
+BATCH_EMULATOR_AUTO_STORAGE, which keeps a real key out of the process list.
 Without --account/--key it serves the development account ${devAccount.name}.
 The control API (faults, rate limits, counters, reset) is under /_emulator/.
 Requests must name a loopback host (localhost, 127.0.0.1, [::1]); --allowed-hosts adds names.
@@ -25,6 +29,7 @@ interface EmulatorArgs {
   execute: "simulated" | "local";
   workDir?: string;
   location?: string;
+  autoStorage?: string;
 }
 
 /** One option's effect on the parsed arguments; returns an error message for a bad value. */
@@ -52,10 +57,12 @@ const OPTIONS: Record<string, OptionHandler> = {
   },
   "--work-dir": (parsed, value) => void (parsed.workDir = value),
   "--location": (parsed, value) => void (parsed.location = value),
+  "--auto-storage": (parsed, value) => void (parsed.autoStorage = value),
 };
 
 function parseArgs(args: string[]): EmulatorArgs | string {
-  const parsed: EmulatorArgs = { port: 8089, timing: "fast", allowedHosts: [], execute: "simulated" };
+  const fromEnvironment = process.env.BATCH_EMULATOR_AUTO_STORAGE;
+  const parsed: EmulatorArgs = { port: 8089, timing: "fast", allowedHosts: [], execute: "simulated", ...(fromEnvironment ? { autoStorage: fromEnvironment } : {}) };
   for (let i = 0; i < args.length; i += 2) {
     const [flag, value] = [args[i] ?? "", args[i + 1]];
     const handler = OPTIONS[flag];
@@ -67,6 +74,11 @@ function parseArgs(args: string[]): EmulatorArgs | string {
   if ((parsed.account === undefined) !== (parsed.key === undefined)) return "--account and --key go together";
   if (parsed.key !== undefined && Buffer.from(parsed.key, "base64").length === 0) return "--key must be base64";
   return parsed;
+}
+
+function printState(location: string | undefined, tornBytes: number): void {
+  if (location === undefined) return;
+  console.log(`  state:   kept in ${location}${tornBytes > 0 ? ` (ignored a torn last journal record of ${tornBytes} bytes)` : ""}`);
 }
 
 export const emulatorCommand: Command = {
@@ -87,17 +99,15 @@ export const emulatorCommand: Command = {
       execute: parsed.execute,
       ...(parsed.workDir === undefined ? {} : { workDir: parsed.workDir }),
       ...(parsed.location === undefined ? {} : { location: parsed.location }),
+      ...(parsed.autoStorage === undefined ? {} : { autoStorage: parsed.autoStorage }),
     });
     // The key is printed on purpose: it is the emulator's own (development) key, needed to connect.
     console.log(`Azure Batch emulator listening on ${emulator.url}`);
     console.log(`  account: ${account.name}`);
     console.log(`  key:     ${account.key}`);
     console.log(`  timing:  ${parsed.timing}; control API: ${emulator.url}/_emulator/`);
-    if (parsed.location !== undefined) {
-      const torn = emulator.tornJournalBytes ?? 0;
-      console.log(`  state:   kept in ${parsed.location}${torn > 0 ? ` (ignored a torn last journal record of ${torn} bytes)` : ""}`);
-    }
-    console.log(`  execute: ${parsed.execute}${emulator.workDir === undefined ? "" : ` (nodes under ${emulator.workDir}; processes run unisolated as this user)`}`);
+    printState(parsed.location, emulator.tornJournalBytes ?? 0);
+    console.log(`  execute: ${parsed.execute}${emulator.workDir === undefined ? "" : ` (nodes under ${emulator.workDir}; processes run unisolated on this machine)`}`);
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();
       process.once("SIGINT", stop);
