@@ -2,7 +2,8 @@ import type { AddressInfo } from "node:net";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalExecutor } from "./execution/local-executor.js";
+import { LocalExecutor, type LocalExecutorOptions } from "./execution/local-executor.js";
+import type { ContainerEngineChoice } from "./execution/container-engine.js";
 import { createClock, type ClockMode, type EmulatorClock } from "./clock.js";
 import { resolveTiming, type Timing, type TimingPreset } from "./timing.js";
 import { EmulatorState } from "./store/account-store.js";
@@ -52,6 +53,11 @@ export interface EmulatorOptions {
    * development account); resource files with `autoStorageContainerName` come from its containers.
    */
   autoStorage?: string;
+  /**
+   * Local mode: what runs container tasks. "auto" (default): docker, else podman, when `docker info` /
+   * `podman info` succeed; "none": container tasks run their command line on the host (and say so).
+   */
+  containerEngine?: ContainerEngineChoice;
 }
 
 export interface RunningEmulator {
@@ -86,7 +92,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (first === undefined) throw new Error("startEmulator needs at least one account");
   const clock = createClock(options.clock ?? "real");
   const timing = resolveTiming(options.timingPreset, options.timing);
-  const executor = options.execute === "local" ? new LocalExecutor(localWorkDir(options), autoStorageOption(options)) : undefined;
+  const executor = options.execute === "local" ? new LocalExecutor(localWorkDir(options), executorOptions(options)) : undefined;
   const state = new EmulatorState(
     accounts.map((a) => a.name),
     clock,
@@ -152,8 +158,11 @@ function optionalParts(executor: LocalExecutor | undefined, persisted: { tornByt
   };
 }
 
-function autoStorageOption(options: EmulatorOptions): { autoStorage?: string } {
-  return options.autoStorage === undefined ? {} : { autoStorage: options.autoStorage };
+function executorOptions(options: EmulatorOptions): LocalExecutorOptions {
+  return {
+    ...(options.autoStorage === undefined ? {} : { autoStorage: options.autoStorage }),
+    ...(options.containerEngine === undefined ? {} : { containerEngine: options.containerEngine }),
+  };
 }
 
 function localWorkDir(options: EmulatorOptions): string {

@@ -5,6 +5,7 @@ import { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
 import { splitCommandLine } from "./command-line.js";
 import { downloadContainer, uploadOutputFiles } from "./blob-files.js";
 import type { RunAs } from "./run-as.js";
+import { containerArgv, detectContainerEngine, removeContainer, type ContainerEngineChoice, type ContainerRun, type EngineDetection } from "./container-engine.js";
 
 /**
  * `--execute local`: every emulated node is a directory tree shaped like a real node's
@@ -34,6 +35,8 @@ export interface RunSpec {
   note?: string;
   /** Switch to this user (the emulator runs as root and the identity is not admin: run-as.ts). */
   runAs?: RunAs;
+  /** A container task to run through the detected engine (container-engine.ts). */
+  container?: ContainerRun;
 }
 
 export interface LocalExecutorOptions {
@@ -42,6 +45,8 @@ export interface LocalExecutorOptions {
    * resource files with `autoStorageContainerName` are downloaded from its containers.
    */
   autoStorage?: string;
+  /** Which container engine runs container tasks: auto (docker, else podman, if one works), none, docker, podman. */
+  containerEngine?: ContainerEngineChoice;
 }
 
 export interface RunningProcess {
@@ -51,15 +56,24 @@ export interface RunningProcess {
 export class LocalExecutor {
   readonly #running = new Set<ChildProcess>();
   readonly #autoStorage: BlobServiceClient | undefined;
+  readonly #engineChoice: ContainerEngineChoice;
+  #engine: EngineDetection | undefined;
 
   constructor(
     readonly workDir: string,
     options: LocalExecutorOptions = {},
   ) {
     this.#autoStorage = options.autoStorage === undefined ? undefined : BlobServiceClient.fromConnectionString(options.autoStorage);
+    this.#engineChoice = options.containerEngine ?? "auto";
     mkdirSync(workDir, { recursive: true });
     // Tasks that run as an unprivileged user (run-as.ts) must reach their directories below this one.
     if (process.getuid?.() === 0) chmodSync(workDir, 0o755);
+  }
+
+  /** The container engine for container tasks, found on first use (`docker info`, `podman info`). */
+  containerEngine(): EngineDetection {
+    this.#engine ??= detectContainerEngine(this.#engineChoice);
+    return this.#engine;
   }
 
   /** Creates a node's directory tree; returns AZ_BATCH_NODE_ROOT_DIR. */
@@ -76,7 +90,7 @@ export class LocalExecutor {
    * and stderr.txt in `taskDir`. `onExit` is called once, unless the run is killed first.
    */
   run(spec: RunSpec, onExit: (outcome: ProcessOutcome) => void): RunningProcess {
-    const state: { child?: ChildProcess; killed: boolean } = { killed: false };
+    const state: { child?: ChildProcess; killed: boolean; container?: string } = { killed: false };
     const workingDir = join(spec.taskDir, "wd");
     mkdirSync(workingDir, { recursive: true });
     writeFileSync(join(spec.taskDir, "stdout.txt"), "");
@@ -88,7 +102,7 @@ export class LocalExecutor {
       () => {
         if (state.killed) return;
         if (spec.runAs !== undefined) chownTree(spec.taskDir, spec.runAs);
-        state.child = this.#spawn(spec, workingDir, finish);
+        state.child = this.#spawn(spec, workingDir, finish, (name) => (state.container = name));
       },
       (error: unknown) => finish({ failure: { category: "usererror", code: "ResourceFileDownloadFailed", message: errorText(error) } }),
     );
@@ -96,6 +110,8 @@ export class LocalExecutor {
       kill: () => {
         state.killed = true;
         if (state.child !== undefined) killTree(state.child);
+        const engine = this.#engine?.engine;
+        if (state.container !== undefined && engine !== undefined) removeContainer(engine, state.container);
       },
     };
   }
@@ -107,22 +123,33 @@ export class LocalExecutor {
     return this.#autoStorage.getContainerClient(name);
   }
 
+  #argv(spec: RunSpec, workingDir: string, onContainer: (name: string) => void): Argv | undefined {
+    const engine = spec.container === undefined ? undefined : this.containerEngine().engine;
+    if (spec.container === undefined || engine === undefined || spec.commandLine.trim() === "") return hostArgv(spec);
+    const nodeRoot = spec.environment.AZ_BATCH_NODE_ROOT_DIR ?? spec.taskDir;
+    const runAs = spec.runAs === undefined ? {} : { runAs: spec.runAs };
+    const { program, args, name } = containerArgv(engine, spec.container, { nodeRoot, workingDir, environment: spec.environment, commandLine: spec.commandLine, ...runAs });
+    onContainer(name);
+    // The engine's CLI runs as the emulator's user; the container's user is set with --user.
+    return { program, args, user: {} };
+  }
+
   /** Kills every process still running (the emulator is closing). */
   killAll(): void {
     for (const child of this.#running) killTree(child);
     this.#running.clear();
   }
 
-  #spawn(spec: RunSpec, workingDir: string, finish: (outcome: ProcessOutcome) => void): ChildProcess | undefined {
-    const [program, ...args] = splitCommandLine(spec.commandLine);
-    if (program === undefined) {
+  #spawn(spec: RunSpec, workingDir: string, finish: (outcome: ProcessOutcome) => void, onContainer: (name: string) => void): ChildProcess | undefined {
+    const argv = this.#argv(spec, workingDir, onContainer);
+    if (argv === undefined) {
       finish({ failure: { category: "usererror", code: "CommandProgramNotFound", message: "The command line is empty" } });
       return undefined;
     }
+    const { program, args, user } = argv;
     const out = openSync(join(spec.taskDir, "stdout.txt"), "a");
     const err = openSync(join(spec.taskDir, "stderr.txt"), "a");
     // detached: the task gets its own process group, so a kill reaches what it started too.
-    const user = spec.runAs === undefined ? {} : { uid: spec.runAs.uid, gid: spec.runAs.gid };
     const child = spawn(program, args, { cwd: workingDir, env: spec.environment, stdio: ["ignore", out, err], detached: true, ...user });
     closeSync(out);
     closeSync(err);
@@ -143,6 +170,15 @@ export class LocalExecutor {
     });
     return child;
   }
+}
+
+/** What to spawn: the command line itself (as `runAs`), or the container engine running it in the task's image. */
+type Argv = { program: string; args: string[]; user: { uid?: number; gid?: number } };
+
+function hostArgv(spec: RunSpec): Argv | undefined {
+  const [program, ...args] = splitCommandLine(spec.commandLine);
+  if (program === undefined) return undefined;
+  return { program, args, user: spec.runAs === undefined ? {} : { uid: spec.runAs.uid, gid: spec.runAs.gid } };
 }
 
 /** The Batch environment of a task or start task, over the host's PATH/HOME (tasks find programs as the user does). */

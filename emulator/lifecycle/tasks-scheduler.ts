@@ -231,7 +231,7 @@ export class TaskScheduler {
 
   /** `--execute local`: the task runs as a process in its directory on the node; its exit ends it. */
   #runLocal(task: TaskRecord, at: { executor: LocalExecutor; pool: PoolEntity; node: NodeEntity }, now: number): void {
-    const spec = localRunSpec(task, at.pool, at.node, this.#account.accountName);
+    const spec = localRunSpec(task, { pool: at.pool, node: at.node, accountName: this.#account.accountName, engine: () => at.executor.containerEngine() });
     setTaskState(task, "running", now, { startTime: now, ...(spec.containerInfo === undefined ? {} : { containerInfo: spec.containerInfo }) });
     const running = at.executor.run(spec, (outcome) => {
       this.#processes.delete(task);
@@ -352,7 +352,7 @@ function recentTask(task: TaskRecord): RecentTask {
 }
 
 /** What an attempt's end keeps of its run: when it started, and a local container task's note. */
-function keptFromRun(task: TaskRecord): { startTime?: number; containerInfo?: { state: string; error: string } } {
+function keptFromRun(task: TaskRecord): { startTime?: number; containerInfo?: { state: string; error?: string } } {
   const run = task.run;
   return {
     ...(run?.startTime === undefined ? {} : { startTime: run.startTime }),

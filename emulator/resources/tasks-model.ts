@@ -39,7 +39,7 @@ export interface TaskRun {
   result?: "success" | "failure";
   failureInfo?: FailureInfo;
   /** Local mode: a container task that ran on the host says so here. */
-  containerInfo?: { state: string; error: string };
+  containerInfo?: { state: string; error?: string };
 }
 
 export interface TaskRecord extends EntityMeta {

@@ -2,10 +2,11 @@ import type { Command } from "../command.js";
 import { usageFailure } from "../usage.js";
 import { devAccount, startEmulator } from "../../../emulator/index.js";
 import type { TimingPreset } from "../../../emulator/timing.js";
+import type { ContainerEngineChoice } from "../../../emulator/execution/container-engine.js";
 
 const usage = `Usage: batch-gitops emulator [--port 8089] [--account NAME --key BASE64KEY] [--timing fast|realistic] [--allowed-hosts H1,H2]
                            [--execute simulated|local] [--work-dir DIR] [--location DIR]
-                           [--auto-storage CONNECTION_STRING]
+                           [--auto-storage CONNECTION_STRING] [--container-engine auto|none|docker|podman]
 
 Runs the local Azure Batch emulator (API 2022-10-01.16.0) on 127.0.0.1 until interrupted.
 --execute local runs start tasks and tasks as processes on this machine (no isolation; see
@@ -15,6 +16,9 @@ again on the next start, like Azurite's --location; without it, state lives in m
 --auto-storage links a storage account (a connection string; Azurite's works) to the account:
 local tasks download autoStorageContainerName resource files from it. Also read from
 BATCH_EMULATOR_AUTO_STORAGE, which keeps a real key out of the process list.
+--container-engine: container tasks run in their image through docker or podman when
+\`docker info\` / \`podman info\` work (auto, the default); otherwise (or with none) their
+command line runs on the host, and their executionInfo and a log line say so.
 Without --account/--key it serves the development account ${devAccount.name}.
 The control API (faults, rate limits, counters, reset) is under /_emulator/.
 Requests must name a loopback host (localhost, 127.0.0.1, [::1]); --allowed-hosts adds names.
@@ -30,6 +34,7 @@ interface EmulatorArgs {
   workDir?: string;
   location?: string;
   autoStorage?: string;
+  containerEngine?: ContainerEngineChoice;
 }
 
 /** One option's effect on the parsed arguments; returns an error message for a bad value. */
@@ -58,6 +63,11 @@ const OPTIONS: Record<string, OptionHandler> = {
   "--work-dir": (parsed, value) => void (parsed.workDir = value),
   "--location": (parsed, value) => void (parsed.location = value),
   "--auto-storage": (parsed, value) => void (parsed.autoStorage = value),
+  "--container-engine": (parsed, value) => {
+    if (!["auto", "none", "docker", "podman"].includes(value)) return `--container-engine is auto, none, docker or podman, not ${value}`;
+    parsed.containerEngine = value as ContainerEngineChoice;
+    return undefined;
+  },
 };
 
 function parseArgs(args: string[]): EmulatorArgs | string {
@@ -100,6 +110,7 @@ export const emulatorCommand: Command = {
       ...(parsed.workDir === undefined ? {} : { workDir: parsed.workDir }),
       ...(parsed.location === undefined ? {} : { location: parsed.location }),
       ...(parsed.autoStorage === undefined ? {} : { autoStorage: parsed.autoStorage }),
+      ...(parsed.containerEngine === undefined ? {} : { containerEngine: parsed.containerEngine }),
     });
     // The key is printed on purpose: it is the emulator's own (development) key, needed to connect.
     console.log(`Azure Batch emulator listening on ${emulator.url}`);
