@@ -10,7 +10,7 @@ import { EmulatorState } from "./store/account-store.js";
 import { Router } from "./http/router.js";
 import { createBatchServer, type Middleware, type ResponseObserver, type SideHandler } from "./http/server.js";
 import { registerAllRoutes } from "./resources/registry.js";
-import type { Account } from "./auth/authenticate.js";
+import type { Account } from "./http/authenticate.js";
 import { createControlState, installControlApi, type ControlState } from "./control/control-api.js";
 import { PersistentState } from "./persistence/persistent-state.js";
 import { BatchError } from "./http/errors.js";
@@ -187,6 +187,6 @@ function journalMiddleware(persistence: PersistentState): Middleware {
   };
 }
 
-export type { Account } from "./auth/authenticate.js";
+export type { Account } from "./http/authenticate.js";
 export type { EmulatorClock } from "./clock.js";
 export type { Timing } from "./timing.js";

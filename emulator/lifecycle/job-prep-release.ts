@@ -1,8 +1,7 @@
 import { join } from "node:path";
 import type { AccountStore } from "../store/account-store.js";
 import { poolStore, type NodeEntity, type PoolEntity } from "../store/pool-store.js";
-import type { JobRecord, NodeJobTasks, NodeTaskRun } from "../resources/jobs-model.js";
-import type { FailureInfo } from "../resources/tasks-model.js";
+import type { FailureInfo, JobRecord, NodeJobTasks, NodeTaskRun } from "../store/job-records.js";
 import { batchEnvironment, type ProcessOutcome } from "../execution/local-executor.js";
 import { runAsFor } from "../execution/run-as.js";
 

@@ -3,7 +3,7 @@ import { batchEnvironment, type RunSpec } from "../execution/local-executor.js";
 import { runAsFor } from "../execution/run-as.js";
 import type { ContainerRun, EngineDetection } from "../execution/container-engine.js";
 import type { NodeEntity, PoolEntity } from "../store/pool-store.js";
-import { taskRootDirectory, type TaskRecord } from "../resources/tasks-model.js";
+import { taskRootDirectory, type TaskRecord } from "../store/job-records.js";
 
 /** Shown in a container task's executionInfo.containerInfo, stderr.txt and the emulator's log: it ran on the host, without isolation. */
 function onHostNote(reason: string): string {

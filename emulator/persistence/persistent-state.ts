@@ -1,8 +1,7 @@
 import type { AccountStore, EmulatorState } from "../store/account-store.js";
 import { poolStore, type PoolEntity } from "../store/pool-store.js";
 import { jobStore } from "../resources/jobs-store.js";
-import type { JobRecord } from "../resources/jobs-model.js";
-import type { TaskRecord } from "../resources/tasks-model.js";
+import type { JobRecord, TaskRecord } from "../store/job-records.js";
 import { Journal, type JournalOp } from "./journal.js";
 import { jobRecord, poolRecord, taskRecord } from "./records.js";
 import { buildImages, restoreAccount } from "./restore.js";

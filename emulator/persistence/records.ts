@@ -1,6 +1,5 @@
 import type { NodeEntity, PoolEntity } from "../store/pool-store.js";
-import type { JobRecord } from "../resources/jobs-model.js";
-import type { TaskRecord } from "../resources/tasks-model.js";
+import type { JobRecord, TaskRecord } from "../store/job-records.js";
 
 /**
  * Entities as plain JSON records for the journal and the snapshot: what a client set and the service

@@ -4,8 +4,9 @@ import { poolStore, type NodeEntity, type PoolEntity, type PoolStore } from "../
 import { beginResize, rebootNode } from "../lifecycle/pool-allocation.js";
 import { startAutoScale } from "../lifecycle/autoscale.js";
 import { jobStore } from "../resources/jobs-store.js";
-import { newJob, type JobRecord, type JobState } from "../resources/jobs-model.js";
-import { countedState, newTask, type TaskRecord } from "../resources/tasks-model.js";
+import { newJob } from "../resources/jobs-model.js";
+import { newTask } from "../resources/tasks-validation.js";
+import { countedState, type JobRecord, type JobState, type TaskRecord } from "../store/job-records.js";
 import type { Body } from "../resources/jobs-validation.js";
 import type { JournalOp } from "./journal.js";
 import type { EntityRecord } from "./records.js";

@@ -7,7 +7,8 @@ import type { EmulatorResponse } from "../http/response.js";
 import type { Router } from "../http/router.js";
 import { encodeSkipToken } from "../odata/index.js";
 import { checkExpand, parseGetSelect, parseListQuery, project } from "./list-query.js";
-import { JOB_FILTER_PATHS, jobToWire, parseSettings, type JobRecord, type NodeTaskRun } from "./jobs-model.js";
+import type { JobRecord, NodeTaskRun } from "../store/job-records.js";
+import { JOB_FILTER_PATHS, jobToWire, parseSettings } from "./jobs-model.js";
 import { jobStore, type DisableTasks } from "./jobs-store.js";
 import { optionalEnum, optionalString } from "./jobs-validation.js";
 
