@@ -139,6 +139,36 @@ describe("emulator --location", () => {
   });
 });
 
+describe("emulator --location with --execute local", () => {
+  it("keeps the nodes' directories under DIR/nodes, so a task's files are still served after a restart", { timeout: 60_000 }, async () => {
+    const location = join(root, "local");
+    const timing = { nodeCreatingMs: 10, nodeStartingMs: 10, taskPreparingMs: 0 };
+    const first = await startEmulator({ port: 0, location, execute: "local", containerEngine: "none", timing });
+    try {
+      const client = clientFor(first.url);
+      expect(first.workDir).toBe(join(location, "nodes"));
+      await client.pool.add({ id: "p", vmSize: "standard_d2s_v3", virtualMachineConfiguration: image, targetDedicatedNodes: 1 });
+      await until(() => client.computeNode.list("p"), (nodes) => nodes[0]?.state === "idle");
+      await client.job.add({ id: "j", poolInfo: { poolId: "p" } });
+      await client.task.add("j", { id: "t", commandLine: "/bin/sh -c 'echo kept'" });
+      await until(() => client.task.get("j", "t"), (task) => task.state === "completed");
+    } finally {
+      await first.close();
+    }
+    const second = await startEmulator({ port: 0, location, execute: "local", containerEngine: "none", timing });
+    try {
+      const client = clientFor(second.url);
+      expect((await client.task.get("j", "t")).executionInfo).toMatchObject({ exitCode: 0, result: "success" });
+      const response = await client.file.getFromTask("j", "t", "stdout.txt");
+      const chunks: Buffer[] = [];
+      for await (const chunk of response.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Buffer));
+      expect(Buffer.concat(chunks).toString()).toBe("kept\n");
+    } finally {
+      await second.close();
+    }
+  });
+});
+
 describe("a torn last journal record", () => {
   /** A directory whose journal ends with the record of a 100-task addtaskcollection (nothing runs: no nodes). */
   async function journalEndingWithCollection(): Promise<{ dir: string; lastRecord: Buffer; journal: Buffer }> {
