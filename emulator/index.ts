@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -58,6 +59,12 @@ export interface EmulatorOptions {
    * `podman info` succeed; "none": container tasks run their command line on the host (and say so).
    */
   containerEngine?: ContainerEngineChoice;
+  /**
+   * Serve each account on its own port (`port`, `port`+1, ... or free ones with 0), as each real
+   * account has its own host: a port answers only its account (SharedKey naming another is refused,
+   * bearer tokens address it). Default false: one port, the account named by the SharedKey header.
+   */
+  portPerAccount?: boolean;
 }
 
 export interface RunningEmulator {
@@ -65,6 +72,8 @@ export interface RunningEmulator {
   readonly url: string;
   /** The default account. */
   readonly account: Account;
+  /** Each account's URL: with portPerAccount its own port, otherwise `url` for all. */
+  readonly accountUrls: Readonly<Record<string, string>>;
   readonly accounts: readonly Account[];
   readonly clock: EmulatorClock;
   readonly state: EmulatorState;
@@ -85,6 +94,39 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
+function localExecutor(options: EmulatorOptions): LocalExecutor | undefined {
+  return options.execute === "local" ? new LocalExecutor(localWorkDir(options), executorOptions(options)) : undefined;
+}
+
+/** One server per group of accounts, on `basePort`, `basePort`+1, ... (free ports with 0). */
+async function listenAll(serve: (served: readonly Account[]) => Server, groups: readonly Account[][], basePort: number) {
+  const servers: Server[] = [];
+  const accountUrls: Record<string, string> = {};
+  for (const [index, served] of groups.entries()) {
+    const server = serve(served);
+    servers.push(server);
+    const url = await listen(server, basePort === 0 ? 0 : basePort + index);
+    for (const account of served) accountUrls[account.name] = url;
+  }
+  return { servers, accountUrls };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+/** Listens on 127.0.0.1 (only loopback); resolves with the server's URL. */
+async function listen(server: Server, port: number): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 /** Starts an emulator on 127.0.0.1 (only loopback: it is a development tool with a public key). */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const accounts = options.accounts ?? [devAccount];
@@ -92,7 +134,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (first === undefined) throw new Error("startEmulator needs at least one account");
   const clock = createClock(options.clock ?? "real");
   const timing = resolveTiming(options.timingPreset, options.timing);
-  const executor = options.execute === "local" ? new LocalExecutor(localWorkDir(options), executorOptions(options)) : undefined;
+  const executor = localExecutor(options);
   const state = new EmulatorState(
     accounts.map((a) => a.name),
     clock,
@@ -106,26 +148,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const middlewares: Middleware[] = [];
   const observers: ResponseObserver[] = [];
   const sideHandlers: SideHandler[] = [];
-  const server = createBatchServer({
-    router,
-    state,
-    accounts,
-    middlewares,
-    observers,
-    guard: { allowedHosts: options.allowedHosts ?? [] },
-    sideHandler: async (req, res, body) => {
-      for (const handler of sideHandlers) if (await handler(req, res, body)) return true;
-      return false;
-    },
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const address = server.address() as AddressInfo;
+  const serve = (served: readonly Account[]) =>
+    createBatchServer({
+      router,
+      state,
+      accounts: served,
+      middlewares,
+      observers,
+      guard: { allowedHosts: options.allowedHosts ?? [] },
+      sideHandler: async (req, res, body) => {
+        for (const handler of sideHandlers) if (await handler(req, res, body)) return true;
+        return false;
+      },
+    });
+  const { servers, accountUrls } = await listenAll(serve, options.portPerAccount === true ? accounts.map((a) => [a]) : [accounts], options.port ?? 0);
   const emulator: RunningEmulator = {
-    url: `http://127.0.0.1:${address.port}`,
+    url: accountUrls[first.name] ?? "",
     account: first,
+    accountUrls,
     accounts,
     clock,
     state,
@@ -136,14 +176,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     use: (m) => void middlewares.push(m),
     observe: (o) => void observers.push(o),
     addSideHandler: (h) => void sideHandlers.push(h),
-    close: () =>
-      new Promise<void>((resolve) => {
-        // Written before the reset below drops the state (and kills local processes).
-        persisted?.persistence.close();
-        state.reset();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      // Written before the reset below drops the state (and kills local processes).
+      persisted?.persistence.close();
+      state.reset();
+      await Promise.all(servers.map(closeServer));
+    },
   };
   installControlApi(emulator);
   // Innermost, after faults and rate limits: a mutation is in the journal (fsynced) before it is answered.

@@ -4,11 +4,11 @@
  */
 import type { Logger } from "pino";
 import type { TokenCredential } from "@azure/identity";
-import type { BatchConfig } from "../config/runConfig.js";
+import type { BatchConfig, RemoteBatchConfig } from "../config/runConfig.js";
 import type { RunningEmulator } from "../../emulator/index.js";
 import { createBatchAdapter } from "./batchAdapter.js";
 import type { BatchAdapter } from "./adapter.js";
-import { checkEntraCredential, entraCredentials, sharedKeyCredentials } from "./credentials.js";
+import { checkEntraCredential, entraCredentials, lazyDefaultCredential, sharedKeyCredentials } from "./credentials.js";
 
 export interface BatchConnection {
   readonly url: string;
@@ -44,6 +44,23 @@ export function connectedAdapter(
   onCall: (operation: string, statusCode: number, seconds: number) => void,
 ): BatchAdapter {
   return createBatchAdapter({ accountUrl: connection.url, credentials: connection.credentials, onCall });
+}
+
+/**
+ * How BatchAccount resources get their adapters (ADR 0025): the same SDK adapter as the default
+ * account, from the same connection config, each call reported with its account.
+ */
+export function accountConnector(onCall: (operation: string, statusCode: number, seconds: number, account: string) => void) {
+  const entra = lazyDefaultCredential();
+  return (config: RemoteBatchConfig, account: string): BatchAdapter =>
+    createBatchAdapter({
+      accountUrl: config.url,
+      credentials: config.auth.kind === "shared-key" ? sharedKeyCredentials(config.auth.accountName, config.auth.accountKey.reveal()) : entraCredentials(entra),
+      onCall: (operation, code, seconds) => onCall(operation, code, seconds, account),
+      // Fewer attempts than the default account's 8: an account that does not answer reports
+      // AccountUnreachable in about a second and its own queue's backoff takes over.
+      retry: { maxAttempts: 4 },
+    });
 }
 
 /** A local, unsigned Batch-audience token: only the embedded emulator accepts it. */

@@ -28,6 +28,20 @@ export function entraCredentials(credential: TokenCredential, scope: string = BA
   };
 }
 
+/**
+ * DefaultAzureCredential created on first use: @azure/identity is loaded only when an account
+ * actually authenticates with Microsoft Entra ID, and all such accounts share one credential.
+ */
+export function lazyDefaultCredential(): TokenCredential {
+  let credential: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes, options) {
+      credential ??= import("@azure/identity").then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+      return (await credential).getToken(scopes, options);
+    },
+  };
+}
+
 /** Which variables or flags give the controller a credential: the one line a user needs. */
 export const CREDENTIAL_HINT =
   "set BATCH_ACCOUNT_NAME and BATCH_ACCOUNT_KEY (shared key, --auth shared-key), or for Microsoft Entra ID AZURE_TENANT_ID and AZURE_CLIENT_ID with " +

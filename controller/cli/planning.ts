@@ -11,7 +11,7 @@ import { jobIntentFromSpec, poolIntentFromSpec } from "../core/fromModel.js";
 import type { JobIntent, PoolIntent } from "../core/intent.js";
 import type { ObservedSet } from "../core/planAll.js";
 import { planAll, type ResourcePlan } from "../core/planAll.js";
-import { loadManifests } from "../manifests/index.js";
+import { accountRefOf, loadManifests } from "../manifests/index.js";
 import type { BatchJobSpec, BatchPoolSpec, Problem } from "../model/index.js";
 import { validateBatchRules } from "../validation/index.js";
 import { UsageError } from "./usage.js";
@@ -55,9 +55,15 @@ export interface DesiredDirectory {
 export async function loadDesired(dir: string, batch: BatchConfig): Promise<DesiredDirectory> {
   const authMode = batch.kind === "remote" && batch.auth.kind === "shared-key" ? "shared-key" : "entra";
   const loaded = await loadManifests(dir, { check: (resource) => validateBatchRules(resource, { authMode }) });
+  // One account per command: resources naming a BatchAccount are another account's (run serves them all).
+  const elsewhere = loaded.resources.filter((r) => r.kind !== "BatchAccount" && accountRefOf(r.resource.spec) !== undefined);
+  if (elsewhere.length > 0) {
+    console.error(`note: ${elsewhere.length} resource(s) name a BatchAccount and are not planned against ${batch.kind === "remote" ? batch.url : "this account"}: ${elsewhere.map((r) => r.key).join(", ")}`);
+  }
+  const here = loaded.resources.filter((r) => !elsewhere.includes(r));
   return {
-    pools: loaded.resources.flatMap((r) => (r.kind === "BatchPool" ? [poolIntentFromSpec(r, r.resource.spec as BatchPoolSpec)] : [])),
-    jobs: loaded.resources.flatMap((r) => (r.kind === "BatchJob" ? [jobIntentFromSpec(r, r.resource.spec as BatchJobSpec)] : [])),
+    pools: here.flatMap((r) => (r.kind === "BatchPool" ? [poolIntentFromSpec(r, r.resource.spec as BatchPoolSpec)] : [])),
+    jobs: here.flatMap((r) => (r.kind === "BatchJob" ? [jobIntentFromSpec(r, r.resource.spec as BatchJobSpec)] : [])),
     errors: loaded.problems.filter((p) => p.severity === "error"),
   };
 }

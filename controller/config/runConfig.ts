@@ -24,8 +24,21 @@ export type BatchAuthConfig =
   | { kind: "entra" }
   | { kind: "shared-key"; accountName: string; accountKey: Secret };
 
+/**
+ * One account's connection: the data-plane URL and credential, and (for pools only Resource
+ * Manager can create) the account's ARM id and endpoint. The flags give the default account; each
+ * BatchAccount resource maps onto the same shape (controller/runtime/accountAdapter.ts).
+ */
+export interface RemoteBatchConfig {
+  kind: "remote";
+  url: string;
+  auth: BatchAuthConfig;
+  armResourceId?: string;
+  armEndpoint?: string;
+}
+
 /** `embedded` starts the local emulator in-process, so a fresh clone works without Azure. */
-export type BatchConfig = { kind: "embedded" } | { kind: "remote"; url: string; auth: BatchAuthConfig };
+export type BatchConfig = { kind: "embedded" } | RemoteBatchConfig;
 
 export type LogFormat = "json" | "pretty";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;

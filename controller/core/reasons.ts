@@ -54,9 +54,11 @@ export const REASON_REGISTRY = {
   SecretNotFound: { report: "stalling", alsoReconciling: true, description: "a referenced secret (or its key) does not exist or cannot be read (cluster mode waits for the Secret: Reconciling)" },
   CredentialMissing: { report: "stalling", description: "no credential to call Batch (set a key, or Microsoft Entra ID environment variables)" },
   CredentialRefused: { report: "stalling", description: "Batch refused the credential (wrong key, expired token, missing role, gallery image with a shared key)" },
+  AccountNotFound: { report: "stalling", alsoReconciling: true, description: "spec.accountRef names no BatchAccount in the namespace (cluster mode waits for it: Reconciling); nothing is written" },
   BatchRejected: { report: "stalling", description: "Batch refused a request that retrying cannot fix (its code and message are in the condition)" },
   // Retried with backoff
   BatchError: { report: "generic", description: "a Batch call failed (network, 5xx after retries); retried with backoff" },
+  AccountUnreachable: { report: "generic", description: "the resource's Batch account does not answer (network, DNS, closed port); retried with backoff, other accounts go on" },
   ReconcileError: { report: "generic", description: "an unexpected error in the controller; retried with backoff" },
   // Drifted condition
   DriftDetected: { report: "drift", description: "Batch differs from the manifest and is not corrected (driftPolicy Alert, or the correction is not written yet)" },

@@ -1,9 +1,11 @@
 /**
- * Resource keys: the core's name for one BatchPool or BatchJob, and the only thing sources emit
+ * Resource keys: the core's name for one BatchPool, BatchJob or BatchAccount, and the only thing sources emit
  * and the work queue holds. Owned by the core (it plans by key); the engine's ports re-export it.
  */
-/** The two resource kinds the controller reconciles. */
-export type ResourceKind = "BatchPool" | "BatchJob";
+/** The resource kinds the controller reconciles (a BatchAccount's reconcile checks that the account answers). */
+export type ResourceKind = "BatchPool" | "BatchJob" | "BatchAccount";
+
+const KINDS: readonly string[] = ["BatchPool", "BatchJob", "BatchAccount"];
 
 /** `"<Kind>/<namespace>/<name>"`: the only thing sources emit and the queue holds. */
 export type ResourceKey = `${ResourceKind}/${string}/${string}`;
@@ -22,10 +24,10 @@ export interface ParsedResourceKey {
 export function parseResourceKey(key: string): ParsedResourceKey {
   const parts = key.split("/");
   const [kind, namespace, name] = parts;
-  if (parts.length !== 3 || (kind !== "BatchPool" && kind !== "BatchJob") || !namespace || !name) {
-    throw new Error(`invalid resource key "${key}": expected BatchPool|BatchJob/<namespace>/<name>`);
+  if (parts.length !== 3 || kind === undefined || !KINDS.includes(kind) || !namespace || !name) {
+    throw new Error(`invalid resource key "${key}": expected BatchPool|BatchJob|BatchAccount/<namespace>/<name>`);
   }
-  return { kind, namespace, name };
+  return { kind: kind as ResourceKind, namespace, name };
 }
 
 export function isResourceKey(key: string): key is ResourceKey {

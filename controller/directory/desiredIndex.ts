@@ -6,7 +6,7 @@ import {
   type ResourceKey,
 } from "../runtime/ports.js";
 import type { FileParseResult, ParsedDocument } from "./manifestParser.js";
-import { missingPoolMessage } from "../manifests/index.js";
+import { missingAccountMessage, missingPoolMessage } from "../manifests/index.js";
 
 interface LastGood {
   spec: unknown;
@@ -22,6 +22,10 @@ interface FileEntry {
   readonly poolKeys: ReadonlySet<ResourceKey>;
   /** Valid jobs' poolRefs, checked against every file's pools. */
   readonly poolRefs: readonly { key: ResourceKey; namespace: string; name: string; line: number }[];
+  /** BatchAccounts defined in this file, valid or not. */
+  readonly accountKeys: ReadonlySet<ResourceKey>;
+  /** Valid pools' and jobs' accountRefs, checked against every file's accounts. */
+  readonly accountRefs: readonly { key: ResourceKey; namespace: string; name: string; line: number }[];
 }
 
 /**
@@ -90,7 +94,7 @@ export class DesiredIndex {
         next.set(key, this.#resource(key, good, file));
       }
     }
-    problems.push(...this.#missingPoolProblems());
+    problems.push(...this.#missingPoolProblems(), ...this.#missingAccountProblems());
     this.#resources = next;
     this.#problems = problems;
     this.#problemsByKey = groupByKey(problems);
@@ -110,6 +114,24 @@ export class DesiredIndex {
         if (pools.has(resourceKey("BatchPool", ref.namespace, ref.name))) continue;
         const message = missingPoolMessage(ref.namespace, ref.name);
         problems.push({ severity: "error", message: `${ref.key}: ${message}`, file, line: ref.line, path: "spec.poolRef.name", rule: "missing-pool" });
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * validate's check: an accountRef names a BatchAccount defined in the directory. Keyed: the
+   * resource cannot be placed in any account, so it is stalled (AccountNotFound) and nothing is written.
+   */
+  #missingAccountProblems(): Problem[] {
+    const accounts = new Set<ResourceKey>();
+    for (const entry of this.#files.values()) for (const key of entry.accountKeys) accounts.add(key);
+    const problems: Problem[] = [];
+    for (const [file, entry] of this.#files) {
+      for (const ref of entry.accountRefs) {
+        if (accounts.has(resourceKey("BatchAccount", ref.namespace, ref.name))) continue;
+        const message = missingAccountMessage(ref.namespace, ref.name);
+        problems.push({ severity: "error", key: ref.key, message, file, line: ref.line, path: "spec.accountRef.name", rule: "missing-account" });
       }
     }
     return problems;
@@ -143,19 +165,26 @@ function mergeFile(file: string, previous: FileEntry | undefined, result: FilePa
   }
   const poolKeys = new Set(result.documents.filter((d) => d.kind === "BatchPool").map(keyOf));
   const poolRefs = result.documents.flatMap((d) => (d.valid && d.poolRef !== undefined ? [{ key: keyOf(d), namespace: d.namespace, name: d.poolRef.name, line: d.poolRef.line }] : []));
-  return { resources, problems: withKeyProblems(result.documents, problems, file), poolKeys, poolRefs };
+  const accountKeys = new Set(result.documents.filter((d) => d.kind === "BatchAccount").map(keyOf));
+  const accountRefs = result.documents.flatMap((d) => (d.valid && d.accountRef !== undefined ? [{ key: keyOf(d), namespace: d.namespace, name: d.accountRef.name, line: d.accountRef.line }] : []));
+  return { resources, problems: withKeyProblems(result.documents, problems, file), poolKeys, poolRefs, accountKeys, accountRefs };
 }
 
 /** A half-written or broken file must not prune: everything it defined before stays. */
 function keepLastGood(file: string, previous: FileEntry | undefined, result: FileParseResult, problems: Problem[]): FileEntry {
-  const pools = result.documents.filter((d) => d.kind === "BatchPool").map(keyOf);
+  const last = previous ?? EMPTY_ENTRY;
+  const ofKind = (kind: string): ResourceKey[] => result.documents.filter((d) => d.kind === kind).map(keyOf);
   return {
-    resources: previous?.resources ?? new Map(),
+    resources: last.resources,
     problems: withKeyProblems(result.documents, problems, file),
-    poolKeys: new Set([...(previous?.poolKeys ?? []), ...pools]),
-    poolRefs: previous?.poolRefs ?? [],
+    poolKeys: new Set([...last.poolKeys, ...ofKind("BatchPool")]),
+    poolRefs: last.poolRefs,
+    accountKeys: new Set([...last.accountKeys, ...ofKind("BatchAccount")]),
+    accountRefs: last.accountRefs,
   };
 }
+
+const EMPTY_ENTRY: FileEntry = { resources: new Map(), problems: [], poolKeys: new Set(), poolRefs: [], accountKeys: new Set(), accountRefs: [] };
 
 /** Every invalid document carries at least one problem with its key (so the engine stalls it). */
 function withKeyProblems(documents: readonly ParsedDocument[], problems: Problem[], file: string): Problem[] {

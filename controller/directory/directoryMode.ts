@@ -6,7 +6,7 @@
 import { join, relative } from "node:path";
 import type { Logger } from "pino";
 import type { RunConfig } from "../config/runConfig.js";
-import { authModeOf, connectBatch, connectedAdapter } from "../batch/connect.js";
+import { accountConnector, authModeOf, connectBatch, connectedAdapter } from "../batch/connect.js";
 import type { BatchAdapter } from "../batch/adapter.js";
 import { createPrometheusMetrics, type PrometheusMetrics } from "../observability/metrics.js";
 import { createWebhookAlerts } from "../observability/alertWebhook.js";
@@ -128,6 +128,8 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
     concurrency: config.concurrency,
     managerId: config.managerId,
     signal: stop.signal,
+    // BatchAccount resources: one adapter each, its calls labelled with the account (docs/accounts.md).
+    connectAccount: accountConnector((operation, code, seconds, account) => metrics.batchCall(operation, code, seconds, account)),
   });
   if (config.http !== undefined) {
     warnIfExposed(config.http, logger);

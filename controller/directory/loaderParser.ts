@@ -1,4 +1,4 @@
-import { generationOf, parseManifestText, type Candidate, type ParsedFile, type ResourceCheck } from "../manifests/index.js";
+import { accountRefOf, generationOf, parseManifestText, type Candidate, type ParsedFile, type ResourceCheck } from "../manifests/index.js";
 import type { Problem as ModelProblem } from "../model/index.js";
 import { validateBatchRules, type AuthMode } from "../validation/index.js";
 import { resourceKey, type Problem } from "../runtime/ports.js";
@@ -22,6 +22,11 @@ function poolRefOf(candidate: Candidate): ParsedDocument["poolRef"] {
   return typeof ref?.name === "string" ? { name: ref.name, line: candidate.lineOf("spec.poolRef.name") } : undefined;
 }
 
+function accountRefOfCandidate(candidate: Candidate): ParsedDocument["accountRef"] {
+  const name = accountRefOf(candidate.object.spec);
+  return name === undefined ? undefined : { name, line: candidate.lineOf("spec.accountRef.name") };
+}
+
 function parseFile(parsed: ParsedFile): FileParseResult {
   const readable = parsed.readable;
   const documents: ParsedDocument[] = [];
@@ -38,6 +43,7 @@ function parseFile(parsed: ParsedFile): FileParseResult {
       valid: candidate.valid,
       generation: generationOf(spec),
       ...(candidate.valid && candidate.kind === "BatchJob" ? { poolRef: poolRefOf(candidate) } : {}),
+      ...(candidate.valid && candidate.kind !== "BatchAccount" ? { accountRef: accountRefOfCandidate(candidate) } : {}),
     });
   }
   return { readable, documents, problems: parsed.problems.map(toPortProblem) };
@@ -61,7 +67,7 @@ function toPortProblem(problem: ModelProblem): Problem {
 
 function keyOf(problem: ModelProblem): Problem["key"] {
   const { kind, namespace, name } = problem;
-  if ((kind !== "BatchPool" && kind !== "BatchJob") || namespace === undefined || name === undefined) {
+  if ((kind !== "BatchPool" && kind !== "BatchJob" && kind !== "BatchAccount") || namespace === undefined || name === undefined) {
     return undefined;
   }
   return resourceKey(kind, namespace, name);

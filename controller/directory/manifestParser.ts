@@ -13,6 +13,8 @@ export interface ParsedDocument {
   readonly generation?: number;
   /** A job's spec.poolRef.name and its line, for the missing-pool check across files. */
   readonly poolRef?: { readonly name: string; readonly line: number };
+  /** A pool's or job's spec.accountRef.name and its line, for the missing-account check across files. */
+  readonly accountRef?: { readonly name: string; readonly line: number };
 }
 
 /**

@@ -17,7 +17,7 @@ import type { CustomResourceClient } from "./customObjects.js";
 import type { BackoffPolicy } from "../time/backoff.js";
 import type { Clock } from "../time/clock.js";
 import { findSecretRefs } from "./secretRefs.js";
-import { RESOURCE_KINDS, collectionPath, isBeingDeleted, keyOf, type CustomResource } from "./resources.js";
+import { RESOURCE_KINDS, collectionPath, isBeingDeleted, keyOf, type CustomResource, type WatchedKind } from "./resources.js";
 import { enqueueReason } from "./predicates.js";
 import { deletionBlockedStatus } from "./deletionOrder.js";
 import { BatchRuleChecker } from "./batchRules.js";
@@ -45,7 +45,7 @@ export interface KubernetesSourceOptions {
 
 export class KubernetesSource implements DesiredSource {
   readonly #options: KubernetesSourceOptions;
-  readonly #informers: Record<ResourceKind, Informer<CustomResource>>;
+  readonly #informers: Record<WatchedKind, Informer<CustomResource>>;
   #emit: (key: ResourceKey) => void = () => undefined;
   readonly #blockedNotified = new Set<ResourceKey>();
   readonly #rules: BatchRuleChecker;
@@ -119,7 +119,7 @@ export class KubernetesSource implements DesiredSource {
   /** The informer's current copy of an object. */
   object(key: ResourceKey): CustomResource | undefined {
     const { kind, namespace, name } = parseResourceKey(key);
-    return this.#informers[kind].get(namespace, name);
+    return kind === "BatchAccount" ? undefined : this.#informers[kind].get(namespace, name);
   }
 
   /** Names of BatchJobs that still use a pool through poolRef; empty for jobs and unreferenced pools. */

@@ -1,4 +1,4 @@
-export { loadManifests, loadManifestFile, missingPoolMessage, parseManifestText, resourceKey, DEFAULT_NAMESPACE } from "./loader.js";
+export { accountRefOf, loadManifests, loadManifestFile, missingAccountMessage, missingPoolMessage, parseManifestText, resourceKey, DEFAULT_NAMESPACE } from "./loader.js";
 export { listManifestFiles, readManifestFile, decodeManifest, isManifestFile, isHiddenPath, nodeFs } from "./files.js";
 export type { ManifestFs, ManifestRead, EncodingProblem, FileProblem } from "./files.js";
 export type { Candidate, LoadedResource, LoadManifestsOptions, LoadOptions, LoadResult, ParsedFile, RejectedResource, ResourceCheck, SourceLocation } from "./loader.js";

@@ -1,11 +1,11 @@
 /**
- * Loads BatchPool and BatchJob manifests from a directory tree: every `.yaml`/`.yml` file, every
+ * Loads BatchPool, BatchJob and BatchAccount manifests from a directory tree: every `.yaml`/`.yml` file, every
  * document in it. Other kinds are ignored (a manifests repo holds other things too). Each problem
  * is located by file, line, resource and field path, and never stops the valid resources loading.
  */
 import { basename, dirname, join } from "node:path";
 import type { Document, LineCounter } from "yaml";
-import { API_VERSION, GROUP, JOB_KIND, POOL_KIND, validateResource } from "../model/index.js";
+import { ACCOUNT_KIND, API_VERSION, GROUP, JOB_KIND, POOL_KIND, validateResource } from "../model/index.js";
 import type { BatchResource, FieldProblem, Kind, Problem } from "../model/index.js";
 import { generationOf } from "./generation.js";
 import { lineOfPath } from "./locate.js";
@@ -82,10 +82,14 @@ function identityProblems(object: Record<string, unknown>): FieldProblem[] {
   if (object.apiVersion !== API_VERSION) {
     return [{ severity: "error", rule: "invalid-value", path: "apiVersion", message: `unsupported apiVersion "${String(object.apiVersion)}"; use ${API_VERSION}` }];
   }
-  if (object.kind !== POOL_KIND && object.kind !== JOB_KIND) {
-    return [{ severity: "error", rule: "invalid-value", path: "kind", message: `unknown kind "${String(object.kind)}" in ${GROUP}; use ${POOL_KIND} or ${JOB_KIND}` }];
+  if (!isKind(object.kind)) {
+    return [{ severity: "error", rule: "invalid-value", path: "kind", message: `unknown kind "${String(object.kind)}" in ${GROUP}; use ${POOL_KIND}, ${JOB_KIND} or ${ACCOUNT_KIND}` }];
   }
   return [];
+}
+
+function isKind(kind: unknown): kind is Kind {
+  return kind === POOL_KIND || kind === JOB_KIND || kind === ACCOUNT_KIND;
 }
 
 function withNamespace(object: Record<string, unknown>, namespace: string): Record<string, unknown> {
@@ -151,7 +155,7 @@ function isOurTree(doc: Document): boolean {
 /** A document whose YAML is broken still names its resource, so it is rejected (not pruned). */
 function brokenCandidate(yaml: YamlDocument, context: FileContext): void {
   const { kind, namespace, name } = identifyTree(yaml.doc);
-  if (!isOurTree(yaml.doc) || (kind !== POOL_KIND && kind !== JOB_KIND)) return;
+  if (!isOurTree(yaml.doc) || !isKind(kind)) return;
   const lineOf = (path: string): number => lineOfPath(yaml.doc, context.lineCounter, path);
   context.candidates.push({ kind, namespace, name, source: { file: context.file, line: lineOf("") }, object: {}, valid: false, lineOf });
 }
@@ -164,7 +168,7 @@ function parseDocument(yaml: YamlDocument, context: FileContext): void {
   if (!isOurs(value)) return;
   const lineOf = (path: string): number => lineOfPath(yaml.doc, lineCounter, path);
   const { namespace, name } = identify(value);
-  const kind = value.kind === JOB_KIND ? JOB_KIND : POOL_KIND;
+  const kind = isKind(value.kind) ? value.kind : POOL_KIND;
   const object = withNamespace(value, namespace);
   const identity = identityProblems(value);
   const found = problemsOf(object, identity, options);
@@ -252,6 +256,52 @@ function missingPoolProblems(candidates: readonly Candidate[]): Problem[] {
   return problems;
 }
 
+export function missingAccountMessage(namespace: string, accountName: string): string {
+  return `accountRef names BatchAccount ${namespace}/${accountName}, which is not defined in this directory; add it, or remove accountRef to use the controller's default account`;
+}
+
+function specOf(candidate: Candidate): Record<string, unknown> {
+  return isRecord(candidate.object.spec) ? candidate.object.spec : {};
+}
+
+/** The BatchAccount name a pool or job names, undefined for the controller's default account. */
+export function accountRefOf(spec: unknown): string | undefined {
+  const ref = isRecord(spec) && isRecord(spec.accountRef) ? spec.accountRef.name : undefined;
+  return typeof ref === "string" ? ref : undefined;
+}
+
+function accountLabel(name: string | undefined): string {
+  return name === undefined ? "the default account" : `BatchAccount ${name}`;
+}
+
+/**
+ * A pool's or job's accountRef names a BatchAccount of its namespace, and a job runs in its pool's
+ * account (a Batch job can only use a pool of the same account).
+ */
+function accountProblems(candidates: readonly Candidate[]): Problem[] {
+  const accounts = new Set(candidates.filter((c) => c.kind === ACCOUNT_KIND).map(keyOf));
+  const pools = new Map(candidates.filter((c) => c.kind === POOL_KIND && c.valid).map((c) => [keyOf(c), accountRefOf(specOf(c))]));
+  const problems: Problem[] = [];
+  for (const candidate of candidates.filter((c) => (c.kind === POOL_KIND || c.kind === JOB_KIND) && c.valid)) {
+    const account = accountRefOf(specOf(candidate));
+    if (account !== undefined && !accounts.has(resourceKey(ACCOUNT_KIND, candidate.namespace, account))) {
+      problems.push(problemAt(candidate, "missing-account", "spec.accountRef.name", missingAccountMessage(candidate.namespace, account)));
+      continue;
+    }
+    problems.push(...accountMismatch(candidate, account, pools));
+  }
+  return problems;
+}
+
+/** A job whose poolRef pool is defined in another account than the job's. */
+function accountMismatch(job: Candidate, account: string | undefined, pools: ReadonlyMap<string | undefined, string | undefined>): Problem[] {
+  const poolRef = job.kind === JOB_KIND && isRecord(specOf(job).poolRef) ? (specOf(job).poolRef as Record<string, unknown>).name : undefined;
+  const poolKey = typeof poolRef === "string" ? resourceKey(POOL_KIND, job.namespace, poolRef) : undefined;
+  if (poolKey === undefined || !pools.has(poolKey) || pools.get(poolKey) === account) return [];
+  const message = `the job is in ${accountLabel(account)} but its pool ${String(poolRef)} is in ${accountLabel(pools.get(poolKey))}; a Batch job runs on a pool of its own account`;
+  return [problemAt(job, "account-mismatch", account === undefined ? "spec.poolRef.name" : "spec.accountRef.name", message)];
+}
+
 function toLoaded(candidate: Candidate, key: string): LoadedResource {
   const generation = generationOf(candidate.object.spec);
   const metadata = isRecord(candidate.object.metadata) ? { ...candidate.object.metadata, generation } : { generation };
@@ -270,7 +320,8 @@ export function assemble(candidates: readonly Candidate[], problems: readonly Pr
     if (candidate.valid && !duplicates.duplicated.has(key)) resources.push(toLoaded(candidate, key));
     else rejected.push({ key, source: candidate.source });
   }
-  return { resources, problems: [...problems, ...duplicates.problems, ...missingPoolProblems(candidates)], rejected };
+  const references = [...missingPoolProblems(candidates), ...accountProblems(candidates)];
+  return { resources, problems: [...problems, ...duplicates.problems, ...references], rejected };
 }
 
 export interface LoadManifestsOptions extends LoadOptions {

@@ -5,7 +5,8 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 
 export const POOL_KIND = "BatchPool";
 export const JOB_KIND = "BatchJob";
-export const KINDS = [POOL_KIND, JOB_KIND] as const;
+export const ACCOUNT_KIND = "BatchAccount";
+export const KINDS = [POOL_KIND, JOB_KIND, ACCOUNT_KIND] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** Batch ids: letters, digits, hyphens and underscores, at most 64 characters (service rule). */

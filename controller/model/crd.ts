@@ -4,7 +4,8 @@
  * next to `properties`), with our rule ids stripped from `x-kubernetes-validations`.
  */
 import { stringify } from "yaml";
-import { GROUP, JOB_KIND, POOL_KIND, VERSION } from "./constants.js";
+import { ACCOUNT_KIND, GROUP, JOB_KIND, POOL_KIND, VERSION } from "./constants.js";
+import { BatchAccountSchema } from "./account.js";
 import { BatchJobSchema } from "./job.js";
 import { BatchPoolSchema } from "./pool.js";
 
@@ -46,6 +47,13 @@ const JOB_COLUMNS: PrinterColumn[] = [
   { name: "Succeeded/Total", type: "string", jsonPath: ".status.completions" },
   { name: "Failed", type: "integer", jsonPath: ".status.taskCounts.failed" },
   { name: "Job ID", type: "string", jsonPath: ".status.jobId", priority: 1 },
+  STATUS_COLUMN,
+  AGE_COLUMN,
+];
+
+const ACCOUNT_COLUMNS: PrinterColumn[] = [
+  READY_COLUMN,
+  { name: "URL", type: "string", jsonPath: ".spec.url" },
   STATUS_COLUMN,
   AGE_COLUMN,
 ];
@@ -112,11 +120,12 @@ function crd(names: CrdNames, schema: object, columns: PrinterColumn[]): Json {
   };
 }
 
-/** Both CRDs, keyed by the file name they are committed under in crds/. */
+/** Every CRD, keyed by the file name they are committed under in crds/. */
 export function buildCrds(): Record<string, Json> {
   return {
     [`batchpools.${GROUP}.yaml`]: crd({ kind: POOL_KIND, plural: "batchpools", singular: "batchpool", shortName: "bpool" }, BatchPoolSchema, POOL_COLUMNS),
     [`batchjobs.${GROUP}.yaml`]: crd({ kind: JOB_KIND, plural: "batchjobs", singular: "batchjob", shortName: "bjob" }, BatchJobSchema, JOB_COLUMNS),
+    [`batchaccounts.${GROUP}.yaml`]: crd({ kind: ACCOUNT_KIND, plural: "batchaccounts", singular: "batchaccount", shortName: "bacct" }, BatchAccountSchema, ACCOUNT_COLUMNS),
   };
 }
 

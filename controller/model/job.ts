@@ -17,6 +17,7 @@ import {
   UserIdentitySchema,
 } from "./common.js";
 import { Int, StringEnum, Strict } from "./schemaHelpers.js";
+import { AccountRefSchema } from "./account.js";
 
 export const TaskDependenciesSchema = Strict({
   taskIds: Type.Optional(Type.Array(BatchIdSchema, { maxItems: 1000 })),
@@ -141,6 +142,7 @@ export const BatchJobSpecSchema = Strict(
     deletionPolicy: Type.Optional(DeletionPolicySchema),
     suspend: Type.Optional(Type.Boolean({ description: "disable the Batch job (no new tasks start) while true" })),
     adopt: Type.Optional(JobAdoptSchema),
+    accountRef: Type.Optional(AccountRefSchema),
   },
   {
     rules: [
@@ -187,6 +189,7 @@ export const BatchJobStatusSchema = Strict({
   ),
   specHash: Type.Optional(Type.String()),
   lastSyncTime: Type.Optional(Type.String({ format: "date-time" })),
+  account: Type.Optional(Type.String({ description: "the Batch account: default (the controller's flags) or the BatchAccount's namespace/name" })),
   sourceRevision: Type.Optional(Type.String({ description: "Git revision of the manifest this status describes (directory mode)" })),
 });
 export type BatchJobStatus = Static<typeof BatchJobStatusSchema>;

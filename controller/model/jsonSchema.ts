@@ -5,7 +5,8 @@
  * The Kubernetes-only keywords (x-kubernetes-*: CEL rules, list types) are dropped: generic
  * validators do not know them, and `batch-gitops validate` runs those rules itself.
  */
-import { API_VERSION, JOB_KIND, POOL_KIND, VERSION } from "./constants.js";
+import { ACCOUNT_KIND, API_VERSION, JOB_KIND, POOL_KIND, VERSION } from "./constants.js";
+import { BatchAccountSchema } from "./account.js";
 import { BatchJobSchema } from "./job.js";
 import { BatchPoolSchema } from "./pool.js";
 
@@ -32,10 +33,11 @@ export function jsonSchemaFileName(kind: string): string {
   return `${kind.toLowerCase()}_${VERSION}.json`;
 }
 
-/** Both schemas, keyed by file name under schemas/. */
+/** Every schema, keyed by file name under schemas/. */
 export function renderJsonSchemaFiles(): Record<string, string> {
   return {
     [jsonSchemaFileName(POOL_KIND)]: `${JSON.stringify(jsonSchema(POOL_KIND, BatchPoolSchema), null, 2)}\n`,
     [jsonSchemaFileName(JOB_KIND)]: `${JSON.stringify(jsonSchema(JOB_KIND, BatchJobSchema), null, 2)}\n`,
+    [jsonSchemaFileName(ACCOUNT_KIND)]: `${JSON.stringify(jsonSchema(ACCOUNT_KIND, BatchAccountSchema), null, 2)}\n`,
   };
 }

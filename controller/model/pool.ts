@@ -16,6 +16,7 @@ import {
   UserIdentitySchema,
 } from "./common.js";
 import { Int, StringEnum, Strict } from "./schemaHelpers.js";
+import { AccountRefSchema } from "./account.js";
 
 export const MarketplaceImageSchema = Strict({
   publisher: Type.String({ minLength: 1, maxLength: SHORT_STRING_MAX, description: "e.g. microsoft-dsvm" }),
@@ -139,6 +140,7 @@ export const BatchPoolSpecSchema = Strict({
   deletionPolicy: Type.Optional(DeletionPolicySchema),
   suspend: Type.Optional(Type.Boolean({ description: "stop reconciling this pool while true" })),
   adopt: Type.Optional(PoolAdoptSchema),
+  accountRef: Type.Optional(AccountRefSchema),
 });
 export type BatchPoolSpec = Static<typeof BatchPoolSpecSchema>;
 
@@ -168,6 +170,7 @@ export const BatchPoolStatusSchema = Strict({
   ),
   resizeErrors: Type.Optional(Type.Array(ResizeErrorSchema)),
   lastSyncTime: Type.Optional(Type.String({ format: "date-time" })),
+  account: Type.Optional(Type.String({ description: "the Batch account: default (the controller's flags) or the BatchAccount's namespace/name" })),
   sourceRevision: Type.Optional(Type.String({ description: "Git revision of the manifest this status describes (directory mode)" })),
 });
 export type BatchPoolStatus = Static<typeof BatchPoolStatusSchema>;

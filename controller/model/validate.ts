@@ -6,14 +6,15 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { createAjv } from "./ajv.js";
 import { evaluateCelRules } from "./cel.js";
-import { API_VERSION, BATCH_ID_PATTERN, JOB_KIND, MAX_ANNOTATIONS_BYTES, MAX_REQUEST_BYTES, MAX_TASK_BYTES, NAME_PATTERN, POOL_KIND } from "./constants.js";
+import { ACCOUNT_KIND, API_VERSION, BATCH_ID_PATTERN, JOB_KIND, MAX_ANNOTATIONS_BYTES, MAX_REQUEST_BYTES, MAX_TASK_BYTES, NAME_PATTERN, POOL_KIND } from "./constants.js";
 import { NAME_RULE } from "./common.js";
+import { BatchAccountSchema } from "./account.js";
 import { BatchJobSchema, type BatchJob } from "./job.js";
 import { BatchPoolSchema, type BatchPool } from "./pool.js";
 import { joinPath, pointerToPath, type FieldProblem } from "./problem.js";
 import { checkTaskFactory } from "./taskFactory.js";
 
-const SCHEMAS = { [POOL_KIND]: BatchPoolSchema, [JOB_KIND]: BatchJobSchema } as const;
+const SCHEMAS = { [POOL_KIND]: BatchPoolSchema, [JOB_KIND]: BatchJobSchema, [ACCOUNT_KIND]: BatchAccountSchema } as const;
 
 let validators: Map<string, ValidateFunction> | undefined;
 
@@ -160,14 +161,14 @@ function checkFactory(job: BatchJob): FieldProblem[] {
 }
 
 /**
- * Validates one BatchPool or BatchJob object and returns every problem with its field path.
+ * Validates one BatchPool, BatchJob or BatchAccount object and returns every problem with its field path.
  * An empty list means the resource is valid (and may be treated as `BatchPool | BatchJob`).
  */
 export function validateResource(obj: unknown): FieldProblem[] {
   if (!isRecord(obj)) return [{ severity: "error", rule: "wrong-type", path: "", message: "a resource must be a mapping" }];
   const kind = obj.kind;
-  if (kind !== POOL_KIND && kind !== JOB_KIND) {
-    return [{ severity: "error", rule: "invalid-value", path: "kind", message: `kind must be ${POOL_KIND} or ${JOB_KIND}` }];
+  if (kind !== POOL_KIND && kind !== JOB_KIND && kind !== ACCOUNT_KIND) {
+    return [{ severity: "error", rule: "invalid-value", path: "kind", message: `kind must be ${POOL_KIND}, ${JOB_KIND} or ${ACCOUNT_KIND}` }];
   }
   const validate = validatorFor(kind);
   const schemaProblems = validate(obj) ? [] : (validate.errors ?? []).map(ajvErrorToProblem);

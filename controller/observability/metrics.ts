@@ -78,14 +78,14 @@ export function createPrometheusMetrics(options: MetricsOptions = {}): Prometheu
   });
   const batchCalls = new Counter({
     name: `${PREFIX}batch_api_calls_total`,
-    help: "Azure Batch REST calls by operation and HTTP status code (0 = network error).",
-    labelNames: ["operation", "status_code"] as const,
+    help: "Azure Batch REST calls by operation, HTTP status code (0 = network error) and account (default, or namespace/name of a BatchAccount).",
+    labelNames: ["operation", "status_code", "account"] as const,
     registers: [registry],
   });
   const batchCallDuration = new Histogram({
     name: `${PREFIX}batch_api_call_duration_seconds`,
-    help: "Azure Batch REST call latency by operation.",
-    labelNames: ["operation"] as const,
+    help: "Azure Batch REST call latency by operation and account.",
+    labelNames: ["operation", "account"] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
@@ -113,9 +113,9 @@ export function createPrometheusMetrics(options: MetricsOptions = {}): Prometheu
     driftDetected(kind: ResourceKind, field: string, corrected = false): void {
       drift.inc({ kind, field, corrected: String(corrected) });
     },
-    batchCall(operation: string, statusCode: number, durationSeconds: number): void {
-      batchCalls.inc({ operation, status_code: String(statusCode) });
-      batchCallDuration.observe({ operation }, durationSeconds);
+    batchCall(operation: string, statusCode: number, durationSeconds: number, account = "default"): void {
+      batchCalls.inc({ operation, status_code: String(statusCode), account });
+      batchCallDuration.observe({ operation, account }, durationSeconds);
     },
     poolNodes(key: ResourceKey, state, priority, count: number): void {
       const { namespace, name } = parseResourceKey(key);

@@ -26,6 +26,7 @@ import { classifyFailure, describeError } from "./reconcileErrors.js";
 import { reconcileJob } from "./reconcileJob.js";
 import { reconcilePool } from "./reconcilePool.js";
 import { reconcilePrune } from "./reconcilePrune.js";
+import { reconcileAccount } from "./reconcileAccount.js";
 import { runOnce, type OnceOptions, type OnceReport } from "./runOnce.js";
 import { alreadyReportedStall } from "./stallReport.js";
 import type { StepResult } from "./stepResult.js";
@@ -50,6 +51,13 @@ export interface EngineOptions extends ControllerOptions {
   /** Error backoff of the work queue. Defaults 500 ms to 5 min. */
   readonly retryBaseDelayMs?: number;
   readonly retryMaxDelayMs?: number;
+}
+
+/** A poolRef or accountRef to a resource that is not defined: the reason says which. */
+function invalidReason(invalid: readonly { rule?: string }[]): string {
+  if (invalid.every((p) => p.rule === "missing-pool")) return Reasons.PoolNotFound;
+  if (invalid.every((p) => p.rule === "missing-account")) return Reasons.AccountNotFound;
+  return Reasons.InvalidSpec;
 }
 
 export function createController(options: EngineOptions): Controller {
@@ -132,6 +140,8 @@ class Engine implements Controller {
   }
 
   reconcileNow(key: ResourceKey): Promise<ReconcileOutcome> {
+    // Another account's engine reconciles it (its accountRef changed while it was queued here).
+    if (this.#opts.source.elsewhere?.(key) === true) return Promise.resolve({ kind: "done", status: undefined });
     return this.#serialized(key, () => this.#reconcile(key));
   }
 
@@ -159,7 +169,9 @@ class Engine implements Controller {
     const keys = new Set<ResourceKey>();
     for (const { metadata } of [...pools, ...jobs]) {
       const owner = metadata[OWNER_KEY];
-      if (owner !== undefined && metadata[MANAGER_KEY] === this.#opts.managerId && !desired.has(owner) && isResourceKey(owner)) keys.add(owner);
+      if (owner === undefined || metadata[MANAGER_KEY] !== this.#opts.managerId || desired.has(owner) || !isResourceKey(owner)) continue;
+      // Declared in another account: left alone here (moving a resource does not delete the old one).
+      if (this.#opts.source.elsewhere?.(owner) !== true) keys.add(owner);
     }
     return [...keys];
   }
@@ -256,11 +268,13 @@ class Engine implements Controller {
       // An invalid manifest never causes a Batch write, not even a prune of what it used to own.
       const message = invalid.map((p) => `${p.file ?? ""}${p.line ? `:${p.line}` : ""} ${p.path ?? ""} ${p.message}`.trim()).join("; ");
       // A poolRef to a BatchPool that is not defined: the job cannot run, and the reason says why.
-      const reason = invalid.every((p) => p.rule === "missing-pool") ? Reasons.PoolNotFound : Reasons.InvalidSpec;
+      const reason = invalidReason(invalid);
       return { summary: { kind: "stalled", reason, message } };
     }
     const ctx = this.#context(key, namespace, logger, desired);
     const pollIntervalMs = this.#opts.pollIntervalMs ?? 5_000;
+    // A BatchAccount owns nothing in Batch (no finalizer, no prune): its pass checks the account answers.
+    if (parseResourceKey(key).kind === "BatchAccount") return reconcileAccount(ctx, desired);
     if (desired === undefined || desired.deletionRequested === true) return this.#prune(ctx, pollIntervalMs);
     // The finalizer comes before the first Batch write, so a deletion can never skip the cleanup.
     if ((await this.#finalizers.ensure(key)) === "gone") return this.#prune(ctx, pollIntervalMs);

@@ -7,6 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { BatchAdapter } from "../batch/adapter.js";
+import type { RemoteBatchConfig } from "../config/runConfig.js";
 import type { Clock } from "../time/clock.js";
 import type { ConditionRecord } from "../core/conditionRecord.js";
 import type { ResourceKey, ResourceKind } from "../core/resourceKey.js";
@@ -67,7 +68,15 @@ export interface DesiredSource {
   problems(): Problem[];
   /** The problems of one resource; sources that index them answer without scanning every problem. */
   problemsFor?(key: ResourceKey): readonly Problem[];
+  /**
+   * Several accounts: the key is another account's (another engine reconciles it). The engine
+   * skips it and does not treat Batch objects it owns here as orphans.
+   */
+  elsewhere?(key: ResourceKey): boolean;
 }
+
+/** One BatchAccount's adapter from its connection config; `account` is its `namespace/name`. */
+export type AccountConnector = (config: RemoteBatchConfig, account: string) => BatchAdapter;
 
 export interface SecretRef {
   readonly name: string;
@@ -93,6 +102,8 @@ export interface ResourceStatus {
   job?: JobLiveStatus;
   /** The revision of the source the last successful apply used. */
   appliedRevision?: string;
+  /** The Batch account this resource lives in: `default` or the BatchAccount's `namespace/name`. */
+  account?: string;
 }
 
 export interface PoolLiveStatus {
@@ -166,8 +177,11 @@ export interface ControllerMetrics {
   reconcileDone(kind: ResourceKind, result: ReconcileResultLabel, durationSeconds: number): void;
   /** One drifted field found by a pass; `corrected` when the pass wrote the correction (driftPolicy Correct). Default false. */
   driftDetected(kind: ResourceKind, field: string, corrected?: boolean): void;
-  /** One Batch REST call: operation e.g. `pool.list`, statusCode 0 for network errors. */
-  batchCall(operation: string, statusCode: number, durationSeconds: number): void;
+  /**
+   * One Batch REST call: operation e.g. `pool.list`, statusCode 0 for network errors, account
+   * `default` (the flags' account) or a BatchAccount's `namespace/name` (bounded: one per BatchAccount).
+   */
+  batchCall(operation: string, statusCode: number, durationSeconds: number, account?: string): void;
   poolNodes(key: ResourceKey, state: "current" | "target", priority: "dedicated" | "lowPriority", count: number): void;
   jobTasks(key: ResourceKey, state: "active" | "running" | "succeeded" | "failed", count: number): void;
   /** The resource is gone: drop its per-resource series. */
@@ -242,6 +256,12 @@ export interface ControllerOptions {
   readonly signal: AbortSignal;
   /** Time for the queue, resync, polls, caches and throttles. Default the system clock; tests pass a ManualClock. */
   readonly clock?: Clock;
+  /**
+   * Builds the data-plane adapter of a BatchAccount from its connection config (the shape the flags
+   * give the default account); `account` (`namespace/name`) labels its metrics. Without it, only
+   * the default account is served (runtime/accounts.ts).
+   */
+  readonly connectAccount?: AccountConnector;
   /** @deprecated Use `clock`; when given alone it overrides only the clock's `now`. */
   readonly now?: () => number;
 }

@@ -49,8 +49,10 @@ export function toCrdStatus(kind: ResourceKind, status: ResourceStatus, spec: un
     lastSyncTime: status.lastSyncTime,
     sourceRevision,
   };
+  // A BatchAccount's status is its conditions; pools and jobs add their live figures and account.
+  if (kind === "BatchAccount") return withoutUndefined(common);
   const specific = kind === "BatchPool" ? poolFields(status, spec) : jobFields(status);
-  return withoutUndefined({ ...common, ...specific });
+  return withoutUndefined({ ...common, account: status.account, ...specific });
 }
 
 function poolFields(status: ResourceStatus, spec: unknown): CrdStatus {

@@ -34,6 +34,7 @@ export const BATCH_RULES: readonly BatchRule[] = [
 
 /** Runs every rule on a schema-valid resource. */
 export function validateBatchRules(resource: BatchResource, context: ValidationContext, rules: readonly BatchRule[] = BATCH_RULES): FieldProblem[] {
+  if (resource.kind === "BatchAccount") return [];
   return rules.flatMap((rule) => {
     if (resource.kind === "BatchPool") return toProblems(rule, rule.checkPool?.(resource, context) ?? []);
     return toProblems(rule, rule.checkJob?.(resource, context) ?? []);

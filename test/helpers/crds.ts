@@ -16,8 +16,8 @@ export function readCommittedCrd(file: string): string {
 }
 
 /** The openAPIV3Schema of the committed CRD for `kind`. */
-export function committedSchema(kind: "BatchPool" | "BatchJob"): Record<string, unknown> {
-  const file = kind === "BatchPool" ? "batchpools.azurebatch.gitops.dev.yaml" : "batchjobs.azurebatch.gitops.dev.yaml";
+export function committedSchema(kind: "BatchPool" | "BatchJob" | "BatchAccount"): Record<string, unknown> {
+  const file = `${kind.toLowerCase()}s.azurebatch.gitops.dev.yaml`;
   const crd = parse(readCommittedCrd(file)) as CrdFile;
   const version = crd.spec.versions[0];
   if (version === undefined) throw new Error(`${file} has no version`);
@@ -25,7 +25,7 @@ export function committedSchema(kind: "BatchPool" | "BatchJob"): Record<string, 
 }
 
 /** JSON-schema validation (ajv) plus the CRD's CEL rules (cel-js) against the committed CRD. */
-export function validateAgainstCrd(kind: "BatchPool" | "BatchJob", obj: unknown): { schemaErrors: string[]; celProblems: FieldProblem[] } {
+export function validateAgainstCrd(kind: "BatchPool" | "BatchJob" | "BatchAccount", obj: unknown): { schemaErrors: string[]; celProblems: FieldProblem[] } {
   const schema = committedSchema(kind);
   const validate = createAjv().compile(schema);
   const schemaErrors = validate(obj) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ""}`);

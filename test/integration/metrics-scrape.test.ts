@@ -114,7 +114,7 @@ describe("a scrape of the running controller", () => {
     expect(scrape).toMatch(/^workqueue_queue_duration_seconds_count\{name="batch-gitops"\} [1-9]/m);
     expect(scrape).toMatch(/^workqueue_depth\{name="batch-gitops"\} \d/m);
     expect(scrape).toMatch(/^workqueue_retries_total\{name="batch-gitops"\} \d/m);
-    expect(scrape).toMatch(/^batch_gitops_batch_api_call_duration_seconds_count\{operation="pool\.add"\} [1-9]/m);
+    expect(scrape).toMatch(/^batch_gitops_batch_api_call_duration_seconds_count\{operation="pool\.add",account="default"\} [1-9]/m);
     expect(scrape).toMatch(/^process_resident_memory_bytes \d+/m);
   });
 

@@ -86,7 +86,7 @@ describe("run (watching, embedded emulator)", () => {
 
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/batch_gitops_reconcile_total\{kind="BatchPool",result="success"\} [1-9]/);
-    expect(metrics.split("\n").filter((l) => l.startsWith("batch_gitops_batch_api_calls_total"))).toContainEqual(expect.stringMatching(/operation="pool\.resize",status_code="2\d\d"\} 1$/));
+    expect(metrics.split("\n").filter((l) => l.startsWith("batch_gitops_batch_api_calls_total"))).toContainEqual(expect.stringMatching(/operation="pool\.resize",status_code="2\d\d",account="default"\} 1$/));
     expect(metrics).toContain('batch_gitops_pool_nodes{namespace="default",name="render",state="current",priority="dedicated"} 3');
     expect(plainLines).toContainEqual(expect.stringMatching(/^BatchPool\/default\/render Ready=True \S+ nodes 3\/3/));
 

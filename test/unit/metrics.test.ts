@@ -11,6 +11,7 @@ describe("Prometheus metrics", () => {
     metrics.driftDetected("BatchPool", "targetDedicatedNodes", true);
     metrics.batchCall("pool.list", 200, 0.004);
     metrics.batchCall("pool.resize", 429, 0.004);
+    metrics.batchCall("pool.list", 0, 0.5, "team-a/west");
     metrics.poolNodes("BatchPool/default/render", "target", "dedicated", 4);
     metrics.jobTasks("BatchJob/team-a/sweep", "succeeded", 120);
     const text = await metrics.exposition();
@@ -18,7 +19,9 @@ describe("Prometheus metrics", () => {
     expect(text).toContain('batch_gitops_reconcile_total{kind="BatchJob",result="stalled"} 1');
     expect(text).toContain('batch_gitops_reconcile_duration_seconds_count{kind="BatchPool",result="success"} 2');
     expect(text).toContain('batch_gitops_drift_detected_total{kind="BatchPool",field="targetDedicatedNodes",corrected="true"} 1');
-    expect(text).toContain('batch_gitops_batch_api_calls_total{operation="pool.resize",status_code="429"} 1');
+    expect(text).toContain('batch_gitops_batch_api_calls_total{operation="pool.resize",status_code="429",account="default"} 1');
+    // Each BatchAccount's calls apart, so one unreachable account shows as its own network errors.
+    expect(text).toContain('batch_gitops_batch_api_calls_total{operation="pool.list",status_code="0",account="team-a/west"} 1');
     expect(text).toContain('batch_gitops_pool_nodes{namespace="default",name="render",state="target",priority="dedicated"} 4');
     expect(text).toContain('batch_gitops_job_tasks{namespace="team-a",name="sweep",state="succeeded"} 120');
   });

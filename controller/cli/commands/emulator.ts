@@ -1,12 +1,15 @@
 import type { Command } from "../command.js";
 import { usageFailure } from "../usage.js";
-import { devAccount, startEmulator } from "../../../emulator/index.js";
+import { readFile } from "node:fs/promises";
+import { parse } from "yaml";
+import { devAccount, startEmulator, type Account } from "../../../emulator/index.js";
 import type { TimingPreset } from "../../../emulator/timing.js";
 import type { ContainerEngineChoice } from "../../../emulator/execution/container-engine.js";
 
 const usage = `Usage: batch-gitops emulator [--port 8089] [--account NAME --key BASE64KEY] [--timing fast|realistic] [--allowed-hosts H1,H2]
                            [--execute simulated|local] [--work-dir DIR] [--location DIR]
                            [--auto-storage CONNECTION_STRING] [--container-engine auto|none|docker|podman]
+                           [--account NAME:BASE64KEY]... [--accounts-file FILE]
 
 Runs the local Azure Batch emulator (API 2022-10-01.16.0) on 127.0.0.1 until interrupted.
 --execute local runs start tasks and tasks as processes on this machine (no isolation; see
@@ -20,6 +23,9 @@ BATCH_EMULATOR_AUTO_STORAGE, which keeps a real key out of the process list.
 \`docker info\` / \`podman info\` work (auto, the default); otherwise (or with none) their
 command line runs on the host, and their executionInfo and a log line say so.
 Without --account/--key it serves the development account ${devAccount.name}.
+Several accounts (--account NAME:KEY repeated, or --accounts-file with a YAML list of
+{name, key}): each has its own pools, jobs and tasks and its own port, --port, --port+1, ...,
+in the order given, as each real account has its own host (emulator/README.md).
 The control API (faults, rate limits, counters, reset) is under /_emulator/.
 Requests must name a loopback host (localhost, 127.0.0.1, [::1]); --allowed-hosts adds names.
 Browser requests from other sites are refused (a web page cannot reset or fault the emulator).`;
@@ -28,6 +34,9 @@ interface EmulatorArgs {
   port: number;
   account?: string;
   key?: string;
+  /** --account NAME:KEY (repeatable) and --accounts-file entries, in order. */
+  accounts: Account[];
+  accountsFile?: string;
   timing: TimingPreset;
   allowedHosts: string[];
   execute: "simulated" | "local";
@@ -37,10 +46,10 @@ interface EmulatorArgs {
   containerEngine?: ContainerEngineChoice;
 }
 
-/** One option's effect on the parsed arguments; returns an error message for a bad value. */
-type OptionHandler = (parsed: EmulatorArgs, value: string) => string | undefined;
+/** One flag's effect on the parsed arguments; a string is the usage error. */
+type FlagHandler = (parsed: EmulatorArgs, value: string) => string | undefined;
 
-const OPTIONS: Record<string, OptionHandler> = {
+const FLAGS: Record<string, FlagHandler> = {
   "--port": (parsed, value) => {
     const port = Number(value);
     if (!Number.isInteger(port) || port < 0 || port > 65535) return `invalid port ${value}`;
@@ -48,7 +57,12 @@ const OPTIONS: Record<string, OptionHandler> = {
     return undefined;
   },
   "--allowed-hosts": (parsed, value) => void parsed.allowedHosts.push(...value.split(",").map((h) => h.trim()).filter((h) => h !== "")),
-  "--account": (parsed, value) => void (parsed.account = value),
+  "--account": (parsed, value) => {
+    if (value.includes(":")) parsed.accounts.push(namedAccount(value));
+    else parsed.account = value;
+    return undefined;
+  },
+  "--accounts-file": (parsed, value) => void (parsed.accountsFile = value),
   "--key": (parsed, value) => void (parsed.key = value),
   "--timing": (parsed, value) => {
     if (value !== "fast" && value !== "realistic") return `--timing is fast or realistic, not ${value}`;
@@ -72,23 +86,69 @@ const OPTIONS: Record<string, OptionHandler> = {
 
 function parseArgs(args: string[]): EmulatorArgs | string {
   const fromEnvironment = process.env.BATCH_EMULATOR_AUTO_STORAGE;
-  const parsed: EmulatorArgs = { port: 8089, timing: "fast", allowedHosts: [], execute: "simulated", ...(fromEnvironment ? { autoStorage: fromEnvironment } : {}) };
+  const parsed: EmulatorArgs = { port: 8089, timing: "fast", allowedHosts: [], execute: "simulated", accounts: [], ...(fromEnvironment ? { autoStorage: fromEnvironment } : {}) };
   for (let i = 0; i < args.length; i += 2) {
-    const [flag, value] = [args[i] ?? "", args[i + 1]];
-    const handler = OPTIONS[flag];
-    if (handler === undefined) return `unknown option ${flag}`;
+    const [flag = "", value] = [args[i], args[i + 1]];
     if (value === undefined) return `missing value for ${flag}`;
-    const problem = handler(parsed, value);
-    if (problem !== undefined) return problem;
+    const handler = FLAGS[flag];
+    if (handler === undefined) return `unknown option ${flag}`;
+    const error = handler(parsed, value);
+    if (error !== undefined) return error;
   }
+  return checkAccounts(parsed);
+}
+
+function checkAccounts(parsed: EmulatorArgs): EmulatorArgs | string {
   if ((parsed.account === undefined) !== (parsed.key === undefined)) return "--account and --key go together";
   if (parsed.key !== undefined && Buffer.from(parsed.key, "base64").length === 0) return "--key must be base64";
+  const bad = parsed.accounts.find((a) => a.name === "" || Buffer.from(a.key, "base64").length === 0);
+  if (bad !== undefined) return `--account takes NAME:BASE64KEY, got "${bad.name}:..."`;
   return parsed;
 }
 
 function printState(location: string | undefined, tornBytes: number): void {
   if (location === undefined) return;
   console.log(`  state:   kept in ${location}${tornBytes > 0 ? ` (ignored a torn last journal record of ${tornBytes} bytes)` : ""}`);
+}
+
+function namedAccount(value: string): Account {
+  const colon = value.indexOf(":");
+  return { name: value.slice(0, colon), key: value.slice(colon + 1) };
+}
+
+/** --accounts-file: a YAML (or JSON) list of {name, key}. */
+async function readAccountsFile(path: string): Promise<Account[] | string> {
+  let parsed: unknown;
+  try {
+    parsed = parse(await readFile(path, "utf8"));
+  } catch (error: unknown) {
+    return `--accounts-file ${path}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const list = Array.isArray(parsed) ? (parsed as unknown[]) : [];
+  const accounts = list.flatMap((entry) => {
+    const { name, key } = (typeof entry === "object" && entry !== null ? entry : {}) as { name?: unknown; key?: unknown };
+    return typeof name === "string" && typeof key === "string" && name !== "" && Buffer.from(key, "base64").length > 0 ? [{ name, key }] : [];
+  });
+  if (accounts.length === 0 || accounts.length !== list.length) return `--accounts-file ${path}: expected a list of {name, key} with base64 keys`;
+  return accounts;
+}
+
+/** The accounts to serve, in order: --account/--key, --account NAME:KEY, then the file; the dev account when none. */
+async function accountsOf(parsed: EmulatorArgs): Promise<Account[] | string> {
+  const fromFile = parsed.accountsFile === undefined ? [] : await readAccountsFile(parsed.accountsFile);
+  if (typeof fromFile === "string") return fromFile;
+  const single = parsed.account !== undefined && parsed.key !== undefined ? [{ name: parsed.account, key: parsed.key }] : [];
+  const accounts = [...single, ...parsed.accounts, ...fromFile];
+  const names = accounts.map((a) => a.name.toLowerCase());
+  const repeated = names.find((n, i) => names.indexOf(n) !== i);
+  if (repeated !== undefined) return `account ${repeated} is given twice`;
+  return accounts.length === 0 ? [devAccount] : accounts;
+}
+
+/** The options given only when set (startEmulator has its own defaults). */
+function optionalOptions(parsed: EmulatorArgs): Pick<EmulatorArgs, "workDir" | "location" | "autoStorage" | "containerEngine"> {
+  const { workDir, location, autoStorage, containerEngine } = parsed;
+  return Object.fromEntries(Object.entries({ workDir, location, autoStorage, containerEngine }).filter(([, value]) => value !== undefined));
 }
 
 export const emulatorCommand: Command = {
@@ -100,22 +160,23 @@ export const emulatorCommand: Command = {
     if (typeof parsed === "string") {
       return usageFailure("emulator", parsed);
     }
-    const account = parsed.account !== undefined && parsed.key !== undefined ? { name: parsed.account, key: parsed.key } : devAccount;
+    const accounts = await accountsOf(parsed);
+    if (typeof accounts === "string") return usageFailure("emulator", accounts);
     const emulator = await startEmulator({
       port: parsed.port,
-      accounts: [account],
+      accounts,
+      portPerAccount: accounts.length > 1,
       timingPreset: parsed.timing,
       allowedHosts: parsed.allowedHosts,
       execute: parsed.execute,
-      ...(parsed.workDir === undefined ? {} : { workDir: parsed.workDir }),
-      ...(parsed.location === undefined ? {} : { location: parsed.location }),
-      ...(parsed.autoStorage === undefined ? {} : { autoStorage: parsed.autoStorage }),
-      ...(parsed.containerEngine === undefined ? {} : { containerEngine: parsed.containerEngine }),
+      ...optionalOptions(parsed),
     });
     // The key is printed on purpose: it is the emulator's own (development) key, needed to connect.
     console.log(`Azure Batch emulator listening on ${emulator.url}`);
-    console.log(`  account: ${account.name}`);
-    console.log(`  key:     ${account.key}`);
+    for (const account of accounts) {
+      console.log(`  account: ${account.name}${accounts.length > 1 ? ` at ${emulator.accountUrls[account.name] ?? emulator.url}` : ""}`);
+      console.log(`  key:     ${account.key}`);
+    }
     console.log(`  timing:  ${parsed.timing}; control API: ${emulator.url}/_emulator/`);
     printState(parsed.location, emulator.tornJournalBytes ?? 0);
     console.log(`  execute: ${parsed.execute}${emulator.workDir === undefined ? "" : ` (nodes under ${emulator.workDir}; processes run unisolated on this machine)`}`);

@@ -13,11 +13,11 @@ import { reconcileCommand } from "./reconcile.js";
 import { eventsCommand } from "./events.js";
 import { applyCommand } from "./apply.js";
 import { exportCommand } from "./export.js";
-import { createController } from "../../runtime/controller.js";
+import { createMultiAccountController } from "../../runtime/accounts.js";
 
 /** Every CLI command, in the order `--help` lists them. Add a command by importing it here. */
 export const commands: readonly Command[] = [
-  createRunCommand(createController),
+  createRunCommand(createMultiAccountController),
   validateCommand,
   planCommand,
   applyCommand,
