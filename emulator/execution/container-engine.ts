@@ -32,7 +32,9 @@ export function detectContainerEngine(choice: ContainerEngineChoice = "auto"): E
   for (const program of candidates) {
     const probe = spawnSync(program, ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8", timeout: 15_000 });
     if (probe.error === undefined && probe.status === 0) return { engine: { program }, reason: `${program} runs container tasks` };
-    failures.push(`${program} info ${probe.error === undefined ? `exited ${String(probe.status)}` : `failed (${(probe.error as NodeJS.ErrnoException).code ?? probe.error.message})`}`);
+    failures.push(
+      `${program} info ${probe.error === undefined ? `exited ${String(probe.status)}` : `failed (${(probe.error as NodeJS.ErrnoException).code ?? probe.error.message})`}`,
+    );
   }
   return { reason: `no working container engine (${failures.join("; ")})` };
 }

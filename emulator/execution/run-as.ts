@@ -38,7 +38,9 @@ let cached: RunAs | undefined;
 function nobody(): RunAs {
   if (cached !== undefined) return cached;
   try {
-    const line = readFileSync("/etc/passwd", "utf8").split("\n").find((entry) => entry.startsWith("nobody:"));
+    const line = readFileSync("/etc/passwd", "utf8")
+      .split("\n")
+      .find((entry) => entry.startsWith("nobody:"));
     const [, , uid, gid] = line?.split(":") ?? [];
     cached = uid !== undefined && gid !== undefined ? { uid: Number(uid), gid: Number(gid) } : NOBODY_FALLBACK;
   } catch {

@@ -22,7 +22,11 @@ import { runAsFor } from "../execution/run-as.js";
 
 type Spec = Record<string, unknown>;
 
-const FAILURE_EXIT_CODE: FailureInfo = { category: "usererror", code: "FailureExitCode", message: "The task exited with an exit code representing a failure" };
+const FAILURE_EXIT_CODE: FailureInfo = {
+  category: "usererror",
+  code: "FailureExitCode",
+  message: "The task exited with an exit code representing a failure",
+};
 
 export function preparationSpec(job: JobRecord): Spec | undefined {
   return asSpec(job.body.jobPreparationTask);
@@ -57,7 +61,12 @@ export class JobPrepRelease {
     if (spec === undefined) return ready();
     const decide = (run: NodeTaskRun): void => {
       if (run.result === "success" || spec.waitForSuccess === false) ready();
-      else failed({ category: "usererror", code: "JobPreparationTaskFailed", message: `The job preparation task failed on node ${at.node.id} (exit code ${String(run.exitCode)})` });
+      else
+        failed({
+          category: "usererror",
+          code: "JobPreparationTaskFailed",
+          message: `The job preparation task failed on node ${at.node.id} (exit code ${String(run.exitCode)})`,
+        });
     };
     const entry = nodeEntry(job, at.pool, at.node);
     const done = entry.preparation;
@@ -89,7 +98,12 @@ export class JobPrepRelease {
     }
   }
 
-  #runOnNode(job: JobRecord, at: { pool: PoolEntity; node: NodeEntity }, what: { kind: "preparation" | "release"; spec: Spec }, done: (run: NodeTaskRun) => void): void {
+  #runOnNode(
+    job: JobRecord,
+    at: { pool: PoolEntity; node: NodeEntity },
+    what: { kind: "preparation" | "release"; spec: Spec },
+    done: (run: NodeTaskRun) => void,
+  ): void {
     const clock = this.#account.clock;
     const entry = nodeEntry(job, at.pool, at.node);
     const run: NodeTaskRun = { state: "running", startTime: clock.now(), retryCount: 0 };
@@ -132,7 +146,13 @@ export class JobPrepRelease {
     );
     const runAs = runAsFor(what.spec.userIdentity, at.pool.spec.userAccounts);
     executor.run(
-      { commandLine: String(what.spec.commandLine ?? ""), taskDir, environment, resourceFiles: asList(what.spec.resourceFiles), ...(runAs === undefined ? {} : { runAs }) },
+      {
+        commandLine: String(what.spec.commandLine ?? ""),
+        taskDir,
+        environment,
+        resourceFiles: asList(what.spec.resourceFiles),
+        ...(runAs === undefined ? {} : { runAs }),
+      },
       complete,
     );
   }

@@ -62,7 +62,9 @@ export class Journal {
     let seq = 0;
     const snapshotPath = join(this.dir, SNAPSHOT);
     if (existsSync(snapshotPath)) {
-      const lines = readFileSync(snapshotPath, "utf8").split("\n").filter((line) => line !== "");
+      const lines = readFileSync(snapshotPath, "utf8")
+        .split("\n")
+        .filter((line) => line !== "");
       const header = JSON.parse(lines[0] ?? "{}") as { seq?: number };
       seq = header.seq ?? 0;
       for (const line of lines.slice(1)) ops.push(JSON.parse(line) as JournalOp);

@@ -88,7 +88,9 @@ export class PersistentState {
     try {
       this.flush();
     } catch (error: unknown) {
-      console.error(`emulator: could not write the journal under ${this.#journal.dir}: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(
+        `emulator: could not write the journal under ${this.#journal.dir}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
@@ -133,7 +135,8 @@ export class PersistentState {
     if (last?.entity !== job || last.json !== json) ops.push(this.#jobOp(a, job, json));
     const changed = job.changedTasks;
     if (changed === undefined) return;
-    for (const task of changed) ops.push(job.tasks.get(task.id) === task ? taskOp(a, job, task) : { a, k: "task", job: job.id, id: task.id });
+    for (const task of changed)
+      ops.push(job.tasks.get(task.id) === task ? taskOp(a, job, task) : { a, k: "task", job: job.id, id: task.id });
     changed.clear();
   }
 

@@ -141,7 +141,16 @@ function restoreJob(account: AccountStore, record: EntityRecord): JobRecord | un
 }
 
 /** Task fields restored when present (StoredTask keeps them behind accessors, so they are set one by one). */
-const OPTIONAL_TASK_FIELDS = ["previousState", "previousStateTransitionTime", "run", "retryCount", "requeueCount", "lastRetryTime", "lastRequeueTime", "node"] as const;
+const OPTIONAL_TASK_FIELDS = [
+  "previousState",
+  "previousStateTransitionTime",
+  "run",
+  "retryCount",
+  "requeueCount",
+  "lastRetryTime",
+  "lastRequeueTime",
+  "node",
+] as const;
 
 function restoreTask(account: AccountStore, job: JobRecord, record: EntityRecord): TaskRecord {
   const task = newTask(record.body as Body, metaOf(record), job);
@@ -166,5 +175,10 @@ function requeueLostRun(task: TaskRecord, now: number): void {
 }
 
 function metaOf(record: EntityRecord): { id: string; eTag: string; lastModified: number; creationTime: number } {
-  return { id: String(record.id), eTag: String(record.eTag), lastModified: Number(record.lastModified), creationTime: Number(record.creationTime) };
+  return {
+    id: String(record.id),
+    eTag: String(record.eTag),
+    lastModified: Number(record.lastModified),
+    creationTime: Number(record.creationTime),
+  };
 }

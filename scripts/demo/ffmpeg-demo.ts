@@ -8,7 +8,12 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
-import { BlobSASPermissions, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from "@azure/storage-blob";
+import {
+  BlobSASPermissions,
+  ContainerSASPermissions,
+  StorageSharedKeyCredential,
+  generateBlobSASQueryParameters,
+} from "@azure/storage-blob";
 import { startEmulator, type RunningEmulator } from "../../emulator/index.js";
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type Azurite } from "./azurite.js";
 
@@ -67,7 +72,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     log(`Azurite (blob) at ${azurite.blobUrl}`);
     await uploadSamples(azurite, samples);
     log("uploaded the MP4s to container [input]; created container [output]");
-    emulator = await startEmulator({ port: 0, execute: "local", workDir: join(options.workDir, "nodes"), timing: { nodeCreatingMs: 200, nodeStartingMs: 200 } });
+    emulator = await startEmulator({
+      port: 0,
+      execute: "local",
+      workDir: join(options.workDir, "nodes"),
+      timing: { nodeCreatingMs: 200, nodeStartingMs: 200 },
+    });
     log(`Batch emulator (local execution) at ${emulator.url}, nodes under ${join(options.workDir, "nodes")}`);
     const manifests = writeManifests(azurite, join(options.workDir, "manifests"));
     log(`applying ${manifests} with batch-gitops run --once`);
@@ -98,7 +108,19 @@ function generateSamples(ffmpeg: string, dir: string): string[] {
   mkdirSync(dir, { recursive: true });
   return SAMPLES.map(({ name, frequency }) => {
     const path = join(dir, name);
-    const args = ["-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=25", "-f", "lavfi", "-i", `sine=frequency=${frequency}:duration=2`];
+    const args = [
+      "-y",
+      "-loglevel",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc=duration=2:size=320x240:rate=25",
+      "-f",
+      "lavfi",
+      "-i",
+      `sine=frequency=${frequency}:duration=2`,
+    ];
     const result = spawnSync(ffmpeg, [...args, "-c:v", "mpeg4", "-c:a", "aac", "-shortest", path], { encoding: "utf8" });
     if (result.status !== 0) throw new DemoError(`ffmpeg could not generate ${name}: ${result.stderr.trim()}`);
     return path;
@@ -117,10 +139,16 @@ function writeManifests(azurite: Azurite, dir: string): string {
   const credential = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY);
   const expiresOn = new Date(Date.now() + 2 * 3_600_000);
   const blobSas = (blobName: string): string => {
-    const sas = generateBlobSASQueryParameters({ containerName: "input", blobName, permissions: BlobSASPermissions.parse("r"), expiresOn }, credential);
+    const sas = generateBlobSASQueryParameters(
+      { containerName: "input", blobName, permissions: BlobSASPermissions.parse("r"), expiresOn },
+      credential,
+    );
     return `${azurite.blobUrl}/input/${blobName}?${sas.toString()}`;
   };
-  const outputSas = generateBlobSASQueryParameters({ containerName: "output", permissions: ContainerSASPermissions.parse("cw"), expiresOn }, credential);
+  const outputSas = generateBlobSASQueryParameters(
+    { containerName: "output", permissions: ContainerSASPermissions.parse("cw"), expiresOn },
+    credential,
+  );
   const text = readFileSync(TEMPLATE, "utf8")
     .replace(/\{\{input:([^}]+)\}\}/g, (_match, blob: string) => blobSas(blob))
     .replace(/\{\{output\}\}/g, `${azurite.blobUrl}/output?${outputSas.toString()}`);
@@ -131,7 +159,26 @@ function writeManifests(azurite: Azurite, dir: string): string {
 
 /** The real CLI, as a user runs it: one pass that creates the pool, the job and its tasks. */
 async function runController(emulator: RunningEmulator, manifests: string, stateDir: string): Promise<void> {
-  const args = ["run", "--dir", manifests, "--batch-url", emulator.url, "--auth", "shared-key", "--once", "--once-timeout", "5m", "--state-dir", stateDir, "--http-addr", "off", "--view", "off", "--log-level", "warn"];
+  const args = [
+    "run",
+    "--dir",
+    manifests,
+    "--batch-url",
+    emulator.url,
+    "--auth",
+    "shared-key",
+    "--once",
+    "--once-timeout",
+    "5m",
+    "--state-dir",
+    stateDir,
+    "--http-addr",
+    "off",
+    "--view",
+    "off",
+    "--log-level",
+    "warn",
+  ];
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, BATCH_ACCOUNT_NAME: emulator.account.name, BATCH_ACCOUNT_KEY: emulator.account.key },
     stdio: ["ignore", "inherit", "inherit"],
@@ -148,7 +195,9 @@ async function waitForJob(emulator: RunningEmulator, log: (line: string) => void
     if (counts.active === 0 && counts.running === 0 && counts.completed === SAMPLES.length) {
       if (counts.failed > 0) {
         const failed = (await client.task.list(JOB_ID)).filter((task) => task.executionInfo?.result === "failure").map((task) => task.id);
-        throw new DemoError(`${counts.failed} task(s) failed: ${failed.join(", ")}; read their stderr with batch-gitops logs media/${JOB_ID} <task> --stderr`);
+        throw new DemoError(
+          `${counts.failed} task(s) failed: ${failed.join(", ")}; read their stderr with batch-gitops logs media/${JOB_ID} <task> --stderr`,
+        );
       }
       log(`all ${counts.succeeded} tasks completed successfully`);
       return;

@@ -19,7 +19,10 @@ let client: BatchServiceClient;
 let workDir: string;
 let nodeId: string;
 
-const image = { imageReference: { publisher: "canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts" }, nodeAgentSKUId: "batch.node.ubuntu 22.04" };
+const image = {
+  imageReference: { publisher: "canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts" },
+  nodeAgentSKUId: "batch.node.ubuntu 22.04",
+};
 const PYTHON = "/usr/bin/python3";
 const hasPythonSdk = existsSync(PYTHON);
 
@@ -32,7 +35,11 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Pr
   throw new Error("condition not reached within a minute");
 }
 
-const completed = (jobId: string, taskId: string) => until(() => client.task.get(jobId, taskId), (t) => t.state === "completed");
+const completed = (jobId: string, taskId: string) =>
+  until(
+    () => client.task.get(jobId, taskId),
+    (t) => t.state === "completed",
+  );
 
 async function fileText(jobId: string, taskId: string, path: string): Promise<string> {
   const response = await client.file.getFromTask(jobId, taskId, path);
@@ -43,10 +50,24 @@ async function fileText(jobId: string, taskId: string, path: string): Promise<st
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), "emulocal-prep-"));
-  emulator = await startEmulator({ port: 0, execute: "local", workDir, timing: { nodeCreatingMs: 10, nodeStartingMs: 10, taskPreparingMs: 0 } });
+  emulator = await startEmulator({
+    port: 0,
+    execute: "local",
+    workDir,
+    timing: { nodeCreatingMs: 10, nodeStartingMs: 10, taskPreparingMs: 0 },
+  });
   client = new BatchServiceClient(new BatchSharedKeyCredentials(emulator.account.name, emulator.account.key), emulator.url);
-  await client.pool.add({ id: "p", vmSize: "standard_d2s_v3", virtualMachineConfiguration: image, targetDedicatedNodes: 1, taskSlotsPerNode: 3 });
-  const [node] = await until(() => client.computeNode.list("p"), (nodes) => nodes[0]?.state === "idle");
+  await client.pool.add({
+    id: "p",
+    vmSize: "standard_d2s_v3",
+    virtualMachineConfiguration: image,
+    targetDedicatedNodes: 1,
+    taskSlotsPerNode: 3,
+  });
+  const [node] = await until(
+    () => client.computeNode.list("p"),
+    (nodes) => nodes[0]?.state === "idle",
+  );
   nodeId = node?.id ?? "";
 });
 
@@ -73,31 +94,52 @@ describe("job preparation and release tasks", () => {
       expect(await fileText("prep", id, "stdout.txt")).toBe("prepared\n");
     }
     const [status] = await client.job.listPreparationAndReleaseTaskStatus("prep");
-    expect(status).toMatchObject({ poolId: "p", nodeId, jobPreparationTaskExecutionInfo: { state: "completed", exitCode: 0, retryCount: 0, result: "success" } });
+    expect(status).toMatchObject({
+      poolId: "p",
+      nodeId,
+      jobPreparationTaskExecutionInfo: { state: "completed", exitCode: 0, retryCount: 0, result: "success" },
+    });
     expect(status?.jobPreparationTaskExecutionInfo?.taskRootDirectory).toBe("workitems/prep/job-1/jobpreparation");
     expect(status?.jobReleaseTaskExecutionInfo).toBeUndefined();
-    expect(readFileSync(join(workDir, "p", nodeId, "workitems", "prep", "job-1", "jobpreparation", "stdout.txt"), "utf8")).toBe("prep-out\n");
+    expect(readFileSync(join(workDir, "p", nodeId, "workitems", "prep", "job-1", "jobpreparation", "stdout.txt"), "utf8")).toBe(
+      "prep-out\n",
+    );
 
     await client.job.terminate("prep");
     const [after] = await until(
       () => client.job.listPreparationAndReleaseTaskStatus("prep"),
       (list) => list[0]?.jobReleaseTaskExecutionInfo?.state === "completed",
     );
-    expect(after?.jobReleaseTaskExecutionInfo).toMatchObject({ exitCode: 0, result: "success", taskRootDirectory: "workitems/prep/job-1/jobrelease" });
+    expect(after?.jobReleaseTaskExecutionInfo).toMatchObject({
+      exitCode: 0,
+      result: "success",
+      taskRootDirectory: "workitems/prep/job-1/jobrelease",
+    });
     expect(readFileSync(join(workDir, "p", nodeId, "shared", "release-prep"), "utf8")).toBe("released\n");
   });
 
   it("fails the waiting task when the preparation fails (waitForSuccess), and reports the preparation's exit code", async () => {
     await client.job.add({ id: "badprep", poolInfo: { poolId: "p" }, jobPreparationTask: { commandLine: "/bin/sh -c 'exit 4'" } });
     await client.task.add("badprep", { id: "t", commandLine: "/bin/true" });
-    expect((await completed("badprep", "t")).executionInfo).toMatchObject({ result: "failure", failureInfo: { code: "JobPreparationTaskFailed" } });
+    expect((await completed("badprep", "t")).executionInfo).toMatchObject({
+      result: "failure",
+      failureInfo: { code: "JobPreparationTaskFailed" },
+    });
     const [status] = await client.job.listPreparationAndReleaseTaskStatus("badprep");
-    expect(status?.jobPreparationTaskExecutionInfo).toMatchObject({ state: "completed", exitCode: 4, result: "failure", failureInfo: { category: "usererror" } });
+    expect(status?.jobPreparationTaskExecutionInfo).toMatchObject({
+      state: "completed",
+      exitCode: 4,
+      result: "failure",
+      failureInfo: { category: "usererror" },
+    });
   });
 
   it("answers 409 JobPreparationTaskNotSpecified for a job without them", async () => {
     await client.job.add({ id: "plain", poolInfo: { poolId: "p" } });
-    await expect(client.job.listPreparationAndReleaseTaskStatus("plain")).rejects.toMatchObject({ statusCode: 409, code: "JobPreparationTaskNotSpecified" });
+    await expect(client.job.listPreparationAndReleaseTaskStatus("plain")).rejects.toMatchObject({
+      statusCode: 409,
+      code: "JobPreparationTaskNotSpecified",
+    });
   });
 
   it.skipIf(!hasPythonSdk)("reads the same status through the Python SDK", async () => {
@@ -111,18 +153,31 @@ describe("elevationLevel", () => {
   const root = process.getuid?.() === 0;
   const emulatorUid = String(process.getuid?.());
 
-  it(root ? "runs nonadmin tasks as nobody and admin tasks as root (the emulator runs as root)" : "runs every task as the emulator's user (it is not root)", async () => {
-    await client.job.add({ id: "who", poolInfo: { poolId: "p" } });
-    await client.task.add("who", { id: "default", commandLine: "id -u" });
-    await client.task.add("who", { id: "nonadmin", commandLine: "id -u", userIdentity: { autoUser: { scope: "task", elevationLevel: "nonadmin" } } });
-    await client.task.add("who", { id: "admin", commandLine: "id -u", userIdentity: { autoUser: { scope: "task", elevationLevel: "admin" } } });
-    const uid = async (id: string): Promise<string> => {
-      await completed("who", id);
-      return (await fileText("who", id, "stdout.txt")).trim();
-    };
-    const unprivileged = root ? "65534" : emulatorUid;
-    expect(await uid("default")).toBe(unprivileged);
-    expect(await uid("nonadmin")).toBe(unprivileged);
-    expect(await uid("admin")).toBe(emulatorUid);
-  });
+  it(
+    root
+      ? "runs nonadmin tasks as nobody and admin tasks as root (the emulator runs as root)"
+      : "runs every task as the emulator's user (it is not root)",
+    async () => {
+      await client.job.add({ id: "who", poolInfo: { poolId: "p" } });
+      await client.task.add("who", { id: "default", commandLine: "id -u" });
+      await client.task.add("who", {
+        id: "nonadmin",
+        commandLine: "id -u",
+        userIdentity: { autoUser: { scope: "task", elevationLevel: "nonadmin" } },
+      });
+      await client.task.add("who", {
+        id: "admin",
+        commandLine: "id -u",
+        userIdentity: { autoUser: { scope: "task", elevationLevel: "admin" } },
+      });
+      const uid = async (id: string): Promise<string> => {
+        await completed("who", id);
+        return (await fileText("who", id, "stdout.txt")).trim();
+      };
+      const unprivileged = root ? "65534" : emulatorUid;
+      expect(await uid("default")).toBe(unprivileged);
+      expect(await uid("nonadmin")).toBe(unprivileged);
+      expect(await uid("admin")).toBe(emulatorUid);
+    },
+  );
 });

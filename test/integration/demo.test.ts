@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DemoError, runDemo } from "../../scripts/demo/ffmpeg-demo.js";
 
-const hasFfmpeg = spawnSync("ffmpeg", ["-version"], { stdio: "ignore" }).status === 0 && spawnSync("ffprobe", ["-version"], { stdio: "ignore" }).status === 0;
+const hasFfmpeg =
+  spawnSync("ffmpeg", ["-version"], { stdio: "ignore" }).status === 0 &&
+  spawnSync("ffprobe", ["-version"], { stdio: "ignore" }).status === 0;
 const workDir = mkdtempSync(join(tmpdir(), "demo-test-"));
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 

@@ -55,9 +55,22 @@ afterAll(async () => {
 it("prints the failed task with its exit code and category, in the table and in JSON", { timeout: 180_000 }, async () => {
   const env = { ...process.env, BATCH_ACCOUNT_NAME: emulator.account.name, BATCH_ACCOUNT_KEY: emulator.account.key };
   const stateDir = join(root, "state");
-  const once = ["run", "--dir", join(root, "manifests"), "--batch-url", emulator.url, "--auth", "shared-key", "--once", "--once-timeout", "2m"];
+  const once = [
+    "run",
+    "--dir",
+    join(root, "manifests"),
+    "--batch-url",
+    emulator.url,
+    "--auth",
+    "shared-key",
+    "--once",
+    "--once-timeout",
+    "2m",
+  ];
   // A failed task stalls the job (TasksFailed), so --once exits 1 once the job's status says so.
-  await expect(run(process.execPath, [BIN, ...once, "--state-dir", stateDir, "--http-addr", "off", "--view", "off", "--log-level", "error"], { env })).rejects.toMatchObject({ code: 1 });
+  await expect(
+    run(process.execPath, [BIN, ...once, "--state-dir", stateDir, "--http-addr", "off", "--view", "off", "--log-level", "error"], { env }),
+  ).rejects.toMatchObject({ code: 1 });
   const status = ["status", "--state-dir", stateDir, "--url", "http://127.0.0.1:9"];
   const table = (await run(process.execPath, [BIN, ...status], { env })).stdout;
   expect(table).toContain("FAILED TASKS");
