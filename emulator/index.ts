@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalExecutor } from "./execution/local-executor.js";
+import { LocalExecutor, type LocalExecutorOptions } from "./execution/local-executor.js";
+import type { ContainerEngineChoice } from "./execution/container-engine.js";
 import { createClock, type ClockMode, type EmulatorClock } from "./clock.js";
 import { resolveTiming, type Timing, type TimingPreset } from "./timing.js";
 import { EmulatorState } from "./store/account-store.js";
@@ -13,6 +14,8 @@ import { registerAllRoutes } from "./resources/registry.js";
 import { isArmPath, serveArm } from "./arm/arm-api.js";
 import type { Account } from "./http/authenticate.js";
 import { createControlState, installControlApi, type ControlState } from "./control/control-api.js";
+import { PersistentState } from "./persistence/persistent-state.js";
+import { BatchError } from "./http/errors.js";
 
 /** The well-known development account (CONTRIBUTING.md, emulator/README.md), like Azurite's devstoreaccount1. */
 export const devAccount: Account = {
@@ -40,8 +43,23 @@ export interface EmulatorOptions {
    * as processes on this machine, each node a directory tree under `workDir` (docs/adr/0020).
    */
   execute?: "simulated" | "local";
-  /** Where local nodes live (default: a new directory under the system's temp dir). */
+  /** Where local nodes live (default: `<location>/nodes` with a location, else a new directory under the system's temp dir). */
   workDir?: string;
+  /**
+   * Like Azurite's --location: accounts' pools, jobs and tasks are kept in this directory (a journal of
+   * acknowledged changes and a snapshot, docs/adr/0023) and loaded again on the next start. Default: in memory.
+   */
+  location?: string;
+  /**
+   * Local mode: the account's linked auto-storage account, as a storage connection string (e.g. Azurite's
+   * development account); resource files with `autoStorageContainerName` come from its containers.
+   */
+  autoStorage?: string;
+  /**
+   * Local mode: what runs container tasks. "auto" (default): docker, else podman, when `docker info` /
+   * `podman info` succeed; "none": container tasks run their command line on the host (and say so).
+   */
+  containerEngine?: ContainerEngineChoice;
   /**
    * Serve each account on its own port (`port`, `port`+1, ... or free ones with 0), as each real
    * account has its own host: a port answers only its account (SharedKey naming another is refused,
@@ -71,6 +89,8 @@ export interface RunningEmulator {
   readonly timing: Timing;
   /** With execute "local": where the nodes' directory trees are. */
   readonly workDir?: string;
+  /** With a location: bytes of a torn last journal record that were ignored on load (0 when intact). */
+  readonly tornJournalBytes?: number;
   readonly router: Router;
   /** Faults, rate limits and counters (also reachable over HTTP under /_emulator/). */
   readonly control: ControlState;
@@ -84,7 +104,7 @@ export interface RunningEmulator {
 }
 
 function localExecutor(options: EmulatorOptions): LocalExecutor | undefined {
-  return options.execute === "local" ? new LocalExecutor(options.workDir ?? mkdtempSync(join(tmpdir(), "batch-emulator-"))) : undefined;
+  return options.execute === "local" ? new LocalExecutor(localWorkDir(options), executorOptions(options)) : undefined;
 }
 
 /** One server per group of accounts, on `basePort`, `basePort`+1, ... (free ports with 0). */
@@ -143,6 +163,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     timing,
     executor,
   );
+  // Loaded before the server listens, so no request sees a half-restored state.
+  const persisted = options.location === undefined ? undefined : PersistentState.open(options.location, state);
   const router = new Router();
   registerAllRoutes(router);
   const middlewares: Middleware[] = [];
@@ -174,19 +196,59 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     clock,
     state,
     timing,
-    ...(executor === undefined ? {} : { workDir: executor.workDir }),
+    ...optionalParts(executor, persisted),
     router,
     control: createControlState(clock),
     use: (m) => void middlewares.push(m),
     observe: (o) => void observers.push(o),
     addSideHandler: (h) => void sideHandlers.push(h),
     close: async () => {
+      // Written before the reset below drops the state (and kills local processes).
+      persisted?.persistence.close();
       state.reset();
       await Promise.all(servers.map(closeServer));
     },
   };
   installControlApi(emulator);
+  // Innermost, after faults and rate limits: a mutation is in the journal (fsynced) before it is answered.
+  if (persisted !== undefined) emulator.use(journalMiddleware(persisted.persistence));
   return emulator;
+}
+
+function optionalParts(executor: LocalExecutor | undefined, persisted: { tornBytes: number } | undefined): { workDir?: string; tornJournalBytes?: number } {
+  return {
+    ...(executor === undefined ? {} : { workDir: executor.workDir }),
+    ...(persisted === undefined ? {} : { tornJournalBytes: persisted.tornBytes }),
+  };
+}
+
+function executorOptions(options: EmulatorOptions): LocalExecutorOptions {
+  return {
+    ...(options.autoStorage === undefined ? {} : { autoStorage: options.autoStorage }),
+    ...(options.containerEngine === undefined ? {} : { containerEngine: options.containerEngine }),
+  };
+}
+
+function localWorkDir(options: EmulatorOptions): string {
+  if (options.workDir !== undefined) return options.workDir;
+  if (options.location !== undefined) return join(options.location, "nodes");
+  return mkdtempSync(join(tmpdir(), "batch-emulator-"));
+}
+
+function journalMiddleware(persistence: PersistentState): Middleware {
+  return async (ctx, next) => {
+    const outcome = await next();
+    const method = ctx.req.method ?? "GET";
+    if (method === "GET" || method === "HEAD") return outcome;
+    try {
+      persistence.flush();
+    } catch (error: unknown) {
+      // Not durable, so not acknowledged: the client sees a server error and retries.
+      console.error(`emulator: could not write the journal: ${error instanceof Error ? error.message : String(error)}`);
+      throw new BatchError(500, "InternalError");
+    }
+    return outcome;
+  };
 }
 
 export type { Account } from "./http/authenticate.js";

@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
 import { splitCommandLine } from "./command-line.js";
 import { downloadContainer, uploadOutputFiles } from "./blob-files.js";
+import type { RunAs } from "./run-as.js";
+import { containerArgv, detectContainerEngine, removeContainer, type ContainerEngineChoice, type ContainerRun, type EngineDetection } from "./container-engine.js";
 
 /**
  * `--execute local`: every emulated node is a directory tree shaped like a real node's
@@ -30,6 +33,20 @@ export interface RunSpec {
   outputFiles?: readonly unknown[];
   /** A line written first to stderr.txt (e.g. that a container task runs on the host). */
   note?: string;
+  /** Switch to this user (the emulator runs as root and the identity is not admin: run-as.ts). */
+  runAs?: RunAs;
+  /** A container task to run through the detected engine (container-engine.ts). */
+  container?: ContainerRun;
+}
+
+export interface LocalExecutorOptions {
+  /**
+   * The account's auto-storage account, as a storage connection string (Azurite's development one works):
+   * resource files with `autoStorageContainerName` are downloaded from its containers.
+   */
+  autoStorage?: string;
+  /** Which container engine runs container tasks: auto (docker, else podman, if one works), none, docker, podman. */
+  containerEngine?: ContainerEngineChoice;
 }
 
 export interface RunningProcess {
@@ -38,13 +55,33 @@ export interface RunningProcess {
 
 export class LocalExecutor {
   readonly #running = new Set<ChildProcess>();
+  readonly #autoStorage: BlobServiceClient | undefined;
+  readonly #engineChoice: ContainerEngineChoice;
+  #engine: EngineDetection | undefined;
 
-  constructor(readonly workDir: string) {}
+  constructor(
+    readonly workDir: string,
+    options: LocalExecutorOptions = {},
+  ) {
+    this.#autoStorage = options.autoStorage === undefined ? undefined : BlobServiceClient.fromConnectionString(options.autoStorage);
+    this.#engineChoice = options.containerEngine ?? "auto";
+    mkdirSync(workDir, { recursive: true });
+    // Tasks that run as an unprivileged user (run-as.ts) must reach their directories below this one.
+    if (process.getuid?.() === 0) chmodSync(workDir, 0o755);
+  }
+
+  /** The container engine for container tasks, found on first use (`docker info`, `podman info`). */
+  containerEngine(): EngineDetection {
+    this.#engine ??= detectContainerEngine(this.#engineChoice);
+    return this.#engine;
+  }
 
   /** Creates a node's directory tree; returns AZ_BATCH_NODE_ROOT_DIR. */
   prepareNode(poolId: string, nodeId: string): string {
     const root = join(this.workDir, safeName(poolId), nodeId);
     for (const dir of ["shared", "startup/wd", "workitems"]) mkdirSync(join(root, dir), { recursive: true });
+    // Every task of the node reads and writes the shared directory, whichever user it runs as.
+    chmodSync(join(root, "shared"), 0o1777);
     return root;
   }
 
@@ -53,7 +90,7 @@ export class LocalExecutor {
    * and stderr.txt in `taskDir`. `onExit` is called once, unless the run is killed first.
    */
   run(spec: RunSpec, onExit: (outcome: ProcessOutcome) => void): RunningProcess {
-    const state: { child?: ChildProcess; killed: boolean } = { killed: false };
+    const state: { child?: ChildProcess; killed: boolean; container?: string } = { killed: false };
     const workingDir = join(spec.taskDir, "wd");
     mkdirSync(workingDir, { recursive: true });
     writeFileSync(join(spec.taskDir, "stdout.txt"), "");
@@ -61,10 +98,11 @@ export class LocalExecutor {
     const finish = (outcome: ProcessOutcome): void => {
       if (!state.killed) onExit(outcome);
     };
-    downloadResourceFiles(spec.resourceFiles, workingDir).then(
+    downloadResourceFiles(spec.resourceFiles, workingDir, (name) => this.#autoStorageContainer(name)).then(
       () => {
         if (state.killed) return;
-        state.child = this.#spawn(spec, workingDir, finish);
+        if (spec.runAs !== undefined) chownTree(spec.taskDir, spec.runAs);
+        state.child = this.#spawn(spec, workingDir, finish, (name) => (state.container = name));
       },
       (error: unknown) => finish({ failure: { category: "usererror", code: "ResourceFileDownloadFailed", message: errorText(error) } }),
     );
@@ -72,8 +110,28 @@ export class LocalExecutor {
       kill: () => {
         state.killed = true;
         if (state.child !== undefined) killTree(state.child);
+        const engine = this.#engine?.engine;
+        if (state.container !== undefined && engine !== undefined) removeContainer(engine, state.container);
       },
     };
+  }
+
+  #autoStorageContainer(name: string): ContainerClient {
+    if (this.#autoStorage === undefined) {
+      throw new Error(`autoStorageContainerName ${name}: the account has no auto-storage account (start the emulator with --auto-storage)`);
+    }
+    return this.#autoStorage.getContainerClient(name);
+  }
+
+  #argv(spec: RunSpec, workingDir: string, onContainer: (name: string) => void): Argv | undefined {
+    const engine = spec.container === undefined ? undefined : this.containerEngine().engine;
+    if (spec.container === undefined || engine === undefined || spec.commandLine.trim() === "") return hostArgv(spec);
+    const nodeRoot = spec.environment.AZ_BATCH_NODE_ROOT_DIR ?? spec.taskDir;
+    const runAs = spec.runAs === undefined ? {} : { runAs: spec.runAs };
+    const { program, args, name } = containerArgv(engine, spec.container, { nodeRoot, workingDir, environment: spec.environment, commandLine: spec.commandLine, ...runAs });
+    onContainer(name);
+    // The engine's CLI runs as the emulator's user; the container's user is set with --user.
+    return { program, args, user: {} };
   }
 
   /** Kills every process still running (the emulator is closing). */
@@ -82,16 +140,17 @@ export class LocalExecutor {
     this.#running.clear();
   }
 
-  #spawn(spec: RunSpec, workingDir: string, finish: (outcome: ProcessOutcome) => void): ChildProcess | undefined {
-    const [program, ...args] = splitCommandLine(spec.commandLine);
-    if (program === undefined) {
+  #spawn(spec: RunSpec, workingDir: string, finish: (outcome: ProcessOutcome) => void, onContainer: (name: string) => void): ChildProcess | undefined {
+    const argv = this.#argv(spec, workingDir, onContainer);
+    if (argv === undefined) {
       finish({ failure: { category: "usererror", code: "CommandProgramNotFound", message: "The command line is empty" } });
       return undefined;
     }
+    const { program, args, user } = argv;
     const out = openSync(join(spec.taskDir, "stdout.txt"), "a");
     const err = openSync(join(spec.taskDir, "stderr.txt"), "a");
     // detached: the task gets its own process group, so a kill reaches what it started too.
-    const child = spawn(program, args, { cwd: workingDir, env: spec.environment, stdio: ["ignore", out, err], detached: true });
+    const child = spawn(program, args, { cwd: workingDir, env: spec.environment, stdio: ["ignore", out, err], detached: true, ...user });
     closeSync(out);
     closeSync(err);
     this.#running.add(child);
@@ -113,6 +172,15 @@ export class LocalExecutor {
   }
 }
 
+/** What to spawn: the command line itself (as `runAs`), or the container engine running it in the task's image. */
+type Argv = { program: string; args: string[]; user: { uid?: number; gid?: number } };
+
+function hostArgv(spec: RunSpec): Argv | undefined {
+  const [program, ...args] = splitCommandLine(spec.commandLine);
+  if (program === undefined) return undefined;
+  return { program, args, user: spec.runAs === undefined ? {} : { uid: spec.runAs.uid, gid: spec.runAs.gid } };
+}
+
 /** The Batch environment of a task or start task, over the host's PATH/HOME (tasks find programs as the user does). */
 export function batchEnvironment(values: Record<string, string | undefined>, settings: readonly unknown[]): Record<string, string> {
   const env: Record<string, string> = {};
@@ -128,26 +196,48 @@ export function batchEnvironment(values: Record<string, string | undefined>, set
   return env;
 }
 
-/** httpUrl resource files (any URL this machine reaches: an Azurite SAS URL, a local server) into wd/. */
-async function downloadResourceFiles(resourceFiles: readonly unknown[], workingDir: string): Promise<void> {
+interface ResourceFileSpec {
+  httpUrl?: unknown;
+  filePath?: unknown;
+  storageContainerUrl?: unknown;
+  autoStorageContainerName?: unknown;
+  blobPrefix?: unknown;
+}
+
+/**
+ * Resource files into wd/: httpUrl (any URL this machine reaches: an Azurite SAS URL, a local server),
+ * storageContainerUrl, and autoStorageContainerName (a container of the account's auto-storage account).
+ */
+async function downloadResourceFiles(resourceFiles: readonly unknown[], workingDir: string, autoStorage: (name: string) => ContainerClient): Promise<void> {
   for (const item of resourceFiles) {
-    const file = item as { httpUrl?: unknown; filePath?: unknown; storageContainerUrl?: unknown; blobPrefix?: unknown } | null;
-    if (typeof file?.storageContainerUrl === "string") {
-      await downloadContainer({ storageContainerUrl: file.storageContainerUrl, blobPrefix: file.blobPrefix, filePath: file.filePath }, workingDir);
+    const file = item as ResourceFileSpec | null;
+    if (typeof file?.storageContainerUrl === "string" || typeof file?.autoStorageContainerName === "string") {
+      const container = typeof file.storageContainerUrl === "string" ? new ContainerClient(file.storageContainerUrl) : autoStorage(String(file.autoStorageContainerName));
+      await downloadContainer(container, { blobPrefix: file.blobPrefix, filePath: file.filePath }, workingDir);
       continue;
     }
-    if (typeof file?.httpUrl !== "string") {
-      throw new Error("local mode fetches httpUrl and storageContainerUrl resource files (autoStorageContainerName needs a linked storage account)");
-    }
-    const url = new URL(file.httpUrl);
-    const name = typeof file.filePath === "string" && file.filePath !== "" ? file.filePath : decodeURIComponent(url.pathname.split("/").pop() ?? "file");
-    if (name.split(/[\\/]/).includes("..")) throw new Error(`resource file path ${name} leaves the working directory`);
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`GET ${url.origin}${url.pathname} answered ${response.status}`);
-    const target = join(workingDir, name);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, Buffer.from(await response.arrayBuffer()));
+    if (typeof file?.httpUrl !== "string") throw new Error("a resource file names httpUrl, storageContainerUrl or autoStorageContainerName");
+    await downloadHttp(file.httpUrl, file.filePath, workingDir);
   }
+}
+
+/** One httpUrl resource file into wd/ (at filePath, else the URL's last path segment). */
+async function downloadHttp(httpUrl: string, filePath: unknown, workingDir: string): Promise<void> {
+  const url = new URL(httpUrl);
+  const name = typeof filePath === "string" && filePath !== "" ? filePath : decodeURIComponent(url.pathname.split("/").pop() ?? "file");
+  if (name.split(/[\\/]/).includes("..")) throw new Error(`resource file path ${name} leaves the working directory`);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`GET ${url.origin}${url.pathname} answered ${response.status}`);
+  const target = join(workingDir, name);
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, Buffer.from(await response.arrayBuffer()));
+}
+
+/** Hands a task's directory (and what was downloaded into it) to the user it runs as. */
+function chownTree(path: string, user: RunAs): void {
+  chownSync(path, user.uid, user.gid);
+  if (!lstatSync(path).isDirectory()) return;
+  for (const name of readdirSync(path)) chownTree(join(path, name), user);
 }
 
 function killTree(child: ChildProcess): void {

@@ -2,6 +2,7 @@ import type { NodeDeallocationOption, NodeEntity, PoolEntity, PoolStore, ResizeE
 import { join } from "node:path";
 import { touch } from "../store/entity.js";
 import { batchEnvironment, type LocalExecutor, type ProcessOutcome } from "../execution/local-executor.js";
+import { runAsFor } from "../execution/run-as.js";
 
 /**
  * Pool allocation on the emulator clock:
@@ -144,11 +145,23 @@ function bootNode(store: PoolStore, pool: PoolEntity, dedicated: boolean): void 
   });
 }
 
+/** After a restart (`--location`): a node that was still booting starts again, and its start task runs again. */
+export function rebootNode(store: PoolStore, pool: PoolEntity, node: NodeEntity): void {
+  const clock = store.account.clock;
+  store.setNodeState(node, "starting");
+  node.timer = clock.schedule(store.account.timing.nodeStartingMs, () => {
+    node.lastBootTime = clock.now();
+    node.timer = undefined;
+    runStartTask(store, pool, node);
+  });
+}
+
 interface StartTaskSpec {
   commandLine?: unknown;
   waitForSuccess?: unknown;
   environmentSettings?: unknown;
   resourceFiles?: unknown;
+  userIdentity?: unknown;
 }
 
 /**
@@ -200,7 +213,8 @@ function runLocalStartTask(executor: LocalExecutor, at: { pool: PoolEntity; node
     Array.isArray(at.startTask.environmentSettings) ? at.startTask.environmentSettings : [],
   );
   const resourceFiles = Array.isArray(at.startTask.resourceFiles) ? at.startTask.resourceFiles : [];
-  executor.run({ commandLine: String(at.startTask.commandLine ?? ""), taskDir: startup, environment, resourceFiles }, done);
+  const runAs = runAsFor(at.startTask.userIdentity, at.pool.spec.userAccounts);
+  executor.run({ commandLine: String(at.startTask.commandLine ?? ""), taskDir: startup, environment, resourceFiles, ...(runAs === undefined ? {} : { runAs }) }, done);
 }
 
 function simulatedExitCode(commandLine: unknown): number {

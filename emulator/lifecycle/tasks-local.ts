@@ -1,17 +1,23 @@
 import { join } from "node:path";
 import { batchEnvironment, type RunSpec } from "../execution/local-executor.js";
+import { runAsFor } from "../execution/run-as.js";
+import type { ContainerRun, EngineDetection } from "../execution/container-engine.js";
 import type { NodeEntity, PoolEntity } from "../store/pool-store.js";
 import { taskRootDirectory, type TaskRecord } from "../store/job-records.js";
 
-/** Shown in a container task's executionInfo.containerInfo and stderr.txt: it ran on the host, without isolation. */
-const NO_CONTAINER_ENGINE =
-  "batch emulator: the emulator runs no container engine; this container task's command line ran on the host, without the image or any isolation";
+/** Shown in a container task's executionInfo.containerInfo, stderr.txt and the emulator's log: it ran on the host, without isolation. */
+function onHostNote(reason: string): string {
+  return `batch emulator: ${reason}; this container task's command line ran on the host, without the image or any isolation`;
+}
 
 /** What a task runs as in local mode: its directory on the node, the Batch environment and its resource files. */
-export function localRunSpec(task: TaskRecord, pool: PoolEntity, node: NodeEntity, accountName: string): RunSpec & { containerInfo?: { state: string; error: string } } {
+export function localRunSpec(
+  task: TaskRecord,
+  at: { pool: PoolEntity; node: NodeEntity; accountName: string; engine: () => EngineDetection },
+): RunSpec & { containerInfo?: { state: string; error?: string } } {
+  const { pool, node, accountName } = at;
   const root = node.rootDir ?? "";
   const taskDir = join(root, taskRootDirectory(task));
-  const container = task.body.containerSettings !== undefined;
   const settings = [...asList(task.job.body.commonEnvironmentSettings), ...asList(task.body.environmentSettings)];
   const environment = batchEnvironment(
     {
@@ -36,10 +42,32 @@ export function localRunSpec(task: TaskRecord, pool: PoolEntity, node: NodeEntit
     environment,
     resourceFiles: asList(task.body.resourceFiles),
     outputFiles: asList(task.body.outputFiles),
-    ...(container ? { note: NO_CONTAINER_ENGINE, containerInfo: { state: "not run: no container engine", error: NO_CONTAINER_ENGINE } } : {}),
+    ...runAsField(runAsFor(task.body.userIdentity, pool.spec.userAccounts)),
+    ...containerParts(task, at.engine),
   };
+}
+
+/** A container task: through the engine when one works, else on the host, saying so everywhere. */
+function containerParts(task: TaskRecord, engine: () => EngineDetection): Pick<RunSpec, "container" | "note"> & { containerInfo?: { state: string; error?: string } } {
+  const settings = task.body.containerSettings as { imageName?: unknown; containerRunOptions?: unknown; workingDirectory?: unknown } | undefined;
+  if (settings === undefined || settings === null) return {};
+  const imageName = String(settings.imageName ?? "");
+  const detection = engine();
+  if (detection.engine !== undefined) {
+    const container: ContainerRun = { imageName };
+    if (typeof settings.containerRunOptions === "string") container.containerRunOptions = settings.containerRunOptions;
+    if (typeof settings.workingDirectory === "string") container.workingDirectory = settings.workingDirectory;
+    return { container, containerInfo: { state: `running in ${imageName} (${detection.engine.program})` } };
+  }
+  const note = onHostNote(detection.reason);
+  console.warn(`emulator: container task ${task.job.id}/${task.id} (image ${imageName}) runs on the host without isolation: ${detection.reason}`);
+  return { note, containerInfo: { state: "ran on the host: no container engine", error: note } };
 }
 
 function asList(value: unknown): unknown[] {
   return Array.isArray(value) ? (value as unknown[]) : [];
+}
+
+function runAsField(runAs: RunSpec["runAs"]): Pick<RunSpec, "runAs"> {
+  return runAs === undefined ? {} : { runAs };
 }

@@ -6,6 +6,7 @@ import { executionInfo } from "./task-execution-info.js";
 import { WALL_CLOCK_EXIT_CODE, exitOptions, simulateAttempt } from "./tasks-outcome.js";
 import { localRunSpec } from "./tasks-local.js";
 import type { LocalExecutor, RunningProcess } from "../execution/local-executor.js";
+import { JobPrepRelease, preparationSpec } from "./job-prep-release.js";
 
 /** Told after a task reaches `completed` (job reactions: onAllTasksComplete, onTaskFailure). */
 export type TaskCompletedListener = (task: TaskRecord) => void;
@@ -38,9 +39,12 @@ export class TaskScheduler {
   readonly #pendingPasses = new Set<string>();
   readonly #completed: TaskCompletedListener;
   readonly #processes = new Map<TaskRecord, RunningProcess>();
+  /** Job preparation and release tasks on the nodes tasks run on. */
+  readonly prepRelease: JobPrepRelease;
 
   constructor(account: AccountStore, pools: PoolStore, onCompleted: TaskCompletedListener) {
     this.#account = account;
+    this.prepRelease = new JobPrepRelease(account);
     this.#pools = pools;
     this.#completed = onCompleted;
     pools.onCapacity((pool) => this.requestPass(pool.id));
@@ -168,13 +172,36 @@ export class TaskScheduler {
 
   #start(task: TaskRecord, pool: PoolEntity, node: NodeEntity): void {
     const clock = this.#account.clock;
-    const timing = this.#account.timing;
     task.node = { poolId: pool.id, nodeId: node.id };
     task.job.running.add(task);
     const onNode = this.#onNode.get(node) ?? new Set<TaskRecord>();
     onNode.add(task);
     this.#onNode.set(node, onNode);
     this.#pools.noteRecentTask(node, recentTask(task));
+    if (preparationSpec(task.job) === undefined) {
+      this.#startRun(task, pool, node);
+      return;
+    }
+    // The job's preparation task runs on the node first (once); the task waits for it, preparing.
+    const placement = task.node;
+    const stillPlaced = (): boolean => task.state === "preparing" && task.node === placement;
+    setTaskState(task, "preparing", clock.now(), { startTime: clock.now() });
+    this.prepRelease.beforeTask(
+      task.job,
+      { pool, node },
+      () => {
+        if (stillPlaced()) this.#startRun(task, pool, node);
+      },
+      (failure) => {
+        if (stillPlaced()) this.#finish(task, -1, failure);
+      },
+    );
+  }
+
+  /** The task's own run (after any job preparation task): a local process, or simulated on the clock. */
+  #startRun(task: TaskRecord, pool: PoolEntity, node: NodeEntity): void {
+    const clock = this.#account.clock;
+    const timing = this.#account.timing;
     const now = clock.now();
     const executor = this.#account.executor;
     if (executor !== undefined && node.rootDir !== undefined) {
@@ -204,7 +231,7 @@ export class TaskScheduler {
 
   /** `--execute local`: the task runs as a process in its directory on the node; its exit ends it. */
   #runLocal(task: TaskRecord, at: { executor: LocalExecutor; pool: PoolEntity; node: NodeEntity }, now: number): void {
-    const spec = localRunSpec(task, at.pool, at.node, this.#account.accountName);
+    const spec = localRunSpec(task, { pool: at.pool, node: at.node, accountName: this.#account.accountName, engine: () => at.executor.containerEngine() });
     setTaskState(task, "running", now, { startTime: now, ...(spec.containerInfo === undefined ? {} : { containerInfo: spec.containerInfo }) });
     const running = at.executor.run(spec, (outcome) => {
       this.#processes.delete(task);
@@ -325,7 +352,7 @@ function recentTask(task: TaskRecord): RecentTask {
 }
 
 /** What an attempt's end keeps of its run: when it started, and a local container task's note. */
-function keptFromRun(task: TaskRecord): { startTime?: number; containerInfo?: { state: string; error: string } } {
+function keptFromRun(task: TaskRecord): { startTime?: number; containerInfo?: { state: string; error?: string } } {
   const run = task.run;
   return {
     ...(run?.startTime === undefined ? {} : { startTime: run.startTime }),

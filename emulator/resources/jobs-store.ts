@@ -5,7 +5,7 @@ import { poolStore } from "../store/pool-store.js";
 import { BatchError, errors } from "../http/errors.js";
 import { TaskScheduler } from "../lifecycle/tasks-scheduler.js";
 import { exitOptions } from "../lifecycle/tasks-outcome.js";
-import { countedState, jobPoolId, type JobRecord, type JobState, type TaskRecord } from "../store/job-records.js";
+import { countedState, jobPoolId, markTaskChanged, type JobRecord, type JobState, type TaskRecord } from "../store/job-records.js";
 import { newJob } from "./jobs-model.js";
 import { newTask } from "./tasks-validation.js";
 import type { Body } from "./jobs-validation.js";
@@ -47,6 +47,7 @@ export class JobStore {
   add(body: Body): JobRecord {
     const job = newJob(body, newMeta(String(body.id ?? ""), this.#now));
     if (!this.jobs.insert(job)) throw errors.exists("JobExists");
+    if (this.#account.tracksChanges) job.changedTasks = new Set();
     this.scheduler.attach(job);
     // The job manager is a task of the job: listed with the others, and until it has run the job's tasks
     // are not all complete (so onAllTasksComplete does not end a job whose manager never ran).
@@ -100,6 +101,7 @@ export class JobStore {
       for (const task of [...job.running]) this.scheduler.stop(task, "terminate");
       job.endTime = this.#now;
       job.terminateReason = reason;
+      this.scheduler.prepRelease.release(job);
     });
   }
 
@@ -108,6 +110,7 @@ export class JobStore {
     if (job.state === "deleting") throw new BatchError(409, "JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected.");
     this.#transition(job, "deleting", "deleting", () => {
       for (const task of job.tasks.values()) this.scheduler.forget(task);
+      this.scheduler.prepRelease.release(job);
       job.ready.clear();
       this.scheduler.detach(job);
       this.jobs.delete(job.id);
@@ -120,6 +123,7 @@ export class JobStore {
     const task = newTask(body, newMeta(String(body.id ?? ""), this.#now), job);
     if (!job.tasks.insert(task)) throw errors.exists("TaskExists");
     job.counts.add("active", task.requiredSlots);
+    markTaskChanged(task);
     this.scheduler.admit(task);
     return task;
   }
@@ -129,6 +133,7 @@ export class JobStore {
     task.job.counts.remove(countedState(task), task.requiredSlots);
     task.job.tasks.delete(task.id);
     touch(task, this.#now);
+    markTaskChanged(task);
     this.#checkAllTasksComplete(task.job);
   }
 

@@ -1,11 +1,13 @@
 import type { RequestContext } from "../http/context.js";
 import { versionHeaders } from "../http/context.js";
-import { errors } from "../http/errors.js";
+import { BatchError, errors } from "../http/errors.js";
+import { formatTime } from "../http/wire-format.js";
+import { nodeTaskId, preparationSpec, releaseSpec } from "../lifecycle/job-prep-release.js";
 import type { EmulatorResponse } from "../http/response.js";
 import type { Router } from "../http/router.js";
 import { encodeSkipToken } from "../odata/index.js";
 import { checkExpand, parseGetSelect, parseListQuery, project } from "./list-query.js";
-import type { JobRecord } from "../store/job-records.js";
+import type { JobRecord, NodeTaskRun } from "../store/job-records.js";
 import { JOB_FILTER_PATHS, jobToWire, parseSettings } from "./jobs-model.js";
 import { jobStore, type DisableTasks } from "./jobs-store.js";
 import { optionalEnum, optionalString } from "./jobs-validation.js";
@@ -23,6 +25,12 @@ export function registerRoutes(router: Router): void {
     { operationId: "Job_Enable", method: "POST", path: "/jobs/{jobId}/enable", handler: enableJob },
     { operationId: "Job_Terminate", method: "POST", path: "/jobs/{jobId}/terminate", handler: terminateJob },
     { operationId: "Job_GetTaskCounts", method: "GET", path: "/jobs/{jobId}/taskcounts", handler: getTaskCounts },
+    {
+      operationId: "Job_ListPreparationAndReleaseTaskStatus",
+      method: "GET",
+      path: "/jobs/{jobId}/jobpreparationandreleasetaskstatus",
+      handler: listPreparationAndReleaseStatus,
+    },
   ]);
 }
 
@@ -117,4 +125,43 @@ export function param(ctx: RequestContext, name: string): string {
   const value = ctx.params[name];
   if (value === undefined) throw new Error(`route has no {${name}}`);
   return value;
+}
+
+/** Where the job's preparation and release tasks ran, and how they did (lifecycle/job-prep-release.ts). */
+function listPreparationAndReleaseStatus(ctx: RequestContext): EmulatorResponse {
+  const job = jobStore(ctx.store).require(param(ctx, "jobId"));
+  if (preparationSpec(job) === undefined && releaseSpec(job) === undefined) {
+    throw new BatchError(409, "JobPreparationTaskNotSpecified", "The specified job does not have a job preparation task.");
+  }
+  const items = Object.values(job.nodeTasks ?? {}).map((entry) => {
+    const nodeUrl = ctx.url(`/pools/${encodeURIComponent(entry.poolId)}/nodes/${encodeURIComponent(entry.nodeId)}`);
+    const info = (kind: "preparation" | "release", run: NodeTaskRun | undefined): Record<string, unknown> | undefined => {
+      if (run === undefined) return undefined;
+      const root = `workitems/${job.id}/job-1/${nodeTaskId(job, kind)}`;
+      return nodeTaskRunToWire(run, kind, { taskRootDirectory: root, taskRootDirectoryUrl: `${nodeUrl}/files/${root}` });
+    };
+    const preparation = info("preparation", entry.preparation);
+    const release = info("release", entry.release);
+    return {
+      poolId: entry.poolId,
+      nodeId: entry.nodeId,
+      nodeUrl,
+      ...(preparation === undefined ? {} : { jobPreparationTaskExecutionInfo: preparation }),
+      ...(release === undefined ? {} : { jobReleaseTaskExecutionInfo: release }),
+    };
+  });
+  return ctx.list("Microsoft.Azure.Batch.Protocol.Entities.Container.jobpreparationandreleasetaskstatuses", items);
+}
+
+function nodeTaskRunToWire(run: NodeTaskRun, kind: "preparation" | "release", where: { taskRootDirectory: string; taskRootDirectoryUrl: string }): Record<string, unknown> {
+  return {
+    state: run.state,
+    startTime: formatTime(run.startTime),
+    ...(run.endTime === undefined ? {} : { endTime: formatTime(run.endTime) }),
+    ...where,
+    ...(run.exitCode === undefined ? {} : { exitCode: run.exitCode }),
+    ...(run.failureInfo === undefined ? {} : { failureInfo: run.failureInfo }),
+    ...(kind === "preparation" ? { retryCount: run.retryCount } : {}),
+    ...(run.result === undefined ? {} : { result: run.result }),
+  };
 }

@@ -7,7 +7,7 @@ import { formatTime } from "../http/wire-format.js";
 import { encodeSkipToken } from "../odata/index.js";
 import { touch } from "../store/entity.js";
 import { checkExpand, parseGetSelect, parseListQuery, project } from "./list-query.js";
-import { setTaskState, type JobRecord, type TaskRecord } from "../store/job-records.js";
+import { markTaskChanged, setTaskState, type JobRecord, type TaskRecord } from "../store/job-records.js";
 import { jobStore, requireAcceptsTasks, type JobStore } from "./jobs-store.js";
 import { jobUrl, param } from "./jobs.js";
 import type { Body } from "./jobs-validation.js";
@@ -124,6 +124,7 @@ function updateTask(ctx: RequestContext): EmulatorResponse {
   const body = ctx.body() === undefined ? {} : ctx.bodyObject();
   task.constraints = parseTaskConstraints(body) ?? {};
   touch(task, ctx.clock.now());
+  markTaskChanged(task);
   return ctx.empty(200, task, taskUrl(ctx, task));
 }
 
@@ -142,6 +143,7 @@ function terminateTask(ctx: RequestContext): EmulatorResponse {
   if (task.state === "completed") throw new BatchError(409, "TaskCompleted", "The specified task is already completed.");
   store.scheduler.stop(task, "terminate");
   touch(task, ctx.clock.now());
+  markTaskChanged(task);
   return ctx.empty(204, task, taskUrl(ctx, task));
 }
 

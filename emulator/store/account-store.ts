@@ -21,6 +21,8 @@ export function defineSlot<T>(name: string, create: (account: AccountStore) => T
 /** Everything one Batch account holds. Handlers reach it as `ctx.store`. */
 export class AccountStore {
   private readonly slots = new Map<StoreSlot<unknown>, unknown>();
+  /** Set with `--location` before any slot is created: jobs note which tasks changed for the journal. */
+  tracksChanges = false;
 
   constructor(
     readonly accountName: string,
@@ -60,6 +62,11 @@ export class EmulatorState {
   /** The store of `accountName` (case-insensitive), or undefined for an unknown account. */
   account(accountName: string): AccountStore | undefined {
     return this.accounts.get(accountName.toLowerCase());
+  }
+
+  /** Every account's store, in configuration order. */
+  all(): AccountStore[] {
+    return [...this.accounts.values()];
   }
 
   /** The first configured account (the one bearer-token requests address). */

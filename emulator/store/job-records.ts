@@ -30,6 +30,25 @@ export interface JobSettings {
   onAllTasksComplete: OnAllTasksComplete;
 }
 
+/** A job preparation or release task's run on one node (lifecycle/job-prep-release.ts). */
+export interface NodeTaskRun {
+  state: "running" | "completed";
+  startTime: number;
+  endTime?: number;
+  exitCode?: number;
+  result?: "success" | "failure";
+  failureInfo?: { category: "usererror" | "servererror"; code: string; message: string };
+  retryCount: number;
+}
+
+/** What the job's preparation and release tasks did on one node (Job_ListPreparationAndReleaseTaskStatus). */
+export interface NodeJobTasks {
+  poolId: string;
+  nodeId: string;
+  preparation?: NodeTaskRun;
+  release?: NodeTaskRun;
+}
+
 export interface JobRecord extends EntityMeta, JobSettings {
   /** The add request as sent: fixed properties (displayName, jobManagerTask, …) are shown from it. */
   readonly body: Body;
@@ -51,6 +70,10 @@ export interface JobRecord extends EntityMeta, JobSettings {
   readonly waiters: Map<string, TaskRecord[]>;
   /** The pending timer of a transitional state (disabling, enabling, terminating, deleting). */
   transition?: TimerHandle;
+  /** Job preparation/release runs by node id (kept with the job, so `--location` keeps them too). */
+  nodeTasks?: Record<string, NodeJobTasks>;
+  /** With `--location`: tasks changed since the last journal flush (emulator/persistence); absent otherwise. */
+  changedTasks?: Set<TaskRecord>;
 }
 
 export const JOB_STATES: readonly JobState[] = ["active", "disabling", "disabled", "enabling", "terminating", "completed", "deleting"];
@@ -83,7 +106,7 @@ export interface TaskRun {
   result?: "success" | "failure";
   failureInfo?: FailureInfo;
   /** Local mode: a container task that ran on the host says so here. */
-  containerInfo?: { state: string; error: string };
+  containerInfo?: { state: string; error?: string };
 }
 
 export interface TaskRecord extends EntityMeta {
@@ -249,6 +272,7 @@ export function countedState(task: TaskRecord): CountedState {
 
 /** Moves a task to `state`, keeping its job's counts and the previous-state fields right. */
 export function setTaskState(task: TaskRecord, state: TaskState, nowMs: number, run?: TaskRun): void {
+  markTaskChanged(task);
   const before = countedState(task);
   if (task.state !== state) {
     task.previousState = task.state;
@@ -258,6 +282,11 @@ export function setTaskState(task: TaskRecord, state: TaskState, nowMs: number, 
   }
   if (run !== undefined) task.run = run;
   task.job.counts.move(before, countedState(task), task.requiredSlots);
+}
+
+/** With `--location`: notes that a task changed, so the next journal flush writes it (emulator/persistence). */
+export function markTaskChanged(task: TaskRecord): void {
+  task.job.changedTasks?.add(task);
 }
 
 /** The effective retry limit: the task's own, else the job's, else 0. -1 means unlimited. */

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../emulator/index.js";
-import { startAzurite, type Azurite } from "../helpers/azurite.js";
+import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, type Azurite } from "../helpers/azurite.js";
 
 let emulator: RunningEmulator;
 let azurite: Azurite;
@@ -18,7 +18,9 @@ let workDir: string;
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), "emulocal-blobs-"));
   azurite = await startAzurite();
-  emulator = await startEmulator({ port: 0, execute: "local", workDir, timing: { nodeCreatingMs: 10, nodeStartingMs: 10, taskPreparingMs: 0 } });
+  // The account's auto-storage account is Azurite (as a linked storage account would be on Azure).
+  const autoStorage = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${azurite.blobUrl};`;
+  emulator = await startEmulator({ port: 0, execute: "local", workDir, autoStorage, timing: { nodeCreatingMs: 10, nodeStartingMs: 10, taskPreparingMs: 0 } });
   client = new BatchServiceClient(new BatchSharedKeyCredentials(emulator.account.name, emulator.account.key), emulator.url);
 }, 60_000);
 
@@ -60,4 +62,25 @@ it("downloads a container's blobs under a prefix, and uploads output files by pa
   expect(names.sort()).toEqual(["logs/deep/two.log", "logs/one.log", "results/r.txt"]);
   const result = await azurite.service.getContainerClient("media-out").getBlockBlobClient("results/r.txt").downloadToBuffer();
   expect(result.toString()).toBe("A\nB\n");
+}, 120_000);
+
+it("downloads autoStorageContainerName resource files from the account's auto-storage account", async () => {
+  const linked = azurite.service.getContainerClient("linked");
+  await linked.create();
+  await linked.getBlockBlobClient("config/settings.txt").upload("from auto-storage\n", 18);
+  await linked.getBlockBlobClient("other.txt").upload("no\n", 3);
+  await client.task.add("j", {
+    id: "auto",
+    commandLine: "/bin/sh -c 'cat input/config/settings.txt; ls input'",
+    resourceFiles: [{ autoStorageContainerName: "linked", blobPrefix: "config/", filePath: "input" }],
+  });
+  for (let i = 0; i < 1200 && (await client.task.get("j", "auto")).state !== "completed"; i++) await new Promise((r) => setTimeout(r, 50));
+  expect((await client.task.get("j", "auto")).executionInfo).toMatchObject({ exitCode: 0, result: "success" });
+  const stdout = await client.file.getFromTask("j", "auto", "stdout.txt");
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdout.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Buffer));
+  expect(Buffer.concat(chunks).toString()).toBe("from auto-storage\nconfig\n");
+  await client.task.add("j", { id: "missing-container", commandLine: "/bin/true", resourceFiles: [{ autoStorageContainerName: "nope" }] });
+  for (let i = 0; i < 1200 && (await client.task.get("j", "missing-container")).state !== "completed"; i++) await new Promise((r) => setTimeout(r, 50));
+  expect((await client.task.get("j", "missing-container")).executionInfo?.failureInfo?.code).toBe("ResourceFileDownloadFailed");
 }, 120_000);

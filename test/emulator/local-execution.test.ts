@@ -43,7 +43,8 @@ async function fileText(jobId: string, taskId: string, path: string): Promise<st
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), "emulocal-test-"));
-  emulator = await startEmulator({ port: 0, execute: "local", workDir, timing: { nodeCreatingMs: 10, nodeStartingMs: 10, taskPreparingMs: 0 } });
+  // containerEngine none: the container task below runs on the host wherever docker works (container-tasks.test.ts covers engines).
+  emulator = await startEmulator({ port: 0, execute: "local", workDir, containerEngine: "none", timing: { nodeCreatingMs: 10, nodeStartingMs: 10, taskPreparingMs: 0 } });
   client = new BatchServiceClient(new BatchSharedKeyCredentials(emulator.account.name, emulator.account.key), emulator.url);
   files = createServer((req, res) => (req.url === "/input.txt" ? res.end("resource file content\n") : res.writeHead(404).end()));
   await new Promise<void>((resolve) => files.listen(0, "127.0.0.1", resolve));

@@ -5,15 +5,25 @@ import { parse } from "yaml";
 import { devAccount, startEmulator, type Account } from "../../../emulator/index.js";
 import type { TimingPreset } from "../../../emulator/timing.js";
 import { devCertificate } from "../../../emulator/http/dev-cert.js";
+import type { ContainerEngineChoice } from "../../../emulator/execution/container-engine.js";
 
 const usage = `Usage: batch-gitops emulator [--port 8089] [--account NAME --key BASE64KEY] [--timing fast|realistic] [--allowed-hosts H1,H2]
-                           [--execute simulated|local] [--work-dir DIR]
+                           [--execute simulated|local] [--work-dir DIR] [--location DIR]
+                           [--auto-storage CONNECTION_STRING] [--container-engine auto|none|docker|podman]
                            [--account NAME:BASE64KEY]... [--accounts-file FILE]
                            [--https | --cert PEM --key-file PEM] [--https-port 8443] [--cert-dir DIR]
 
 Runs the local Azure Batch emulator (API 2022-10-01.16.0) on 127.0.0.1 until interrupted.
 --execute local runs start tasks and tasks as processes on this machine (no isolation; see
 emulator/README.md), each node a directory tree under --work-dir (default: a temp dir).
+--location DIR keeps pools, jobs and tasks in DIR (crash-safe journal + snapshot) and loads them
+again on the next start, like Azurite's --location; without it, state lives in memory.
+--auto-storage links a storage account (a connection string; Azurite's works) to the account:
+local tasks download autoStorageContainerName resource files from it. Also read from
+BATCH_EMULATOR_AUTO_STORAGE, which keeps a real key out of the process list.
+--container-engine: container tasks run in their image through docker or podman when
+\`docker info\` / \`podman info\` work (auto, the default); otherwise (or with none) their
+command line runs on the host, and their executionInfo and a log line say so.
 Without --account/--key it serves the development account ${devAccount.name}.
 Several accounts (--account NAME:KEY repeated, or --accounts-file with a YAML list of
 {name, key}): each has its own pools, jobs and tasks and its own port, --port, --port+1, ...,
@@ -83,6 +93,9 @@ interface EmulatorArgs {
   allowedHosts: string[];
   execute: "simulated" | "local";
   workDir?: string;
+  location?: string;
+  autoStorage?: string;
+  containerEngine?: ContainerEngineChoice;
 }
 
 /** One flag's effect on the parsed arguments; a string is the usage error. */
@@ -114,10 +127,18 @@ const FLAGS: Record<string, FlagHandler> = {
     return undefined;
   },
   "--work-dir": (parsed, value) => void (parsed.workDir = value),
+  "--location": (parsed, value) => void (parsed.location = value),
+  "--auto-storage": (parsed, value) => void (parsed.autoStorage = value),
+  "--container-engine": (parsed, value) => {
+    if (!["auto", "none", "docker", "podman"].includes(value)) return `--container-engine is auto, none, docker or podman, not ${value}`;
+    parsed.containerEngine = value as ContainerEngineChoice;
+    return undefined;
+  },
 };
 
 function parseArgs(args: string[]): EmulatorArgs | string {
-  const parsed: EmulatorArgs = { port: 8089, timing: "fast", allowedHosts: [], execute: "simulated", accounts: [] };
+  const fromEnvironment = process.env.BATCH_EMULATOR_AUTO_STORAGE;
+  const parsed: EmulatorArgs = { port: 8089, timing: "fast", allowedHosts: [], execute: "simulated", accounts: [], ...(fromEnvironment ? { autoStorage: fromEnvironment } : {}) };
   for (let i = 0; i < args.length; i += 2) {
     const [flag = "", value] = [args[i], args[i + 1]];
     if (value === undefined) return `missing value for ${flag}`;
@@ -135,6 +156,11 @@ function checkAccounts(parsed: EmulatorArgs): EmulatorArgs | string {
   const bad = parsed.accounts.find((a) => a.name === "" || Buffer.from(a.key, "base64").length === 0);
   if (bad !== undefined) return `--account takes NAME:BASE64KEY, got "${bad.name}:..."`;
   return parsed;
+}
+
+function printState(location: string | undefined, tornBytes: number): void {
+  if (location === undefined) return;
+  console.log(`  state:   kept in ${location}${tornBytes > 0 ? ` (ignored a torn last journal record of ${tornBytes} bytes)` : ""}`);
 }
 
 function namedAccount(value: string): Account {
@@ -181,6 +207,12 @@ function printTls(httpsUrl: string | undefined, certPath: string | undefined): v
   console.log(`  trust:   NODE_EXTRA_CA_CERTS=${certPath} (Node), REQUESTS_CA_BUNDLE=${certPath} (Python)`);
 }
 
+/** The options given only when set (startEmulator has its own defaults). */
+function optionalOptions(parsed: EmulatorArgs): Pick<EmulatorArgs, "workDir" | "location" | "autoStorage" | "containerEngine"> {
+  const { workDir, location, autoStorage, containerEngine } = parsed;
+  return Object.fromEntries(Object.entries({ workDir, location, autoStorage, containerEngine }).filter(([, value]) => value !== undefined));
+}
+
 export const emulatorCommand: Command = {
   name: "emulator",
   summary: "run the local Azure Batch emulator",
@@ -203,7 +235,7 @@ export const emulatorCommand: Command = {
       timingPreset: parsed.timing,
       allowedHosts: parsed.allowedHosts,
       execute: parsed.execute,
-      ...(parsed.workDir === undefined ? {} : { workDir: parsed.workDir }),
+      ...optionalOptions(parsed),
     });
     // The key is printed on purpose: it is the emulator's own (development) key, needed to connect.
     console.log(`Azure Batch emulator listening on ${emulator.url}`);
@@ -213,7 +245,8 @@ export const emulatorCommand: Command = {
     }
     console.log(`  timing:  ${parsed.timing}; control API: ${emulator.url}/_emulator/`);
     printTls(emulator.httpsUrl, tls?.certPath);
-    console.log(`  execute: ${parsed.execute}${emulator.workDir === undefined ? "" : ` (nodes under ${emulator.workDir}; processes run unisolated as this user)`}`);
+    printState(parsed.location, emulator.tornJournalBytes ?? 0);
+    console.log(`  execute: ${parsed.execute}${emulator.workDir === undefined ? "" : ` (nodes under ${emulator.workDir}; processes run unisolated on this machine)`}`);
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();
       process.once("SIGINT", stop);

@@ -51,6 +51,10 @@ export async function readStatus(url: string, stateDir: string): Promise<StatusR
 
 export function renderStatus(document: StatusDocument): string {
   const lines = document.resources.length === 0 ? ["No resources."] : formatTable(rowsOf(document), { bars: false, maxMessage: 100 });
+  const failed = failedTaskLines(document);
+  if (failed.length > 0) {
+    lines.push("", "FAILED TASKS (the first of each job; read one with: batch-gitops logs NAMESPACE/JOB TASK --stderr)", ...failed);
+  }
   const problems = document.problems ?? [];
   if (problems.length > 0) {
     lines.push("", "PROBLEMS");
@@ -60,6 +64,29 @@ export function renderStatus(document: StatusDocument): string {
     }
   }
   return lines.join("\n");
+}
+
+interface FailedTask {
+  taskId: string;
+  exitCode?: number;
+  category?: string;
+  code?: string;
+}
+
+/** One line per sampled failed task: job, task id, exit code and failure category (and code). */
+function failedTaskLines(document: StatusDocument): string[] {
+  const lines: string[] = [];
+  for (const entry of document.resources) {
+    const status = entry.status as { failedTasks?: FailedTask[]; taskCounts?: { failed?: number } };
+    const sample = status.failedTasks ?? [];
+    for (const task of sample) {
+      const failure = [task.category, task.code].filter((part) => part !== undefined && part !== "").join(" ");
+      lines.push(`  ${entry.namespace}/${entry.name}  ${task.taskId}  exit ${task.exitCode ?? "-"}  ${failure === "" ? "-" : failure}`);
+    }
+    const more = (status.taskCounts?.failed ?? 0) - sample.length;
+    if (sample.length > 0 && more > 0) lines.push(`  ${entry.namespace}/${entry.name}  ... and ${more} more failed`);
+  }
+  return lines;
 }
 
 export const statusCommand: Command = {
