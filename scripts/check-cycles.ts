@@ -15,7 +15,6 @@ const ROOTS = ["controller", "emulator"];
  * shrinks). Members are sorted, joined with " ⇄ ".
  */
 const KNOWN_CYCLES: Record<string, string> = {
-  "controller/config ⇄ controller/kubernetes ⇄ controller/sources": "one folder per mode (controller/kubernetes/ with its source and config)",
   "emulator/auth ⇄ emulator/http ⇄ emulator/store": "errors and wire formats used by every layer live in http/",
   "emulator/files ⇄ emulator/lifecycle ⇄ emulator/resources": "task and job records live in resources/tasks-model.ts, not in store/ as pools are",
   "emulator/lifecycle/tasks-queue.ts → emulator/resources/jobs-model.ts → emulator/resources/tasks-model.ts": "same split of tasks-model.ts",
@@ -25,7 +24,7 @@ const root = resolve(import.meta.dirname, "..");
 
 /**
  * The unit a file belongs to: its top-level folder (`controller/runtime`, `emulator/http`; nested
- * folders such as `controller/sources/directory` count with their parent), or the file itself when
+ * folders, if any, count with their parent), or the file itself when
  * it sits directly in a root (`emulator/clock.ts`, `emulator/index.ts`).
  */
 function unitOf(file: string): string {

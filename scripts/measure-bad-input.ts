@@ -12,8 +12,8 @@ import { promisify } from "node:util";
 import { pino } from "pino";
 import { loadManifests } from "../controller/manifests/index.js";
 import type { ResourceKey } from "../controller/runtime/ports.js";
-import { createDirectorySource } from "../controller/sources/directory/directorySource.js";
-import { createLoaderParser } from "../controller/sources/directory/loaderParser.js";
+import { createDirectorySource } from "../controller/directory/directorySource.js";
+import { createLoaderParser } from "../controller/directory/loaderParser.js";
 import { validateBatchRules } from "../controller/validation/index.js";
 
 const check = (resource: Parameters<typeof validateBatchRules>[0]): ReturnType<typeof validateBatchRules> => validateBatchRules(resource, { authMode: "entra" });

@@ -6,7 +6,7 @@ import {
   ClusterConfigError,
   parseClusterSource,
   type KubernetesSourceConfig,
-} from "../kubernetes/clusterConfig.js";
+} from "./clusterConfig.js";
 import { Secret } from "./secret.js";
 
 /** Where desired state comes from. The cluster flags are defined and parsed beside the cluster code. */

@@ -7,8 +7,8 @@
 import type { Clock } from "../time/clock.js";
 import type { Logger } from "pino";
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from "@kubernetes/client-node";
-import { KubernetesSource } from "../sources/kubernetes/kubernetesSource.js";
-import { deletionBlockedMessage, DELETION_BLOCKED_REASON, stuckDeletionMessage } from "../sources/kubernetes/deletionOrder.js";
+import { KubernetesSource } from "./kubernetesSource.js";
+import { deletionBlockedMessage, DELETION_BLOCKED_REASON, stuckDeletionMessage } from "./deletionOrder.js";
 import { isBeingDeleted } from "./resources.js";
 import { factsOfCrdStatus, factsOfStatus, transitionEvents, type StatusFacts } from "./transitionEvents.js";
 import type { ResourceKey, ResourceStatus } from "../runtime/ports.js";
@@ -19,7 +19,7 @@ import { KubeEventRecorder } from "./eventRecorder.js";
 import { KubeSecretResolver } from "./secretResolver.js";
 import { SecretValues } from "./redaction.js";
 import { LeaderElector, type LeaderElectionEnd } from "./leaderElection.js";
-import type { LeaderElectionConfig } from "./clusterConfig.js";
+import type { LeaderElectionConfig } from "../config/clusterConfig.js";
 import type { AuthMode } from "../validation/index.js";
 
 export interface ClusterPortsOptions {

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Controller, ControllerOptions } from "../runtime/ports.js";
-import type { KubernetesSourceConfig } from "./clusterConfig.js";
+import type { KubernetesSourceConfig } from "../config/clusterConfig.js";
 import { loadKubeConfig } from "./kubeConfig.js";
 import { runCluster, type ClusterPorts } from "./clusterMode.js";
 import type { AuthMode } from "../validation/index.js";

@@ -1,6 +1,6 @@
 import type { ResourceKey } from "../runtime/ports.js";
 import type { PublicStatus } from "../runtime/publicStatus.js";
-import type { StatusDocument } from "../runtime/statusStore.js";
+import type { StatusDocument } from "../runtime/publicStatus.js";
 
 /** One resource as the terminal view and `batch-gitops status` show it. */
 export interface StatusRow {

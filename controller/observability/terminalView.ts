@@ -1,6 +1,6 @@
 import type { Problem } from "../runtime/ports.js";
 import { systemClock, type Clock, type TimerHandle } from "../time/clock.js";
-import type { StatusDocument } from "../runtime/statusStore.js";
+import type { StatusDocument } from "../runtime/publicStatus.js";
 import { formatPlainLine, formatTable, rowsOf } from "./statusRows.js";
 
 export interface TerminalViewOptions {

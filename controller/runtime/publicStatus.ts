@@ -6,11 +6,30 @@
  * anything else (test/unit/model/status-shape.test.ts checks it against the schema).
  */
 import type { BatchJobStatus, BatchPoolStatus, Condition } from "../model/index.js";
-import type { ResourceKind, ResourceStatus, PoolLiveStatus, JobLiveStatus } from "./ports.js";
+import type { JobLiveStatus, PoolLiveStatus, Problem, ResourceKey, ResourceKind, ResourceStatus, SourceLocation, StatusMeta } from "./ports.js";
 
 export type CrdStatus = Record<string, unknown>;
 /** What status.json and the status subresource hold for one resource. */
 export type PublicStatus = (BatchPoolStatus | BatchJobStatus) & { conditions: Condition[] };
+
+/** One resource in the status document; `status` is the same object as the CRD status. */
+export interface StatusEntry {
+  key: ResourceKey;
+  kind: StatusMeta["kind"];
+  namespace: string;
+  name: string;
+  source?: SourceLocation;
+  status: PublicStatus;
+}
+
+/** What the status file holds and what GET /status returns. */
+export interface StatusDocument {
+  version: 1;
+  updatedAt: string;
+  resources: StatusEntry[];
+  /** Problems in the manifests (invalid or unreadable files), as the source last reported them. */
+  problems?: Problem[];
+}
 
 const POOL_ALLOCATION_STATES = new Set(["steady", "resizing", "stopping"]);
 const JOB_STATES = new Set(["active", "disabling", "disabled", "enabling", "terminating", "completed", "deleting"]);

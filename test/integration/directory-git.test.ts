@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { parseAllDocuments } from "yaml";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createDirectorySource, type DirectorySource } from "../../controller/sources/directory/directorySource.js";
-import { createGitPoller } from "../../controller/sources/directory/gitPoller.js";
-import { GitCheckout, redactUrl } from "../../controller/sources/directory/gitCheckout.js";
-import type { FileParseResult } from "../../controller/sources/directory/manifestParser.js";
+import { createDirectorySource, type DirectorySource } from "../../controller/directory/directorySource.js";
+import { createGitPoller } from "../../controller/directory/gitPoller.js";
+import { GitCheckout, redactUrl } from "../../controller/directory/gitCheckout.js";
+import type { FileParseResult } from "../../controller/directory/manifestParser.js";
 
 function testParser(file: string, text: string): FileParseResult {
   const documents = parseAllDocuments(text).map((d) => {

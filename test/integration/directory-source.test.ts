@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { parseAllDocuments } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createDirectorySource, type DirectorySource } from "../../controller/sources/directory/directorySource.js";
-import type { FileParseResult, ParsedDocument } from "../../controller/sources/directory/manifestParser.js";
+import { createDirectorySource, type DirectorySource } from "../../controller/directory/directorySource.js";
+import type { FileParseResult, ParsedDocument } from "../../controller/directory/manifestParser.js";
 import type { ResourceKey } from "../../controller/runtime/ports.js";
 import { ManualClock } from "../../controller/time/manualClock.js";
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../controller/cli/main.js";
-import { readStatusFile } from "../../controller/runtime/statusStore.js";
+import { readStatusFile } from "../../controller/directory/statusStore.js";
 import { devAccount, startEmulator, type RunningEmulator } from "../../emulator/index.js";
 
 const pool = (name: string, nodes: number): string => `apiVersion: azurebatch.gitops.dev/v1alpha1

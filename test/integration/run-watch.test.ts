@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StatusDocument } from "../../controller/runtime/statusStore.js";
+import type { StatusDocument } from "../../controller/runtime/publicStatus.js";
 
 const BIN = join(import.meta.dirname, "..", "..", "bin", "batch-gitops.js");
 const pool = (nodes: number): string => `apiVersion: azurebatch.gitops.dev/v1alpha1

@@ -12,8 +12,8 @@ import { pino } from "pino";
 import { beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { loadManifests, nodeFs, type ManifestFs } from "../../controller/manifests/index.js";
-import { createDirectorySource } from "../../controller/sources/directory/directorySource.js";
-import { createLoaderParser } from "../../controller/sources/directory/loaderParser.js";
+import { createDirectorySource } from "../../controller/directory/directorySource.js";
+import { createLoaderParser } from "../../controller/directory/loaderParser.js";
 import { aPool } from "../helpers/resources.js";
 import { repoRoot } from "../helpers/crds.js";
 

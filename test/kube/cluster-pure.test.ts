@@ -1,7 +1,7 @@
 // Pure pieces of cluster mode: which watch events reconcile, where Secrets are referenced,
 // how engine status maps to the CRD status, and when a status write may be throttled.
 import { describe, expect, it } from "vitest";
-import { enqueueReason } from "../../controller/sources/kubernetes/predicates.js";
+import { enqueueReason } from "../../controller/kubernetes/predicates.js";
 import { findSecretRefs } from "../../controller/kubernetes/secretRefs.js";
 import { shortImageName, toCrdStatus } from "../../controller/kubernetes/crdStatus.js";
 import { isProgressOnly, sameStatus } from "../../controller/kubernetes/statusWriter.js";

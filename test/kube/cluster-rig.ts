@@ -11,7 +11,7 @@ import { sharedKeyCredentials } from "../../controller/batch/credentials.js";
 import { createController } from "../../controller/runtime/controller.js";
 import { createRootLogger } from "../../controller/observability/logger.js";
 import { runKubernetesMode } from "../../controller/kubernetes/kubernetesMode.js";
-import type { KubernetesSourceConfig, LeaderElectionConfig } from "../../controller/kubernetes/clusterConfig.js";
+import type { KubernetesSourceConfig, LeaderElectionConfig } from "../../controller/config/clusterConfig.js";
 import type { ControllerOptions } from "../../controller/runtime/ports.js";
 import { startEmulator, type RunningEmulator } from "../../emulator/index.js";
 import type { ControlState } from "../../emulator/control/control-api.js";

@@ -2,7 +2,7 @@
 // scoping, Secret-driven requeues, and a pool deletion that waits for the jobs using it.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTestApiServer, type TestApiServer } from "./apiserver/index.js";
-import { KubernetesSource, type KubernetesSourceOptions } from "../../controller/sources/kubernetes/kubernetesSource.js";
+import { KubernetesSource, type KubernetesSourceOptions } from "../../controller/kubernetes/kubernetesSource.js";
 import { CustomResourceClient } from "../../controller/kubernetes/customObjects.js";
 import { FinalizerManager } from "../../controller/kubernetes/finalizers.js";
 import { KubeSecretResolver } from "../../controller/kubernetes/secretResolver.js";

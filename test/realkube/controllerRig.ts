@@ -11,7 +11,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { createBatchAdapter } from "../../controller/batch/batchAdapter.js";
 import { sharedKeyCredentials } from "../../controller/batch/credentials.js";
-import type { LeaderElectionConfig } from "../../controller/kubernetes/clusterConfig.js";
+import type { LeaderElectionConfig } from "../../controller/config/clusterConfig.js";
 import { runKubernetesMode } from "../../controller/kubernetes/kubernetesMode.js";
 import { createRootLogger } from "../../controller/observability/logger.js";
 import { createController } from "../../controller/runtime/controller.js";

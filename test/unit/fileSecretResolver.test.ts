@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFileSecretResolver } from "../../controller/sources/directory/fileSecretResolver.js";
+import { createFileSecretResolver } from "../../controller/directory/fileSecretResolver.js";
 
 describe("file secret resolver", () => {
   let dir: string;

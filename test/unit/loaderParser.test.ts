@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { createLoaderParser } from "../../controller/sources/directory/loaderParser.js";
+import { createLoaderParser } from "../../controller/directory/loaderParser.js";
 import { aPool } from "../helpers/resources.js";
 
 const loaderParser = createLoaderParser({ authMode: "shared-key" });

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { statusCommand } from "../../controller/cli/commands/status.js";
 import { EXIT_USAGE } from "../../controller/cli/usage.js";
 import { startHttpServer, type RunningHttpServer } from "../../controller/observability/httpServer.js";
-import { openFileStatusStore, type StatusDocument } from "../../controller/runtime/statusStore.js";
+import { openFileStatusStore } from "../../controller/directory/statusStore.js";
+import type { StatusDocument } from "../../controller/runtime/publicStatus.js";
 
 const ready = { type: "Ready", status: "True" as const, reason: "Succeeded", message: "", lastTransitionTime: "2026-01-01T00:00:00Z" };
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../../controller/time/manualClock.js";
-import { openFileStatusStore, readStatusFile } from "../../controller/runtime/statusStore.js";
+import { openFileStatusStore, readStatusFile } from "../../controller/directory/statusStore.js";
 import type { ResourceKey, ResourceStatus } from "../../controller/runtime/ports.js";
 
 const ready = (generation: number): ResourceStatus => ({

@@ -3,8 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createTerminalView } from "../../controller/observability/terminalView.js";
 import { formatTable, progressBar, rowsOf } from "../../controller/observability/statusRows.js";
 import type { ResourceStatus } from "../../controller/runtime/ports.js";
-import type { StatusDocument } from "../../controller/runtime/statusStore.js";
-import { toPublicStatus } from "../../controller/runtime/publicStatus.js";
+import { toPublicStatus, type StatusDocument } from "../../controller/runtime/publicStatus.js";
 
 const condition = (status: "True" | "False", reason: string, message = "") => ({
   type: "Ready", status, reason, message, lastTransitionTime: "2026-01-01T00:00:00Z",

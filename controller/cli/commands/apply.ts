@@ -18,7 +18,7 @@ import { applyAction } from "../../runtime/applyActions.js";
 import { resolveSecretRefs } from "../../runtime/secretRefs.js";
 import { submitTasks } from "../../runtime/taskSubmission.js";
 import { parseResourceKey, type SecretResolver } from "../../runtime/ports.js";
-import { createFileSecretResolver } from "../../sources/directory/fileSecretResolver.js";
+import { createFileSecretResolver } from "../../directory/fileSecretResolver.js";
 
 const USAGE = `Usage: batch-gitops apply FILE [options]
 

@@ -11,17 +11,18 @@ import { createWebhookAlerts, type WebhookAlerts } from "../../observability/ale
 import { createLogAlerts, createLogEventRecorder } from "../../observability/logReporters.js";
 import { exposureWarning, startHttpServer, type RunningHttpServer } from "../../observability/httpServer.js";
 import { createTerminalView, type TerminalView } from "../../observability/terminalView.js";
-import { openFileStatusStore, type FileStatusStore, type StatusDocument } from "../../runtime/statusStore.js";
+import { openFileStatusStore, type FileStatusStore } from "../../directory/statusStore.js";
+import type { StatusDocument } from "../../runtime/publicStatus.js";
 import { describeError } from "../../runtime/reconcileErrors.js";
 import type { TokenCredential } from "@azure/identity";
 import { isResourceKey, type Controller, type ControllerOptions, type DesiredSource, type OnceReport, type ResourceKey, type SecretResolver, type StatusWriter } from "../../runtime/ports.js";
 import { createBatchAdapter } from "../../batch/batchAdapter.js";
 import type { BatchAdapter } from "../../batch/adapter.js";
 import { checkEntraCredential, entraCredentials, isCredentialError, sharedKeyCredentials } from "../../batch/credentials.js";
-import { createDirectorySource, type DirectorySource } from "../../sources/directory/directorySource.js";
-import { createLoaderParser } from "../../sources/directory/loaderParser.js";
-import { createGitPoller, type GitPoller } from "../../sources/directory/gitPoller.js";
-import { createEmulatorPlaceholderSecrets, createFileSecretResolver } from "../../sources/directory/fileSecretResolver.js";
+import { createDirectorySource, type DirectorySource } from "../../directory/directorySource.js";
+import { createLoaderParser } from "../../directory/loaderParser.js";
+import { createGitPoller, type GitPoller } from "../../directory/gitPoller.js";
+import { createEmulatorPlaceholderSecrets, createFileSecretResolver } from "../../directory/fileSecretResolver.js";
 import type { RunningEmulator } from "../../../emulator/index.js";
 
 export type ControllerFactory = (options: ControllerOptions) => Controller;

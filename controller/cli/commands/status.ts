@@ -4,7 +4,8 @@ import type { Command } from "../command.js";
 import { OUTPUT_FORMATS, OUTPUT_OPTION, parseOutput, renderStructured, type OutputFormat } from "../output.js";
 import { messageOf, usageFailure } from "../usage.js";
 import { formatTable, rowsOf } from "../../observability/statusRows.js";
-import { readStatusFile, STATUS_FILE_NAME, type StatusDocument } from "../../runtime/statusStore.js";
+import { readStatusFile, STATUS_FILE_NAME } from "../../directory/statusStore.js";
+import type { StatusDocument } from "../../runtime/publicStatus.js";
 
 const USAGE = `Usage: batch-gitops status [--url URL] [--state-dir DIR] [--output table|json|yaml]
 

@@ -8,7 +8,7 @@ import { parse } from "yaml";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../../controller/cli/main.js";
 import { EXIT_USAGE } from "../../../controller/cli/usage.js";
-import { openFileStatusStore } from "../../../controller/runtime/statusStore.js";
+import { openFileStatusStore } from "../../../controller/directory/statusStore.js";
 import { repoRoot } from "../../helpers/crds.js";
 
 const POOL = `# the render farm

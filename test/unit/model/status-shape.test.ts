@@ -12,7 +12,7 @@ import { createAjv } from "../../../controller/model/ajv.js";
 import { BatchJobStatusSchema } from "../../../controller/model/job.js";
 import { BatchPoolStatusSchema } from "../../../controller/model/pool.js";
 import type { ResourceStatus } from "../../../controller/runtime/ports.js";
-import { openFileStatusStore } from "../../../controller/runtime/statusStore.js";
+import { openFileStatusStore } from "../../../controller/directory/statusStore.js";
 
 const conditions = [{ type: "Ready", status: "False" as const, reason: "TasksFailed", message: "1/3 failed", lastTransitionTime: "2026-01-01T00:00:00Z", observedGeneration: 2 }];
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BatchCallError } from "../../../controller/batch/errors.js";
 import { CredentialError } from "../../../controller/batch/credentials.js";
 import { classifyFailure } from "../../../controller/runtime/reconcileErrors.js";
-import { createFileSecretResolver } from "../../../controller/sources/directory/fileSecretResolver.js";
+import { createFileSecretResolver } from "../../../controller/directory/fileSecretResolver.js";
 
 const batch = (statusCode: number, code: string, errorClass: ConstructorParameters<typeof BatchCallError>[4]) => new BatchCallError("pool.add", statusCode, code, "message", errorClass);
 

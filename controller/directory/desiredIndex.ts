@@ -4,9 +4,9 @@ import {
   type DesiredResource,
   type Problem,
   type ResourceKey,
-} from "../../runtime/ports.js";
+} from "../runtime/ports.js";
 import type { FileParseResult, ParsedDocument } from "./manifestParser.js";
-import { missingPoolMessage } from "../../manifests/index.js";
+import { missingPoolMessage } from "../manifests/index.js";
 
 interface LastGood {
   spec: unknown;

@@ -4,8 +4,8 @@
  * (generation unchanged, nothing else we care about) are skipped: our own status writes would
  * otherwise requeue every resource after every reconcile.
  */
-import type { InformerEvent } from "../../kubernetes/informer.js";
-import { FINALIZER, REQUESTED_AT_ANNOTATION, isBeingDeleted, type KubeObject } from "../../kubernetes/resources.js";
+import type { InformerEvent } from "./informer.js";
+import { FINALIZER, REQUESTED_AT_ANNOTATION, isBeingDeleted, type KubeObject } from "./resources.js";
 
 export type EnqueueReason =
   | "Added"

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { StallingError } from "../../core/errors.js";
-import { Reasons } from "../../core/reasons.js";
-import type { SecretRef, SecretResolver } from "../../runtime/ports.js";
+import { StallingError } from "../core/errors.js";
+import { Reasons } from "../core/reasons.js";
+import type { SecretRef, SecretResolver } from "../runtime/ports.js";
 
 const SAFE_SEGMENT = /^[A-Za-z0-9._-]+$/;
 

@@ -12,19 +12,19 @@
  *   (reported as not yet deleting) until those jobs are gone: see docs/adr/0010.
  */
 import type { Logger } from "pino";
-import type { DesiredResource, DesiredSource, Problem, ResourceKey, ResourceKind, ResourceStatus } from "../../runtime/ports.js";
-import { parseResourceKey, resourceKey } from "../../runtime/ports.js";
-import { Informer, type InformerEvent, type WatchClient } from "../../kubernetes/informer.js";
-import type { CustomResourceClient } from "../../kubernetes/customObjects.js";
-import type { FinalizerManager } from "../../kubernetes/finalizers.js";
-import type { BackoffPolicy } from "../../time/backoff.js";
-import type { Clock } from "../../time/clock.js";
-import { findSecretRefs } from "../../kubernetes/secretRefs.js";
-import { RESOURCE_KINDS, collectionPath, hasFinalizer, isBeingDeleted, keyOf, type CustomResource } from "../../kubernetes/resources.js";
+import type { DesiredResource, DesiredSource, Problem, ResourceKey, ResourceKind, ResourceStatus } from "../runtime/ports.js";
+import { parseResourceKey, resourceKey } from "../runtime/ports.js";
+import { Informer, type InformerEvent, type WatchClient } from "./informer.js";
+import type { CustomResourceClient } from "./customObjects.js";
+import type { FinalizerManager } from "./finalizers.js";
+import type { BackoffPolicy } from "../time/backoff.js";
+import type { Clock } from "../time/clock.js";
+import { findSecretRefs } from "./secretRefs.js";
+import { RESOURCE_KINDS, collectionPath, hasFinalizer, isBeingDeleted, keyOf, type CustomResource } from "./resources.js";
 import { enqueueReason } from "./predicates.js";
 import { deletionBlockedStatus } from "./deletionOrder.js";
 import { BatchRuleChecker } from "./batchRules.js";
-import type { AuthMode } from "../../validation/index.js";
+import type { AuthMode } from "../validation/index.js";
 
 export interface KubernetesSourceOptions {
   readonly client: CustomResourceClient;

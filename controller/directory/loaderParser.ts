@@ -1,7 +1,7 @@
-import { generationOf, parseManifestText, type Candidate, type ParsedFile, type ResourceCheck } from "../../manifests/index.js";
-import type { Problem as ModelProblem } from "../../model/index.js";
-import { validateBatchRules, type AuthMode } from "../../validation/index.js";
-import { resourceKey, type Problem } from "../../runtime/ports.js";
+import { generationOf, parseManifestText, type Candidate, type ParsedFile, type ResourceCheck } from "../manifests/index.js";
+import type { Problem as ModelProblem } from "../model/index.js";
+import { validateBatchRules, type AuthMode } from "../validation/index.js";
+import { resourceKey, type Problem } from "../runtime/ports.js";
 import type { FileParseResult, ManifestParser, ParsedDocument } from "./manifestParser.js";
 
 /**

@@ -1,10 +1,10 @@
 import { relative } from "node:path";
 import { watch, type FSWatcher } from "chokidar";
 import type { Logger } from "pino";
-import { every, systemClock, type Clock, type TimerHandle } from "../../time/clock.js";
-import type { DesiredResource, DesiredSource, Problem, ResourceKey } from "../../runtime/ports.js";
+import { every, systemClock, type Clock, type TimerHandle } from "../time/clock.js";
+import type { DesiredResource, DesiredSource, Problem, ResourceKey } from "../runtime/ports.js";
 import { DesiredIndex } from "./desiredIndex.js";
-import { isHiddenPath, isManifestFile, listManifestFiles, nodeFs, readManifestFile, type ManifestFs, type ManifestRead } from "../../manifests/index.js";
+import { isHiddenPath, isManifestFile, listManifestFiles, nodeFs, readManifestFile, type ManifestFs, type ManifestRead } from "../manifests/index.js";
 import type { FileParseResult, ManifestParser } from "./manifestParser.js";
 
 export interface DirectorySourceOptions {

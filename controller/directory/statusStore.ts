@@ -3,27 +3,8 @@ import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { systemClock, type Clock } from "../time/clock.js";
 import { Throttle } from "../time/throttle.js";
-import type { Problem, ResourceKey, ResourceStatus, SourceLocation, StatusMeta, StatusWriter } from "./ports.js";
-import { toPublicStatus, type PublicStatus } from "./publicStatus.js";
-
-/** One resource in the status document; `status` is the same object as the CRD status. */
-export interface StatusEntry {
-  key: ResourceKey;
-  kind: StatusMeta["kind"];
-  namespace: string;
-  name: string;
-  source?: SourceLocation;
-  status: PublicStatus;
-}
-
-/** What the status file holds and what GET /status returns. */
-export interface StatusDocument {
-  version: 1;
-  updatedAt: string;
-  resources: StatusEntry[];
-  /** Problems in the manifests (invalid or unreadable files), as the source last reported them. */
-  problems?: Problem[];
-}
+import type { Problem, ResourceKey, ResourceStatus, StatusMeta, StatusWriter } from "../runtime/ports.js";
+import { toPublicStatus, type StatusDocument, type StatusEntry } from "../runtime/publicStatus.js";
 
 export const STATUS_FILE_NAME = "status.json";
 

@@ -4,10 +4,10 @@
  * a node agent SKU that does not match the image...) is reported as a problem and gets no Batch
  * write, as in directory mode. Results are cached per object version: the engine asks on every reconcile.
  */
-import type { Problem, ResourceKey } from "../../runtime/ports.js";
-import { validateBatchRules, type AuthMode } from "../../validation/index.js";
-import type { BatchResource } from "../../model/index.js";
-import type { CustomResource } from "../../kubernetes/resources.js";
+import type { Problem, ResourceKey } from "../runtime/ports.js";
+import { validateBatchRules, type AuthMode } from "../validation/index.js";
+import type { BatchResource } from "../model/index.js";
+import type { CustomResource } from "./resources.js";
 
 export class BatchRuleChecker {
   readonly #cache = new Map<ResourceKey, { version: string; problems: Problem[] }>();

@@ -3,9 +3,9 @@
  * while BatchJobs in its namespace still reference it through poolRef stays in place until those
  * jobs are gone, so their tasks are not cut off mid-run. Pure: how that shows in conditions.
  */
-import type { ResourceStatus } from "../../runtime/ports.js";
-import { setCondition } from "../../core/conditions.js";
-import { Reasons } from "../../core/reasons.js";
+import type { ResourceStatus } from "../runtime/ports.js";
+import { setCondition } from "../core/conditions.js";
+import { Reasons } from "../core/reasons.js";
 
 export const DELETION_BLOCKED_REASON = Reasons.DeletionBlocked;
 

@@ -3,7 +3,7 @@
  * the code that uses them; controller/config/runConfig.ts spreads CLUSTER_RUN_OPTIONS into its
  * options and delegates to parseClusterSource.
  */
-import { parseDurationMs } from "../config/duration.js";
+import { parseDurationMs } from "./duration.js";
 
 export const CLUSTER_RUN_OPTIONS = {
   kubeconfig: { type: "string" },

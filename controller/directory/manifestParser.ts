@@ -1,5 +1,5 @@
-import type { EncodingProblem } from "../../manifests/index.js";
-import type { Problem, ResourceKind } from "../../runtime/ports.js";
+import type { EncodingProblem } from "../manifests/index.js";
+import type { Problem, ResourceKind } from "../runtime/ports.js";
 
 /** One document of a manifest file, identified even when its spec is invalid. */
 export interface ParsedDocument {

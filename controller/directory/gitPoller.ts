@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { delay, systemClock, type Clock } from "../../time/clock.js";
+import { delay, systemClock, type Clock } from "../time/clock.js";
 import type { DirectorySource } from "./directorySource.js";
 import { GitCheckout, redactUrl } from "./gitCheckout.js";
 
