@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBatchAdapter } from "../../controller/batch/batchAdapter.js";
 import { entraCredentials, sharedKeyCredentials } from "../../controller/batch/credentials.js";
 import { BatchCallError } from "../../controller/batch/errors.js";
+import { taskCollectionJson } from "../../controller/batch/mapperJson.js";
 import { sharedKeySigner } from "../../controller/batch/sharedKeySigner.js";
+import { taskBody } from "../../controller/core/fromModel.js";
 import { taskIntent } from "../../controller/core/taskContent.js";
 import type { JsonObject } from "../../controller/core/intent.js";
 import { EmulatorControlClient } from "../../emulator/control-client.js";
@@ -132,6 +134,11 @@ describe("the lean addtaskcollection path", () => {
       };
       expect(await content("by-lean")).toEqual(await content("by-sdk"));
     }
+  });
+
+  it("gets a factory task's body already in wire order, so it is written without being copied", () => {
+    const body = taskIntent(taskBody({ id: "t-000001", commandLine: "echo 1", constraints: { maxTaskRetryCount: 1 } })).body;
+    expect(taskCollectionJson([body])).toBe(JSON.stringify({ value: [body] }));
   });
 
   it("signs exactly as the SDK's BatchSharedKeyCredentials", async () => {
