@@ -9,7 +9,7 @@ import { EmulatorState } from "./store/account-store.js";
 import { Router } from "./http/router.js";
 import { createBatchServer, type Middleware, type ResponseObserver, type SideHandler } from "./http/server.js";
 import { registerAllRoutes } from "./resources/registry.js";
-import type { Account } from "./auth/authenticate.js";
+import type { Account } from "./http/authenticate.js";
 import { createControlState, installControlApi, type ControlState } from "./control/control-api.js";
 
 /** The well-known development account (CONTRIBUTING.md, emulator/README.md), like Azurite's devstoreaccount1. */
@@ -125,6 +125,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   return emulator;
 }
 
-export type { Account } from "./auth/authenticate.js";
+export type { Account } from "./http/authenticate.js";
 export type { EmulatorClock } from "./clock.js";
 export type { Timing } from "./timing.js";

@@ -1,5 +1,5 @@
 /**
- * Fails when imports form a cycle, between files or between folders, in controller/ and emulator/.
+ * Fails when imports form any cycle, between files or between folders, in controller/ and emulator/.
  * madge builds the import graph (type-only imports included: a type cycle is still a layering
  * cycle); folders are compared by each file's directory, so `core` → `runtime` → `core` fails even
  * when no single file cycle exists. Run with `npm run check:cycles` (also in .ci/run).
@@ -9,17 +9,6 @@ import madge from "madge";
 
 const ROOTS = ["controller", "emulator"];
 
-/**
- * Cycles that existed when this check was added, each waiting on a named piece of issue 9 item 3.
- * The check fails on any cycle not listed here, and on a listed one that is gone (so the list only
- * shrinks). Members are sorted, joined with " ⇄ ".
- */
-const KNOWN_CYCLES: Record<string, string> = {
-  "emulator/auth ⇄ emulator/http ⇄ emulator/store": "errors and wire formats used by every layer live in http/",
-  "emulator/files ⇄ emulator/lifecycle ⇄ emulator/resources": "task and job records live in resources/tasks-model.ts, not in store/ as pools are",
-  "emulator/lifecycle/tasks-queue.ts → emulator/resources/jobs-model.ts → emulator/resources/tasks-model.ts": "same split of tasks-model.ts",
-  "emulator/resources/jobs-model.ts → emulator/resources/tasks-model.ts": "same split of tasks-model.ts (the job manager task is a task of its job)",
-};
 const root = resolve(import.meta.dirname, "..");
 
 /**
@@ -96,16 +85,14 @@ const fileCycles = result.circular();
 const edges = folderEdges(graph);
 const cycles = folderCycles(edges);
 
-const found = new Map<string, string>();
-for (const cycle of fileCycles) found.set([...cycle].sort().join(" → "), `file cycle: ${cycle.join(" → ")} → ${cycle[0] ?? ""}`);
-for (const cycle of cycles) found.set(cycle.join(" ⇄ "), describeFolderCycle(cycle, edges));
-const unknown = [...found].filter(([id]) => KNOWN_CYCLES[id] === undefined);
-const gone = Object.keys(KNOWN_CYCLES).filter((id) => !found.has(id));
-for (const [, text] of unknown) console.error(text);
-for (const id of gone) console.error(`known cycle is gone, remove it from KNOWN_CYCLES in scripts/check-cycles.ts: ${id}`);
+const found = [
+  ...fileCycles.map((cycle) => `file cycle: ${cycle.join(" → ")} → ${cycle[0] ?? ""}`),
+  ...cycles.map((cycle) => describeFolderCycle(cycle, edges)),
+];
+for (const text of found) console.error(text);
 const files = Object.keys(graph).length;
-if (unknown.length > 0 || gone.length > 0) {
-  console.error(`${unknown.length} new import cycle(s), ${gone.length} stale known cycle(s) in ${files} files`);
+if (found.length > 0) {
+  console.error(`${found.length} import cycle(s) in ${files} files: move the shared piece down a layer or invert the dependency`);
   process.exit(1);
 }
-console.log(`no new import cycles between files or folders (${files} files in ${ROOTS.join(", ")}; ${found.size} known, listed in scripts/check-cycles.ts)`);
+console.log(`no import cycles between files or folders (${files} files in ${ROOTS.join(", ")})`);

@@ -13,7 +13,7 @@ import { isBeingDeleted } from "./resources.js";
 import { factsOfCrdStatus, factsOfStatus, transitionEvents, type StatusFacts } from "./transitionEvents.js";
 import type { ResourceKey, ResourceStatus } from "../runtime/ports.js";
 import { CustomResourceClient } from "./customObjects.js";
-import { FinalizerManager } from "./finalizers.js";
+import { FinalizerManager, KubeFinalizers } from "./finalizers.js";
 import { KubeStatusWriter } from "./statusWriter.js";
 import { KubeEventRecorder } from "./eventRecorder.js";
 import { KubeSecretResolver } from "./secretResolver.js";
@@ -45,6 +45,7 @@ export interface ClusterPorts {
   readonly status: KubeStatusWriter;
   readonly events: KubeEventRecorder;
   readonly secrets: KubeSecretResolver;
+  readonly finalizers: KubeFinalizers;
   readonly secretValues: SecretValues;
   /** Writes what is still buffered (throttled status, events); call after the engine stopped. */
   flush(): Promise<void>;
@@ -55,7 +56,7 @@ export function createClusterPorts(options: ClusterPortsOptions): ClusterPorts {
   const watch = new Watch(kubeConfig);
   const client = new CustomResourceClient(kubeConfig.makeApiClient(CustomObjectsApi));
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const finalizers = new FinalizerManager(client, logger);
+  const finalizers = new KubeFinalizers(new FinalizerManager(client, logger), (key) => source.object(key), logger);
   const secretValues = options.secretValues ?? new SecretValues();
   const redact = (text: string): string => secretValues.redact(text);
   const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
@@ -67,13 +68,13 @@ export function createClusterPorts(options: ClusterPortsOptions): ClusterPorts {
     lookup: (key) => source.object(key),
   });
   const source = new KubernetesSource({
-    client, watch, finalizers, namespace, labelSelector, logger, watchTimeoutSeconds, clock,
+    client, watch, namespace, labelSelector, logger, watchTimeoutSeconds, clock,
     authMode: options.authMode,
     secretChanges: secrets,
     onDeletionBlocked: (key, jobs) => events.record(key, "Normal", DELETION_BLOCKED_REASON, deletionBlockedMessage(jobs)),
   });
   const status = new KubeStatusWriter({
-    client, finalizers, logger, redact, clock,
+    client, logger, redact, clock,
     lookup: (key) => source.object(key),
     adjust: (key, s) => reportFromStatus(key, source.adjustStatus(key, s)),
     progressIntervalMs: options.statusProgressIntervalMs,
@@ -97,7 +98,7 @@ export function createClusterPorts(options: ClusterPortsOptions): ClusterPorts {
     return adjusted;
   };
   return {
-    source, status, events, secrets, secretValues,
+    source, status, events, secrets, finalizers, secretValues,
     flush: async () => {
       await status.flush();
       await events.flush();

@@ -4,7 +4,8 @@
  * a failed guard re-reads and retries.
  */
 import type { Logger } from "pino";
-import { FINALIZER, isBeingDeleted, type CustomResource } from "./resources.js";
+import { parseResourceKey, type FinalizerState, type Finalizers, type ResourceKey } from "../runtime/ports.js";
+import { FINALIZER, hasFinalizer, isBeingDeleted, type CustomResource } from "./resources.js";
 import type { CustomResourceClient, ObjectName } from "./customObjects.js";
 import { kubeStatusCode } from "./errors.js";
 
@@ -81,4 +82,31 @@ export class FinalizerManager {
 function raced(err: unknown): boolean {
   const status = kubeStatusCode(err);
   return status === 409 || status === 422;
+}
+
+/**
+ * Cluster mode's Finalizers port: the engine ensures our finalizer before its first Batch write for
+ * a resource and releases it after a prune left nothing in Batch. The informer's copy answers the
+ * common case (already there) without an API call, so a resync costs no finalizer traffic.
+ */
+export class KubeFinalizers implements Finalizers {
+  constructor(
+    private readonly manager: FinalizerManager,
+    /** The informer's current copy of an object. */
+    private readonly lookup: (key: ResourceKey) => CustomResource | undefined,
+    private readonly logger?: Logger,
+  ) {}
+
+  async ensure(key: ResourceKey): Promise<FinalizerState> {
+    const cached = this.lookup(key);
+    if (cached !== undefined && hasFinalizer(cached)) return "present";
+    const result = await this.manager.ensure(parseResourceKey(key));
+    if (result === "added") this.logger?.debug({ key }, "finalizer added");
+    return result;
+  }
+
+  async release(key: ResourceKey): Promise<void> {
+    const result = await this.manager.remove(parseResourceKey(key));
+    if (result === "removed") this.logger?.info({ key }, "finalizer removed; deletion can complete");
+  }
 }

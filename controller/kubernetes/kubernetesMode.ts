@@ -8,20 +8,20 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { Controller, ControllerOptions } from "../runtime/ports.js";
+import type { ControllerFactory, ControllerOptions } from "../runtime/ports.js";
 import type { KubernetesSourceConfig } from "../config/clusterConfig.js";
 import { loadKubeConfig } from "./kubeConfig.js";
 import { runCluster, type ClusterPorts } from "./clusterMode.js";
 import type { AuthMode } from "../validation/index.js";
 
 /** The engine options the run command provides; the cluster ports and the signal are added here. */
-export type SharedControllerOptions = Omit<ControllerOptions, "source" | "status" | "events" | "secrets" | "signal">;
+export type SharedControllerOptions = Omit<ControllerOptions, "source" | "status" | "events" | "secrets" | "finalizers" | "signal">;
 
 export interface KubernetesModeOptions {
   readonly config: KubernetesSourceConfig;
   readonly logger: Logger;
   readonly controller: SharedControllerOptions;
-  readonly createController: (options: ControllerOptions) => Controller;
+  readonly createController: ControllerFactory;
   /** `POD_NAME` names this replica in the Lease and in Events. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Readiness for /readyz: true once this replica is campaigning, or leading with its caches loaded. */
@@ -78,6 +78,7 @@ async function runEngine(options: KubernetesModeOptions, ports: ClusterPorts, si
     status: ports.status,
     events: ports.events,
     secrets: ports.secrets,
+    finalizers: ports.finalizers,
     signal,
   });
   // The engine runs only while this replica leads (or always, without leader election).

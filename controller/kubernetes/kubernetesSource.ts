@@ -3,10 +3,8 @@
  * controller/kubernetes/informer.ts) feeding keys to the engine's queue. Sources only emit keys;
  * the engine re-reads `get(key)` from the informer cache on every reconcile.
  *
- * Cluster-specific duties kept here:
- * - our finalizer is added before a resource's key is first emitted (adding it "ends the pass":
- *   the resulting update event is what triggers the first reconcile), so a Batch object is never
- *   created for a resource whose deletion we could miss;
+ * Cluster-specific duties kept here (the finalizer is the engine's step, through the Finalizers
+ * port in finalizers.ts):
  * - a Secret change re-queues the resources that reference the Secret;
  * - a BatchPool being deleted while BatchJobs still reference it through poolRef is kept alive
  *   (reported as not yet deleting) until those jobs are gone: see docs/adr/0010.
@@ -16,11 +14,10 @@ import type { DesiredResource, DesiredSource, Problem, ResourceKey, ResourceKind
 import { parseResourceKey, resourceKey } from "../runtime/ports.js";
 import { Informer, type InformerEvent, type WatchClient } from "./informer.js";
 import type { CustomResourceClient } from "./customObjects.js";
-import type { FinalizerManager } from "./finalizers.js";
 import type { BackoffPolicy } from "../time/backoff.js";
 import type { Clock } from "../time/clock.js";
 import { findSecretRefs } from "./secretRefs.js";
-import { RESOURCE_KINDS, collectionPath, hasFinalizer, isBeingDeleted, keyOf, type CustomResource } from "./resources.js";
+import { RESOURCE_KINDS, collectionPath, isBeingDeleted, keyOf, type CustomResource } from "./resources.js";
 import { enqueueReason } from "./predicates.js";
 import { deletionBlockedStatus } from "./deletionOrder.js";
 import { BatchRuleChecker } from "./batchRules.js";
@@ -29,7 +26,6 @@ import type { AuthMode } from "../validation/index.js";
 export interface KubernetesSourceOptions {
   readonly client: CustomResourceClient;
   readonly watch: WatchClient;
-  readonly finalizers: FinalizerManager;
   /** Only this namespace; all namespaces when undefined. */
   readonly namespace?: string;
   /** Only objects matching this label selector (sharding across controller deployments). */
@@ -170,10 +166,6 @@ export class KubernetesSource implements DesiredSource {
     if (key === undefined || reason === undefined) {
       return;
     }
-    if (event.type !== "deleted" && !isBeingDeleted(event.object) && !hasFinalizer(event.object)) {
-      void this.#addFinalizerThenEmit(key);
-      return;
-    }
     this.#options.logger?.debug({ key, reason }, "queued");
     this.#emit(key);
     if (kind === "BatchJob") {
@@ -208,20 +200,6 @@ export class KubernetesSource implements DesiredSource {
     if (!this.#blockedNotified.has(key)) {
       this.#blockedNotified.add(key);
       this.#options.onDeletionBlocked?.(key, blocking);
-    }
-  }
-
-  async #addFinalizerThenEmit(key: ResourceKey): Promise<void> {
-    try {
-      const result = await this.#options.finalizers.ensure(parseResourceKey(key));
-      // "added": the update event carrying the finalizer emits the key. Otherwise emit now.
-      if (result !== "added" && result !== "gone") {
-        this.#emit(key);
-      }
-    } catch (err: unknown) {
-      // Without the finalizer we still reconcile; only cleanup on deletion is then not guaranteed.
-      this.#options.logger?.warn({ key, err }, "could not add finalizer");
-      this.#emit(key);
     }
   }
 

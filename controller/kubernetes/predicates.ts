@@ -30,9 +30,12 @@ const reconcileRequested: UpdatePredicate = (old, object) =>
     ? "ReconcileRequested"
     : undefined;
 
-/** Our finalizer landing (or being stripped by hand) changes what the next reconcile may do. */
+/**
+ * Our finalizer stripped by hand: the next reconcile puts it back. Its landing needs no pass: the
+ * engine added it itself, in the pass that goes on to write to Batch.
+ */
 const finalizerChanged: UpdatePredicate = (old, object) =>
-  (old.metadata?.finalizers?.includes(FINALIZER) ?? false) !== (object.metadata?.finalizers?.includes(FINALIZER) ?? false)
+  (old.metadata?.finalizers?.includes(FINALIZER) ?? false) && !(object.metadata?.finalizers?.includes(FINALIZER) ?? false)
     ? "FinalizerChanged"
     : undefined;
 

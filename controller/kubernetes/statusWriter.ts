@@ -7,13 +7,13 @@
  * - Progress-only changes (same generation, same condition statuses and reasons: a resize
  *   counting nodes, a large submission counting tasks) are throttled to one write per
  *   progressIntervalMs per resource; the latest one is written when the interval ends.
- * - remove(key) is the engine saying "cleaned up": it removes our finalizer, letting the deletion finish.
+ * - remove(key) is the engine saying "cleaned up": it forgets what it wrote (the finalizer is released
+ *   by the engine through the Finalizers port, see finalizers.ts).
  */
 import type { Logger } from "pino";
 import type { ResourceKey, ResourceStatus, StatusMeta, StatusWriter } from "../runtime/ports.js";
 import { parseResourceKey } from "../runtime/ports.js";
 import type { CustomResourceClient, ObjectName } from "./customObjects.js";
-import type { FinalizerManager } from "./finalizers.js";
 import type { CustomResource } from "./resources.js";
 import { toCrdStatus, type CrdStatus } from "./crdStatus.js";
 import { isConflict, isNotFound } from "./errors.js";
@@ -22,7 +22,6 @@ import { Throttle } from "../time/throttle.js";
 
 export interface KubeStatusWriterOptions {
   readonly client: CustomResourceClient;
-  readonly finalizers: FinalizerManager;
   /** The informer's copy of an object: saves a GET per write and supplies the spec for printer fields. */
   readonly lookup: (key: ResourceKey) => CustomResource | undefined;
   readonly redact?: (text: string) => string;
@@ -76,14 +75,11 @@ export class KubeStatusWriter implements StatusWriter {
     throttle.markRun();
   }
 
-  async remove(key: ResourceKey): Promise<void> {
+  remove(key: ResourceKey): Promise<void> {
     void this.#throttles.get(key)?.cancel();
     this.#throttles.delete(key);
     this.#written.delete(key);
-    const result = await this.#options.finalizers.remove(parseResourceKey(key));
-    if (result === "removed") {
-      this.#options.logger?.info({ key }, "finalizer removed; deletion can complete");
-    }
+    return Promise.resolve();
   }
 
   /** Writes every deferred progress update now (shutdown, tests). */

@@ -31,9 +31,11 @@ export const TaskDependenciesSchema = Strict({
   ),
 });
 
-/** One Batch task. Ids are unique within the job, case-insensitively. */
-export const TaskSpecSchema = Strict({
-  id: BatchIdSchema,
+/**
+ * What a task sets besides its id and dependencies: one definition for the explicit task (TaskSpec)
+ * and the factory's template (TaskTemplate), so the two cannot drift apart.
+ */
+const TaskBodyProperties = {
   displayName: Type.Optional(Type.String({ maxLength: 1024 })),
   commandLine: Type.String({ minLength: 1, maxLength: COMMAND_LINE_MAX }),
   containerSettings: Type.Optional(ContainerSettingsSchema),
@@ -42,21 +44,23 @@ export const TaskSpecSchema = Strict({
   environmentSettings: Type.Optional(Type.Array(NameValueSchema, { maxItems: 1000 })),
   userIdentity: Type.Optional(UserIdentitySchema),
   constraints: Type.Optional(TaskConstraintsSchema),
+};
+
+/** One Batch task. Ids are unique within the job, case-insensitively. */
+export const TaskSpecSchema = Strict({
+  id: BatchIdSchema,
+  ...TaskBodyProperties,
   dependsOn: Type.Optional(TaskDependenciesSchema),
 });
 export type TaskSpec = Static<typeof TaskSpecSchema>;
 
-/** A task template: a TaskSpec whose strings may hold `{param}` or `{param:0N}` placeholders. */
+/**
+ * A task template: the task's body, whose strings may hold `{param}` or `{param:0N}` placeholders,
+ * under an id template. No dependsOn: a sweep's tasks are independent.
+ */
 export const TaskTemplateSchema = Strict({
   id: Type.String({ minLength: 1, maxLength: 512, description: "id template, e.g. frame-{i:05}; must use every swept parameter" }),
-  displayName: Type.Optional(Type.String({ maxLength: 1024 })),
-  commandLine: Type.String({ minLength: 1, maxLength: COMMAND_LINE_MAX }),
-  containerSettings: Type.Optional(ContainerSettingsSchema),
-  resourceFiles: Type.Optional(Type.Array(ResourceFileSchema, { maxItems: 100 })),
-  outputFiles: Type.Optional(Type.Array(OutputFileSchema, { maxItems: 100 })),
-  environmentSettings: Type.Optional(Type.Array(NameValueSchema, { maxItems: 1000 })),
-  userIdentity: Type.Optional(UserIdentitySchema),
-  constraints: Type.Optional(TaskConstraintsSchema),
+  ...TaskBodyProperties,
 });
 export type TaskTemplate = Static<typeof TaskTemplateSchema>;
 

@@ -10,10 +10,12 @@ import { nextStatus } from "./nextStatus.js";
 import { ObservationCache } from "./observationCache.js";
 import {
   isResourceKey,
+  noFinalizers,
   parseResourceKey,
   type Controller,
   type ControllerOptions,
   type DesiredResource,
+  type Finalizers,
   type ReconcileOutcome,
   type ReconcileResultLabel,
   type ResourceKey,
@@ -259,8 +261,21 @@ class Engine implements Controller {
     }
     const ctx = this.#context(key, namespace, logger, desired);
     const pollIntervalMs = this.#opts.pollIntervalMs ?? 5_000;
-    if (desired === undefined || desired.deletionRequested === true) return reconcilePrune(ctx, pollIntervalMs);
+    if (desired === undefined || desired.deletionRequested === true) return this.#prune(ctx, pollIntervalMs);
+    // The finalizer comes before the first Batch write, so a deletion can never skip the cleanup.
+    if ((await this.#finalizers.ensure(key)) === "gone") return this.#prune(ctx, pollIntervalMs);
     return desired.kind === "BatchPool" ? reconcilePool(ctx, desired, { pollIntervalMs }) : reconcileJob(ctx, desired, { pollIntervalMs });
+  }
+
+  /** Deletes what the resource owns; once nothing is left, releases its finalizer so the deletion completes. */
+  async #prune(ctx: ReconcileContext, pollIntervalMs: number): Promise<StepResult> {
+    const result = await reconcilePrune(ctx, pollIntervalMs);
+    if (result.removed === true) await this.#finalizers.release(ctx.key);
+    return result;
+  }
+
+  get #finalizers(): Finalizers {
+    return this.#opts.finalizers ?? noFinalizers;
   }
 
   #context(key: ResourceKey, namespace: string, logger: ReconcileContext["logger"], desired: DesiredResource | undefined): ReconcileContext {

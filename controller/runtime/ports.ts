@@ -36,7 +36,7 @@ export interface DesiredResource<TSpec = unknown> {
   readonly generation: number;
   readonly spec: TSpec;
   readonly source: SourceLocation;
-  /** Cluster mode: deletionTimestamp is set and our finalizer is present; the engine prunes, then the source removes the finalizer. */
+  /** Cluster mode: deletionTimestamp is set and our finalizer is present; the engine prunes, then releases the finalizer. */
   readonly deletionRequested?: boolean;
 }
 
@@ -128,6 +128,26 @@ export interface StatusMeta {
   readonly spec?: unknown;
 }
 
+/** What ensure found or did: already held, added now, or not addable (the object is being deleted, or gone). */
+export type FinalizerState = "present" | "added" | "deleting" | "gone";
+
+/**
+ * Holds a resource's deletion until the engine has cleaned up what it owns in Batch (a Kubernetes
+ * finalizer; kube-rs `finalizer()`). The engine calls ensure before any Batch write for a resource
+ * and release once a prune left nothing behind. Directory mode has nothing to hold: a removed file
+ * is already gone, so its implementation does nothing (noFinalizers).
+ */
+export interface Finalizers {
+  ensure(key: ResourceKey): Promise<FinalizerState>;
+  release(key: ResourceKey): Promise<void>;
+}
+
+/** Directory mode's Finalizers: nothing to hold, nothing to release. */
+export const noFinalizers: Finalizers = {
+  ensure: () => Promise.resolve("present"),
+  release: () => Promise.resolve(),
+};
+
 /** Directory-mode status store or the cluster status subresource. Called once per reconcile (one exit). */
 export interface StatusWriter {
   write(key: ResourceKey, status: ResourceStatus, meta: StatusMeta): Promise<void>;
@@ -210,6 +230,8 @@ export interface ControllerOptions {
   readonly metrics: ControllerMetrics;
   readonly alerts: Alerts;
   readonly secrets: SecretResolver;
+  /** Cluster mode's finalizer; default noFinalizers (directory mode). */
+  readonly finalizers?: Finalizers;
   readonly logger: Logger;
   /** Periodic resync of every key (drift detection). Default 300_000. */
   readonly resyncIntervalMs?: number;
@@ -264,3 +286,6 @@ export interface Controller {
    */
   runOnce(options?: OnceOptions): Promise<OnceReport>;
 }
+
+/** Builds the engine on a mode's ports (createController in controller/runtime/controller.ts; tests wrap it). */
+export type ControllerFactory = (options: ControllerOptions) => Controller;

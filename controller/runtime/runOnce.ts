@@ -8,6 +8,7 @@
  * manifest change can bring (DeletionBlocked: the source does not change during one run).
  */
 import { setTimeout as delay } from "node:timers/promises";
+import type { Logger } from "pino";
 import { Reasons } from "../core/reasons.js";
 import type { OnceOptions, OnceReport, OnceResource, Problem, ReconcileOutcome, ResourceKey, ResourceStatus } from "./ports.js";
 
@@ -89,4 +90,13 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
+}
+
+/** The exit code of `run --once`: 0 when every resource is Ready and no manifest is invalid, else 1 (docs/status.md). */
+export function onceExitCode(report: OnceReport, logger: Logger): number {
+  const notReady = report.resources.filter((r) => !r.ready).map((r) => `${r.key}: ${r.reason ?? "no status"}`);
+  logger.info({ problems: report.problems.length, notReady, timedOut: report.timedOut }, "once: done");
+  if (report.timedOut) logger.error({ notReady }, "once: --once-timeout reached with resources still reconciling");
+  else if (!report.converged) logger.error({ notReady, problems: report.problems.length }, "once: not every resource is Ready");
+  return report.converged ? 0 : 1;
 }

@@ -1,6 +1,5 @@
 import type { NodeEntity } from "../store/pool-store.js";
-import type { TaskRecord } from "../resources/tasks-model.js";
-import { taskRootDirectory } from "../resources/tasks-model.js";
+import { taskRootDirectory, type TaskRecord } from "../store/job-records.js";
 import { sliceRange, type ByteRange, type FileEntry, type NodeFileSource, type RemoveOutcome } from "./node-files.js";
 
 interface VirtualFile extends FileEntry {

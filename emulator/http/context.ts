@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { EmulatorClock } from "../clock.js";
 import type { Timing } from "../timing.js";
 import type { AccountStore } from "../store/account-store.js";
-import type { AuthKind } from "../auth/authenticate.js";
+import type { AuthKind } from "./authenticate.js";
 import { BatchError } from "./errors.js";
 import { checkConditions, type ConditionOutcome, type Versioned } from "./conditional.js";
 import { formatHttpDate } from "./wire-format.js";

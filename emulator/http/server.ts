@@ -5,7 +5,7 @@ import { RequestContext } from "./context.js";
 import { BatchError, isBatchError } from "./errors.js";
 import type { EmulatorResponse } from "./response.js";
 import { formatTime } from "./wire-format.js";
-import { authenticate, type Account, type AuthResult } from "../auth/authenticate.js";
+import { authenticate, type Account, type AuthResult } from "./authenticate.js";
 import { checkControlWrite, checkRequestOrigin, type GuardOptions } from "./request-guard.js";
 import type { EmulatorState } from "../store/account-store.js";
 import { isODataQueryError } from "../odata/index.js";

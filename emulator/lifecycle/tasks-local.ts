@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { batchEnvironment, type RunSpec } from "../execution/local-executor.js";
 import type { NodeEntity, PoolEntity } from "../store/pool-store.js";
-import { taskRootDirectory, type TaskRecord } from "../resources/tasks-model.js";
+import { taskRootDirectory, type TaskRecord } from "../store/job-records.js";
 
 /** Shown in a container task's executionInfo.containerInfo and stderr.txt: it ran on the host, without isolation. */
 const NO_CONTAINER_ENGINE =

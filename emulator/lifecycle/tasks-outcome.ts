@@ -1,5 +1,5 @@
 import type { Timing } from "../timing.js";
-import type { TaskRecord } from "../resources/tasks-model.js";
+import type { TaskRecord } from "../store/job-records.js";
 
 /**
  * Task outcomes are simulated: a task runs for `timing.taskRunMs` and exits 0 unless its environment

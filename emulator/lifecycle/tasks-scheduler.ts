@@ -1,8 +1,8 @@
 import type { AccountStore } from "../store/account-store.js";
 import type { NodeDeallocationOption, NodeEntity, PoolEntity, PoolStore, RecentTask } from "../store/pool-store.js";
 import { parseDuration } from "../http/wire-format.js";
-import { jobPoolId, type JobRecord } from "../resources/jobs-model.js";
-import { executionInfo, maxRetries, setTaskState, type FailureInfo, type TaskRecord } from "../resources/tasks-model.js";
+import { jobPoolId, maxRetries, setTaskState, type FailureInfo, type JobRecord, type TaskRecord } from "../store/job-records.js";
+import { executionInfo } from "./task-execution-info.js";
 import { WALL_CLOCK_EXIT_CODE, exitOptions, simulateAttempt } from "./tasks-outcome.js";
 import { localRunSpec } from "./tasks-local.js";
 import type { LocalExecutor, RunningProcess } from "../execution/local-executor.js";

@@ -11,7 +11,7 @@ import { childrenOf, cleanPath, parseRange, type FileEntry, type NodeFileSource 
 import { jobStore } from "./jobs-store.js";
 import { param } from "./jobs.js";
 import { parseListQuery } from "./list-query.js";
-import { taskRootDirectory, type TaskRecord } from "./tasks-model.js";
+import { taskRootDirectory, type TaskRecord } from "../store/job-records.js";
 
 /**
  * The Batch file API: files of a task (relative to its directory) and of a node (relative to its root).

@@ -1,13 +1,13 @@
+/** Checks Job_Add, Job_Update and Job_Patch bodies as the service does, and the CloudJob wire form. */
 import type { EntityMeta } from "../store/entity.js";
 import { OrderedTable } from "../store/ordered-table.js";
-import type { TimerHandle } from "../clock.js";
 import { errors } from "../http/errors.js";
 import { formatTime } from "../http/wire-format.js";
-import type { TaskRecord } from "./tasks-model.js";
+import { jobPoolId, type JobConstraints, type JobRecord, type JobSettings, type TaskRecord } from "../store/job-records.js";
 import { jobManagerDefaults, jobPreparationDefaults, jobReleaseDefaults, withoutSecrets } from "./service-defaults.js";
 import { checkApplicationPackageReferences } from "./application-packages.js";
-import { TaskCounter } from "./tasks-counts.js";
-import { TaskQueue } from "../lifecycle/tasks-queue.js";
+import { TaskCounter } from "../store/task-counts.js";
+import { TaskQueue } from "../store/task-queue.js";
 import {
   optionalArray,
   optionalBoolean,
@@ -22,51 +22,6 @@ import {
   INFINITE_DURATION,
   type Body,
 } from "./jobs-validation.js";
-
-export type JobState = "active" | "disabling" | "disabled" | "enabling" | "terminating" | "completed" | "deleting";
-export type OnAllTasksComplete = "noaction" | "terminatejob";
-export type OnTaskFailure = "noaction" | "performexitoptionsjobaction";
-
-export interface JobConstraints {
-  maxWallClockTime?: string;
-  maxTaskRetryCount?: number;
-}
-
-/** The updatable settings of a job (Job_Patch / Job_Update change exactly these). */
-export interface JobSettings {
-  priority: number;
-  maxParallelTasks: number;
-  allowTaskPreemption: boolean;
-  constraints: JobConstraints;
-  poolInfo: Body;
-  metadata: Array<{ name: string; value: string }>;
-  onAllTasksComplete: OnAllTasksComplete;
-}
-
-export interface JobRecord extends EntityMeta, JobSettings {
-  /** The add request as sent: fixed properties (displayName, jobManagerTask, …) are shown from it. */
-  readonly body: Body;
-  readonly usesTaskDependencies: boolean;
-  readonly onTaskFailure: OnTaskFailure;
-  state: JobState;
-  stateTransitionTime: number;
-  previousState?: JobState;
-  previousStateTransitionTime?: number;
-  endTime?: number;
-  terminateReason?: string;
-  readonly tasks: OrderedTable<TaskRecord>;
-  readonly counts: TaskCounter;
-  /** Active tasks with no unmet dependency, waiting for a node. */
-  readonly ready: TaskQueue;
-  /** Tasks currently preparing or running (maxParallelTasks, terminate and disable act on these). */
-  readonly running: Set<TaskRecord>;
-  /** Dependent tasks waiting on a task id (lowercased), which may not have been added yet. */
-  readonly waiters: Map<string, TaskRecord[]>;
-  /** The pending timer of a transitional state (disabling, enabling, terminating, deleting). */
-  transition?: TimerHandle;
-}
-
-export const JOB_STATES: readonly JobState[] = ["active", "disabling", "disabled", "enabling", "terminating", "completed", "deleting"];
 
 /** Properties clients can filter jobs by. */
 export const JOB_FILTER_PATHS = [
@@ -115,7 +70,7 @@ export function newJob(body: Body, meta: EntityMeta): JobRecord {
     stateTransitionTime: meta.creationTime,
     tasks: new OrderedTable<TaskRecord>(),
     counts: new TaskCounter(),
-    ready: new TaskQueue(),
+    ready: new TaskQueue<TaskRecord>(),
     running: new Set(),
     waiters: new Map(),
   };
@@ -169,11 +124,6 @@ function parsePoolInfo(body: Body, required: boolean): Body | undefined {
   const auto = optionalObject(poolInfo, "autoPoolSpecification");
   if (poolId === undefined && auto === undefined) throw errors.missingProperty("poolInfo.poolId");
   return poolInfo;
-}
-
-export function jobPoolId(job: JobRecord): string | undefined {
-  const poolId = job.poolInfo.poolId;
-  return typeof poolId === "string" ? poolId : undefined;
 }
 
 /** The CloudJob wire form. */

@@ -5,8 +5,9 @@ import { poolStore } from "../store/pool-store.js";
 import { BatchError, errors } from "../http/errors.js";
 import { TaskScheduler } from "../lifecycle/tasks-scheduler.js";
 import { exitOptions } from "../lifecycle/tasks-outcome.js";
-import { jobPoolId, newJob, type JobRecord, type JobState } from "./jobs-model.js";
-import { countedState, newTask, type TaskRecord } from "./tasks-model.js";
+import { countedState, jobPoolId, type JobRecord, type JobState, type TaskRecord } from "../store/job-records.js";
+import { newJob } from "./jobs-model.js";
+import { newTask } from "./tasks-validation.js";
 import type { Body } from "./jobs-validation.js";
 
 export type DisableTasks = "requeue" | "terminate" | "wait";

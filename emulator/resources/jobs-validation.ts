@@ -1,11 +1,13 @@
 import { errors } from "../http/errors.js";
 import { normaliseDuration, parseDuration } from "../http/wire-format.js";
 
+import type { Body } from "../store/entity.js";
+
 /**
  * Request-body checks shared by jobs and tasks, answering with the service's codes:
  * MissingRequiredProperty for an absent required property, InvalidPropertyValue for a wrong type or range.
  */
-export type Body = Record<string, unknown>;
+export type { Body };
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 

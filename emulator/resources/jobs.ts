@@ -5,7 +5,8 @@ import type { EmulatorResponse } from "../http/response.js";
 import type { Router } from "../http/router.js";
 import { encodeSkipToken } from "../odata/index.js";
 import { checkExpand, parseGetSelect, parseListQuery, project } from "./list-query.js";
-import { JOB_FILTER_PATHS, jobToWire, parseSettings, type JobRecord } from "./jobs-model.js";
+import type { JobRecord } from "../store/job-records.js";
+import { JOB_FILTER_PATHS, jobToWire, parseSettings } from "./jobs-model.js";
 import { jobStore, type DisableTasks } from "./jobs-store.js";
 import { optionalEnum, optionalString } from "./jobs-validation.js";
 

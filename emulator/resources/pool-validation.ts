@@ -1,5 +1,5 @@
 import { BatchError, errors } from "../http/errors.js";
-import type { AuthKind } from "../auth/authenticate.js";
+import type { AuthKind } from "../http/authenticate.js";
 import { findSupportedImage } from "./supported-images.js";
 import { parseFormula, FormulaSyntaxError } from "../lifecycle/autoscale-formula.js";
 import { checkMetadata, optionalArray, optionalBoolean, optionalDuration, optionalInt, optionalObject, requireId, requireString } from "./validate.js";

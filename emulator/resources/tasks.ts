@@ -7,12 +7,13 @@ import { formatTime } from "../http/wire-format.js";
 import { encodeSkipToken } from "../odata/index.js";
 import { touch } from "../store/entity.js";
 import { checkExpand, parseGetSelect, parseListQuery, project } from "./list-query.js";
-import type { JobRecord } from "./jobs-model.js";
+import { setTaskState, type JobRecord, type TaskRecord } from "../store/job-records.js";
 import { jobStore, requireAcceptsTasks, type JobStore } from "./jobs-store.js";
 import { jobUrl, param } from "./jobs.js";
 import type { Body } from "./jobs-validation.js";
 import { registerTaskControlActions } from "./tasks-control.js";
-import { TASK_FILTER_PATHS, TaskFilterView, parseTaskConstraints, setTaskState, taskToWire, type TaskRecord } from "./tasks-model.js";
+import { TASK_FILTER_PATHS, TaskFilterView, taskToWire } from "./tasks-wire.js";
+import { parseTaskConstraints } from "./tasks-validation.js";
 
 /** addtaskcollection limits: at most 100 tasks and a serialized body under 1 MB. */
 export const MAX_TASKS_PER_COLLECTION = 100;

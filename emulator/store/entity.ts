@@ -1,4 +1,5 @@
-import { newETag } from "../http/wire-format.js";
+/** A request body as the client sent it; stored entities keep it to show fixed properties from. */
+export type Body = Record<string, unknown>;
 
 /** What every stored entity carries for ETag / Last-Modified and conditional requests. */
 export interface EntityMeta {
@@ -7,6 +8,19 @@ export interface EntityMeta {
   /** Epoch ms on the emulator clock. */
   lastModified: number;
   readonly creationTime: number;
+}
+
+let etagCounter = 0;
+const etagPrefix = `0x8${Math.floor(Date.now() / 1000).toString(16).toUpperCase().padStart(8, "0").slice(-6)}`;
+
+/** A fresh entity tag shaped like the service's (unquoted, 0x + 15 hex digits), unique within the process. */
+export function newETag(): string {
+  etagCounter += 1;
+  const etag = etagPrefix + etagCounter.toString(16).toUpperCase().padStart(8, "0");
+  // Concatenation yields a rope (prefix + digits); reading it flattens it, and the GC then keeps only the flat
+  // 17-character string: ~40 instead of ~90 bytes for every one of a million tasks.
+  etag.charCodeAt(0);
+  return etag;
 }
 
 /** Gives an entity a new ETag and Last-Modified, as every mutation does on the service. */

@@ -1,10 +1,11 @@
-// The Kubernetes DesiredSource without the engine: which keys it emits and when, finalizer first,
-// scoping, Secret-driven requeues, and a pool deletion that waits for the jobs using it.
+// The Kubernetes DesiredSource without the engine: which keys it emits and when, scoping,
+// Secret-driven requeues, and a pool deletion that waits for the jobs using it; and the Finalizers
+// port the engine calls before its first Batch write and after a prune.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startTestApiServer, type TestApiServer } from "./apiserver/index.js";
 import { KubernetesSource, type KubernetesSourceOptions } from "../../controller/kubernetes/kubernetesSource.js";
 import { CustomResourceClient } from "../../controller/kubernetes/customObjects.js";
-import { FinalizerManager } from "../../controller/kubernetes/finalizers.js";
+import { FinalizerManager, KubeFinalizers } from "../../controller/kubernetes/finalizers.js";
 import { KubeSecretResolver } from "../../controller/kubernetes/secretResolver.js";
 import { SecretValues } from "../../controller/kubernetes/redaction.js";
 import { FINALIZER, REQUESTED_AT_ANNOTATION } from "../../controller/kubernetes/resources.js";
@@ -20,6 +21,7 @@ describe("Kubernetes source", () => {
   let abort: AbortController;
   let emitted: ResourceKey[];
   let source: KubernetesSource;
+  let finalizers: KubeFinalizers;
   let blocked: string[];
 
   beforeEach(async () => {
@@ -40,29 +42,45 @@ describe("Kubernetes source", () => {
     source = new KubernetesSource({
       client,
       watch: api.watch,
-      finalizers: new FinalizerManager(client),
       backoff: { baseMs: 10, maxMs: 100 },
       onDeletionBlocked: (key, jobs) => blocked.push(`${key} waits for ${jobs.join(",")}`),
       ...options,
     });
+    finalizers = new KubeFinalizers(new FinalizerManager(client), (key) => source.object(key));
     await source.start((key) => emitted.push(key), abort.signal);
   }
 
+  const stored = (kind: "BatchPool" | "BatchJob", name: string) =>
+    server.control.getObject({ apiVersion: `${API_GROUP}/${API_VERSION}`, kind, namespace: "team-a", name });
+
   const emittedSince = (mark: number): ResourceKey[] => emitted.slice(mark);
 
-  it("adds the finalizer before the first reconcile, then emits the key", async () => {
+  it("emits the key of a new object; the Finalizers port adds the finalizer once and releases it", async () => {
     await createResource(api.custom, "BatchPool", poolObject("render", "team-a"));
     await start();
     await until(() => emitted.includes("BatchPool/team-a/render"), "the key");
-    expect(source.object("BatchPool/team-a/render")?.metadata?.finalizers).toEqual([FINALIZER]);
     expect(source.get("BatchPool/team-a/render")).toMatchObject({ kind: "BatchPool", namespace: "team-a", name: "render", generation: 1, deletionRequested: false });
     expect(source.keys()).toEqual(["BatchPool/team-a/render"]);
+
+    expect(await finalizers.ensure("BatchPool/team-a/render")).toBe("added");
+    expect(stored("BatchPool", "render")?.metadata.finalizers).toEqual([FINALIZER]);
+    await until(() => source.object("BatchPool/team-a/render")?.metadata?.finalizers !== undefined, "the finalizer in the cache");
+    const version = stored("BatchPool", "render")?.metadata.resourceVersion;
+    expect(await finalizers.ensure("BatchPool/team-a/render")).toBe("present");
+    expect(stored("BatchPool", "render")?.metadata.resourceVersion).toBe(version);
+
+    await finalizers.release("BatchPool/team-a/render");
+    expect(stored("BatchPool", "render")?.metadata.finalizers ?? []).toEqual([]);
+    await until(() => emitted.filter((k) => k === "BatchPool/team-a/render").length === 2, "a pass for the stripped finalizer");
   });
 
   it("skips status-only updates; spec changes and requestedAt force a reconcile", async () => {
     await start();
     await createResource(api.custom, "BatchPool", poolObject("render", "team-a"));
-    await until(() => emitted.length === 1 && source.object("BatchPool/team-a/render")?.metadata?.finalizers !== undefined, "the first key");
+    await until(() => emitted.length === 1, "the first key");
+    await finalizers.ensure("BatchPool/team-a/render");
+    await until(() => source.object("BatchPool/team-a/render")?.metadata?.finalizers !== undefined, "the finalizer in the cache");
+    expect(emitted).toHaveLength(1);
 
     const status = { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: "BatchPool", metadata: { name: "render", namespace: "team-a" }, status: { observedGeneration: 1 } };
     const current = source.object("BatchPool/team-a/render");
@@ -98,7 +116,7 @@ describe("Kubernetes source", () => {
     await createResource(api.custom, "BatchPool", poolObject("private", "team-a", { registrySecret: { name: "acr", key: "password" } }));
     await createResource(api.custom, "BatchPool", poolObject("public", "team-a"));
     await start({ secretChanges: resolver });
-    await until(() => new Set(emitted).size === 2, "both pools, each with its finalizer");
+    await until(() => new Set(emitted).size === 2, "both pools");
     const mark = emitted.length;
 
     await api.core.replaceNamespacedSecret({ namespace: "team-a", name: "acr", body: { metadata: { name: "acr" }, stringData: { password: "rotated" } } });
@@ -112,6 +130,10 @@ describe("Kubernetes source", () => {
     await createResource(api.custom, "BatchPool", poolObject("shared", "team-a"));
     await createResource(api.custom, "BatchJob", jobObject("render-frames", "team-a", "shared"));
     await start();
+    await until(() => new Set(emitted).size === 2, "both keys");
+    // As the engine does before its first Batch write for each.
+    await finalizers.ensure("BatchPool/team-a/shared");
+    await finalizers.ensure("BatchJob/team-a/render-frames");
     await until(() => source.object("BatchPool/team-a/shared")?.metadata?.finalizers !== undefined, "the pool's finalizer");
 
     await deleteResource(api.custom, "BatchPool", "team-a", "shared");

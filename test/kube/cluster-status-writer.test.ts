@@ -4,7 +4,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../../controller/time/manualClock.js";
 import { startTestApiServer, type TestApiServer } from "./apiserver/index.js";
 import { CustomResourceClient } from "../../controller/kubernetes/customObjects.js";
-import { FinalizerManager } from "../../controller/kubernetes/finalizers.js";
 import { KubeStatusWriter } from "../../controller/kubernetes/statusWriter.js";
 import type { ResourceStatus } from "../../controller/runtime/ports.js";
 import { clients, createResource, getResource, mergePatchResource, poolObject, type ClusterClients } from "./cluster-harness.js";
@@ -38,7 +37,6 @@ describe("status writer", () => {
     const client = new CustomResourceClient(api.custom);
     writer = new KubeStatusWriter({
       client,
-      finalizers: new FinalizerManager(client),
       lookup: () => undefined,
       progressIntervalMs: 10_000,
       clock,

@@ -1,6 +1,6 @@
-import { BatchError, errors } from "../http/errors.js";
-import { checkBearerToken } from "./bearer.js";
-import { verifySharedKey, type SignedRequest } from "./shared-key.js";
+import { BatchError, errors } from "./errors.js";
+import { checkBearerToken } from "../auth/bearer.js";
+import { verifySharedKey, type SignedRequest } from "../auth/shared-key.js";
 
 export interface Account {
   readonly name: string;

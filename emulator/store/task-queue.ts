@@ -1,21 +1,19 @@
-import type { TaskRecord } from "../resources/tasks-model.js";
-
 /**
  * A job's ready queue: tasks that are active and have no unmet dependency, in the order they became ready.
  * A FIFO with a moving head (O(1) push and shift). Entries are removed lazily: a task deleted, terminated or
  * started elsewhere has `queued` cleared and is skipped when it reaches the head.
  */
-export class TaskQueue {
-  #items: TaskRecord[] = [];
+export class TaskQueue<T extends { queued: boolean }> {
+  #items: T[] = [];
   #head = 0;
 
-  push(task: TaskRecord): void {
+  push(task: T): void {
     task.queued = true;
     this.#items.push(task);
   }
 
   /** Puts a task first (a retry or a requeue runs before tasks that never ran, as on the service). */
-  pushFront(task: TaskRecord): void {
+  pushFront(task: T): void {
     task.queued = true;
     if (this.#head > 0) {
       this.#head -= 1;
@@ -26,7 +24,7 @@ export class TaskQueue {
   }
 
   /** The first task still queued, without removing it. */
-  peek(): TaskRecord | undefined {
+  peek(): T | undefined {
     while (this.#head < this.#items.length) {
       const task = this.#items[this.#head];
       if (task !== undefined && task.queued) return task;
@@ -36,7 +34,7 @@ export class TaskQueue {
     return undefined;
   }
 
-  shift(): TaskRecord | undefined {
+  shift(): T | undefined {
     const task = this.peek();
     if (task === undefined) return undefined;
     task.queued = false;
