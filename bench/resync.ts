@@ -15,6 +15,7 @@ import type { ResourceKey } from "../controller/runtime/ports.js";
 import { isReady, startBenchEngine, type BenchEngine } from "./helpers/engine.js";
 import { startEmulatorProcess, tallyCalls, type EmulatorProcess } from "./helpers/emulatorProcess.js";
 import { emptyPool, sweepJob } from "./helpers/resources.js";
+import { MiB, processMemory } from "./helpers/procfs.js";
 import { envNumber, round, type BenchRow } from "./helpers/result.js";
 import type { DesiredResource } from "../controller/runtime/ports.js";
 
@@ -31,15 +32,19 @@ export interface ResyncBenchResult {
   readonly ratio: number;
   readonly callsByOperation: Record<string, number>;
   readonly seconds: number;
+  /** CPU seconds of this process (the engine runs in it) during the measured resync. */
+  readonly cpuSeconds: number;
+  /** RSS of this process right after the resync (the engine in-process, with the tsx loader when run by tsx). */
+  readonly rssMiB: number;
 }
 
 export const RESYNC_TARGET_RATIO = 1.5;
 const LIST_PAGE = 1000;
 
 function desiredResources(pools: number, jobs: number): DesiredResource[] {
-  const poolNames = Array.from({ length: pools }, (_, i) => `pool-${String(i).padStart(4, "0")}`);
+  const poolNames = Array.from({ length: pools }, (_, i) => `pool-${String(i).padStart(5, "0")}`);
   // Jobs of one task each on empty pools: the task stays active, the job is steady.
-  const jobResources = Array.from({ length: jobs }, (_, i) => sweepJob(`job-${String(i).padStart(3, "0")}`, poolNames[i % pools] ?? "pool-0000", 1));
+  const jobResources = Array.from({ length: jobs }, (_, i) => sweepJob(`job-${String(i).padStart(4, "0")}`, poolNames[i % pools] ?? "pool-00000", 1));
   return [...poolNames.map((name) => emptyPool(name)), ...jobResources];
 }
 
@@ -64,9 +69,17 @@ async function bringInSync(emulator: EmulatorProcess, resources: readonly Desire
   }
 }
 
-async function measureOnePass(emulator: EmulatorProcess, resources: readonly DesiredResource[]): Promise<{ calls: Record<string, number>; seconds: number }> {
+interface Pass {
+  readonly calls: Record<string, number>;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly rssMiB: number;
+}
+
+async function measureOnePass(emulator: EmulatorProcess, resources: readonly DesiredResource[]): Promise<Pass> {
   await emulator.control.clearCounters();
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const engine = engineFor(emulator);
   try {
     for (const resource of resources) engine.source.set(resource);
@@ -80,9 +93,11 @@ async function measureOnePass(emulator: EmulatorProcess, resources: readonly Des
     await new Promise((r) => setImmediate(r));
     await engine.controller.idle();
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const rssMiB = processMemory("self").rssBytes / MiB;
     const counts = await emulator.control.counters();
     const calls = Object.fromEntries(Object.keys(counts).map((op) => [op, tallyCalls(counts, (o) => o === op).total]));
-    return { calls, seconds };
+    return { calls, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, rssMiB };
   } finally {
     await engine.stop();
   }
@@ -94,20 +109,24 @@ export async function runResyncBench(options: ResyncBenchOptions = {}): Promise<
   const resources = desiredResources(pools, jobs);
   const emulator = await startEmulatorProcess();
   try {
+    await emulator.control.setQuota({ pools: pools + 10 });
     await bringInSync(emulator, resources);
-    const { calls: callsByOperation, seconds } = await measureOnePass(emulator, resources);
-    const calls = Object.values(callsByOperation).reduce((a, b) => a + b, 0);
+    const pass = await measureOnePass(emulator, resources);
+    const calls = Object.values(pass.calls).reduce((a, b) => a + b, 0);
     const minimumCalls = Math.ceil(pools / LIST_PAGE) + Math.ceil(jobs / LIST_PAGE);
-    return { pools, jobs, calls, minimumCalls, ratio: round(calls / minimumCalls, 2), callsByOperation, seconds: round(seconds, 2) };
+    return {
+      pools, jobs, calls, minimumCalls, ratio: round(calls / minimumCalls, 2), callsByOperation: pass.calls,
+      seconds: round(pass.seconds, 2), cpuSeconds: round(pass.cpuSeconds, 3), rssMiB: round(pass.rssMiB, 1),
+    };
   } finally {
     await emulator.stop();
   }
 }
 
-export function resyncRow(r: ResyncBenchResult): BenchRow {
+export function resyncRow(r: ResyncBenchResult, label = "steady-state resync"): BenchRow {
   return {
-    benchmark: `steady-state resync: ${r.pools} pools, ${r.jobs} jobs`,
-    figure: `${r.calls} Batch calls (${Object.entries(r.callsByOperation).map(([op, n]) => `${op} ${n}`).join(", ")})`,
+    benchmark: `${label}: ${r.pools} pools, ${r.jobs} jobs`,
+    figure: `${r.calls} Batch calls (${Object.entries(r.callsByOperation).map(([op, n]) => `${op} ${n}`).join(", ")}); ${r.seconds} s, ${r.cpuSeconds} CPU-s, RSS ${r.rssMiB} MiB`,
     bound: `minimum ${r.minimumCalls} list pages`,
     ratio: r.ratio,
     // Name what the calls beyond the list pages are, so a miss points at its cause.
@@ -126,6 +145,11 @@ function beyondLists(r: ResyncBenchResult): string {
 
 export function resyncOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): ResyncBenchOptions {
   return { pools: envNumber(env, "BENCH_RESYNC_POOLS", 1000), jobs: envNumber(env, "BENCH_RESYNC_JOBS", 100) };
+}
+
+/** The scale row (`resync-10k`): the same measurement at 10,000 pools and 1,000 jobs. */
+export function scaleResyncOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): ResyncBenchOptions {
+  return { pools: envNumber(env, "BENCH_SCALE_POOLS", 10_000), jobs: envNumber(env, "BENCH_SCALE_JOBS", 1_000) };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,7 +1,7 @@
 /**
  * Controller memory: `batch-gitops run --once` as a child process (the CLI a user runs) on a directory of
  * 1,000 BatchPools and one BatchJob sweeping 100,000 tasks, against the emulator in another process. The
- * controller's peak RSS (VmHWM, read by the process itself as it exits) is compared with 250 MB.
+ * controller's peak RSS (VmHWM, read by the process itself as it exits) is compared with 150 MB.
  *
  * One `--once` pass ends when the queue is idle, and a job waits (a poll later) for a pool created in the same
  * pass, so the pass is repeated until every task is in Batch: the first pass creates the pools, the next one
@@ -50,7 +50,7 @@ export interface RssBenchResult {
   readonly tasksInBatch: number;
 }
 
-export const RSS_TARGET_MB = 250;
+export const RSS_TARGET_MB = 150;
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(ROOT, "bin", "batch-gitops.js");
 // Preloaded into the controller: reports its own VmHWM at exit, when /proc/<pid> is about to disappear.

@@ -14,14 +14,17 @@ import { runEmulatorBench, type EmulatorBenchResult } from "./emulator.js";
 import { goodputOptionsFromEnv, goodputRow, runGoodputBench } from "./goodput.js";
 import { latencyOptionsFromEnv, latencyRow, runLatencyBench } from "./latency.js";
 import { envNumber, round, type BenchRow } from "./helpers/result.js";
-import { resyncOptionsFromEnv, resyncRow, runResyncBench } from "./resync.js";
+import { resyncOptionsFromEnv, resyncRow, runResyncBench, scaleResyncOptionsFromEnv } from "./resync.js";
 import { rssOptionsFromEnv, rssRow, runRssBench } from "./rss.js";
-import { runSubmissionBench, submissionOptionsFromEnv, submissionRow } from "./submission.js";
+import { millionTaskRow, runMillionTaskBench, runSubmissionBench, submissionOptionsFromEnv, submissionRow } from "./submission.js";
+import { anchorRow, runAnchorBench } from "./anchor.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 interface Benchmark {
   readonly name: string;
+  /** A slow scale row: skipped when BENCH_SKIP_SCALE=1 (unless named on the command line). */
+  readonly scale?: boolean;
   run(env: Env): Promise<BenchRow[]>;
 }
 
@@ -32,6 +35,9 @@ const benchmarks: readonly Benchmark[] = [
   { name: "goodput", run: async (env) => [goodputRow(await runGoodputBench(goodputOptionsFromEnv(env)))] },
   { name: "rss", run: async (env) => [rssRow(await runRssBench(rssOptionsFromEnv(env)))] },
   { name: "emulator", run: async (env) => emulatorRows(await runEmulatorBench(emulatorOptionsFromEnv(env))) },
+  { name: "anchor", run: async (env) => [anchorRow(await runAnchorBench(env))] },
+  { name: "resync-10k", scale: true, run: async (env) => [resyncRow(await runResyncBench(scaleResyncOptionsFromEnv(env)), "scale resync")] },
+  { name: "submission-1m", scale: true, run: async (env) => [millionTaskRow(await runMillionTaskBench(env))] },
 ];
 
 /** The emulator's own figures (its issue's benchmark): throughput against its target, memory as a figure. */
@@ -116,7 +122,8 @@ async function main(args: readonly string[], env: Env): Promise<number> {
     process.stderr.write(`bench: unknown benchmark(s) ${unknown.join(", ")}; known: ${benchmarks.map((b) => b.name).join(", ")}\n`);
     return 2;
   }
-  const selected = args.length === 0 ? benchmarks : benchmarks.filter((b) => args.includes(b.name));
+  const skipScale = env.BENCH_SKIP_SCALE === "1";
+  const selected = args.length === 0 ? benchmarks.filter((b) => !(skipScale && b.scale === true)) : benchmarks.filter((b) => args.includes(b.name));
   const measured: Measured[] = [];
   // One at a time: they share two cores with whatever else runs, and each figure is only meaningful alone.
   for (const benchmark of selected) measured.push(await measure(benchmark, env));

@@ -42,7 +42,9 @@ export function startBenchEngine(options: BenchEngineOptions): BenchEngine {
   const notify = (key: ResourceKey, seen: Seen): void => {
     waiters = waiters.filter((settled) => !settled(key, seen));
   };
-  const batch = createBatchAdapter({ accountUrl: options.url, credentials: sharedKeyCredentials(options.account, options.key) });
+  // BENCH_LEAN=0 sends addtaskcollection through the SDK's pipeline instead of the lean path (ADR 0026), to compare.
+  const leanTaskSubmission = process.env.BENCH_LEAN !== "0";
+  const batch = createBatchAdapter({ accountUrl: options.url, credentials: sharedKeyCredentials(options.account, options.key), leanTaskSubmission });
   const source = new MemorySource();
   const abort = new AbortController();
   const controller = createController({

@@ -147,8 +147,10 @@ function taskSet(spec: BatchJobSpec): TaskSet {
   };
 }
 
+/** Members in the order Batch's wire format has them, so the body goes out without being reordered (ADR 0026). */
 export function taskBody(task: TaskSpec): JsonObject & { id: string } {
   return {
+    id: task.id,
     ...(prune({
       displayName: task.displayName,
       commandLine: task.commandLine,
@@ -156,11 +158,10 @@ export function taskBody(task: TaskSpec): JsonObject & { id: string } {
       resourceFiles: task.resourceFiles?.map(resourceFile),
       outputFiles: task.outputFiles?.map(outputFile),
       environmentSettings: task.environmentSettings,
-      userIdentity: task.userIdentity,
       constraints: taskConstraints(task.constraints),
+      userIdentity: task.userIdentity,
       dependsOn: task.dependsOn,
     })),
-    id: task.id,
   };
 }
 

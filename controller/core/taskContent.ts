@@ -12,7 +12,28 @@ export const TASK_HASH_ENV = "BATCH_GITOPS_TASK_HASH";
 export function taskIntent(body: JsonObject & { id: string }): TaskIntent {
   const contentHash = shortHash(body, 16);
   const env = Array.isArray(body.environmentSettings) ? (body.environmentSettings as JsonObject[]) : [];
-  return { id: body.id, contentHash, body: { ...body, environmentSettings: [...env, { name: TASK_HASH_ENV, value: contentHash }] } };
+  return { id: body.id, contentHash, body: withEnvironment(body, [...env, { name: TASK_HASH_ENV, value: contentHash }]) };
+}
+
+/** Task members the Batch wire format puts after environmentSettings (the SDK's mapper order). */
+const AFTER_ENVIRONMENT = new Set(["affinityInfo", "constraints", "requiredSlots", "userIdentity", "multiInstanceSettings", "dependsOn", "applicationPackageReferences", "authenticationTokenSettings"]);
+
+/**
+ * The body with its environment settings replaced, kept where the wire format has them, so a body built
+ * in wire order stays in it and is sent without being reordered (docs/adr/0026).
+ */
+function withEnvironment(body: JsonObject, environmentSettings: JsonObject[]): JsonObject {
+  const out: JsonObject = {};
+  let placed = false;
+  for (const key of Object.keys(body)) {
+    if (!placed && (key === "environmentSettings" || AFTER_ENVIRONMENT.has(key))) {
+      out.environmentSettings = environmentSettings;
+      placed = true;
+    }
+    if (key !== "environmentSettings") out[key] = body[key];
+  }
+  if (!placed) out.environmentSettings = environmentSettings;
+  return out;
 }
 
 /** Reads the marker back from a listed task's environment settings. */
