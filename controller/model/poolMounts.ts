@@ -30,7 +30,7 @@ export type PoolIdentity = Static<typeof PoolIdentitySchema>;
 const RelativeMountPath = Type.String({
   minLength: 1,
   maxLength: 1024,
-  pattern: "^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$",
+  pattern: "^(?:[^./][^/]*|\\.|\\.[^./][^/]*|\\.\\.[^/]+)(?:/(?:[^./][^/]*|\\.|\\.[^./][^/]*|\\.\\.[^/]+))*/?$",
   description: "where the file system is mounted, relative to AZ_BATCH_NODE_MOUNTS_DIR",
 });
 const MountOptions = Type.Optional(Type.String({ maxLength: LONG_STRING_MAX, description: "mount options (mount -o); never credentials" }));
@@ -44,7 +44,7 @@ const BLOB_CREDENTIAL_RULE = {
 export const AzureBlobFileSystemMountSchema = Strict(
   {
     accountName: Type.String({ minLength: 3, maxLength: 24, pattern: "^[a-z0-9]+$", description: "storage account name" }),
-    containerName: Type.String({ minLength: 3, maxLength: 63, pattern: "^[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$" }),
+    containerName: Type.String({ minLength: 3, maxLength: 63, pattern: "^[a-z0-9]+(?:-[a-z0-9]+)*$" }),
     relativeMountPath: RelativeMountPath,
     blobfuseOptions: Type.Optional(Type.String({ maxLength: LONG_STRING_MAX, description: "blobfuse options, e.g. -o attr_timeout=240; never credentials" })),
     accountKeySecretRef: Type.Optional(SecretKeyRefSchema),

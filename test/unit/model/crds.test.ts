@@ -15,6 +15,8 @@ function structuralViolations(node: Node, path: string): string[] {
     if (key in node) out.push(`${path}: ${key}`);
   }
   if (node.additionalProperties !== undefined && node.properties !== undefined) out.push(`${path}: properties with additionalProperties`);
+  // The API server compiles patterns with Go's RE2: no lookaround, no backreferences (it refuses the CRD).
+  if (typeof node.pattern === "string" && /\(\?<?[=!]|\\[1-9]/.test(node.pattern)) out.push(`${path}: pattern not RE2 (${node.pattern})`);
   for (const [name, child] of Object.entries((node.properties as Record<string, Node> | undefined) ?? {})) out.push(...structuralViolations(child, `${path}.${name}`));
   if (typeof node.items === "object" && node.items !== null) out.push(...structuralViolations(node.items as Node, `${path}[]`));
   if (typeof node.additionalProperties === "object" && node.additionalProperties !== null) out.push(...structuralViolations(node.additionalProperties as Node, `${path}{}`));
