@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     pool: "forks",
     // Two cores on CI: keep parallelism modest so timing-sensitive integration tests stay stable.
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ["default"],

@@ -31,6 +31,15 @@ export interface BatchAdapter {
   /** Existing tasks of a job, one page (≤1,000) at a time, with id, state and content marker. */
   listTasks(jobId: string, options?: CallOptions): AsyncIterable<ObservedTask[]>;
   getTask(jobId: string, taskId: string, options?: CallOptions): Promise<ObservedTask | undefined>;
+  /** `export`: every job with all its fields (the @azure/batch CloudJob shape), page by page. */
+  listJobsInFull(options?: CallOptions): Promise<JsonObject[]>;
+  /** `export`: a job's tasks with all their fields (CloudTask shape), one page at a time. */
+  listTasksInFull(jobId: string, options?: CallOptions): AsyncIterable<JsonObject[]>;
+  /**
+   * Node counts of one pool by state, dedicated and low-priority added up (one
+   * Account_ListPoolNodeCounts call filtered by pool id); undefined when Batch has none for it.
+   */
+  getPoolNodeCounts(poolId: string, options?: CallOptions): Promise<Record<string, number> | undefined>;
   /** Up to `max` tasks that completed with a failure (one call, `$filter=executionInfo/result eq 'failure'`). */
   listFailedTasks(jobId: string, max: number, options?: CallOptions): Promise<FailedTaskSample[]>;
 

@@ -149,6 +149,35 @@ class SdkBatchAdapter implements BatchAdapter {
     );
   }
 
+  async listJobsInFull(options: CallOptions = {}): Promise<JsonObject[]> {
+    const jobs: JsonObject[] = [];
+    let page = await this.#call("job.list", options.signal, (abortSignal) => this.#client.job.list({ abortSignal, jobListOptions: { maxResults: PAGE_SIZE } }));
+    jobs.push(...page.map(plainJson));
+    while (page.odatanextLink) {
+      const link = page.odatanextLink;
+      page = await this.#call("job.list", options.signal, (abortSignal) => this.#client.job.listNext(link, { abortSignal }));
+      jobs.push(...page.map(plainJson));
+    }
+    return jobs;
+  }
+
+  async *listTasksInFull(jobId: string, options: CallOptions = {}): AsyncIterable<JsonObject[]> {
+    let page = await this.#call("task.list", options.signal, (abortSignal) => this.#client.task.list(jobId, { abortSignal, taskListOptions: { maxResults: PAGE_SIZE } }));
+    yield page.map(plainJson);
+    while (page.odatanextLink) {
+      const link = page.odatanextLink;
+      page = await this.#call("task.list", options.signal, (abortSignal) => this.#client.task.listNext(link, { abortSignal }));
+      yield page.map(plainJson);
+    }
+  }
+
+  async getPoolNodeCounts(poolId: string, options: CallOptions = {}): Promise<Record<string, number> | undefined> {
+    const accountListPoolNodeCountsOptions = { filter: `poolId eq '${poolId.replace(/'/g, "''")}'` };
+    const page = await this.#call("account.listPoolNodeCounts", options.signal, (abortSignal) => this.#client.account.listPoolNodeCounts({ abortSignal, accountListPoolNodeCountsOptions }));
+    const counts = page.find((c) => c.poolId?.toLowerCase() === poolId.toLowerCase());
+    return counts === undefined ? undefined : addNodeCounts(counts.dedicated, counts.lowPriority);
+  }
+
   async listFailedTasks(jobId: string, max: number, options: CallOptions = {}): Promise<FailedTaskSample[]> {
     const taskListOptions = { filter: "executionInfo/result eq 'failure'", select: "id,executionInfo", maxResults: max };
     const page = await this.#call("task.list", options.signal, (abortSignal) => this.#client.task.list(jobId, { abortSignal, taskListOptions }));
@@ -320,6 +349,21 @@ function toObservedJob(j: BatchServiceModels.CloudJob): ObservedJob {
     onAllTasksComplete: j.onAllTasksComplete,
     terminateReason: j.executionInfo?.terminateReason,
   };
+}
+
+/** The SDK's deserialized model as plain JSON (dates as ISO strings), for export. */
+function plainJson(value: object): JsonObject {
+  return JSON.parse(JSON.stringify(value)) as JsonObject;
+}
+
+/** Per-state node counts of a pool: dedicated and low-priority added up, as status.nodeCounts shows them. */
+function addNodeCounts(...parts: (BatchServiceModels.NodeCounts | undefined)[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const part of parts) {
+    if (part === undefined) continue;
+    for (const [state, value] of Object.entries(part)) if (typeof value === "number") sum[state] = (sum[state] ?? 0) + value;
+  }
+  return sum;
 }
 
 function toObservedTask(t: BatchServiceModels.CloudTask): ObservedTask {

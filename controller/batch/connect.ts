@@ -8,7 +8,7 @@ import type { BatchConfig, RemoteBatchConfig } from "../config/runConfig.js";
 import type { RunningEmulator } from "../../emulator/index.js";
 import { createBatchAdapter } from "./batchAdapter.js";
 import type { BatchAdapter } from "./adapter.js";
-import { checkEntraCredential, entraCredentials, lazyDefaultCredential, sharedKeyCredentials } from "./credentials.js";
+import { azureCredential, checkEntraCredential, entraCredentials, lazyDefaultCredential, sharedKeyCredentials } from "./credentials.js";
 
 export interface BatchConnection {
   readonly url: string;
@@ -32,8 +32,8 @@ export async function connectBatch(batch: BatchConfig, logger: Logger): Promise<
     return { url: batch.url, credentials: sharedKeyCredentials(batch.auth.accountName, batch.auth.accountKey.reveal()) };
   }
   logger.info({ url: batch.url, auth: "entra" }, "using Azure Batch");
-  const { DefaultAzureCredential } = await import("@azure/identity");
-  const credential = new DefaultAzureCredential();
+  // DefaultAzureCredential, without waiting on a silent managed-identity endpoint (credentials.ts).
+  const credential = await azureCredential();
   await checkEntraCredential(credential);
   return { url: batch.url, credentials: entraCredentials(credential) };
 }

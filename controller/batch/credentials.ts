@@ -36,7 +36,8 @@ export function lazyDefaultCredential(): TokenCredential {
   let credential: Promise<TokenCredential> | undefined;
   return {
     async getToken(scopes, options) {
-      credential ??= import("@azure/identity").then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+      // azureCredential: DefaultAzureCredential without waiting on a silent managed-identity endpoint.
+      credential ??= azureCredential();
       return (await credential).getToken(scopes, options);
     },
   };
@@ -84,6 +85,55 @@ async function tokenOrCredentialError(credential: TokenCredential, scope: string
   }
   if (token === null) throw new CredentialError("CredentialMissing", `Microsoft Entra ID returned no token for Azure Batch: ${CREDENTIAL_HINT}`);
   return token;
+}
+
+/** The IMDS host @azure/identity uses (overridable for pod identity, and for tests). */
+function imdsHost(env: NodeJS.ProcessEnv): string {
+  return env.AZURE_POD_IDENTITY_AUTHORITY_HOST ?? "http://169.254.169.254";
+}
+
+/**
+ * One short probe of the instance metadata service, as @azure/identity's own (no Metadata header,
+ * so a real IMDS answers at once with an error): any answer means a managed identity may be there.
+ * Off Azure nothing answers; @azure/identity would retry its probe for 10-20 s before giving up.
+ */
+export async function imdsAnswers(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<boolean> {
+  try {
+    const response = await fetch(new URL("/metadata/identity/oauth2/token", imdsHost(env)), { signal: AbortSignal.timeout(timeoutMs) });
+    const body = await response.text();
+    // Docker Desktop answers 403 "...unreachable network" instead of timing out.
+    return !(response.status === 403 && body.includes("unreachable"));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * DefaultAzureCredential, but fast when no credential is configured: the managed identity of an
+ * App Service or Arc host (IDENTITY_ENDPOINT, MSI_ENDPOINT) or an explicit AZURE_TOKEN_CREDENTIALS
+ * keeps the whole chain; otherwise IMDS is probed once, briefly, and when it does not answer the
+ * chain leaves managed identity out (environment, workload identity, Azure CLI, Azure Developer CLI),
+ * so a missing credential fails in seconds with CREDENTIAL_HINT instead of after IMDS retries.
+ */
+export async function azureCredential(env: NodeJS.ProcessEnv = process.env, probeTimeoutMs = 1_000): Promise<TokenCredential> {
+  const identity = await import("@azure/identity");
+  const configured = env.AZURE_TOKEN_CREDENTIALS !== undefined || env.IDENTITY_ENDPOINT !== undefined || env.MSI_ENDPOINT !== undefined;
+  if (configured || (await imdsAnswers(env, probeTimeoutMs))) return new identity.DefaultAzureCredential();
+  const candidates: (() => TokenCredential)[] = [
+    () => new identity.EnvironmentCredential(),
+    () => new identity.WorkloadIdentityCredential(),
+    () => new identity.AzureCliCredential(),
+    () => new identity.AzureDeveloperCliCredential(),
+  ];
+  const chain: TokenCredential[] = [];
+  for (const create of candidates) {
+    try {
+      chain.push(create());
+    } catch {
+      // Not configured (e.g. no AZURE_FEDERATED_TOKEN_FILE for workload identity): not part of the chain.
+    }
+  }
+  return new identity.ChainedTokenCredential(...chain);
 }
 
 /** At startup: one token request, so a missing credential fails in seconds with the hint, not at every call. */

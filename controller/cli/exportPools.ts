@@ -11,6 +11,8 @@ import { API_VERSION, NAME_MAX_LENGTH, POOL_KIND } from "../model/index.js";
 
 export interface ExportedPool {
   name: string;
+  /** The Batch pool id, for jobs' poolRef. */
+  poolId: string;
   yaml: string;
 }
 
@@ -85,7 +87,7 @@ export function exportPools(pools: readonly ObservedPool[], namespace: string): 
     };
     const resource = { apiVersion: API_VERSION, kind: POOL_KIND, metadata: { name, namespace }, spec };
     const header = `# Exported by batch-gitops export from Batch pool ${pool.id}; adopted, never deleted by the controller.\n`;
-    exported.push({ name, yaml: header + stringify(resource, { lineWidth: 0 }) });
+    exported.push({ name, poolId: pool.id, yaml: header + stringify(resource, { lineWidth: 0 }) });
   }
   return { exported, skipped };
 }

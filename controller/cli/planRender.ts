@@ -1,6 +1,8 @@
 /** The forms of a plan: the terminal diff, a JSON/YAML document for tools, Markdown for pull requests. */
 import { describeAction, type Action } from "../core/actions.js";
-import { planTotals, type PlanTotals, type ResourcePlan } from "../core/planAll.js";
+import { hasPendingChanges, planTotals, type PlanTotals, type ResourcePlan } from "../core/planAll.js";
+
+export { hasPendingChanges } from "../core/planAll.js";
 import type { Problem } from "../model/index.js";
 import { formatPlanProblem } from "./planning.js";
 
@@ -41,9 +43,13 @@ export function summaryLine(t: PlanTotals): string {
   const tasks = t.taskSubmissions > 0 ? ` Tasks to submit to ${t.taskSubmissions} job(s).` : "";
   const pending = t.create + t.change + t.destroy + t.taskSubmissions > 0;
   const drifted = t.driftNotCorrected > 0 ? ` ${t.driftNotCorrected} resource(s) drifted (Alert: not corrected).` : "";
-  if (pending) return `Plan: ${t.create} to create, ${t.change} to change, ${t.destroy} to delete.${tasks}${drifted} ${t.inSync} resource(s) in sync.`;
-  if (drifted !== "") return `No changes to apply, but Batch does not match the manifests:${drifted} ${t.inSync} resource(s) in sync.`;
-  return `No changes. Batch matches the manifests. ${t.inSync} resource(s) in sync.`;
+  const blocked = t.blocked > 0 ? ` ${t.blocked} resource(s) blocked until a user acts.` : "";
+  const adopted = t.adopt > 0 ? ` ${t.adopt} to adopt (ownership metadata only, not a change).` : "";
+  const inSync = `${adopted} ${t.inSync} resource(s) in sync.`;
+  if (pending) return `Plan: ${t.create} to create, ${t.change} to change, ${t.destroy} to delete.${tasks}${drifted}${blocked}${inSync}`;
+  if (blocked !== "") return `No changes can be applied:${blocked}${drifted}${inSync}`;
+  if (drifted !== "") return `No changes to apply, but Batch does not match the manifests:${drifted}${inSync}`;
+  return `No changes. Batch matches the manifests.${inSync}`;
 }
 
 /** Human-readable plan: one block per resource with pending changes, then totals. */
@@ -54,10 +60,6 @@ export function renderPlan(plans: readonly ResourcePlan[], options: RenderOption
   }
   lines.push(summaryLine(planTotals(plans)));
   return lines.join("\n");
-}
-
-export function hasPendingChanges(plans: readonly ResourcePlan[]): boolean {
-  return plans.some((p) => p.actions.length > 0);
 }
 
 /** The JSON/YAML form: every resource (in sync ones too), each action with its one-line description. */

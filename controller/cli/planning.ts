@@ -2,13 +2,13 @@
  * What `plan`, `diff` and `apply` share: the Batch connection flags, loading a directory into
  * intents, one observation of Batch and the pure plan of the one against the other.
  */
-import type { TokenCredential } from "@azure/identity";
 import { createBatchAdapter } from "../batch/batchAdapter.js";
 import type { BatchAdapter } from "../batch/adapter.js";
-import { entraCredentials, sharedKeyCredentials } from "../batch/credentials.js";
+import { azureCredential, entraCredentials, sharedKeyCredentials } from "../batch/credentials.js";
 import { ConfigError, parseRunConfig, type BatchConfig } from "../config/runConfig.js";
 import { jobIntentFromSpec, poolIntentFromSpec } from "../core/fromModel.js";
 import type { JobIntent, PoolIntent } from "../core/intent.js";
+import { isForeign } from "../core/ownership.js";
 import type { ObservedSet } from "../core/planAll.js";
 import { planAll, type ResourcePlan } from "../core/planAll.js";
 import { accountRefOf, loadManifests } from "../manifests/index.js";
@@ -68,8 +68,22 @@ export async function loadDesired(dir: string, batch: BatchConfig): Promise<Desi
   };
 }
 
-export async function observe(batch: BatchAdapter): Promise<ObservedSet> {
-  return { pools: await batch.listPools(), jobs: await batch.listJobs() };
+/**
+ * Every pool and job; for a job created outside batch-gitops that a manifest adopts
+ * (`spec.adopt.jobId`), also the ids of the tasks already in it, so the plan can tell a pure
+ * adoption (every declared task there) from one that adds tasks.
+ */
+export async function observe(batch: BatchAdapter, desired: Pick<DesiredDirectory, "jobs">): Promise<ObservedSet> {
+  const [pools, jobs] = [await batch.listPools(), await batch.listJobs()];
+  const adopted = new Set(desired.jobs.flatMap((j) => (j.adoptJobId === undefined ? [] : [j.adoptJobId.toLowerCase()])));
+  const withTasks = await Promise.all(jobs.map(async (job) => (adopted.has(job.id.toLowerCase()) && isForeign(job.metadata) ? { ...job, existingTaskIds: await taskIds(batch, job.id) } : job)));
+  return { pools, jobs: withTasks };
+}
+
+async function taskIds(batch: BatchAdapter, jobId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const page of batch.listTasks(jobId)) ids.push(...page.map((t) => t.id));
+  return ids;
 }
 
 export function planDirectory(desired: DesiredDirectory, observed: ObservedSet, managerId: string): ResourcePlan[] {
@@ -92,13 +106,8 @@ export async function connectBatch(config: BatchConfig): Promise<BatchConnection
   const credentials =
     config.auth.kind === "shared-key"
       ? sharedKeyCredentials(config.auth.accountName, config.auth.accountKey.reveal())
-      : entraCredentials(await defaultCredential());
+      : entraCredentials(await azureCredential());
   return { batch: createBatchAdapter({ accountUrl: config.url, credentials }), close: async () => undefined };
-}
-
-async function defaultCredential(): Promise<TokenCredential> {
-  const { DefaultAzureCredential } = await import("@azure/identity");
-  return new DefaultAzureCredential();
 }
 
 /** `file:line Kind/name path: message`, as plan prints a problem. */

@@ -7,6 +7,8 @@
 export const EXIT_OK = 0;
 /** The command ran and found errors (invalid manifests, Batch unreachable, stalled resources). */
 export const EXIT_FAILURE = 1;
+/** `plan`/`diff`: a resource is blocked until a user acts (another manager, id taken, its pool not declared). */
+export const EXIT_BLOCKED = 4;
 /** Bad usage: the command line itself is wrong; nothing was read or written. */
 export const EXIT_USAGE = 64;
 

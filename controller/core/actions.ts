@@ -31,11 +31,20 @@ export type Action =
       readonly startTask?: JsonObject | "remove";
       readonly metadata: Readonly<Record<string, string>>;
       readonly reason: string;
+      /** Only stamps ownership on a pool adopted from outside batch-gitops: reported, not a change (ADR 0021). */
+      readonly adoption?: true;
     }
   | { readonly type: "DrainPool"; readonly poolId: string; readonly reason: string }
   | { readonly type: "DeletePool"; readonly poolId: string; readonly reason: string }
   | { readonly type: "CreateJob"; readonly jobId: string; readonly body: JsonObject; readonly reason: string }
-  | { readonly type: "PatchJob"; readonly jobId: string; readonly patch: JsonObject; readonly reason: string }
+  | {
+      readonly type: "PatchJob";
+      readonly jobId: string;
+      readonly patch: JsonObject;
+      readonly reason: string;
+      /** Only stamps ownership on a job adopted from outside batch-gitops: reported, not a change (ADR 0021). */
+      readonly adoption?: true;
+    }
   | {
       readonly type: "DisableJob";
       readonly jobId: string;
@@ -54,12 +63,21 @@ export function isDestructive(action: Action): boolean {
   return action.type === "DeletePool" || action.type === "DeleteJob" || action.type === "DrainPool";
 }
 
+/**
+ * Stamping the ownership metadata on an object adopted from outside batch-gitops (`spec.adopt.poolId`
+ * / `jobId`) with nothing else to change: `plan` reports it and does not count it as a change.
+ */
+export function isAdoptionStamp(action: Action): boolean {
+  return (action.type === "PatchPool" || action.type === "PatchJob") && action.adoption === true;
+}
+
 export function actionTarget(action: Action): string {
   return "poolId" in action ? `pool ${action.poolId}` : `job ${action.jobId}`;
 }
 
-/** One line: `+ create pool web-1a2b3c4d: not found in Batch`. */
+/** One line: `+ create pool web-1a2b3c4d: not found in Batch`; `= adopt …` for an adoption stamp. */
 export function describeAction(action: Action): string {
+  if (isAdoptionStamp(action)) return `= adopt ${actionTarget(action)}: ${action.reason}`;
   const sign = action.type.startsWith("Create") || action.type === "SubmitTasks" ? "+" : isDestructive(action) ? "-" : "~";
   return `${sign} ${VERBS[action.type]} ${actionTarget(action)}${detail(action)}: ${action.reason}`;
 }

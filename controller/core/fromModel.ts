@@ -69,7 +69,7 @@ export function jobIntentFromSpec(id: ResourceIdentity, spec: BatchJobSpec): Job
   return {
     key: resourceKey("BatchJob", id.namespace, id.name),
     ...id,
-    jobId: spec.adopt?.jobId ?? id.name,
+    jobId: jobIdOf(id, spec),
     poolRef: spec.poolRef?.name,
     poolId: spec.poolId,
     priority: spec.priority ?? 0,
@@ -92,8 +92,16 @@ export function jobIntentFromSpec(id: ResourceIdentity, spec: BatchJobSpec): Job
     driftPolicy: spec.driftPolicy ?? "Correct",
     deletionPolicy: spec.deletionPolicy ?? "Delete",
     suspend: spec.suspend ?? false,
-    adoptFromManager: spec.adopt?.fromManager,
+    ...adoptFields(spec.adopt),
   };
+}
+
+function jobIdOf(id: ResourceIdentity, spec: BatchJobSpec): string {
+  return spec.adopt?.jobId ?? id.name;
+}
+
+function adoptFields(adopt: BatchJobSpec["adopt"]): Pick<JobIntent, "adoptFromManager" | "adoptJobId"> {
+  return { adoptFromManager: adopt?.fromManager, adoptJobId: adopt?.jobId };
 }
 
 /** Explicit tasks or a factory, as a re-iterable stream; a factory is never expanded up front. */

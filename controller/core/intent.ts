@@ -91,4 +91,6 @@ export interface JobIntent {
   readonly suspend: boolean;
   /** The manager this resource is handed over from (`spec.adopt.fromManager`): its job counts as ours. */
   readonly adoptFromManager?: string;
+  /** An existing Batch job the manifest explicitly adopts (`spec.adopt.jobId`), even one created outside batch-gitops. */
+  readonly adoptJobId?: string;
 }

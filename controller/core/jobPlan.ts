@@ -8,7 +8,7 @@ import type { FieldDiff } from "./diff.js";
 import { shortHash, stableHash } from "./hash.js";
 import type { JobIntent, JsonObject } from "./intent.js";
 import type { ObservedJob } from "./observed.js";
-import { APPLIED_HASH_KEY, TASKS_SUBMITTED_KEY, isManagedByAnother, isOwnedBy, managerOf, withOwnership } from "./ownership.js";
+import { APPLIED_HASH_KEY, TASKS_SUBMITTED_KEY, isForeign, isManagedByAnother, isOwnedBy, managerOf, withOwnership } from "./ownership.js";
 import { toMetadataItems, type PlanContext } from "./poolPlan.js";
 
 /** The Batch pool a job should run on, resolved by the runtime from its poolRef. */
@@ -18,7 +18,7 @@ export interface PoolTarget {
   readonly ready: boolean;
 }
 
-export type JobStatusKind = "Suspended" | "Absent" | "Conflict" | "ManagedElsewhere" | "Deleting" | "Finished" | "Moving" | "Submitting" | "OutOfSync" | "InSync" | "WaitingForPool";
+export type JobStatusKind = "Suspended" | "Absent" | "Conflict" | "ManagedElsewhere" | "Deleting" | "Finished" | "Moving" | "Submitting" | "Adopting" | "OutOfSync" | "InSync" | "WaitingForPool";
 
 export interface JobPlan {
   readonly status: JobStatusKind;
@@ -34,14 +34,8 @@ const FINISHED_STATES = new Set(["completed", "terminating"]);
 
 export function planJob(intent: JobIntent, live: ObservedJob | undefined, target: PoolTarget | undefined, ctx: PlanContext): JobPlan {
   if (live === undefined) return planAbsent(intent, target, ctx);
-  if (!isOwnedBy(live.metadata, intent.key)) {
-    return { status: "Conflict", reason: "job id taken", actions: [], waiting: false, blocked: { reason: Reasons.JobIdTaken, message: `Batch job ${live.id} exists and is not owned by ${intent.key}` } };
-  }
-  if (isManagedByAnother(live.metadata, ctx.managerId, intent.adoptFromManager)) {
-    const other = managerOf(live.metadata) ?? "?";
-    const message = `Batch job ${live.id} is managed by "${other}" (batch-gitops/manager), not by this controller ("${ctx.managerId}"); left alone. To hand it over, set spec.adopt.fromManager: ${other}`;
-    return { status: "ManagedElsewhere", reason: "managed by another controller", actions: [], waiting: false, blocked: { reason: Reasons.OwnedByAnotherManager, message } };
-  }
+  const notOurs = ownershipConflict(intent, live, ctx);
+  if (notOurs !== undefined) return notOurs;
   if (live.state === "deleting") return { status: "Deleting", reason: `Batch job ${live.id} is being deleted`, actions: [], waiting: true };
   if (FINISHED_STATES.has(live.state)) {
     return { status: "Finished", reason: `job ${live.state}${live.terminateReason ? ` (${live.terminateReason})` : ""}`, actions: [], waiting: live.state === "terminating" };
@@ -50,6 +44,18 @@ export function planJob(intent: JobIntent, live: ObservedJob | undefined, target
   const move = planMove(intent, live, target);
   if (move !== undefined) return move;
   return planContent(intent, live, ctx);
+}
+
+/** The job is not ours to change: another resource's or client's (JobIdTaken), or another manager's. */
+function ownershipConflict(intent: JobIntent, live: ObservedJob, ctx: PlanContext): JobPlan | undefined {
+  if (!isOwnedBy(live.metadata, intent.key) && !adopts(intent, live)) {
+    const message = `Batch job ${live.id} exists and is not owned by ${intent.key}; set spec.adopt.jobId to take it over`;
+    return { status: "Conflict", reason: "job id taken", actions: [], waiting: false, blocked: { reason: Reasons.JobIdTaken, message } };
+  }
+  if (!isManagedByAnother(live.metadata, ctx.managerId, intent.adoptFromManager)) return undefined;
+  const other = managerOf(live.metadata) ?? "?";
+  const message = `Batch job ${live.id} is managed by "${other}" (batch-gitops/manager), not by this controller ("${ctx.managerId}"); left alone. To hand it over, set spec.adopt.fromManager: ${other}`;
+  return { status: "ManagedElsewhere", reason: "managed by another controller", actions: [], waiting: false, blocked: { reason: Reasons.OwnedByAnotherManager, message } };
 }
 
 /** A suspended job is disabled: no new task starts, running ones finish ("wait"). */
@@ -98,25 +104,61 @@ function planMove(intent: JobIntent, live: ObservedJob, target: PoolTarget | und
   }
 }
 
+/** The manifest adopts this Batch job by id (`spec.adopt.jobId`), whoever created it. */
+function adopts(intent: JobIntent, live: ObservedJob): boolean {
+  return intent.adoptJobId !== undefined && sameId(intent.adoptJobId, live.id);
+}
+
+/**
+ * A job created outside batch-gitops, adopted with every declared task already in it (as `plan`
+ * lists them): adopting it only stamps the ownership metadata, with the task record.
+ */
+function isPureAdoption(intent: JobIntent, live: ObservedJob): boolean {
+  if (!adopts(intent, live) || !isForeign(live.metadata) || live.existingTaskIds === undefined) return false;
+  const existing = new Set(live.existingTaskIds.map((id) => id.toLowerCase()));
+  for (const task of intent.tasks.tasks()) if (!existing.has(task.id.toLowerCase())) return false;
+  return true;
+}
+
 function planContent(intent: JobIntent, live: ObservedJob, ctx: PlanContext): JobPlan {
   const { actions, drift } = planPriority(intent, live, ctx);
   const submitted = live.metadata[TASKS_SUBMITTED_KEY] === intent.tasks.hash;
-  if (!submitted) {
-    actions.push({ type: "SubmitTasks", jobId: live.id, total: intent.tasks.total, reason: "tasks not all submitted for this spec" });
-    return { status: "Submitting", reason: "submitting tasks", actions, waiting: true, drift };
-  }
-  const wantedOnComplete = intent.onAllTasksComplete ?? "noaction";
-  if ((live.onAllTasksComplete ?? "noaction") !== wantedOnComplete) {
-    actions.push({ type: "PatchJob", jobId: live.id, patch: { onAllTasksComplete: wantedOnComplete }, reason: `onAllTasksComplete → ${wantedOnComplete}` });
-  }
-  const manager = managerOf(live.metadata);
-  const restamped = actions.some((a) => a.type === "PatchJob" && a.patch.metadata !== undefined);
-  if (manager !== ctx.managerId && !restamped) {
-    // Handed over (spec.adopt.fromManager) or written before manager ids: stamp it as ours, tasks record kept.
-    const metadata = toMetadataItems(jobMetadata(intent, ctx, intent.tasks.hash));
-    actions.push({ type: "PatchJob", jobId: live.id, patch: { metadata }, reason: `taking over from manager "${manager ?? "none"}"` });
-  }
+  const pureAdoption = !submitted && isPureAdoption(intent, live);
+  if (!submitted && !pureAdoption) return submitStep(intent, live, actions, drift);
+  actions.push(...onCompleteActions(intent, live));
+  if (pureAdoption && actions.length === 0) return adoptionStamp(intent, live, ctx, drift);
+  actions.push(...restamp(intent, live, ctx, actions));
   return actions.length > 0 ? { status: "OutOfSync", reason: "job settings changed", actions, waiting: true, drift } : { status: "InSync", reason: "all tasks submitted", actions, waiting: false, drift };
+}
+
+/** Tasks to submit; an adopted job's existing tasks are kept as they are (taskSubmission.ts): only missing ones are added. */
+function submitStep(intent: JobIntent, live: ObservedJob, actions: Action[], drift: FieldDiff[]): JobPlan {
+  const reason = adopts(intent, live) && isForeign(live.metadata) ? "adopted job: tasks not already in it are added" : "tasks not all submitted for this spec";
+  return { status: "Submitting", reason: "submitting tasks", actions: [...actions, { type: "SubmitTasks", jobId: live.id, total: intent.tasks.total, reason }], waiting: true, drift };
+}
+
+function onCompleteActions(intent: JobIntent, live: ObservedJob): Action[] {
+  const wanted = intent.onAllTasksComplete ?? "noaction";
+  if ((live.onAllTasksComplete ?? "noaction") === wanted) return [];
+  return [{ type: "PatchJob", jobId: live.id, patch: { onAllTasksComplete: wanted }, reason: `onAllTasksComplete → ${wanted}` }];
+}
+
+/** A job created outside batch-gitops with nothing to change: the ownership stamp only, reported, not a change (ADR 0021). */
+function adoptionStamp(intent: JobIntent, live: ObservedJob, ctx: PlanContext, drift: FieldDiff[]): JobPlan {
+  const metadata = toMetadataItems(jobMetadata(intent, ctx, intent.tasks.hash));
+  const reason = `stamp ownership metadata (created outside batch-gitops; its ${intent.tasks.total} task(s) are already there)`;
+  const stamp: Action = { type: "PatchJob", jobId: live.id, patch: { metadata }, reason, adoption: true };
+  return { status: "Adopting", reason: `adopting Batch job ${live.id}, created outside batch-gitops: it matches the manifest`, actions: [stamp], waiting: true, drift };
+}
+
+/** Handed over (spec.adopt.fromManager), adopted, or written before manager ids: stamp it as ours, tasks record kept. */
+function restamp(intent: JobIntent, live: ObservedJob, ctx: PlanContext, planned: readonly Action[]): Action[] {
+  const manager = managerOf(live.metadata);
+  const submitted = live.metadata[TASKS_SUBMITTED_KEY] === intent.tasks.hash;
+  const restamped = planned.some((a) => a.type === "PatchJob" && a.patch.metadata !== undefined);
+  if ((manager === ctx.managerId && submitted) || restamped) return [];
+  const metadata = toMetadataItems(jobMetadata(intent, ctx, intent.tasks.hash));
+  return [{ type: "PatchJob", jobId: live.id, patch: { metadata }, reason: `taking over from manager "${manager ?? "none"}"` }];
 }
 
 /**

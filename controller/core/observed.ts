@@ -38,6 +38,11 @@ export interface ObservedJob {
   readonly onAllTasksComplete?: string;
   readonly terminateReason?: string;
   readonly taskCounts?: ObservedTaskCounts;
+  /**
+   * Ids of the tasks already in a job being adopted (`spec.adopt.jobId`), when listed: `plan` lists
+   * them so an adoption that adds no task is shown as such. Undefined: not listed.
+   */
+  readonly existingTaskIds?: readonly string[];
 }
 
 /** One existing task, as listed with `$select=id,state,displayName`. */

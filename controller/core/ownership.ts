@@ -47,6 +47,11 @@ export function isManagedByAnother(metadata: Metadata, managerId: string, adoptF
   return manager !== undefined && manager !== managerId && manager !== adoptFromManager;
 }
 
+/** Carries no batch-gitops metadata at all: created by another client, not by a controller. */
+export function isForeign(metadata: Metadata): boolean {
+  return metadata[OWNER_KEY] === undefined && metadata[MANAGER_KEY] === undefined;
+}
+
 /** User metadata without our bookkeeping entries. */
 export function userMetadata(metadata: Metadata): Record<string, string> {
   return Object.fromEntries(Object.entries(metadata).filter(([k]) => !OWNERSHIP_KEYS.includes(k)));

@@ -5,7 +5,7 @@
  */
 import type { ResourceKey } from "./resourceKey.js";
 import { isResourceKey } from "./resourceKey.js";
-import type { Action } from "./actions.js";
+import { isAdoptionStamp, type Action } from "./actions.js";
 import { describeDiff } from "./diff.js";
 import type { JobIntent, PoolIntent } from "./intent.js";
 import { planJob, type PoolTarget } from "./jobPlan.js";
@@ -14,6 +14,7 @@ import { MANAGER_KEY, OWNER_KEY } from "./ownership.js";
 import { desiredPoolId } from "./poolIdentity.js";
 import { isPoolReady, planPool, type PlanContext } from "./poolPlan.js";
 import { planPrune } from "./prune.js";
+import { Reasons } from "./reasons.js";
 
 export interface ResourcePlan {
   readonly key: ResourceKey;
@@ -48,7 +49,8 @@ export function planAll(desired: DesiredSet, observed: ObservedSet, ctx: PlanCon
     const plan = planJob(intent, live, poolTarget(intent, desired.pools, observed.pools), ctx);
     const drift = plan.drift ?? [];
     const driftPolicy = drift.length > 0 && intent.driftPolicy !== "Ignore" ? intent.driftPolicy : undefined;
-    return { key: intent.key, status: plan.status, reason: plan.reason, actions: plan.actions, drift: drift.map(describeDiff), driftPolicy, blocked: plan.blocked };
+    const blocked = plan.blocked ?? (plan.status === "WaitingForPool" ? missingPool(intent, desired.pools) : undefined);
+    return { key: intent.key, status: plan.status, reason: plan.reason, actions: plan.actions, drift: drift.map(describeDiff), driftPolicy, blocked };
   });
   return [...poolPlans, ...jobPlans, ...prunePlans(desired, observed, ctx)];
 }
@@ -60,6 +62,12 @@ function poolTarget(job: JobIntent, pools: readonly PoolIntent[], observed: read
   const poolId = desiredPoolId(pool);
   const live = observed.find((p) => p.id.toLowerCase() === poolId.toLowerCase());
   return { poolId, ready: live !== undefined && isPoolReady(live) };
+}
+
+/** A poolRef to a BatchPool the directory does not declare (or declares invalid): the job cannot be created. */
+function missingPool(job: JobIntent, pools: readonly PoolIntent[]): ResourcePlan["blocked"] {
+  if (job.poolRef === undefined || pools.some((p) => p.namespace === job.namespace && p.name === job.poolRef)) return undefined;
+  return { reason: Reasons.PoolNotFound, message: `poolRef names BatchPool ${job.namespace}/${job.poolRef}, which these manifests do not declare (or declare invalid); job ${job.jobId} is not created` };
 }
 
 /** Owned Batch objects whose resource is no longer desired. */
@@ -84,17 +92,29 @@ export interface PlanTotals {
   readonly taskSubmissions: number;
   /** Resources whose drift the controller only reports (driftPolicy Alert): Batch differs and stays so. */
   readonly driftNotCorrected: number;
+  /** Objects created outside batch-gitops that are only to be stamped as adopted: not a change (ADR 0021). */
+  readonly adopt: number;
+  /** Resources that cannot be applied until a user acts (`! blocked:`). */
+  readonly blocked: number;
   readonly inSync: number;
 }
 
 export function planTotals(plans: readonly ResourcePlan[]): PlanTotals {
-  const actions = plans.flatMap((p) => p.actions);
+  const all = plans.flatMap((p) => p.actions);
+  const actions = all.filter((a) => !isAdoptionStamp(a));
   return {
     create: actions.filter((a) => a.type === "CreatePool" || a.type === "CreateJob").length,
     destroy: actions.filter((a) => a.type === "DeletePool" || a.type === "DeleteJob").length,
     change: actions.filter((a) => !["CreatePool", "CreateJob", "DeletePool", "DeleteJob", "SubmitTasks"].includes(a.type)).length,
     taskSubmissions: actions.filter((a) => a.type === "SubmitTasks").length,
     driftNotCorrected: plans.filter((p) => p.driftPolicy === "Alert").length,
-    inSync: plans.filter((p) => p.actions.length === 0 && p.blocked === undefined && p.drift.length === 0).length,
+    adopt: all.length - actions.length,
+    blocked: plans.filter((p) => p.blocked !== undefined).length,
+    inSync: plans.filter((p) => p.actions.every(isAdoptionStamp) && p.blocked === undefined && p.drift.length === 0).length,
   };
+}
+
+/** Changes the controller would write: anything but adoption stamps (ADR 0021). */
+export function hasPendingChanges(plans: readonly ResourcePlan[]): boolean {
+  return plans.some((p) => p.actions.some((a) => !isAdoptionStamp(a)));
 }

@@ -31,27 +31,26 @@ export interface PlanContext {
 export function planPool(intent: PoolIntent, observed: readonly ObservedPool[], ctx: PlanContext): PoolPlan {
   const state = determinePoolState(intent, observed, ctx.managerId);
   const drift = state.status === "Drifted" && intent.driftPolicy !== "Ignore" ? state.diff : [];
-  const plan = (actions: Action[], waiting: boolean): PoolPlan => ({ state, actions, waiting, drift });
   if (intent.suspend) return { state, actions: [], waiting: false, drift: [] };
   const blockedReason = BLOCKED_BY[state.status];
-  if (blockedReason !== undefined) return { ...plan([], false), blocked: { reason: blockedReason, message: state.reason } };
-  switch (state.status) {
-    case "Deleting":
-      return plan([], true);
-    case "Absent":
-      return plan([createPool(intent, state.poolId, ctx, state.reason)], true);
-    case "Replacing":
-      return state.current === undefined ? plan(startReplacement(intent, state, ctx), true) : plan(retire(intent, state), true);
-    case "OutOfSync":
-      return plan(inPlaceActions(intent, state, ctx), true);
-    case "Drifted":
-      return intent.driftPolicy === "Correct" ? plan(inPlaceActions(intent, state, ctx), true) : plan([], false);
-    case "Resizing":
-      return plan([], true);
-    default: // InSync (blocked states returned above)
-      return plan([], false);
-  }
+  if (blockedReason !== undefined) return { state, actions: [], waiting: false, drift, blocked: { reason: blockedReason, message: state.reason } };
+  // InSync (and the blocked states, returned above): nothing to do.
+  const step = STEPS[state.status] ?? (() => ({ actions: [], waiting: false }));
+  return { state, drift, ...step(intent, state, ctx) };
 }
+
+type Step = (intent: PoolIntent, state: PoolState, ctx: PlanContext) => { actions: Action[]; waiting: boolean };
+
+/** The next step from each state: the actions, and whether Batch is still moving. */
+const STEPS: Partial<Record<PoolState["status"], Step>> = {
+  Deleting: () => ({ actions: [], waiting: true }),
+  Absent: (intent, state, ctx) => ({ actions: [createPool(intent, state.poolId, ctx, state.reason)], waiting: true }),
+  Replacing: (intent, state, ctx) => ({ actions: state.current === undefined ? startReplacement(intent, state, ctx) : retire(intent, state), waiting: true }),
+  Adopting: (intent, state, ctx) => ({ actions: [adoptionStamp(intent, state, ctx)], waiting: true }),
+  OutOfSync: (intent, state, ctx) => ({ actions: inPlaceActions(intent, state, ctx), waiting: true }),
+  Drifted: (intent, state, ctx) => (intent.driftPolicy === "Correct" ? { actions: inPlaceActions(intent, state, ctx), waiting: true } : { actions: [], waiting: false }),
+  Resizing: () => ({ actions: [], waiting: true }),
+};
 
 /** States in which nothing is written until a user acts, with the reason reported. */
 const BLOCKED_BY: Partial<Record<PoolState["status"], Reason>> = {
@@ -180,6 +179,12 @@ function scaleActions(intent: PoolIntent, live: ObservedPool, status: PoolState[
       reason: `${why}: nodes ${live.targetDedicatedNodes}+${live.targetLowPriorityNodes} → ${scale.targetDedicatedNodes}+${scale.targetLowPriorityNodes}`,
     },
   ];
+}
+
+/** The one write of a pure adoption: the ownership metadata, user metadata kept as it is. */
+function adoptionStamp(intent: PoolIntent, state: PoolState, ctx: PlanContext): Action {
+  const reason = "stamp ownership metadata (created outside batch-gitops; nothing else changes)";
+  return { type: "PatchPool", poolId: state.poolId, metadata: desiredMetadata(intent, ctx), reason, adoption: true };
 }
 
 function patchActions(intent: PoolIntent, live: ObservedPool, ctx: PlanContext, status: PoolState["status"]): Action[] {

@@ -6,7 +6,7 @@ import type { ResourceKey } from "./resourceKey.js";
 import { mapDiff, subsetDiff, type FieldDiff } from "./diff.js";
 import type { PoolIntent } from "./intent.js";
 import type { ObservedPool } from "./observed.js";
-import { APPLIED_HASH_KEY, OWNER_KEY, isManagedByAnother, isOwnedBy, managerOf, userMetadata } from "./ownership.js";
+import { APPLIED_HASH_KEY, OWNER_KEY, isForeign, isManagedByAnother, isOwnedBy, managerOf, userMetadata } from "./ownership.js";
 import { desiredPoolId, poolAppliedHash } from "./poolIdentity.js";
 
 export type PoolStatus =
@@ -15,6 +15,7 @@ export type PoolStatus =
   | "Conflict" // the desired id is taken by a pool we do not own
   | "ManagedElsewhere" // a pool of this resource carries another controller's manager id
   | "Deleting" // the desired pool is being deleted (out of band)
+  | "Adopting" // a pool created outside batch-gitops, adopted by id, that matches: only ownership to stamp
   | "OutOfSync" // the manifest changed a mutable field
   | "Drifted" // live differs from what was last applied
   | "Resizing" // a resize toward the desired target is in progress
@@ -61,7 +62,7 @@ function currentPoolState(intent: PoolIntent, base: { poolId: string; current: O
   if (current.state === "deleting") return { ...base, status: "Deleting", reason: `Batch pool ${poolId} is being deleted`, diff: [] };
   const diff = mutableDiff(intent, current);
   const handover = takeoverReason(intent, current, managerId);
-  if (handover !== undefined) return { ...base, status: "OutOfSync", reason: handover, diff };
+  if (handover !== undefined) return takeoverState(base, handover, diff);
   if (diff.length > 0) {
     const changed = current.metadata[APPLIED_HASH_KEY] !== poolAppliedHash(intent);
     return changed
@@ -72,6 +73,16 @@ function currentPoolState(intent: PoolIntent, base: { poolId: string; current: O
   if (current.allocationState !== "steady") return { ...base, status: "Resizing", reason: `allocation state ${current.allocationState}`, diff: [] };
   if (wasStoppedBelowTarget(current)) return { ...base, status: "OutOfSync", reason: "a resize toward the target was stopped (ResizeStopped)", diff: [] };
   return { ...base, status: "InSync", reason: "Batch matches the manifest", diff: [] };
+}
+
+/**
+ * A pool to take over: a pure adoption when it was created outside batch-gitops and already matches
+ * (only the ownership stamp to write, ADR 0021), else an out-of-sync pool applied as a change.
+ */
+function takeoverState(base: { poolId: string; current: ObservedPool; retired: ObservedPool[] }, handover: string, diff: FieldDiff[]): PoolState {
+  const pure = diff.length === 0 && base.retired.length === 0 && isForeign(base.current.metadata);
+  if (pure) return { ...base, status: "Adopting", reason: `adopting Batch pool ${base.current.id}, created outside batch-gitops: it matches the manifest`, diff };
+  return { ...base, status: "OutOfSync", reason: handover, diff };
 }
 
 /**

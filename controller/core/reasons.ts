@@ -69,6 +69,7 @@ export const REASON_REGISTRY = {
   TasksSubmitted: { report: "event", description: "every declared task is in Batch" },
   TasksNotResubmitted: { report: "event", description: "tasks changed in the manifest after they started; they are not resubmitted" },
   Pruned: { report: "event", description: "a Batch object owned by a removed manifest was deleted" },
+  Adopted: { report: "event", description: "a Batch pool or job created outside batch-gitops was taken over (spec.adopt): ownership stamped, existing tasks kept" },
 } as const satisfies Record<string, ReasonInfo>;
 
 export type Reason = keyof typeof REASON_REGISTRY;

@@ -56,6 +56,7 @@ export class GitCheckout {
       return stdout;
     } catch (err: unknown) {
       // No `cause`: the child-process error repeats the command line, which may hold the URL's token.
+      // eslint-disable-next-line preserve-caught-error -- deliberately without the cause (a token leak)
       throw new Error(`git ${args[0] ?? ""} failed for ${redactUrl(this.#options.url)}: ${stderrOf(err)}`);
     }
   }

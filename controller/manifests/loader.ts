@@ -343,7 +343,7 @@ export async function loadManifestFile(root: string, file: string, options: Load
 /** Loads every BatchPool and BatchJob under `dir` (recursively; a single file works too). Never throws for bad content. */
 export async function loadManifests(dir: string, options: LoadManifestsOptions = {}): Promise<LoadResult> {
   const fs = options.fs ?? nodeFs;
-  let single = false;
+  let single: boolean;
   try {
     single = (await fs.stat(dir)).isFile();
   } catch (error: unknown) {

@@ -10,6 +10,7 @@ import { isBatchCallError } from "../batch/errors.js";
 import type { RemoteBatchConfig } from "../config/runConfig.js";
 import { Secret } from "../config/secret.js";
 import { GenericError, StallingError } from "../core/errors.js";
+import type { JsonObject } from "../core/intent.js";
 import type { ObservedTask } from "../core/observed.js";
 import { Reasons } from "../core/reasons.js";
 import { resourceKey } from "../core/resourceKey.js";
@@ -108,8 +109,16 @@ class AccountAdapter implements BatchAdapter {
   addTasks: BatchAdapter["addTasks"] = (id, tasks, o) => this.#call((a) => a.addTasks(id, tasks, o));
   deleteTask: BatchAdapter["deleteTask"] = (jobId, taskId, o) => this.#call((a) => a.deleteTask(jobId, taskId, o));
 
+  listJobsInFull = (o?: CallOptions) => this.#call((a) => a.listJobsInFull(o));
+  getPoolNodeCounts = (id: string, o?: CallOptions) => this.#call((a) => a.getPoolNodeCounts(id, o));
+
   async *listTasks(jobId: string, options?: CallOptions): AsyncIterable<ObservedTask[]> {
     const adapter = await this.#current();
     yield* adapter.listTasks(jobId, options);
+  }
+
+  async *listTasksInFull(jobId: string, options?: CallOptions): AsyncIterable<JsonObject[]> {
+    const adapter = await this.#current();
+    yield* adapter.listTasksInFull(jobId, options);
   }
 }

@@ -213,7 +213,7 @@ class Engine implements Controller {
     const logger = this.#opts.logger.child({ key, reconcileId: randomUUID().slice(0, 8) });
     const desired = this.#opts.source.get(key);
     let result: StepResult;
-    let label: ReconcileResultLabel = "success";
+    let label: ReconcileResultLabel;
     let outcome: ReconcileOutcome;
     try {
       result = await this.#step(key, namespace, desired, logger);

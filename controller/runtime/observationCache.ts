@@ -20,6 +20,36 @@ export interface ObservationCacheOptions {
   readonly settledCountsMaxAgeMs?: number;
   /** How long counts of an active job are reused. Default 60 s. */
   readonly countsMaxAgeMs?: number;
+  /** How long per-state node counts of a steady pool at its target are reused. Default 10 min. */
+  readonly settledNodeCountsMaxAgeMs?: number;
+}
+
+export interface NodeCountsRequest {
+  readonly signal: AbortSignal;
+  /** Delay of the first read of a pool this process has not counted yet. */
+  readonly firstReadDelayMs: number;
+}
+
+interface NodeCountsEntry {
+  readonly counts?: Record<string, number>;
+  /** What the pool listing showed when they were read: a change means they are stale. */
+  readonly seen: string;
+  readonly at: number;
+  readonly dueAt: number;
+}
+
+/** Batch's NodeCounts of a pool without nodes: every state (and the total) 0. */
+const NO_NODES: Readonly<Record<string, number>> = Object.fromEntries(
+  ["creating", "idle", "offline", "preempted", "rebooting", "reimaging", "running", "starting", "startTaskFailed", "leavingPool", "unknown", "unusable", "waitingForStartTask", "total"].map((state) => [state, 0]),
+);
+
+/** The listing's view of a pool's nodes: per-state counts read under another view are stale. */
+function nodesSeen(pool: ObservedPool): string {
+  return [pool.allocationState, pool.currentDedicatedNodes, pool.currentLowPriorityNodes, pool.targetDedicatedNodes, pool.targetLowPriorityNodes].join("/");
+}
+
+function settledPool(pool: ObservedPool): boolean {
+  return pool.allocationState === "steady" && pool.currentDedicatedNodes === pool.targetDedicatedNodes && pool.currentLowPriorityNodes === pool.targetLowPriorityNodes;
 }
 
 export interface TaskCountsRequest {
@@ -55,6 +85,7 @@ export class ObservationCache {
   #pools: Snapshot<ObservedPool> | undefined;
   #jobs: Snapshot<ObservedJob> | undefined;
   readonly #counts = new Map<string, CountsEntry>();
+  readonly #nodeCounts = new Map<string, NodeCountsEntry>();
 
   constructor(
     private readonly batch: BatchAdapter,
@@ -88,6 +119,37 @@ export class ObservationCache {
     const counts = await this.batch.getTaskCounts(job.id, { signal: request.signal });
     this.#counts.set(job.id, { counts, ...seen, at: this.options.now(), dueAt: 0 });
     return { counts };
+  }
+
+  /**
+   * Per-state node counts of one pool (status.nodeCounts; docs/status.md). A pool without nodes needs
+   * no call: every state is 0. Otherwise one Account_ListPoolNodeCounts call filtered by the pool id,
+   * reused while the listing shows the pool unchanged, for 60 s (`countsMaxAgeMs`) while it moves and
+   * 10 min (`settledNodeCountsMaxAgeMs`) once steady at its target; the first read is deferred like a
+   * job's task counts, so a resync burst only lists.
+   */
+  async nodeCounts(pool: ObservedPool, request: NodeCountsRequest): Promise<{ counts?: Record<string, number>; refreshInMs?: number }> {
+    if (pool.currentDedicatedNodes + pool.currentLowPriorityNodes === 0) return { counts: NO_NODES };
+    const entry = this.#nodeCounts.get(pool.id);
+    const seen = nodesSeen(pool);
+    const fresh = this.#freshNodeCounts(entry, pool, seen);
+    if (fresh !== undefined) return { counts: fresh };
+    const now = this.options.now();
+    if (entry === undefined || (entry.counts === undefined && now < entry.dueAt)) {
+      const deferred = entry ?? { seen, at: 0, dueAt: now + request.firstReadDelayMs };
+      this.#nodeCounts.set(pool.id, deferred);
+      return { refreshInMs: Math.max(1, deferred.dueAt - now) };
+    }
+    const counts = await this.batch.getPoolNodeCounts(pool.id, { signal: request.signal });
+    this.#nodeCounts.set(pool.id, { counts, seen, at: this.options.now(), dueAt: 0 });
+    return { counts };
+  }
+
+  /** Counts read while the listing showed the pool as it does now, within their age limit. */
+  #freshNodeCounts(entry: NodeCountsEntry | undefined, pool: ObservedPool, seen: string): Record<string, number> | undefined {
+    if (entry?.counts === undefined || entry.seen !== seen) return undefined;
+    const maxAge = settledPool(pool) ? (this.options.settledNodeCountsMaxAgeMs ?? 600_000) : (this.options.countsMaxAgeMs ?? 60_000);
+    return this.options.now() - entry.at <= maxAge ? entry.counts : undefined;
   }
 
   /** Keeps the read for later; the caller comes back in `refreshInMs`. */

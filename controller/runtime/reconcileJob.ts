@@ -10,7 +10,7 @@ import type { JobIntent } from "../core/intent.js";
 import { jobMetadata, planJob, type JobPlan, type PoolTarget } from "../core/jobPlan.js";
 import { FAILED_TASK_SAMPLE_SIZE, jobPoolHealth, taskFailureHealth, type JobHealthIssue, type TaskFailureInput } from "../core/jobHealth.js";
 import type { FailedTaskSample, ObservedJob, ObservedPool, ObservedTaskCounts } from "../core/observed.js";
-import { isOwnedBy } from "../core/ownership.js";
+import { isForeign, isOwnedBy } from "../core/ownership.js";
 import { desiredPoolId } from "../core/poolIdentity.js";
 import { isPoolReady, toMetadataItems } from "../core/poolPlan.js";
 import type { BatchJobSpec, BatchPoolSpec } from "../model/index.js";
@@ -134,7 +134,7 @@ async function submit(ctx: ReconcileContext, intent: JobIntent, live: ObservedJo
     onProgress: (inBatch) => ctx.reportProgress(submissionProgress(intent, live, inBatch)),
   });
   ctx.markWrite();
-  ctx.logger.info({ ...result, failures: result.failures.length }, `tasks: ${result.added} added, ${result.alreadyPresent} already present, ${result.replaced} replaced`);
+  ctx.logger.info({ ...result, failures: result.failures.length }, `tasks: ${result.added} added, ${result.alreadyPresent} already present, ${result.adopted} adopted, ${result.replaced} replaced`);
   if (result.notResubmitted > 0) {
     ctx.events.record(ctx.key, "Warning", Reasons.TasksNotResubmitted, `${result.notResubmitted} started or completed task(s) changed in the manifest and were not resubmitted: ${result.notResubmittedIds.join(", ")}`);
   }
@@ -146,6 +146,10 @@ async function submit(ctx: ReconcileContext, intent: JobIntent, live: ObservedJo
   const patch: Record<string, unknown> = { metadata: toMetadataItems(jobMetadata(intent, { managerId: ctx.managerId }, intent.tasks.hash)) };
   if (intent.onAllTasksComplete === "terminatejob") patch.onAllTasksComplete = "terminatejob";
   await ctx.batch.patchJob(intent.jobId, patch, { signal: ctx.signal });
+  if (live !== undefined && isForeign(live.metadata)) {
+    const message = `adopted Batch job ${live.id}, created outside batch-gitops: ${result.adopted} existing task(s) kept as they are, ${result.added} added`;
+    ctx.events.record(ctx.key, "Normal", Reasons.Adopted, message);
+  }
   ctx.events.record(ctx.key, "Normal", Reasons.TasksSubmitted, `${result.declared} task(s) declared; ${result.added} added`);
   return result;
 }

@@ -6,6 +6,7 @@ import { describeAction } from "../core/actions.js";
 import { poolIntentFromSpec } from "../core/fromModel.js";
 import type { PoolIntent } from "../core/intent.js";
 import type { ObservedPool } from "../core/observed.js";
+import { isForeign } from "../core/ownership.js";
 import { planPool, type PoolPlan } from "../core/poolPlan.js";
 import { Reasons } from "../core/conditions.js";
 import type { BatchPoolSpec } from "../model/index.js";
@@ -29,12 +30,26 @@ export async function reconcilePool(ctx: ReconcileContext, desired: DesiredResou
   try {
     await applyActions(ctx, plan);
     applied = true;
+    reportAdoption(ctx, plan);
   } finally {
     // Reported after the writes, so the alert can say whether the drift was corrected (or the write failed).
     reportDrift(ctx, { kind: "BatchPool", policy: intent.driftPolicy, drift: plan.drift, corrected: isCorrected(intent, plan, applied) });
   }
   reportNodes(ctx, plan.state.current);
-  return summarizePool(intent, plan, options.pollIntervalMs, isCorrected(intent, plan, applied));
+  return withNodeCounts(ctx, plan.state.current, summarizePool(intent, plan, options.pollIntervalMs, isCorrected(intent, plan, applied)));
+}
+
+/**
+ * Per-state node counts for status (read on their own cadence, ObservationCache.nodeCounts): until
+ * the first read, status has the totals only; the pass comes back for them when they are due.
+ */
+async function withNodeCounts(ctx: ReconcileContext, pool: ObservedPool | undefined, result: StepResult): Promise<StepResult> {
+  if (pool === undefined || result.pool === undefined) return result;
+  const firstReadDelayMs = Math.round(ctx.taskCountsFirstReadDelayMs * (1 + Math.random()));
+  const { counts, refreshInMs } = await ctx.cache.nodeCounts(pool, { signal: ctx.signal, firstReadDelayMs });
+  const withCounts = { ...result, pool: { ...result.pool, nodeCountsByState: counts === undefined ? undefined : { ...counts } } };
+  if (refreshInMs === undefined || result.summary.kind === "stalled" || (result.pollAfterMs !== undefined && result.pollAfterMs <= refreshInMs)) return withCounts;
+  return { ...withCounts, pollAfterMs: refreshInMs };
 }
 
 async function applyActions(ctx: ReconcileContext, plan: PoolPlan): Promise<void> {
@@ -44,6 +59,13 @@ async function applyActions(ctx: ReconcileContext, plan: PoolPlan): Promise<void
 /** Corrected = this pass wrote the correction: policy Correct, and its writes went through. */
 function isCorrected(intent: PoolIntent, plan: PoolPlan, applied: boolean): boolean {
   return intent.driftPolicy === "Correct" && plan.state.status === "Drifted" && plan.actions.length > 0 && applied;
+}
+
+/** The pass that stamped a pool created outside batch-gitops (spec.adopt.poolId) says so once. */
+function reportAdoption(ctx: ReconcileContext, plan: PoolPlan): void {
+  const pool = plan.state.current;
+  if (pool === undefined || !isForeign(pool.metadata) || !plan.actions.some((a) => a.type === "PatchPool")) return;
+  ctx.events.record(ctx.key, "Normal", Reasons.Adopted, `adopted Batch pool ${pool.id}, created outside batch-gitops: ownership metadata stamped`);
 }
 
 function reportNodes(ctx: ReconcileContext, pool: ObservedPool | undefined): void {

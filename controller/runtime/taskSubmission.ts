@@ -5,6 +5,8 @@
  * - TaskExists on a retried chunk is success once the existing task's content marker matches.
  * - A task whose spec changed before it started is deleted and added again.
  * - A started or completed task whose spec changed is never resubmitted; it is counted and reported.
+ * - A task without a content marker was added by another client (an adopted job, `spec.adopt.jobId`):
+ *   it is kept as it is, never replaced or resubmitted, and counted as `adopted`.
  */
 import type { BatchAdapter, TaskAddOutcome } from "../batch/adapter.js";
 import { isBatchCallError } from "../batch/errors.js";
@@ -35,6 +37,8 @@ export interface SubmissionResult {
   readonly declared: number;
   readonly added: number;
   readonly alreadyPresent: number;
+  /** Declared tasks found in Batch without our content marker (added by another client): kept as they are. */
+  readonly adopted: number;
   readonly replaced: number;
   /** Started or completed tasks whose spec changed: left as they are. */
   readonly notResubmitted: number;
@@ -53,7 +57,7 @@ interface Existing {
 
 export async function submitTasks(options: SubmissionOptions): Promise<SubmissionResult> {
   const existing = await listExisting(options);
-  const counters = { added: 0, alreadyPresent: 0, replaced: 0, notResubmitted: 0, failureCount: 0 };
+  const counters = { added: 0, alreadyPresent: 0, adopted: 0, replaced: 0, notResubmitted: 0, failureCount: 0 };
   const notResubmittedIds: string[] = [];
   const failures: TaskFailure[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -68,7 +72,7 @@ export async function submitTasks(options: SubmissionOptions): Promise<Submissio
       counters.alreadyPresent += r.alreadyPresent;
       counters.failureCount += r.failures.length;
       failures.push(...r.failures.slice(0, Math.max(0, MAX_REPORTED - failures.length)));
-      options.onProgress?.(counters.added + counters.alreadyPresent + counters.replaced);
+      options.onProgress?.(counters.added + counters.alreadyPresent + counters.adopted + counters.replaced);
     });
     const tracked = p.finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
@@ -78,13 +82,10 @@ export async function submitTasks(options: SubmissionOptions): Promise<Submissio
   for (const task of options.tasks.tasks()) {
     declared++;
     const found = existing.get(task.id.toLowerCase());
-    if (found !== undefined && found.contentHash === task.contentHash) {
-      counters.alreadyPresent++;
-      continue;
-    }
-    if (found !== undefined && found.state !== "active") {
-      counters.notResubmitted++;
-      if (notResubmittedIds.length < MAX_REPORTED) notResubmittedIds.push(task.id);
+    const kept = keptAs(found, task);
+    if (kept !== undefined) {
+      counters[kept]++;
+      if (kept === "notResubmitted" && notResubmittedIds.length < MAX_REPORTED) notResubmittedIds.push(task.id);
       continue;
     }
     if (found !== undefined) {
@@ -102,6 +103,18 @@ export async function submitTasks(options: SubmissionOptions): Promise<Submissio
   if (chunk.length > 0) await dispatch(chunk);
   await Promise.all(inFlight);
   return { declared, ...counters, notResubmittedIds, failures };
+}
+
+/**
+ * Why an existing task stays as it is, or undefined when the declared one is to be added (or replace it):
+ * another client's task (no content marker: an adopted job's, never added again), ours with the same
+ * content, or ours changed after it started (never resubmitted).
+ */
+function keptAs(found: Existing | undefined, task: TaskIntent): "adopted" | "alreadyPresent" | "notResubmitted" | undefined {
+  if (found === undefined) return undefined;
+  if (found.contentHash === undefined) return "adopted";
+  if (found.contentHash === task.contentHash) return "alreadyPresent";
+  return found.state === "active" ? undefined : "notResubmitted";
 }
 
 async function listExisting(options: SubmissionOptions): Promise<Map<string, Existing>> {
@@ -149,7 +162,8 @@ async function settleOutcomes(options: SubmissionOptions, tasks: TaskIntent[], o
     if (outcome.outcome === "exists") {
       const live = await options.batch.getTask(options.jobId, outcome.taskId, { signal: options.signal });
       const declared = byId.get(outcome.taskId.toLowerCase());
-      if (live !== undefined && declared !== undefined && live.contentHash === declared.contentHash) {
+      // Ours after a lost response (same marker), or another client's task added since the listing (no marker): kept.
+      if (live !== undefined && declared !== undefined && (live.contentHash === declared.contentHash || live.contentHash === undefined)) {
         alreadyPresent++;
         continue;
       }

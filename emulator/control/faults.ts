@@ -94,9 +94,9 @@ async function apply(rule: ActiveFault, ctx: RequestContext, next: () => Promise
   const retryAfter = { "retry-after": String(rule.retryAfterSeconds ?? 1) };
   switch (rule.kind) {
     case "throttle":
-      return errorResponse(new BatchError(429, "TooManyRequests", undefined, [], retryAfter), ctx.req, ctx.requestId);
+      return errorResponse(new BatchError(429, "TooManyRequests").withHeaders(retryAfter), ctx.req, ctx.requestId);
     case "busy":
-      return errorResponse(new BatchError(503, "ServerBusy", undefined, [], retryAfter), ctx.req, ctx.requestId);
+      return errorResponse(new BatchError(503, "ServerBusy").withHeaders(retryAfter), ctx.req, ctx.requestId);
     case "error":
       return errorResponse(new BatchError(500, "InternalError"), ctx.req, ctx.requestId);
     case "timeout":

@@ -58,7 +58,7 @@ export class RateLimiter {
     return async (ctx, next) => {
       const wait = this.take(ctx.auth.accountName);
       if (wait === undefined) return next();
-      const error = new BatchError(429, "TooManyRequests", undefined, [], { "retry-after": String(wait) });
+      const error = new BatchError(429, "TooManyRequests").withHeaders({ "retry-after": String(wait) });
       return errorResponse(error, ctx.req, ctx.requestId);
     };
   }

@@ -47,15 +47,22 @@ const messages: Record<string, string> = {
 export class BatchError extends Error {
   override readonly name = "BatchError";
 
+  /** Extra response headers, e.g. Retry-After on throttling (withHeaders). */
+  readonly headers: Record<string, string> = {};
+
   constructor(
     readonly status: number,
     readonly code: string,
     message?: string,
     readonly values: ErrorDetail[] = [],
-    /** Extra response headers, e.g. Retry-After on throttling. */
-    readonly headers: Record<string, string> = {},
   ) {
     super(message ?? messages[code] ?? code);
+  }
+
+  /** Adds response headers (Retry-After...) and returns this error, for `throw new BatchError(…).withHeaders(…)`. */
+  withHeaders(headers: Record<string, string>): this {
+    Object.assign(this.headers, headers);
+    return this;
   }
 }
 

@@ -277,7 +277,7 @@ async function serveSide(handler: SideHandler, req: IncomingMessage, res: Server
     return true;
   }
   if (sideReads >= maxConcurrentSideReads) {
-    refuseUnread(req, res, randomUUID(), new BatchError(503, "ServerBusy", "Too many control requests at once; retry.", [], { "retry-after": "1" }));
+    refuseUnread(req, res, randomUUID(), new BatchError(503, "ServerBusy", "Too many control requests at once; retry.").withHeaders({ "retry-after": "1" }));
     return true;
   }
   sideReads++;

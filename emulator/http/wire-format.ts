@@ -25,13 +25,15 @@ export function formatDuration(ms: number): string {
   const hours = Math.floor((totalSeconds % 86400) / 3600);
   const minutes = Math.floor((totalSeconds % 3600) / 60);
   const seconds = Math.round((totalSeconds % 60) * 1e7) / 1e7;
-  let out = "P";
-  if (days > 0) out += `${days}D`;
-  if (hours > 0 || minutes > 0 || seconds > 0 || days === 0) out += "T";
-  if (hours > 0) out += `${hours}H`;
+  return `P${days > 0 ? `${days}D` : ""}${timePart(hours, minutes, seconds, days === 0)}`;
+}
+
+/** The T part of a duration: its non-zero hours, minutes and seconds; a zero duration is PT0S. */
+function timePart(hours: number, minutes: number, seconds: number, noDays: boolean): string {
+  let out = hours > 0 ? `${hours}H` : "";
   if (minutes > 0) out += `${minutes}M`;
-  if (seconds > 0 || (days === 0 && hours === 0 && minutes === 0)) out += `${seconds}S`;
-  return out;
+  if (seconds > 0 || (noDays && out === "")) out += `${seconds}S`;
+  return out === "" ? "" : `T${out}`;
 }
 
 /**
@@ -45,9 +47,10 @@ const durationPattern =
 export function parseDuration(text: string): number | undefined {
   const match = durationPattern.exec(text);
   if (match === null || text === "P" || text.endsWith("T")) return undefined;
-  const [y, mo, w, d, h, m, s] = match.slice(1).map((part) => Number(part ?? 0));
-  const days = (y ?? 0) * 365 + (mo ?? 0) * 30 + (w ?? 0) * 7 + (d ?? 0);
-  return ((days * 24 + (h ?? 0)) * 60 + (m ?? 0)) * 60_000 + (s ?? 0) * 1000;
+  // Groups: 1 years, 2 months, 3 weeks, 4 days, 5 hours, 6 minutes, 7 seconds; absent ones are 0.
+  const n = (group: number): number => Number(match[group] ?? 0);
+  const days = n(1) * 365 + n(2) * 30 + n(3) * 7 + n(4);
+  return ((days * 24 + n(5)) * 60 + n(6)) * 60_000 + n(7) * 1000;
 }
 
 /** A duration in the service's normalised form (days, hours, minutes, seconds); undefined when malformed. */

@@ -168,17 +168,8 @@ function runStartTask(store: PoolStore, pool: PoolEntity, node: NodeEntity): voi
   else store.nodeReady(pool, node);
   const completed = (outcome: ProcessOutcome): void => {
     node.timer = undefined;
-    const exitCode = outcome.exitCode;
-    const success = exitCode === 0 && outcome.failure === undefined;
-    node.startTaskInfo = {
-      state: "completed",
-      startTime: node.startTaskInfo?.startTime ?? clock.now(),
-      endTime: clock.now(),
-      ...(exitCode === undefined ? {} : { exitCode }),
-      ...(success ? {} : { failureInfo: outcome.failure ?? { category: "usererror", code: "FailureExitCode", message: "The task exited with an exit code representing a failure" } }),
-      result: success ? "success" : "failure",
-      retryCount: 0,
-    };
+    const success = outcome.exitCode === 0 && outcome.failure === undefined;
+    node.startTaskInfo = completedStartTask(outcome, node.startTaskInfo?.startTime ?? clock.now(), clock.now());
     if (!waits || !pool.nodes.has(node.id)) return;
     if (success) store.nodeReady(pool, node);
     else store.setNodeState(node, "starttaskfailed");
@@ -224,5 +215,21 @@ function quotaError(dedicatedShort: number): ResizeError {
     code: "AllocationTimedOut",
     message: `Desired number of ${kind} nodes could not be allocated as the resize timeout was reached`,
     values: [{ name: "Reason", value: dedicatedShort > 0 ? "AccountCoreQuotaReached" : "AccountLowPriorityCoreQuotaReached" }],
+  };
+}
+
+/** A node's startTaskInfo once its start task ended: success needs exit code 0 and no failure. */
+function completedStartTask(outcome: ProcessOutcome, startTime: number, endTime: number): NonNullable<NodeEntity["startTaskInfo"]> {
+  const exitCode = outcome.exitCode;
+  const success = exitCode === 0 && outcome.failure === undefined;
+  const failureInfo = outcome.failure ?? { category: "usererror", code: "FailureExitCode", message: "The task exited with an exit code representing a failure" };
+  return {
+    state: "completed",
+    startTime,
+    endTime,
+    ...(exitCode === undefined ? {} : { exitCode }),
+    ...(success ? {} : { failureInfo }),
+    result: success ? "success" : "failure",
+    retryCount: 0,
   };
 }

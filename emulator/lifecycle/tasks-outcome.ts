@@ -57,14 +57,19 @@ export type DependencyAction = "satisfy" | "block";
  * dependents and terminates the job when the job's onTaskFailure is performexitoptionsjobaction.
  */
 export function exitOptions(task: TaskRecord, exitCode: number): { jobAction: JobAction; dependencyAction: DependencyAction } {
-  const conditions = (task.body.exitConditions ?? {}) as Record<string, unknown>;
-  const chosen = matchExitCode(conditions, exitCode) ?? (exitCode === 0 ? undefined : (conditions.default as Record<string, unknown> | undefined));
+  const chosen = chosenExitOptions(task, exitCode);
   const success = exitCode === 0;
   const jobAction = (chosen?.jobAction as JobAction | undefined) ?? (success ? "none" : "terminate");
   return {
     jobAction: task.job.onTaskFailure === "performexitoptionsjobaction" ? jobAction : "none",
     dependencyAction: (chosen?.dependencyAction as DependencyAction | undefined) ?? (success ? "satisfy" : "block"),
   };
+}
+
+/** The exitOptions that apply: the code's own, else (for a failure) the default ones. */
+function chosenExitOptions(task: TaskRecord, exitCode: number): Record<string, unknown> | undefined {
+  const conditions = (task.body.exitConditions ?? {}) as Record<string, unknown>;
+  return matchExitCode(conditions, exitCode) ?? (exitCode === 0 ? undefined : (conditions.default as Record<string, unknown> | undefined));
 }
 
 function matchExitCode(conditions: Record<string, unknown>, exitCode: number): Record<string, unknown> | undefined {

@@ -83,22 +83,21 @@ export function newJob(body: Body, meta: EntityMeta): JobRecord {
 export function parseSettings(body: Body, mode: "add" | "update"): JobSettings;
 export function parseSettings(body: Body, mode: "patch"): Partial<JobSettings>;
 export function parseSettings(body: Body, mode: "add" | "update" | "patch"): Partial<JobSettings> {
-  const parsed: Partial<JobSettings> = {};
   const priority = optionalInt(body, "priority", { min: -1000, max: 1000 });
-  if (priority !== undefined || mode !== "patch") parsed.priority = priority ?? 0;
   const maxParallelTasks = optionalInt(body, "maxParallelTasks", { min: -1, max: MAX_INT32 });
   if (maxParallelTasks === 0) throw errors.invalidProperty("maxParallelTasks", 0, "must be -1 or greater than 0");
-  if (maxParallelTasks !== undefined || mode !== "patch") parsed.maxParallelTasks = maxParallelTasks ?? -1;
-  const preemption = optionalBoolean(body, "allowTaskPreemption");
-  if (preemption !== undefined || mode !== "patch") parsed.allowTaskPreemption = preemption ?? false;
-  const constraints = parseJobConstraints(body);
-  if (constraints !== undefined || mode !== "patch") parsed.constraints = constraints ?? {};
-  const poolInfo = parsePoolInfo(body, mode !== "patch");
-  if (poolInfo !== undefined) parsed.poolInfo = poolInfo;
-  const metadata = optionalMetadata(body);
-  if (metadata !== undefined || mode !== "patch") parsed.metadata = metadata ?? [];
-  const onAll = optionalEnum(body, "onAllTasksComplete", ["noaction", "terminatejob"] as const);
-  if (onAll !== undefined || mode !== "patch") parsed.onAllTasksComplete = onAll ?? "noaction";
+  // A patch keeps what it does not carry; add and update reset it to the service's default.
+  const withDefault = <T>(value: T | undefined, fallback: T): T | undefined => (value !== undefined || mode === "patch" ? value : fallback);
+  const parsed: Partial<JobSettings> = {
+    priority: withDefault(priority, 0),
+    maxParallelTasks: withDefault(maxParallelTasks, -1),
+    allowTaskPreemption: withDefault(optionalBoolean(body, "allowTaskPreemption"), false),
+    constraints: withDefault(parseJobConstraints(body), {}),
+    poolInfo: parsePoolInfo(body, mode !== "patch"),
+    metadata: withDefault(optionalMetadata(body), []),
+    onAllTasksComplete: withDefault(optionalEnum(body, "onAllTasksComplete", ["noaction", "terminatejob"] as const), "noaction"),
+  };
+  for (const name of Object.keys(parsed) as (keyof JobSettings)[]) if (parsed[name] === undefined) delete parsed[name];
   return parsed;
 }
 

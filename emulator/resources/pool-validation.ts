@@ -34,18 +34,22 @@ export function checkPoolAdd(body: Record<string, unknown>): PoolAddInput {
   };
   const resizeTimeoutMs = optionalDuration(body, "resizeTimeout", 5 * minute, 7 * 24 * 60 * minute);
   if (resizeTimeoutMs !== undefined) input.resizeTimeoutMs = resizeTimeoutMs;
-  if (enableAutoScale) {
-    if (dedicated !== undefined) throw errors.invalidProperty("targetDedicatedNodes", dedicated, "targetDedicatedNodes cannot be set when enableAutoScale is true");
-    if (lowPriority !== undefined) throw errors.invalidProperty("targetLowPriorityNodes", lowPriority, "targetLowPriorityNodes cannot be set when enableAutoScale is true");
-    input.autoScaleFormula = requireString(body, "autoScaleFormula");
-    checkFormulaSyntax(input.autoScaleFormula);
-    const interval = optionalDuration(body, "autoScaleEvaluationInterval", 5 * minute, 168 * 60 * minute);
-    if (interval !== undefined) input.autoScaleEvaluationIntervalMs = interval;
-  }
+  if (enableAutoScale) checkAutoScale(body, input, { dedicated, lowPriority });
   checkMetadata(optionalArray(body, "metadata"));
   const startTask = optionalObject(body, "startTask");
   if (startTask !== undefined) requireString(startTask, "commandLine", "startTask.commandLine");
   return input;
+}
+
+/** An autoscale pool has a formula that parses and no fixed targets. */
+function checkAutoScale(body: Record<string, unknown>, input: PoolAddInput, targets: { dedicated?: number; lowPriority?: number }): void {
+  const { dedicated, lowPriority } = targets;
+  if (dedicated !== undefined) throw errors.invalidProperty("targetDedicatedNodes", dedicated, "targetDedicatedNodes cannot be set when enableAutoScale is true");
+  if (lowPriority !== undefined) throw errors.invalidProperty("targetLowPriorityNodes", lowPriority, "targetLowPriorityNodes cannot be set when enableAutoScale is true");
+  input.autoScaleFormula = requireString(body, "autoScaleFormula");
+  checkFormulaSyntax(input.autoScaleFormula);
+  const interval = optionalDuration(body, "autoScaleEvaluationInterval", 5 * minute, 168 * 60 * minute);
+  if (interval !== undefined) input.autoScaleEvaluationIntervalMs = interval;
 }
 
 function checkConfiguration(body: Record<string, unknown>): void {

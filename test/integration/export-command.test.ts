@@ -1,6 +1,7 @@
-// export: pools created by another client (the raw @azure/batch SDK) become adopting BatchPool
-// manifests; the round trip holds up to adoption: validate passes and plan on the exported
-// directory plans only the one-time ownership stamp (metadata), nothing else.
+// export: pools and jobs created by another client (the raw @azure/batch SDK) become adopting
+// BatchPool and BatchJob manifests; the round trip holds: validate passes, and plan on the exported
+// directory says "No changes" (exit 0): adopting only stamps ownership metadata, reported as
+// "= adopt", not counted as a change (ADR 0021). Applying that plan stamps them and adds no task.
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,7 +39,7 @@ describe("export (alias import)", () => {
 
   const account = (): string[] => ["--batch-url", emulator.url, "--auth", "shared-key"];
 
-  it("round-trips pools made by another client: export, then plan changes nothing but the ownership stamp", async () => {
+  it("round-trips pools and jobs made by another client: export, then plan says no changes (exit 0)", async () => {
     await client.pool.add({ id: "Legacy_Render", vmSize: "STANDARD_D2S_V3", virtualMachineConfiguration: VM, targetDedicatedNodes: 2, metadata: [{ name: "team", value: "render" }] });
     await client.pool.add({ id: "elastic", vmSize: "standard_d2s_v3", virtualMachineConfiguration: VM, enableAutoScale: true, autoScaleFormula: "$TargetDedicatedNodes = 1;", autoScaleEvaluationInterval: "PT10M" });
     await client.pool.add({
@@ -49,17 +50,42 @@ describe("export (alias import)", () => {
       targetDedicatedNodes: 0,
     });
     await client.pool.add({ id: "with-start-task", vmSize: "standard_d2s_v3", virtualMachineConfiguration: VM, targetDedicatedNodes: 0, startTask: { commandLine: "echo hi" } });
+    await client.job.add({ id: "Nightly", poolInfo: { poolId: "Legacy_Render" }, priority: 5, onAllTasksComplete: "noaction", metadata: [{ name: "team", value: "render" }], constraints: { maxTaskRetryCount: 2 } });
+    await client.task.addCollection("Nightly", [
+      { id: "frame-1", commandLine: "render 1", environmentSettings: [{ name: "QUALITY", value: "high" }], resourceFiles: [{ httpUrl: "https://acct.blob.core.windows.net/in/scene.blend?sv=2022&sig=SECRETSAS", filePath: "scene.blend" }] },
+      { id: "frame-2", commandLine: "render 2", constraints: { maxTaskRetryCount: 1 } },
+    ]);
+    await client.job.add({ id: "side", poolInfo: { poolId: "with-start-task" } });
     const dir = join(root, "exported");
 
     expect(await main(["import", ...account(), "--out-dir", dir])).toBe(0);
     expect(out.join("\n")).toContain("skipped pool with-start-task: has a start task");
-    expect((await readdir(dir)).sort()).toEqual(["containers.yaml", "elastic.yaml", "legacy-render.yaml"]);
+    expect(out.join("\n")).toMatch(/note: job Nightly: task frame-1: the query string \(SAS token\) of https:\/\/acct\.blob\.core\.windows\.net\/in\/scene\.blend was left out/);
+    expect((await readdir(dir)).sort()).toEqual(["containers.yaml", "elastic.yaml", "job-nightly.yaml", "job-side.yaml", "legacy-render.yaml"]);
     const legacy = parse(await readFile(join(dir, "legacy-render.yaml"), "utf8")) as { metadata: { name: string }; spec: Record<string, unknown> };
     expect(legacy.metadata.name).toBe("legacy-render");
     expect(legacy.spec).toMatchObject({ adopt: { poolId: "Legacy_Render" }, deletionPolicy: "Orphan", scale: { fixed: { targetDedicatedNodes: 2 } }, metadata: [{ name: "team", value: "render" }] });
     const containers = await readFile(join(dir, "containers.yaml"), "utf8");
     expect(containers).toContain("passwordSecretRef:");
     expect(containers).not.toContain("hunter2");
+    const nightlyText = await readFile(join(dir, "job-nightly.yaml"), "utf8");
+    expect(nightlyText).not.toContain("SECRETSAS");
+    const nightly = parse(nightlyText) as { metadata: { name: string }; spec: Record<string, unknown> };
+    expect(nightly.metadata.name).toBe("nightly");
+    expect(nightly.spec).toMatchObject({
+      // The job's pool is the exported BatchPool; a pool not exported is named by its Batch id.
+      poolRef: { name: "legacy-render" },
+      priority: 5,
+      constraints: { maxTaskRetryCount: 2 },
+      metadata: [{ name: "team", value: "render" }],
+      deletionPolicy: "Orphan",
+      adopt: { jobId: "Nightly" },
+      tasks: [
+        { id: "frame-1", commandLine: "render 1", environmentSettings: [{ name: "QUALITY", value: "high" }], resourceFiles: [{ httpUrl: "https://acct.blob.core.windows.net/in/scene.blend", filePath: "scene.blend" }] },
+        { id: "frame-2", commandLine: "render 2", constraints: { maxTaskRetryCount: 1 } },
+      ],
+    });
+    expect(parse(await readFile(join(dir, "job-side.yaml"), "utf8"))).toMatchObject({ spec: { poolId: "with-start-task", adopt: { jobId: "side" } } });
 
     out = [];
     expect(await main(["validate", dir, "--auth", "shared-key"])).toBe(0);
@@ -67,15 +93,22 @@ describe("export (alias import)", () => {
       if (!/_(List|Get|GetTaskCounts)$/.test(operationId) && status !== "dropped" && status < 300) writes.push(operationId);
     });
     out = [];
-    // Adoption stamps the ownership metadata once (docs/ownership-and-drift.md): that is the only
-    // change planned; nothing is created, resized or deleted, and plan itself writes nothing.
-    const planned = await main(["plan", dir, ...account()]);
+    const planFile = join(root, "plan.json");
+    const planned = await main(["plan", dir, ...account(), "--out", planFile]);
     const text = out.join("\n");
-    expect(planned, text).toBe(2);
-    expect(text.match(/OutOfSync \(taking ownership \(adopted or unstamped pool\)\)/g)).toHaveLength(3);
-    expect(text.split("\n").filter((l) => /^ {2}[+~-] /.test(l)).every((l) => l.includes("manifest changed: metadata"))).toBe(true);
-    expect(text).toContain("Plan: 0 to create, 3 to change, 0 to delete.");
+    expect(planned, text).toBe(0);
+    expect(text.match(/^\s+= adopt (pool|job) \S+: stamp ownership metadata/gm)).toHaveLength(5);
+    expect(text).toContain("No changes. Batch matches the manifests. 5 to adopt (ownership metadata only, not a change).");
     expect(writes).toEqual([]);
+
+    // Applying it takes them over: only the stamps are written, no task is added twice.
+    out = [];
+    expect(await main(["apply", planFile, ...account()]), out.join("\n")).toBe(0);
+    expect(writes.sort()).toEqual(["Job_Patch", "Job_Patch", "Pool_Patch", "Pool_Patch", "Pool_Patch"]);
+    expect((await client.task.list("Nightly")).map((t) => t.id).sort()).toEqual(["frame-1", "frame-2"]);
+    out = [];
+    expect(await main(["plan", dir, ...account()]), out.join("\n")).toBe(0);
+    expect(out.join("\n")).toMatch(/No changes\. Batch matches the manifests\. 5 resource\(s\) in sync\./);
   });
 
   it("prints the manifests to stdout without --out-dir, and needs an account", async () => {

@@ -1,10 +1,17 @@
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { planCommand } from "../../controller/cli/commands/plan.js";
 import { EmulatorControlClient } from "../../emulator/control-client.js";
 import { isReady, startHarness, type Harness } from "./harness.js";
+
+const BIN = fileURLToPath(new URL("../../bin/batch-gitops.js", import.meta.url));
+const execFileAsync = promisify(execFile);
 
 const pool = (nodes: number, driftPolicy?: string): string => `apiVersion: azurebatch.gitops.dev/v1alpha1
 kind: BatchPool
@@ -91,6 +98,38 @@ describe("batch-gitops plan", () => {
     expect(corrected.out).toContain("Plan: 0 to create, 1 to change, 0 to delete.");
     // plan reads only: the pool is still as the out-of-band resize left it.
     expect((await h.batch.getPool(poolId))?.targetDedicatedNodes).toBe(3);
+  });
+
+  it("exits 4 when a resource is blocked (job id taken, owned by another manager), even with other changes pending", async () => {
+    dir = await mkdtemp(join(tmpdir(), "bgo-plan-"));
+    h = await startHarness({ auth: "sharedKey" });
+    const account = h.emulator.account;
+    const client = new BatchServiceClient(new BatchSharedKeyCredentials(account.name, account.key), h.emulator.url);
+    await client.job.add({ id: "taken", poolInfo: { poolId: "someone-elses-pool" } });
+    const stamp = [{ name: "batch-gitops/owner", value: "BatchJob/default/theirs" }, { name: "batch-gitops/manager", value: "team-a" }];
+    await client.job.add({ id: "theirs", poolInfo: { poolId: "someone-elses-pool" }, metadata: stamp });
+    const job = (name: string, poolRef: string): string =>
+      `apiVersion: azurebatch.gitops.dev/v1alpha1\nkind: BatchJob\nmetadata:\n  name: ${name}\nspec:\n  poolRef: { name: ${poolRef} }\n  tasks: [{ id: t1, commandLine: echo }]\n`;
+    await writeFile(join(dir, "pool.yaml"), pool(1));
+    await writeFile(join(dir, "jobs.yaml"), `${job("taken", "planned")}---\n${job("theirs", "planned")}`);
+    // The real binary, as a CI step runs it.
+    const env = { ...process.env, BATCH_ACCOUNT_NAME: account.name, BATCH_ACCOUNT_KEY: account.key, NO_COLOR: "1" };
+    const run = async (): Promise<{ code: number; out: string }> =>
+      execFileAsync(process.execPath, [BIN, "plan", dir ?? "", "--batch-url", h?.emulator.url ?? "", "--auth", "shared-key"], { env }).then(
+        (r) => ({ code: 0, out: r.stdout }),
+        (e: { code?: number; stdout?: string }) => ({ code: e.code ?? -1, out: e.stdout ?? "" }),
+      );
+    const blocked = await run();
+    expect(blocked.code, blocked.out).toBe(4);
+    expect(blocked.out).toMatch(/! blocked: JobIdTaken: Batch job taken exists and is not owned by BatchJob\/default\/taken; set spec\.adopt\.jobId/);
+    expect(blocked.out).toMatch(/! blocked: OwnedByAnotherManager: Batch job theirs is managed by "team-a"/);
+    expect(blocked.out).toContain("2 resource(s) blocked until a user acts.");
+    expect(h.served.get("Pool_Add") ?? 0).toBe(0);
+
+    await writeFile(join(dir, "jobs.yaml"), job("free", "planned"));
+    vi.stubEnv("BATCH_ACCOUNT_NAME", account.name);
+    vi.stubEnv("BATCH_ACCOUNT_KEY", account.key);
+    expect((await plan()).code).toBe(2);
   });
 
   it("exits 1 when a manifest is invalid", async () => {

@@ -94,7 +94,7 @@ async function applyPlanFile(options: ApplyOptions): Promise<number> {
   const desired = await loadDesired(saved.dir, target.batch);
   const connection = await connectBatch(target.batch);
   try {
-    const observed = await observe(connection.batch);
+    const observed = await observe(connection.batch, desired);
     const moved = whatMoved(saved, desired, planDirectory(desired, observed, target.managerId), observed);
     if (moved.length > 0) {
       console.error(`batch-gitops apply: refusing ${options.file}: changed since the plan was made (${saved.createdAt}):`);

@@ -5,9 +5,8 @@
 import { usageFailure } from "../usage.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import type { TokenCredential } from "@azure/identity";
 import type { Command } from "../command.js";
-import { entraCredentials, sharedKeyCredentials } from "../../batch/credentials.js";
+import { azureCredential, entraCredentials, sharedKeyCredentials } from "../../batch/credentials.js";
 import { createTaskLogReader, type TaskFile, type TaskLogReader, type TaskSummary } from "../../batch/taskLogs.js";
 import { ConfigError, parseRunConfig } from "../../config/runConfig.js";
 import { describeError } from "../../runtime/reconcileErrors.js";
@@ -108,13 +107,8 @@ async function connect(flags: string[]): Promise<TaskLogReader> {
   const config = parseRunConfig(["--dir", process.cwd(), ...flags], { env: process.env, cwd: process.cwd(), stdoutIsTTY: false });
   if (config.batch.kind === "embedded") throw new ConfigError("logs needs the account: --batch-url URL or BATCH_ACCOUNT_URL");
   const auth = config.batch.auth;
-  const credentials = auth.kind === "shared-key" ? sharedKeyCredentials(auth.accountName, auth.accountKey.reveal()) : entraCredentials(await defaultCredential());
+  const credentials = auth.kind === "shared-key" ? sharedKeyCredentials(auth.accountName, auth.accountKey.reveal()) : entraCredentials(await azureCredential());
   return createTaskLogReader({ accountUrl: config.batch.url, credentials });
-}
-
-async function defaultCredential(): Promise<TokenCredential> {
-  const { DefaultAzureCredential } = await import("@azure/identity");
-  return new DefaultAzureCredential();
 }
 
 /** Shows the log; resolves to the exit code (1 when the job, task or file cannot be found). */

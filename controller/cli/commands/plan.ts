@@ -10,7 +10,7 @@ import { OUTPUT_OPTION, parseOutput, renderStructured } from "../output.js";
 import { BATCH_OPTIONS, BATCH_OPTIONS_USAGE, batchTarget, connectBatch, loadDesired, observe, planDirectory, formatPlanProblem, type BatchTarget, type DesiredDirectory } from "../planning.js";
 import { manifestHashes, observedFingerprints, PLAN_FILE_FORMAT, writePlanFile } from "../planFile.js";
 import { hasPendingChanges, planDocument, renderPlan, renderPlanMarkdown } from "../planRender.js";
-import { EXIT_USAGE, messageOf, UsageError, usageFailure } from "../usage.js";
+import { EXIT_BLOCKED, EXIT_USAGE, messageOf, UsageError, usageFailure } from "../usage.js";
 import { describeError } from "../../runtime/reconcileErrors.js";
 import { planTotals, type ObservedSet, type ResourcePlan } from "../../core/planAll.js";
 import type { Problem } from "../../model/index.js";
@@ -31,9 +31,11 @@ Options:
                        \`batch-gitops apply FILE\` (needs a real account: --batch-url)
 ${BATCH_OPTIONS_USAGE}
 
-Exit codes: 0 Batch matches the manifests; 2 changes pending (drift under driftPolicy
+Exit codes: 0 Batch matches the manifests (adopting objects created outside batch-gitops,
+which only stamps ownership metadata, included); 2 changes pending (drift under driftPolicy
 Correct included: the controller would correct it); 3 nothing to apply, but drift under
-driftPolicy Alert that the controller only reports; 1 errors; ${EXIT_USAGE} bad usage.`;
+driftPolicy Alert that the controller only reports; 4 a resource is blocked until a user acts
+(owned by another manager, id taken, its pool not declared); 1 errors; ${EXIT_USAGE} bad usage.`;
 
 interface PlanOptions {
   dir: string;
@@ -69,7 +71,7 @@ export async function computePlan(dir: string, batchFlags: PlanOptions["batch"])
   const desired = await loadDesired(dir, target.batch);
   const connection = await connectBatch(target.batch);
   try {
-    const observed = await observe(connection.batch);
+    const observed = await observe(connection.batch, desired);
     return { plans: planDirectory(desired, observed, target.managerId), errors: desired.errors, inputs: { target, desired, observed } };
   } finally {
     await connection.close();
@@ -106,11 +108,16 @@ export function printPlans(plans: readonly ResourcePlan[], errors: readonly Prob
   return planExitCode(plans, errors.length > 0);
 }
 
-/** Exit code: 1 errors, 2 changes pending, 3 only drift the controller will not correct (Alert), 0 in sync. */
+/**
+ * Exit code: 1 errors, 4 a resource blocked, 2 changes pending, 3 only drift the controller will
+ * not correct (Alert), 0 in sync (adoption stamps included: not a change).
+ */
 export function planExitCode(plans: readonly ResourcePlan[], invalid: boolean): number {
   if (invalid) return 1;
+  const totals = planTotals(plans);
+  if (totals.blocked > 0) return EXIT_BLOCKED;
   if (hasPendingChanges(plans)) return 2;
-  return planTotals(plans).driftNotCorrected > 0 ? 3 : 0;
+  return totals.driftNotCorrected > 0 ? 3 : 0;
 }
 
 export const planCommand: Command = {

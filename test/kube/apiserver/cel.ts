@@ -52,7 +52,7 @@ function compileRule(env: Environment, rule: ValidationRule): CompiledRule {
     if (rule.messageExpression) compiledRule.messageExpression = env.parse(rule.messageExpression);
     return compiledRule;
   } catch (err: unknown) {
-    throw new Error(`x-kubernetes-validations rule ${JSON.stringify(rule.rule)} does not compile: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`x-kubernetes-validations rule ${JSON.stringify(rule.rule)} does not compile: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }
 

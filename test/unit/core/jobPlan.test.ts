@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { isAdoptionStamp, type Action } from "../../../controller/core/actions.js";
 import { jobAppliedHash, planJob } from "../../../controller/core/jobPlan.js";
 import { planPrune } from "../../../controller/core/prune.js";
 import { ctx, jobIntent, liveJob, livePool, poolIntent } from "./fixtures.js";
@@ -88,5 +89,34 @@ describe("planPrune", () => {
     const orphan = livePool(poolIntent({ deletionPolicy: "Orphan" }));
     expect(planPrune(pool.key, [foreign, orphan], [], ctx.managerId)).toEqual([]);
     expect(planPrune(pool.key, [owned], [], "another-manager")).toEqual([]);
+  });
+});
+
+describe("planJob: adopting a job created outside batch-gitops (spec.adopt.jobId)", () => {
+  const adopter = jobIntent({ adoptJobId: "transcode" });
+  const foreign = { ...liveJob(adopter, ready.poolId), metadata: { team: "vfx" } };
+  const ids = [...adopter.tasks.tasks()].map((t) => t.id);
+
+  it("with every declared task already there: only the ownership stamp, marked as an adoption", () => {
+    const plan = planJob(adopter, { ...foreign, existingTaskIds: ids.map((id) => id.toUpperCase()) }, ready, ctx);
+    expect(plan.status).toBe("Adopting");
+    expect(plan.actions).toHaveLength(1);
+    expect(plan.actions[0]).toMatchObject({ type: "PatchJob", adoption: true });
+    expect(isAdoptionStamp(plan.actions[0] as Action)).toBe(true);
+  });
+
+  it("with a task missing, or its tasks not listed (the controller): submit, which keeps the existing ones", () => {
+    for (const live of [{ ...foreign, existingTaskIds: ids.slice(1) }, foreign]) {
+      const plan = planJob(adopter, live, ready, ctx);
+      expect(plan.status).toBe("Submitting");
+      expect(plan.actions.map((a) => a.type)).toEqual(["SubmitTasks"]);
+      expect(plan.actions.some(isAdoptionStamp)).toBe(false);
+    }
+  });
+
+  it("with a setting to change (priority): a change, not a pure adoption", () => {
+    const plan = planJob(jobIntent({ adoptJobId: "transcode", priority: 7 }), { ...foreign, existingTaskIds: ids }, ready, ctx);
+    expect(plan.actions.map((a) => a.type)).toEqual(["PatchJob"]);
+    expect(plan.actions.some(isAdoptionStamp)).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { describeAction } from "../../../controller/core/actions.js";
-import { planPool } from "../../../controller/core/poolPlan.js";
+import { desiredMetadata, planPool } from "../../../controller/core/poolPlan.js";
 import { desiredPoolId } from "../../../controller/core/poolIdentity.js";
 import { ctx, livePool, poolIntent } from "./fixtures.js";
 
@@ -109,5 +109,24 @@ describe("planPool", () => {
       { name: "team", value: "vfx" },
     ]));
     expect(body.targetDedicatedNodes).toBe(2);
+  });
+});
+
+describe("planPool: adopting a pool created outside batch-gitops (spec.adopt.poolId)", () => {
+  const adopter = poolIntent({ adoptPoolId: "Legacy_Render" });
+  const foreign = livePool(adopter, { id: "Legacy_Render", metadata: { team: "vfx" } });
+
+  it("that matches the manifest: Adopting, the ownership stamp only, marked as an adoption", () => {
+    const plan = planPool(adopter, [foreign], ctx);
+    expect(plan.state.status).toBe("Adopting");
+    expect(plan.actions).toEqual([expect.objectContaining({ type: "PatchPool", poolId: "Legacy_Render", adoption: true, metadata: desiredMetadata(adopter, ctx) })]);
+  });
+
+  it("that differs (scale) or is stamped by another controller: a change, not a pure adoption", () => {
+    const resized = planPool(adopter, [{ ...foreign, targetDedicatedNodes: 5 }], ctx);
+    expect(resized.state.status).toBe("OutOfSync");
+    expect(resized.actions.some((a) => a.type === "PatchPool" && a.adoption === true)).toBe(false);
+    const handedOver = planPool({ ...adopter, adoptFromManager: "team-a" }, [{ ...foreign, metadata: { ...foreign.metadata, "batch-gitops/manager": "team-a" } }], ctx);
+    expect(handedOver.state.status).toBe("OutOfSync");
   });
 });
