@@ -5,7 +5,7 @@
  * pay (bench/rss.ts), so this module stays light.
  */
 import type { RunConfig } from "../config/runConfig.js";
-import { authModeOf, connectBatch, connectedAdapter } from "../batch/connect.js";
+import { accountConnector, authModeOf, connectBatch, connectedAdapter } from "../batch/connect.js";
 import { createPrometheusMetrics } from "../observability/metrics.js";
 import { createWebhookAlerts } from "../observability/alertWebhook.js";
 import { createLogAlerts } from "../observability/logReporters.js";
@@ -40,7 +40,11 @@ export async function runClusterMode(config: RunConfig, createController: Contro
       if (authorize === undefined) warnIfExposed(config.http, logger);
       running.http = await startHttpServer(config.http, { ...endpoints(metrics, () => ready, noDocument), authorize });
     }
-    const shared = { batch: adapter, metrics, alerts: createLogAlerts(logger, running.webhook), logger, resyncIntervalMs: config.resyncIntervalMs, concurrency: config.concurrency, managerId: config.managerId };
+    const shared = {
+      batch: adapter, metrics, alerts: createLogAlerts(logger, running.webhook), logger, resyncIntervalMs: config.resyncIntervalMs, concurrency: config.concurrency, managerId: config.managerId,
+      // BatchAccount objects: one adapter each, its key from the watched Secrets (docs/accounts.md).
+      connectAccount: accountConnector((operation, code, seconds, account) => metrics.batchCall(operation, code, seconds, account)),
+    };
     const { runKubernetesMode } = await import("./kubernetesMode.js");
     const authMode = authModeOf(config.batch);
     return await runKubernetesMode({ config: source, logger, env: io.env, createController, controller: shared, authMode, onReadyChange: (r) => (ready = r) }, signal);

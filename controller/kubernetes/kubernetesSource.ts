@@ -1,5 +1,5 @@
 /**
- * DesiredSource for cluster mode: BatchPool and BatchJob informers (list+watch, see
+ * DesiredSource for cluster mode: BatchPool, BatchJob and BatchAccount informers (list+watch, see
  * controller/kubernetes/informer.ts) feeding keys to the engine's queue. Sources only emit keys;
  * the engine re-reads `get(key)` from the informer cache on every reconcile.
  *
@@ -56,6 +56,7 @@ export class KubernetesSource implements DesiredSource {
     this.#informers = {
       BatchPool: this.#makeInformer("BatchPool"),
       BatchJob: this.#makeInformer("BatchJob"),
+      BatchAccount: this.#makeInformer("BatchAccount"),
     };
   }
 
@@ -119,7 +120,7 @@ export class KubernetesSource implements DesiredSource {
   /** The informer's current copy of an object. */
   object(key: ResourceKey): CustomResource | undefined {
     const { kind, namespace, name } = parseResourceKey(key);
-    return kind === "BatchAccount" ? undefined : this.#informers[kind].get(namespace, name);
+    return this.#informers[kind].get(namespace, name);
   }
 
   /** Names of BatchJobs that still use a pool through poolRef; empty for jobs and unreferenced pools. */
@@ -168,7 +169,9 @@ export class KubernetesSource implements DesiredSource {
     }
     this.#options.logger?.debug({ key, reason }, "queued");
     this.#emit(key);
-    if (kind === "BatchJob") {
+    if (kind === "BatchAccount") {
+      this.#emitAccountUsers(key);
+    } else if (kind === "BatchJob") {
       this.#emitReferencedPool(event);
     } else {
       this.#noteBlockedDeletion(key);
@@ -186,6 +189,20 @@ export class KubernetesSource implements DesiredSource {
         if (poolObject !== undefined && isBeingDeleted(poolObject)) {
           this.#emit(poolKey);
         }
+      }
+    }
+  }
+
+  /**
+   * A BatchAccount that appears, changes, goes, or whose key Secret changes: its pools and jobs are
+   * reconciled again (one stalled on AccountNotFound or CredentialRefused may now proceed).
+   */
+  #emitAccountUsers(accountKey: ResourceKey): void {
+    const { namespace, name } = parseResourceKey(accountKey);
+    for (const kind of ["BatchPool", "BatchJob"] as const) {
+      for (const object of this.#informers[kind].list()) {
+        const key = keyOf(kind, object);
+        if (key !== undefined && object.metadata?.namespace === namespace && accountRefName(object) === name) this.#emit(key);
       }
     }
   }
@@ -210,11 +227,22 @@ export class KubernetesSource implements DesiredSource {
         const uses = object.metadata?.namespace === namespace && findSecretRefs(object.spec).some((r) => r.name === secretName);
         if (key !== undefined && uses) {
           this.#options.logger?.debug({ key, secretName: `${namespace}/${secretName}` }, "referenced Secret changed; queued");
-          this.#emit(key);
+          this.#emitWithUsers(kind, key);
         }
       }
     }
   }
+
+  /** The key, and for a BatchAccount also the pools and jobs naming it. */
+  #emitWithUsers(kind: ResourceKind, key: ResourceKey): void {
+    this.#emit(key);
+    if (kind === "BatchAccount") this.#emitAccountUsers(key);
+  }
+}
+
+function accountRefName(object: CustomResource): string | undefined {
+  const ref = (object.spec as { accountRef?: { name?: unknown } } | undefined)?.accountRef;
+  return typeof ref?.name === "string" ? ref.name : undefined;
 }
 
 function poolRefName(job: CustomResource): string | undefined {

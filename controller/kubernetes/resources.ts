@@ -21,9 +21,9 @@ export const PLURALS: Readonly<Record<ResourceKind, string>> = {
   BatchAccount: "batchaccounts",
 };
 
-/** The kinds cluster mode watches. BatchAccounts are not watched yet (docs/accounts.md): an accountRef there reports AccountNotFound. */
-export const RESOURCE_KINDS: readonly WatchedKind[] = ["BatchPool", "BatchJob"];
-export type WatchedKind = Exclude<ResourceKind, "BatchAccount">;
+/** The kinds cluster mode watches: BatchAccounts too, so pools and jobs can name theirs (docs/accounts.md). */
+export const RESOURCE_KINDS: readonly WatchedKind[] = ["BatchPool", "BatchJob", "BatchAccount"];
+export type WatchedKind = ResourceKind;
 
 /** The minimal object shape we rely on; the generated client returns untyped JSON for custom objects. */
 export interface KubeObjectMeta {

@@ -55,6 +55,16 @@ export function jobObject(name: string, namespace: string, poolName: string, tas
   };
 }
 
+/** A BatchAccount whose shared key is in Secret `secretName` (key `key`). */
+export function accountObject(name: string, namespace: string, url: string, accountName: string, secretName: string): CustomResource {
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind: "BatchAccount",
+    metadata: { name, namespace },
+    spec: { url, accountName, auth: { sharedKey: { secretRef: { name: secretName, key: "key" } } } },
+  };
+}
+
 export interface ClusterClients {
   readonly custom: CustomObjectsApi;
   readonly core: CoreV1Api;

@@ -9,11 +9,13 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { createBatchAdapter } from "../../controller/batch/batchAdapter.js";
 import { sharedKeyCredentials } from "../../controller/batch/credentials.js";
 import { createController } from "../../controller/runtime/controller.js";
+import { createMultiAccountController } from "../../controller/runtime/accounts.js";
+import { accountConnector } from "../../controller/batch/connect.js";
 import { createRootLogger } from "../../controller/observability/logger.js";
 import { runKubernetesMode } from "../../controller/kubernetes/kubernetesMode.js";
 import type { KubernetesSourceConfig, LeaderElectionConfig } from "../../controller/config/clusterConfig.js";
 import type { ControllerOptions } from "../../controller/runtime/ports.js";
-import { startEmulator, type RunningEmulator } from "../../emulator/index.js";
+import { devAccount, startEmulator, type Account, type RunningEmulator } from "../../emulator/index.js";
 import type { ControlState } from "../../emulator/control/control-api.js";
 import { startTestApiServer, type TestApiServer } from "./apiserver/index.js";
 import { clients, type ClusterClients } from "./cluster-harness.js";
@@ -48,6 +50,8 @@ export interface ReplicaOptions {
   readonly namespace?: string;
   readonly labelSelector?: string;
   readonly statusProgressIntervalMs?: number;
+  /** One engine per Batch account, as `run` builds it (runtime/accounts.ts); default one engine. */
+  readonly multiAccount?: boolean;
 }
 
 export interface ClusterRig {
@@ -61,9 +65,11 @@ export interface ClusterRig {
   close(): Promise<void>;
 }
 
-export async function startClusterRig(): Promise<ClusterRig> {
+/** `accounts`: more emulator accounts beside the default one, each on its own port, for BatchAccount objects. */
+export async function startClusterRig(options: { accounts?: Account[] } = {}): Promise<ClusterRig> {
   const server = await startTestApiServer({ namespaces: ["team-a", "batch-system"] });
-  const emulator = await startEmulator({ timingPreset: "fast" });
+  const more = options.accounts ?? [];
+  const emulator = await startEmulator({ timingPreset: "fast", ...(more.length === 0 ? {} : { accounts: [devAccount, ...more], portPerAccount: true }) });
   const batchControl = emulator.control;
   const logs: string[] = [];
   const replicas: Replica[] = [];
@@ -128,8 +134,9 @@ function startReplica(rig: ClusterRig, proxy: PartitionProxy, options: ReplicaOp
     },
     partition: () => proxy.cut(),
   };
+  const create = options.multiAccount === true ? createMultiAccountController : createController;
   const engine = (o: ControllerOptions) =>
-    createController({ ...o, pollIntervalMs: 100, observationMaxAgeMs: 50, retryBaseDelayMs: 50, retryMaxDelayMs: 1_000 });
+    create({ ...o, pollIntervalMs: 100, observationMaxAgeMs: 50, retryBaseDelayMs: 50, retryMaxDelayMs: 1_000 });
   (replica as { exited: Promise<number> }).exited = runKubernetesMode(
     {
       config,
@@ -148,6 +155,7 @@ function startReplica(rig: ClusterRig, proxy: PartitionProxy, options: ReplicaOp
         managerId: "batch-gitops",
         resyncIntervalMs: 60_000,
         concurrency: 4,
+        connectAccount: accountConnector(() => undefined),
       },
     },
     shutdown.signal,

@@ -11,7 +11,7 @@ import { SecretValues } from "../../controller/kubernetes/redaction.js";
 import { FINALIZER, REQUESTED_AT_ANNOTATION } from "../../controller/kubernetes/resources.js";
 import type { ResourceKey } from "../../controller/runtime/ports.js";
 import {
-  clients, createResource, deleteResource, jobObject, mergePatchResource, poolObject, until, type ClusterClients,
+  accountObject, clients, createResource, deleteResource, jobObject, mergePatchResource, poolObject, until, type ClusterClients,
 } from "./cluster-harness.js";
 import { API_GROUP, API_VERSION } from "../../controller/kubernetes/resources.js";
 
@@ -124,6 +124,31 @@ describe("Kubernetes source", () => {
     await api.core.createNamespacedSecret({ namespace: "team-a", body: { metadata: { name: "unrelated" }, stringData: { x: "y" } } });
     await until(async () => (await resolver.resolveSecret("team-a", { name: "acr", key: "password" })) === "rotated", "the rotated value");
     expect(new Set(emittedSince(mark))).toEqual(new Set(["BatchPool/team-a/private"]));
+  });
+
+  it("watches BatchAccounts: an account, or the Secret of its key, changing re-queues it and the pools naming it", async () => {
+    const resolver = new KubeSecretResolver({ api: api.core, watch: api.watch, values: new SecretValues() });
+    await api.core.createNamespacedSecret({ namespace: "team-a", body: { metadata: { name: "east-key" }, stringData: { key: "first" } } });
+    const inEast = poolObject("render", "team-a");
+    await createResource(api.custom, "BatchPool", { ...inEast, spec: { ...inEast.spec, accountRef: { name: "east" } } });
+    await createResource(api.custom, "BatchPool", poolObject("shared", "team-a"));
+    await start({ secretChanges: resolver });
+    await until(() => new Set(emitted).size === 2, "both pools");
+    expect(source.get("BatchAccount/team-a/east")).toBeUndefined();
+
+    // The account the pool waited for (AccountNotFound) appears: both are reconciled.
+    let mark = emitted.length;
+    await createResource(api.custom, "BatchAccount", accountObject("east", "team-a", "https://teameast.eastus.batch.azure.com", "teameast", "east-key"));
+    await until(() => emittedSince(mark).length >= 2, "the account and its pool");
+    expect(new Set(emittedSince(mark))).toEqual(new Set(["BatchAccount/team-a/east", "BatchPool/team-a/render"]));
+    expect(source.get("BatchAccount/team-a/east")?.spec).toMatchObject({ auth: { sharedKey: { secretRef: { name: "east-key", key: "key" } } } });
+    expect(source.keys()).toContain("BatchAccount/team-a/east");
+
+    // Its key rotated: the account and its pool again, not the pool of the default account.
+    mark = emitted.length;
+    await api.core.replaceNamespacedSecret({ namespace: "team-a", name: "east-key", body: { metadata: { name: "east-key" }, stringData: { key: "rotated" } } });
+    await until(() => emittedSince(mark).length >= 2, "a requeue of the account and its pool");
+    expect(new Set(emittedSince(mark))).toEqual(new Set(["BatchAccount/team-a/east", "BatchPool/team-a/render"]));
   });
 
   it("a pool's deletion waits while a BatchJob references it, and proceeds once the job is gone", async () => {

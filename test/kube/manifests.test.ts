@@ -165,7 +165,8 @@ describe.skipIf(!kubectlAvailable)("kubectl kustomize manifests/deploy", () => {
       const group = "azurebatch.gitops.dev";
       const expected = [
         ...expand([`${group}/batchpools`, `${group}/batchjobs`], ["get", "list", "watch", "patch"]),
-        ...expand([`${group}/batchpools/status`, `${group}/batchjobs/status`], ["update"]),
+        ...expand([`${group}/batchaccounts`], ["get", "list", "watch"]),
+        ...expand([`${group}/batchpools/status`, `${group}/batchjobs/status`, `${group}/batchaccounts/status`], ["update"]),
         ...expand(["core/secrets"], ["list", "watch"]),
         ...expand(["core/events"], ["create", "patch"]),
         ...expand(["authentication.k8s.io/tokenreviews", "authorization.k8s.io/subjectaccessreviews"], ["create"]),

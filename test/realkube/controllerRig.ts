@@ -14,9 +14,13 @@ import { sharedKeyCredentials } from "../../controller/batch/credentials.js";
 import type { LeaderElectionConfig } from "../../controller/config/clusterConfig.js";
 import { runKubernetesMode } from "../../controller/kubernetes/kubernetesMode.js";
 import { createRootLogger } from "../../controller/observability/logger.js";
-import { createController } from "../../controller/runtime/controller.js";
+import { createMultiAccountController } from "../../controller/runtime/accounts.js";
+import { accountConnector } from "../../controller/batch/connect.js";
 import type { ControllerOptions } from "../../controller/runtime/ports.js";
-import { startEmulator, type RunningEmulator } from "../../emulator/index.js";
+import { devAccount, startEmulator, type Account, type RunningEmulator } from "../../emulator/index.js";
+
+/** The emulator's second account, which BatchAccount objects name. */
+export const SECOND_ACCOUNT: Account = { name: "teameast", key: Buffer.from("team east's development key").toString("base64") };
 import { kubectl, type RealKubeContext } from "./context.js";
 
 export const CONTROLLER_NAMESPACE = "batch-gitops-system";
@@ -79,7 +83,8 @@ export interface ControllerRig {
 export async function startControllerRig(k: RealKubeContext): Promise<ControllerRig> {
   const installed = await installController(k);
   const kubeconfig = await serviceAccountKubeconfig(k, join(k.dir, "controller.kubeconfig"));
-  const emulator = await startEmulator({ timingPreset: "fast" });
+  // A second account on its own port, for BatchAccount objects (docs/accounts.md).
+  const emulator = await startEmulator({ timingPreset: "fast", accounts: [devAccount, SECOND_ACCOUNT], portPerAccount: true });
   const logs: string[] = [];
   const replicas: ControllerReplica[] = [];
   return {
@@ -128,8 +133,9 @@ export function startReplica({ emulator, kubeconfig, logs, name, namespace, lead
     onCall: (operation) => batchCalls.set(operation, (batchCalls.get(operation) ?? 0) + 1),
   });
   const shutdown = new AbortController();
+  // As `run` builds it: one engine per Batch account (runtime/accounts.ts).
   const engine = (o: ControllerOptions) =>
-    createController({ ...o, pollIntervalMs: 100, observationMaxAgeMs: 50, retryBaseDelayMs: 50, retryMaxDelayMs: 1_000 });
+    createMultiAccountController({ ...o, pollIntervalMs: 100, observationMaxAgeMs: 50, retryBaseDelayMs: 50, retryMaxDelayMs: 1_000 });
   const exited = runKubernetesMode(
     {
       config: { kind: "kubernetes", kubeconfig, namespace, leaderElection, statusProgressIntervalMs: 200 },
@@ -146,6 +152,7 @@ export function startReplica({ emulator, kubeconfig, logs, name, namespace, lead
         managerId: "batch-gitops",
         resyncIntervalMs: 60_000,
         concurrency: 4,
+        connectAccount: accountConnector(() => undefined),
       },
     },
     shutdown.signal,
