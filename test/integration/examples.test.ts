@@ -10,9 +10,10 @@ describe("examples converge", () => {
   });
 
   it("creates every example pool and job in Batch and reports them Ready", async () => {
-    // With Resource Manager: one example pool has a managed identity (examples/identity/).
+    // With Resource Manager: the pools in manifests/identity have a managed identity or a mount.
     h = await startHarness({ arm: true });
     await h.source.loadDir("manifests/examples");
+    await h.source.loadDir("manifests/identity");
     h.start();
     const keys = h.source.keys();
     expect(keys.length).toBeGreaterThanOrEqual(4);

@@ -5,6 +5,7 @@ import { EXIT_USAGE } from "../../../controller/cli/usage.js";
 import { repoRoot } from "../../helpers/crds.js";
 
 const examples = relative(process.cwd(), join(repoRoot, "manifests", "examples"));
+const identityExamples = relative(process.cwd(), join(repoRoot, "manifests", "identity"));
 const invalid = relative(process.cwd(), join(repoRoot, "manifests", "invalid"));
 
 const ARM_ID = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/batch-rg/providers/Microsoft.Batch/batchAccounts/prod";
@@ -22,16 +23,22 @@ describe("batch-gitops validate", () => {
     vi.restoreAllMocks();
   });
 
-  it("exits 0 on the examples given an ARM resource id and prints no problem lines", async () => {
-    expect(await main(["validate", examples, "--arm-resource-id", ARM_ID])).toBe(0);
+  it("exits 0 on the examples and prints no problem lines", async () => {
+    expect(await main(["validate", examples])).toBe(0);
     expect(stdout()).toEqual([]);
-    expect(String(err.mock.calls[0]?.[0])).toMatch(/^9 resources valid, 0 errors, 0 warnings$/);
+    expect(String(err.mock.calls[0]?.[0])).toMatch(/^7 resources valid, 0 errors, 0 warnings$/);
+  });
+
+  it("exits 0 on the identity and mount pools given an ARM resource id", async () => {
+    expect(await main(["validate", identityExamples, "--arm-resource-id", ARM_ID])).toBe(0);
+    expect(stdout()).toEqual([]);
+    expect(String(err.mock.calls[0]?.[0])).toMatch(/^2 resources valid, 0 errors, 0 warnings$/);
   });
 
   it("without an ARM resource id, rejects the identity pool with a located error saying what to configure", async () => {
-    expect(await main(["validate", examples])).toBe(1);
+    expect(await main(["validate", identityExamples])).toBe(1);
     expect(stdout()).toEqual([
-      `${join(examples, "identity", "acr-managed-identity.yaml")}:18: error [identity-needs-arm] BatchPool/default/acr-identity spec.identity: only Azure Resource Manager can assign a pool managed identities: give the Batch account's ARM resource id (--arm-resource-id /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Batch/batchAccounts/{account}, or BATCH_ARM_RESOURCE_ID)`,
+      `${join(identityExamples, "acr-managed-identity.yaml")}:18: error [identity-needs-arm] BatchPool/default/acr-identity spec.identity: only Azure Resource Manager can assign a pool managed identities: give the Batch account's ARM resource id (--arm-resource-id /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Batch/batchAccounts/{account}, or BATCH_ARM_RESOURCE_ID)`,
     ]);
   });
 

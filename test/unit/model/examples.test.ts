@@ -6,6 +6,8 @@ import { validateBatchRules } from "../../../controller/validation/index.js";
 import { repoRoot, validateAgainstCrd } from "../../helpers/crds.js";
 
 const examplesDir = join(repoRoot, "manifests", "examples");
+/** Identity and mount pools need Resource Manager (an ARM resource id), so they live apart from the default examples. */
+const identityDir = join(repoRoot, "manifests", "identity");
 
 describe("manifests/examples", () => {
   it("load without problems", async () => {
@@ -15,11 +17,9 @@ describe("manifests/examples", () => {
       "BatchJob/default/monte-carlo",
       "BatchJob/default/python-app",
       "BatchJob/media/ffmpeg-transcode",
-      "BatchPool/default/acr-identity",
       "BatchPool/default/containers",
       "BatchPool/default/render-nodes",
       "BatchPool/default/sweep",
-      "BatchPool/media/blob-mount",
       "BatchPool/media/ffmpeg",
     ]);
   });
@@ -38,8 +38,13 @@ describe("manifests/examples", () => {
     expect(resources.flatMap((r) => validateBatchRules(r.resource, { authMode: "entra" }))).toEqual([]);
   });
 
-  it("pass the Batch rules given an ARM resource id; without one only the identity pool fails, located at spec.identity", async () => {
-    const { resources } = await loadManifests(examplesDir);
+  it("manifests/identity pass the schema and the Batch rules given an ARM resource id; without one only the identity pool fails, located at spec.identity", async () => {
+    const { resources, problems } = await loadManifests(identityDir);
+    expect(problems).toEqual([]);
+    expect(resources.map((r) => r.key).sort()).toEqual(["BatchPool/default/acr-identity", "BatchPool/media/blob-mount"]);
+    for (const { kind, resource, key } of resources) {
+      expect(validateAgainstCrd(kind, resource), key).toEqual({ schemaErrors: [], celProblems: [] });
+    }
     expect(resources.flatMap((r) => validateBatchRules(r.resource, { authMode: "entra", arm: true }))).toEqual([]);
     const withoutArm = resources.flatMap((r) => validateBatchRules(r.resource, { authMode: "entra", arm: false }).map((p) => `${r.key} ${p.path} ${p.rule}`));
     expect(withoutArm).toEqual(["BatchPool/default/acr-identity spec.identity identity-needs-arm"]);

@@ -19,6 +19,7 @@ local TERMINAL_REASONS = {
   CredentialMissing = true,
   CredentialRefused = true,
   BatchRejected = true,
+  ArmResourceIdMissing = true,
 }
 
 local function condition(conditions, conditionType)
