@@ -24,11 +24,28 @@ export default tseslint.config(
     // It owns its vocabulary (resource keys, conditions) and imports only the model and itself.
     files: ["controller/core/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", {
-        paths: ["@kubernetes/client-node", "@azure/batch", "@azure/identity", "@azure/ms-rest-js", "chokidar", "pino", "prom-client",
-          "node:fs", "node:fs/promises", "node:http", "node:https", "node:net", "node:child_process", "node:worker_threads"],
-        patterns: [{ group: ["../*", "!../model", "!../model/*"], message: "controller/core imports only controller/model and itself." }],
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            "@kubernetes/client-node",
+            "@azure/batch",
+            "@azure/identity",
+            "@azure/ms-rest-js",
+            "chokidar",
+            "pino",
+            "prom-client",
+            "node:fs",
+            "node:fs/promises",
+            "node:http",
+            "node:https",
+            "node:net",
+            "node:child_process",
+            "node:worker_threads",
+          ],
+          patterns: [{ group: ["../*", "!../model", "!../model/*"], message: "controller/core imports only controller/model and itself." }],
+        },
+      ],
     },
   },
   {

@@ -46,10 +46,16 @@ async function runPython(python: string, tasks: number, latencyMs: number): Prom
   try {
     const client = new BatchServiceClient(new BatchSharedKeyCredentials(emulator.account, emulator.key), emulator.url);
     const image = { publisher: "canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts", version: "latest" };
-    await client.pool.add({ id: "anchor-pool", vmSize: "standard_d2s_v3", virtualMachineConfiguration: { imageReference: image, nodeAgentSKUId: "batch.node.ubuntu 22.04" } });
+    await client.pool.add({
+      id: "anchor-pool",
+      vmSize: "standard_d2s_v3",
+      virtualMachineConfiguration: { imageReference: image, nodeAgentSKUId: "batch.node.ubuntu 22.04" },
+    });
     await client.job.add({ id: "anchor", poolInfo: { poolId: "anchor-pool" } });
     await emulator.control.addFault({ operationId: "*", kind: "latency", latencyMs });
-    const { stdout } = await execFileAsync(python, [SCRIPT, emulator.url, emulator.account, emulator.key, "anchor", String(tasks)], { maxBuffer: 1 << 20 });
+    const { stdout } = await execFileAsync(python, [SCRIPT, emulator.url, emulator.account, emulator.key, "anchor", String(tasks)], {
+      maxBuffer: 1 << 20,
+    });
     await emulator.control.clearFaults();
     const lastLine = stdout.trim().split("\n").at(-1) ?? "{}";
     const { seconds, version } = JSON.parse(lastLine) as { seconds: number; version: string };
@@ -73,7 +79,8 @@ export async function runAnchorBench(env: Env): Promise<AnchorBenchResult> {
 
 export function anchorRow(r: AnchorBenchResult): BenchRow {
   const benchmark = `anchor: ${r.tasks} tasks, ${r.latencyMs} ms/request, ours vs Python azure-batch add_collection(threads=8)`;
-  if (r.python === undefined || r.ratio === undefined) return { benchmark, figure: "not measured", bound: "-", target: r.skipped ?? "-", details: { ...r } };
+  if (r.python === undefined || r.ratio === undefined)
+    return { benchmark, figure: "not measured", bound: "-", target: r.skipped ?? "-", details: { ...r } };
   const complete = r.python.tasksInBatch === r.tasks;
   return {
     benchmark,

@@ -57,10 +57,15 @@ export async function runEmulatorBench(options: EmulatorBenchOptions = {}): Prom
       agentSettings: { http: agent, https: agent as never },
     });
     // A pool without nodes: tasks stay active, so the figure is the add path, not the simulated runs.
-    await client.pool.add({ id: "bench", vmSize: "standard_d2s_v3", targetDedicatedNodes: 0, virtualMachineConfiguration: {
-      imageReference: { publisher: "canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts", version: "latest" },
-      nodeAgentSKUId: "batch.node.ubuntu 22.04",
-    } });
+    await client.pool.add({
+      id: "bench",
+      vmSize: "standard_d2s_v3",
+      targetDedicatedNodes: 0,
+      virtualMachineConfiguration: {
+        imageReference: { publisher: "canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts", version: "latest" },
+        nodeAgentSKUId: "batch.node.ubuntu 22.04",
+      },
+    });
     await client.job.add({ id: "bench", poolInfo: { poolId: "bench" } });
     const baselineRss = rssBytes(server.pid);
     const started = process.hrtime.bigint();
@@ -72,7 +77,8 @@ export async function runEmulatorBench(options: EmulatorBenchOptions = {}): Prom
     const serverCpu = cpuSeconds(server.pid) - serverCpuBefore;
     await addTasks(client, throughputTasks, residentTasks, concurrency);
     const counts = await client.job.getTaskCounts("bench");
-    if (counts.taskCounts.active !== residentTasks) throw new Error(`expected ${residentTasks} active tasks, got ${counts.taskCounts.active}`);
+    if (counts.taskCounts.active !== residentTasks)
+      throw new Error(`expected ${residentTasks} active tasks, got ${counts.taskCounts.active}`);
     const rss = rssBytes(server.pid);
     return {
       tasksAdded: throughputTasks,

@@ -97,11 +97,17 @@ export function goodputRow(r: GoodputBenchResult): BenchRow {
 
 export function goodputOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): GoodputBenchOptions {
   const requestsPerSecond = envNumber(env, "BENCH_RATE_LIMIT", 50);
-  return { requestsPerSecond, burst: envNumber(env, "BENCH_BURST", requestsPerSecond), tasks: envNumber(env, "BENCH_GOODPUT_TASKS", 100_000) };
+  return {
+    requestsPerSecond,
+    burst: envNumber(env, "BENCH_BURST", requestsPerSecond),
+    tasks: envNumber(env, "BENCH_GOODPUT_TASKS", 100_000),
+  };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await runGoodputBench(goodputOptionsFromEnv(process.env));
   console.log(JSON.stringify(result, null, 2));
-  console.log(`goodput ${percent(result.ratio)} of R (target ≥ ${percent(GOODPUT_TARGET)}), ${result.tasksInBatch}/${result.tasks} tasks, ${result.failedTasks} failed`);
+  console.log(
+    `goodput ${percent(result.ratio)} of R (target ≥ ${percent(GOODPUT_TARGET)}), ${result.tasksInBatch}/${result.tasks} tasks, ${result.failedTasks} failed`,
+  );
 }

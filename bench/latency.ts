@@ -67,7 +67,23 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
 }
 
 function startController(dir: string, stateDir: string, emulator: RunningEmulator): ChildProcess {
-  const args = ["run", "--dir", dir, "--batch-url", emulator.url, "--auth", "shared-key", "--state-dir", stateDir, "--http-addr", "off", "--view", "off", "--log-level", "warn"];
+  const args = [
+    "run",
+    "--dir",
+    dir,
+    "--batch-url",
+    emulator.url,
+    "--auth",
+    "shared-key",
+    "--state-dir",
+    stateDir,
+    "--http-addr",
+    "off",
+    "--view",
+    "off",
+    "--log-level",
+    "warn",
+  ];
   return spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, BATCH_ACCOUNT_NAME: emulator.account.name, BATCH_ACCOUNT_KEY: emulator.account.key },
     stdio: ["ignore", "ignore", "inherit"],

@@ -44,7 +44,9 @@ const LIST_PAGE = 1000;
 function desiredResources(pools: number, jobs: number): DesiredResource[] {
   const poolNames = Array.from({ length: pools }, (_, i) => `pool-${String(i).padStart(5, "0")}`);
   // Jobs of one task each on empty pools: the task stays active, the job is steady.
-  const jobResources = Array.from({ length: jobs }, (_, i) => sweepJob(`job-${String(i).padStart(4, "0")}`, poolNames[i % pools] ?? "pool-00000", 1));
+  const jobResources = Array.from({ length: jobs }, (_, i) =>
+    sweepJob(`job-${String(i).padStart(4, "0")}`, poolNames[i % pools] ?? "pool-00000", 1),
+  );
   return [...poolNames.map((name) => emptyPool(name)), ...jobResources];
 }
 
@@ -84,7 +86,7 @@ async function measureOnePass(emulator: EmulatorProcess, resources: readonly Des
   try {
     for (const resource of resources) engine.source.set(resource);
     // The pass is over when the engine's own listing has been answered and the queue is empty.
-    for (let listed = false; !listed; ) {
+    for (let listed = false; !listed;) {
       await new Promise((r) => setTimeout(r, 20));
       const counts = await emulator.control.counters();
       listed = counts.Pool_List !== undefined && counts.Job_List !== undefined;
@@ -115,8 +117,15 @@ export async function runResyncBench(options: ResyncBenchOptions = {}): Promise<
     const calls = Object.values(pass.calls).reduce((a, b) => a + b, 0);
     const minimumCalls = Math.ceil(pools / LIST_PAGE) + Math.ceil(jobs / LIST_PAGE);
     return {
-      pools, jobs, calls, minimumCalls, ratio: round(calls / minimumCalls, 2), callsByOperation: pass.calls,
-      seconds: round(pass.seconds, 2), cpuSeconds: round(pass.cpuSeconds, 3), rssMiB: round(pass.rssMiB, 1),
+      pools,
+      jobs,
+      calls,
+      minimumCalls,
+      ratio: round(calls / minimumCalls, 2),
+      callsByOperation: pass.calls,
+      seconds: round(pass.seconds, 2),
+      cpuSeconds: round(pass.cpuSeconds, 3),
+      rssMiB: round(pass.rssMiB, 1),
     };
   } finally {
     await emulator.stop();
@@ -126,7 +135,9 @@ export async function runResyncBench(options: ResyncBenchOptions = {}): Promise<
 export function resyncRow(r: ResyncBenchResult, label = "steady-state resync"): BenchRow {
   return {
     benchmark: `${label}: ${r.pools} pools, ${r.jobs} jobs`,
-    figure: `${r.calls} Batch calls (${Object.entries(r.callsByOperation).map(([op, n]) => `${op} ${n}`).join(", ")}); ${r.seconds} s, ${r.cpuSeconds} CPU-s, RSS ${r.rssMiB} MiB`,
+    figure: `${r.calls} Batch calls (${Object.entries(r.callsByOperation)
+      .map(([op, n]) => `${op} ${n}`)
+      .join(", ")}); ${r.seconds} s, ${r.cpuSeconds} CPU-s, RSS ${r.rssMiB} MiB`,
     bound: `minimum ${r.minimumCalls} list pages`,
     ratio: r.ratio,
     // Name what the calls beyond the list pages are, so a miss points at its cause.

@@ -75,7 +75,15 @@ export async function runRssBench(options: RssBenchOptions = {}): Promise<RssBen
       passes.push(await controllerPass(emulator, command, { dir, work, nodeOptions: options.controllerNodeOptions }));
       counts = await batchCounts(emulator);
     } while (counts.tasks < tasks && passes.length < (options.maxPasses ?? 4));
-    return { entry: options.entry ?? "compiled", pools, tasks, passes, peakRssMiB: Math.max(...passes.map((p) => p.peakRssMiB)), poolsInBatch: counts.pools, tasksInBatch: counts.tasks };
+    return {
+      entry: options.entry ?? "compiled",
+      pools,
+      tasks,
+      passes,
+      peakRssMiB: Math.max(...passes.map((p) => p.peakRssMiB)),
+      poolsInBatch: counts.pools,
+      tasksInBatch: counts.tasks,
+    };
   } finally {
     await emulator.stop();
     await rm(work, { recursive: true, force: true });
@@ -103,10 +111,18 @@ async function compiledEntry(work: string): Promise<string[]> {
   await symlink(join(ROOT, "node_modules"), join(out, "node_modules"), "dir");
   const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
   // tsc still emits when a file has type errors; the run fails below if the CLI did not build.
-  await new Promise<void>((resolve) => spawn(process.execPath, [tsc, "-p", join(ROOT, "tsconfig.build.json"), "--outDir", out], { stdio: "ignore" }).once("exit", () => resolve()));
+  await new Promise<void>((resolve) =>
+    spawn(process.execPath, [tsc, "-p", join(ROOT, "tsconfig.build.json"), "--outDir", out], { stdio: "ignore" }).once("exit", () =>
+      resolve(),
+    ),
+  );
   const main = join(out, "controller", "cli", "main.js");
   await access(main);
-  return ["--input-type=module", "-e", `const { main } = await import(${JSON.stringify(pathToFileURL(main).href)}); process.exitCode = await main(process.argv.slice(1));`];
+  return [
+    "--input-type=module",
+    "-e",
+    `const { main } = await import(${JSON.stringify(pathToFileURL(main).href)}); process.exitCode = await main(process.argv.slice(1));`,
+  ];
 }
 
 interface PassOptions {
@@ -115,12 +131,34 @@ interface PassOptions {
   readonly nodeOptions: string | undefined;
 }
 
-async function controllerPass(emulator: EmulatorProcess, command: readonly string[], { dir, work, nodeOptions }: PassOptions): Promise<RssPass> {
+async function controllerPass(
+  emulator: EmulatorProcess,
+  command: readonly string[],
+  { dir, work, nodeOptions }: PassOptions,
+): Promise<RssPass> {
   const peakFile = join(work, "peak-rss");
   await rm(peakFile, { force: true });
-  const args = ["--import", REPORT_PEAK, ...command, "run", "--once", "--dir", dir, "--state-dir", join(work, "state"), "--batch-url", emulator.url];
+  const args = [
+    "--import",
+    REPORT_PEAK,
+    ...command,
+    "run",
+    "--once",
+    "--dir",
+    dir,
+    "--state-dir",
+    join(work, "state"),
+    "--batch-url",
+    emulator.url,
+  ];
   args.push("--auth", "shared-key", "--http-addr", "off", "--view", "off", "--log-level", "warn", "--log-format", "json");
-  const env = { ...process.env, BATCH_ACCOUNT_NAME: emulator.account, BATCH_ACCOUNT_KEY: emulator.key, BENCH_PEAK_RSS_FILE: peakFile, NODE_OPTIONS: nodeOptions ?? process.env.NODE_OPTIONS };
+  const env = {
+    ...process.env,
+    BATCH_ACCOUNT_NAME: emulator.account,
+    BATCH_ACCOUNT_KEY: emulator.key,
+    BENCH_PEAK_RSS_FILE: peakFile,
+    NODE_OPTIONS: nodeOptions ?? process.env.NODE_OPTIONS,
+  };
   const started = performance.now();
   const child = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "inherit"] });
   let sampledPeak = 0;

@@ -36,7 +36,11 @@ const benchmarks: readonly Benchmark[] = [
   { name: "rss", run: async (env) => [rssRow(await runRssBench(rssOptionsFromEnv(env)))] },
   { name: "emulator", run: async (env) => emulatorRows(await runEmulatorBench(emulatorOptionsFromEnv(env))) },
   { name: "anchor", run: async (env) => [anchorRow(await runAnchorBench(env))] },
-  { name: "resync-10k", scale: true, run: async (env) => [resyncRow(await runResyncBench(scaleResyncOptionsFromEnv(env)), "scale resync")] },
+  {
+    name: "resync-10k",
+    scale: true,
+    run: async (env) => [resyncRow(await runResyncBench(scaleResyncOptionsFromEnv(env)), "scale resync")],
+  },
   { name: "submission-1m", scale: true, run: async (env) => [millionTaskRow(await runMillionTaskBench(env))] },
 ];
 
@@ -102,7 +106,11 @@ function cells(row: BenchRow): string[] {
 export function formatTable(rows: readonly BenchRow[]): string {
   const lines = [[...COLUMNS], ...rows.map(cells)];
   const widths = COLUMNS.map((_, i) => Math.max(...lines.map((l) => (l[i] ?? "").length)));
-  const render = (line: string[]): string => line.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const render = (line: string[]): string =>
+    line
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   return [render(lines[0] ?? []), widths.map((w) => "-".repeat(w)).join("  "), ...lines.slice(1).map(render)].join("\n");
 }
 
@@ -112,7 +120,9 @@ function codeVersion(): { commit: string; modified: string[] } {
     const result = spawnSync("git", args, { cwd: fileURLToPath(new URL("..", import.meta.url)), encoding: "utf8" });
     return result.status === 0 ? result.stdout.trim() : "";
   };
-  const modified = git("status", "--porcelain", "--", "controller", "emulator").split("\n").filter((line) => line !== "");
+  const modified = git("status", "--porcelain", "--", "controller", "emulator")
+    .split("\n")
+    .filter((line) => line !== "");
   return { commit: git("rev-parse", "HEAD") || "unknown", modified: modified.map((line) => line.slice(3)) };
 }
 
@@ -123,7 +133,8 @@ async function main(args: readonly string[], env: Env): Promise<number> {
     return 2;
   }
   const skipScale = env.BENCH_SKIP_SCALE === "1";
-  const selected = args.length === 0 ? benchmarks.filter((b) => !(skipScale && b.scale === true)) : benchmarks.filter((b) => args.includes(b.name));
+  const selected =
+    args.length === 0 ? benchmarks.filter((b) => !(skipScale && b.scale === true)) : benchmarks.filter((b) => args.includes(b.name));
   const measured: Measured[] = [];
   // One at a time: they share two cores with whatever else runs, and each figure is only meaningful alone.
   for (const benchmark of selected) measured.push(await measure(benchmark, env));

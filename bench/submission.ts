@@ -95,7 +95,7 @@ export async function runSubmissionBench(options: SubmissionBenchOptions = {}): 
       tasksInBatch: taskCounts.active + taskCounts.running + taskCounts.completed,
       controllerCpuShare: round((controllerCpu.user + controllerCpu.system) / 1e6 / elapsedSeconds),
       emulatorCpuShare: round(emulatorCpu / elapsedSeconds),
-      controllerCpuMsPerRequest: round(((controllerCpu.user + controllerCpu.system) / 1e3) / Math.max(1, addCollection.total), 3),
+      controllerCpuMsPerRequest: round((controllerCpu.user + controllerCpu.system) / 1e3 / Math.max(1, addCollection.total), 3),
       mainThreadCpuMsPerRequest: round((mainCpu * 1e3) / Math.max(1, addCollection.total), 3),
       emulatorCpuMsPerRequest: round((emulatorCpu * 1e3) / Math.max(1, addCollection.total), 3),
       peakRssMiB: round(processMemory("self").peakRssBytes / MiB, 1),
@@ -122,7 +122,11 @@ export function submissionRow(r: SubmissionBenchResult): BenchRow {
 }
 
 export function submissionOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): SubmissionBenchOptions {
-  return { tasks: envNumber(env, "BENCH_TASKS", 100_000), latencyMs: envNumber(env, "BENCH_LATENCY_MS", 20), concurrency: envNumber(env, "BENCH_CONCURRENCY", 8) };
+  return {
+    tasks: envNumber(env, "BENCH_TASKS", 100_000),
+    latencyMs: envNumber(env, "BENCH_LATENCY_MS", 20),
+    concurrency: envNumber(env, "BENCH_CONCURRENCY", 8),
+  };
 }
 
 /**
@@ -156,5 +160,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   if (process.env.BENCH_RESULT_FILE !== undefined) await writeFile(process.env.BENCH_RESULT_FILE, JSON.stringify(result));
   console.log(JSON.stringify(result, null, 2));
   console.log(`efficiency ${percent(result.efficiency)} of the bound (target ≥ ${percent(SUBMISSION_TARGET)})`);
-  console.log(`controller CPU ${result.controllerCpuMsPerRequest} ms per 100-task request (main thread ${result.mainThreadCpuMsPerRequest}; target < ${CPU_PER_REQUEST_TARGET_MS})`);
+  console.log(
+    `controller CPU ${result.controllerCpuMsPerRequest} ms per 100-task request (main thread ${result.mainThreadCpuMsPerRequest}; target < ${CPU_PER_REQUEST_TARGET_MS})`,
+  );
 }

@@ -68,7 +68,11 @@ export class EmulatorControlClient {
   }
 
   /** Out-of-band resize, as from the portal (turns autoscale off). */
-  resizePool(poolId: string, targets: { targetDedicatedNodes?: number; targetLowPriorityNodes?: number }, account?: string): Promise<unknown> {
+  resizePool(
+    poolId: string,
+    targets: { targetDedicatedNodes?: number; targetLowPriorityNodes?: number },
+    account?: string,
+  ): Promise<unknown> {
     return this.action("resizePool", { poolId, ...targets, account });
   }
 
@@ -118,7 +122,11 @@ export class EmulatorControlClient {
     const parsed: unknown = text === "" ? undefined : JSON.parse(text);
     if (!response.ok) {
       const error = (parsed ?? {}) as { code?: string; message?: string };
-      throw new EmulatorControlError(response.status, error.code ?? "Error", error.message ?? `control API ${method} ${path}: ${response.status}`);
+      throw new EmulatorControlError(
+        response.status,
+        error.code ?? "Error",
+        error.message ?? `control API ${method} ${path}: ${response.status}`,
+      );
     }
     return parsed as T;
   }

@@ -185,7 +185,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       },
       ...(tls === undefined ? {} : { tls }),
     });
-  const { servers, accountUrls } = await listenAll(serve, options.portPerAccount === true ? accounts.map((a) => [a]) : [accounts], options.port ?? 0);
+  const { servers, accountUrls } = await listenAll(
+    serve,
+    options.portPerAccount === true ? accounts.map((a) => [a]) : [accounts],
+    options.port ?? 0,
+  );
   const httpsUrl = await listenTls(serve, accounts, options, servers);
   const emulator: RunningEmulator = {
     url: accountUrls[first.name] ?? "",
@@ -215,7 +219,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   return emulator;
 }
 
-function optionalParts(executor: LocalExecutor | undefined, persisted: { tornBytes: number } | undefined): { workDir?: string; tornJournalBytes?: number } {
+function optionalParts(
+  executor: LocalExecutor | undefined,
+  persisted: { tornBytes: number } | undefined,
+): { workDir?: string; tornJournalBytes?: number } {
   return {
     ...(executor === undefined ? {} : { workDir: executor.workDir }),
     ...(persisted === undefined ? {} : { tornJournalBytes: persisted.tornBytes }),

@@ -12,7 +12,11 @@ async function main(command: string | undefined, dir: string | undefined): Promi
   }
   if (command === "down") {
     const stopped = await stopLocalCluster(dir);
-    console.log(stopped ? `stopped the cluster in ${resolve(dir)} (its data stays; delete the folder to start afresh)` : `no cluster state in ${resolve(dir)}`);
+    console.log(
+      stopped
+        ? `stopped the cluster in ${resolve(dir)} (its data stays; delete the folder to start afresh)`
+        : `no cluster state in ${resolve(dir)}`,
+    );
     return 0;
   }
   const state = await startLocalCluster({ dir });

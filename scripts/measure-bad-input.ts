@@ -16,7 +16,8 @@ import { createDirectorySource } from "../controller/directory/directorySource.j
 import { createLoaderParser } from "../controller/directory/loaderParser.js";
 import { validateBatchRules } from "../controller/validation/index.js";
 
-const check = (resource: Parameters<typeof validateBatchRules>[0]): ReturnType<typeof validateBatchRules> => validateBatchRules(resource, { authMode: "entra" });
+const check = (resource: Parameters<typeof validateBatchRules>[0]): ReturnType<typeof validateBatchRules> =>
+  validateBatchRules(resource, { authMode: "entra" });
 const POOL = (name: string, extra = ""): string => `apiVersion: azurebatch.gitops.dev/v1alpha1
 kind: BatchPool
 metadata:
@@ -49,16 +50,27 @@ async function annotationKeys(root: string, count: number): Promise<void> {
 async function invalidDocuments(root: string, count: number): Promise<void> {
   const dir = join(root, `invalid-${count}`);
   await import("node:fs/promises").then((fs) => fs.mkdir(dir));
-  const docs = Array.from({ length: count }, (_, i) => POOL(`bad-${i}`).replace("targetDedicatedNodes: 1", "targetDedicatedNodes: -1")).join("---\n");
+  const docs = Array.from({ length: count }, (_, i) =>
+    POOL(`bad-${i}`).replace("targetDedicatedNodes: 1", "targetDedicatedNodes: -1"),
+  ).join("---\n");
   await writeFile(join(dir, "many.yaml"), docs);
   const validate = await timed(() => loadManifests(dir, { check }));
-  console.log(`validate, ${count} invalid documents: ${validate.ms} ms wall, ${validate.cpuMs} ms CPU (${validate.value.problems.length} problems)`);
-  const source = createDirectorySource({ dir, parse: createLoaderParser({ authMode: "entra" }), logger: pino({ level: "silent" }), watch: false });
+  console.log(
+    `validate, ${count} invalid documents: ${validate.ms} ms wall, ${validate.cpuMs} ms CPU (${validate.value.problems.length} problems)`,
+  );
+  const source = createDirectorySource({
+    dir,
+    parse: createLoaderParser({ authMode: "entra" }),
+    logger: pino({ level: "silent" }),
+    watch: false,
+  });
   const emitted: ResourceKey[] = [];
   const scan = await timed(() => source.start((key) => void emitted.push(key), new AbortController().signal));
   // What a pass does per key: the engine looks up that key's problems.
   const lookups = await timed(async () => emitted.reduce((n, key) => n + (source.problemsFor?.(key).length ?? 0), 0));
-  console.log(`run's directory source, ${count} invalid documents: scan ${scan.ms} ms wall, ${scan.cpuMs} ms CPU, ${emitted.length} keys emitted, per-key problem lookups ${lookups.ms} ms`);
+  console.log(
+    `run's directory source, ${count} invalid documents: scan ${scan.ms} ms wall, ${scan.cpuMs} ms CPU, ${emitted.length} keys emitted, per-key problem lookups ${lookups.ms} ms`,
+  );
 }
 
 async function corpus(): Promise<void> {
@@ -70,21 +82,26 @@ async function corpus(): Promise<void> {
   for (const file of files) {
     try {
       const { ms, value } = await timed(() => loadManifests(join(dir, file), { check }));
-      if (value.problems.some((p) => p.severity === "error" && p.line > 0 && p.kind !== undefined && p.name !== undefined && p.path !== "")) located++;
+      if (value.problems.some((p) => p.severity === "error" && p.line > 0 && p.kind !== undefined && p.name !== undefined && p.path !== ""))
+        located++;
       if (ms > slowest.ms) slowest = { file, ms };
     } catch (error: unknown) {
       crashes++;
       console.log(`CRASH ${file}: ${String(error)}`);
     }
   }
-  console.log(`corpus: ${files.length} cases, ${located} located errors, ${crashes} crashes; slowest in-process: ${slowest.file} ${slowest.ms} ms`);
+  console.log(
+    `corpus: ${files.length} cases, ${located} located errors, ${crashes} crashes; slowest in-process: ${slowest.file} ${slowest.ms} ms`,
+  );
   const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", import.meta.filename, "one", join(dir, slowest.file)]);
   console.log(`slowest case alone in a fresh process: ${stdout.trim()}`);
 }
 
 async function one(file: string): Promise<void> {
   const { ms, cpuMs, value } = await timed(() => loadManifests(file, { check }));
-  console.log(`${ms} ms wall, ${cpuMs} ms CPU, ${value.problems.length} problems, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+  console.log(
+    `${ms} ms wall, ${cpuMs} ms CPU, ${value.problems.length} problems, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
+  );
 }
 
 if (process.argv[2] === "one" && process.argv[3] !== undefined) {

@@ -20,19 +20,32 @@ const before = process.memoryUsage().rss;
 let peak = before;
 const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
 const statuses = await Promise.all(
-  Array.from({ length: 200 }, () =>
-    new Promise<number | string>((done) => {
-      const req = request({ host: "127.0.0.1", port, method: "POST", path: "/pools?api-version=2022-10-01.16.0", headers: { "content-type": "application/json", "content-length": String(body.length) } }, (res) => {
-        res.resume();
-        res.on("end", () => done(res.statusCode ?? 0));
-      });
-      req.on("error", (err: NodeJS.ErrnoException) => done(err.code ?? "error"));
-      req.end(body);
-    }),
+  Array.from(
+    { length: 200 },
+    () =>
+      new Promise<number | string>((done) => {
+        const req = request(
+          {
+            host: "127.0.0.1",
+            port,
+            method: "POST",
+            path: "/pools?api-version=2022-10-01.16.0",
+            headers: { "content-type": "application/json", "content-length": String(body.length) },
+          },
+          (res) => {
+            res.resume();
+            res.on("end", () => done(res.statusCode ?? 0));
+          },
+        );
+        req.on("error", (err: NodeJS.ErrnoException) => done(err.code ?? "error"));
+        req.end(body);
+      }),
   ),
 );
 clearInterval(sampler);
 peak = Math.max(peak, process.memoryUsage().rss);
 const counts = statuses.reduce<Record<string, number>>((acc, s) => ({ ...acc, [String(s)]: (acc[String(s)] ?? 0) + 1 }), {});
-console.log(`${modulePath}: RSS ${mb(before)} MB before, peak ${mb(peak)} MB during 200 unauthenticated 8 MB requests; answers ${JSON.stringify(counts)}`);
+console.log(
+  `${modulePath}: RSS ${mb(before)} MB before, peak ${mb(peak)} MB during 200 unauthenticated 8 MB requests; answers ${JSON.stringify(counts)}`,
+);
 await emulator.close();

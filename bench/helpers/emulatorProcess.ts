@@ -41,7 +41,10 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Requests the emulator answered, by outcome: `ok` 2xx, `throttled` 429/503, `other` the rest (incl. dropped). */
-export function tallyCalls(counts: CallCounts, only?: (operationId: string) => boolean): { total: number; ok: number; throttled: number; other: number } {
+export function tallyCalls(
+  counts: CallCounts,
+  only?: (operationId: string) => boolean,
+): { total: number; ok: number; throttled: number; other: number } {
   const tally = { total: 0, ok: 0, throttled: 0, other: 0 };
   for (const [operation, byStatus] of Object.entries(counts)) {
     if (only !== undefined && !only(operation)) continue;

@@ -44,7 +44,11 @@ export function startBenchEngine(options: BenchEngineOptions): BenchEngine {
   };
   // BENCH_LEAN=0 sends addtaskcollection through the SDK's pipeline instead of the lean path (ADR 0026), to compare.
   const leanTaskSubmission = process.env.BENCH_LEAN !== "0";
-  const batch = createBatchAdapter({ accountUrl: options.url, credentials: sharedKeyCredentials(options.account, options.key), leanTaskSubmission });
+  const batch = createBatchAdapter({
+    accountUrl: options.url,
+    credentials: sharedKeyCredentials(options.account, options.key),
+    leanTaskSubmission,
+  });
   const source = new MemorySource();
   const abort = new AbortController();
   const controller = createController({
@@ -57,7 +61,13 @@ export function startBenchEngine(options: BenchEngineOptions): BenchEngine {
       },
     },
     events: { record: (key, type, reason, message) => notify(key, { event: { type, reason, message } }) },
-    metrics: { reconcileDone: () => undefined, driftDetected: () => undefined, batchCall: () => undefined, poolNodes: () => undefined, jobTasks: () => undefined },
+    metrics: {
+      reconcileDone: () => undefined,
+      driftDetected: () => undefined,
+      batchCall: () => undefined,
+      poolNodes: () => undefined,
+      jobTasks: () => undefined,
+    },
     alerts: { drift: () => undefined, stalled: () => undefined },
     secrets: { resolveSecret: async () => "bench-secret" },
     logger: pino({ level: "silent" }),

@@ -29,12 +29,19 @@ export function sweepJob(name: string, poolName: string, tasks: number): Desired
 }
 
 function sweepFactory(tasks: number): Record<string, unknown> {
-  return { parametricSweep: { parameters: [{ name: "i", start: 0, end: tasks - 1 }], taskTemplate: { id: "t-{i:06}", commandLine: "echo {i}" } } };
+  return {
+    parametricSweep: { parameters: [{ name: "i", start: 0, end: tasks - 1 }], taskTemplate: { id: "t-{i:06}", commandLine: "echo {i}" } },
+  };
 }
 
 /** The same resources as manifest documents, for the CLI's directory source. */
 export function manifestYaml(resource: DesiredResource): string {
-  const doc = { apiVersion: "azurebatch.gitops.dev/v1alpha1", kind: resource.kind, metadata: { name: resource.name, namespace: resource.namespace }, spec: resource.spec };
+  const doc = {
+    apiVersion: "azurebatch.gitops.dev/v1alpha1",
+    kind: resource.kind,
+    metadata: { name: resource.name, namespace: resource.namespace },
+    spec: resource.spec,
+  };
   // JSON is YAML: one flow-style document per resource keeps this free of a serializer.
   return `---\n${JSON.stringify(doc)}\n`;
 }

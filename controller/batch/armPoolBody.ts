@@ -16,7 +16,8 @@ function defined<T extends Json>(entries: T): T {
   return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as T;
 }
 
-const pascal = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? `${v[0]?.toUpperCase() ?? ""}${v.slice(1)}` : undefined);
+const pascal = (v: unknown): string | undefined =>
+  typeof v === "string" && v.length > 0 ? `${v[0]?.toUpperCase() ?? ""}${v.slice(1)}` : undefined;
 const ELEVATION: Record<string, string> = { nonadmin: "NonAdmin", admin: "Admin" };
 
 function userIdentityToArm(identity: unknown): unknown {
@@ -69,7 +70,12 @@ export function fixedScaleToArm(body: JsonObject): NonNullable<ScaleSettings["fi
 
 function scaleToArm(body: JsonObject): ScaleSettings {
   if (body.enableAutoScale === true) {
-    return { autoScale: defined({ formula: String(body.autoScaleFormula), evaluationInterval: body.autoScaleEvaluationInterval as string | undefined }) };
+    return {
+      autoScale: defined({
+        formula: String(body.autoScaleFormula),
+        evaluationInterval: body.autoScaleEvaluationInterval as string | undefined,
+      }),
+    };
   }
   return { fixedScale: fixedScaleToArm(body) };
 }

@@ -22,7 +22,8 @@ export interface ArmAccountConfig {
 }
 
 export const DEFAULT_ARM_ENDPOINT = "https://management.azure.com";
-export const ARM_RESOURCE_ID_PATTERN = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Batch\/batchAccounts\/([^/]+)$/i;
+export const ARM_RESOURCE_ID_PATTERN =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Batch\/batchAccounts\/([^/]+)$/i;
 
 export interface ArmPoolWriterOptions extends ArmAccountConfig {
   readonly credential: TokenCredential;
@@ -40,7 +41,12 @@ export interface ArmPoolWriter {
   /** ARM has no "disable autoscale": the pool gets a fixed scale at its current node counts. */
   disableAutoScale(poolId: string, options?: CallOptions): Promise<void>;
   /** Sets the start task (or removes it: "remove") and the metadata. */
-  updatePool(poolId: string, startTask: JsonObject | "remove" | undefined, metadata: readonly JsonObject[], options?: CallOptions): Promise<void>;
+  updatePool(
+    poolId: string,
+    startTask: JsonObject | "remove" | undefined,
+    metadata: readonly JsonObject[],
+    options?: CallOptions,
+  ): Promise<void>;
   deletePool(poolId: string, options?: CallOptions): Promise<"deleted" | "gone">;
 }
 
@@ -114,7 +120,9 @@ class SdkArmPoolWriter implements ArmPoolWriter {
   }
 
   async #patch(operation: string, poolId: string, parameters: Pool, options: CallOptions): Promise<void> {
-    await this.#call(operation, options.signal, (abortSignal) => this.#client.poolOperations.update(this.#group, this.#account, poolId, parameters, { abortSignal }));
+    await this.#call(operation, options.signal, (abortSignal) =>
+      this.#client.poolOperations.update(this.#group, this.#account, poolId, parameters, { abortSignal }),
+    );
   }
 
   async resizePool(poolId: string, body: JsonObject, options: CallOptions = {}): Promise<void> {
@@ -122,7 +130,9 @@ class SdkArmPoolWriter implements ArmPoolWriter {
   }
 
   async stopResizePool(poolId: string, options: CallOptions = {}): Promise<void> {
-    await this.#call("arm.pool.stopResize", options.signal, (abortSignal) => this.#client.poolOperations.stopResize(this.#group, this.#account, poolId, { abortSignal }));
+    await this.#call("arm.pool.stopResize", options.signal, (abortSignal) =>
+      this.#client.poolOperations.stopResize(this.#group, this.#account, poolId, { abortSignal }),
+    );
   }
 
   async enableAutoScale(poolId: string, formula: string, evaluationInterval: string, options: CallOptions = {}): Promise<void> {
@@ -130,15 +140,25 @@ class SdkArmPoolWriter implements ArmPoolWriter {
   }
 
   async disableAutoScale(poolId: string, options: CallOptions = {}): Promise<void> {
-    const pool = await this.#call("arm.pool.get", options.signal, (abortSignal) => this.#client.poolOperations.get(this.#group, this.#account, poolId, { abortSignal }));
+    const pool = await this.#call("arm.pool.get", options.signal, (abortSignal) =>
+      this.#client.poolOperations.get(this.#group, this.#account, poolId, { abortSignal }),
+    );
     const fixedScale = { targetDedicatedNodes: pool.currentDedicatedNodes ?? 0, targetLowPriorityNodes: pool.currentLowPriorityNodes ?? 0 };
     await this.#patch("arm.pool.disableAutoScale", poolId, { scaleSettings: { fixedScale } }, options);
   }
 
-  async updatePool(poolId: string, startTask: JsonObject | "remove" | undefined, metadata: readonly JsonObject[], options: CallOptions = {}): Promise<void> {
+  async updatePool(
+    poolId: string,
+    startTask: JsonObject | "remove" | undefined,
+    metadata: readonly JsonObject[],
+    options: CallOptions = {},
+  ): Promise<void> {
     // ARM removes a start task given as an empty object.
     const task = startTask === "remove" ? {} : startTask === undefined ? undefined : startTaskToArm(startTask);
-    const parameters: Pool = { metadata: metadata.map((m) => ({ name: String(m.name), value: String(m.value) })), ...(task === undefined ? {} : { startTask: task }) };
+    const parameters: Pool = {
+      metadata: metadata.map((m) => ({ name: String(m.name), value: String(m.value) })),
+      ...(task === undefined ? {} : { startTask: task }),
+    };
     await this.#patch("arm.pool.update", poolId, parameters, options);
   }
 
@@ -147,7 +167,9 @@ class SdkArmPoolWriter implements ArmPoolWriter {
     let initialStatus: number | undefined;
     const onResponse = (raw: { status: number }): void => void (initialStatus ??= raw.status);
     try {
-      await this.#call("arm.pool.delete", options.signal, (abortSignal) => this.#client.poolOperations.beginDelete(this.#group, this.#account, poolId, { abortSignal, onResponse }));
+      await this.#call("arm.pool.delete", options.signal, (abortSignal) =>
+        this.#client.poolOperations.beginDelete(this.#group, this.#account, poolId, { abortSignal, onResponse }),
+      );
       return initialStatus === 204 ? "gone" : "deleted";
     } catch (error: unknown) {
       if (error instanceof BatchCallError && error.errorClass === "notFound") return "gone";

@@ -74,7 +74,13 @@ class RoutingAdapter implements BatchAdapter {
     const { identity: _identity, ...dataBody } = body;
     if (!needsArm(body)) return this.data.createPool(dataBody, options);
     if (this.arm === undefined) {
-      throw new BatchCallError("pool.add", 0, "ArmResourceIdMissing", "a pool with spec.identity is written through Azure Resource Manager: set --arm-resource-id", "permanent");
+      throw new BatchCallError(
+        "pool.add",
+        0,
+        "ArmResourceIdMissing",
+        "a pool with spec.identity is written through Azure Resource Manager: set --arm-resource-id",
+        "permanent",
+      );
     }
     this.#armPools.add(String(body.id).toLowerCase());
     return this.arm.createPool(body, options);
@@ -92,7 +98,9 @@ class RoutingAdapter implements BatchAdapter {
 
   async enableAutoScale(poolId: string, formula: string, interval: string, options?: CallOptions): Promise<void> {
     const arm = this.#armFor(poolId);
-    return arm === undefined ? this.data.enableAutoScale(poolId, formula, interval, options) : arm.enableAutoScale(poolId, formula, interval, options);
+    return arm === undefined
+      ? this.data.enableAutoScale(poolId, formula, interval, options)
+      : arm.enableAutoScale(poolId, formula, interval, options);
   }
 
   async disableAutoScale(poolId: string, options?: CallOptions): Promise<void> {

@@ -31,9 +31,23 @@ export interface BatchAdapterOptions {
 }
 
 const POOL_SELECT = [
-  "id", "state", "allocationState", "vmSize", "metadata", "enableAutoScale", "autoScaleFormula", "autoScaleEvaluationInterval",
-  "targetDedicatedNodes", "targetLowPriorityNodes", "currentDedicatedNodes", "currentLowPriorityNodes", "resizeErrors",
-  "startTask", "virtualMachineConfiguration", "taskSlotsPerNode", "identity",
+  "id",
+  "state",
+  "allocationState",
+  "vmSize",
+  "metadata",
+  "enableAutoScale",
+  "autoScaleFormula",
+  "autoScaleEvaluationInterval",
+  "targetDedicatedNodes",
+  "targetLowPriorityNodes",
+  "currentDedicatedNodes",
+  "currentLowPriorityNodes",
+  "resizeErrors",
+  "startTask",
+  "virtualMachineConfiguration",
+  "taskSlotsPerNode",
+  "identity",
 ].join(",");
 const JOB_SELECT = "id,state,poolInfo,priority,metadata,onAllTasksComplete,executionInfo";
 const TASK_SELECT = "id,state,environmentSettings";
@@ -59,7 +73,8 @@ class SdkBatchAdapter implements BatchAdapter {
     this.#opts = options;
     this.#clock = options.clock ?? systemClock;
     this.#client = new BatchServiceClient(options.credentials, options.accountUrl, { noRetryPolicy: true });
-    this.#lean = options.leanTaskSubmission === false || proxyConfigured() ? undefined : createLeanPoster(options.accountUrl, options.credentials);
+    this.#lean =
+      options.leanTaskSubmission === false || proxyConfigured() ? undefined : createLeanPoster(options.accountUrl, options.credentials);
   }
 
   /** One logical operation: attempts until success, a non-retryable answer, or the retry budget ends. */
@@ -106,7 +121,9 @@ class SdkBatchAdapter implements BatchAdapter {
 
   async getPool(poolId: string, options: CallOptions = {}): Promise<ObservedPool | undefined> {
     return this.#orUndefined(() =>
-      this.#call("pool.get", options.signal, (abortSignal) => this.#client.pool.get(poolId, { abortSignal, poolGetOptions: { select: POOL_SELECT } })).then(toObservedPool),
+      this.#call("pool.get", options.signal, (abortSignal) =>
+        this.#client.pool.get(poolId, { abortSignal, poolGetOptions: { select: POOL_SELECT } }),
+      ).then(toObservedPool),
     );
   }
 
@@ -126,12 +143,16 @@ class SdkBatchAdapter implements BatchAdapter {
 
   async getJob(jobId: string, options: CallOptions = {}): Promise<ObservedJob | undefined> {
     return this.#orUndefined(() =>
-      this.#call("job.get", options.signal, (abortSignal) => this.#client.job.get(jobId, { abortSignal, jobGetOptions: { select: JOB_SELECT } })).then(toObservedJob),
+      this.#call("job.get", options.signal, (abortSignal) =>
+        this.#client.job.get(jobId, { abortSignal, jobGetOptions: { select: JOB_SELECT } }),
+      ).then(toObservedJob),
     );
   }
 
   async getTaskCounts(jobId: string, options: CallOptions = {}): Promise<ObservedTaskCounts> {
-    const result = await this.#call("job.getTaskCounts", options.signal, (abortSignal) => this.#client.job.getTaskCounts(jobId, { abortSignal }));
+    const result = await this.#call("job.getTaskCounts", options.signal, (abortSignal) =>
+      this.#client.job.getTaskCounts(jobId, { abortSignal }),
+    );
     const c = result.taskCounts;
     return { active: c.active, running: c.running, completed: c.completed, succeeded: c.succeeded, failed: c.failed };
   }
@@ -150,13 +171,17 @@ class SdkBatchAdapter implements BatchAdapter {
 
   async getTask(jobId: string, taskId: string, options: CallOptions = {}): Promise<ObservedTask | undefined> {
     return this.#orUndefined(() =>
-      this.#call("task.get", options.signal, (abortSignal) => this.#client.task.get(jobId, taskId, { abortSignal, taskGetOptions: { select: TASK_SELECT } })).then(toObservedTask),
+      this.#call("task.get", options.signal, (abortSignal) =>
+        this.#client.task.get(jobId, taskId, { abortSignal, taskGetOptions: { select: TASK_SELECT } }),
+      ).then(toObservedTask),
     );
   }
 
   async listJobsInFull(options: CallOptions = {}): Promise<JsonObject[]> {
     const jobs: JsonObject[] = [];
-    let page = await this.#call("job.list", options.signal, (abortSignal) => this.#client.job.list({ abortSignal, jobListOptions: { maxResults: PAGE_SIZE } }));
+    let page = await this.#call("job.list", options.signal, (abortSignal) =>
+      this.#client.job.list({ abortSignal, jobListOptions: { maxResults: PAGE_SIZE } }),
+    );
     jobs.push(...page.map(plainJson));
     while (page.odatanextLink) {
       const link = page.odatanextLink;
@@ -167,7 +192,9 @@ class SdkBatchAdapter implements BatchAdapter {
   }
 
   async *listTasksInFull(jobId: string, options: CallOptions = {}): AsyncIterable<JsonObject[]> {
-    let page = await this.#call("task.list", options.signal, (abortSignal) => this.#client.task.list(jobId, { abortSignal, taskListOptions: { maxResults: PAGE_SIZE } }));
+    let page = await this.#call("task.list", options.signal, (abortSignal) =>
+      this.#client.task.list(jobId, { abortSignal, taskListOptions: { maxResults: PAGE_SIZE } }),
+    );
     yield page.map(plainJson);
     while (page.odatanextLink) {
       const link = page.odatanextLink;
@@ -178,23 +205,35 @@ class SdkBatchAdapter implements BatchAdapter {
 
   async getPoolNodeCounts(poolId: string, options: CallOptions = {}): Promise<Record<string, number> | undefined> {
     const accountListPoolNodeCountsOptions = { filter: `poolId eq '${poolId.replace(/'/g, "''")}'` };
-    const page = await this.#call("account.listPoolNodeCounts", options.signal, (abortSignal) => this.#client.account.listPoolNodeCounts({ abortSignal, accountListPoolNodeCountsOptions }));
+    const page = await this.#call("account.listPoolNodeCounts", options.signal, (abortSignal) =>
+      this.#client.account.listPoolNodeCounts({ abortSignal, accountListPoolNodeCountsOptions }),
+    );
     const counts = page.find((c) => c.poolId?.toLowerCase() === poolId.toLowerCase());
     return counts === undefined ? undefined : addNodeCounts(counts.dedicated, counts.lowPriority);
   }
 
   async listFailedTasks(jobId: string, max: number, options: CallOptions = {}): Promise<FailedTaskSample[]> {
     const taskListOptions = { filter: "executionInfo/result eq 'failure'", select: "id,executionInfo", maxResults: max };
-    const page = await this.#call("task.list", options.signal, (abortSignal) => this.#client.task.list(jobId, { abortSignal, taskListOptions }));
+    const page = await this.#call("task.list", options.signal, (abortSignal) =>
+      this.#client.task.list(jobId, { abortSignal, taskListOptions }),
+    );
     return page.slice(0, max).map(toFailedTaskSample);
   }
 
   async createPool(body: JsonObject, options: CallOptions = {}): Promise<"created" | "exists"> {
-    return this.#created(() => this.#call("pool.add", options.signal, (abortSignal) => this.#client.pool.add(body as unknown as BatchServiceModels.PoolAddParameter, { abortSignal })), "PoolExists");
+    return this.#created(
+      () =>
+        this.#call("pool.add", options.signal, (abortSignal) =>
+          this.#client.pool.add(body as unknown as BatchServiceModels.PoolAddParameter, { abortSignal }),
+        ),
+      "PoolExists",
+    );
   }
 
   async resizePool(poolId: string, body: JsonObject, options: CallOptions = {}): Promise<void> {
-    await this.#call("pool.resize", options.signal, (abortSignal) => this.#client.pool.resize(poolId, body as BatchServiceModels.PoolResizeParameter, { abortSignal }));
+    await this.#call("pool.resize", options.signal, (abortSignal) =>
+      this.#client.pool.resize(poolId, body as BatchServiceModels.PoolResizeParameter, { abortSignal }),
+    );
   }
 
   async stopResizePool(poolId: string, options: CallOptions = {}): Promise<void> {
@@ -203,7 +242,11 @@ class SdkBatchAdapter implements BatchAdapter {
 
   async enableAutoScale(poolId: string, formula: string, evaluationInterval: string, options: CallOptions = {}): Promise<void> {
     await this.#call("pool.enableAutoScale", options.signal, (abortSignal) =>
-      this.#client.pool.enableAutoScale(poolId, { autoScaleFormula: formula, autoScaleEvaluationInterval: evaluationInterval }, { abortSignal }),
+      this.#client.pool.enableAutoScale(
+        poolId,
+        { autoScaleFormula: formula, autoScaleEvaluationInterval: evaluationInterval },
+        { abortSignal },
+      ),
     );
   }
 
@@ -212,7 +255,9 @@ class SdkBatchAdapter implements BatchAdapter {
   }
 
   async patchPool(poolId: string, body: JsonObject, options: CallOptions = {}): Promise<void> {
-    await this.#call("pool.patch", options.signal, (abortSignal) => this.#client.pool.patch(poolId, body as BatchServiceModels.PoolPatchParameter, { abortSignal }));
+    await this.#call("pool.patch", options.signal, (abortSignal) =>
+      this.#client.pool.patch(poolId, body as BatchServiceModels.PoolPatchParameter, { abortSignal }),
+    );
   }
 
   async updatePoolProperties(poolId: string, body: JsonObject, options: CallOptions = {}): Promise<void> {
@@ -222,15 +267,25 @@ class SdkBatchAdapter implements BatchAdapter {
   }
 
   async deletePool(poolId: string, options: CallOptions = {}): Promise<"deleted" | "gone"> {
-    return this.#deleted(() => this.#call("pool.delete", options.signal, (abortSignal) => this.#client.pool.deleteMethod(poolId, { abortSignal })));
+    return this.#deleted(() =>
+      this.#call("pool.delete", options.signal, (abortSignal) => this.#client.pool.deleteMethod(poolId, { abortSignal })),
+    );
   }
 
   async createJob(body: JsonObject, options: CallOptions = {}): Promise<"created" | "exists"> {
-    return this.#created(() => this.#call("job.add", options.signal, (abortSignal) => this.#client.job.add(body as unknown as BatchServiceModels.JobAddParameter, { abortSignal })), "JobExists");
+    return this.#created(
+      () =>
+        this.#call("job.add", options.signal, (abortSignal) =>
+          this.#client.job.add(body as unknown as BatchServiceModels.JobAddParameter, { abortSignal }),
+        ),
+      "JobExists",
+    );
   }
 
   async patchJob(jobId: string, body: JsonObject, options: CallOptions = {}): Promise<void> {
-    await this.#call("job.patch", options.signal, (abortSignal) => this.#client.job.patch(jobId, body as BatchServiceModels.JobPatchParameter, { abortSignal }));
+    await this.#call("job.patch", options.signal, (abortSignal) =>
+      this.#client.job.patch(jobId, body as BatchServiceModels.JobPatchParameter, { abortSignal }),
+    );
   }
 
   async disableJob(jobId: string, disableTasks: "requeue" | "wait", options: CallOptions = {}): Promise<void> {
@@ -242,7 +297,9 @@ class SdkBatchAdapter implements BatchAdapter {
   }
 
   async deleteJob(jobId: string, options: CallOptions = {}): Promise<"deleted" | "gone"> {
-    return this.#deleted(() => this.#call("job.delete", options.signal, (abortSignal) => this.#client.job.deleteMethod(jobId, { abortSignal })));
+    return this.#deleted(() =>
+      this.#call("job.delete", options.signal, (abortSignal) => this.#client.job.deleteMethod(jobId, { abortSignal })),
+    );
   }
 
   /**
@@ -255,7 +312,10 @@ class SdkBatchAdapter implements BatchAdapter {
     const path = `/jobs/${encodeURIComponent(jobId)}/addtaskcollection?api-version=${API_VERSION}`;
     const body = taskCollectionJson(tasks);
     const text = await this.#call("task.addCollection", options.signal, async (abortSignal) => {
-      const response = this.#lean === undefined ? await this.#sdkPost(path, body, abortSignal) : await this.#lean.post(path, body, abortSignal as unknown as AbortSignal);
+      const response =
+        this.#lean === undefined
+          ? await this.#sdkPost(path, body, abortSignal)
+          : await this.#lean.post(path, body, abortSignal as unknown as AbortSignal);
       if (response.status >= 300) throw restErrorLike(response.status, parseOrText(response.text), headerGetter(response.headers));
       return response.text;
     });
@@ -272,7 +332,9 @@ class SdkBatchAdapter implements BatchAdapter {
   }
 
   async deleteTask(jobId: string, taskId: string, options: CallOptions = {}): Promise<void> {
-    await this.#deleted(() => this.#call("task.delete", options.signal, (abortSignal) => this.#client.task.deleteMethod(jobId, taskId, { abortSignal })));
+    await this.#deleted(() =>
+      this.#call("task.delete", options.signal, (abortSignal) => this.#client.task.deleteMethod(jobId, taskId, { abortSignal })),
+    );
   }
 
   /** NotFound on a read means "absent" (controller-runtime's IgnoreNotFound). */
@@ -310,7 +372,14 @@ class SdkBatchAdapter implements BatchAdapter {
 /** The shape errors.ts reads from an ms-rest-js RestError, for requests sent without an operation spec. */
 function restErrorLike(statusCode: number, body: unknown, headers: { get(name: string): string | undefined }): Record<string, unknown> {
   const parsed = body !== null && typeof body === "object" ? (body as Record<string, unknown>) : {};
-  return { name: "RestError", statusCode, code: typeof parsed.code === "string" ? parsed.code : undefined, message: parsed.message, body: parsed, response: { headers } };
+  return {
+    name: "RestError",
+    statusCode,
+    code: typeof parsed.code === "string" ? parsed.code : undefined,
+    message: parsed.message,
+    body: parsed,
+    response: { headers },
+  };
 }
 
 function withTimeout(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
@@ -408,7 +477,8 @@ function toTaskAddOutcome(r: BatchServiceModels.TaskAddResult): TaskAddOutcome {
  * inside a JSON string (its quotes would be escaped), so counting it is enough. Anything else is parsed in full.
  */
 export function taskAddOutcomes(text: string, tasks: readonly JsonObject[]): TaskAddOutcome[] {
-  if (countOf(text, SUCCESS_MARK) + countOf(text, SUCCESS_MARK_LOWER) === tasks.length) return tasks.map((t) => ({ taskId: String(t.id), outcome: "added" }));
+  if (countOf(text, SUCCESS_MARK) + countOf(text, SUCCESS_MARK_LOWER) === tasks.length)
+    return tasks.map((t) => ({ taskId: String(t.id), outcome: "added" }));
   const parsed = parseOrText(text) as { value?: BatchServiceModels.TaskAddResult[] } | string;
   return (typeof parsed === "string" ? [] : (parsed.value ?? [])).map(toTaskAddOutcome);
 }

@@ -28,12 +28,21 @@ const MANAGEMENT_AUDIENCE = "https://management.azure.com/";
 export async function connectBatch(batch: BatchConfig, logger: Logger): Promise<BatchConnection> {
   if (batch.kind === "embedded") return connectEmbedded(logger);
   const arm = (credential: TokenCredential): BatchConnection["arm"] =>
-    batch.armResourceId === undefined ? undefined : { armResourceId: batch.armResourceId, ...(batch.armEndpoint === undefined ? {} : { armEndpoint: batch.armEndpoint }), credential };
+    batch.armResourceId === undefined
+      ? undefined
+      : { armResourceId: batch.armResourceId, ...(batch.armEndpoint === undefined ? {} : { armEndpoint: batch.armEndpoint }), credential };
   if (batch.auth.kind === "shared-key") {
-    logger.info({ url: batch.url, auth: "shared-key", account: batch.auth.accountName, arm: batch.armResourceId !== undefined }, "using Azure Batch");
+    logger.info(
+      { url: batch.url, auth: "shared-key", account: batch.auth.accountName, arm: batch.armResourceId !== undefined },
+      "using Azure Batch",
+    );
     // Resource Manager takes no shared key: its writes use Microsoft Entra ID (DefaultAzureCredential).
     const armCredential = batch.armResourceId === undefined ? undefined : await azureCredential();
-    return { url: batch.url, credentials: sharedKeyCredentials(batch.auth.accountName, batch.auth.accountKey.reveal()), ...(armCredential === undefined ? {} : { arm: arm(armCredential) }) };
+    return {
+      url: batch.url,
+      credentials: sharedKeyCredentials(batch.auth.accountName, batch.auth.accountKey.reveal()),
+      ...(armCredential === undefined ? {} : { arm: arm(armCredential) }),
+    };
   }
   logger.info({ url: batch.url, auth: "entra", arm: batch.armResourceId !== undefined }, "using Azure Batch");
   // DefaultAzureCredential, without waiting on a silent managed-identity endpoint (credentials.ts).
@@ -55,7 +64,12 @@ async function connectEmbedded(logger: Logger): Promise<BatchConnection> {
   logger.info({ url: emulator.url, account: devAccount.name }, "embedded Batch emulator started (no --batch-url given)");
   // Entra ID, as on a real account, so gallery-image examples work too; the emulator accepts
   // an unsigned token for the Batch (and the management) audience.
-  const arm = { armResourceId: EMBEDDED_ARM_ID + devAccount.name, armEndpoint: emulator.httpsUrl, credential: emulatorTokenCredential(MANAGEMENT_AUDIENCE), trustedCa: cert.cert };
+  const arm = {
+    armResourceId: EMBEDDED_ARM_ID + devAccount.name,
+    armEndpoint: emulator.httpsUrl,
+    credential: emulatorTokenCredential(MANAGEMENT_AUDIENCE),
+    trustedCa: cert.cert,
+  };
   return { url: emulator.url, credentials: entraCredentials(emulatorTokenCredential()), emulator, arm };
 }
 
@@ -84,14 +98,22 @@ export function accountConnector(onCall: (operation: string, statusCode: number,
     const report = (operation: string, code: number, seconds: number): void => onCall(operation, code, seconds, account);
     const data = createBatchAdapter({
       accountUrl: config.url,
-      credentials: config.auth.kind === "shared-key" ? sharedKeyCredentials(config.auth.accountName, config.auth.accountKey.reveal()) : entraCredentials(entra),
+      credentials:
+        config.auth.kind === "shared-key"
+          ? sharedKeyCredentials(config.auth.accountName, config.auth.accountKey.reveal())
+          : entraCredentials(entra),
       onCall: report,
       // Fewer attempts than the default account's 8: an account that does not answer reports
       // AccountUnreachable in about a second and its own queue's backoff takes over.
       retry: { maxAttempts: 4 },
     });
     if (config.armResourceId === undefined) return withArmPools(data, undefined);
-    const arm = { armResourceId: config.armResourceId, ...(config.armEndpoint === undefined ? {} : { armEndpoint: config.armEndpoint }), credential: entra, onCall: report };
+    const arm = {
+      armResourceId: config.armResourceId,
+      ...(config.armEndpoint === undefined ? {} : { armEndpoint: config.armEndpoint }),
+      credential: entra,
+      onCall: report,
+    };
     return withArmPools(data, createArmPoolWriter(arm));
   };
 }

@@ -64,7 +64,10 @@ export class CredentialError extends Error {
 }
 
 export function isCredentialError(error: unknown): error is CredentialError {
-  return error instanceof CredentialError || (typeof error === "object" && error !== null && (error as { name?: unknown }).name === "CredentialError");
+  return (
+    error instanceof CredentialError ||
+    (typeof error === "object" && error !== null && (error as { name?: unknown }).name === "CredentialError")
+  );
 }
 
 /** @azure/identity's failures by name: unavailable means nothing to try; AuthenticationError means refused. */
@@ -83,7 +86,8 @@ async function tokenOrCredentialError(credential: TokenCredential, scope: string
   } catch (error: unknown) {
     throw toCredentialError(error);
   }
-  if (token === null) throw new CredentialError("CredentialMissing", `Microsoft Entra ID returned no token for Azure Batch: ${CREDENTIAL_HINT}`);
+  if (token === null)
+    throw new CredentialError("CredentialMissing", `Microsoft Entra ID returned no token for Azure Batch: ${CREDENTIAL_HINT}`);
   return token;
 }
 

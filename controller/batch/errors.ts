@@ -6,7 +6,16 @@
 export type ErrorClass = "throttled" | "transient" | "conflict" | "notFound" | "permanent";
 
 /** Conflicts that mean "the object is busy", worth waiting for rather than reporting. */
-const BUSY_CODES = new Set(["PoolBeingResized", "PoolBeingCreated", "PoolBeingDeleted", "JobBeingDeleted", "JobBeingTerminated", "OperationInvalidForCurrentState", "TooManyEnableAutoScaleRequests", "AutoScaleTooManyRequestsToEnable"]);
+const BUSY_CODES = new Set([
+  "PoolBeingResized",
+  "PoolBeingCreated",
+  "PoolBeingDeleted",
+  "JobBeingDeleted",
+  "JobBeingTerminated",
+  "OperationInvalidForCurrentState",
+  "TooManyEnableAutoScaleRequests",
+  "AutoScaleTooManyRequestsToEnable",
+]);
 /** Quotas are a user's (or support ticket's) business: retrying cannot fix them. */
 const QUOTA_CODES = new Set(["PoolQuotaReached", "ActiveJobAndScheduleQuotaReached", "AccountCoreQuotaReached"]);
 
@@ -84,7 +93,8 @@ function firstLine(text: string): string {
 function retryAfterMs(error: Record<string, unknown>, nowMs: number): number | undefined {
   const response = isObject(error.response) ? error.response : undefined;
   const headers = response !== undefined && isObject(response.headers) ? response.headers : undefined;
-  const get = headers !== undefined && typeof headers.get === "function" ? (headers.get as (n: string) => unknown).bind(headers) : undefined;
+  const get =
+    headers !== undefined && typeof headers.get === "function" ? (headers.get as (n: string) => unknown).bind(headers) : undefined;
   const raw = get?.("retry-after");
   if (typeof raw !== "string" || raw.length === 0) return undefined;
   const secondsValue = Number(raw);

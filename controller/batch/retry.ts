@@ -19,12 +19,21 @@ export interface RetryOptions {
 
 export type RetryDecision = { readonly retry: true; readonly delayMs: number } | { readonly retry: false };
 
-export function decideRetry(attempt: number, errorClass: ErrorClass, retryAfterMs: number | undefined, options: RetryOptions, random: () => number): RetryDecision {
+export function decideRetry(
+  attempt: number,
+  errorClass: ErrorClass,
+  retryAfterMs: number | undefined,
+  options: RetryOptions,
+  random: () => number,
+): RetryDecision {
   const maxAttempts = options.maxAttempts ?? 8;
   if (attempt >= maxAttempts) return { retry: false };
   if (errorClass === "throttled" && retryAfterMs !== undefined) {
     return retryAfterMs <= (options.maxRetryAfterMs ?? 60_000) ? { retry: true, delayMs: retryAfterMs } : { retry: false };
   }
   if (errorClass !== "transient" && errorClass !== "throttled") return { retry: false };
-  return { retry: true, delayMs: backoffDelayMs(attempt, { baseMs: options.baseDelayMs ?? 200, maxMs: options.maxDelayMs ?? 10_000 }, random) };
+  return {
+    retry: true,
+    delayMs: backoffDelayMs(attempt, { baseMs: options.baseDelayMs ?? 200, maxMs: options.maxDelayMs ?? 10_000 }, random),
+  };
 }

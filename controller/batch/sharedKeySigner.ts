@@ -7,8 +7,17 @@ import { createHmac } from "node:crypto";
 
 /** The standard headers signed in this order (an absent one signs as an empty line). */
 const STANDARD_HEADERS = [
-  "content-encoding", "content-language", "content-length", "content-md5", "content-type", "date",
-  "if-modified-since", "if-match", "if-none-match", "if-unmodified-since", "range",
+  "content-encoding",
+  "content-language",
+  "content-length",
+  "content-md5",
+  "content-type",
+  "date",
+  "if-modified-since",
+  "if-match",
+  "if-none-match",
+  "if-unmodified-since",
+  "range",
 ] as const;
 
 export interface SharedKeySigner {
@@ -31,7 +40,9 @@ export function sharedKeySigner(accountName: string, accountKey: string): Shared
 export function stringToSign(accountName: string, method: string, url: URL, headers: Readonly<Record<string, string>>): string {
   let out = `${method}\n`;
   for (const name of STANDARD_HEADERS) out += `${standardValue(name, method, headers[name])}\n`;
-  const ocp = Object.keys(headers).filter((name) => name.startsWith("ocp-")).sort();
+  const ocp = Object.keys(headers)
+    .filter((name) => name.startsWith("ocp-"))
+    .sort();
   for (const name of ocp) {
     const value = headers[name];
     if (value !== undefined && value !== "") out += `${name}:${value}\n`;

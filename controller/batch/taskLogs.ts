@@ -66,7 +66,9 @@ export function createTaskLogReader(options: { accountUrl: string; credentials: 
     },
     async read({ jobId, taskId, path }, start, end) {
       if (end <= start) return Buffer.alloc(0);
-      const response = await client.file.getFromTask(jobId, taskId, path, { fileGetFromTaskOptions: { ocpRange: `bytes=${start}-${end - 1}` } });
+      const response = await client.file.getFromTask(jobId, taskId, path, {
+        fileGetFromTaskOptions: { ocpRange: `bytes=${start}-${end - 1}` },
+      });
       const chunks: Buffer[] = [];
       for await (const chunk of response.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Buffer));
       return Buffer.concat(chunks);
@@ -83,7 +85,12 @@ interface SdkTask {
 function summary(task: SdkTask): TaskSummary {
   const info = task.executionInfo ?? {};
   const failure = info.failureInfo ?? {};
-  const optional = { exitCode: info.exitCode, failureCategory: failure.category, failureMessage: failure.message, startTime: info.startTime };
+  const optional = {
+    exitCode: info.exitCode,
+    failureCategory: failure.category,
+    failureMessage: failure.message,
+    startTime: info.startTime,
+  };
   const defined = Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined));
   return { id: task.id ?? "", state: task.state ?? "unknown", ...defined };
 }

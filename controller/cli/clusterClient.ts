@@ -26,7 +26,11 @@ export async function connectCluster(options: { kubeconfig?: string; context?: s
   const common = (kind: ResourceKind) => ({ group: API_GROUP, version: API_VERSION, plural: PLURALS[kind] });
   return {
     async list(kind, namespace) {
-      const list = (namespace === undefined ? await custom.listClusterCustomObject(common(kind)) : await custom.listNamespacedCustomObject({ ...common(kind), namespace })) as { items?: CustomResource[] };
+      const list = (
+        namespace === undefined
+          ? await custom.listClusterCustomObject(common(kind))
+          : await custom.listNamespacedCustomObject({ ...common(kind), namespace })
+      ) as { items?: CustomResource[] };
       return list.items ?? [];
     },
     async get(kind, namespace, name) {
@@ -39,7 +43,10 @@ export async function connectCluster(options: { kubeconfig?: string; context?: s
     },
     async mergePatch(kind, namespace, name, patch) {
       try {
-        await custom.patchNamespacedCustomObject({ ...common(kind), namespace, name, body: patch }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch));
+        await custom.patchNamespacedCustomObject(
+          { ...common(kind), namespace, name, body: patch },
+          k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+        );
       } catch (error: unknown) {
         throw clusterError(`patch ${kind} ${namespace}/${name}`, error);
       }
@@ -69,5 +76,7 @@ function statusCode(error: unknown): number | undefined {
 
 function clusterError(what: string, error: unknown): Error {
   const code = statusCode(error);
-  return new Error(`${what}: ${code === undefined ? (error instanceof Error ? error.message : String(error)) : `the API server answered ${code}`}`);
+  return new Error(
+    `${what}: ${code === undefined ? (error instanceof Error ? error.message : String(error)) : `the API server answered ${code}`}`,
+  );
 }

@@ -48,7 +48,9 @@ function withoutSas(url: unknown, where: string, notes: string[]): string | unde
   if (typeof url !== "string") return undefined;
   const at = url.indexOf("?");
   if (at < 0) return url;
-  notes.push(`${where}: the query string (SAS token) of ${url.slice(0, at)} was left out; use identityResourceId or add the token yourself`);
+  notes.push(
+    `${where}: the query string (SAS token) of ${url.slice(0, at)} was left out; use identityResourceId or add the token yourself`,
+  );
   return url.slice(0, at);
 }
 
@@ -79,11 +81,15 @@ function containerSettings(settings: unknown, secretName: string): Json | undefi
   const s = settings as Json;
   const registry = s.registry as Json | undefined;
   const identity = (registry?.identityReference as Json | undefined)?.resourceId;
-  const credentials = registry?.userName === undefined ? {} : { username: registry.userName, passwordSecretRef: { name: secretName, key: "password" } };
+  const credentials =
+    registry?.userName === undefined ? {} : { username: registry.userName, passwordSecretRef: { name: secretName, key: "password" } };
   return compact({
     imageName: s.imageName,
     containerRunOptions: s.containerRunOptions,
-    registry: registry === undefined ? undefined : compact({ registryServer: registry.registryServer, ...credentials, identityResourceId: identity }),
+    registry:
+      registry === undefined
+        ? undefined
+        : compact({ registryServer: registry.registryServer, ...credentials, identityResourceId: identity }),
     workingDirectory: s.workingDirectory,
   });
 }
@@ -116,7 +122,8 @@ function task(t: Json, secretName: string, notes: string[]): Json {
   const where = `task ${String(t.id)}`;
   for (const field of ["multiInstanceSettings", "applicationPackageReferences", "outputFiles", "authenticationTokenSettings"]) {
     const value = t[field];
-    if (value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0)) notes.push(`${where}: ${field} not exported`);
+    if (value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0))
+      notes.push(`${where}: ${field} not exported`);
   }
   const deps = t.dependsOn as Json | undefined;
   return compact({
@@ -226,7 +233,12 @@ export function exportJobs(
     }
     const name = resourceNameOf(id);
     const notes: string[] = [];
-    const resource = { apiVersion: API_VERSION, kind: JOB_KIND, metadata: { name, namespace }, spec: jobSpec({ job, tasks }, name, poolNames, notes) };
+    const resource = {
+      apiVersion: API_VERSION,
+      kind: JOB_KIND,
+      metadata: { name, namespace },
+      spec: jobSpec({ job, tasks }, name, poolNames, notes),
+    };
     const header = `# Exported by batch-gitops export from Batch job ${id}; adopted (its tasks are kept as they are), never deleted by the controller.\n`;
     exported.push({ name, yaml: header + stringify(resource, { lineWidth: 0 }), notes: notes.map((n) => `job ${id}: ${n}`) });
   }

@@ -23,7 +23,12 @@ export interface SkippedPool {
 
 /** A resource name (RFC 1123 label, at most 55 characters) from a Batch id, which allows _ and capitals. */
 export function resourceNameOf(id: string): string {
-  const name = id.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, NAME_MAX_LENGTH).replace(/-+$/, "");
+  const name = id
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, NAME_MAX_LENGTH)
+    .replace(/-+$/, "");
   return name === "" ? "pool" : name;
 }
 
@@ -40,16 +45,34 @@ function containerConfiguration(config: Json | undefined, name: string): Json | 
   const registries = (config.containerRegistries as Json[] | undefined)?.map((r) => ({
     registryServer: r.registryServer,
     ...(r.userName === undefined ? {} : { username: r.userName, passwordSecretRef: { name: `${name}-registry`, key: "password" } }),
-    ...((r.identityReference as Json | undefined)?.resourceId === undefined ? {} : { identityResourceId: (r.identityReference as Json).resourceId }),
+    ...((r.identityReference as Json | undefined)?.resourceId === undefined
+      ? {}
+      : { identityResourceId: (r.identityReference as Json).resourceId }),
   }));
-  return { type: config.type, ...(config.containerImageNames === undefined ? {} : { containerImageNames: config.containerImageNames }), ...(registries === undefined ? {} : { containerRegistries: registries }) };
+  return {
+    type: config.type,
+    ...(config.containerImageNames === undefined ? {} : { containerImageNames: config.containerImageNames }),
+    ...(registries === undefined ? {} : { containerRegistries: registries }),
+  };
 }
 
 function scale(pool: ObservedPool): Json {
   if (pool.enableAutoScale) {
-    return { autoscale: { formula: pool.autoScaleFormula ?? "", ...(pool.autoScaleEvaluationIntervalSeconds === undefined ? {} : { evaluationIntervalSeconds: pool.autoScaleEvaluationIntervalSeconds }) } };
+    return {
+      autoscale: {
+        formula: pool.autoScaleFormula ?? "",
+        ...(pool.autoScaleEvaluationIntervalSeconds === undefined
+          ? {}
+          : { evaluationIntervalSeconds: pool.autoScaleEvaluationIntervalSeconds }),
+      },
+    };
   }
-  return { fixed: { targetDedicatedNodes: pool.targetDedicatedNodes, ...(pool.targetLowPriorityNodes > 0 ? { targetLowPriorityNodes: pool.targetLowPriorityNodes } : {}) } };
+  return {
+    fixed: {
+      targetDedicatedNodes: pool.targetDedicatedNodes,
+      ...(pool.targetLowPriorityNodes > 0 ? { targetLowPriorityNodes: pool.targetLowPriorityNodes } : {}),
+    },
+  };
 }
 
 /** Why a pool cannot be exported faithfully, or undefined. */
@@ -77,7 +100,9 @@ export function exportPools(pools: readonly ObservedPool[], namespace: string): 
       vmSize: pool.vmSize.toLowerCase(),
       image: image(vmc.imageReference as Json),
       nodeAgentSkuId: vmc.nodeAgentSKUId,
-      ...(vmc.containerConfiguration === undefined ? {} : { containerConfiguration: containerConfiguration(vmc.containerConfiguration as Json, name) }),
+      ...(vmc.containerConfiguration === undefined
+        ? {}
+        : { containerConfiguration: containerConfiguration(vmc.containerConfiguration as Json, name) }),
       ...(pool.taskSlotsPerNode === undefined || pool.taskSlotsPerNode === 1 ? {} : { taskSlotsPerNode: pool.taskSlotsPerNode }),
       scale: scale(pool),
       ...(metadata.length === 0 ? {} : { metadata }),

@@ -49,7 +49,11 @@ function findCommand(name: string, all: readonly Command[]): Command | undefined
 }
 
 /** CLI entry point; returns the process exit code instead of exiting, so tests can call it. */
-export async function main(argv: string[], all: readonly Command[] = commands, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+export async function main(
+  argv: string[],
+  all: readonly Command[] = commands,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<number> {
   const { args, context } = takeGlobalFlags(argv, env);
   const [name, ...rest] = args;
   const done = topLevel(name, all);

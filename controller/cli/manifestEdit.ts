@@ -26,7 +26,11 @@ function declares(doc: Document, ref: { kind: ResourceKind; namespace: string; n
 }
 
 /** suspend: spec.suspend = true; resume: the field removed (absent means not suspended). */
-export async function setSuspend(dir: string, ref: { kind: ResourceKind; namespace: string; name: string }, suspend: boolean): Promise<ManifestEdit> {
+export async function setSuspend(
+  dir: string,
+  ref: { kind: ResourceKind; namespace: string; name: string },
+  suspend: boolean,
+): Promise<ManifestEdit> {
   const loaded = await loadManifests(dir);
   const key = `${ref.kind}/${ref.namespace}/${ref.name}`;
   const found = loaded.resources.find((r) => r.key === key) ?? loaded.rejected.find((r) => r.key === key);

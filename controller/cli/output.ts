@@ -28,6 +28,10 @@ export function renderStructured(value: unknown, format: "json" | "yaml"): strin
 /** Left-aligned columns with a header row, as kubectl prints them. */
 export function renderColumns(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("   ").trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("   ")
+      .trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
 }

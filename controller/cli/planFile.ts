@@ -33,7 +33,9 @@ export interface PlanFile {
 }
 
 function sha256(value: unknown): string {
-  return createHash("sha256").update(canonicalJson(value ?? null)).digest("hex");
+  return createHash("sha256")
+    .update(canonicalJson(value ?? null))
+    .digest("hex");
 }
 
 function fingerprint(object: object): ObjectFingerprint {
@@ -70,7 +72,9 @@ export function movedInBatch(saved: Record<string, ObjectFingerprint>, now: Reco
     if (before === undefined) return [`${id}: appeared in Batch`];
     if (after === undefined) return [`${id}: gone from Batch`];
     if (before.hash === after.hash) return [];
-    const fields = [...new Set([...Object.keys(before.fields), ...Object.keys(after.fields)])].filter((f) => before.fields[f] !== after.fields[f]).sort();
+    const fields = [...new Set([...Object.keys(before.fields), ...Object.keys(after.fields)])]
+      .filter((f) => before.fields[f] !== after.fields[f])
+      .sort();
     return [`${id}: changed (${fields.join(", ")})`];
   });
 }

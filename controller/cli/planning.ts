@@ -58,7 +58,9 @@ export async function loadDesired(dir: string, batch: BatchConfig): Promise<Desi
   // One account per command: resources naming a BatchAccount are another account's (run serves them all).
   const elsewhere = loaded.resources.filter((r) => r.kind !== "BatchAccount" && accountRefOf(r.resource.spec) !== undefined);
   if (elsewhere.length > 0) {
-    console.error(`note: ${elsewhere.length} resource(s) name a BatchAccount and are not planned against ${batch.kind === "remote" ? batch.url : "this account"}: ${elsewhere.map((r) => r.key).join(", ")}`);
+    console.error(
+      `note: ${elsewhere.length} resource(s) name a BatchAccount and are not planned against ${batch.kind === "remote" ? batch.url : "this account"}: ${elsewhere.map((r) => r.key).join(", ")}`,
+    );
   }
   const here = loaded.resources.filter((r) => !elsewhere.includes(r));
   return {
@@ -76,7 +78,11 @@ export async function loadDesired(dir: string, batch: BatchConfig): Promise<Desi
 export async function observe(batch: BatchAdapter, desired: Pick<DesiredDirectory, "jobs">): Promise<ObservedSet> {
   const [pools, jobs] = [await batch.listPools(), await batch.listJobs()];
   const adopted = new Set(desired.jobs.flatMap((j) => (j.adoptJobId === undefined ? [] : [j.adoptJobId.toLowerCase()])));
-  const withTasks = await Promise.all(jobs.map(async (job) => (adopted.has(job.id.toLowerCase()) && isForeign(job.metadata) ? { ...job, existingTaskIds: await taskIds(batch, job.id) } : job)));
+  const withTasks = await Promise.all(
+    jobs.map(async (job) =>
+      adopted.has(job.id.toLowerCase()) && isForeign(job.metadata) ? { ...job, existingTaskIds: await taskIds(batch, job.id) } : job,
+    ),
+  );
   return { pools, jobs: withTasks };
 }
 
@@ -100,7 +106,10 @@ export async function connectBatch(config: BatchConfig): Promise<BatchConnection
   if (config.kind === "embedded") {
     const { startEmulator } = await import("../../emulator/index.js");
     const emulator = await startEmulator({ timingPreset: "fast" });
-    const batch = createBatchAdapter({ accountUrl: emulator.url, credentials: sharedKeyCredentials(emulator.account.name, emulator.account.key) });
+    const batch = createBatchAdapter({
+      accountUrl: emulator.url,
+      credentials: sharedKeyCredentials(emulator.account.name, emulator.account.key),
+    });
     return { batch, close: () => emulator.close() };
   }
   const credentials =

@@ -22,8 +22,13 @@ export function parseResourceArgs(args: string[], extra: ExtraOptions = {}): Res
   } catch (error: unknown) {
     throw new UsageError(messageOf(error));
   }
-  const values = parsed.values as Record<string, string | boolean | undefined> & { namespace?: string; "all-namespaces"?: boolean; output?: string };
-  if (values.namespace !== undefined && values["all-namespaces"] === true) throw new UsageError("--namespace and --all-namespaces exclude each other");
+  const values = parsed.values as Record<string, string | boolean | undefined> & {
+    namespace?: string;
+    "all-namespaces"?: boolean;
+    output?: string;
+  };
+  if (values.namespace !== undefined && values["all-namespaces"] === true)
+    throw new UsageError("--namespace and --all-namespaces exclude each other");
   return {
     positionals: parsed.positionals,
     target: parseTarget(parsed.values),

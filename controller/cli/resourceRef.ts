@@ -44,7 +44,8 @@ export function parseSelector(text: string | undefined, namespace: string | unde
 /** One named resource (suspend, resume, reconcile, diff): kind and name are required. */
 export function parseOneResource(text: string | undefined, namespace: string | undefined): Required<ResourceSelector> {
   const selector = parseSelector(text, namespace);
-  if (selector.kind === undefined || selector.name === undefined) throw new UsageError("name one resource: kind/name or kind/namespace/name, e.g. pool/render");
+  if (selector.kind === undefined || selector.name === undefined)
+    throw new UsageError("name one resource: kind/name or kind/namespace/name, e.g. pool/render");
   return { kind: selector.kind, namespace: selector.namespace ?? "default", name: selector.name };
 }
 

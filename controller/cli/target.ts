@@ -28,8 +28,7 @@ export const TARGET_USAGE = `Where (directory mode unless a cluster flag is give
   --all-namespaces, -A    every namespace (get, events)`;
 
 export type Target =
-  | { kind: "directory"; dir: string; url: string; stateDir: string }
-  | { kind: "cluster"; kubeconfig?: string; context?: string };
+  { kind: "directory"; dir: string; url: string; stateDir: string } | { kind: "cluster"; kubeconfig?: string; context?: string };
 
 export interface TargetValues {
   dir?: string;

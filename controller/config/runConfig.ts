@@ -1,12 +1,7 @@
 import { parseArgs } from "node:util";
 import { isAbsolute, join, resolve } from "node:path";
 import { parseDurationMs } from "./duration.js";
-import {
-  CLUSTER_RUN_OPTIONS,
-  ClusterConfigError,
-  parseClusterSource,
-  type KubernetesSourceConfig,
-} from "./clusterConfig.js";
+import { CLUSTER_RUN_OPTIONS, ClusterConfigError, parseClusterSource, type KubernetesSourceConfig } from "./clusterConfig.js";
 import { Secret } from "./secret.js";
 
 /** Where desired state comes from. The cluster flags are defined and parsed beside the cluster code. */
@@ -20,9 +15,7 @@ export interface GitSourceConfig {
   checkoutDir: string;
 }
 
-export type BatchAuthConfig =
-  | { kind: "entra" }
-  | { kind: "shared-key"; accountName: string; accountKey: Secret };
+export type BatchAuthConfig = { kind: "entra" } | { kind: "shared-key"; accountName: string; accountKey: Secret };
 
 /**
  * One account's connection: the data-plane URL and credential, and (for pools only Resource
@@ -237,7 +230,9 @@ export function parseArmSettings(flags: { "arm-resource-id"?: string; "arm-endpo
   const armResourceId = flags["arm-resource-id"] ?? nonEmpty(env.BATCH_ARM_RESOURCE_ID);
   const armEndpoint = flags["arm-endpoint"] ?? nonEmpty(env.BATCH_ARM_ENDPOINT);
   if (armResourceId !== undefined && !ARM_RESOURCE_ID.test(armResourceId)) {
-    throw new ConfigError(`--arm-resource-id must be /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Batch/batchAccounts/{account}, got "${armResourceId}"`);
+    throw new ConfigError(
+      `--arm-resource-id must be /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Batch/batchAccounts/{account}, got "${armResourceId}"`,
+    );
   }
   if (armEndpoint === undefined) return armResourceId === undefined ? {} : { armResourceId };
   if (!URL.canParse(armEndpoint) || new URL(armEndpoint).protocol !== "https:") {
@@ -270,7 +265,10 @@ export function parseHttpAddress(text: string): HttpAddress | undefined {
 /** `--allowed-hosts a.example,b.example`: names the HTTP endpoints answer besides loopback ones. */
 function withAllowedHosts(address: HttpAddress | undefined, text: string | undefined): HttpAddress | undefined {
   if (address === undefined || text === undefined) return address;
-  const hosts = text.split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
+  const hosts = text
+    .split(",")
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== "");
   const bad = hosts.find((h) => !/^[a-z0-9.-]+$|^[0-9a-f:]+$/.test(h));
   if (bad !== undefined) throw new ConfigError(`--allowed-hosts "${bad}" is not a host name or address (no port, no scheme)`);
   return { ...address, allowedHosts: hosts };

@@ -24,9 +24,7 @@ function show(value: unknown): string {
  */
 export function subsetDiff(prefix: string, desired: unknown, live: unknown): FieldDiff[] {
   if (isPlainObject(desired) && isPlainObject(live)) {
-    return Object.entries(desired).flatMap(([k, v]) =>
-      v === undefined ? [] : subsetDiff(prefix ? `${prefix}.${k}` : k, v, live[k]),
-    );
+    return Object.entries(desired).flatMap(([k, v]) => (v === undefined ? [] : subsetDiff(prefix ? `${prefix}.${k}` : k, v, live[k])));
   }
   if (Array.isArray(desired) && Array.isArray(live) && desired.length === live.length) {
     return desired.flatMap((v, i) => subsetDiff(`${prefix}[${i}]`, v, live[i]));
@@ -37,9 +35,7 @@ export function subsetDiff(prefix: string, desired: unknown, live: unknown): Fie
 /** Exact differences of two string maps (metadata), one entry per key. */
 export function mapDiff(prefix: string, desired: Readonly<Record<string, string>>, live: Readonly<Record<string, string>>): FieldDiff[] {
   const keys = [...new Set([...Object.keys(desired), ...Object.keys(live)])].sort();
-  return keys
-    .filter((k) => desired[k] !== live[k])
-    .map((k) => ({ field: `${prefix}.${k}`, desired: desired[k], live: live[k] }));
+  return keys.filter((k) => desired[k] !== live[k]).map((k) => ({ field: `${prefix}.${k}`, desired: desired[k], live: live[k] }));
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

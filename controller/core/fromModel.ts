@@ -16,7 +16,12 @@ export interface ResourceIdentity {
   readonly generation: number;
 }
 
-type Registry = { registryServer: string; username?: string; passwordSecretRef?: { name: string; key: string }; identityResourceId?: string };
+type Registry = {
+  registryServer: string;
+  username?: string;
+  passwordSecretRef?: { name: string; key: string };
+  identityResourceId?: string;
+};
 
 const DEFAULT_EVALUATION_INTERVAL_SECONDS = 900;
 
@@ -40,7 +45,13 @@ export function poolIntentFromSpec(id: ResourceIdentity, spec: BatchPoolSpec): P
       ...mountsAndIdentity(spec),
     },
     scale: poolScale(spec),
-    startTask: spec.startTask && prune({ ...spec.startTask, resourceFiles: spec.startTask.resourceFiles?.map(resourceFile), containerSettings: containerSettings(spec.startTask.containerSettings) }),
+    startTask:
+      spec.startTask &&
+      prune({
+        ...spec.startTask,
+        resourceFiles: spec.startTask.resourceFiles?.map(resourceFile),
+        containerSettings: containerSettings(spec.startTask.containerSettings),
+      }),
     metadata: Object.fromEntries((spec.metadata ?? []).map((m) => [m.name, m.value])),
     updateStrategy: spec.updateStrategy?.type ?? "Recreate",
     driftPolicy: spec.driftPolicy ?? "Correct",
@@ -64,7 +75,12 @@ function mountsAndIdentity(spec: BatchPoolSpec): { mountConfiguration?: JsonObje
 function mount(m: Mount): JsonObject {
   if (m.azureBlobFileSystem !== undefined) {
     const { identityResourceId, ...rest } = m.azureBlobFileSystem;
-    return { azureBlobFileSystemConfiguration: prune({ ...rest, identityReference: identityResourceId === undefined ? undefined : { resourceId: identityResourceId } }) };
+    return {
+      azureBlobFileSystemConfiguration: prune({
+        ...rest,
+        identityReference: identityResourceId === undefined ? undefined : { resourceId: identityResourceId },
+      }),
+    };
   }
   if (m.azureFileShare !== undefined) return { azureFileShareConfiguration: prune({ ...m.azureFileShare }) };
   if (m.nfs !== undefined) return { nfsMountConfiguration: prune({ ...m.nfs }) };
@@ -74,7 +90,11 @@ function mount(m: Mount): JsonObject {
 function poolScale(spec: BatchPoolSpec): PoolScale {
   const auto = spec.scale.autoscale;
   if (auto !== undefined) {
-    return { mode: "autoscale", formula: auto.formula, evaluationIntervalSeconds: auto.evaluationIntervalSeconds ?? DEFAULT_EVALUATION_INTERVAL_SECONDS };
+    return {
+      mode: "autoscale",
+      formula: auto.formula,
+      evaluationIntervalSeconds: auto.evaluationIntervalSeconds ?? DEFAULT_EVALUATION_INTERVAL_SECONDS,
+    };
   }
   const fixed = spec.scale.fixed;
   return {
@@ -94,19 +114,30 @@ export function jobIntentFromSpec(id: ResourceIdentity, spec: BatchJobSpec): Job
     poolRef: spec.poolRef?.name,
     poolId: spec.poolId,
     priority: spec.priority ?? 0,
-    constraints: spec.constraints && prune({ maxWallClockTime: seconds(spec.constraints.maxWallClockTimeSeconds), maxTaskRetryCount: spec.constraints.maxTaskRetryCount }),
+    constraints:
+      spec.constraints &&
+      prune({ maxWallClockTime: seconds(spec.constraints.maxWallClockTimeSeconds), maxTaskRetryCount: spec.constraints.maxTaskRetryCount }),
     onAllTasksComplete: spec.onAllTasksComplete,
     onTaskFailure: spec.onTaskFailure,
-    jobPreparationTask: spec.jobPreparationTask && prune({ ...spec.jobPreparationTask, resourceFiles: spec.jobPreparationTask.resourceFiles?.map(resourceFile), containerSettings: containerSettings(spec.jobPreparationTask.containerSettings), constraints: taskConstraints(spec.jobPreparationTask.constraints) }),
-    jobReleaseTask: spec.jobReleaseTask && prune({
-      ...spec.jobReleaseTask,
-      maxWallClockTimeSeconds: undefined,
-      retentionTimeSeconds: undefined,
-      maxWallClockTime: seconds(spec.jobReleaseTask.maxWallClockTimeSeconds),
-      retentionTime: seconds(spec.jobReleaseTask.retentionTimeSeconds),
-      resourceFiles: spec.jobReleaseTask.resourceFiles?.map(resourceFile),
-      containerSettings: containerSettings(spec.jobReleaseTask.containerSettings),
-    }),
+    jobPreparationTask:
+      spec.jobPreparationTask &&
+      prune({
+        ...spec.jobPreparationTask,
+        resourceFiles: spec.jobPreparationTask.resourceFiles?.map(resourceFile),
+        containerSettings: containerSettings(spec.jobPreparationTask.containerSettings),
+        constraints: taskConstraints(spec.jobPreparationTask.constraints),
+      }),
+    jobReleaseTask:
+      spec.jobReleaseTask &&
+      prune({
+        ...spec.jobReleaseTask,
+        maxWallClockTimeSeconds: undefined,
+        retentionTimeSeconds: undefined,
+        maxWallClockTime: seconds(spec.jobReleaseTask.maxWallClockTimeSeconds),
+        retentionTime: seconds(spec.jobReleaseTask.retentionTimeSeconds),
+        resourceFiles: spec.jobReleaseTask.resourceFiles?.map(resourceFile),
+        containerSettings: containerSettings(spec.jobReleaseTask.containerSettings),
+      }),
     usesTaskDependencies: (spec.tasks ?? []).some((t) => t.dependsOn !== undefined),
     metadata: Object.fromEntries((spec.metadata ?? []).map((m) => [m.name, m.value])),
     tasks: taskSet(spec),
@@ -151,7 +182,7 @@ function taskSet(spec: BatchJobSpec): TaskSet {
 export function taskBody(task: TaskSpec): JsonObject & { id: string } {
   return {
     id: task.id,
-    ...(prune({
+    ...prune({
       displayName: task.displayName,
       commandLine: task.commandLine,
       containerSettings: containerSettings(task.containerSettings),
@@ -161,7 +192,7 @@ export function taskBody(task: TaskSpec): JsonObject & { id: string } {
       constraints: taskConstraints(task.constraints),
       userIdentity: task.userIdentity,
       dependsOn: task.dependsOn,
-    })),
+    }),
   };
 }
 
@@ -174,7 +205,9 @@ function registry(r: Registry): JsonObject {
   });
 }
 
-function containerSettings(c: { imageName: string; containerRunOptions?: string; registry?: Registry; workingDirectory?: string } | undefined): JsonObject | undefined {
+function containerSettings(
+  c: { imageName: string; containerRunOptions?: string; registry?: Registry; workingDirectory?: string } | undefined,
+): JsonObject | undefined {
   if (c === undefined) return undefined;
   return prune({ ...c, registry: c.registry && registry(c.registry) });
 }
@@ -188,14 +221,25 @@ function outputFile(f: TaskSpec extends { outputFiles?: (infer O)[] } ? O : neve
   const { identityResourceId, ...container } = f.destination.container;
   return {
     filePattern: f.filePattern,
-    destination: { container: prune({ ...container, identityReference: identityResourceId === undefined ? undefined : { resourceId: identityResourceId } }) },
+    destination: {
+      container: prune({
+        ...container,
+        identityReference: identityResourceId === undefined ? undefined : { resourceId: identityResourceId },
+      }),
+    },
     uploadOptions: f.uploadOptions,
   };
 }
 
-function taskConstraints(c: { maxTaskRetryCount?: number; maxWallClockTimeSeconds?: number; retentionTimeSeconds?: number } | undefined): JsonObject | undefined {
+function taskConstraints(
+  c: { maxTaskRetryCount?: number; maxWallClockTimeSeconds?: number; retentionTimeSeconds?: number } | undefined,
+): JsonObject | undefined {
   if (c === undefined) return undefined;
-  return prune({ maxTaskRetryCount: c.maxTaskRetryCount, maxWallClockTime: seconds(c.maxWallClockTimeSeconds), retentionTime: seconds(c.retentionTimeSeconds) });
+  return prune({
+    maxTaskRetryCount: c.maxTaskRetryCount,
+    maxWallClockTime: seconds(c.maxWallClockTimeSeconds),
+    retentionTime: seconds(c.retentionTimeSeconds),
+  });
 }
 
 function seconds(value: number | undefined): string | undefined {

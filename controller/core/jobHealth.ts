@@ -46,13 +46,18 @@ export function taskFailureHealth(input: TaskFailureInput): JobHealthIssue | und
       : pending === 0
         ? "no task is active or running"
         : `${pending} task(s) still active or running (onTaskFailure: noaction)`;
-  const sample = input.failedTasks.length > 0 ? `: ${input.failedTasks.map(describeFailedTask).join(", ")}${counts.failed > input.failedTasks.length ? ", ..." : ""}` : "";
+  const sample =
+    input.failedTasks.length > 0
+      ? `: ${input.failedTasks.map(describeFailedTask).join(", ")}${counts.failed > input.failedTasks.length ? ", ..." : ""}`
+      : "";
   const message = `${counts.failed}/${input.total} task(s) of job ${input.jobId} failed${sample}; ${counts.succeeded} succeeded; ${why}`;
   return { reason: Reasons.TasksFailed, terminal, message };
 }
 
 export function describeFailedTask(task: FailedTaskSample): string {
-  const details = [task.exitCode === undefined ? undefined : `exit ${task.exitCode}`, task.category, task.code].filter((d) => d !== undefined);
+  const details = [task.exitCode === undefined ? undefined : `exit ${task.exitCode}`, task.category, task.code].filter(
+    (d) => d !== undefined,
+  );
   return details.length > 0 ? `${task.taskId} (${details.join(", ")})` : task.taskId;
 }
 
@@ -65,11 +70,23 @@ export function jobPoolHealth(job: ObservedJob, pools: readonly ObservedPool[], 
   const poolId = job.poolId.toLowerCase();
   const pool = pools.find((p) => p.id.toLowerCase() === poolId);
   if (pool?.state === "deleting") {
-    return { reason: Reasons.PoolDeleting, terminal: false, message: `Batch pool ${job.poolId} of job ${job.id} is being deleted; no task can run on it` };
+    return {
+      reason: Reasons.PoolDeleting,
+      terminal: false,
+      message: `Batch pool ${job.poolId} of job ${job.id} is being deleted; no task can run on it`,
+    };
   }
   if (pool !== undefined) return undefined;
   if (manifestManaged) {
-    return { reason: Reasons.DependencyNotReady, terminal: false, message: `Batch pool ${job.poolId} of job ${job.id} is gone; its BatchPool creates it again` };
+    return {
+      reason: Reasons.DependencyNotReady,
+      terminal: false,
+      message: `Batch pool ${job.poolId} of job ${job.id} is gone; its BatchPool creates it again`,
+    };
   }
-  return { reason: Reasons.PoolNotFound, terminal: true, message: `Batch pool ${job.poolId} of job ${job.id} does not exist and no BatchPool manages it; no task can run` };
+  return {
+    reason: Reasons.PoolNotFound,
+    terminal: true,
+    message: `Batch pool ${job.poolId} of job ${job.id} does not exist and no BatchPool manages it; no task can run`,
+  };
 }

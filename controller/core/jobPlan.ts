@@ -18,7 +18,19 @@ export interface PoolTarget {
   readonly ready: boolean;
 }
 
-export type JobStatusKind = "Suspended" | "Absent" | "Conflict" | "ManagedElsewhere" | "Deleting" | "Finished" | "Moving" | "Submitting" | "Adopting" | "OutOfSync" | "InSync" | "WaitingForPool";
+export type JobStatusKind =
+  | "Suspended"
+  | "Absent"
+  | "Conflict"
+  | "ManagedElsewhere"
+  | "Deleting"
+  | "Finished"
+  | "Moving"
+  | "Submitting"
+  | "Adopting"
+  | "OutOfSync"
+  | "InSync"
+  | "WaitingForPool";
 
 export interface JobPlan {
   readonly status: JobStatusKind;
@@ -38,7 +50,12 @@ export function planJob(intent: JobIntent, live: ObservedJob | undefined, target
   if (notOurs !== undefined) return notOurs;
   if (live.state === "deleting") return { status: "Deleting", reason: `Batch job ${live.id} is being deleted`, actions: [], waiting: true };
   if (FINISHED_STATES.has(live.state)) {
-    return { status: "Finished", reason: `job ${live.state}${live.terminateReason ? ` (${live.terminateReason})` : ""}`, actions: [], waiting: live.state === "terminating" };
+    return {
+      status: "Finished",
+      reason: `job ${live.state}${live.terminateReason ? ` (${live.terminateReason})` : ""}`,
+      actions: [],
+      waiting: live.state === "terminating",
+    };
   }
   if (intent.suspend) return planSuspended(live);
   const move = planMove(intent, live, target);
@@ -55,13 +72,24 @@ function ownershipConflict(intent: JobIntent, live: ObservedJob, ctx: PlanContex
   if (!isManagedByAnother(live.metadata, ctx.managerId, intent.adoptFromManager)) return undefined;
   const other = managerOf(live.metadata) ?? "?";
   const message = `Batch job ${live.id} is managed by "${other}" (batch-gitops/manager), not by this controller ("${ctx.managerId}"); left alone. To hand it over, set spec.adopt.fromManager: ${other}`;
-  return { status: "ManagedElsewhere", reason: "managed by another controller", actions: [], waiting: false, blocked: { reason: Reasons.OwnedByAnotherManager, message } };
+  return {
+    status: "ManagedElsewhere",
+    reason: "managed by another controller",
+    actions: [],
+    waiting: false,
+    blocked: { reason: Reasons.OwnedByAnotherManager, message },
+  };
 }
 
 /** A suspended job is disabled: no new task starts, running ones finish ("wait"). */
 function planSuspended(live: ObservedJob): JobPlan {
   if (live.state === "active") {
-    return { status: "Suspended", reason: "suspend requested", actions: [{ type: "DisableJob", jobId: live.id, disableTasks: "wait", reason: "spec.suspend is true" }], waiting: true };
+    return {
+      status: "Suspended",
+      reason: "suspend requested",
+      actions: [{ type: "DisableJob", jobId: live.id, disableTasks: "wait", reason: "spec.suspend is true" }],
+      waiting: true,
+    };
   }
   return { status: "Suspended", reason: `job ${live.state}`, actions: [], waiting: live.state === "disabling" };
 }
@@ -69,9 +97,19 @@ function planSuspended(live: ObservedJob): JobPlan {
 function planAbsent(intent: JobIntent, target: PoolTarget | undefined, ctx: PlanContext): JobPlan {
   if (intent.suspend) return { status: "Absent", reason: "suspended", actions: [], waiting: false };
   if (target === undefined) {
-    return { status: "WaitingForPool", reason: `pool ${intent.poolRef ?? intent.poolId ?? "?"} does not exist yet`, actions: [], waiting: true };
+    return {
+      status: "WaitingForPool",
+      reason: `pool ${intent.poolRef ?? intent.poolId ?? "?"} does not exist yet`,
+      actions: [],
+      waiting: true,
+    };
   }
-  const create: Action = { type: "CreateJob", jobId: intent.jobId, body: jobCreateBody(intent, target.poolId, ctx), reason: "not found in Batch" };
+  const create: Action = {
+    type: "CreateJob",
+    jobId: intent.jobId,
+    body: jobCreateBody(intent, target.poolId, ctx),
+    reason: "not found in Batch",
+  };
   const submit: Action = { type: "SubmitTasks", jobId: intent.jobId, total: intent.tasks.total, reason: "new job" };
   return { status: "Absent", reason: "not found in Batch", actions: [create, submit], waiting: true };
 }
@@ -79,7 +117,14 @@ function planAbsent(intent: JobIntent, target: PoolTarget | undefined, ctx: Plan
 /** A job moves to its pool's replacement only while disabled, and only when none of its tasks run. */
 function planMove(intent: JobIntent, live: ObservedJob, target: PoolTarget | undefined): JobPlan | undefined {
   if (target === undefined || live.poolId === undefined || sameId(live.poolId, target.poolId) || !target.ready) {
-    return live.state === "disabled" ? { status: "Moving", reason: "re-enabling", actions: [{ type: "EnableJob", jobId: live.id, reason: "job was left disabled" }], waiting: true } : undefined;
+    return live.state === "disabled"
+      ? {
+          status: "Moving",
+          reason: "re-enabling",
+          actions: [{ type: "EnableJob", jobId: live.id, reason: "job was left disabled" }],
+          waiting: true,
+        }
+      : undefined;
   }
   const why = `pool ${live.poolId} is replaced by ${target.poolId}`;
   switch (live.state) {
@@ -87,7 +132,12 @@ function planMove(intent: JobIntent, live: ObservedJob, target: PoolTarget | und
       const running = live.taskCounts?.running ?? 0;
       if (running > 0) return { status: "Moving", reason: `${why}; waiting for ${running} running task(s)`, actions: [], waiting: true };
       // "requeue" puts no running task back: there are none; active tasks simply wait.
-      return { status: "Moving", reason: why, actions: [{ type: "DisableJob", jobId: live.id, disableTasks: "requeue", reason: `${why}; no task is running` }], waiting: true };
+      return {
+        status: "Moving",
+        reason: why,
+        actions: [{ type: "DisableJob", jobId: live.id, disableTasks: "requeue", reason: `${why}; no task is running` }],
+        waiting: true,
+      };
     }
     case "disabled":
       return {
@@ -128,13 +178,24 @@ function planContent(intent: JobIntent, live: ObservedJob, ctx: PlanContext): Jo
   actions.push(...onCompleteActions(intent, live));
   if (pureAdoption && actions.length === 0) return adoptionStamp(intent, live, ctx, drift);
   actions.push(...restamp(intent, live, ctx, actions));
-  return actions.length > 0 ? { status: "OutOfSync", reason: "job settings changed", actions, waiting: true, drift } : { status: "InSync", reason: "all tasks submitted", actions, waiting: false, drift };
+  return actions.length > 0
+    ? { status: "OutOfSync", reason: "job settings changed", actions, waiting: true, drift }
+    : { status: "InSync", reason: "all tasks submitted", actions, waiting: false, drift };
 }
 
 /** Tasks to submit; an adopted job's existing tasks are kept as they are (taskSubmission.ts): only missing ones are added. */
 function submitStep(intent: JobIntent, live: ObservedJob, actions: Action[], drift: FieldDiff[]): JobPlan {
-  const reason = adopts(intent, live) && isForeign(live.metadata) ? "adopted job: tasks not already in it are added" : "tasks not all submitted for this spec";
-  return { status: "Submitting", reason: "submitting tasks", actions: [...actions, { type: "SubmitTasks", jobId: live.id, total: intent.tasks.total, reason }], waiting: true, drift };
+  const reason =
+    adopts(intent, live) && isForeign(live.metadata)
+      ? "adopted job: tasks not already in it are added"
+      : "tasks not all submitted for this spec";
+  return {
+    status: "Submitting",
+    reason: "submitting tasks",
+    actions: [...actions, { type: "SubmitTasks", jobId: live.id, total: intent.tasks.total, reason }],
+    waiting: true,
+    drift,
+  };
 }
 
 function onCompleteActions(intent: JobIntent, live: ObservedJob): Action[] {
@@ -148,7 +209,13 @@ function adoptionStamp(intent: JobIntent, live: ObservedJob, ctx: PlanContext, d
   const metadata = toMetadataItems(jobMetadata(intent, ctx, intent.tasks.hash));
   const reason = `stamp ownership metadata (created outside batch-gitops; its ${intent.tasks.total} task(s) are already there)`;
   const stamp: Action = { type: "PatchJob", jobId: live.id, patch: { metadata }, reason, adoption: true };
-  return { status: "Adopting", reason: `adopting Batch job ${live.id}, created outside batch-gitops: it matches the manifest`, actions: [stamp], waiting: true, drift };
+  return {
+    status: "Adopting",
+    reason: `adopting Batch job ${live.id}, created outside batch-gitops: it matches the manifest`,
+    actions: [stamp],
+    waiting: true,
+    drift,
+  };
 }
 
 /** Handed over (spec.adopt.fromManager), adopted, or written before manager ids: stamp it as ours, tasks record kept. */
@@ -177,7 +244,10 @@ function planPriority(intent: JobIntent, live: ObservedJob, ctx: PlanContext): {
   if (intent.driftPolicy === "Ignore") return { actions: [], drift: [] };
   const drift = [{ field: "priority", desired: intent.priority, live: live.priority }];
   if (intent.driftPolicy === "Alert") return { actions: [], drift };
-  return { actions: [{ type: "PatchJob", jobId: live.id, patch: { priority: intent.priority }, reason: `drift correction: ${change}` }], drift };
+  return {
+    actions: [{ type: "PatchJob", jobId: live.id, patch: { priority: intent.priority }, reason: `drift correction: ${change}` }],
+    drift,
+  };
 }
 
 /**

@@ -42,7 +42,15 @@ export function planAll(desired: DesiredSet, observed: ObservedSet, ctx: PlanCon
   const poolPlans = desired.pools.map((intent): ResourcePlan => {
     const plan = planPool(intent, observed.pools, ctx);
     const driftPolicy = plan.drift.length > 0 && intent.driftPolicy !== "Ignore" ? intent.driftPolicy : undefined;
-    return { key: intent.key, status: plan.state.status, reason: plan.state.reason, actions: plan.actions, drift: plan.drift.map(describeDiff), driftPolicy, blocked: plan.blocked };
+    return {
+      key: intent.key,
+      status: plan.state.status,
+      reason: plan.state.reason,
+      actions: plan.actions,
+      drift: plan.drift.map(describeDiff),
+      driftPolicy,
+      blocked: plan.blocked,
+    };
   });
   const jobPlans = desired.jobs.map((intent): ResourcePlan => {
     const live = observed.jobs.find((j) => j.id.toLowerCase() === intent.jobId.toLowerCase());
@@ -50,7 +58,15 @@ export function planAll(desired: DesiredSet, observed: ObservedSet, ctx: PlanCon
     const drift = plan.drift ?? [];
     const driftPolicy = drift.length > 0 && intent.driftPolicy !== "Ignore" ? intent.driftPolicy : undefined;
     const blocked = plan.blocked ?? (plan.status === "WaitingForPool" ? missingPool(intent, desired.pools) : undefined);
-    return { key: intent.key, status: plan.status, reason: plan.reason, actions: plan.actions, drift: drift.map(describeDiff), driftPolicy, blocked };
+    return {
+      key: intent.key,
+      status: plan.status,
+      reason: plan.reason,
+      actions: plan.actions,
+      drift: drift.map(describeDiff),
+      driftPolicy,
+      blocked,
+    };
   });
   return [...poolPlans, ...jobPlans, ...prunePlans(desired, observed, ctx)];
 }
@@ -67,7 +83,10 @@ function poolTarget(job: JobIntent, pools: readonly PoolIntent[], observed: read
 /** A poolRef to a BatchPool the directory does not declare (or declares invalid): the job cannot be created. */
 function missingPool(job: JobIntent, pools: readonly PoolIntent[]): ResourcePlan["blocked"] {
   if (job.poolRef === undefined || pools.some((p) => p.namespace === job.namespace && p.name === job.poolRef)) return undefined;
-  return { reason: Reasons.PoolNotFound, message: `poolRef names BatchPool ${job.namespace}/${job.poolRef}, which these manifests do not declare (or declare invalid); job ${job.jobId} is not created` };
+  return {
+    reason: Reasons.PoolNotFound,
+    message: `poolRef names BatchPool ${job.namespace}/${job.poolRef}, which these manifests do not declare (or declare invalid); job ${job.jobId} is not created`,
+  };
 }
 
 /** Owned Batch objects whose resource is no longer desired. */
@@ -80,7 +99,13 @@ function prunePlans(desired: DesiredSet, observed: ObservedSet, ctx: PlanContext
   }
   return [...orphans].sort().map((key) => {
     const actions = planPrune(key, observed.pools, observed.jobs, ctx.managerId);
-    return { key, status: "Removed", reason: actions.length > 0 ? "manifest removed" : "manifest removed; deletionPolicy Orphan keeps it", actions, drift: [] };
+    return {
+      key,
+      status: "Removed",
+      reason: actions.length > 0 ? "manifest removed" : "manifest removed; deletionPolicy Orphan keeps it",
+      actions,
+      drift: [],
+    };
   });
 }
 

@@ -33,7 +33,8 @@ export function planPool(intent: PoolIntent, observed: readonly ObservedPool[], 
   const drift = state.status === "Drifted" && intent.driftPolicy !== "Ignore" ? state.diff : [];
   if (intent.suspend) return { state, actions: [], waiting: false, drift: [] };
   const blockedReason = BLOCKED_BY[state.status];
-  if (blockedReason !== undefined) return { state, actions: [], waiting: false, drift, blocked: { reason: blockedReason, message: state.reason } };
+  if (blockedReason !== undefined)
+    return { state, actions: [], waiting: false, drift, blocked: { reason: blockedReason, message: state.reason } };
   // InSync (and the blocked states, returned above): nothing to do.
   const step = STEPS[state.status] ?? (() => ({ actions: [], waiting: false }));
   return { state, drift, ...step(intent, state, ctx) };
@@ -45,10 +46,14 @@ type Step = (intent: PoolIntent, state: PoolState, ctx: PlanContext) => { action
 const STEPS: Partial<Record<PoolState["status"], Step>> = {
   Deleting: () => ({ actions: [], waiting: true }),
   Absent: (intent, state, ctx) => ({ actions: [createPool(intent, state.poolId, ctx, state.reason)], waiting: true }),
-  Replacing: (intent, state, ctx) => ({ actions: state.current === undefined ? startReplacement(intent, state, ctx) : retire(intent, state), waiting: true }),
+  Replacing: (intent, state, ctx) => ({
+    actions: state.current === undefined ? startReplacement(intent, state, ctx) : retire(intent, state),
+    waiting: true,
+  }),
   Adopting: (intent, state, ctx) => ({ actions: [adoptionStamp(intent, state, ctx)], waiting: true }),
   OutOfSync: (intent, state, ctx) => ({ actions: inPlaceActions(intent, state, ctx), waiting: true }),
-  Drifted: (intent, state, ctx) => (intent.driftPolicy === "Correct" ? { actions: inPlaceActions(intent, state, ctx), waiting: true } : { actions: [], waiting: false }),
+  Drifted: (intent, state, ctx) =>
+    intent.driftPolicy === "Correct" ? { actions: inPlaceActions(intent, state, ctx), waiting: true } : { actions: [], waiting: false },
   Resizing: () => ({ actions: [], waiting: true }),
 };
 
@@ -68,7 +73,11 @@ export function poolCreateBody(intent: PoolIntent, poolId: string, ctx: PlanCont
           targetLowPriorityNodes: scale.targetLowPriorityNodes,
           resizeTimeout: scale.resizeTimeoutSeconds === undefined ? undefined : isoSeconds(scale.resizeTimeoutSeconds),
         }
-      : { enableAutoScale: true, autoScaleFormula: scale.formula, autoScaleEvaluationInterval: isoSeconds(scale.evaluationIntervalSeconds) };
+      : {
+          enableAutoScale: true,
+          autoScaleFormula: scale.formula,
+          autoScaleEvaluationInterval: isoSeconds(scale.evaluationIntervalSeconds),
+        };
   return {
     id: poolId,
     vmSize: immutable.vmSize,
@@ -118,7 +127,9 @@ function startReplacement(intent: PoolIntent, state: PoolState, ctx: PlanContext
 /** The new pool exists and matches; retire older pools once it is ready. */
 function retire(intent: PoolIntent, state: PoolState): Action[] {
   if (intent.updateStrategy === "Recreate") {
-    return state.retired.filter((p) => p.state !== "deleting").map((p) => ({ type: "DeletePool", poolId: p.id, reason: `Recreate: replaced by ${state.poolId}` }));
+    return state.retired
+      .filter((p) => p.state !== "deleting")
+      .map((p) => ({ type: "DeletePool", poolId: p.id, reason: `Recreate: replaced by ${state.poolId}` }));
   }
   if (state.current === undefined || !isPoolReady(state.current)) return [];
   return state.retired.flatMap((old) => retireBlueGreen(old, state.poolId));
@@ -131,7 +142,9 @@ function retireBlueGreen(old: ObservedPool, replacement: string): Action[] {
   }
   if (old.allocationState !== "steady") return [];
   if (old.enableAutoScale || old.targetDedicatedNodes > 0 || old.targetLowPriorityNodes > 0) {
-    return [{ type: "DrainPool", poolId: old.id, reason: `BlueGreen: ${replacement} is ready; nodes leave after their running tasks complete` }];
+    return [
+      { type: "DrainPool", poolId: old.id, reason: `BlueGreen: ${replacement} is ready; nodes leave after their running tasks complete` },
+    ];
   }
   if (old.currentDedicatedNodes === 0 && old.currentLowPriorityNodes === 0) {
     return [{ type: "DeletePool", poolId: old.id, reason: `BlueGreen: drained and idle, replaced by ${replacement}` }];
@@ -156,17 +169,36 @@ function scaleActions(intent: PoolIntent, live: ObservedPool, status: PoolState[
   const scale = intent.scale;
   const why = status === "Drifted" ? "drift correction" : "manifest changed";
   if (scale.mode === "autoscale") {
-    const same = live.enableAutoScale && live.autoScaleFormula?.trim() === scale.formula.trim() && live.autoScaleEvaluationIntervalSeconds === scale.evaluationIntervalSeconds;
+    const same =
+      live.enableAutoScale &&
+      live.autoScaleFormula?.trim() === scale.formula.trim() &&
+      live.autoScaleEvaluationIntervalSeconds === scale.evaluationIntervalSeconds;
     // Batch refuses enableAutoScale during a resize; wait for steady instead of fighting it.
     if (same || live.allocationState !== "steady") return [];
-    return [{ type: "EnableAutoScale", poolId: live.id, formula: scale.formula, evaluationIntervalSeconds: scale.evaluationIntervalSeconds, reason: why }];
+    return [
+      {
+        type: "EnableAutoScale",
+        poolId: live.id,
+        formula: scale.formula,
+        evaluationIntervalSeconds: scale.evaluationIntervalSeconds,
+        reason: why,
+      },
+    ];
   }
   const actions: Action[] = [];
   if (live.enableAutoScale) actions.push({ type: "DisableAutoScale", poolId: live.id, reason: `${why}: fixed scale` });
-  const sameTarget = live.targetDedicatedNodes === scale.targetDedicatedNodes && live.targetLowPriorityNodes === scale.targetLowPriorityNodes;
+  const sameTarget =
+    live.targetDedicatedNodes === scale.targetDedicatedNodes && live.targetLowPriorityNodes === scale.targetLowPriorityNodes;
   if (sameTarget && !wasStoppedBelowTarget(live)) return actions;
   if (live.allocationState === "resizing") {
-    return [...actions, { type: "StopResize", poolId: live.id, reason: `${why}: a resize toward ${live.targetDedicatedNodes}+${live.targetLowPriorityNodes} is in progress` }];
+    return [
+      ...actions,
+      {
+        type: "StopResize",
+        poolId: live.id,
+        reason: `${why}: a resize toward ${live.targetDedicatedNodes}+${live.targetLowPriorityNodes} is in progress`,
+      },
+    ];
   }
   if (live.allocationState !== "steady") return actions;
   return [

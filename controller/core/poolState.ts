@@ -42,22 +42,45 @@ export function determinePoolState(intent: PoolIntent, observed: readonly Observ
   // Two controllers never fight over one resource: the first to stamp it keeps it until handed over.
   const foreign = mine.find((p) => isManagedByAnother(p.metadata, managerId, intent.adoptFromManager));
   if (foreign !== undefined) {
-    return { poolId, current: undefined, retired: [], status: "ManagedElsewhere", reason: managedElsewhereReason(foreign, managerId), diff: [] };
+    return {
+      poolId,
+      current: undefined,
+      retired: [],
+      status: "ManagedElsewhere",
+      reason: managedElsewhereReason(foreign, managerId),
+      diff: [],
+    };
   }
   const current = mine.find((p) => sameId(p.id, poolId));
   const retired = mine.filter((p) => p !== current);
   if (current === undefined) {
     const taken = observed.find((p) => sameId(p.id, poolId));
     if (taken !== undefined) {
-      return { poolId, retired, status: "Conflict", reason: `Batch pool ${poolId} exists and is not owned by ${intent.key}; set spec.adopt.poolId to take it over`, diff: [] };
+      return {
+        poolId,
+        retired,
+        status: "Conflict",
+        reason: `Batch pool ${poolId} exists and is not owned by ${intent.key}; set spec.adopt.poolId to take it over`,
+        diff: [],
+      };
     }
-    return { poolId, retired, status: retired.length > 0 ? "Replacing" : "Absent", reason: absentReason(retired), diff: immutableDiff(intent, retired[0]) };
+    return {
+      poolId,
+      retired,
+      status: retired.length > 0 ? "Replacing" : "Absent",
+      reason: absentReason(retired),
+      diff: immutableDiff(intent, retired[0]),
+    };
   }
   return currentPoolState(intent, { poolId, current, retired }, managerId);
 }
 
 /** Where the pool with the desired id stands. */
-function currentPoolState(intent: PoolIntent, base: { poolId: string; current: ObservedPool; retired: ObservedPool[] }, managerId: string): PoolState {
+function currentPoolState(
+  intent: PoolIntent,
+  base: { poolId: string; current: ObservedPool; retired: ObservedPool[] },
+  managerId: string,
+): PoolState {
   const { poolId, current, retired } = base;
   if (current.state === "deleting") return { ...base, status: "Deleting", reason: `Batch pool ${poolId} is being deleted`, diff: [] };
   const diff = mutableDiff(intent, current);
@@ -70,8 +93,10 @@ function currentPoolState(intent: PoolIntent, base: { poolId: string; current: O
       : { ...base, status: "Drifted", reason: "Batch differs from what was applied", diff };
   }
   if (retired.length > 0) return { ...base, status: "Replacing", reason: `${retired.length} older pool(s) to retire`, diff: [] };
-  if (current.allocationState !== "steady") return { ...base, status: "Resizing", reason: `allocation state ${current.allocationState}`, diff: [] };
-  if (wasStoppedBelowTarget(current)) return { ...base, status: "OutOfSync", reason: "a resize toward the target was stopped (ResizeStopped)", diff: [] };
+  if (current.allocationState !== "steady")
+    return { ...base, status: "Resizing", reason: `allocation state ${current.allocationState}`, diff: [] };
+  if (wasStoppedBelowTarget(current))
+    return { ...base, status: "OutOfSync", reason: "a resize toward the target was stopped (ResizeStopped)", diff: [] };
   return { ...base, status: "InSync", reason: "Batch matches the manifest", diff: [] };
 }
 
@@ -79,9 +104,19 @@ function currentPoolState(intent: PoolIntent, base: { poolId: string; current: O
  * A pool to take over: a pure adoption when it was created outside batch-gitops and already matches
  * (only the ownership stamp to write, ADR 0021), else an out-of-sync pool applied as a change.
  */
-function takeoverState(base: { poolId: string; current: ObservedPool; retired: ObservedPool[] }, handover: string, diff: FieldDiff[]): PoolState {
+function takeoverState(
+  base: { poolId: string; current: ObservedPool; retired: ObservedPool[] },
+  handover: string,
+  diff: FieldDiff[],
+): PoolState {
   const pure = diff.length === 0 && base.retired.length === 0 && isForeign(base.current.metadata);
-  if (pure) return { ...base, status: "Adopting", reason: `adopting Batch pool ${base.current.id}, created outside batch-gitops: it matches the manifest`, diff };
+  if (pure)
+    return {
+      ...base,
+      status: "Adopting",
+      reason: `adopting Batch pool ${base.current.id}, created outside batch-gitops: it matches the manifest`,
+      diff,
+    };
   return { ...base, status: "OutOfSync", reason: handover, diff };
 }
 
@@ -149,7 +184,11 @@ function scaleDiff(intent: PoolIntent, live: ObservedPool): FieldDiff[] {
       diffs.push({ field: "autoScaleFormula", desired: scale.formula, live: live.autoScaleFormula });
     }
     if (live.enableAutoScale && live.autoScaleEvaluationIntervalSeconds !== scale.evaluationIntervalSeconds) {
-      diffs.push({ field: "autoScaleEvaluationInterval", desired: `${scale.evaluationIntervalSeconds}s`, live: `${live.autoScaleEvaluationIntervalSeconds ?? "?"}s` });
+      diffs.push({
+        field: "autoScaleEvaluationInterval",
+        desired: `${scale.evaluationIntervalSeconds}s`,
+        live: `${live.autoScaleEvaluationIntervalSeconds ?? "?"}s`,
+      });
     }
     return diffs;
   }

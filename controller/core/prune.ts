@@ -32,7 +32,12 @@ const FINISHED_JOB_STATES = new Set(["completed", "deleting"]);
  * cluster's deletion order, docs/adr/0010, made a Batch-level rule so directory mode keeps it too).
  * A job whose own manifest is removed as well does not block: both go.
  */
-export function pruneBlockers(key: ResourceKey, pools: readonly ObservedPool[], jobs: readonly ObservedJob[], stillDesired: (owner: string) => boolean): string[] {
+export function pruneBlockers(
+  key: ResourceKey,
+  pools: readonly ObservedPool[],
+  jobs: readonly ObservedJob[],
+  stillDesired: (owner: string) => boolean,
+): string[] {
   const poolIds = new Set(pools.filter((p) => isOwnedBy(p.metadata, key) && p.state !== "deleting").map((p) => p.id.toLowerCase()));
   const owners = jobs
     .filter((j) => j.poolId !== undefined && poolIds.has(j.poolId.toLowerCase()) && !FINISHED_JOB_STATES.has(j.state))

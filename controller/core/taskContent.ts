@@ -16,7 +16,16 @@ export function taskIntent(body: JsonObject & { id: string }): TaskIntent {
 }
 
 /** Task members the Batch wire format puts after environmentSettings (the SDK's mapper order). */
-const AFTER_ENVIRONMENT = new Set(["affinityInfo", "constraints", "requiredSlots", "userIdentity", "multiInstanceSettings", "dependsOn", "applicationPackageReferences", "authenticationTokenSettings"]);
+const AFTER_ENVIRONMENT = new Set([
+  "affinityInfo",
+  "constraints",
+  "requiredSlots",
+  "userIdentity",
+  "multiInstanceSettings",
+  "dependsOn",
+  "applicationPackageReferences",
+  "authenticationTokenSettings",
+]);
 
 /**
  * The body with its environment settings replaced, kept where the wire format has them, so a body built

@@ -1,10 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
-import {
-  resourceKey,
-  type DesiredResource,
-  type Problem,
-  type ResourceKey,
-} from "../runtime/ports.js";
+import { resourceKey, type DesiredResource, type Problem, type ResourceKey } from "../runtime/ports.js";
 import type { FileParseResult, ParsedDocument } from "./manifestParser.js";
 import { missingAccountMessage, missingPoolMessage } from "../manifests/index.js";
 
@@ -113,7 +108,14 @@ export class DesiredIndex {
       for (const ref of entry.poolRefs) {
         if (pools.has(resourceKey("BatchPool", ref.namespace, ref.name))) continue;
         const message = missingPoolMessage(ref.namespace, ref.name);
-        problems.push({ severity: "error", message: `${ref.key}: ${message}`, file, line: ref.line, path: "spec.poolRef.name", rule: "missing-pool" });
+        problems.push({
+          severity: "error",
+          message: `${ref.key}: ${message}`,
+          file,
+          line: ref.line,
+          path: "spec.poolRef.name",
+          rule: "missing-pool",
+        });
       }
     }
     return problems;
@@ -131,7 +133,15 @@ export class DesiredIndex {
       for (const ref of entry.accountRefs) {
         if (accounts.has(resourceKey("BatchAccount", ref.namespace, ref.name))) continue;
         const message = missingAccountMessage(ref.namespace, ref.name);
-        problems.push({ severity: "error", key: ref.key, message, file, line: ref.line, path: "spec.accountRef.name", rule: "missing-account" });
+        problems.push({
+          severity: "error",
+          key: ref.key,
+          message,
+          file,
+          line: ref.line,
+          path: "spec.accountRef.name",
+          rule: "missing-account",
+        });
       }
     }
     return problems;
@@ -164,9 +174,15 @@ function mergeFile(file: string, previous: FileEntry | undefined, result: FilePa
     }
   }
   const poolKeys = new Set(result.documents.filter((d) => d.kind === "BatchPool").map(keyOf));
-  const poolRefs = result.documents.flatMap((d) => (d.valid && d.poolRef !== undefined ? [{ key: keyOf(d), namespace: d.namespace, name: d.poolRef.name, line: d.poolRef.line }] : []));
+  const poolRefs = result.documents.flatMap((d) =>
+    d.valid && d.poolRef !== undefined ? [{ key: keyOf(d), namespace: d.namespace, name: d.poolRef.name, line: d.poolRef.line }] : [],
+  );
   const accountKeys = new Set(result.documents.filter((d) => d.kind === "BatchAccount").map(keyOf));
-  const accountRefs = result.documents.flatMap((d) => (d.valid && d.accountRef !== undefined ? [{ key: keyOf(d), namespace: d.namespace, name: d.accountRef.name, line: d.accountRef.line }] : []));
+  const accountRefs = result.documents.flatMap((d) =>
+    d.valid && d.accountRef !== undefined
+      ? [{ key: keyOf(d), namespace: d.namespace, name: d.accountRef.name, line: d.accountRef.line }]
+      : [],
+  );
   return { resources, problems: withKeyProblems(result.documents, problems, file), poolKeys, poolRefs, accountKeys, accountRefs };
 }
 
@@ -184,7 +200,14 @@ function keepLastGood(file: string, previous: FileEntry | undefined, result: Fil
   };
 }
 
-const EMPTY_ENTRY: FileEntry = { resources: new Map(), problems: [], poolKeys: new Set(), poolRefs: [], accountKeys: new Set(), accountRefs: [] };
+const EMPTY_ENTRY: FileEntry = {
+  resources: new Map(),
+  problems: [],
+  poolKeys: new Set(),
+  poolRefs: [],
+  accountKeys: new Set(),
+  accountRefs: [],
+};
 
 /** Every invalid document carries at least one problem with its key (so the engine stalls it). */
 function withKeyProblems(documents: readonly ParsedDocument[], problems: Problem[], file: string): Problem[] {

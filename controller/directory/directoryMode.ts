@@ -45,7 +45,12 @@ interface DirectoryRun {
 }
 
 /** Resolves to the exit code: 0 after a shutdown (or --once converged), 1 or 2 on failure. */
-export async function runDirectoryMode(config: RunConfig, createController: ControllerFactory, signal: AbortSignal, io: RunIo): Promise<number> {
+export async function runDirectoryMode(
+  config: RunConfig,
+  createController: ControllerFactory,
+  signal: AbortSignal,
+  io: RunIo,
+): Promise<number> {
   if (config.source.kind !== "directory") {
     return 2;
   }
@@ -63,7 +68,9 @@ export async function runDirectoryMode(config: RunConfig, createController: Cont
 function checkStateDir(config: RunConfig, source: DirectorySourceConfig): void {
   const inside = relative(source.dir, config.stateDir);
   if (source.git === undefined && !inside.startsWith("..") && inside !== config.stateDir) {
-    throw new Error(`--state-dir ${config.stateDir} is inside the manifests directory ${source.dir}; status must not live in the manifests checkout`);
+    throw new Error(
+      `--state-dir ${config.stateDir} is inside the manifests directory ${source.dir}; status must not live in the manifests checkout`,
+    );
   }
 }
 
@@ -134,7 +141,14 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
   if (config.http !== undefined) {
     warnIfExposed(config.http, logger);
     const reconcile = (key: string): "accepted" | "unknown" => requestReconcile(controller, directory, key, logger);
-    running.http = await startHttpServer(config.http, { ...endpoints(metrics, () => ready, () => liveDocument(store, directory)), reconcile });
+    running.http = await startHttpServer(config.http, {
+      ...endpoints(
+        metrics,
+        () => ready,
+        () => liveDocument(store, directory),
+      ),
+      reconcile,
+    });
     logger.info({ url: running.http.url }, "serving /metrics, /healthz, /readyz, /status");
   }
   // Directory mode has no election: the one process is the active reconciler.

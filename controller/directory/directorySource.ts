@@ -4,7 +4,15 @@ import type { Logger } from "pino";
 import { every, systemClock, type Clock, type TimerHandle } from "../time/clock.js";
 import type { DesiredResource, DesiredSource, Problem, ResourceKey } from "../runtime/ports.js";
 import { DesiredIndex } from "./desiredIndex.js";
-import { isHiddenPath, isManifestFile, listManifestFiles, nodeFs, readManifestFile, type ManifestFs, type ManifestRead } from "../manifests/index.js";
+import {
+  isHiddenPath,
+  isManifestFile,
+  listManifestFiles,
+  nodeFs,
+  readManifestFile,
+  type ManifestFs,
+  type ManifestRead,
+} from "../manifests/index.js";
 import type { FileParseResult, ManifestParser } from "./manifestParser.js";
 
 export interface DirectorySourceOptions {
@@ -81,10 +89,14 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
 
   function schedule(file: string): void {
     timers.get(file)?.cancel();
-    const timer = clock.setTimeout(() => {
-      timers.delete(file);
-      serialized(() => refreshFile(file)).catch(() => undefined);
-    }, debounceMs, { keepAlive: true });
+    const timer = clock.setTimeout(
+      () => {
+        timers.delete(file);
+        serialized(() => refreshFile(file)).catch(() => undefined);
+      },
+      debounceMs,
+      { keepAlive: true },
+    );
     timers.set(file, timer);
   }
 
@@ -132,10 +144,14 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
     watcher.on("add", onFile).on("change", onFile).on("unlink", onFile);
     watcher.on("unlinkDir", () => void serialized(() => rescanNow()).catch(() => undefined));
     watcher.on("error", (err: unknown) => options.logger.error({ err }, "watching the manifests directory failed"));
-    signal.addEventListener("abort", () => {
-      timers.forEach((t) => t.cancel());
-      void watcher.close();
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        timers.forEach((t) => t.cancel());
+        void watcher.close();
+      },
+      { once: true },
+    );
     return new Promise((resolve) => watcher.once("ready", () => resolve(watcher)));
   }
 
@@ -158,7 +174,10 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
       startPeriodicRescan(signal);
       options.logger.info({ dir: options.dir, resources: index.keys().length, files: index.files().length }, "manifests loaded");
       // Keys unchanged by the scan (none on a first start) are still announced once.
-      index.keys().filter((k) => !initial.includes(k)).forEach((key) => emit(key));
+      index
+        .keys()
+        .filter((k) => !initial.includes(k))
+        .forEach((key) => emit(key));
     },
     rescan: (revision?: string) => serialized(() => rescanNow(revision)),
     get: (key: ResourceKey): DesiredResource | undefined => index.get(key),
@@ -171,11 +190,19 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
 const CHOKIDAR_CHANGE_THROTTLE_MS = 50;
 
 /** A file's parse result: undefined when it is gone; an unreadable file keeps its last good resources. */
-function toParseResult(parse: ManifestParser, file: string, read: Exclude<ManifestRead, { status: "changing" }>): FileParseResult | undefined {
+function toParseResult(
+  parse: ManifestParser,
+  file: string,
+  read: Exclude<ManifestRead, { status: "changing" }>,
+): FileParseResult | undefined {
   if (read.status === "missing") return undefined;
   if (read.status === "error") {
     const { problem } = read;
-    return { readable: false, documents: [], problems: [{ severity: "error", message: problem.message, file: problem.file, line: problem.line, rule: problem.rule }] };
+    return {
+      readable: false,
+      documents: [],
+      problems: [{ severity: "error", message: problem.message, file: problem.file, line: problem.line, rule: problem.rule }],
+    };
   }
   try {
     return parse(file, read.text, read.problem);

@@ -16,7 +16,10 @@ export function createFileSecretResolver(secretsDir: string | undefined): Secret
     async resolveSecret(_namespace: string, ref: SecretRef): Promise<string> {
       const where = `secret "${ref.name}" key "${ref.key}"`;
       if (secretsDir === undefined) {
-        throw new StallingError(Reasons.SecretNotFound, `${where} is referenced but no --secrets-dir was given (expected <secrets-dir>/${ref.name}/${ref.key})`);
+        throw new StallingError(
+          Reasons.SecretNotFound,
+          `${where} is referenced but no --secrets-dir was given (expected <secrets-dir>/${ref.name}/${ref.key})`,
+        );
       }
       if (!isSafe(ref.name) || !isSafe(ref.key)) {
         throw new StallingError(Reasons.SecretNotFound, `${where} is not a valid secret name/key (letters, digits, '.', '_', '-')`);
@@ -26,7 +29,10 @@ export function createFileSecretResolver(secretsDir: string | undefined): Secret
         return value.endsWith("\n") ? value.slice(0, -1) : value;
       } catch (err: unknown) {
         const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
-        throw new StallingError(Reasons.SecretNotFound, `${where} could not be read from --secrets-dir${typeof code === "string" ? ` (${code})` : ""}`);
+        throw new StallingError(
+          Reasons.SecretNotFound,
+          `${where} could not be read from --secrets-dir${typeof code === "string" ? ` (${code})` : ""}`,
+        );
       }
     },
   };

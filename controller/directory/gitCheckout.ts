@@ -27,7 +27,13 @@ export class GitCheckout {
 
   async sync(): Promise<string> {
     await this.#ensureRepository();
-    await this.#git("fetch", "--quiet", "--depth=1", "origin", `+refs/heads/${this.#options.branch}:refs/remotes/origin/${this.#options.branch}`);
+    await this.#git(
+      "fetch",
+      "--quiet",
+      "--depth=1",
+      "origin",
+      `+refs/heads/${this.#options.branch}:refs/remotes/origin/${this.#options.branch}`,
+    );
     await this.#git("reset", "--quiet", "--hard", `refs/remotes/origin/${this.#options.branch}`);
     await this.#git("clean", "--quiet", "-ffdx");
     return (await this.#git("rev-parse", "HEAD")).trim();

@@ -52,7 +52,12 @@ export async function openFileStatusStore(options: FileStatusStoreOptions): Prom
   let problems: Problem[] = previous?.problems ?? [];
   const snapshot = (): StatusDocument => documentOf(entries, problems, now);
   // The task always writes the whole current document, so a waiting one stands for every change since.
-  const flusher = new Throttle({ clock, intervalMs: options.minFlushIntervalMs ?? 250, onError: options.onError ?? (() => undefined), retainFailed: true });
+  const flusher = new Throttle({
+    clock,
+    intervalMs: options.minFlushIntervalMs ?? 250,
+    onError: options.onError ?? (() => undefined),
+    retainFailed: true,
+  });
   const writeFile = (): Promise<void> => writeAtomically(path, `${JSON.stringify(snapshot(), null, 2)}\n`);
   const request = (): void => void flusher.submit(writeFile)?.catch(options.onError ?? (() => undefined));
 

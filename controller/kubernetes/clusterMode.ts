@@ -64,17 +64,31 @@ export function createClusterPorts(options: ClusterPortsOptions): ClusterPorts {
   const secrets = new KubeSecretResolver({ api: core, watch, namespace, values: secretValues, logger, watchTimeoutSeconds, clock });
   // The recorder looks objects up in the source's cache; the source reports blocked deletions as events.
   const events = new KubeEventRecorder({
-    api: core, component: "batch-gitops", instance: options.identity, logger, redact, clock,
+    api: core,
+    component: "batch-gitops",
+    instance: options.identity,
+    logger,
+    redact,
+    clock,
     lookup: (key) => source.object(key),
   });
   const source = new KubernetesSource({
-    client, watch, namespace, labelSelector, logger, watchTimeoutSeconds, clock,
+    client,
+    watch,
+    namespace,
+    labelSelector,
+    logger,
+    watchTimeoutSeconds,
+    clock,
     authMode: options.authMode,
     secretChanges: secrets,
     onDeletionBlocked: (key, jobs) => events.record(key, "Normal", DELETION_BLOCKED_REASON, deletionBlockedMessage(jobs)),
   });
   const status = new KubeStatusWriter({
-    client, logger, redact, clock,
+    client,
+    logger,
+    redact,
+    clock,
     lookup: (key) => source.object(key),
     adjust: (key, s) => reportFromStatus(key, source.adjustStatus(key, s)),
     progressIntervalMs: options.statusProgressIntervalMs,
@@ -98,7 +112,12 @@ export function createClusterPorts(options: ClusterPortsOptions): ClusterPorts {
     return adjusted;
   };
   return {
-    source, status, events, secrets, finalizers, secretValues,
+    source,
+    status,
+    events,
+    secrets,
+    finalizers,
+    secretValues,
     flush: async () => {
       await status.flush();
       await events.flush();

@@ -15,7 +15,12 @@ import type { StatusDocument } from "../runtime/publicStatus.js";
 import type { ControllerFactory } from "../runtime/ports.js";
 
 /** Resolves to the exit code: 0 after a shutdown, 1 when leadership was lost or on failure, 2 on configuration. */
-export async function runClusterMode(config: RunConfig, createController: ControllerFactory, signal: AbortSignal, io: RunIo): Promise<number> {
+export async function runClusterMode(
+  config: RunConfig,
+  createController: ControllerFactory,
+  signal: AbortSignal,
+  io: RunIo,
+): Promise<number> {
   const source = config.source;
   if (source.kind !== "kubernetes") {
     return 2;
@@ -28,7 +33,8 @@ export async function runClusterMode(config: RunConfig, createController: Contro
     const connection = await connectBatch(config.batch, logger);
     running.emulator = connection.emulator;
     const adapter = connectedAdapter(connection, (op, code, s) => metrics.batchCall(op, code, s));
-    running.webhook = config.alertWebhookUrl === undefined ? undefined : createWebhookAlerts({ url: config.alertWebhookUrl, logger, signal });
+    running.webhook =
+      config.alertWebhookUrl === undefined ? undefined : createWebhookAlerts({ url: config.alertWebhookUrl, logger, signal });
     let ready = false;
     if (config.http !== undefined) {
       // Status lives on the objects (kubectl get bpool,bjob); /status serves no file-store document here.
@@ -41,13 +47,22 @@ export async function runClusterMode(config: RunConfig, createController: Contro
       running.http = await startHttpServer(config.http, { ...endpoints(metrics, () => ready, noDocument), authorize });
     }
     const shared = {
-      batch: adapter, metrics, alerts: createLogAlerts(logger, running.webhook), logger, resyncIntervalMs: config.resyncIntervalMs, concurrency: config.concurrency, managerId: config.managerId,
+      batch: adapter,
+      metrics,
+      alerts: createLogAlerts(logger, running.webhook),
+      logger,
+      resyncIntervalMs: config.resyncIntervalMs,
+      concurrency: config.concurrency,
+      managerId: config.managerId,
       // BatchAccount objects: one adapter each, its key from the watched Secrets (docs/accounts.md).
       connectAccount: accountConnector((operation, code, seconds, account) => metrics.batchCall(operation, code, seconds, account)),
     };
     const { runKubernetesMode } = await import("./kubernetesMode.js");
     const authMode = authModeOf(config.batch);
-    return await runKubernetesMode({ config: source, logger, env: io.env, createController, controller: shared, authMode, onReadyChange: (r) => (ready = r) }, signal);
+    return await runKubernetesMode(
+      { config: source, logger, env: io.env, createController, controller: shared, authMode, onReadyChange: (r) => (ready = r) },
+      signal,
+    );
   } catch (err: unknown) {
     return reportFatal(err, logger, io);
   } finally {

@@ -51,9 +51,11 @@ export class CustomResourceClient {
   async list(kind: ResourceKind, scope: { namespace?: string; labelSelector?: string }): Promise<ListResult<CustomResource>> {
     const common = { group: API_GROUP, version: API_VERSION, plural: PLURALS[kind], labelSelector: scope.labelSelector };
     try {
-      const list = (scope.namespace === undefined
-        ? await this.api.listClusterCustomObject(common)
-        : await this.api.listNamespacedCustomObject({ ...common, namespace: scope.namespace })) as {
+      const list = (
+        scope.namespace === undefined
+          ? await this.api.listClusterCustomObject(common)
+          : await this.api.listNamespacedCustomObject({ ...common, namespace: scope.namespace })
+      ) as {
         items?: CustomResource[];
         metadata?: { resourceVersion?: string };
       };

@@ -36,7 +36,9 @@ export class KubeApiError extends Error {
     readonly statusCode: number | undefined,
     readonly reason: string | undefined,
   ) {
-    super(`kubernetes ${operation} failed: ${statusCode === undefined ? "no response" : `HTTP ${statusCode}`}${reason === undefined ? "" : ` (${reason})`}`);
+    super(
+      `kubernetes ${operation} failed: ${statusCode === undefined ? "no response" : `HTTP ${statusCode}`}${reason === undefined ? "" : ` (${reason})`}`,
+    );
   }
 }
 

@@ -30,9 +30,10 @@ export class FinalizerManager {
       if (finalizers?.includes(FINALIZER)) {
         return { result: "present" };
       }
-      const add = finalizers === undefined
-        ? { op: "add", path: "/metadata/finalizers", value: [FINALIZER] }
-        : { op: "add", path: "/metadata/finalizers/-", value: FINALIZER };
+      const add =
+        finalizers === undefined
+          ? { op: "add", path: "/metadata/finalizers", value: [FINALIZER] }
+          : { op: "add", path: "/metadata/finalizers/-", value: FINALIZER };
       return { result: "added", operations: [add] };
     });
   }

@@ -152,7 +152,10 @@ export class Informer<T extends KubeObject> {
       return true;
     }
     if (outcome.error !== null && outcome.error !== undefined) {
-      this.#options.logger?.warn({ informer: this.#options.name, statusCode: kubeStatusCode(outcome.error) }, "watch failed; reconnecting with backoff");
+      this.#options.logger?.warn(
+        { informer: this.#options.name, statusCode: kubeStatusCode(outcome.error) },
+        "watch failed; reconnecting with backoff",
+      );
       return false;
     }
     if (outcome.delivered || this.#clock.now() - startedAt >= MIN_HEALTHY_WATCH_MS) {
@@ -189,15 +192,17 @@ export class Informer<T extends KubeObject> {
           finish(result === "gone" ? null : object, result === "gone");
         }
       };
-      this.#options.watch.watch(this.#options.watchPath, this.#watchParams(), onLine, (err) => finish(err)).then(
-        (c) => {
-          controller = c;
-          if (finished) {
-            c.abort();
-          }
-        },
-        (err: unknown) => finish(err),
-      );
+      this.#options.watch
+        .watch(this.#options.watchPath, this.#watchParams(), onLine, (err) => finish(err))
+        .then(
+          (c) => {
+            controller = c;
+            if (finished) {
+              c.abort();
+            }
+          },
+          (err: unknown) => finish(err),
+        );
     });
   }
 

@@ -40,7 +40,13 @@ export async function runKubernetesMode(options: KubernetesModeOptions, shutdown
   const identity = `${options.env.POD_NAME ?? hostname()}_${randomUUID().slice(0, 8)}`;
   const kubeConfig = options.kubeConfig ?? loadKubeConfig(config.kubeconfig);
   logger.info(
-    { server: kubeConfig.getCurrentCluster()?.server, namespace: config.namespace ?? "(all)", labelSelector: config.labelSelector, identity, leaderElection: config.leaderElection !== undefined },
+    {
+      server: kubeConfig.getCurrentCluster()?.server,
+      namespace: config.namespace ?? "(all)",
+      labelSelector: config.labelSelector,
+      identity,
+      leaderElection: config.leaderElection !== undefined,
+    },
     "cluster mode",
   );
   options.onReadyChange?.(config.leaderElection !== undefined);

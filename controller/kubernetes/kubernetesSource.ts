@@ -92,9 +92,7 @@ export class KubernetesSource implements DesiredSource {
   }
 
   keys(): ResourceKey[] {
-    return RESOURCE_KINDS.flatMap((kind) =>
-      this.#informers[kind].list().flatMap((object) => keyOf(kind, object) ?? []),
-    );
+    return RESOURCE_KINDS.flatMap((kind) => this.#informers[kind].list().flatMap((object) => keyOf(kind, object) ?? []));
   }
 
   /**

@@ -172,7 +172,10 @@ export class LeaderElector {
   async #create(): Promise<boolean> {
     const { api, namespace, leaseName } = this.#options;
     try {
-      const created = await api.createNamespacedLease({ namespace, body: { metadata: { name: leaseName, namespace }, spec: this.#spec(undefined) } });
+      const created = await api.createNamespacedLease({
+        namespace,
+        body: { metadata: { name: leaseName, namespace }, spec: this.#spec(undefined) },
+      });
       this.#afterWrite(created);
       return true;
     } catch (err: unknown) {

@@ -8,13 +8,7 @@ import type { InformerEvent } from "./informer.js";
 import { FINALIZER, REQUESTED_AT_ANNOTATION, isBeingDeleted, type KubeObject } from "./resources.js";
 
 export type EnqueueReason =
-  | "Added"
-  | "Deleted"
-  | "SpecChanged"
-  | "DeletionRequested"
-  | "ReconcileRequested"
-  | "FinalizerChanged"
-  | "LabelsChanged";
+  "Added" | "Deleted" | "SpecChanged" | "DeletionRequested" | "ReconcileRequested" | "FinalizerChanged" | "LabelsChanged";
 
 type UpdatePredicate = (old: KubeObject, object: KubeObject) => EnqueueReason | undefined;
 

@@ -9,8 +9,7 @@ import { createHash } from "node:crypto";
 import { AuthenticationV1Api, AuthorizationV1Api, type KubeConfig } from "@kubernetes/client-node";
 
 export type AuthDecision =
-  | { readonly allowed: true; readonly user: string }
-  | { readonly allowed: false; readonly code: 401 | 403; readonly message: string };
+  { readonly allowed: true; readonly user: string } | { readonly allowed: false; readonly code: 401 | 403; readonly message: string };
 
 /** Decides on the request's Authorization header for a path; never throws (a failed review denies). */
 export type RequestAuthorizer = (authorization: string | undefined, path: string) => Promise<AuthDecision>;
@@ -61,7 +60,11 @@ export function kubernetesRequestAuthorizer(kubeConfig: KubeConfig, options: Kub
     if (cached !== undefined && cached.expiresAt > now()) {
       return cached.decision;
     }
-    const decision = await review(token, path).catch((): AuthDecision => ({ allowed: false, code: 403, message: "the cluster could not review the request" }));
+    const decision = await review(token, path).catch((): AuthDecision => ({
+      allowed: false,
+      code: 403,
+      message: "the cluster could not review the request",
+    }));
     cache.set(key, { decision, expiresAt: now() + ttlMs });
     for (const [k, v] of cache) {
       if (v.expiresAt <= now()) cache.delete(k);

@@ -84,7 +84,9 @@ export class KubeStatusWriter implements StatusWriter {
 
   /** Writes every deferred progress update now (shutdown, tests). */
   async flush(): Promise<void> {
-    await Promise.all([...this.#throttles].map(([key, throttle]) => throttle.flush().catch((err: unknown) => this.#deferredFailed(key, err))));
+    await Promise.all(
+      [...this.#throttles].map(([key, throttle]) => throttle.flush().catch((err: unknown) => this.#deferredFailed(key, err))),
+    );
   }
 
   /** Drops deferred updates without writing them. */

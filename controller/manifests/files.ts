@@ -97,7 +97,12 @@ async function walk(listing: Listing, dir: string): Promise<void> {
     entries = await listing.fs.readdir(dir);
   } catch (error: unknown) {
     const file = relative(listing.root, dir) || ".";
-    listing.out.problems.push({ file, line: 1, rule: "read-error", message: `cannot list this directory (${codeOf(error)}); its manifests are not loaded` });
+    listing.out.problems.push({
+      file,
+      line: 1,
+      rule: "read-error",
+      message: `cannot list this directory (${codeOf(error)}); its manifests are not loaded`,
+    });
     return;
   }
   for (const entry of entries) {
@@ -129,7 +134,11 @@ export interface EncodingProblem {
 export function decodeManifest(bytes: Buffer): { text: string; problem?: EncodingProblem } {
   const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
   const nul = text.indexOf("\u0000");
-  if (nul >= 0) return { text, problem: { rule: "nul-byte", message: "the file holds a NUL byte (binary content?); manifests are UTF-8 text", offset: nul } };
+  if (nul >= 0)
+    return {
+      text,
+      problem: { rule: "nul-byte", message: "the file holds a NUL byte (binary content?); manifests are UTF-8 text", offset: nul },
+    };
   if (isUtf8(bytes)) return { text };
   // The first replacement character marks the first bad sequence (a genuine U+FFFD before it aside).
   const offset = Math.max(0, text.indexOf("\uFFFD"));
@@ -161,6 +170,9 @@ export async function readManifestFile(root: string, file: string, fs: ManifestF
   } catch (error: unknown) {
     const code = codeOf(error);
     if (code === "ENOENT") return { status: "missing" };
-    return { status: "error", problem: { file, line: 1, rule: "read-error", message: `cannot read the file (${code}); its resources are not loaded` } };
+    return {
+      status: "error",
+      problem: { file, line: 1, rule: "read-error", message: `cannot read the file (${code}); its resources are not loaded` },
+    };
   }
 }

@@ -1,5 +1,24 @@
-export { accountRefOf, loadManifests, loadManifestFile, missingAccountMessage, missingPoolMessage, parseManifestText, resourceKey, DEFAULT_NAMESPACE } from "./loader.js";
+export {
+  accountRefOf,
+  loadManifests,
+  loadManifestFile,
+  missingAccountMessage,
+  missingPoolMessage,
+  parseManifestText,
+  resourceKey,
+  DEFAULT_NAMESPACE,
+} from "./loader.js";
 export { listManifestFiles, readManifestFile, decodeManifest, isManifestFile, isHiddenPath, nodeFs } from "./files.js";
 export type { ManifestFs, ManifestRead, EncodingProblem, FileProblem } from "./files.js";
-export type { Candidate, LoadedResource, LoadManifestsOptions, LoadOptions, LoadResult, ParsedFile, RejectedResource, ResourceCheck, SourceLocation } from "./loader.js";
+export type {
+  Candidate,
+  LoadedResource,
+  LoadManifestsOptions,
+  LoadOptions,
+  LoadResult,
+  ParsedFile,
+  RejectedResource,
+  ResourceCheck,
+  SourceLocation,
+} from "./loader.js";
 export { generationOf, canonicalJson } from "./generation.js";

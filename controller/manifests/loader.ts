@@ -80,10 +80,24 @@ function identify(object: Record<string, unknown>): { namespace: string; name: s
 /** Problems that stop the document from being one of our resources at all (wrong version or kind). */
 function identityProblems(object: Record<string, unknown>): FieldProblem[] {
   if (object.apiVersion !== API_VERSION) {
-    return [{ severity: "error", rule: "invalid-value", path: "apiVersion", message: `unsupported apiVersion "${String(object.apiVersion)}"; use ${API_VERSION}` }];
+    return [
+      {
+        severity: "error",
+        rule: "invalid-value",
+        path: "apiVersion",
+        message: `unsupported apiVersion "${String(object.apiVersion)}"; use ${API_VERSION}`,
+      },
+    ];
   }
   if (!isKind(object.kind)) {
-    return [{ severity: "error", rule: "invalid-value", path: "kind", message: `unknown kind "${String(object.kind)}" in ${GROUP}; use ${POOL_KIND}, ${JOB_KIND} or ${ACCOUNT_KIND}` }];
+    return [
+      {
+        severity: "error",
+        rule: "invalid-value",
+        path: "kind",
+        message: `unknown kind "${String(object.kind)}" in ${GROUP}; use ${POOL_KIND}, ${JOB_KIND} or ${ACCOUNT_KIND}`,
+      },
+    ];
   }
   return [];
 }
@@ -144,7 +158,15 @@ function identifyTree(doc: Document): { kind?: string; namespace: string; name?:
 function locatedYamlProblem(yaml: YamlDocument, problem: YamlProblem, context: FileContext): Problem {
   const where = identifyTree(yaml.doc);
   const line = context.lineCounter.linePos(problem.offset).line;
-  return { severity: "error", rule: problem.rule, file: context.file, line, ...where, path: pathAtOffset(yaml.doc, problem.offset), message: problem.message };
+  return {
+    severity: "error",
+    rule: problem.rule,
+    file: context.file,
+    line,
+    ...where,
+    path: pathAtOffset(yaml.doc, problem.offset),
+    message: problem.message,
+  };
 }
 
 function isOurTree(doc: Document): boolean {
@@ -181,7 +203,8 @@ function parseDocument(yaml: YamlDocument, context: FileContext): void {
 
 /** The document holding character `offset`, for byte-level problems. */
 function documentAt(documents: readonly YamlDocument[], offset: number): YamlDocument | undefined {
-  const holds = (d: YamlDocument): boolean => d.doc.range !== undefined && d.doc.range[0] <= offset && offset < Math.max(d.doc.range[2], d.doc.range[1] + 1);
+  const holds = (d: YamlDocument): boolean =>
+    d.doc.range !== undefined && d.doc.range[0] <= offset && offset < Math.max(d.doc.range[2], d.doc.range[1] + 1);
   return documents.find(holds) ?? documents[documents.length - 1];
 }
 
@@ -194,7 +217,15 @@ export function parseManifestText(text: string, file: string, options: LoadOptio
   const context: FileContext = { file, lineCounter: yamlFile.lineCounter, options, candidates: [], problems: [] };
   if (encoding !== undefined) {
     const holder = documentAt(yamlFile.documents, encoding.offset);
-    if (holder === undefined) context.problems.push({ severity: "error", rule: encoding.rule, file, line: yamlFile.lineCounter.linePos(encoding.offset).line, path: "", message: encoding.message });
+    if (holder === undefined)
+      context.problems.push({
+        severity: "error",
+        rule: encoding.rule,
+        file,
+        line: yamlFile.lineCounter.linePos(encoding.offset).line,
+        path: "",
+        message: encoding.message,
+      });
     else holder.problems.push(encoding);
   }
   for (const yaml of yamlFile.documents) parseDocument(yaml, context);
@@ -215,7 +246,17 @@ function keyOf(candidate: Candidate): string | undefined {
 function problemAt(candidate: Candidate, rule: string, path: string, message: string): Problem {
   const { file } = candidate.source;
   const name = candidate.name === undefined ? {} : { name: candidate.name };
-  return { severity: "error", rule, file, line: candidate.lineOf(path), kind: candidate.kind, namespace: candidate.namespace, ...name, path, message };
+  return {
+    severity: "error",
+    rule,
+    file,
+    line: candidate.lineOf(path),
+    kind: candidate.kind,
+    namespace: candidate.namespace,
+    ...name,
+    path,
+    message,
+  };
 }
 
 /** Same kind, namespace and name twice: ambiguous, so none of the copies loads. */
@@ -294,8 +335,13 @@ function accountProblems(candidates: readonly Candidate[]): Problem[] {
 }
 
 /** A job whose poolRef pool is defined in another account than the job's. */
-function accountMismatch(job: Candidate, account: string | undefined, pools: ReadonlyMap<string | undefined, string | undefined>): Problem[] {
-  const poolRef = job.kind === JOB_KIND && isRecord(specOf(job).poolRef) ? (specOf(job).poolRef as Record<string, unknown>).name : undefined;
+function accountMismatch(
+  job: Candidate,
+  account: string | undefined,
+  pools: ReadonlyMap<string | undefined, string | undefined>,
+): Problem[] {
+  const poolRef =
+    job.kind === JOB_KIND && isRecord(specOf(job).poolRef) ? (specOf(job).poolRef as Record<string, unknown>).name : undefined;
   const poolKey = typeof poolRef === "string" ? resourceKey(POOL_KIND, job.namespace, poolRef) : undefined;
   if (poolKey === undefined || !pools.has(poolKey) || pools.get(poolKey) === account) return [];
   const message = `the job is in ${accountLabel(account)} but its pool ${String(poolRef)} is in ${accountLabel(pools.get(poolKey))}; a Batch job runs on a pool of its own account`;
@@ -306,7 +352,15 @@ function toLoaded(candidate: Candidate, key: string): LoadedResource {
   const generation = generationOf(candidate.object.spec);
   const metadata = isRecord(candidate.object.metadata) ? { ...candidate.object.metadata, generation } : { generation };
   const resource = { ...candidate.object, metadata } as unknown as BatchResource;
-  return { key, kind: candidate.kind, namespace: candidate.namespace, name: candidate.name ?? "", generation, resource, source: candidate.source };
+  return {
+    key,
+    kind: candidate.kind,
+    namespace: candidate.namespace,
+    name: candidate.name ?? "",
+    generation,
+    resource,
+    source: candidate.source,
+  };
 }
 
 /** Cross-file checks, then splits candidates into loaded and rejected resources. */
@@ -330,12 +384,20 @@ export interface LoadManifestsOptions extends LoadOptions {
 }
 
 /** Reads and parses one file of a manifests directory: the one path `validate`, `plan` and `run` share. */
-export async function loadManifestFile(root: string, file: string, options: LoadManifestsOptions = {}): Promise<ParsedFile | "missing" | "changing"> {
+export async function loadManifestFile(
+  root: string,
+  file: string,
+  options: LoadManifestsOptions = {},
+): Promise<ParsedFile | "missing" | "changing"> {
   const read = await readManifestFile(root, file, options.fs ?? nodeFs);
   if (read.status === "missing" || read.status === "changing") return read.status;
   if (read.status === "error") {
     const { problem } = read;
-    return { candidates: [], readable: false, problems: [{ severity: "error", rule: problem.rule, file: problem.file, line: problem.line, path: "", message: problem.message }] };
+    return {
+      candidates: [],
+      readable: false,
+      problems: [{ severity: "error", rule: problem.rule, file: problem.file, line: problem.line, path: "", message: problem.message }],
+    };
   }
   return parseManifestText(read.text, file, options, read.problem);
 }
@@ -348,12 +410,23 @@ export async function loadManifests(dir: string, options: LoadManifestsOptions =
     single = (await fs.stat(dir)).isFile();
   } catch (error: unknown) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { resources: [], rejected: [], problems: [{ severity: "error", rule: "read-error", file: dir, line: 1, path: "", message: `cannot read the manifests: ${reason}` }] };
+    return {
+      resources: [],
+      rejected: [],
+      problems: [{ severity: "error", rule: "read-error", file: dir, line: 1, path: "", message: `cannot read the manifests: ${reason}` }],
+    };
   }
   const root = single ? dirname(dir) : dir;
   const listed = single ? { files: [basename(dir)], problems: [] } : await listManifestFiles(dir, fs);
   const candidates: Candidate[] = [];
-  const problems: Problem[] = listed.problems.map((p) => ({ severity: "error", rule: p.rule, file: p.file, line: p.line, path: "", message: p.message }));
+  const problems: Problem[] = listed.problems.map((p) => ({
+    severity: "error",
+    rule: p.rule,
+    file: p.file,
+    line: p.line,
+    path: "",
+    message: p.message,
+  }));
   for (const file of listed.files) {
     let parsed = await loadManifestFile(root, file, options);
     // A file being written while validate reads it: one more read, then take it as it is.

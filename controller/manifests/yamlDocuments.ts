@@ -48,7 +48,13 @@ function syntaxProblems(doc: Document): YamlProblem[] {
 function tagProblems(doc: Document): YamlProblem[] {
   return doc.warnings
     .filter((warning) => warning.code === "TAG_RESOLVE_FAILED")
-    .map((warning) => yamlError("yaml-tag", `${warning.message.split("\n")[0] ?? "unknown tag"}; manifests are plain YAML (no custom tags such as !Ref)`, warning.pos[0]));
+    .map((warning) =>
+      yamlError(
+        "yaml-tag",
+        `${warning.message.split("\n")[0] ?? "unknown tag"}; manifests are plain YAML (no custom tags such as !Ref)`,
+        warning.pos[0],
+      ),
+    );
 }
 
 /** Undefined aliases, and documents whose aliases would expand more than MAX_ALIAS_EXPANSIONS times. */
@@ -67,7 +73,9 @@ function aliasProblems(doc: Document): YamlProblem[] {
   try {
     doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
   } catch {
-    problems.push(yamlError("yaml-alias", `aliases expand to more than ${MAX_ALIAS_EXPANSIONS} copies (an alias bomb?); write the values out`, first));
+    problems.push(
+      yamlError("yaml-alias", `aliases expand to more than ${MAX_ALIAS_EXPANSIONS} copies (an alias bomb?); write the values out`, first),
+    );
   }
   return problems;
 }
@@ -81,7 +89,8 @@ function duplicateKeyProblems(doc: Document): YamlProblem[] {
       for (const pair of map.items) {
         if (!isScalar(pair.key)) continue;
         const name = String(pair.key.value);
-        if (seen.has(name)) problems.push(yamlError("duplicate-key", `key "${name}" appears twice in this mapping`, pair.key.range?.[0] ?? 0));
+        if (seen.has(name))
+          problems.push(yamlError("duplicate-key", `key "${name}" appears twice in this mapping`, pair.key.range?.[0] ?? 0));
         seen.add(name);
       }
     },
@@ -126,12 +135,20 @@ function valueProblem(walk: Walk, path: (string | number)[], rule: string, messa
 
 function normalizeScalar(walk: Walk, value: unknown, path: (string | number)[]): unknown {
   if (typeof value === "bigint") {
-    if (value > MAX_SAFE || value < -MAX_SAFE) valueProblem(walk, path, "integer-too-large", `${value} is beyond 2^53, the largest integer JSON carries exactly`);
+    if (value > MAX_SAFE || value < -MAX_SAFE)
+      valueProblem(walk, path, "integer-too-large", `${value} is beyond 2^53, the largest integer JSON carries exactly`);
     return Number(value);
   }
   if (typeof value === "number" && !Number.isFinite(value)) valueProblem(walk, path, "invalid-number", `${value} is not a finite number`);
-  if (typeof value === "string" && value.includes("\u0000")) valueProblem(walk, path, "nul-character", "contains a NUL character (\\0), which Batch cannot store");
-  if (value !== null && typeof value === "object") valueProblem(walk, path, "yaml-tag", `a ${value.constructor.name} value (from a YAML tag such as !!binary or !!set); use plain strings, numbers, lists and mappings`);
+  if (typeof value === "string" && value.includes("\u0000"))
+    valueProblem(walk, path, "nul-character", "contains a NUL character (\\0), which Batch cannot store");
+  if (value !== null && typeof value === "object")
+    valueProblem(
+      walk,
+      path,
+      "yaml-tag",
+      `a ${value.constructor.name} value (from a YAML tag such as !!binary or !!set); use plain strings, numbers, lists and mappings`,
+    );
   return value;
 }
 

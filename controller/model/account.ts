@@ -9,21 +9,39 @@ export const DERIVABLE_ACCOUNT_URL_PATTERN = "^https://[a-z0-9]{3,24}\\.[a-z0-9-
 
 export const AccountAuthSchema = Strict(
   {
-    entra: Type.Optional(Strict({}, { description: "Microsoft Entra ID through DefaultAzureCredential (workload identity in AKS, az login locally)" })),
+    entra: Type.Optional(
+      Strict({}, { description: "Microsoft Entra ID through DefaultAzureCredential (workload identity in AKS, az login locally)" }),
+    ),
     sharedKey: Type.Optional(Strict({ secretRef: SecretKeyRefSchema }, { description: "the account's shared key, read from a secret" })),
   },
   {
     description: "Exactly one of entra or sharedKey.",
-    rules: [{ id: "account-auth-exactly-one", rule: "has(self.entra) != has(self.sharedKey)", message: "auth sets exactly one of entra or sharedKey" }],
+    rules: [
+      {
+        id: "account-auth-exactly-one",
+        rule: "has(self.entra) != has(self.sharedKey)",
+        message: "auth sets exactly one of entra or sharedKey",
+      },
+    ],
   },
 );
 export type AccountAuth = Static<typeof AccountAuthSchema>;
 
 export const BatchAccountSpecSchema = Strict(
   {
-    url: Type.String({ minLength: 1, maxLength: 2048, pattern: "^https?://", description: "the account endpoint, e.g. https://teama.westeurope.batch.azure.com" }),
+    url: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      pattern: "^https?://",
+      description: "the account endpoint, e.g. https://teama.westeurope.batch.azure.com",
+    }),
     accountName: Type.Optional(
-      Type.String({ minLength: 3, maxLength: 24, pattern: "^[a-z0-9]+$", description: "needed with sharedKey when the URL does not start with it (emulator, private endpoint)" }),
+      Type.String({
+        minLength: 3,
+        maxLength: 24,
+        pattern: "^[a-z0-9]+$",
+        description: "needed with sharedKey when the URL does not start with it (emulator, private endpoint)",
+      }),
     ),
     auth: AccountAuthSchema,
     armResourceId: Type.Optional(

@@ -97,7 +97,9 @@ function renderKind(kind: string, shortName: string, schema: JsonObject): string
     const rows: FieldRow[] = [];
     collectRows(node, "", rows);
     for (const row of rows) {
-      lines.push(`| \`${row.path}\` | ${cell(row.type)} | ${row.required ? "yes" : ""} | ${cell(row.description)} | ${cell(row.constraints)} |`);
+      lines.push(
+        `| \`${row.path}\` | ${cell(row.type)} | ${row.required ? "yes" : ""} | ${cell(row.description)} | ${cell(row.constraints)} |`,
+      );
     }
     lines.push("");
   }

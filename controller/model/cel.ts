@@ -85,7 +85,12 @@ function evaluateRules(schema: JsonSchema, value: unknown, path: string, { out, 
       // schema check reports the type error itself.
       if (!options.reportEvaluationErrors) continue;
       const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-      out.push({ severity: "error", rule: rule.id ?? "cel-rule", path, message: `${rule.message} (rule could not be evaluated: ${reason})` });
+      out.push({
+        severity: "error",
+        rule: rule.id ?? "cel-rule",
+        path,
+        message: `${rule.message} (rule could not be evaluated: ${reason})`,
+      });
     }
   }
 }

@@ -1,6 +1,14 @@
 /** Schemas shared by BatchPool and BatchJob: metadata, conditions, files, containers, identities. */
 import { Type, type Static } from "@sinclair/typebox";
-import { BATCH_ID_MAX_LENGTH, BATCH_ID_PATTERN, LONG_STRING_MAX, NAME_MAX_LENGTH, NAME_PATTERN, SHORT_STRING_MAX, VALUE_MAX } from "./constants.js";
+import {
+  BATCH_ID_MAX_LENGTH,
+  BATCH_ID_PATTERN,
+  LONG_STRING_MAX,
+  NAME_MAX_LENGTH,
+  NAME_PATTERN,
+  SHORT_STRING_MAX,
+  VALUE_MAX,
+} from "./constants.js";
 import { Int, StringEnum, StringMap, Strict, type CelRule } from "./schemaHelpers.js";
 
 /**
@@ -56,16 +64,25 @@ const REGISTRY_CREDENTIALS_RULE: CelRule = {
 /** A private container registry: a username with a password from a secret, or a managed identity. */
 export const ContainerRegistrySchema = Strict(
   {
-    registryServer: Type.String({ minLength: 1, maxLength: SHORT_STRING_MAX, description: "e.g. myregistry.azurecr.io; Docker Hub when omitted" }),
+    registryServer: Type.String({
+      minLength: 1,
+      maxLength: SHORT_STRING_MAX,
+      description: "e.g. myregistry.azurecr.io; Docker Hub when omitted",
+    }),
     username: Type.Optional(Type.String({ minLength: 1, maxLength: SHORT_STRING_MAX })),
     passwordSecretRef: Type.Optional(SecretKeyRefSchema),
-    identityResourceId: Type.Optional(Type.String({ minLength: 1, maxLength: LONG_STRING_MAX, description: "ARM id of a user-assigned managed identity with AcrPull" })),
+    identityResourceId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: LONG_STRING_MAX, description: "ARM id of a user-assigned managed identity with AcrPull" }),
+    ),
   },
   { rules: [REGISTRY_CREDENTIALS_RULE] },
 );
 export type ContainerRegistry = Static<typeof ContainerRegistrySchema>;
 
-export const NameValueSchema = Strict({ name: Type.String({ minLength: 1, maxLength: 1024 }), value: Type.String({ maxLength: VALUE_MAX }) });
+export const NameValueSchema = Strict({
+  name: Type.String({ minLength: 1, maxLength: 1024 }),
+  value: Type.String({ maxLength: VALUE_MAX }),
+});
 export type NameValue = Static<typeof NameValueSchema>;
 
 // Written with has() and ternaries, not `[...].filter(x, x).size() == 1`: the API server multiplies a
@@ -97,7 +114,11 @@ export const OutputFileSchema = Strict({
   filePattern: Type.String({ minLength: 1, maxLength: 1024, description: "relative paths are relative to the task working directory" }),
   destination: Strict({
     container: Strict({
-      containerUrl: Type.String({ minLength: 1, maxLength: LONG_STRING_MAX, description: "a container SAS URL or plain URL with identityResourceId" }),
+      containerUrl: Type.String({
+        minLength: 1,
+        maxLength: LONG_STRING_MAX,
+        description: "a container SAS URL or plain URL with identityResourceId",
+      }),
       path: Type.Optional(Type.String({ maxLength: 1024 })),
       identityResourceId: Type.Optional(Type.String({ minLength: 1, maxLength: LONG_STRING_MAX })),
     }),
@@ -118,7 +139,9 @@ export type UserIdentity = Static<typeof UserIdentitySchema>;
 /** How a task runs inside a container (Batch TaskContainerSettings). */
 export const ContainerSettingsSchema = Strict({
   imageName: Type.String({ minLength: 1, maxLength: 1024 }),
-  containerRunOptions: Type.Optional(Type.String({ maxLength: LONG_STRING_MAX, description: "extra `docker create` options, long forms only (--volume, not -v)" })),
+  containerRunOptions: Type.Optional(
+    Type.String({ maxLength: LONG_STRING_MAX, description: "extra `docker create` options, long forms only (--volume, not -v)" }),
+  ),
   registry: Type.Optional(ContainerRegistrySchema),
   workingDirectory: Type.Optional(StringEnum(["taskWorkingDirectory", "containerImageDefault"])),
 });

@@ -29,7 +29,12 @@ interface CrdNames {
 const CATEGORIES = ["azurebatch", "batch-gitops"];
 
 const READY_COLUMN: PrinterColumn = { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' };
-const STATUS_COLUMN: PrinterColumn = { name: "Status", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 1 };
+const STATUS_COLUMN: PrinterColumn = {
+  name: "Status",
+  type: "string",
+  jsonPath: '.status.conditions[?(@.type=="Ready")].message',
+  priority: 1,
+};
 const AGE_COLUMN: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
 
 const POOL_COLUMNS: PrinterColumn[] = [
@@ -51,12 +56,7 @@ const JOB_COLUMNS: PrinterColumn[] = [
   AGE_COLUMN,
 ];
 
-const ACCOUNT_COLUMNS: PrinterColumn[] = [
-  READY_COLUMN,
-  { name: "URL", type: "string", jsonPath: ".spec.url" },
-  STATUS_COLUMN,
-  AGE_COLUMN,
-];
+const ACCOUNT_COLUMNS: PrinterColumn[] = [READY_COLUMN, { name: "URL", type: "string", jsonPath: ".spec.url" }, STATUS_COLUMN, AGE_COLUMN];
 
 function isObject(value: Json): value is { [key: string]: Json } {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -82,7 +82,8 @@ function structural(node: Json): Json {
 /** The openAPIV3Schema of a kind: metadata is left to the API server, as CRDs require. */
 export function openApiSchema(schema: object): Json {
   const plain = structural(JSON.parse(JSON.stringify(schema)) as Json);
-  if (!isObject(plain) || plain.properties === undefined || !isObject(plain.properties)) throw new Error("resource schema must be an object schema");
+  if (!isObject(plain) || plain.properties === undefined || !isObject(plain.properties))
+    throw new Error("resource schema must be an object schema");
   plain.properties.apiVersion = { type: "string" };
   plain.properties.kind = { type: "string" };
   plain.properties.metadata = { type: "object" };
@@ -123,19 +124,32 @@ function crd(names: CrdNames, schema: object, columns: PrinterColumn[]): Json {
 /** Every CRD, keyed by the file name they are committed under in crds/. */
 export function buildCrds(): Record<string, Json> {
   return {
-    [`batchpools.${GROUP}.yaml`]: crd({ kind: POOL_KIND, plural: "batchpools", singular: "batchpool", shortName: "bpool" }, BatchPoolSchema, POOL_COLUMNS),
-    [`batchjobs.${GROUP}.yaml`]: crd({ kind: JOB_KIND, plural: "batchjobs", singular: "batchjob", shortName: "bjob" }, BatchJobSchema, JOB_COLUMNS),
-    [`batchaccounts.${GROUP}.yaml`]: crd({ kind: ACCOUNT_KIND, plural: "batchaccounts", singular: "batchaccount", shortName: "bacct" }, BatchAccountSchema, ACCOUNT_COLUMNS),
+    [`batchpools.${GROUP}.yaml`]: crd(
+      { kind: POOL_KIND, plural: "batchpools", singular: "batchpool", shortName: "bpool" },
+      BatchPoolSchema,
+      POOL_COLUMNS,
+    ),
+    [`batchjobs.${GROUP}.yaml`]: crd(
+      { kind: JOB_KIND, plural: "batchjobs", singular: "batchjob", shortName: "bjob" },
+      BatchJobSchema,
+      JOB_COLUMNS,
+    ),
+    [`batchaccounts.${GROUP}.yaml`]: crd(
+      { kind: ACCOUNT_KIND, plural: "batchaccounts", singular: "batchaccount", shortName: "bacct" },
+      BatchAccountSchema,
+      ACCOUNT_COLUMNS,
+    ),
   };
 }
-
-
 
 const GENERATED_HEADER = "# Generated from controller/model by `npm run gen:crds`; do not edit by hand.\n";
 
 /** The committed text of each CRD file, keyed by file name (crds/<name>). */
 export function renderCrdFiles(): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(buildCrds()).map(([file, crd]) => [file, GENERATED_HEADER + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false })]),
+    Object.entries(buildCrds()).map(([file, crd]) => [
+      file,
+      GENERATED_HEADER + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false }),
+    ]),
   );
 }

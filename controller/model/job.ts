@@ -121,13 +121,17 @@ export const JobAdoptSchema = Strict(
   },
   {
     description: "Take over an existing Batch job: one not created here (jobId), or one another controller manages (fromManager).",
-    rules: [{ id: "job-adopt-something", rule: "has(self.jobId) || has(self.fromManager)", message: "adopt sets jobId, fromManager or both" }],
+    rules: [
+      { id: "job-adopt-something", rule: "has(self.jobId) || has(self.fromManager)", message: "adopt sets jobId, fromManager or both" },
+    ],
   },
 );
 
 export const BatchJobSpecSchema = Strict(
   {
-    poolRef: Type.Optional(Strict({ name: Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH }) }, { description: "a BatchPool in the same namespace" })),
+    poolRef: Type.Optional(
+      Strict({ name: Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH }) }, { description: "a BatchPool in the same namespace" }),
+    ),
     poolId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "an existing Batch pool not managed here" })),
     priority: Type.Optional(Int({ minimum: -1000, maximum: 1000 })),
     constraints: Type.Optional(JobConstraintsSchema),
@@ -189,7 +193,9 @@ export const BatchJobStatusSchema = Strict({
   ),
   specHash: Type.Optional(Type.String()),
   lastSyncTime: Type.Optional(Type.String({ format: "date-time" })),
-  account: Type.Optional(Type.String({ description: "the Batch account: default (the controller's flags) or the BatchAccount's namespace/name" })),
+  account: Type.Optional(
+    Type.String({ description: "the Batch account: default (the controller's flags) or the BatchAccount's namespace/name" }),
+  ),
   sourceRevision: Type.Optional(Type.String({ description: "Git revision of the manifest this status describes (directory mode)" })),
 });
 export type BatchJobStatus = Static<typeof BatchJobStatusSchema>;

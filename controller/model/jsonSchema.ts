@@ -15,7 +15,11 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 function withoutKubernetesKeywords(node: Json): Json {
   if (Array.isArray(node)) return node.map(withoutKubernetesKeywords);
   if (typeof node !== "object" || node === null) return node;
-  return Object.fromEntries(Object.entries(node).filter(([key]) => !key.startsWith("x-kubernetes-") && key !== "$id").map(([key, value]) => [key, withoutKubernetesKeywords(value)]));
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([key]) => !key.startsWith("x-kubernetes-") && key !== "$id")
+      .map(([key, value]) => [key, withoutKubernetesKeywords(value)]),
+  );
 }
 
 function jsonSchema(kind: string, schema: object): Json {

@@ -51,7 +51,9 @@ export type PoolImage = Static<typeof ImageSchema>;
 
 export const ContainerConfigurationSchema = Strict({
   type: StringEnum(["dockerCompatible", "criCompatible"]),
-  containerImageNames: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { maxItems: 100, description: "images prefetched on every node" })),
+  containerImageNames: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { maxItems: 100, description: "images prefetched on every node" }),
+  ),
   containerRegistries: Type.Optional(Type.Array(ContainerRegistrySchema, { maxItems: 20 })),
 });
 export type ContainerConfiguration = Static<typeof ContainerConfigurationSchema>;
@@ -85,14 +87,22 @@ export const ScaleSchema = Strict(
   { fixed: Type.Optional(FixedScaleSchema), autoscale: Type.Optional(AutoscaleSchema) },
   {
     description: "Exactly one of a fixed node count or an autoscale formula.",
-    rules: [{ id: "pool-scale-exactly-one", rule: "has(self.fixed) != has(self.autoscale)", message: "scale must set exactly one of fixed or autoscale" }],
+    rules: [
+      {
+        id: "pool-scale-exactly-one",
+        rule: "has(self.fixed) != has(self.autoscale)",
+        message: "scale must set exactly one of fixed or autoscale",
+      },
+    ],
   },
 );
 export type PoolScale = Static<typeof ScaleSchema>;
 
 export const StartTaskSchema = Strict({
   commandLine: Type.String({ minLength: 1, maxLength: COMMAND_LINE_MAX }),
-  waitForSuccess: Type.Optional(Type.Boolean({ description: "tasks are not scheduled on a node until its start task succeeded; default true" })),
+  waitForSuccess: Type.Optional(
+    Type.Boolean({ description: "tasks are not scheduled on a node until its start task succeeded; default true" }),
+  ),
   userIdentity: Type.Optional(UserIdentitySchema),
   resourceFiles: Type.Optional(Type.Array(ResourceFileSchema, { maxItems: 100 })),
   environmentSettings: Type.Optional(Type.Array(NameValueSchema, { maxItems: 1000 })),
@@ -104,14 +114,19 @@ export type StartTask = Static<typeof StartTaskSchema>;
 export const NetworkConfigurationSchema = Strict({
   subnetId: Type.String({ minLength: 1, maxLength: LONG_STRING_MAX, description: "ARM id of the virtual network subnet the nodes join" }),
   subnetAddressPrefix: Type.Optional(
-    Type.String({ maxLength: 18, pattern: "^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$", description: "the subnet's CIDR; lets validate check it against Docker's default bridge" }),
+    Type.String({
+      maxLength: 18,
+      pattern: "^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$",
+      description: "the subnet's CIDR; lets validate check it against Docker's default bridge",
+    }),
   ),
 });
 export type NetworkConfiguration = Static<typeof NetworkConfigurationSchema>;
 
 export const UpdateStrategySchema = Strict({
   type: StringEnum(["Recreate", "BlueGreen"], {
-    description: "how changes Batch cannot apply in place are rolled out: Recreate deletes then creates; BlueGreen creates the new pool first. Default Recreate.",
+    description:
+      "how changes Batch cannot apply in place are rolled out: Recreate deletes then creates; BlueGreen creates the new pool first. Default Recreate.",
   }),
 });
 
@@ -122,14 +137,20 @@ export const PoolAdoptSchema = Strict(
   },
   {
     description: "Take over an existing Batch pool: one not created here (poolId), or one another controller manages (fromManager).",
-    rules: [{ id: "pool-adopt-something", rule: "has(self.poolId) || has(self.fromManager)", message: "adopt sets poolId, fromManager or both" }],
+    rules: [
+      { id: "pool-adopt-something", rule: "has(self.poolId) || has(self.fromManager)", message: "adopt sets poolId, fromManager or both" },
+    ],
   },
 );
 
 export const BatchPoolSpecSchema = Strict({
   vmSize: Type.String({ minLength: 1, maxLength: 64, description: "e.g. standard_d2s_v3" }),
   image: ImageSchema,
-  nodeAgentSkuId: Type.String({ minLength: 1, maxLength: SHORT_STRING_MAX, description: "must match the image OS, e.g. batch.node.ubuntu 22.04" }),
+  nodeAgentSkuId: Type.String({
+    minLength: 1,
+    maxLength: SHORT_STRING_MAX,
+    description: "must match the image OS, e.g. batch.node.ubuntu 22.04",
+  }),
   containerConfiguration: Type.Optional(ContainerConfigurationSchema),
   scale: ScaleSchema,
   taskSlotsPerNode: Type.Optional(Int({ minimum: 1, maximum: 256 })),
@@ -166,14 +187,27 @@ export const BatchPoolStatusSchema = Strict({
   image: Type.Optional(Type.String({ description: "short image name, for kubectl get" })),
   nodeCounts: Type.Optional(
     Strict({
-      creating: NodeCount, starting: NodeCount, waitingForStartTask: NodeCount, startTaskFailed: NodeCount,
-      idle: NodeCount, running: NodeCount, rebooting: NodeCount, reimaging: NodeCount, leavingPool: NodeCount,
-      offline: NodeCount, preempted: NodeCount, unusable: NodeCount, unknown: NodeCount, total: NodeCount,
+      creating: NodeCount,
+      starting: NodeCount,
+      waitingForStartTask: NodeCount,
+      startTaskFailed: NodeCount,
+      idle: NodeCount,
+      running: NodeCount,
+      rebooting: NodeCount,
+      reimaging: NodeCount,
+      leavingPool: NodeCount,
+      offline: NodeCount,
+      preempted: NodeCount,
+      unusable: NodeCount,
+      unknown: NodeCount,
+      total: NodeCount,
     }),
   ),
   resizeErrors: Type.Optional(Type.Array(ResizeErrorSchema)),
   lastSyncTime: Type.Optional(Type.String({ format: "date-time" })),
-  account: Type.Optional(Type.String({ description: "the Batch account: default (the controller's flags) or the BatchAccount's namespace/name" })),
+  account: Type.Optional(
+    Type.String({ description: "the Batch account: default (the controller's flags) or the BatchAccount's namespace/name" }),
+  ),
   sourceRevision: Type.Optional(Type.String({ description: "Git revision of the manifest this status describes (directory mode)" })),
 });
 export type BatchPoolStatus = Static<typeof BatchPoolStatusSchema>;

@@ -9,7 +9,8 @@ import { SecretKeyRefSchema } from "./common.js";
 import { Strict } from "./schemaHelpers.js";
 
 /** The ARM id of a user-assigned managed identity. */
-export const USER_ASSIGNED_IDENTITY_PATTERN = "^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.ManagedIdentity/userAssignedIdentities/[^/]+$";
+export const USER_ASSIGNED_IDENTITY_PATTERN =
+  "^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.ManagedIdentity/userAssignedIdentities/[^/]+$";
 
 export const PoolIdentitySchema = Strict(
   {
@@ -46,10 +47,18 @@ export const AzureBlobFileSystemMountSchema = Strict(
     accountName: Type.String({ minLength: 3, maxLength: 24, pattern: "^[a-z0-9]+$", description: "storage account name" }),
     containerName: Type.String({ minLength: 3, maxLength: 63, pattern: "^[a-z0-9]+(?:-[a-z0-9]+)*$" }),
     relativeMountPath: RelativeMountPath,
-    blobfuseOptions: Type.Optional(Type.String({ maxLength: LONG_STRING_MAX, description: "blobfuse options, e.g. -o attr_timeout=240; never credentials" })),
+    blobfuseOptions: Type.Optional(
+      Type.String({ maxLength: LONG_STRING_MAX, description: "blobfuse options, e.g. -o attr_timeout=240; never credentials" }),
+    ),
     accountKeySecretRef: Type.Optional(SecretKeyRefSchema),
     sasKeySecretRef: Type.Optional(SecretKeyRefSchema),
-    identityResourceId: Type.Optional(Type.String({ pattern: USER_ASSIGNED_IDENTITY_PATTERN, maxLength: LONG_STRING_MAX, description: "one of spec.identity's, with Storage Blob Data Reader" })),
+    identityResourceId: Type.Optional(
+      Type.String({
+        pattern: USER_ASSIGNED_IDENTITY_PATTERN,
+        maxLength: LONG_STRING_MAX,
+        description: "one of spec.identity's, with Storage Blob Data Reader",
+      }),
+    ),
   },
   { description: "A blob container mounted with blobfuse (Linux nodes).", rules: [BLOB_CREDENTIAL_RULE] },
 );
@@ -57,7 +66,12 @@ export const AzureBlobFileSystemMountSchema = Strict(
 export const AzureFileShareMountSchema = Strict(
   {
     accountName: Type.String({ minLength: 3, maxLength: 24, pattern: "^[a-z0-9]+$" }),
-    azureFileUrl: Type.String({ minLength: 1, maxLength: LONG_STRING_MAX, pattern: "^https://", description: "e.g. https://account.file.core.windows.net/share" }),
+    azureFileUrl: Type.String({
+      minLength: 1,
+      maxLength: LONG_STRING_MAX,
+      pattern: "^https://",
+      description: "e.g. https://account.file.core.windows.net/share",
+    }),
     relativeMountPath: RelativeMountPath,
     mountOptions: MountOptions,
     accountKeySecretRef: SecretKeyRefSchema,
@@ -105,4 +119,7 @@ export const MountSchema = Strict(
 );
 export type Mount = Static<typeof MountSchema>;
 
-export const MountConfigurationSchema = Type.Array(MountSchema, { maxItems: 10, description: "file systems mounted on every node (Batch mountConfiguration)" });
+export const MountConfigurationSchema = Type.Array(MountSchema, {
+  maxItems: 10,
+  description: "file systems mounted on every node (Batch mountConfiguration)",
+});

@@ -2,7 +2,15 @@
  * Small TypeBox helpers that keep every schema *structural* in the Kubernetes sense:
  * no `anyOf`/`oneOf` with types, no `const`, no `patternProperties`. Enums are plain string enums.
  */
-import { Type, type TUnsafe, type ObjectOptions, type TProperties, type TObject, type TInteger, type IntegerOptions } from "@sinclair/typebox";
+import {
+  Type,
+  type TUnsafe,
+  type ObjectOptions,
+  type TProperties,
+  type TObject,
+  type TInteger,
+  type IntegerOptions,
+} from "@sinclair/typebox";
 import { INT32_MAX } from "./constants.js";
 
 /** One `x-kubernetes-validations` entry: a CEL rule the API server (and our runtime validator) evaluates. */
@@ -29,7 +37,6 @@ export function StringMap(options: { description?: string } = {}): TUnsafe<Recor
 export function Int(options: IntegerOptions = {}): TInteger {
   return Type.Integer({ minimum: -INT32_MAX - 1, maximum: INT32_MAX, ...options });
 }
-
 
 /** A closed object (unknown fields rejected at runtime) with optional CEL rules attached. */
 export function Strict<T extends TProperties>(properties: T, options: ObjectOptions & { rules?: readonly CelRule[] } = {}): TObject<T> {

@@ -49,7 +49,8 @@ export function unknownPlaceholders(text: string, paramNames: ReadonlySet<string
 function* templateStrings(node: unknown, path: string): Generator<[string, string]> {
   if (typeof node === "string") yield [path, node];
   else if (Array.isArray(node)) for (const [i, item] of node.entries()) yield* templateStrings(item, `${path}[${i}]`);
-  else if (typeof node === "object" && node !== null) for (const [key, child] of Object.entries(node)) yield* templateStrings(child, `${path}.${key}`);
+  else if (typeof node === "object" && node !== null)
+    for (const [key, child] of Object.entries(node)) yield* templateStrings(child, `${path}.${key}`);
 }
 
 function placeholderProblems(template: TaskTemplate, names: ReadonlySet<string>, path: string): FieldProblem[] {
@@ -57,7 +58,12 @@ function placeholderProblems(template: TaskTemplate, names: ReadonlySet<string>,
   for (const [at, text] of templateStrings(template, `${path}.parametricSweep.taskTemplate`)) {
     for (const name of unknownPlaceholders(text, names)) {
       const known = [...names].map((n) => `{${n}}`).join(", ");
-      problems.push({ severity: "error", rule: "unknown-placeholder", path: at, message: `{${name}} is not a sweep parameter (parameters: ${known}); write {{${name}}} for a literal {${name}}` });
+      problems.push({
+        severity: "error",
+        rule: "unknown-placeholder",
+        path: at,
+        message: `{${name}} is not a sweep parameter (parameters: ${known}); write {{${name}}} for a literal {${name}}`,
+      });
     }
   }
   return problems;
@@ -164,20 +170,38 @@ export function checkTaskFactory(factory: TaskFactory, path: string): FieldProbl
   const problems: FieldProblem[] = [];
   const error = (rule: string, at: string, message: string): void => void problems.push({ severity: "error", rule, path: at, message });
   const names = parameters.map((p) => p.name);
-  if (new Set(names).size !== names.length) error("task-factory-parameters", `${path}.parametricSweep.parameters`, "parameter names must be unique");
+  if (new Set(names).size !== names.length)
+    error("task-factory-parameters", `${path}.parametricSweep.parameters`, "parameter names must be unique");
   const count = taskFactoryCount(factory);
-  if (count > MAX_FACTORY_TASKS) error("task-factory-too-large", `${path}.parametricSweep.parameters`, `the sweep produces ${count} tasks; at most ${MAX_FACTORY_TASKS} are allowed, split the job`);
+  if (count > MAX_FACTORY_TASKS)
+    error(
+      "task-factory-too-large",
+      `${path}.parametricSweep.parameters`,
+      `the sweep produces ${count} tasks; at most ${MAX_FACTORY_TASKS} are allowed, split the job`,
+    );
   problems.push(...placeholderProblems(taskTemplate, new Set(names), path));
   const parts = parseTemplate(taskTemplate.id, new Set(names));
   const literals = parts.filter((part): part is string => typeof part === "string").join("");
-  if (!/^[A-Za-z0-9_-]*$/.test(literals)) error("task-id-format", idPath, `the id template may only hold letters, digits, '-', '_' and {parameter} placeholders; found "${taskTemplate.id}"`);
-  if (maxRenderedLength(parts, parameters) > 64) error("task-id-format", idPath, "generated task ids can exceed 64 characters; shorten the id template");
+  if (!/^[A-Za-z0-9_-]*$/.test(literals))
+    error(
+      "task-id-format",
+      idPath,
+      `the id template may only hold letters, digits, '-', '_' and {parameter} placeholders; found "${taskTemplate.id}"`,
+    );
+  if (maxRenderedLength(parts, parameters) > 64)
+    error("task-id-format", idPath, "generated task ids can exceed 64 characters; shorten the id template");
   const used = new Set(parts.flatMap((part) => (typeof part === "string" ? [] : [part.param])));
   for (const param of parameters) {
-    if (parameterCount(param) > 1 && !used.has(param.name)) error("task-id-unique", idPath, `the id template must use parameter {${param.name}}, or generated ids repeat`);
+    if (parameterCount(param) > 1 && !used.has(param.name))
+      error("task-id-unique", idPath, `the id template must use parameter {${param.name}}, or generated ids repeat`);
   }
   const adjacent = parts.some((part, i) => typeof part !== "string" && (i === 0 ? false : isDigitJoint(parts[i - 1])));
-  if (adjacent) error("task-id-unique", idPath, "separate placeholders in the id template with a non-digit (e.g. {i}-{j}), or generated ids can collide");
+  if (adjacent)
+    error(
+      "task-id-unique",
+      idPath,
+      "separate placeholders in the id template with a non-digit (e.g. {i}-{j}), or generated ids can collide",
+    );
   return problems;
 }
 

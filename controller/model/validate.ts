@@ -6,7 +6,17 @@
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { createAjv } from "./ajv.js";
 import { evaluateCelRules } from "./cel.js";
-import { ACCOUNT_KIND, API_VERSION, BATCH_ID_PATTERN, JOB_KIND, MAX_ANNOTATIONS_BYTES, MAX_REQUEST_BYTES, MAX_TASK_BYTES, NAME_PATTERN, POOL_KIND } from "./constants.js";
+import {
+  ACCOUNT_KIND,
+  API_VERSION,
+  BATCH_ID_PATTERN,
+  JOB_KIND,
+  MAX_ANNOTATIONS_BYTES,
+  MAX_REQUEST_BYTES,
+  MAX_TASK_BYTES,
+  NAME_PATTERN,
+  POOL_KIND,
+} from "./constants.js";
 import { NAME_RULE } from "./common.js";
 import { BatchAccountSchema } from "./account.js";
 import { BatchJobSchema, type BatchJob } from "./job.js";
@@ -95,7 +105,10 @@ function taskIdEntries(obj: Record<string, unknown>): (TaskIdEntry | undefined)[
   const tasks = Array.isArray(spec.tasks) ? (spec.tasks as unknown[]) : [];
   return tasks.map((task) => {
     if (!isRecord(task) || typeof task.id !== "string") return undefined;
-    const deps = isRecord(task.dependsOn) && Array.isArray(task.dependsOn.taskIds) ? task.dependsOn.taskIds.filter((d): d is string => typeof d === "string") : [];
+    const deps =
+      isRecord(task.dependsOn) && Array.isArray(task.dependsOn.taskIds)
+        ? task.dependsOn.taskIds.filter((d): d is string => typeof d === "string")
+        : [];
     return { id: task.id, dependsOn: deps };
   });
 }
@@ -110,11 +123,23 @@ function checkExplicitTasks(obj: Record<string, unknown>): FieldProblem[] {
     const key = entry.id.toLowerCase();
     const first = seen.get(key);
     if (first === undefined) seen.set(key, index);
-    else problems.push({ severity: "error", rule: "task-id-unique", path: `spec.tasks[${index}].id`, message: `task id "${entry.id}" repeats spec.tasks[${first}].id (ids are case-insensitive)` });
+    else
+      problems.push({
+        severity: "error",
+        rule: "task-id-unique",
+        path: `spec.tasks[${index}].id`,
+        message: `task id "${entry.id}" repeats spec.tasks[${first}].id (ids are case-insensitive)`,
+      });
   });
   entries.forEach((entry, index) => {
     for (const dep of entry?.dependsOn ?? []) {
-      if (!seen.has(dep.toLowerCase())) problems.push({ severity: "error", rule: "task-depends-on-missing", path: `spec.tasks[${index}].dependsOn.taskIds`, message: `depends on task "${dep}", which the job does not define` });
+      if (!seen.has(dep.toLowerCase()))
+        problems.push({
+          severity: "error",
+          rule: "task-depends-on-missing",
+          path: `spec.tasks[${index}].dependsOn.taskIds`,
+          message: `depends on task "${dep}", which the job does not define`,
+        });
     }
   });
   return problems;
@@ -132,17 +157,34 @@ function checkSizes(obj: Record<string, unknown>): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const metadata = isRecord(obj.metadata) ? obj.metadata : {};
   if (isRecord(metadata.annotations) && jsonBytes(metadata.annotations) > MAX_ANNOTATIONS_BYTES) {
-    problems.push({ severity: "error", rule: "too-large", path: "metadata.annotations", message: `annotations take ${jsonBytes(metadata.annotations)} bytes; Kubernetes allows ${MAX_ANNOTATIONS_BYTES}` });
+    problems.push({
+      severity: "error",
+      rule: "too-large",
+      path: "metadata.annotations",
+      message: `annotations take ${jsonBytes(metadata.annotations)} bytes; Kubernetes allows ${MAX_ANNOTATIONS_BYTES}`,
+    });
   }
   const spec = isRecord(obj.spec) ? obj.spec : {};
   const tasks = Array.isArray(spec.tasks) ? (spec.tasks as unknown[]) : [];
   tasks.forEach((task, index) => {
     const bytes = jsonBytes(task);
-    if (bytes > MAX_TASK_BYTES) problems.push({ severity: "error", rule: "too-large", path: `spec.tasks[${index}]`, message: `the task is ${bytes} bytes; a Batch request carries at most ${MAX_REQUEST_BYTES} (put large inputs in resource files)` });
+    if (bytes > MAX_TASK_BYTES)
+      problems.push({
+        severity: "error",
+        rule: "too-large",
+        path: `spec.tasks[${index}]`,
+        message: `the task is ${bytes} bytes; a Batch request carries at most ${MAX_REQUEST_BYTES} (put large inputs in resource files)`,
+      });
   });
-  const factory = isRecord(spec.taskFactory) && isRecord(spec.taskFactory.parametricSweep) ? spec.taskFactory.parametricSweep.taskTemplate : undefined;
+  const factory =
+    isRecord(spec.taskFactory) && isRecord(spec.taskFactory.parametricSweep) ? spec.taskFactory.parametricSweep.taskTemplate : undefined;
   if (factory !== undefined && jsonBytes(factory) > MAX_TASK_BYTES) {
-    problems.push({ severity: "error", rule: "too-large", path: "spec.taskFactory.parametricSweep.taskTemplate", message: `each generated task is over ${jsonBytes(factory)} bytes; a Batch request carries at most ${MAX_REQUEST_BYTES}` });
+    problems.push({
+      severity: "error",
+      rule: "too-large",
+      path: "spec.taskFactory.parametricSweep.taskTemplate",
+      message: `each generated task is over ${jsonBytes(factory)} bytes; a Batch request carries at most ${MAX_REQUEST_BYTES}`,
+    });
   }
   return problems;
 }
@@ -168,7 +210,9 @@ export function validateResource(obj: unknown): FieldProblem[] {
   if (!isRecord(obj)) return [{ severity: "error", rule: "wrong-type", path: "", message: "a resource must be a mapping" }];
   const kind = obj.kind;
   if (kind !== POOL_KIND && kind !== JOB_KIND && kind !== ACCOUNT_KIND) {
-    return [{ severity: "error", rule: "invalid-value", path: "kind", message: `kind must be ${POOL_KIND}, ${JOB_KIND} or ${ACCOUNT_KIND}` }];
+    return [
+      { severity: "error", rule: "invalid-value", path: "kind", message: `kind must be ${POOL_KIND}, ${JOB_KIND} or ${ACCOUNT_KIND}` },
+    ];
   }
   const validate = validatorFor(kind);
   const schemaProblems = validate(obj) ? [] : (validate.errors ?? []).map(ajvErrorToProblem);

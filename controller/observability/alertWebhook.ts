@@ -2,13 +2,7 @@ import type { Logger } from "pino";
 import { driftOutcome } from "../core/driftOutcome.js";
 import { backoffDelayMs } from "../time/backoff.js";
 import { delay, every, systemClock, type Clock } from "../time/clock.js";
-import {
-  parseResourceKey,
-  type Alerts,
-  type DriftAlert,
-  type ResourceKey,
-  type StallAlert,
-} from "../runtime/ports.js";
+import { parseResourceKey, type Alerts, type DriftAlert, type ResourceKey, type StallAlert } from "../runtime/ports.js";
 
 /**
  * One alert in Alertmanager's POST /api/v2/alerts shape. Drift alerts add the labels `policy`
@@ -65,7 +59,12 @@ export function createWebhookAlerts(options: WebhookAlertsOptions): WebhookAlert
   const open = new Map<string, OpenAlert>();
   const deliver = createDelivery(options);
 
-  function fire(key: ResourceKey, name: AlertName, text: { summary: string; description: string }, extraLabels: Record<string, string> = {}): void {
+  function fire(
+    key: ResourceKey,
+    name: AlertName,
+    text: { summary: string; description: string },
+    extraLabels: Record<string, string> = {},
+  ): void {
     const id = `${name}|${key}`;
     const { kind, namespace, resourceName } = labelsOf(key);
     const labels = { alertname: ALERTNAME[name], severity: SEVERITY[name], kind, namespace, name: resourceName, ...extraLabels };
@@ -99,7 +98,12 @@ export function createWebhookAlerts(options: WebhookAlertsOptions): WebhookAlert
   return {
     drift(alert: DriftAlert): void {
       const summary = `${alert.key} drifted from its manifest; ${driftOutcome(alert.policy, alert.corrected)}`;
-      fire(alert.key, "Drift", { summary, description: alert.differences.join("\n") }, { policy: alert.policy, corrected: String(alert.corrected) });
+      fire(
+        alert.key,
+        "Drift",
+        { summary, description: alert.differences.join("\n") },
+        { policy: alert.policy, corrected: String(alert.corrected) },
+      );
     },
     stalled(alert: StallAlert): void {
       fire(alert.key, "Stalled", { summary: `${alert.key} is stalled: ${alert.reason}`, description: alert.message });

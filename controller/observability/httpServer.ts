@@ -18,7 +18,10 @@ export interface ObservabilityEndpoints {
    * Guards /metrics and /status (not the probes) when set: cluster mode checks the bearer token
    * with the API server (controller/kubernetes/requestAuth.ts).
    */
-  authorize?(authorization: string | undefined, path: string): Promise<{ allowed: true } | { allowed: false; code: number; message: string }>;
+  authorize?(
+    authorization: string | undefined,
+    path: string,
+  ): Promise<{ allowed: true } | { allowed: false; code: number; message: string }>;
 }
 
 /** The paths that `authorize` guards; the kubelet's probes stay open. */
@@ -90,14 +93,20 @@ function handleReconcile(req: IncomingMessage, res: ServerResponse, path: string
  * and Prometheus use the pod IP; an IP address cannot be rebound). Requests a browser marks as
  * coming from another site are refused too.
  */
-export function hostRefusal(headers: IncomingHttpHeaders, guard: { allowedHosts: readonly string[]; anyAddress: boolean }): string | undefined {
-  const accepted = (host: string): boolean => isLoopbackHost(host) || guard.allowedHosts.includes(host) || (guard.anyAddress && isIP(host) !== 0);
+export function hostRefusal(
+  headers: IncomingHttpHeaders,
+  guard: { allowedHosts: readonly string[]; anyAddress: boolean },
+): string | undefined {
+  const accepted = (host: string): boolean =>
+    isLoopbackHost(host) || guard.allowedHosts.includes(host) || (guard.anyAddress && isIP(host) !== 0);
   const host = headers.host;
-  if (host !== undefined && !accepted(hostName(host))) return `Host "${host}" is not allowed (loopback names and addresses only; see --allowed-hosts)`;
+  if (host !== undefined && !accepted(hostName(host)))
+    return `Host "${host}" is not allowed (loopback names and addresses only; see --allowed-hosts)`;
   const site = headers["sec-fetch-site"];
   if (site === "cross-site" || site === "same-site") return "requests from other web sites are refused";
   const origin = headers.origin;
-  if (origin !== undefined && !(URL.canParse(origin) && accepted(hostName(new URL(origin).host)))) return `requests from origin ${origin} are refused`;
+  if (origin !== undefined && !(URL.canParse(origin) && accepted(hostName(new URL(origin).host))))
+    return `requests from origin ${origin} are refused`;
   return undefined;
 }
 

@@ -8,11 +8,7 @@ import type { LogFormat, LogLevel } from "../config/runConfig.js";
  * catches plain strings that slip through (headers, SDK errors carrying request options).
  */
 const SECRET_FIELDS = ["accountKey", "password", "secret", "token", "authorization", "Authorization", "sharedKey"];
-export const REDACT_PATHS = [
-  ...SECRET_FIELDS,
-  ...SECRET_FIELDS.map((f) => `*.${f}`),
-  ...SECRET_FIELDS.map((f) => `*.*.${f}`),
-];
+export const REDACT_PATHS = [...SECRET_FIELDS, ...SECRET_FIELDS.map((f) => `*.${f}`), ...SECRET_FIELDS.map((f) => `*.*.${f}`)];
 
 export interface LoggerOptions {
   format: LogFormat;

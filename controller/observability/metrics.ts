@@ -41,7 +41,8 @@ export function createPrometheusMetrics(options: MetricsOptions = {}): Prometheu
     collectDefaultMetrics({ register: registry });
     // Gauges named like counters, which `promtool check metrics` rejects; the same figures stay
     // available per type as nodejs_active_handles, nodejs_active_requests, nodejs_active_resources.
-    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(name);
+    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"])
+      registry.removeSingleMetric(name);
   }
   new Gauge({
     name: `${PREFIX}build_info`,
@@ -72,7 +73,7 @@ export function createPrometheusMetrics(options: MetricsOptions = {}): Prometheu
   });
   const drift = new Counter({
     name: `${PREFIX}drift_detected_total`,
-    help: "Live Batch state found different from the manifests, by kind, field and whether the controller corrected it (corrected=\"true\"|\"false\").",
+    help: 'Live Batch state found different from the manifests, by kind, field and whether the controller corrected it (corrected="true"|"false").',
     labelNames: ["kind", "field", "corrected"] as const,
     registers: [registry],
   });
@@ -152,11 +153,38 @@ export function createPrometheusMetrics(options: MetricsOptions = {}): Prometheu
 /** workqueue_* as controller-runtime (client-go) names them, labelled with the queue's name. */
 function createWorkQueueMetrics(registry: Registry): WorkQueueMetrics {
   const name = { name: QUEUE_NAME };
-  const depth = new Gauge({ name: "workqueue_depth", help: "Current depth of the work queue.", labelNames: ["name"] as const, registers: [registry] });
-  const adds = new Counter({ name: "workqueue_adds_total", help: "Keys added to the work queue.", labelNames: ["name"] as const, registers: [registry] });
-  const queued = new Histogram({ name: "workqueue_queue_duration_seconds", help: "How long a key waits in the work queue before a worker takes it.", labelNames: ["name"] as const, buckets: SECONDS_BUCKETS, registers: [registry] });
-  const work = new Histogram({ name: "workqueue_work_duration_seconds", help: "How long processing one key takes.", labelNames: ["name"] as const, buckets: SECONDS_BUCKETS, registers: [registry] });
-  const retries = new Counter({ name: "workqueue_retries_total", help: "Keys re-added after an error, with backoff.", labelNames: ["name"] as const, registers: [registry] });
+  const depth = new Gauge({
+    name: "workqueue_depth",
+    help: "Current depth of the work queue.",
+    labelNames: ["name"] as const,
+    registers: [registry],
+  });
+  const adds = new Counter({
+    name: "workqueue_adds_total",
+    help: "Keys added to the work queue.",
+    labelNames: ["name"] as const,
+    registers: [registry],
+  });
+  const queued = new Histogram({
+    name: "workqueue_queue_duration_seconds",
+    help: "How long a key waits in the work queue before a worker takes it.",
+    labelNames: ["name"] as const,
+    buckets: SECONDS_BUCKETS,
+    registers: [registry],
+  });
+  const work = new Histogram({
+    name: "workqueue_work_duration_seconds",
+    help: "How long processing one key takes.",
+    labelNames: ["name"] as const,
+    buckets: SECONDS_BUCKETS,
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: "workqueue_retries_total",
+    help: "Keys re-added after an error, with backoff.",
+    labelNames: ["name"] as const,
+    registers: [registry],
+  });
   // Present from the start (0), so dashboards and `absent()` alerts see the series before any work.
   depth.set(name, 0);
   adds.inc(name, 0);
@@ -183,7 +211,10 @@ function createWorkQueueMetrics(registry: Registry): WorkQueueMetrics {
  * batch_gitops_resource_condition, as Flux's gotk_reconcile_condition: per resource and condition
  * type one series per status, 1 for the current status and 0 for the others.
  */
-function createConditionMetric(registry: Registry): { set(key: ResourceKey, records: readonly ConditionRecord[]): void; forget(key: ResourceKey): void } {
+function createConditionMetric(registry: Registry): {
+  set(key: ResourceKey, records: readonly ConditionRecord[]): void;
+  forget(key: ResourceKey): void;
+} {
   const gauge = new Gauge({
     name: `${PREFIX}resource_condition`,
     help: "Conditions of each BatchPool/BatchJob: 1 for the condition's current status, 0 for the others.",
@@ -201,7 +232,8 @@ function createConditionMetric(registry: Registry): { set(key: ResourceKey, reco
       const current = new Set(records.map((r) => r.type));
       for (const type of typesOf.get(key) ?? []) if (!current.has(type)) remove(key, type);
       for (const record of records) {
-        for (const status of CONDITION_STATUSES) gauge.set({ kind, namespace, name, type: record.type, status }, record.status === status ? 1 : 0);
+        for (const status of CONDITION_STATUSES)
+          gauge.set({ kind, namespace, name, type: record.type, status }, record.status === status ? 1 : 0);
       }
       typesOf.set(key, current);
     },

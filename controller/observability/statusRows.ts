@@ -83,7 +83,12 @@ export function formatTable(rows: readonly StatusRow[], options: { bars?: boolea
   ]);
   const table = [header, ...body];
   const widths = header.map((_, i) => Math.max(...table.map((cells) => (cells[i] ?? "").length)));
-  return table.map((cells) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd());
+  return table.map((cells) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 /** One line per resource for logs and non-TTY output. */

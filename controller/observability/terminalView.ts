@@ -96,5 +96,9 @@ function problemLines(problems: readonly Problem[]): string[] {
   if (problems.length === 0) {
     return [];
   }
-  return ["", "PROBLEMS", ...problems.map((p) => `  ${p.severity}: ${[p.file, p.line].filter((x) => x !== undefined).join(":")} ${p.message}`)];
+  return [
+    "",
+    "PROBLEMS",
+    ...problems.map((p) => `  ${p.severity}: ${[p.file, p.line].filter((x) => x !== undefined).join(":")} ${p.message}`),
+  ];
 }

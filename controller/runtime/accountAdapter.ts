@@ -34,7 +34,11 @@ export async function accountConfig(namespace: string, spec: BatchAccountSpec, s
   if (sharedKey === undefined) return { kind: "remote", url: spec.url, auth: { kind: "entra" }, ...arm };
   const accountName = spec.accountName ?? accountNameFromUrl(spec.url);
   // validate refuses this (account-shared-key-needs-name); a cluster object could still lack it.
-  if (accountName === undefined) throw new StallingError(Reasons.InvalidSpec, "spec.accountName is needed with a shared key when the URL does not start with the account name");
+  if (accountName === undefined)
+    throw new StallingError(
+      Reasons.InvalidSpec,
+      "spec.accountName is needed with a shared key when the URL does not start with the account name",
+    );
   const key = await secrets.resolveSecret(namespace, sharedKey.secretRef);
   return { kind: "remote", url: spec.url, auth: { kind: "shared-key", accountName, accountKey: new Secret(key) }, ...arm };
 }
@@ -42,7 +46,9 @@ export async function accountConfig(namespace: string, spec: BatchAccountSpec, s
 /** What decides whether the adapter must be rebuilt; the key enters only as a hash. */
 function fingerprint(config: RemoteBatchConfig): string {
   const auth = config.auth.kind === "shared-key" ? `${config.auth.accountName}:${config.auth.accountKey.reveal()}` : "entra";
-  return createHash("sha256").update(JSON.stringify([config.url, auth, config.armResourceId ?? "", config.armEndpoint ?? ""])).digest("hex");
+  return createHash("sha256")
+    .update(JSON.stringify([config.url, auth, config.armResourceId ?? "", config.armEndpoint ?? ""]))
+    .digest("hex");
 }
 
 export function createAccountAdapter(options: AccountAdapterOptions): BatchAdapter {
@@ -80,7 +86,10 @@ class AccountAdapter implements BatchAdapter {
       return await fn(adapter);
     } catch (error: unknown) {
       if (isBatchCallError(error) && error.statusCode === 0 && error.errorClass === "transient") {
-        throw new GenericError(Reasons.AccountUnreachable, `BatchAccount ${this.#opts.account} (${adapter.accountUrl}) does not answer: ${error.operation}: ${error.message}`);
+        throw new GenericError(
+          Reasons.AccountUnreachable,
+          `BatchAccount ${this.#opts.account} (${adapter.accountUrl}) does not answer: ${error.operation}: ${error.message}`,
+        );
       }
       throw error;
     }

@@ -69,7 +69,13 @@ class AccountRouter {
     const account = accountOf(desired);
     if (account !== DEFAULT_ACCOUNT && !this.declared(account)) {
       const name = account.slice(account.indexOf("/") + 1);
-      return { severity: "error", key, rule: "missing-account", path: "spec.accountRef.name", message: missingAccountMessage(desired.namespace, name) };
+      return {
+        severity: "error",
+        key,
+        rule: "missing-account",
+        path: "spec.accountRef.name",
+        message: missingAccountMessage(desired.namespace, name),
+      };
     }
     return desired.kind === "BatchJob" ? this.#poolElsewhere(key, desired, account) : undefined;
   }
@@ -114,7 +120,8 @@ function accountView(account: string, shared: SharedSource): DesiredSource {
       ...source.problems().filter((p) => (p.key === undefined ? account === DEFAULT_ACCOUNT : mine(p.key))),
       ...source.keys().filter(mine).flatMap(synthesized),
     ],
-    problemsFor: (key) => (mine(key) ? [...(source.problemsFor?.(key) ?? source.problems().filter((p) => p.key === key)), ...synthesized(key)] : []),
+    problemsFor: (key) =>
+      mine(key) ? [...(source.problemsFor?.(key) ?? source.problems().filter((p) => p.key === key)), ...synthesized(key)] : [],
     elsewhere: (key) => router.elsewhere(key, account),
   };
 }
@@ -209,7 +216,9 @@ class MultiAccountController implements Controller {
     const failure = new Promise<never>((_, reject) => (this.#failed = reject));
     for (const account of this.#accounts()) this.#engine(account);
     for (const [account, engine] of this.#engines) this.#start(account, engine);
-    const stopped = new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
+    const stopped = new Promise<void>((resolve) =>
+      signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true }),
+    );
     await Promise.race([stopped, failure]);
     await Promise.all(this.#runs);
   }

@@ -40,7 +40,11 @@ export async function applyAction(action: Action, ctx: ApplyContext): Promise<Ac
       await patchPool(action, ctx);
       return "updated";
     case "DrainPool":
-      await batch.resizePool(action.poolId, { targetDedicatedNodes: 0, targetLowPriorityNodes: 0, nodeDeallocationOption: "taskcompletion" }, opts);
+      await batch.resizePool(
+        action.poolId,
+        { targetDedicatedNodes: 0, targetLowPriorityNodes: 0, nodeDeallocationOption: "taskcompletion" },
+        opts,
+      );
       return "updated";
     case "DeletePool":
       return (await batch.deletePool(action.poolId, opts)) === "deleted" ? "deleted" : "unchanged";
@@ -75,7 +79,11 @@ function resizeBody(action: Extract<Action, { type: "ResizePool" }>): JsonObject
 async function patchPool(action: Extract<Action, { type: "PatchPool" }>, ctx: ApplyContext): Promise<void> {
   const metadata = toMetadataItems(action.metadata);
   if (action.startTask === "remove") {
-    await ctx.batch.updatePoolProperties(action.poolId, { certificateReferences: [], applicationPackageReferences: [], metadata }, { signal: ctx.signal });
+    await ctx.batch.updatePoolProperties(
+      action.poolId,
+      { certificateReferences: [], applicationPackageReferences: [], metadata },
+      { signal: ctx.signal },
+    );
     return;
   }
   const body: JsonObject = { metadata };

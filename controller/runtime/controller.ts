@@ -158,14 +158,20 @@ class Engine implements Controller {
     try {
       for (const key of await this.#orphanKeys()) into.add(key);
     } catch (error: unknown) {
-      this.#opts.logger.warn({ err: describeError(error) }, "could not list Batch objects to find removed resources; retrying at next resync");
+      this.#opts.logger.warn(
+        { err: describeError(error) },
+        "could not list Batch objects to find removed resources; retrying at next resync",
+      );
     }
   }
 
   async #orphanKeys(): Promise<ResourceKey[]> {
     const [pools, jobs] = await Promise.all([this.#cache.pools(0, this.#opts.signal), this.#cache.jobs(0, this.#opts.signal)]);
     // Keys with problems are never pruned: a typo must not tear down what the manifest describes.
-    const desired = new Set<string>([...this.#opts.source.keys(), ...this.#opts.source.problems().flatMap((p) => (p.key === undefined ? [] : [p.key]))]);
+    const desired = new Set<string>([
+      ...this.#opts.source.keys(),
+      ...this.#opts.source.problems().flatMap((p) => (p.key === undefined ? [] : [p.key])),
+    ]);
     const keys = new Set<ResourceKey>();
     for (const { metadata } of [...pools, ...jobs]) {
       const owner = metadata[OWNER_KEY];
@@ -218,7 +224,10 @@ class Engine implements Controller {
     try {
       result = await this.#step(key, namespace, desired, logger);
       label = result.pollAfterMs !== undefined ? "requeue" : "success";
-      outcome = result.pollAfterMs !== undefined ? { kind: "requeueAfter", ms: result.pollAfterMs, status: undefined } : { kind: "done", status: undefined };
+      outcome =
+        result.pollAfterMs !== undefined
+          ? { kind: "requeueAfter", ms: result.pollAfterMs, status: undefined }
+          : { kind: "done", status: undefined };
       if (result.summary.kind === "stalled") {
         // Concluded stalls (invalid spec, resize errors) are reported like thrown ones.
         this.#reportStall(key, result.summary.reason, result.summary.message, logger);
@@ -233,21 +242,37 @@ class Engine implements Controller {
     return { ...outcome, status };
   }
 
-  #failure(key: ResourceKey, error: unknown, logger: ReconcileContext["logger"]): { result: StepResult; label: ReconcileResultLabel; outcome: ReconcileOutcome } {
+  #failure(
+    key: ResourceKey,
+    error: unknown,
+    logger: ReconcileContext["logger"],
+  ): { result: StepResult; label: ReconcileResultLabel; outcome: ReconcileOutcome } {
     const failure = classifyFailure(error);
     const { reason, message } = failure;
     switch (failure.report) {
       case "stalling":
         this.#reportStall(key, reason, message, logger);
-        return { result: { summary: { kind: "stalled", reason, message } }, label: "stalled", outcome: { kind: "stalled", status: undefined } };
+        return {
+          result: { summary: { kind: "stalled", reason, message } },
+          label: "stalled",
+          outcome: { kind: "stalled", status: undefined },
+        };
       case "waiting": {
         logger.info({ reason }, message);
         const ms = failure.retryAfterMs ?? this.#opts.pollIntervalMs ?? 5_000;
-        return { result: { summary: { kind: "progressing", reason, message } }, label: "requeue", outcome: { kind: "requeueAfter", ms, status: undefined } };
+        return {
+          result: { summary: { kind: "progressing", reason, message } },
+          label: "requeue",
+          outcome: { kind: "requeueAfter", ms, status: undefined },
+        };
       }
       case "generic":
         logger.error({ reason, err: message }, "reconcile failed; retrying with backoff");
-        return { result: { summary: { kind: "failed", reason, message } }, label: "error", outcome: { kind: "error", error, status: undefined } };
+        return {
+          result: { summary: { kind: "failed", reason, message } },
+          label: "error",
+          outcome: { kind: "error", error, status: undefined },
+        };
     }
   }
 
@@ -261,9 +286,16 @@ class Engine implements Controller {
     this.#opts.events.record(key, "Warning", reason, message);
   }
 
-  async #step(key: ResourceKey, namespace: string, desired: DesiredResource | undefined, logger: ReconcileContext["logger"]): Promise<StepResult> {
+  async #step(
+    key: ResourceKey,
+    namespace: string,
+    desired: DesiredResource | undefined,
+    logger: ReconcileContext["logger"],
+  ): Promise<StepResult> {
     // problemsFor: linear bookkeeping (10,000 invalid documents must not cost 10,000² comparisons a pass).
-    const invalid = (this.#opts.source.problemsFor?.(key) ?? this.#opts.source.problems().filter((p) => p.key === key)).filter((p) => p.severity === "error");
+    const invalid = (this.#opts.source.problemsFor?.(key) ?? this.#opts.source.problems().filter((p) => p.key === key)).filter(
+      (p) => p.severity === "error",
+    );
     if (invalid.length > 0) {
       // An invalid manifest never causes a Batch write, not even a prune of what it used to own.
       const message = invalid.map((p) => `${p.file ?? ""}${p.line ? `:${p.line}` : ""} ${p.path ?? ""} ${p.message}`.trim()).join("; ");
@@ -292,7 +324,12 @@ class Engine implements Controller {
     return this.#opts.finalizers ?? noFinalizers;
   }
 
-  #context(key: ResourceKey, namespace: string, logger: ReconcileContext["logger"], desired: DesiredResource | undefined): ReconcileContext {
+  #context(
+    key: ResourceKey,
+    namespace: string,
+    logger: ReconcileContext["logger"],
+    desired: DesiredResource | undefined,
+  ): ReconcileContext {
     const o = this.#opts;
     return {
       key,
@@ -329,17 +366,30 @@ class Engine implements Controller {
   }
 
   /** Derives the next status from the last one and writes it (a failing writer is logged, not thrown). */
-  async #publish(key: ResourceKey, desired: DesiredResource | undefined, result: StepResult, logger: ReconcileContext["logger"]): Promise<ResourceStatus> {
+  async #publish(
+    key: ResourceKey,
+    desired: DesiredResource | undefined,
+    result: StepResult,
+    logger: ReconcileContext["logger"],
+  ): Promise<ResourceStatus> {
     const status = nextStatus(this.#statuses.get(key), desired, result, new Date(this.#now()).toISOString());
     this.#statuses.set(key, status);
     this.#opts.metrics.resourceConditions?.(key, status.conditions);
     const { kind, namespace, name } = parseResourceKey(key);
-    await this.#writeSafely(() => this.#opts.status.write(key, status, { kind, namespace, name, source: desired?.source, spec: desired?.spec }), logger);
+    await this.#writeSafely(
+      () => this.#opts.status.write(key, status, { kind, namespace, name, source: desired?.source, spec: desired?.spec }),
+      logger,
+    );
     return status;
   }
 
   /** The one exit: conditions summarized, status written, alerts resolved. */
-  async #finish(key: ResourceKey, desired: DesiredResource | undefined, result: StepResult, logger: ReconcileContext["logger"]): Promise<ResourceStatus | undefined> {
+  async #finish(
+    key: ResourceKey,
+    desired: DesiredResource | undefined,
+    result: StepResult,
+    logger: ReconcileContext["logger"],
+  ): Promise<ResourceStatus | undefined> {
     // An interim write still in flight must land before the pass's own status, never after it;
     // one still waiting for its interval is dropped (the pass's status supersedes it).
     await this.#progress.get(key)?.cancel();

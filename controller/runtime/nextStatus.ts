@@ -3,7 +3,12 @@ import { summarize } from "../core/conditions.js";
 import type { DesiredResource, ResourceStatus } from "./ports.js";
 import type { StepResult } from "./stepResult.js";
 
-export function nextStatus(previous: ResourceStatus | undefined, desired: DesiredResource | undefined, result: StepResult, nowIso: string): ResourceStatus {
+export function nextStatus(
+  previous: ResourceStatus | undefined,
+  desired: DesiredResource | undefined,
+  result: StepResult,
+  nowIso: string,
+): ResourceStatus {
   const generation = desired?.generation ?? previous?.observedGeneration ?? 0;
   // observedGeneration moves when the pass acted on this generation (ready, progressing, stalled),
   // not on a retryable failure: a failed pass has not yet seen its generation through.

@@ -40,16 +40,41 @@ interface NodeCountsEntry {
 
 /** Batch's NodeCounts of a pool without nodes: every state (and the total) 0. */
 const NO_NODES: Readonly<Record<string, number>> = Object.fromEntries(
-  ["creating", "idle", "offline", "preempted", "rebooting", "reimaging", "running", "starting", "startTaskFailed", "leavingPool", "unknown", "unusable", "waitingForStartTask", "total"].map((state) => [state, 0]),
+  [
+    "creating",
+    "idle",
+    "offline",
+    "preempted",
+    "rebooting",
+    "reimaging",
+    "running",
+    "starting",
+    "startTaskFailed",
+    "leavingPool",
+    "unknown",
+    "unusable",
+    "waitingForStartTask",
+    "total",
+  ].map((state) => [state, 0]),
 );
 
 /** The listing's view of a pool's nodes: per-state counts read under another view are stale. */
 function nodesSeen(pool: ObservedPool): string {
-  return [pool.allocationState, pool.currentDedicatedNodes, pool.currentLowPriorityNodes, pool.targetDedicatedNodes, pool.targetLowPriorityNodes].join("/");
+  return [
+    pool.allocationState,
+    pool.currentDedicatedNodes,
+    pool.currentLowPriorityNodes,
+    pool.targetDedicatedNodes,
+    pool.targetLowPriorityNodes,
+  ].join("/");
 }
 
 function settledPool(pool: ObservedPool): boolean {
-  return pool.allocationState === "steady" && pool.currentDedicatedNodes === pool.targetDedicatedNodes && pool.currentLowPriorityNodes === pool.targetLowPriorityNodes;
+  return (
+    pool.allocationState === "steady" &&
+    pool.currentDedicatedNodes === pool.targetDedicatedNodes &&
+    pool.currentLowPriorityNodes === pool.targetLowPriorityNodes
+  );
 }
 
 export interface TaskCountsRequest {
@@ -115,7 +140,8 @@ export class ObservationCache {
     const entry = this.#counts.get(job.id);
     const cached = entry?.counts;
     if (entry !== undefined && cached !== undefined && this.#reusable(entry, cached, job, request.notBefore)) return { counts: cached };
-    if (!request.force && isDeferred(entry, job, now)) return this.#defer(job.id, { ...(entry ?? { at: 0, dueAt: now + request.firstReadDelayMs }), ...seen });
+    if (!request.force && isDeferred(entry, job, now))
+      return this.#defer(job.id, { ...(entry ?? { at: 0, dueAt: now + request.firstReadDelayMs }), ...seen });
     const counts = await this.batch.getTaskCounts(job.id, { signal: request.signal });
     this.#counts.set(job.id, { counts, ...seen, at: this.options.now(), dueAt: 0 });
     return { counts };

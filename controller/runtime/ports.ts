@@ -13,7 +13,14 @@ import type { ConditionRecord } from "../core/conditionRecord.js";
 import type { ResourceKey, ResourceKind } from "../core/resourceKey.js";
 
 // The resource vocabulary belongs to the core; re-exported here so ports stay one import for adapters.
-export { isResourceKey, parseResourceKey, resourceKey, type ParsedResourceKey, type ResourceKey, type ResourceKind } from "../core/resourceKey.js";
+export {
+  isResourceKey,
+  parseResourceKey,
+  resourceKey,
+  type ParsedResourceKey,
+  type ResourceKey,
+  type ResourceKind,
+} from "../core/resourceKey.js";
 export type { ConditionRecord } from "../core/conditionRecord.js";
 
 /** Where a desired resource came from; recorded in status so users can trace what was applied. */

@@ -6,7 +6,16 @@
  * anything else (test/unit/model/status-shape.test.ts checks it against the schema).
  */
 import type { BatchJobStatus, BatchPoolStatus, Condition } from "../model/index.js";
-import type { JobLiveStatus, PoolLiveStatus, Problem, ResourceKey, ResourceKind, ResourceStatus, SourceLocation, StatusMeta } from "./ports.js";
+import type {
+  JobLiveStatus,
+  PoolLiveStatus,
+  Problem,
+  ResourceKey,
+  ResourceKind,
+  ResourceStatus,
+  SourceLocation,
+  StatusMeta,
+} from "./ports.js";
 
 export type CrdStatus = Record<string, unknown>;
 /** What status.json and the status subresource hold for one resource. */
@@ -34,8 +43,20 @@ export interface StatusDocument {
 const POOL_ALLOCATION_STATES = new Set(["steady", "resizing", "stopping"]);
 const JOB_STATES = new Set(["active", "disabling", "disabled", "enabling", "terminating", "completed", "deleting"]);
 const NODE_STATES = [
-  "creating", "starting", "waitingForStartTask", "startTaskFailed", "idle", "running", "rebooting",
-  "reimaging", "leavingPool", "offline", "preempted", "unusable", "unknown", "total",
+  "creating",
+  "starting",
+  "waitingForStartTask",
+  "startTaskFailed",
+  "idle",
+  "running",
+  "rebooting",
+  "reimaging",
+  "leavingPool",
+  "offline",
+  "preempted",
+  "unusable",
+  "unknown",
+  "total",
 ] as const;
 
 /**
@@ -70,7 +91,8 @@ function poolLiveFields(live: PoolLiveStatus): CrdStatus {
   const current = live.currentDedicatedNodes + live.currentLowPriorityNodes;
   const target = live.targetDedicatedNodes + live.targetLowPriorityNodes;
   return {
-    allocationState: live.allocationState !== undefined && POOL_ALLOCATION_STATES.has(live.allocationState) ? live.allocationState : undefined,
+    allocationState:
+      live.allocationState !== undefined && POOL_ALLOCATION_STATES.has(live.allocationState) ? live.allocationState : undefined,
     currentDedicatedNodes: live.currentDedicatedNodes,
     currentLowPriorityNodes: live.currentLowPriorityNodes,
     targetDedicatedNodes: live.targetDedicatedNodes,

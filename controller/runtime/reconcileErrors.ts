@@ -10,7 +10,12 @@ export { GenericError, ReconcileError, StallingError, WaitingError };
 /** The name the engine used before the registry; same class. */
 export const StalledError = StallingError;
 
-const QUOTA_CODES = new Set(["PoolQuotaReached", "ActiveJobAndScheduleQuotaReached", "AccountCoreQuotaReached", "AccountLowPriorityCoreQuotaReached"]);
+const QUOTA_CODES = new Set([
+  "PoolQuotaReached",
+  "ActiveJobAndScheduleQuotaReached",
+  "AccountCoreQuotaReached",
+  "AccountLowPriorityCoreQuotaReached",
+]);
 
 /** Any error as a typed one: how it is reported and under which reason. */
 export function classifyFailure(error: unknown): ReconcileError {

@@ -8,7 +8,13 @@ import { Reasons } from "../core/conditions.js";
 import { jobIntentFromSpec, poolIntentFromSpec } from "../core/fromModel.js";
 import type { JobIntent } from "../core/intent.js";
 import { jobMetadata, planJob, type JobPlan, type PoolTarget } from "../core/jobPlan.js";
-import { FAILED_TASK_SAMPLE_SIZE, jobPoolHealth, taskFailureHealth, type JobHealthIssue, type TaskFailureInput } from "../core/jobHealth.js";
+import {
+  FAILED_TASK_SAMPLE_SIZE,
+  jobPoolHealth,
+  taskFailureHealth,
+  type JobHealthIssue,
+  type TaskFailureInput,
+} from "../core/jobHealth.js";
 import type { FailedTaskSample, ObservedJob, ObservedPool, ObservedTaskCounts } from "../core/observed.js";
 import { isForeign, isOwnedBy } from "../core/ownership.js";
 import { desiredPoolId } from "../core/poolIdentity.js";
@@ -36,7 +42,8 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
   const intent = jobIntentFromSpec(desired, desired.spec as BatchJobSpec);
   const [pools, jobs] = await Promise.all([ctx.cache.pools(ctx.lastWriteAt, ctx.signal), ctx.cache.jobs(ctx.lastWriteAt, ctx.signal)]);
   const target = resolvePoolTarget(ctx, intent, pools);
-  const poolManifest = intent.poolRef !== undefined && ctx.source.get(resourceKey("BatchPool", intent.namespace, intent.poolRef)) !== undefined;
+  const poolManifest =
+    intent.poolRef !== undefined && ctx.source.get(resourceKey("BatchPool", intent.namespace, intent.poolRef)) !== undefined;
   const listed = jobs.find((j) => j.id.toLowerCase() === intent.jobId.toLowerCase());
   const observed = listed === undefined ? undefined : await withTaskCounts(ctx, intent, listed, target);
   const live = observed?.job;
@@ -53,8 +60,14 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
     reportDrift(ctx, { kind: "BatchJob", policy: intent.driftPolicy, drift, corrected: applied && intent.driftPolicy === "Correct" });
   }
   reportTasks(ctx, live?.taskCounts);
-  const failedTasks = live?.taskCounts !== undefined && live.taskCounts.failed > 0 ? await ctx.batch.listFailedTasks(intent.jobId, FAILED_TASK_SAMPLE_SIZE, { signal: ctx.signal }) : [];
-  const health = live === undefined ? undefined : (taskFailureHealth(failureInput(intent, live, failedTasks)) ?? jobPoolHealth(live, pools, poolManifest));
+  const failedTasks =
+    live?.taskCounts !== undefined && live.taskCounts.failed > 0
+      ? await ctx.batch.listFailedTasks(intent.jobId, FAILED_TASK_SAMPLE_SIZE, { signal: ctx.signal })
+      : [];
+  const health =
+    live === undefined
+      ? undefined
+      : (taskFailureHealth(failureInput(intent, live, failedTasks)) ?? jobPoolHealth(live, pools, poolManifest));
   const result = {
     ...withHealth(summarizeJob(intent, plan, live, submission, options.pollIntervalMs), health, failedTasks, options.pollIntervalMs),
     drift: driftCondition({ policy: intent.driftPolicy, drift, corrected: intent.driftPolicy === "Correct" }),
@@ -66,7 +79,12 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
 }
 
 /** Applies the plan in order, streaming task submission; returns the submission's result when there was one. */
-async function applyJobActions(ctx: ReconcileContext, intent: JobIntent, plan: JobPlan, live: ObservedJob | undefined): Promise<SubmissionResult | undefined> {
+async function applyJobActions(
+  ctx: ReconcileContext,
+  intent: JobIntent,
+  plan: JobPlan,
+  live: ObservedJob | undefined,
+): Promise<SubmissionResult | undefined> {
   let submission: SubmissionResult | undefined;
   await applyPlan(ctx, plan.actions, {
     // Tasks are streamed, not applied as one action.
@@ -89,9 +107,17 @@ function stallOnInvalidPool(ctx: ReconcileContext, intent: JobIntent): void {
   if (intent.poolRef === undefined) return;
   const poolKey = resourceKey("BatchPool", intent.namespace, intent.poolRef);
   const problem = ctx.source.problems().find((p) => p.key === poolKey && p.severity === "error");
-  if (problem !== undefined) throw new StalledError(Reasons.PoolInvalid, `BatchPool ${intent.namespace}/${intent.poolRef} is invalid (${problem.message}); job ${intent.jobId} waits until it is fixed`);
+  if (problem !== undefined)
+    throw new StalledError(
+      Reasons.PoolInvalid,
+      `BatchPool ${intent.namespace}/${intent.poolRef} is invalid (${problem.message}); job ${intent.jobId} waits until it is fixed`,
+    );
   // Not defined at all: a cluster may still apply it (ordering), so wait; `run --once` stops here.
-  if (ctx.source.get(poolKey) === undefined) throw new WaitingError(Reasons.PoolNotFound, `poolRef names BatchPool ${intent.namespace}/${intent.poolRef}, which does not exist; job ${intent.jobId} waits for it`);
+  if (ctx.source.get(poolKey) === undefined)
+    throw new WaitingError(
+      Reasons.PoolNotFound,
+      `poolRef names BatchPool ${intent.namespace}/${intent.poolRef}, which does not exist; job ${intent.jobId} waits for it`,
+    );
 }
 
 /** The Batch pool the job runs on: its BatchPool's current id, or a plain pool id. */
@@ -110,9 +136,15 @@ function resolvePoolTarget(ctx: ReconcileContext, intent: JobIntent, pools: read
  * Task counts for status, and for a pool move (which must know whether tasks run). Outside a
  * move they are not read in the pass itself the first time: a resync burst only lists (ADR 0004).
  */
-async function withTaskCounts(ctx: ReconcileContext, intent: JobIntent, job: ObservedJob, target: PoolTarget | undefined): Promise<{ job: ObservedJob; refreshInMs?: number }> {
+async function withTaskCounts(
+  ctx: ReconcileContext,
+  intent: JobIntent,
+  job: ObservedJob,
+  target: PoolTarget | undefined,
+): Promise<{ job: ObservedJob; refreshInMs?: number }> {
   if (!isOwnedBy(job.metadata, intent.key) || !COUNTED_STATES.has(job.state)) return { job };
-  const movePending = target !== undefined && target.ready && job.poolId !== undefined && job.poolId.toLowerCase() !== target.poolId.toLowerCase();
+  const movePending =
+    target !== undefined && target.ready && job.poolId !== undefined && job.poolId.toLowerCase() !== target.poolId.toLowerCase();
   const { counts, refreshInMs } = await ctx.cache.taskCounts(job, {
     notBefore: ctx.lastWriteAt,
     signal: ctx.signal,
@@ -134,16 +166,26 @@ async function submit(ctx: ReconcileContext, intent: JobIntent, live: ObservedJo
     onProgress: (inBatch) => ctx.reportProgress(submissionProgress(intent, live, inBatch)),
   });
   ctx.markWrite();
-  ctx.logger.info({ ...result, failures: result.failures.length }, `tasks: ${result.added} added, ${result.alreadyPresent} already present, ${result.adopted} adopted, ${result.replaced} replaced`);
+  ctx.logger.info(
+    { ...result, failures: result.failures.length },
+    `tasks: ${result.added} added, ${result.alreadyPresent} already present, ${result.adopted} adopted, ${result.replaced} replaced`,
+  );
   if (result.notResubmitted > 0) {
-    ctx.events.record(ctx.key, "Warning", Reasons.TasksNotResubmitted, `${result.notResubmitted} started or completed task(s) changed in the manifest and were not resubmitted: ${result.notResubmittedIds.join(", ")}`);
+    ctx.events.record(
+      ctx.key,
+      "Warning",
+      Reasons.TasksNotResubmitted,
+      `${result.notResubmitted} started or completed task(s) changed in the manifest and were not resubmitted: ${result.notResubmittedIds.join(", ")}`,
+    );
   }
   if (result.failureCount > 0) {
     const first = result.failures.map((f) => `${f.taskId}: ${f.code}: ${f.message}`).join("; ");
     throw new StalledError(Reasons.TasksRejected, `${result.failureCount} task(s) rejected by Batch: ${first}`);
   }
   // Recorded only once every declared task is there, so a restart mid-way lists and resumes.
-  const patch: Record<string, unknown> = { metadata: toMetadataItems(jobMetadata(intent, { managerId: ctx.managerId }, intent.tasks.hash)) };
+  const patch: Record<string, unknown> = {
+    metadata: toMetadataItems(jobMetadata(intent, { managerId: ctx.managerId }, intent.tasks.hash)),
+  };
   if (intent.onAllTasksComplete === "terminatejob") patch.onAllTasksComplete = "terminatejob";
   await ctx.batch.patchJob(intent.jobId, patch, { signal: ctx.signal });
   if (live !== undefined && isForeign(live.metadata)) {
@@ -157,18 +199,37 @@ async function submit(ctx: ReconcileContext, intent: JobIntent, live: ObservedJo
 /** The interim status of a submission in progress: a 100,000-task sweep shows how far it got. */
 function submissionProgress(intent: JobIntent, live: ObservedJob | undefined, inBatch: number): StepResult {
   const counts = live?.taskCounts ?? NO_TASK_COUNTS;
-  const job: JobLiveStatus = { state: live?.state ?? "active", poolId: live?.poolId, taskCounts: { ...counts }, totalTasks: intent.tasks.total, tasksSubmitted: inBatch };
+  const job: JobLiveStatus = {
+    state: live?.state ?? "active",
+    poolId: live?.poolId,
+    taskCounts: { ...counts },
+    totalTasks: intent.tasks.total,
+    tasksSubmitted: inBatch,
+  };
   const message = `submitting tasks to job ${intent.jobId}: ${inBatch}/${intent.tasks.total} in Batch`;
   return { summary: { kind: "progressing", reason: Reasons.Progressing, message }, job, batchIds: [intent.jobId] };
 }
 
 function failureInput(intent: JobIntent, live: ObservedJob, failedTasks: readonly FailedTaskSample[]): TaskFailureInput {
-  return { jobId: intent.jobId, state: live.state, counts: live.taskCounts ?? NO_TASK_COUNTS, total: intent.tasks.total, onTaskFailure: intent.onTaskFailure, failedTasks };
+  return {
+    jobId: intent.jobId,
+    state: live.state,
+    counts: live.taskCounts ?? NO_TASK_COUNTS,
+    total: intent.tasks.total,
+    onTaskFailure: intent.onTaskFailure,
+    failedTasks,
+  };
 }
 
 /** Failed tasks and a missing pool outrank "applied": the job is not Ready (docs/status.md). */
-function withHealth(result: StepResult, health: JobHealthIssue | undefined, failedTasks: readonly FailedTaskSample[], pollIntervalMs: number): StepResult {
-  const job = result.job === undefined || failedTasks.length === 0 ? result.job : { ...result.job, failedTasks: failedTasks.map((t) => ({ ...t })) };
+function withHealth(
+  result: StepResult,
+  health: JobHealthIssue | undefined,
+  failedTasks: readonly FailedTaskSample[],
+  pollIntervalMs: number,
+): StepResult {
+  const job =
+    result.job === undefined || failedTasks.length === 0 ? result.job : { ...result.job, failedTasks: failedTasks.map((t) => ({ ...t })) };
   if (health === undefined || result.summary.kind === "stalled") return { ...result, job };
   const { reason, message } = health;
   if (health.terminal) return { ...result, job, summary: { kind: "stalled", reason, message }, pollAfterMs: undefined };
@@ -183,7 +244,13 @@ function reportTasks(ctx: ReconcileContext, counts: ObservedTaskCounts | undefin
   ctx.metrics.jobTasks(ctx.key, "failed", counts.failed);
 }
 
-function summarizeJob(intent: JobIntent, plan: JobPlan, live: ObservedJob | undefined, submission: SubmissionResult | undefined, pollIntervalMs: number): StepResult {
+function summarizeJob(
+  intent: JobIntent,
+  plan: JobPlan,
+  live: ObservedJob | undefined,
+  submission: SubmissionResult | undefined,
+  pollIntervalMs: number,
+): StepResult {
   const counts = live?.taskCounts ?? NO_TASK_COUNTS;
   const job: JobLiveStatus = {
     state: live?.state,
@@ -194,12 +261,23 @@ function summarizeJob(intent: JobIntent, plan: JobPlan, live: ObservedJob | unde
   };
   const base = { job, batchIds: [intent.jobId] };
   // Counts are read on their own cadence (ADR 0004): until the first read, say so rather than 0/N.
-  const progress = live?.taskCounts === undefined ? `${intent.tasks.total} task(s); counts not read yet` : `${counts.succeeded}/${intent.tasks.total} succeeded, ${counts.failed} failed`;
+  const progress =
+    live?.taskCounts === undefined
+      ? `${intent.tasks.total} task(s); counts not read yet`
+      : `${counts.succeeded}/${intent.tasks.total} succeeded, ${counts.failed} failed`;
   if (plan.status === "Finished") {
-    return { ...base, summary: { kind: "ready", message: `${plan.reason}: ${progress}` }, pollAfterMs: plan.waiting ? pollIntervalMs : undefined };
+    return {
+      ...base,
+      summary: { kind: "ready", message: `${plan.reason}: ${progress}` },
+      pollAfterMs: plan.waiting ? pollIntervalMs : undefined,
+    };
   }
   if (plan.status === "WaitingForPool") {
-    return { ...base, summary: { kind: "progressing", reason: Reasons.DependencyNotReady, message: plan.reason }, pollAfterMs: pollIntervalMs };
+    return {
+      ...base,
+      summary: { kind: "progressing", reason: Reasons.DependencyNotReady, message: plan.reason },
+      pollAfterMs: pollIntervalMs,
+    };
   }
   if (plan.status === "Suspended" && !plan.waiting) {
     return { ...base, summary: { kind: "ready", message: `suspended (${plan.reason}): no new task starts; ${progress}` } };
@@ -209,5 +287,9 @@ function summarizeJob(intent: JobIntent, plan: JobPlan, live: ObservedJob | unde
     return { ...base, summary: { kind: "progressing", reason: Reasons.Progressing, message }, pollAfterMs: pollIntervalMs };
   }
   const running = counts.active + counts.running > 0;
-  return { ...base, summary: { kind: "ready", message: `${plan.reason}; ${progress}` }, pollAfterMs: running ? pollIntervalMs * 4 : undefined };
+  return {
+    ...base,
+    summary: { kind: "ready", message: `${plan.reason}; ${progress}` },
+    pollAfterMs: running ? pollIntervalMs * 4 : undefined,
+  };
 }

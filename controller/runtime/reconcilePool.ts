@@ -48,7 +48,12 @@ async function withNodeCounts(ctx: ReconcileContext, pool: ObservedPool | undefi
   const firstReadDelayMs = Math.round(ctx.taskCountsFirstReadDelayMs * (1 + Math.random()));
   const { counts, refreshInMs } = await ctx.cache.nodeCounts(pool, { signal: ctx.signal, firstReadDelayMs });
   const withCounts = { ...result, pool: { ...result.pool, nodeCountsByState: counts === undefined ? undefined : { ...counts } } };
-  if (refreshInMs === undefined || result.summary.kind === "stalled" || (result.pollAfterMs !== undefined && result.pollAfterMs <= refreshInMs)) return withCounts;
+  if (
+    refreshInMs === undefined ||
+    result.summary.kind === "stalled" ||
+    (result.pollAfterMs !== undefined && result.pollAfterMs <= refreshInMs)
+  )
+    return withCounts;
   return { ...withCounts, pollAfterMs: refreshInMs };
 }
 
@@ -65,7 +70,12 @@ function isCorrected(intent: PoolIntent, plan: PoolPlan, applied: boolean): bool
 function reportAdoption(ctx: ReconcileContext, plan: PoolPlan): void {
   const pool = plan.state.current;
   if (pool === undefined || !isForeign(pool.metadata) || !plan.actions.some((a) => a.type === "PatchPool")) return;
-  ctx.events.record(ctx.key, "Normal", Reasons.Adopted, `adopted Batch pool ${pool.id}, created outside batch-gitops: ownership metadata stamped`);
+  ctx.events.record(
+    ctx.key,
+    "Normal",
+    Reasons.Adopted,
+    `adopted Batch pool ${pool.id}, created outside batch-gitops: ownership metadata stamped`,
+  );
 }
 
 function reportNodes(ctx: ReconcileContext, pool: ObservedPool | undefined): void {
@@ -85,12 +95,21 @@ function summarizePool(intent: PoolIntent, plan: PoolPlan, pollIntervalMs: numbe
   };
   if (intent.suspend) return { ...base, summary: { kind: "ready", message: "suspended: not reconciled" } };
   const resizeError = current?.resizeErrors[0];
-  if (plan.actions.length === 0 && resizeError !== undefined && current !== undefined && current.allocationState === "steady" && belowTarget(current)) {
+  if (
+    plan.actions.length === 0 &&
+    resizeError !== undefined &&
+    current !== undefined &&
+    current.allocationState === "steady" &&
+    belowTarget(current)
+  ) {
     // Quota, allocation failures: retrying the same resize would only hammer the service.
     return { ...base, summary: { kind: "stalled", reason: Reasons.ResizeError, message: `${resizeError.code}: ${resizeError.message}` } };
   }
   if (plan.actions.length > 0 || plan.waiting) {
-    const message = plan.actions.length > 0 ? plan.actions.map(describeAction).join("; ") : `${plan.state.status}: ${plan.state.reason}${nodesText(current)}`;
+    const message =
+      plan.actions.length > 0
+        ? plan.actions.map(describeAction).join("; ")
+        : `${plan.state.status}: ${plan.state.reason}${nodesText(current)}`;
     return { ...base, summary: { kind: "progressing", reason: progressReason(plan), message }, pollAfterMs: pollIntervalMs };
   }
   return { ...base, summary: { kind: "ready", message: `pool ${plan.state.poolId} in sync${nodesText(current)}` } };

@@ -22,7 +22,10 @@ export async function reconcilePrune(ctx: ReconcileContext, pollIntervalMs: numb
   await applyPlan(ctx, actions, { resolveSecrets: false, reason: () => Reasons.Pruned });
   const deleting = [...pools, ...jobs].filter((o) => isOwnedBy(o.metadata, ctx.key) && o.state === "deleting").length;
   if (actions.length > 0 || deleting > 0) {
-    return { summary: { kind: "progressing", reason: Reasons.Deleting, message: `deleting ${actions.length + deleting} Batch object(s)` }, pollAfterMs: pollIntervalMs };
+    return {
+      summary: { kind: "progressing", reason: Reasons.Deleting, message: `deleting ${actions.length + deleting} Batch object(s)` },
+      pollAfterMs: pollIntervalMs,
+    };
   }
   ctx.metrics.forget?.(ctx.key);
   return { summary: { kind: "ready", message: `${Reasons.Succeeded}: nothing left to delete` }, removed: true };

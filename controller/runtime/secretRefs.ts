@@ -1,5 +1,9 @@
 /** Each reference member and the Batch property its resolved value goes into. */
-const SECRET_MEMBERS: Readonly<Record<string, string>> = { passwordSecretRef: "password", accountKeySecretRef: "accountKey", sasKeySecretRef: "sasKey" };
+const SECRET_MEMBERS: Readonly<Record<string, string>> = {
+  passwordSecretRef: "password",
+  accountKeySecretRef: "accountKey",
+  sasKeySecretRef: "sasKey",
+};
 
 /**
  * Replaces `passwordSecretRef` (registries, CIFS mounts), `accountKeySecretRef` and `sasKeySecretRef`
@@ -38,5 +42,10 @@ async function resolveNode(node: unknown, namespace: string, secrets: SecretReso
 }
 
 function isRef(value: unknown): value is { name: string; key: string } {
-  return value !== null && typeof value === "object" && typeof (value as { name?: unknown }).name === "string" && typeof (value as { key?: unknown }).key === "string";
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as { name?: unknown }).name === "string" &&
+    typeof (value as { key?: unknown }).key === "string"
+  );
 }

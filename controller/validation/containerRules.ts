@@ -14,7 +14,16 @@ function bothKinds(check: (use: ContainerUse, words: string[]) => Finding[]): Pi
 }
 
 /** Short flags Batch's documentation says not to use, with the long form to use instead. */
-const SHORT_FORMS: Record<string, string> = { "-v": "--volume", "-w": "--workdir", "-e": "--env", "-u": "--user", "-p": "--publish", "-m": "--memory", "-t": "--tty", "-i": "--interactive" };
+const SHORT_FORMS: Record<string, string> = {
+  "-v": "--volume",
+  "-w": "--workdir",
+  "-e": "--env",
+  "-u": "--user",
+  "-p": "--publish",
+  "-m": "--memory",
+  "-t": "--tty",
+  "-i": "--interactive",
+};
 
 export const containerRunOptionsShortForm: BatchRule = {
   id: "container-run-options-short-form",
@@ -27,7 +36,10 @@ export const containerRunOptionsShortForm: BatchRule = {
         const flag = w.slice(0, 2);
         const long = SHORT_FORMS[flag];
         const hint = long === undefined ? "its long form" : long;
-        return { path: `${use.path}.containerRunOptions`, message: `short option "${flag}" in containerRunOptions; Batch only accepts long option forms, use ${hint}` };
+        return {
+          path: `${use.path}.containerRunOptions`,
+          message: `short option "${flag}" in containerRunOptions; Batch only accepts long option forms, use ${hint}`,
+        };
       }),
   ),
 };
@@ -37,7 +49,14 @@ export const containerRunOptionsRm: BatchRule = {
   severity: "warning",
   summary: "--rm in containerRunOptions is redundant: Batch removes task containers itself",
   ...bothKinds((use, words) =>
-    words.includes("--rm") ? [{ path: `${use.path}.containerRunOptions`, message: "Batch removes the task container itself; drop --rm from containerRunOptions" }] : [],
+    words.includes("--rm")
+      ? [
+          {
+            path: `${use.path}.containerRunOptions`,
+            message: "Batch removes the task container itself; drop --rm from containerRunOptions",
+          },
+        ]
+      : [],
   ),
 };
 
@@ -47,7 +66,12 @@ export const containerRunOptionsGpus: BatchRule = {
   summary: "--gpus in containerRunOptions is unneeded: on GPU pools Batch gives containers the GPUs",
   ...bothKinds((use, words) =>
     words.some((w) => w === "--gpus" || w.startsWith("--gpus="))
-      ? [{ path: `${use.path}.containerRunOptions`, message: "on GPU VM sizes Batch gives task containers access to the GPUs automatically; drop --gpus" }]
+      ? [
+          {
+            path: `${use.path}.containerRunOptions`,
+            message: "on GPU VM sizes Batch gives task containers access to the GPUs automatically; drop --gpus",
+          },
+        ]
       : [],
   ),
 };

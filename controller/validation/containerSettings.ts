@@ -17,14 +17,21 @@ export function jobContainerUses(job: BatchJob): ContainerUse[] {
   const uses: ContainerUse[] = [];
   const { spec } = job;
   spec.tasks?.forEach((task, i) => {
-    if (task.containerSettings !== undefined) uses.push({ path: `spec.tasks[${i}].containerSettings`, settings: task.containerSettings, outputFiles: task.outputFiles ?? [] });
+    if (task.containerSettings !== undefined)
+      uses.push({ path: `spec.tasks[${i}].containerSettings`, settings: task.containerSettings, outputFiles: task.outputFiles ?? [] });
   });
   const template = spec.taskFactory?.parametricSweep.taskTemplate;
   if (template?.containerSettings !== undefined) {
-    uses.push({ path: "spec.taskFactory.parametricSweep.taskTemplate.containerSettings", settings: template.containerSettings, outputFiles: template.outputFiles ?? [] });
+    uses.push({
+      path: "spec.taskFactory.parametricSweep.taskTemplate.containerSettings",
+      settings: template.containerSettings,
+      outputFiles: template.outputFiles ?? [],
+    });
   }
-  if (spec.jobPreparationTask?.containerSettings !== undefined) uses.push({ path: "spec.jobPreparationTask.containerSettings", settings: spec.jobPreparationTask.containerSettings });
-  if (spec.jobReleaseTask?.containerSettings !== undefined) uses.push({ path: "spec.jobReleaseTask.containerSettings", settings: spec.jobReleaseTask.containerSettings });
+  if (spec.jobPreparationTask?.containerSettings !== undefined)
+    uses.push({ path: "spec.jobPreparationTask.containerSettings", settings: spec.jobPreparationTask.containerSettings });
+  if (spec.jobReleaseTask?.containerSettings !== undefined)
+    uses.push({ path: "spec.jobReleaseTask.containerSettings", settings: spec.jobReleaseTask.containerSettings });
   return uses;
 }
 

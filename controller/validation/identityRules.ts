@@ -12,12 +12,14 @@ export const identityNeedsArm: BatchRule = {
   summary: "a pool with spec.identity is written through Azure Resource Manager, which needs the account's ARM resource id",
   checkPool: (pool, context) =>
     pool.spec.identity !== undefined && context.arm === false
-      ? [{
-          path: "spec.identity",
-          message:
-            "only Azure Resource Manager can assign a pool managed identities: give the Batch account's ARM resource id " +
-            "(--arm-resource-id /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Batch/batchAccounts/{account}, or BATCH_ARM_RESOURCE_ID)",
-        }]
+      ? [
+          {
+            path: "spec.identity",
+            message:
+              "only Azure Resource Manager can assign a pool managed identities: give the Batch account's ARM resource id " +
+              "(--arm-resource-id /subscriptions/{id}/resourceGroups/{group}/providers/Microsoft.Batch/batchAccounts/{account}, or BATCH_ARM_RESOURCE_ID)",
+          },
+        ]
       : [],
 };
 
@@ -26,7 +28,8 @@ function identityReferences(pool: BatchPool): { path: string; id: string }[] {
   const spec = pool.spec;
   const refs: { path: string; id: string }[] = [];
   (spec.containerConfiguration?.containerRegistries ?? []).forEach((r, i) => {
-    if (r.identityResourceId !== undefined) refs.push({ path: `spec.containerConfiguration.containerRegistries[${i}].identityResourceId`, id: r.identityResourceId });
+    if (r.identityResourceId !== undefined)
+      refs.push({ path: `spec.containerConfiguration.containerRegistries[${i}].identityResourceId`, id: r.identityResourceId });
   });
   const startRegistry = spec.startTask?.containerSettings?.registry?.identityResourceId;
   if (startRegistry !== undefined) refs.push({ path: "spec.startTask.containerSettings.registry.identityResourceId", id: startRegistry });
@@ -45,7 +48,10 @@ export const identityNotAssigned: BatchRule = {
     const assigned = new Set((pool.spec.identity?.userAssignedIdentities ?? []).map((i) => i.resourceId.toLowerCase()));
     return identityReferences(pool)
       .filter((ref) => !assigned.has(ref.id.toLowerCase()))
-      .map((ref): Finding => ({ path: ref.path, message: `"${ref.id}" is not assigned to the pool: add it to spec.identity.userAssignedIdentities` }));
+      .map((ref): Finding => ({
+        path: ref.path,
+        message: `"${ref.id}" is not assigned to the pool: add it to spec.identity.userAssignedIdentities`,
+      }));
   },
 };
 
@@ -57,7 +63,12 @@ export const mountNeedsLinux: BatchRule = {
     if (!pool.spec.nodeAgentSkuId.toLowerCase().startsWith("batch.node.windows")) return [];
     return (pool.spec.mountConfiguration ?? []).flatMap((m, i): Finding[] =>
       m.azureBlobFileSystem !== undefined || m.nfs !== undefined
-        ? [{ path: `spec.mountConfiguration[${i}]`, message: `${m.nfs === undefined ? "azureBlobFileSystem" : "nfs"} mounts need a Linux node agent, not "${pool.spec.nodeAgentSkuId}"` }]
+        ? [
+            {
+              path: `spec.mountConfiguration[${i}]`,
+              message: `${m.nfs === undefined ? "azureBlobFileSystem" : "nfs"} mounts need a Linux node agent, not "${pool.spec.nodeAgentSkuId}"`,
+            },
+          ]
         : [],
     );
   },
@@ -66,10 +77,16 @@ export const mountNeedsLinux: BatchRule = {
 export const mountOnCustomImage: BatchRule = {
   id: "mount-on-custom-image",
   severity: "warning",
-  summary: "mounts are supported on the Batch supported marketplace images; a gallery image must bring blobfuse / nfs-utils / cifs-utils itself",
+  summary:
+    "mounts are supported on the Batch supported marketplace images; a gallery image must bring blobfuse / nfs-utils / cifs-utils itself",
   checkPool: (pool) =>
     (pool.spec.mountConfiguration?.length ?? 0) > 0 && pool.spec.image.virtualMachineImageId !== undefined
-      ? [{ path: "spec.mountConfiguration", message: "Batch installs mount drivers only on its supported marketplace images; make sure this gallery image has them" }]
+      ? [
+          {
+            path: "spec.mountConfiguration",
+            message: "Batch installs mount drivers only on its supported marketplace images; make sure this gallery image has them",
+          },
+        ]
       : [],
 };
 
@@ -90,6 +107,9 @@ export const mountOptionsWithoutCredentials: BatchRule = {
       ];
       return options
         .filter(([, value]) => value !== undefined && CREDENTIAL_OPTION.test(value))
-        .map(([field]) => ({ path: `spec.mountConfiguration[${i}].${field}`, message: "mount options must not carry credentials (they would be stored in Git and in Batch); use a secret reference" }));
+        .map(([field]) => ({
+          path: `spec.mountConfiguration[${i}].${field}`,
+          message: "mount options must not carry credentials (they would be stored in Git and in Batch); use a secret reference",
+        }));
     }),
 };

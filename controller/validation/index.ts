@@ -13,7 +13,13 @@ import {
   resizeTimeoutLargePool,
   retiringImage,
 } from "./poolRules.js";
-import { identityNeedsArm, identityNotAssigned, mountNeedsLinux, mountOnCustomImage, mountOptionsWithoutCredentials } from "./identityRules.js";
+import {
+  identityNeedsArm,
+  identityNotAssigned,
+  mountNeedsLinux,
+  mountOnCustomImage,
+  mountOptionsWithoutCredentials,
+} from "./identityRules.js";
 import { toProblems, type BatchRule, type ValidationContext } from "./rule.js";
 
 export type { AuthMode, BatchRule, Finding, ValidationContext } from "./rule.js";
@@ -39,7 +45,11 @@ export const BATCH_RULES: readonly BatchRule[] = [
 ];
 
 /** Runs every rule on a schema-valid resource. */
-export function validateBatchRules(resource: BatchResource, context: ValidationContext, rules: readonly BatchRule[] = BATCH_RULES): FieldProblem[] {
+export function validateBatchRules(
+  resource: BatchResource,
+  context: ValidationContext,
+  rules: readonly BatchRule[] = BATCH_RULES,
+): FieldProblem[] {
   if (resource.kind === "BatchAccount") return [];
   return rules.flatMap((rule) => {
     if (resource.kind === "BatchPool") return toProblems(rule, rule.checkPool?.(resource, context) ?? []);

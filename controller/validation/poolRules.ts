@@ -19,7 +19,13 @@ export const galleryImageNeedsEntra: BatchRule = {
   summary: "pools from an Azure Compute Gallery image need Microsoft Entra ID auth; shared key is refused",
   checkPool: (pool, context) =>
     pool.spec.image.virtualMachineImageId !== undefined && context.authMode === "shared-key"
-      ? [{ path: "spec.image.virtualMachineImageId", message: "Batch refuses Compute Gallery images with shared-key authentication; run the controller with Microsoft Entra ID (--auth entra)" }]
+      ? [
+          {
+            path: "spec.image.virtualMachineImageId",
+            message:
+              "Batch refuses Compute Gallery images with shared-key authentication; run the controller with Microsoft Entra ID (--auth entra)",
+          },
+        ]
       : [],
 };
 
@@ -48,7 +54,12 @@ export const galleryReplicasPer300Vms: BatchRule = {
     const nodes = fixedNodeCount(pool);
     if (pool.spec.image.virtualMachineImageId === undefined || nodes === undefined || nodes <= LARGE_GALLERY_POOL) return [];
     const replicas = Math.ceil(nodes / LARGE_GALLERY_POOL);
-    return [{ path: "spec.scale.fixed", message: `${nodes} nodes from a gallery image: keep at least ${replicas} replicas of the image version (one per 300 VMs), more for faster allocation` }];
+    return [
+      {
+        path: "spec.scale.fixed",
+        message: `${nodes} nodes from a gallery image: keep at least ${replicas} replicas of the image version (one per 300 VMs), more for faster allocation`,
+      },
+    ];
   },
 };
 
@@ -62,7 +73,12 @@ export const resizeTimeoutLargePool: BatchRule = {
     const required = Math.ceil(nodes / 1000) * 900;
     const actual = pool.spec.scale.fixed?.resizeTimeoutSeconds ?? 900;
     if (actual >= required) return [];
-    return [{ path: "spec.scale.fixed.resizeTimeoutSeconds", message: `${nodes} nodes from a gallery image need a resize timeout of at least ${required}s (15 minutes per 1,000 VMs); it is ${actual}s` }];
+    return [
+      {
+        path: "spec.scale.fixed.resizeTimeoutSeconds",
+        message: `${nodes} nodes from a gallery image need a resize timeout of at least ${required}s (15 minutes per 1,000 VMs); it is ${actual}s`,
+      },
+    ];
   },
 };
 
@@ -72,7 +88,12 @@ export const retiringImage: BatchRule = {
   summary: "images published by microsoft-azure-batch are being retired",
   checkPool: (pool) =>
     pool.spec.image.marketplace?.publisher.toLowerCase() === "microsoft-azure-batch"
-      ? [{ path: "spec.image.marketplace.publisher", message: "microsoft-azure-batch images are being retired; move to microsoft-dsvm ubuntu-hpc 2204 or almalinux 8-hpc" }]
+      ? [
+          {
+            path: "spec.image.marketplace.publisher",
+            message: "microsoft-azure-batch images are being retired; move to microsoft-dsvm ubuntu-hpc 2204 or almalinux 8-hpc",
+          },
+        ]
       : [],
 };
 
@@ -87,7 +108,12 @@ export const dockerHubWithoutCredentials: BatchRule = {
     if (hasHubLogin) return [];
     return (config.containerImageNames ?? []).flatMap((image, i): Finding[] =>
       isDockerHubImage(image)
-        ? [{ path: `spec.containerConfiguration.containerImageNames[${i}]`, message: `"${image}" comes from Docker Hub without credentials and may hit pull rate limits; add Docker Hub credentials or use a registry in the pool's region` }]
+        ? [
+            {
+              path: `spec.containerConfiguration.containerImageNames[${i}]`,
+              message: `"${image}" comes from Docker Hub without credentials and may hit pull rate limits; add Docker Hub credentials or use a registry in the pool's region`,
+            },
+          ]
         : [],
     );
   },
@@ -101,7 +127,13 @@ export const dockerBridgeOverlap: BatchRule = {
     const prefix = pool.spec.networkConfiguration?.subnetAddressPrefix;
     const subnet = prefix === undefined ? undefined : parseCidr(prefix);
     const bridge = parseCidr(DOCKER_DEFAULT_BRIDGE);
-    if (pool.spec.containerConfiguration === undefined || subnet === undefined || bridge === undefined || !cidrsOverlap(subnet, bridge)) return [];
-    return [{ path: "spec.networkConfiguration.subnetAddressPrefix", message: `subnet ${prefix ?? ""} overlaps Docker's default bridge ${DOCKER_DEFAULT_BRIDGE}; containers cannot reach those addresses, choose another address range` }];
+    if (pool.spec.containerConfiguration === undefined || subnet === undefined || bridge === undefined || !cidrsOverlap(subnet, bridge))
+      return [];
+    return [
+      {
+        path: "spec.networkConfiguration.subnetAddressPrefix",
+        message: `subnet ${prefix ?? ""} overlaps Docker's default bridge ${DOCKER_DEFAULT_BRIDGE}; containers cannot reach those addresses, choose another address range`,
+      },
+    ];
   },
 };

@@ -57,7 +57,12 @@ interface DeleteOperation {
 const operationsSlot = defineSlot("armOperations", () => new Map<string, DeleteOperation>());
 
 /** Serves one ARM request (already through the Host/Origin guard). */
-export async function serveArm(state: EmulatorState, req: IncomingMessage, res: ServerResponse, readBody: (limit: number) => Promise<Buffer | "tooLarge">): Promise<void> {
+export async function serveArm(
+  state: EmulatorState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  readBody: (limit: number) => Promise<Buffer | "tooLarge">,
+): Promise<void> {
   const requestId = randomUUID();
   let response: ArmResponse;
   try {
@@ -87,12 +92,17 @@ function authenticateArm(req: IncomingMessage): void {
 function parseRequest(state: EmulatorState, req: IncomingMessage, raw: Buffer): ArmRequest {
   const url = new URL(req.url ?? "/", "http://127.0.0.1");
   const match = pathPattern.exec(url.pathname);
-  if (match === null) throw new BatchError(404, "InvalidResourceType", "The emulator's Resource Manager serves only Microsoft.Batch/batchAccounts/pools.");
+  if (match === null)
+    throw new BatchError(404, "InvalidResourceType", "The emulator's Resource Manager serves only Microsoft.Batch/batchAccounts/pools.");
   const [subscription = "", resourceGroup = "", account = "", pool, action, operationId] = match.slice(1).map(decodeOptional);
   const apiVersion = checkApiVersion(url.searchParams.get("api-version") ?? "");
   const store = state.account(account);
   if (store === undefined) {
-    throw new BatchError(404, "ResourceNotFound", `The Resource 'Microsoft.Batch/batchAccounts/${account}' under resource group '${resourceGroup}' was not found.`);
+    throw new BatchError(
+      404,
+      "ResourceNotFound",
+      `The Resource 'Microsoft.Batch/batchAccounts/${account}' under resource group '${resourceGroup}' was not found.`,
+    );
   }
   return {
     method: req.method ?? "GET",
@@ -119,7 +129,11 @@ function decodeOptional(part: string | undefined): string | undefined {
 
 function checkApiVersion(apiVersion: string): string {
   if (ARM_API_VERSIONS.includes(apiVersion)) return apiVersion;
-  throw new BatchError(400, "InvalidApiVersionParameter", `The api-version '${apiVersion}' is invalid. The supported versions are '${ARM_API_VERSIONS.join(",")}'.`);
+  throw new BatchError(
+    400,
+    "InvalidApiVersionParameter",
+    `The api-version '${apiVersion}' is invalid. The supported versions are '${ARM_API_VERSIONS.join(",")}'.`,
+  );
 }
 
 function parseBody(raw: Buffer): Record<string, unknown> {
@@ -130,7 +144,8 @@ function parseBody(raw: Buffer): Record<string, unknown> {
   } catch {
     throw new BatchError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.");
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new BatchError(400, "InvalidRequestContent", "The request content must be a JSON object.");
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new BatchError(400, "InvalidRequestContent", "The request content must be a JSON object.");
   return parsed as Record<string, unknown>;
 }
 
@@ -148,7 +163,8 @@ function dispatch(request: ArmRequest): ArmResponse {
   const { method, poolName, action } = request;
   if (poolName === undefined && method === "GET") return listPools(request);
   const handler = poolName === undefined ? undefined : ROUTES[action ?? ""]?.[method];
-  if (handler === undefined || poolName === undefined) throw new BatchError(405, "MethodNotAllowed", `${method} is not supported on this resource.`);
+  if (handler === undefined || poolName === undefined)
+    throw new BatchError(405, "MethodNotAllowed", `${method} is not supported on this resource.`);
   return handler(request, poolName);
 }
 
@@ -178,12 +194,16 @@ function getPool(request: ArmRequest, poolName: string): ArmResponse {
 function checkPreconditions(request: ArmRequest, pool: PoolEntity | undefined): void {
   const ifMatch = header(request, "if-match");
   const ifNoneMatch = header(request, "if-none-match");
-  const matches = (given: string): boolean => given === "*" ? pool !== undefined : pool !== undefined && bareTag(given) === pool.eTag;
+  const matches = (given: string): boolean => (given === "*" ? pool !== undefined : pool !== undefined && bareTag(given) === pool.eTag);
   if (ifMatch !== undefined && !ifMatch.split(",").some((t) => matches(t.trim()))) {
     throw new BatchError(412, "PreconditionFailed", "The condition specified using HTTP conditional header(s) is not met (If-Match).");
   }
   if (ifNoneMatch !== undefined && ifNoneMatch.split(",").some((t) => matches(t.trim()))) {
-    throw new BatchError(412, "PreconditionFailed", "The condition specified using HTTP conditional header(s) is not met (If-None-Match): the pool exists.");
+    throw new BatchError(
+      412,
+      "PreconditionFailed",
+      "The condition specified using HTTP conditional header(s) is not met (If-None-Match): the pool exists.",
+    );
   }
 }
 
@@ -208,10 +228,21 @@ function putPool(request: ArmRequest, poolName: string): ArmResponse {
   if (existing === undefined) {
     return ok(request, addPoolToStore(pools(request), body, "bearer", now));
   }
-  if (existing.state === "deleting") throw new BatchError(409, "PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed.");
-  const immutable = ["vmSize", "virtualMachineConfiguration", "networkConfiguration", "userAccounts", "mountConfiguration", "identity", "taskSchedulingPolicy", "enableInterNodeCommunication"];
+  if (existing.state === "deleting")
+    throw new BatchError(409, "PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed.");
+  const immutable = [
+    "vmSize",
+    "virtualMachineConfiguration",
+    "networkConfiguration",
+    "userAccounts",
+    "mountConfiguration",
+    "identity",
+    "taskSchedulingPolicy",
+    "enableInterNodeCommunication",
+  ];
   const changed = immutable.find((name) => JSON.stringify(existing.spec[name] ?? null) !== JSON.stringify(body[name] ?? null));
-  if (changed !== undefined) throw new BatchError(409, "PropertyCannotBeUpdated", `The property '${changed}' cannot be updated on an existing pool.`);
+  if (changed !== undefined)
+    throw new BatchError(409, "PropertyCannotBeUpdated", `The property '${changed}' cannot be updated on an existing pool.`);
   for (const name of ["startTask", "metadata", "applicationPackageReferences", "targetNodeCommunicationMode"]) {
     if (body[name] === undefined) delete existing.spec[name];
     else existing.spec[name] = body[name];
@@ -225,12 +256,22 @@ function patchPool(request: ArmRequest, poolName: string): ArmResponse {
   const pool = pools(request).get(poolName);
   checkPreconditions(request, pool);
   if (pool === undefined) throw notFound(poolName);
-  if (pool.state === "deleting") throw new BatchError(409, "PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed.");
+  if (pool.state === "deleting")
+    throw new BatchError(409, "PoolBeingDeleted", "The specified pool has been marked for deletion and is being reclaimed.");
   const properties = (request.body.properties ?? {}) as Record<string, unknown>;
-  if (request.body.identity !== undefined) throw new BatchError(409, "PropertyCannotBeUpdated", "The property 'identity' cannot be updated on an existing pool.");
-  const updatable = new Set(["metadata", "startTask", "applicationPackages", "certificates", "targetNodeCommunicationMode", "scaleSettings"]);
+  if (request.body.identity !== undefined)
+    throw new BatchError(409, "PropertyCannotBeUpdated", "The property 'identity' cannot be updated on an existing pool.");
+  const updatable = new Set([
+    "metadata",
+    "startTask",
+    "applicationPackages",
+    "certificates",
+    "targetNodeCommunicationMode",
+    "scaleSettings",
+  ]);
   const fixed = Object.keys(properties).find((name) => !updatable.has(name));
-  if (fixed !== undefined) throw new BatchError(409, "PropertyCannotBeUpdated", `The property '${fixed}' cannot be updated on an existing pool.`);
+  if (fixed !== undefined)
+    throw new BatchError(409, "PropertyCannotBeUpdated", `The property '${fixed}' cannot be updated on an existing pool.`);
   const { mutable, removeStartTask } = armPatchToData(properties);
   if (removeStartTask) delete pool.spec.startTask;
   Object.assign(pool.spec, mutable);
@@ -294,7 +335,11 @@ function operationHeaders(request: ArmRequest, poolName: string, id: string): Re
   const a = request.address;
   const base = `${request.origin}/subscriptions/${a.subscription}/resourceGroups/${a.resourceGroup}/providers/Microsoft.Batch/batchAccounts/${a.account}/pools/${encodeURIComponent(poolName)}`;
   const query = `?api-version=${request.apiVersion}`;
-  return { "azure-asyncoperation": `${base}/operationStatus/${id}${query}`, location: `${base}/operationResults/${id}${query}`, "retry-after": "1" };
+  return {
+    "azure-asyncoperation": `${base}/operationStatus/${id}${query}`,
+    location: `${base}/operationResults/${id}${query}`,
+    "retry-after": "1",
+  };
 }
 
 function operation(request: ArmRequest, poolName: string, action: string): ArmResponse {

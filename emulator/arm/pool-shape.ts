@@ -15,7 +15,8 @@ import { startTaskDefaults, vmConfigurationDefaults, withoutSecrets } from "../r
 
 type Json = Record<string, unknown>;
 
-const userAssignedIdentityId = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
+const userAssignedIdentityId =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i;
 
 function obj(value: unknown): Json | undefined {
   return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Json) : undefined;
@@ -123,19 +124,32 @@ function scaleToData(scale: Json | undefined): Json {
   if (auto !== undefined) {
     return defined({ enableAutoScale: true, autoScaleFormula: auto.formula, autoScaleEvaluationInterval: auto.evaluationInterval });
   }
-  return defined({ targetDedicatedNodes: fixed?.targetDedicatedNodes ?? 0, targetLowPriorityNodes: fixed?.targetLowPriorityNodes, resizeTimeout: fixed?.resizeTimeout });
+  return defined({
+    targetDedicatedNodes: fixed?.targetDedicatedNodes ?? 0,
+    targetLowPriorityNodes: fixed?.targetLowPriorityNodes,
+    resizeTimeout: fixed?.resizeTimeout,
+  });
 }
 
 /** The `identity` of an ARM pool as the data plane stores it (a list), or undefined for none. */
 export function identityToData(identity: unknown): Json | undefined {
   const given = obj(identity);
   if (given === undefined || given.type === "None") return undefined;
-  if (given.type !== "UserAssigned") throw badRequest("InvalidIdentityType", `Pool identity type '${String(given.type)}' is not supported; use UserAssigned or None.`);
+  if (given.type !== "UserAssigned")
+    throw badRequest("InvalidIdentityType", `Pool identity type '${String(given.type)}' is not supported; use UserAssigned or None.`);
   const ids = Object.keys(obj(given.userAssignedIdentities) ?? {});
-  if (ids.length === 0) throw badRequest("InvalidIdentity", "A UserAssigned pool identity needs at least one entry in userAssignedIdentities.");
+  if (ids.length === 0)
+    throw badRequest("InvalidIdentity", "A UserAssigned pool identity needs at least one entry in userAssignedIdentities.");
   const bad = ids.find((id) => !userAssignedIdentityId.test(id));
   if (bad !== undefined) throw badRequest("InvalidIdentity", `'${bad}' is not the resource id of a user-assigned managed identity.`);
-  return { type: "UserAssigned", userAssignedIdentities: ids.map((resourceId) => ({ resourceId, clientId: guidOf("client", resourceId), principalId: guidOf("principal", resourceId) })) };
+  return {
+    type: "UserAssigned",
+    userAssignedIdentities: ids.map((resourceId) => ({
+      resourceId,
+      clientId: guidOf("client", resourceId),
+      principalId: guidOf("principal", resourceId),
+    })),
+  };
 }
 
 /** Stable ids for an identity, as Entra would report them (the emulator has no directory). */
@@ -150,7 +164,9 @@ function checkIdentityReferences(body: Json, identity: Json | undefined): void {
   const vm = obj(body.virtualMachineConfiguration);
   const registries = (obj(vm?.containerConfiguration)?.containerRegistries as unknown[] | undefined) ?? [];
   const mounts = (body.mountConfiguration as unknown[] | undefined) ?? [];
-  const refs = [...registries, ...mounts.map((m) => obj(obj(m)?.azureBlobFileSystemConfiguration))].map((r) => obj(obj(r)?.identityReference)?.resourceId);
+  const refs = [...registries, ...mounts.map((m) => obj(obj(m)?.azureBlobFileSystemConfiguration))].map(
+    (r) => obj(obj(r)?.identityReference)?.resourceId,
+  );
   for (const ref of refs) {
     if (ref !== undefined && !known.has(String(ref).toLowerCase())) {
       throw badRequest("InvalidPropertyValue", `identityReference '${String(ref)}' is not one of the pool's user-assigned identities.`);
@@ -163,10 +179,18 @@ export function armPoolToData(poolName: string, armBody: Json): Json {
   const p = obj(armBody.properties);
   if (p === undefined) throw badRequest("InvalidRequestContent", "The request content has no 'properties'.");
   const vm = obj(obj(p.deploymentConfiguration)?.virtualMachineConfiguration);
-  if (vm === undefined) throw badRequest("InvalidRequestContent", "properties.deploymentConfiguration.virtualMachineConfiguration is required.");
+  if (vm === undefined)
+    throw badRequest("InvalidRequestContent", "properties.deploymentConfiguration.virtualMachineConfiguration is required.");
   const identity = identityToData(armBody.identity);
   const packages = Array.isArray(p.applicationPackages)
-    ? p.applicationPackages.map((a: unknown) => defined({ applicationId: String(obj(a)?.id ?? "").split("/").at(-1), version: obj(a)?.version }))
+    ? p.applicationPackages.map((a: unknown) =>
+        defined({
+          applicationId: String(obj(a)?.id ?? "")
+            .split("/")
+            .at(-1),
+          version: obj(a)?.version,
+        }),
+      )
     : undefined;
   const body = defined({
     id: poolName,
@@ -177,7 +201,8 @@ export function armPoolToData(poolName: string, armBody: Json): Json {
     enableInterNodeCommunication: p.interNodeCommunication === undefined ? undefined : p.interNodeCommunication === "Enabled",
     networkConfiguration: p.networkConfiguration,
     taskSlotsPerNode: p.taskSlotsPerNode,
-    taskSchedulingPolicy: obj(p.taskSchedulingPolicy) === undefined ? undefined : { nodeFillType: lower(obj(p.taskSchedulingPolicy)?.nodeFillType) },
+    taskSchedulingPolicy:
+      obj(p.taskSchedulingPolicy) === undefined ? undefined : { nodeFillType: lower(obj(p.taskSchedulingPolicy)?.nodeFillType) },
     userAccounts: p.userAccounts,
     metadata: p.metadata,
     startTask: startTaskToData(p.startTask),
@@ -196,7 +221,14 @@ export function armPatchToData(properties: Json): { mutable: Json; removeStartTa
   const startTask = obj(properties.startTask);
   const removeStartTask = startTask !== undefined && Object.keys(startTask).length === 0;
   const packages = Array.isArray(properties.applicationPackages)
-    ? properties.applicationPackages.map((a: unknown) => defined({ applicationId: String(obj(a)?.id ?? "").split("/").at(-1), version: obj(a)?.version }))
+    ? properties.applicationPackages.map((a: unknown) =>
+        defined({
+          applicationId: String(obj(a)?.id ?? "")
+            .split("/")
+            .at(-1),
+          version: obj(a)?.version,
+        }),
+      )
     : undefined;
   return {
     removeStartTask,
@@ -238,9 +270,17 @@ const ALLOCATION: Record<string, string> = { steady: "Steady", resizing: "Resizi
 
 function scaleToArm(pool: PoolEntity): Json {
   if (pool.enableAutoScale) {
-    return { autoScale: { formula: pool.autoScaleFormula, evaluationInterval: formatDuration(pool.autoScaleEvaluationIntervalMs ?? 15 * 60_000) } };
+    return {
+      autoScale: { formula: pool.autoScaleFormula, evaluationInterval: formatDuration(pool.autoScaleEvaluationIntervalMs ?? 15 * 60_000) },
+    };
   }
-  return { fixedScale: { targetDedicatedNodes: pool.targetDedicatedNodes, targetLowPriorityNodes: pool.targetLowPriorityNodes, resizeTimeout: formatDuration(pool.resizeTimeoutMs) } };
+  return {
+    fixedScale: {
+      targetDedicatedNodes: pool.targetDedicatedNodes,
+      targetLowPriorityNodes: pool.targetLowPriorityNodes,
+      resizeTimeout: formatDuration(pool.resizeTimeoutMs),
+    },
+  };
 }
 
 function listOrUndefined(value: unknown): unknown {

@@ -21,7 +21,10 @@ export function checkBearerToken(token: string, nowMs: number, acceptedAudiences
   if (!audience.ok) return audience;
   if (typeof claims.exp !== "number") return { ok: false, detail: "The access token has no expiry (exp) claim." };
   if (claims.exp * 1000 <= nowMs) {
-    return { ok: false, detail: `The access token expiry UTC time '${new Date(claims.exp * 1000).toUTCString()}' is earlier than current UTC time.` };
+    return {
+      ok: false,
+      detail: `The access token expiry UTC time '${new Date(claims.exp * 1000).toUTCString()}' is earlier than current UTC time.`,
+    };
   }
   if (typeof claims.nbf === "number" && claims.nbf * 1000 > nowMs + 5 * 60_000) {
     return { ok: false, detail: "The access token is not yet valid." };
@@ -33,7 +36,10 @@ function checkAudience(claims: Claims, acceptedAudiences: ReadonlySet<string>): 
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   if (audiences.some((a) => typeof a === "string" && acceptedAudiences.has(a))) return { ok: true };
   const given = typeof claims.aud === "string" ? claims.aud : JSON.stringify(claims.aud ?? null);
-  const allowed = [...acceptedAudiences].filter((a) => a.endsWith("/")).map((a) => `'${a}'`).join(", ");
+  const allowed = [...acceptedAudiences]
+    .filter((a) => a.endsWith("/"))
+    .map((a) => `'${a}'`)
+    .join(", ");
   return {
     ok: false,
     detail: `The access token has been obtained from wrong audience or resource '${given}'. It should exactly match (including forward slash) with one of the allowed audiences ${allowed}`,

@@ -38,7 +38,6 @@ interface ControlRoute {
   handler: ControlHandler;
 }
 
-
 export function createControlState(clock: EmulatorClock): ControlState {
   return { faults: new FaultInjector(), rateLimiter: new RateLimiter(clock), counters: new CallCounters() };
 }
@@ -106,8 +105,10 @@ function accountStore(emulator: ControlHost, name: unknown): ReturnType<ControlH
 
 function faultRule(body: Record<string, unknown>): FaultRule {
   const { operationId, kind, account } = body;
-  if (typeof operationId !== "string" || operationId === "") throw new BatchError(400, "MissingRequiredProperty", "operationId is required (or \"*\").");
-  if (!isFaultKind(kind)) throw new BatchError(400, "InvalidPropertyValue", "kind must be throttle, busy, error, timeout, reset, latency or responseLost.");
+  if (typeof operationId !== "string" || operationId === "")
+    throw new BatchError(400, "MissingRequiredProperty", 'operationId is required (or "*").');
+  if (!isFaultKind(kind))
+    throw new BatchError(400, "InvalidPropertyValue", "kind must be throttle, busy, error, timeout, reset, latency or responseLost.");
   const rule: FaultRule = { operationId, kind };
   if (typeof account === "string") rule.account = account;
   const count = optionalNumber(body, "count", (n) => n >= 0);
@@ -129,13 +130,15 @@ function optionalNumber(body: Record<string, unknown>, name: string, valid: (val
 
 function numberField(body: Record<string, unknown>, name: string): number {
   const value = body[name];
-  if (typeof value !== "number" || !(value >= 0)) throw new BatchError(400, "InvalidPropertyValue", `${name} must be a non-negative number.`);
+  if (typeof value !== "number" || !(value >= 0))
+    throw new BatchError(400, "InvalidPropertyValue", `${name} must be a non-negative number.`);
   return value;
 }
 
 function runAction(emulator: ControlHost, name: string, body: Record<string, unknown>): Reply {
   const action = emulator.router.controlAction(name);
-  if (action === undefined) throw new BatchError(404, "ResourceNotFound", `No control action ${name}; known: ${emulator.router.controlActions().join(", ")}.`);
+  if (action === undefined)
+    throw new BatchError(404, "ResourceNotFound", `No control action ${name}; known: ${emulator.router.controlActions().join(", ")}.`);
   const result = action(accountStore(emulator, body.account), body);
   return { status: 200, body: result ?? {} };
 }
@@ -169,12 +172,20 @@ const routes: ControlRoute[] = [
       return { status: 204 };
     },
   },
-  { method: "GET", pattern: /^\/clock$/, handler: (e) => ({ status: 200, body: { mode: e.clock.mode, now: new Date(e.clock.now()).toISOString(), pendingTimers: e.clock.pending() } }) },
+  {
+    method: "GET",
+    pattern: /^\/clock$/,
+    handler: (e) => ({
+      status: 200,
+      body: { mode: e.clock.mode, now: new Date(e.clock.now()).toISOString(), pendingTimers: e.clock.pending() },
+    }),
+  },
   {
     method: "POST",
     pattern: /^\/clock\/advance$/,
     handler: (e, _c, _m, b) => {
-      if (e.clock.mode !== "virtual") throw new BatchError(409, "OperationInvalidForCurrentState", "The clock is real; start the emulator with the virtual clock.");
+      if (e.clock.mode !== "virtual")
+        throw new BatchError(409, "OperationInvalidForCurrentState", "The clock is real; start the emulator with the virtual clock.");
       e.clock.advance(numberField(b, "ms"));
       return { status: 200, body: { now: new Date(e.clock.now()).toISOString() } };
     },

@@ -8,7 +8,11 @@ import { ContainerClient } from "@azure/storage-blob";
  */
 
 /** A container (storageContainerUrl or autoStorageContainerName) + blobPrefix: every blob under the prefix into wd/<filePath>/<blob name>. */
-export async function downloadContainer(container: ContainerClient, file: { blobPrefix?: unknown; filePath?: unknown }, workingDir: string): Promise<void> {
+export async function downloadContainer(
+  container: ContainerClient,
+  file: { blobPrefix?: unknown; filePath?: unknown },
+  workingDir: string,
+): Promise<void> {
   const prefix = typeof file.blobPrefix === "string" ? file.blobPrefix : undefined;
   const base = typeof file.filePath === "string" ? file.filePath : "";
   for await (const blob of container.listBlobsFlat(prefix === undefined ? {} : { prefix })) {

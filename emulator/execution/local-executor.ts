@@ -5,7 +5,14 @@ import { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
 import { splitCommandLine } from "./command-line.js";
 import { downloadContainer, uploadOutputFiles } from "./blob-files.js";
 import type { RunAs } from "./run-as.js";
-import { containerArgv, detectContainerEngine, removeContainer, type ContainerEngineChoice, type ContainerRun, type EngineDetection } from "./container-engine.js";
+import {
+  containerArgv,
+  detectContainerEngine,
+  removeContainer,
+  type ContainerEngineChoice,
+  type ContainerRun,
+  type EngineDetection,
+} from "./container-engine.js";
 
 /**
  * `--execute local`: every emulated node is a directory tree shaped like a real node's
@@ -128,7 +135,13 @@ export class LocalExecutor {
     if (spec.container === undefined || engine === undefined || spec.commandLine.trim() === "") return hostArgv(spec);
     const nodeRoot = spec.environment.AZ_BATCH_NODE_ROOT_DIR ?? spec.taskDir;
     const runAs = spec.runAs === undefined ? {} : { runAs: spec.runAs };
-    const { program, args, name } = containerArgv(engine, spec.container, { nodeRoot, workingDir, environment: spec.environment, commandLine: spec.commandLine, ...runAs });
+    const { program, args, name } = containerArgv(engine, spec.container, {
+      nodeRoot,
+      workingDir,
+      environment: spec.environment,
+      commandLine: spec.commandLine,
+      ...runAs,
+    });
     onContainer(name);
     // The engine's CLI runs as the emulator's user; the container's user is set with --user.
     return { program, args, user: {} };
@@ -140,7 +153,12 @@ export class LocalExecutor {
     this.#running.clear();
   }
 
-  #spawn(spec: RunSpec, workingDir: string, finish: (outcome: ProcessOutcome) => void, onContainer: (name: string) => void): ChildProcess | undefined {
+  #spawn(
+    spec: RunSpec,
+    workingDir: string,
+    finish: (outcome: ProcessOutcome) => void,
+    onContainer: (name: string) => void,
+  ): ChildProcess | undefined {
     const argv = this.#argv(spec, workingDir, onContainer);
     if (argv === undefined) {
       finish({ failure: { category: "usererror", code: "CommandProgramNotFound", message: "The command line is empty" } });
@@ -157,7 +175,13 @@ export class LocalExecutor {
     child.once("error", (error: NodeJS.ErrnoException) => {
       this.#running.delete(child);
       const missing = error.code === "ENOENT" || error.code === "EACCES";
-      finish({ failure: { category: "usererror", code: missing ? "CommandProgramNotFound" : "TaskFailedToStart", message: `${program}: ${error.message}` } });
+      finish({
+        failure: {
+          category: "usererror",
+          code: missing ? "CommandProgramNotFound" : "TaskFailedToStart",
+          message: `${program}: ${error.message}`,
+        },
+      });
     });
     child.once("exit", (code, signal) => {
       this.#running.delete(child);
@@ -208,15 +232,23 @@ interface ResourceFileSpec {
  * Resource files into wd/: httpUrl (any URL this machine reaches: an Azurite SAS URL, a local server),
  * storageContainerUrl, and autoStorageContainerName (a container of the account's auto-storage account).
  */
-async function downloadResourceFiles(resourceFiles: readonly unknown[], workingDir: string, autoStorage: (name: string) => ContainerClient): Promise<void> {
+async function downloadResourceFiles(
+  resourceFiles: readonly unknown[],
+  workingDir: string,
+  autoStorage: (name: string) => ContainerClient,
+): Promise<void> {
   for (const item of resourceFiles) {
     const file = item as ResourceFileSpec | null;
     if (typeof file?.storageContainerUrl === "string" || typeof file?.autoStorageContainerName === "string") {
-      const container = typeof file.storageContainerUrl === "string" ? new ContainerClient(file.storageContainerUrl) : autoStorage(String(file.autoStorageContainerName));
+      const container =
+        typeof file.storageContainerUrl === "string"
+          ? new ContainerClient(file.storageContainerUrl)
+          : autoStorage(String(file.autoStorageContainerName));
       await downloadContainer(container, { blobPrefix: file.blobPrefix, filePath: file.filePath }, workingDir);
       continue;
     }
-    if (typeof file?.httpUrl !== "string") throw new Error("a resource file names httpUrl, storageContainerUrl or autoStorageContainerName");
+    if (typeof file?.httpUrl !== "string")
+      throw new Error("a resource file names httpUrl, storageContainerUrl or autoStorageContainerName");
     await downloadHttp(file.httpUrl, file.filePath, workingDir);
   }
 }

@@ -30,7 +30,13 @@ export class DiskNodeFiles implements NodeFileSource {
     } catch {
       return undefined;
     }
-    return { path, isDirectory: stats.isDirectory(), size: stats.isDirectory() ? 0 : stats.size, creationTime: stats.birthtimeMs || stats.ctimeMs, lastModified: stats.mtimeMs };
+    return {
+      path,
+      isDirectory: stats.isDirectory(),
+      size: stats.isDirectory() ? 0 : stats.size,
+      creationTime: stats.birthtimeMs || stats.ctimeMs,
+      lastModified: stats.mtimeMs,
+    };
   }
 
   read(path: string, range?: ByteRange): Buffer | undefined {

@@ -31,7 +31,10 @@ export interface ByteRange {
 
 /** Normalises a client's path: backslashes as slashes, no empty or '.' segments; undefined for '..' escapes. */
 export function cleanPath(path: string): string | undefined {
-  const parts = path.replace(/\\/g, "/").split("/").filter((part) => part !== "" && part !== ".");
+  const parts = path
+    .replace(/\\/g, "/")
+    .split("/")
+    .filter((part) => part !== "" && part !== ".");
   if (parts.includes("..")) return undefined;
   return parts.join("/");
 }

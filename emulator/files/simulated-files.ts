@@ -28,7 +28,12 @@ export class SimulatedNodeFiles implements NodeFileSource {
     if (start !== undefined) {
       this.dir("startup/wd", start.startTime);
       const end = start.endTime ?? now;
-      this.file("startup/stdout.txt", start.startTime, end, () => `${prefix} start task on node ${node.id}${start.exitCode === undefined ? "" : `\n${prefix} exit code ${start.exitCode}`}\n`);
+      this.file(
+        "startup/stdout.txt",
+        start.startTime,
+        end,
+        () => `${prefix} start task on node ${node.id}${start.exitCode === undefined ? "" : `\n${prefix} exit code ${start.exitCode}`}\n`,
+      );
       this.file("startup/stderr.txt", start.startTime, end, () => "");
     }
     for (const task of tasks) this.addTask(node, task, now);

@@ -16,11 +16,7 @@ export type ConditionOutcome = "proceed" | "notModified";
  * If-Unmodified-Since; any other combination of two conditions is 400.
  * `entity` undefined means the resource does not exist (only If-Match can fail on that).
  */
-export function checkConditions(
-  headers: IncomingHttpHeaders,
-  entity: Versioned | undefined,
-  isRead: boolean,
-): ConditionOutcome {
+export function checkConditions(headers: IncomingHttpHeaders, entity: Versioned | undefined, isRead: boolean): ConditionOutcome {
   const ifMatch = header(headers, "if-match");
   const ifNoneMatch = header(headers, "if-none-match");
   const ifModifiedSince = header(headers, "if-modified-since");
@@ -70,8 +66,7 @@ function rejectUnsupportedCombinations(...values: (string | undefined)[]): void 
   if (present < 2) return;
   const allowedPair =
     present === 2 &&
-    ((ifNoneMatch !== undefined && ifModifiedSince !== undefined) ||
-      (ifMatch !== undefined && ifUnmodifiedSince !== undefined));
+    ((ifNoneMatch !== undefined && ifModifiedSince !== undefined) || (ifMatch !== undefined && ifUnmodifiedSince !== undefined));
   if (!allowedPair) throw new BatchError(400, "MultipleConditionHeadersNotSupported");
 }
 
@@ -84,7 +79,12 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 function etagMatches(condition: string, eTag: string): boolean {
   return condition
     .split(",")
-    .map((t) => t.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1"))
+    .map((t) =>
+      t
+        .trim()
+        .replace(/^W\//, "")
+        .replace(/^"(.*)"$/, "$1"),
+    )
     .some((t) => t === "*" || t === eTag);
 }
 

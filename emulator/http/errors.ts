@@ -80,7 +80,7 @@ export const errors = {
   invalidProperty: (name: string, value: unknown, reason?: string): BatchError =>
     new BatchError(400, "InvalidPropertyValue", undefined, [
       { key: "PropertyName", value: name },
-      { key: "PropertyValue", value: typeof value === "string" ? value : JSON.stringify(value) ?? "" },
+      { key: "PropertyValue", value: typeof value === "string" ? value : (JSON.stringify(value) ?? "") },
       ...(reason === undefined ? [] : [{ key: "Reason", value: reason }]),
     ]),
   invalidQuery: (name: string, value: string, reason?: string): BatchError =>

@@ -40,12 +40,17 @@ const refuse = (status: number, code: string, message: string): GuardVerdict => 
 export function checkRequestOrigin(req: IncomingMessage, options: GuardOptions = {}): GuardVerdict {
   const host = req.headers.host;
   if (host !== undefined && !allowed(hostName(host), options)) {
-    return refuse(403, "HostNotAllowed", `Host "${host}" is not a loopback name or address; start the emulator with --allowed-hosts to accept it.`);
+    return refuse(
+      403,
+      "HostNotAllowed",
+      `Host "${host}" is not a loopback name or address; start the emulator with --allowed-hosts to accept it.`,
+    );
   }
   const site = req.headers["sec-fetch-site"];
   if (site === "cross-site" || site === "same-site") return refuse(403, "CrossOriginRequest", "Requests from other web sites are refused.");
   const origin = req.headers.origin;
-  if (origin !== undefined && !originAllowed(origin, options)) return refuse(403, "CrossOriginRequest", `Requests from origin ${origin} are refused.`);
+  if (origin !== undefined && !originAllowed(origin, options))
+    return refuse(403, "CrossOriginRequest", `Requests from origin ${origin} are refused.`);
   return { ok: true };
 }
 

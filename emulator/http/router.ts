@@ -65,9 +65,7 @@ export class Router {
       this.byOperation.set(route.operationId, route);
       return;
     }
-    const segments = splitPath(route.path).map((s) =>
-      s.startsWith("{") && s.endsWith("}") ? { param: s.slice(1, -1) } : s.toLowerCase(),
-    );
+    const segments = splitPath(route.path).map((s) => (s.startsWith("{") && s.endsWith("}") ? { param: s.slice(1, -1) } : s.toLowerCase()));
     const key = `${route.method} ${segments.length}`;
     const group = this.groups.get(key) ?? [];
     // Literal routes first, so /pools/{id}/resize never shadows a literal sibling.
@@ -102,7 +100,10 @@ export class Router {
       const params = matchSegments(route.segments, parts.slice(0, route.segments.length));
       if (params === undefined) continue;
       try {
-        params[route.rest] = parts.slice(route.segments.length).map((part) => decodeURIComponent(part)).join("/");
+        params[route.rest] = parts
+          .slice(route.segments.length)
+          .map((part) => decodeURIComponent(part))
+          .join("/");
       } catch {
         continue;
       }

@@ -45,7 +45,10 @@ export interface BatchServerOptions {
    * Resource Manager's paths (`/subscriptions/…`, emulator/arm/): their own bearer audience and error
    * shape, served after the Host/Origin guard and before Batch authentication.
    */
-  arm?: { matches: (rawPath: string) => boolean; serve: (req: IncomingMessage, res: ServerResponse, readBody: (limit: number) => Promise<Buffer | "tooLarge">) => Promise<void> };
+  arm?: {
+    matches: (rawPath: string) => boolean;
+    serve: (req: IncomingMessage, res: ServerResponse, readBody: (limit: number) => Promise<Buffer | "tooLarge">) => Promise<void>;
+  };
   /** PEM certificate and key: serve HTTPS (Azure SDKs send bearer tokens only over TLS). */
   tls?: { cert: string; key: string };
 }
@@ -60,7 +63,8 @@ export function createBatchServer(options: BatchServerOptions): Server {
       else res.destroy();
     });
   };
-  const server = options.tls === undefined ? createServer(listener) : createTlsServer({ cert: options.tls.cert, key: options.tls.key }, listener);
+  const server =
+    options.tls === undefined ? createServer(listener) : createTlsServer({ cert: options.tls.cert, key: options.tls.key }, listener);
   server.keepAliveTimeout = 30_000;
   return server;
 }
@@ -73,7 +77,8 @@ async function handle(options: BatchServerOptions, req: IncomingMessage, res: Se
   const operationId = match?.route.operationId ?? "Unknown";
   const auth = authenticateHeaders(options, target, req);
   if (!("kind" in auth)) {
-    for (const observer of options.observers) observer({ operationId, accountName: "", status: isBatchError(auth.error) ? auth.error.status : 500 });
+    for (const observer of options.observers)
+      observer({ operationId, accountName: "", status: isBatchError(auth.error) ? auth.error.status : 500 });
     return refuseUnread(req, res, requestId, auth.error);
   }
   const body = await readBody(req, maxBodyBytes);
@@ -93,7 +98,12 @@ async function handle(options: BatchServerOptions, req: IncomingMessage, res: Se
  * Refuses what a web page could send (Host, Origin), serves the control API (no credentials) and
  * Resource Manager's pools (their own bearer audience and error shape).
  */
-async function answeredBeforeAuth(options: BatchServerOptions, req: IncomingMessage, res: ServerResponse, target: RequestTarget): Promise<boolean> {
+async function answeredBeforeAuth(
+  options: BatchServerOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: RequestTarget,
+): Promise<boolean> {
   const guard = checkRequestOrigin(req, options.guard);
   if (!guard.ok) {
     refuseUnread(req, res, randomUUID(), new BatchError(guard.status, guard.code, guard.message));
@@ -113,7 +123,11 @@ async function answeredBeforeAuth(options: BatchServerOptions, req: IncomingMess
  */
 function authenticateHeaders(options: BatchServerOptions, target: RequestTarget, req: IncomingMessage): AuthResult | { error: unknown } {
   try {
-    return authenticate({ method: target.method, rawPath: target.rawPath, query: target.queryPairs, headers: req.headers }, options.accounts, Date.now());
+    return authenticate(
+      { method: target.method, rawPath: target.rawPath, query: target.queryPairs, headers: req.headers },
+      options.accounts,
+      Date.now(),
+    );
   } catch (error: unknown) {
     return { error };
   }
@@ -157,7 +171,16 @@ async function serveBatch(options: BatchServerOptions, request: BatchRequest): P
     const scheme = (req.socket as { encrypted?: boolean }).encrypted === true ? "https" : "http";
     const baseUrl = `${scheme}://${req.headers.host ?? "127.0.0.1"}`;
     const operationId = match.route.operationId;
-    const ctx = new RequestContext(req, { requestId, operationId, params: match.params, queryPairs: target.queryPairs, auth, store, rawBody: body, baseUrl });
+    const ctx = new RequestContext(req, {
+      requestId,
+      operationId,
+      params: match.params,
+      queryPairs: target.queryPairs,
+      auth,
+      store,
+      rawBody: body,
+      baseUrl,
+    });
     const handler = match.route.handler;
     return await runChain(options.middlewares, ctx, async () => {
       checkApiVersion(ctx);
@@ -294,7 +317,12 @@ async function serveSide(handler: SideHandler, req: IncomingMessage, res: Server
     return true;
   }
   if (sideReads >= maxConcurrentSideReads) {
-    refuseUnread(req, res, randomUUID(), new BatchError(503, "ServerBusy", "Too many control requests at once; retry.").withHeaders({ "retry-after": "1" }));
+    refuseUnread(
+      req,
+      res,
+      randomUUID(),
+      new BatchError(503, "ServerBusy", "Too many control requests at once; retry.").withHeaders({ "retry-after": "1" }),
+    );
     return true;
   }
   sideReads++;
@@ -305,7 +333,12 @@ async function serveSide(handler: SideHandler, req: IncomingMessage, res: Server
     sideReads--;
   }
   if (body === "tooLarge") {
-    writeResponse(req, res, randomUUID(), errorResponse(new BatchError(413, "RequestBodyTooLarge", undefined, [{ key: "MaxLimit", value: String(maxSideBodyBytes) }]), req, ""));
+    writeResponse(
+      req,
+      res,
+      randomUUID(),
+      errorResponse(new BatchError(413, "RequestBodyTooLarge", undefined, [{ key: "MaxLimit", value: String(maxSideBodyBytes) }]), req, ""),
+    );
     return true;
   }
   return handler(req, res, body);

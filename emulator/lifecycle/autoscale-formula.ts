@@ -54,7 +54,8 @@ const deallocationOptions = new Set(["requeue", "terminate", "taskcompletion", "
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  const pattern = /\s*(?:(\/\/[^\n]*)|(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)|(\$[A-Za-z_]\w*)|([A-Za-z_]\w*)|(<=|>=|==|!=|&&|\|\||[-+*/%()<>=!?:;,.\n]))/y;
+  const pattern =
+    /\s*(?:(\/\/[^\n]*)|(\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)|(\$[A-Za-z_]\w*)|([A-Za-z_]\w*)|(<=|>=|==|!=|&&|\|\||[-+*/%()<>=!?:;,.\n]))/y;
   let index = 0;
   while (index < text.length) {
     if (/^\s*$/.test(text.slice(index))) break;
@@ -222,7 +223,9 @@ export function evaluateFormula(text: string, inputs: FormulaInputs): FormulaRes
   }
   const fixed = ["$TargetDedicatedNodes", "$TargetLowPriorityNodes", "$NodeDeallocationOption"];
   const shown = [...fixed, ...assigned.filter((v) => !fixed.includes(v))];
-  const results = shown.map((name) => `${name}=${show(name === fixed[0] ? dedicated : name === fixed[1] ? lowPriority : vars.get(name))}`).join(";");
+  const results = shown
+    .map((name) => `${name}=${show(name === fixed[0] ? dedicated : name === fixed[1] ? lowPriority : vars.get(name))}`)
+    .join(";");
   return { targetDedicatedNodes: dedicated, targetLowPriorityNodes: lowPriority, nodeDeallocationOption: option, results };
 }
 
@@ -251,7 +254,10 @@ function evaluate(node: Node, vars: Map<string, FormulaValue>): FormulaValue {
     case "ternary":
       return evaluate(scalar(evaluate(node.test, vars)) !== 0 ? node.then : node.else, vars);
     case "call":
-      return call(node.name, node.args.map((a) => evaluate(a, vars)));
+      return call(
+        node.name,
+        node.args.map((a) => evaluate(a, vars)),
+      );
     case "method":
       return method(node.name, evaluate(node.target, vars));
   }
@@ -283,7 +289,8 @@ function scalar(value: FormulaValue): number {
 
 function binary(op: string, leftValue: FormulaValue, rightValue: FormulaValue): number {
   if (op === "==" || op === "!=") {
-    const equal = typeof leftValue === "string" || typeof rightValue === "string" ? leftValue === rightValue : scalar(leftValue) === scalar(rightValue);
+    const equal =
+      typeof leftValue === "string" || typeof rightValue === "string" ? leftValue === rightValue : scalar(leftValue) === scalar(rightValue);
     return (op === "==") === equal ? 1 : 0;
   }
   const a = scalar(leftValue);

@@ -24,7 +24,9 @@ export function beginResize(store: PoolStore, pool: PoolEntity, option: NodeDeal
   setAllocationState(store, pool, "resizing");
   const timing = store.account.timing;
   const shortfall = dedicated.shortfall > 0 || lowPriority.shortfall > 0;
-  const doneAfter = shortfall ? pool.resizeTimeoutMs : Math.max(dedicated.added > 0 || lowPriority.added > 0 ? timing.nodeCreatingMs : 0, timing.nodeLeavingMs);
+  const doneAfter = shortfall
+    ? pool.resizeTimeoutMs
+    : Math.max(dedicated.added > 0 || lowPriority.added > 0 ? timing.nodeCreatingMs : 0, timing.nodeLeavingMs);
   pool.resizeTimer = clock.schedule(doneAfter, () => {
     pool.resizeTimer = undefined;
     if (shortfall) pool.resizeErrors = [quotaError(dedicated.shortfall)];
@@ -45,9 +47,10 @@ export function stopResize(store: PoolStore, pool: PoolEntity): void {
   setAllocationState(store, pool, "stopping");
   pool.resizeTimer = clock.schedule(store.account.timing.resizeStoppingMs, () => {
     pool.resizeTimer = undefined;
-    pool.resizeErrors = dropped || liveCount(pool, true) < pool.targetDedicatedNodes || liveCount(pool, false) < pool.targetLowPriorityNodes
-      ? [{ code: "ResizeStopped", message: "Desired number of dedicated nodes could not be allocated due to a stop resize operation" }]
-      : [];
+    pool.resizeErrors =
+      dropped || liveCount(pool, true) < pool.targetDedicatedNodes || liveCount(pool, false) < pool.targetLowPriorityNodes
+        ? [{ code: "ResizeStopped", message: "Desired number of dedicated nodes could not be allocated due to a stop resize operation" }]
+        : [];
     setAllocationState(store, pool, "steady");
   });
 }
@@ -196,7 +199,11 @@ function runStartTask(store: PoolStore, pool: PoolEntity, node: NodeEntity): voi
 }
 
 /** The start task as a process in startup/ (its wd/ is the working directory), with the node's Batch environment. */
-function runLocalStartTask(executor: LocalExecutor, at: { pool: PoolEntity; node: NodeEntity; startTask: StartTaskSpec }, done: (outcome: ProcessOutcome) => void): void {
+function runLocalStartTask(
+  executor: LocalExecutor,
+  at: { pool: PoolEntity; node: NodeEntity; startTask: StartTaskSpec },
+  done: (outcome: ProcessOutcome) => void,
+): void {
   const root = at.node.rootDir ?? "";
   const startup = join(root, "startup");
   const environment = batchEnvironment(
@@ -214,7 +221,16 @@ function runLocalStartTask(executor: LocalExecutor, at: { pool: PoolEntity; node
   );
   const resourceFiles = Array.isArray(at.startTask.resourceFiles) ? at.startTask.resourceFiles : [];
   const runAs = runAsFor(at.startTask.userIdentity, at.pool.spec.userAccounts);
-  executor.run({ commandLine: String(at.startTask.commandLine ?? ""), taskDir: startup, environment, resourceFiles, ...(runAs === undefined ? {} : { runAs }) }, done);
+  executor.run(
+    {
+      commandLine: String(at.startTask.commandLine ?? ""),
+      taskDir: startup,
+      environment,
+      resourceFiles,
+      ...(runAs === undefined ? {} : { runAs }),
+    },
+    done,
+  );
 }
 
 function simulatedExitCode(commandLine: unknown): number {
@@ -236,7 +252,11 @@ function quotaError(dedicatedShort: number): ResizeError {
 function completedStartTask(outcome: ProcessOutcome, startTime: number, endTime: number): NonNullable<NodeEntity["startTaskInfo"]> {
   const exitCode = outcome.exitCode;
   const success = exitCode === 0 && outcome.failure === undefined;
-  const failureInfo = outcome.failure ?? { category: "usererror", code: "FailureExitCode", message: "The task exited with an exit code representing a failure" };
+  const failureInfo = outcome.failure ?? {
+    category: "usererror",
+    code: "FailureExitCode",
+    message: "The task exited with an exit code representing a failure",
+  };
   return {
     state: "completed",
     startTime,

@@ -48,8 +48,12 @@ export function localRunSpec(
 }
 
 /** A container task: through the engine when one works, else on the host, saying so everywhere. */
-function containerParts(task: TaskRecord, engine: () => EngineDetection): Pick<RunSpec, "container" | "note"> & { containerInfo?: { state: string; error?: string } } {
-  const settings = task.body.containerSettings as { imageName?: unknown; containerRunOptions?: unknown; workingDirectory?: unknown } | undefined;
+function containerParts(
+  task: TaskRecord,
+  engine: () => EngineDetection,
+): Pick<RunSpec, "container" | "note"> & { containerInfo?: { state: string; error?: string } } {
+  const settings = task.body.containerSettings as
+    { imageName?: unknown; containerRunOptions?: unknown; workingDirectory?: unknown } | undefined;
   if (settings === undefined || settings === null) return {};
   const imageName = String(settings.imageName ?? "");
   const detection = engine();
@@ -60,7 +64,9 @@ function containerParts(task: TaskRecord, engine: () => EngineDetection): Pick<R
     return { container, containerInfo: { state: `running in ${imageName} (${detection.engine.program})` } };
   }
   const note = onHostNote(detection.reason);
-  console.warn(`emulator: container task ${task.job.id}/${task.id} (image ${imageName}) runs on the host without isolation: ${detection.reason}`);
+  console.warn(
+    `emulator: container task ${task.job.id}/${task.id} (image ${imageName}) runs on the host without isolation: ${detection.reason}`,
+  );
   return { note, containerInfo: { state: "ran on the host: no container engine", error: note } };
 }
 

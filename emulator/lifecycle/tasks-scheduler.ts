@@ -231,8 +231,16 @@ export class TaskScheduler {
 
   /** `--execute local`: the task runs as a process in its directory on the node; its exit ends it. */
   #runLocal(task: TaskRecord, at: { executor: LocalExecutor; pool: PoolEntity; node: NodeEntity }, now: number): void {
-    const spec = localRunSpec(task, { pool: at.pool, node: at.node, accountName: this.#account.accountName, engine: () => at.executor.containerEngine() });
-    setTaskState(task, "running", now, { startTime: now, ...(spec.containerInfo === undefined ? {} : { containerInfo: spec.containerInfo }) });
+    const spec = localRunSpec(task, {
+      pool: at.pool,
+      node: at.node,
+      accountName: this.#account.accountName,
+      engine: () => at.executor.containerEngine(),
+    });
+    setTaskState(task, "running", now, {
+      startTime: now,
+      ...(spec.containerInfo === undefined ? {} : { containerInfo: spec.containerInfo }),
+    });
     const running = at.executor.run(spec, (outcome) => {
       this.#processes.delete(task);
       const failure = outcome.exitCode === undefined ? outcome.failure : undefined;

@@ -11,7 +11,10 @@ export type Token =
 
 /** Thrown by the lexer and parser; the public API wraps it into ODataQueryError. */
 export class FilterSyntaxError extends Error {
-  constructor(message: string, readonly pos: number) {
+  constructor(
+    message: string,
+    readonly pos: number,
+  ) {
     super(`${message} at position ${pos}`);
   }
 }

@@ -151,8 +151,7 @@ class Parser {
 
 /** Rejects operands that can never be boolean (e.g. `'a' and state eq 'active'`). Properties may be boolean-valued. */
 function requireBoolean(node: FilterNode): FilterNode {
-  const isBoolean =
-    node.type !== "literal" || node.literal.kind === "boolean";
+  const isBoolean = node.type !== "literal" || node.literal.kind === "boolean";
   if (!isBoolean) throw new FilterSyntaxError("expected a boolean expression", 0);
   return node;
 }

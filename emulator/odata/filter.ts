@@ -49,7 +49,10 @@ export function equalityConstraint(root: FilterNode, path: string): string | num
 }
 
 /** The literal an `eq` comparison sets `path` to, on either side of the operator. */
-function literalComparedWith(node: Extract<FilterNode, { type: "compare" }>, path: string): Extract<FilterNode, { type: "literal" }>["literal"] | undefined {
+function literalComparedWith(
+  node: Extract<FilterNode, { type: "compare" }>,
+  path: string,
+): Extract<FilterNode, { type: "literal" }>["literal"] | undefined {
   const [property, literal] = node.left.type === "property" ? [node.left, node.right] : [node.right, node.left];
   if (property.type !== "property" || literal.type !== "literal") return undefined;
   return property.path.join("/") === path ? literal.literal : undefined;
@@ -94,7 +97,10 @@ function evaluate(node: FilterNode, entity: unknown): Value {
     case "compare":
       return compare(node.op, evaluate(node.left, entity), evaluate(node.right, entity));
     case "call":
-      return callFunction(node.name, node.args.map((arg) => evaluate(arg, entity)));
+      return callFunction(
+        node.name,
+        node.args.map((arg) => evaluate(arg, entity)),
+      );
     case "literal":
       return literalValue(node.literal);
     case "property":

@@ -39,9 +39,19 @@ function listSupportedImages(ctx: RequestContext): EmulatorResponse {
 
 /** NodeCounts names its fields in camelCase while node states are lowercase on the wire. */
 const countField: Record<NodeState, string> = {
-  creating: "creating", idle: "idle", offline: "offline", preempted: "preempted", rebooting: "rebooting",
-  reimaging: "reimaging", running: "running", starting: "starting", starttaskfailed: "startTaskFailed",
-  leavingpool: "leavingPool", unknown: "unknown", unusable: "unusable", waitingforstarttask: "waitingForStartTask",
+  creating: "creating",
+  idle: "idle",
+  offline: "offline",
+  preempted: "preempted",
+  rebooting: "rebooting",
+  reimaging: "reimaging",
+  running: "running",
+  starting: "starting",
+  starttaskfailed: "startTaskFailed",
+  leavingpool: "leavingPool",
+  unknown: "unknown",
+  unusable: "unusable",
+  waitingforstarttask: "waitingForStartTask",
 };
 
 function counts(pool: PoolEntity, dedicated: boolean): Record<string, number> {

@@ -13,5 +13,10 @@ export function checkApplicationPackageReferences(references: unknown): void {
     const version = typeof ref.version === "string" ? `:${ref.version}` : "";
     return { key: `${id}${version}`, value: "The specified application package does not exist." };
   });
-  throw new BatchError(409, "InvalidApplicationPackageReferences", "One or more of the specified application package references are invalid.", values);
+  throw new BatchError(
+    409,
+    "InvalidApplicationPackageReferences",
+    "One or more of the specified application package references are invalid.",
+    values,
+  );
 }

@@ -23,12 +23,32 @@ export function registerRoutes(router: Router): void {
   router.addAll([
     { operationId: "File_ListFromTask", method: "GET", path: task, handler: (ctx) => list(ctx, taskScope(ctx)) },
     { operationId: "File_GetFromTask", method: "GET", path: `${task}/{filePath*}`, handler: (ctx) => getFile(ctx, taskScope(ctx)) },
-    { operationId: "File_GetPropertiesFromTask", method: "HEAD", path: `${task}/{filePath*}`, handler: (ctx) => getProperties(ctx, taskScope(ctx)) },
-    { operationId: "File_DeleteFromTask", method: "DELETE", path: `${task}/{filePath*}`, handler: (ctx) => deleteFile(ctx, taskScope(ctx)) },
+    {
+      operationId: "File_GetPropertiesFromTask",
+      method: "HEAD",
+      path: `${task}/{filePath*}`,
+      handler: (ctx) => getProperties(ctx, taskScope(ctx)),
+    },
+    {
+      operationId: "File_DeleteFromTask",
+      method: "DELETE",
+      path: `${task}/{filePath*}`,
+      handler: (ctx) => deleteFile(ctx, taskScope(ctx)),
+    },
     { operationId: "File_ListFromComputeNode", method: "GET", path: node, handler: (ctx) => list(ctx, nodeScope(ctx)) },
     { operationId: "File_GetFromComputeNode", method: "GET", path: `${node}/{filePath*}`, handler: (ctx) => getFile(ctx, nodeScope(ctx)) },
-    { operationId: "File_GetPropertiesFromComputeNode", method: "HEAD", path: `${node}/{filePath*}`, handler: (ctx) => getProperties(ctx, nodeScope(ctx)) },
-    { operationId: "File_DeleteFromComputeNode", method: "DELETE", path: `${node}/{filePath*}`, handler: (ctx) => deleteFile(ctx, nodeScope(ctx)) },
+    {
+      operationId: "File_GetPropertiesFromComputeNode",
+      method: "HEAD",
+      path: `${node}/{filePath*}`,
+      handler: (ctx) => getProperties(ctx, nodeScope(ctx)),
+    },
+    {
+      operationId: "File_DeleteFromComputeNode",
+      method: "DELETE",
+      path: `${node}/{filePath*}`,
+      handler: (ctx) => deleteFile(ctx, nodeScope(ctx)),
+    },
   ]);
 }
 
@@ -62,7 +82,11 @@ function findNode(ctx: RequestContext, poolId: string, nodeId: string): { pool: 
 
 function nodeScope(ctx: RequestContext): FileScope {
   const { pool, node } = findNode(ctx, param(ctx, "poolId"), param(ctx, "nodeId"));
-  return { source: sourceFor(ctx, node), base: "", url: ctx.url(`/pools/${encodeURIComponent(pool.id)}/nodes/${encodeURIComponent(node.id)}/files`) };
+  return {
+    source: sourceFor(ctx, node),
+    base: "",
+    url: ctx.url(`/pools/${encodeURIComponent(pool.id)}/nodes/${encodeURIComponent(node.id)}/files`),
+  };
 }
 
 /** A task's files are on the node it ran on; a task that has not started has none yet. */
@@ -121,7 +145,11 @@ function list(ctx: RequestContext, scope: FileScope): EmulatorResponse {
   const start = query.afterSeq ?? 0;
   const page = matching.slice(start, start + query.maxResults);
   const next = start + query.maxResults < matching.length ? encodeSkipToken(start + query.maxResults) : undefined;
-  return ctx.list("files", page.map(({ entry, name }) => nodeFileWire(entry, name, scope)), next);
+  return ctx.list(
+    "files",
+    page.map(({ entry, name }) => nodeFileWire(entry, name, scope)),
+    next,
+  );
 }
 
 function fileHeaders(entry: FileEntry, url: string): Record<string, string> {

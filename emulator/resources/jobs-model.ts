@@ -146,7 +146,10 @@ export function jobToWire(job: JobRecord, url: string): Record<string, unknown> 
     priority: job.priority,
     allowTaskPreemption: job.allowTaskPreemption,
     maxParallelTasks: job.maxParallelTasks,
-    constraints: { maxWallClockTime: job.constraints.maxWallClockTime ?? INFINITE_DURATION, maxTaskRetryCount: job.constraints.maxTaskRetryCount ?? 0 },
+    constraints: {
+      maxWallClockTime: job.constraints.maxWallClockTime ?? INFINITE_DURATION,
+      maxTaskRetryCount: job.constraints.maxTaskRetryCount ?? 0,
+    },
   });
   copyFixed(job, wire, ["commonEnvironmentSettings", "networkConfiguration"]);
   setDefined(wire, "jobManagerTask", jobManagerDefaults(job.body.jobManagerTask));

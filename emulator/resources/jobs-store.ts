@@ -40,7 +40,8 @@ export class JobStore {
 
   requireNotDeleting(jobId: string): JobRecord {
     const job = this.require(jobId);
-    if (job.state === "deleting") throw new BatchError(409, "JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected.");
+    if (job.state === "deleting")
+      throw new BatchError(409, "JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected.");
     return job;
   }
 
@@ -107,7 +108,8 @@ export class JobStore {
 
   /** A second delete while the first is under way is a conflict, as on the service. */
   delete(job: JobRecord): void {
-    if (job.state === "deleting") throw new BatchError(409, "JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected.");
+    if (job.state === "deleting")
+      throw new BatchError(409, "JobBeingDeleted", "The specified job has been marked for deletion and is being garbage collected.");
     this.#transition(job, "deleting", "deleting", () => {
       for (const task of job.tasks.values()) this.scheduler.forget(task);
       this.scheduler.prepRelease.release(job);

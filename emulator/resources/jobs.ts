@@ -153,7 +153,11 @@ function listPreparationAndReleaseStatus(ctx: RequestContext): EmulatorResponse 
   return ctx.list("Microsoft.Azure.Batch.Protocol.Entities.Container.jobpreparationandreleasetaskstatuses", items);
 }
 
-function nodeTaskRunToWire(run: NodeTaskRun, kind: "preparation" | "release", where: { taskRootDirectory: string; taskRootDirectoryUrl: string }): Record<string, unknown> {
+function nodeTaskRunToWire(
+  run: NodeTaskRun,
+  kind: "preparation" | "release",
+  where: { taskRootDirectory: string; taskRootDirectoryUrl: string },
+): Record<string, unknown> {
   return {
     state: run.state,
     startTime: formatTime(run.startTime),

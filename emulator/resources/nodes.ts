@@ -6,7 +6,18 @@ import { poolStore, type PoolEntity } from "../store/pool-store.js";
 import { nodeToWire } from "./pool-wire.js";
 import { listFromTable, parseGetSelect, parseListQuery, project } from "./list-query.js";
 
-const nodeFilterPaths = ["id", "state", "schedulingState", "stateTransitionTime", "lastBootTime", "allocationTime", "isDedicated", "startTaskInfo/state", "startTaskInfo/result", "startTaskInfo/exitCode"];
+const nodeFilterPaths = [
+  "id",
+  "state",
+  "schedulingState",
+  "stateTransitionTime",
+  "lastBootTime",
+  "allocationTime",
+  "isDedicated",
+  "startTaskInfo/state",
+  "startTaskInfo/result",
+  "startTaskInfo/exitCode",
+];
 
 export function registerRoutes(router: Router): void {
   router.addAll([

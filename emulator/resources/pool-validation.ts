@@ -2,7 +2,16 @@ import { BatchError, errors } from "../http/errors.js";
 import type { AuthKind } from "../http/authenticate.js";
 import { findSupportedImage } from "./supported-images.js";
 import { parseFormula, FormulaSyntaxError } from "../lifecycle/autoscale-formula.js";
-import { checkMetadata, optionalArray, optionalBoolean, optionalDuration, optionalInt, optionalObject, requireId, requireString } from "./validate.js";
+import {
+  checkMetadata,
+  optionalArray,
+  optionalBoolean,
+  optionalDuration,
+  optionalInt,
+  optionalObject,
+  requireId,
+  requireString,
+} from "./validate.js";
 
 export interface PoolAddInput {
   id: string;
@@ -44,8 +53,14 @@ export function checkPoolAdd(body: Record<string, unknown>): PoolAddInput {
 /** An autoscale pool has a formula that parses and no fixed targets. */
 function checkAutoScale(body: Record<string, unknown>, input: PoolAddInput, targets: { dedicated?: number; lowPriority?: number }): void {
   const { dedicated, lowPriority } = targets;
-  if (dedicated !== undefined) throw errors.invalidProperty("targetDedicatedNodes", dedicated, "targetDedicatedNodes cannot be set when enableAutoScale is true");
-  if (lowPriority !== undefined) throw errors.invalidProperty("targetLowPriorityNodes", lowPriority, "targetLowPriorityNodes cannot be set when enableAutoScale is true");
+  if (dedicated !== undefined)
+    throw errors.invalidProperty("targetDedicatedNodes", dedicated, "targetDedicatedNodes cannot be set when enableAutoScale is true");
+  if (lowPriority !== undefined)
+    throw errors.invalidProperty(
+      "targetLowPriorityNodes",
+      lowPriority,
+      "targetLowPriorityNodes cannot be set when enableAutoScale is true",
+    );
   input.autoScaleFormula = requireString(body, "autoScaleFormula");
   checkFormulaSyntax(input.autoScaleFormula);
   const interval = optionalDuration(body, "autoScaleEvaluationInterval", 5 * minute, 168 * 60 * minute);
@@ -57,7 +72,11 @@ function checkConfiguration(body: Record<string, unknown>): void {
   const cloudService = optionalObject(body, "cloudServiceConfiguration");
   if (vm === undefined && cloudService === undefined) throw errors.missingProperty("virtualMachineConfiguration");
   if (vm !== undefined && cloudService !== undefined) {
-    throw errors.invalidProperty("cloudServiceConfiguration", "set", "a pool has either virtualMachineConfiguration or cloudServiceConfiguration");
+    throw errors.invalidProperty(
+      "cloudServiceConfiguration",
+      "set",
+      "a pool has either virtualMachineConfiguration or cloudServiceConfiguration",
+    );
   }
   if (vm === undefined) return;
   const image = optionalObject(vm, "imageReference");
@@ -71,7 +90,9 @@ function checkConfiguration(body: Record<string, unknown>): void {
  * node agent SKU must be the one listed for it: the service refuses anything else with 400 at creation.
  */
 function checkMarketplaceImage(vm: Record<string, unknown>, image: Record<string, unknown>): void {
-  const [publisher, offer, sku] = ["publisher", "offer", "sku"].map((part) => requireString(image, part, `virtualMachineConfiguration.imageReference.${part}`));
+  const [publisher, offer, sku] = ["publisher", "offer", "sku"].map((part) =>
+    requireString(image, part, `virtualMachineConfiguration.imageReference.${part}`),
+  );
   const ref = { publisher: publisher ?? "", offer: offer ?? "", sku: sku ?? "" };
   const supported = findSupportedImage(ref);
   if (supported === undefined) {
@@ -83,11 +104,16 @@ function checkMarketplaceImage(vm: Record<string, unknown>, image: Record<string
   }
   const agent = String(vm.nodeAgentSKUId);
   if (agent.toLowerCase() !== supported.nodeAgentSKUId.toLowerCase()) {
-    throw errors.invalidProperty("nodeAgentSKUId", agent, `The node agent SKU does not match the image; this image uses ${supported.nodeAgentSKUId}.`);
+    throw errors.invalidProperty(
+      "nodeAgentSKUId",
+      agent,
+      `The node agent SKU does not match the image; this image uses ${supported.nodeAgentSKUId}.`,
+    );
   }
 }
 
-const galleryImageId = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+(\/versions\/[^/]+)?$/i;
+const galleryImageId =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/galleries\/[^/]+\/images\/[^/]+(\/versions\/[^/]+)?$/i;
 
 /**
  * Custom images must come from an Azure Compute Gallery, and such pools need Microsoft Entra ID:
@@ -98,7 +124,11 @@ export function checkImage(body: Record<string, unknown>, auth: AuthKind): void 
   const imageId = vm?.imageReference?.virtualMachineImageId;
   if (imageId === undefined) return;
   if (typeof imageId !== "string" || !galleryImageId.test(imageId)) {
-    throw errors.invalidProperty("virtualMachineConfiguration.imageReference.virtualMachineImageId", imageId, "The image must be an Azure Compute Gallery image");
+    throw errors.invalidProperty(
+      "virtualMachineConfiguration.imageReference.virtualMachineImageId",
+      imageId,
+      "The image must be an Azure Compute Gallery image",
+    );
   }
   if (auth === "sharedKey") {
     throw new BatchError(403, "AuthenticationFailed", undefined, [

@@ -118,7 +118,9 @@ export function nodeToWire(ctx: RequestContext, pool: PoolEntity, node: NodeEnti
     isDedicated: node.isDedicated,
     endpointConfiguration: { inboundEndpoints: [remoteLoginEndpoint(pool, node)] },
     // The node agent reports itself once the VM has booted.
-    ...(node.lastBootTime === undefined ? {} : { nodeAgentInfo: { version: nodeAgentVersion, lastUpdateTime: formatTime(node.lastBootTime) } }),
+    ...(node.lastBootTime === undefined
+      ? {}
+      : { nodeAgentInfo: { version: nodeAgentVersion, lastUpdateTime: formatTime(node.lastBootTime) } }),
     virtualMachineInfo: { imageReference: imageReferenceOf(pool) },
   };
 }
@@ -128,7 +130,9 @@ const nodeAgentVersion = "1.9.27";
 /** The NAT rule the service opens for remote login: SSH on Linux, RDP on Windows, a frontend port per node. */
 function remoteLoginEndpoint(pool: PoolEntity, node: NodeEntity): Record<string, unknown> {
   const vm = pool.spec.virtualMachineConfiguration as { nodeAgentSKUId?: unknown } | undefined;
-  const windows = String(vm?.nodeAgentSKUId ?? "").toLowerCase().includes("windows");
+  const windows = String(vm?.nodeAgentSKUId ?? "")
+    .toLowerCase()
+    .includes("windows");
   const [, third = "0", fourth = "0"] = node.ipAddress.split(".").slice(1);
   return {
     name: windows ? "RDPRule.0" : "SSHRule.0",

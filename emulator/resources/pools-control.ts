@@ -46,7 +46,9 @@ function resizePool(account: AccountStore, body: Record<string, unknown>): unkno
 function setPoolMetadata(account: AccountStore, body: Record<string, unknown>): unknown {
   const { pool: target } = pool(account, body);
   const metadata = body.metadata;
-  const valid = Array.isArray(metadata) && metadata.every((m: { name?: unknown; value?: unknown } | null) => typeof m?.name === "string" && typeof m.value === "string");
+  const valid =
+    Array.isArray(metadata) &&
+    metadata.every((m: { name?: unknown; value?: unknown } | null) => typeof m?.name === "string" && typeof m.value === "string");
   if (!valid) throw errors.invalidProperty("metadata", metadata, "a list of {name, value} strings");
   target.spec.metadata = metadata;
   touch(target, account.clock.now());

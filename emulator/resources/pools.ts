@@ -101,7 +101,16 @@ export function addPoolToStore(store: PoolStore, body: Record<string, unknown>, 
 
 function createPool(now: number, body: Record<string, unknown>, input: PoolAddInput): PoolEntity {
   const spec: Record<string, unknown> = { ...body };
-  for (const computed of ["id", "targetDedicatedNodes", "targetLowPriorityNodes", "enableAutoScale", "autoScaleFormula", "autoScaleEvaluationInterval", "resizeTimeout", "taskSlotsPerNode"]) {
+  for (const computed of [
+    "id",
+    "targetDedicatedNodes",
+    "targetLowPriorityNodes",
+    "enableAutoScale",
+    "autoScaleFormula",
+    "autoScaleEvaluationInterval",
+    "resizeTimeout",
+    "taskSlotsPerNode",
+  ]) {
     delete spec[computed];
   }
   return {
@@ -117,7 +126,9 @@ function createPool(now: number, body: Record<string, unknown>, input: PoolAddIn
     resizeErrors: [],
     enableAutoScale: input.enableAutoScale,
     ...(input.autoScaleFormula === undefined ? {} : { autoScaleFormula: input.autoScaleFormula }),
-    ...(input.enableAutoScale ? { autoScaleEvaluationIntervalMs: input.autoScaleEvaluationIntervalMs ?? defaultEvaluationIntervalMs, lastAutoScaleEnableTime: now } : {}),
+    ...(input.enableAutoScale
+      ? { autoScaleEvaluationIntervalMs: input.autoScaleEvaluationIntervalMs ?? defaultEvaluationIntervalMs, lastAutoScaleEnableTime: now }
+      : {}),
     taskSlotsPerNode: input.taskSlotsPerNode,
     nodes: new OrderedTable(),
     available: new Set(),
@@ -203,7 +214,10 @@ function resizePool(ctx: RequestContext): EmulatorResponse {
   const body = ctx.bodyObject();
   const pool = poolForUpdate(ctx);
   if (pool.enableAutoScale) {
-    throw conflict("OperationInvalidForCurrentState", "The pool has autoscale enabled; resize it by changing the formula or disabling autoscale.");
+    throw conflict(
+      "OperationInvalidForCurrentState",
+      "The pool has autoscale enabled; resize it by changing the formula or disabling autoscale.",
+    );
   }
   if (pool.allocationState !== "steady") throw conflict("PoolBeingResized");
   const dedicated = optionalInt(body, "targetDedicatedNodes", 0, 100_000);
@@ -233,7 +247,11 @@ function enableAutoScale(ctx: RequestContext): EmulatorResponse {
   const pool = poolForUpdate(ctx);
   const now = ctx.clock.now();
   if (pool.allocationState !== "steady") throw conflict("PoolBeingResized");
-  if (pool.enableAutoScale && pool.lastAutoScaleEnableTime !== undefined && now - pool.lastAutoScaleEnableTime < enableAutoScaleCooldownMs) {
+  if (
+    pool.enableAutoScale &&
+    pool.lastAutoScaleEnableTime !== undefined &&
+    now - pool.lastAutoScaleEnableTime < enableAutoScaleCooldownMs
+  ) {
     throw new BatchError(503, "TooManyEnableAutoScaleRequests");
   }
   const formula = body.autoScaleFormula === undefined ? pool.autoScaleFormula : requireString(body, "autoScaleFormula");

@@ -43,7 +43,12 @@ function asObject(value: unknown): Json | undefined {
 export function startTaskDefaults(startTask: unknown): Json | undefined {
   const task = asObject(startTask);
   if (task === undefined) return undefined;
-  return { ...task, userIdentity: task.userIdentity ?? DEFAULT_USER_IDENTITY, maxTaskRetryCount: task.maxTaskRetryCount ?? 0, waitForSuccess: task.waitForSuccess ?? true };
+  return {
+    ...task,
+    userIdentity: task.userIdentity ?? DEFAULT_USER_IDENTITY,
+    maxTaskRetryCount: task.maxTaskRetryCount ?? 0,
+    waitForSuccess: task.waitForSuccess ?? true,
+  };
 }
 
 /** virtualMachineConfiguration with imageReference.version defaulting to "latest". */
@@ -64,7 +69,11 @@ export function taskSchedulingPolicy(policy: unknown): Json {
 
 function taskConstraints(constraints: unknown, maxWallClockTime = INFINITE_DURATION): Json {
   const given = asObject(constraints) ?? {};
-  return { maxWallClockTime: given.maxWallClockTime ?? maxWallClockTime, retentionTime: given.retentionTime ?? DEFAULT_RETENTION, maxTaskRetryCount: given.maxTaskRetryCount ?? 0 };
+  return {
+    maxWallClockTime: given.maxWallClockTime ?? maxWallClockTime,
+    retentionTime: given.retentionTime ?? DEFAULT_RETENTION,
+    maxTaskRetryCount: given.maxTaskRetryCount ?? 0,
+  };
 }
 
 /** A job manager task as returned, with the service's defaults. */
@@ -109,7 +118,11 @@ export function jobReleaseDefaults(value: unknown): Json | undefined {
   };
 }
 
-const UPLOAD_CONDITIONS: Record<string, string> = { tasksuccess: "TaskSuccess", taskfailure: "TaskFailure", taskcompletion: "TaskCompletion" };
+const UPLOAD_CONDITIONS: Record<string, string> = {
+  tasksuccess: "TaskSuccess",
+  taskfailure: "TaskFailure",
+  taskcompletion: "TaskCompletion",
+};
 
 /** Output files with uploadCondition in the service's casing (TaskSuccess, TaskFailure, TaskCompletion). */
 export function outputFilesCasing(value: unknown): unknown {

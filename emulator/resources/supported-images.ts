@@ -18,7 +18,11 @@ const image = (urn: string, nodeAgentSKUId: string, extra: Partial<SupportedImag
   return imageEntry({ publisher, offer, sku }, nodeAgentSKUId, extra);
 };
 
-const imageEntry = (ref: { publisher: string; offer: string; sku: string }, nodeAgentSKUId: string, extra: Partial<SupportedImage>): SupportedImage => ({
+const imageEntry = (
+  ref: { publisher: string; offer: string; sku: string },
+  nodeAgentSKUId: string,
+  extra: Partial<SupportedImage>,
+): SupportedImage => ({
   nodeAgentSKUId,
   imageReference: { ...ref, version: "latest" },
   verificationType: "verified",
@@ -31,8 +35,12 @@ const containerEndOfLife = "2024-12-31T00:00:00.0000000Z";
 export const supportedImages: readonly SupportedImage[] = [
   image("canonical:0001-com-ubuntu-server-jammy:22_04-lts", "batch.node.ubuntu 22.04"),
   image("canonical:0001-com-ubuntu-server-focal:20_04-lts", "batch.node.ubuntu 20.04"),
-  image("microsoft-dsvm:ubuntu-hpc:2204", "batch.node.ubuntu 22.04", { capabilities: ["DockerCompatible", "NvidiaTeslaDriverInstalled", "SupportsInfiniband"] }),
-  image("microsoft-dsvm:ubuntu-hpc:2004", "batch.node.ubuntu 20.04", { capabilities: ["DockerCompatible", "NvidiaTeslaDriverInstalled", "SupportsInfiniband"] }),
+  image("microsoft-dsvm:ubuntu-hpc:2204", "batch.node.ubuntu 22.04", {
+    capabilities: ["DockerCompatible", "NvidiaTeslaDriverInstalled", "SupportsInfiniband"],
+  }),
+  image("microsoft-dsvm:ubuntu-hpc:2004", "batch.node.ubuntu 20.04", {
+    capabilities: ["DockerCompatible", "NvidiaTeslaDriverInstalled", "SupportsInfiniband"],
+  }),
   image("almalinux:8-hpc-gen1:8-hpc-gen1", "batch.node.el 8", { capabilities: ["SupportsInfiniband"] }),
   image("almalinux:8-hpc-gen2:8-hpc-gen2", "batch.node.el 8", { capabilities: ["SupportsInfiniband"] }),
   image("almalinux:almalinux-hpc:8_7-hpc-gen2", "batch.node.el 8", { capabilities: ["SupportsInfiniband"] }),

@@ -86,7 +86,9 @@ function missingTask(account: AccountStore, jobId: string): BatchError {
 }
 
 function metadataList(value: unknown): Array<{ name: string; value: string }> {
-  const valid = Array.isArray(value) && value.every((m: { name?: unknown; value?: unknown } | null) => typeof m?.name === "string" && typeof m.value === "string");
+  const valid =
+    Array.isArray(value) &&
+    value.every((m: { name?: unknown; value?: unknown } | null) => typeof m?.name === "string" && typeof m.value === "string");
   if (!valid) throw errors.invalidProperty("metadata", value, "a list of {name, value} strings");
   return value as Array<{ name: string; value: string }>;
 }

@@ -54,7 +54,11 @@ function parseDependencies(body: Body, job: JobRecord): TaskRecord["dependsOn"] 
   const dependsOn = optionalObject(body, "dependsOn");
   if (dependsOn === undefined) return undefined;
   if (!job.usesTaskDependencies) {
-    throw new BatchError(400, "TaskDependenciesNotSpecifiedOnJob", "The job does not use task dependencies (usesTaskDependencies is false).");
+    throw new BatchError(
+      400,
+      "TaskDependenciesNotSpecifiedOnJob",
+      "The job does not use task dependencies (usesTaskDependencies is false).",
+    );
   }
   const taskIds = (optionalArray(dependsOn, "taskIds") ?? []).map((value) => {
     if (typeof value !== "string") throw errors.invalidProperty("dependsOn.taskIds", value);

@@ -74,7 +74,11 @@ export function taskToWire(task: TaskRecord, url: string, nodeUrl?: (poolId: str
 }
 
 /** Where a task ran: its node, and its directory there (path and file API URL). */
-function nodeInfo(task: TaskRecord, node: { poolId: string; nodeId: string }, nodeUrl?: (poolId: string, nodeId: string) => string): Record<string, unknown> {
+function nodeInfo(
+  task: TaskRecord,
+  node: { poolId: string; nodeId: string },
+  nodeUrl?: (poolId: string, nodeId: string) => string,
+): Record<string, unknown> {
   const root = taskRootDirectory(task);
   const url = nodeUrl?.(node.poolId, node.nodeId);
   return {

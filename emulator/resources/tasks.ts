@@ -39,7 +39,9 @@ function taskUrl(ctx: RequestContext, task: TaskRecord): string {
 }
 
 function wire(ctx: RequestContext, task: TaskRecord): Record<string, unknown> {
-  return taskToWire(task, taskUrl(ctx, task), (poolId, nodeId) => ctx.url(`/pools/${encodeURIComponent(poolId)}/nodes/${encodeURIComponent(nodeId)}`));
+  return taskToWire(task, taskUrl(ctx, task), (poolId, nodeId) =>
+    ctx.url(`/pools/${encodeURIComponent(poolId)}/nodes/${encodeURIComponent(nodeId)}`),
+  );
 }
 
 function requireTask(ctx: RequestContext, job: JobRecord): TaskRecord {
@@ -87,7 +89,11 @@ function failedResult(error: BatchError, taskId: unknown): Record<string, unknow
   return {
     status: error.status >= 500 ? "ServerError" : "ClientError",
     taskId: typeof taskId === "string" ? taskId : "",
-    error: { code: error.code, message: { lang: "en-US", value: error.message }, ...(error.values.length > 0 ? { values: error.values } : {}) },
+    error: {
+      code: error.code,
+      message: { lang: "en-US", value: error.message },
+      ...(error.values.length > 0 ? { values: error.values } : {}),
+    },
   };
 }
 
@@ -157,7 +163,8 @@ function reactivateTask(ctx: RequestContext): EmulatorResponse {
     throw new BatchError(409, "JobCompleted", "The job of the task is completed or being terminated.");
   }
   if (task.state !== "completed") throw new BatchError(409, "TaskNotCompleted", "The specified task is not completed.");
-  if (task.run?.result === "success") throw new BatchError(409, "TaskSucceeded", "The specified task completed successfully and cannot be reactivated.");
+  if (task.run?.result === "success")
+    throw new BatchError(409, "TaskSucceeded", "The specified task completed successfully and cannot be reactivated.");
   const now = ctx.clock.now();
   task.retryCount = 0;
   task.lastRetryTime = undefined;

@@ -11,7 +11,11 @@ export interface EntityMeta {
 }
 
 let etagCounter = 0;
-const etagPrefix = `0x8${Math.floor(Date.now() / 1000).toString(16).toUpperCase().padStart(8, "0").slice(-6)}`;
+const etagPrefix = `0x8${Math.floor(Date.now() / 1000)
+  .toString(16)
+  .toUpperCase()
+  .padStart(8, "0")
+  .slice(-6)}`;
 
 /** A fresh entity tag shaped like the service's (unquoted, 0x + 15 hex digits), unique within the process. */
 export function newETag(): string {

@@ -83,7 +83,6 @@ export function jobPoolId(job: JobRecord): string | undefined {
   return typeof poolId === "string" ? poolId : undefined;
 }
 
-
 export type TaskState = "active" | "preparing" | "running" | "completed";
 
 export interface TaskConstraints {
@@ -184,12 +183,7 @@ class StoredTask implements TaskRecord {
   queued = false;
   #history: TaskHistory | undefined = undefined;
 
-  constructor(
-    meta: EntityMeta,
-    body: Body,
-    job: JobRecord,
-    fields: TaskFields,
-  ) {
+  constructor(meta: EntityMeta, body: Body, job: JobRecord, fields: TaskFields) {
     this.id = meta.id;
     this.eTag = meta.eTag;
     this.lastModified = meta.lastModified;

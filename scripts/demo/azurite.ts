@@ -2,7 +2,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { BlobServiceClient, ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters } from "@azure/storage-blob";
+import {
+  BlobServiceClient,
+  ContainerSASPermissions,
+  StorageSharedKeyCredential,
+  generateBlobSASQueryParameters,
+} from "@azure/storage-blob";
 
 /** Azurite's well-known development account. */
 export const AZURITE_ACCOUNT = "devstoreaccount1";
@@ -39,7 +44,17 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   const port = options.port ?? (await freePort());
   const bin = fileURLToPath(new URL("../../node_modules/.bin/azurite-blob", import.meta.url));
   const storage = options.location === undefined ? ["--inMemoryPersistence"] : ["--location", options.location];
-  const args = ["--blobHost", "127.0.0.1", "--blobPort", String(port), ...storage, "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--silent"];
+  const args = [
+    "--blobHost",
+    "127.0.0.1",
+    "--blobPort",
+    String(port),
+    ...storage,
+    "--disableTelemetry",
+    "--skipApiVersionCheck",
+    "--loose",
+    "--silent",
+  ];
   const child: ChildProcess = spawn(bin, args, { stdio: "ignore" });
   const blobUrl = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   const credential = new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY);

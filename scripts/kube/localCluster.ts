@@ -124,14 +124,47 @@ function makePki(dir: string): Pki {
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const openssl = (...args: string[]): void => void execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
-  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", file("ca.key"), "-out", pki.caCert, "-days", "3650", "-subj", "/CN=batch-gitops-local-ca");
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    file("ca.key"),
+    "-out",
+    pki.caCert,
+    "-days",
+    "3650",
+    "-subj",
+    "/CN=batch-gitops-local-ca",
+  );
   const sign = (name: string, subject: string, extensions: string): void => {
     writeFileSync(file(`${name}.ext`), extensions);
     openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", file(`${name}.key`), "-out", file(`${name}.csr`), "-subj", subject);
-    openssl("x509", "-req", "-in", file(`${name}.csr`), "-CA", pki.caCert, "-CAkey", file("ca.key"), "-CAcreateserial",
-      "-out", file(`${name}.crt`), "-days", "3650", "-extfile", file(`${name}.ext`));
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      file(`${name}.csr`),
+      "-CA",
+      pki.caCert,
+      "-CAkey",
+      file("ca.key"),
+      "-CAcreateserial",
+      "-out",
+      file(`${name}.crt`),
+      "-days",
+      "3650",
+      "-extfile",
+      file(`${name}.ext`),
+    );
   };
-  sign("apiserver", "/CN=kube-apiserver", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n");
+  sign(
+    "apiserver",
+    "/CN=kube-apiserver",
+    "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n",
+  );
   // system:masters is the cluster-admin group that RBAC never restricts.
   sign("admin", "/O=system:masters/CN=batch-gitops-admin", "extendedKeyUsage=clientAuth\n");
   openssl("genrsa", "-out", pki.saKey, "2048");
@@ -142,16 +175,24 @@ function makePki(dir: string): Pki {
 function etcdArgs(dir: string, clientUrl: string, peerPort: number): string[] {
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   return [
-    "--name", "local",
-    "--data-dir", join(dir, "etcd"),
-    "--listen-client-urls", clientUrl,
-    "--advertise-client-urls", clientUrl,
-    "--listen-peer-urls", peerUrl,
-    "--initial-advertise-peer-urls", peerUrl,
-    "--initial-cluster", `local=${peerUrl}`,
+    "--name",
+    "local",
+    "--data-dir",
+    join(dir, "etcd"),
+    "--listen-client-urls",
+    clientUrl,
+    "--advertise-client-urls",
+    clientUrl,
+    "--listen-peer-urls",
+    peerUrl,
+    "--initial-advertise-peer-urls",
+    peerUrl,
+    "--initial-cluster",
+    `local=${peerUrl}`,
     // A throwaway store on a shared disk: durability is not worth the fsync latency here.
     "--unsafe-no-fsync",
-    "--log-level", "warn",
+    "--log-level",
+    "warn",
   ];
 }
 
@@ -167,26 +208,44 @@ function apiServerArgs({ dir, pki, etcdUrl, apiPort, auditLog }: ApiServerInputs
   const auditPolicy = join(dir, "audit-policy.yaml");
   writeFileSync(auditPolicy, AUDIT_POLICY);
   return [
-    "--etcd-servers", etcdUrl,
-    "--bind-address", "127.0.0.1",
-    "--advertise-address", "127.0.0.1",
-    "--secure-port", String(apiPort),
-    "--cert-dir", join(dir, "pki"),
-    "--tls-cert-file", pki.serverCert,
-    "--tls-private-key-file", pki.serverKey,
-    "--client-ca-file", pki.caCert,
-    "--authorization-mode", "RBAC",
-    "--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
-    "--service-account-key-file", pki.saPub,
-    "--service-account-signing-key-file", pki.saKey,
+    "--etcd-servers",
+    etcdUrl,
+    "--bind-address",
+    "127.0.0.1",
+    "--advertise-address",
+    "127.0.0.1",
+    "--secure-port",
+    String(apiPort),
+    "--cert-dir",
+    join(dir, "pki"),
+    "--tls-cert-file",
+    pki.serverCert,
+    "--tls-private-key-file",
+    pki.serverKey,
+    "--client-ca-file",
+    pki.caCert,
+    "--authorization-mode",
+    "RBAC",
+    "--service-account-issuer",
+    "https://kubernetes.default.svc.cluster.local",
+    "--service-account-key-file",
+    pki.saPub,
+    "--service-account-signing-key-file",
+    pki.saKey,
     // Only a range to allocate Service IPs from; nothing routes to it.
-    "--service-cluster-ip-range", "10.96.0.0/16",
-    "--audit-policy-file", auditPolicy,
-    "--audit-log-path", auditLog,
-    "--audit-log-format", "json",
-    "--audit-log-maxsize", "200",
+    "--service-cluster-ip-range",
+    "10.96.0.0/16",
+    "--audit-policy-file",
+    auditPolicy,
+    "--audit-log-path",
+    auditLog,
+    "--audit-log-format",
+    "json",
+    "--audit-log-maxsize",
+    "200",
     "--profiling=false",
-    "--v", "1",
+    "--v",
+    "1",
   ];
 }
 
@@ -245,16 +304,26 @@ async function waitReady(serverUrl: string, pki: Pki, timeoutMs: number, pids: r
 
 function readyz(serverUrl: string, pki: Pki): Promise<string> {
   return new Promise((done, fail) => {
-    const req = request(`${serverUrl}/readyz`, {
-      ca: readFileSync(pki.caCert),
-      cert: readFileSync(pki.adminCert),
-      key: readFileSync(pki.adminKey),
-      timeout: 5_000,
-    }, (res) => {
-      let body = "";
-      res.setEncoding("utf8").on("data", (chunk: string) => (body += chunk)).on("end", () => done(res.statusCode === 200 ? "ok" : `HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout"))).on("error", fail).end();
+    const req = request(
+      `${serverUrl}/readyz`,
+      {
+        ca: readFileSync(pki.caCert),
+        cert: readFileSync(pki.adminCert),
+        key: readFileSync(pki.adminKey),
+        timeout: 5_000,
+      },
+      (res) => {
+        let body = "";
+        res
+          .setEncoding("utf8")
+          .on("data", (chunk: string) => (body += chunk))
+          .on("end", () => done(res.statusCode === 200 ? "ok" : `HTTP ${res.statusCode}: ${body.slice(0, 300)}`));
+      },
+    );
+    req
+      .on("timeout", () => req.destroy(new Error("timeout")))
+      .on("error", fail)
+      .end();
   });
 }
 

@@ -15,7 +15,10 @@ const east: Account = { name: "teameast", key: Buffer.from("east key").toString(
 const poolBody = (id: string) => ({
   id,
   vmSize: "standard_d2s_v3",
-  virtualMachineConfiguration: { imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204" }, nodeAgentSKUId: "batch.node.ubuntu 22.04" },
+  virtualMachineConfiguration: {
+    imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204" },
+    nodeAgentSKUId: "batch.node.ubuntu 22.04",
+  },
   targetDedicatedNodes: 0,
 });
 
@@ -50,10 +53,12 @@ describe("several accounts, one port each", () => {
   });
 
   it("a port answers only its account, as a real account's host does", async () => {
-    const error = await client(west, urlOf(east)).pool.list().then(
-      () => undefined,
-      (e: unknown) => e as { statusCode?: number; code?: string },
-    );
+    const error = await client(west, urlOf(east))
+      .pool.list()
+      .then(
+        () => undefined,
+        (e: unknown) => e as { statusCode?: number; code?: string },
+      );
     expect(error?.statusCode).toBe(403);
     expect(error?.code).toBe("AuthenticationFailed");
   });

@@ -35,7 +35,10 @@ const galleryPool: BatchServiceModels.PoolAddParameter = {
   id: "gallery",
   vmSize: "standard_d2s_v3",
   virtualMachineConfiguration: {
-    imageReference: { virtualMachineImageId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/img/versions/1.0.0" },
+    imageReference: {
+      virtualMachineImageId:
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/img/versions/1.0.0",
+    },
     nodeAgentSKUId: "batch.node.ubuntu 22.04",
   },
 };
@@ -81,19 +84,29 @@ describe("Microsoft Entra ID bearer tokens (audience and expiry checked, signatu
     const added = await client.pool.add(galleryPool);
     expect(added._response.status).toBe(201);
     // Both credentials address the same (first) account.
-    expect((await h.client.pool.get("gallery")).virtualMachineConfiguration?.imageReference.virtualMachineImageId).toContain("/galleries/g/");
+    expect((await h.client.pool.get("gallery")).virtualMachineConfiguration?.imageReference.virtualMachineImageId).toContain(
+      "/galleries/g/",
+    );
   });
 
   it("refuses a managed image that is not from a gallery with InvalidPropertyValue", async () => {
     const client = bearer({ aud: "https://batch.core.windows.net/", exp: inAnHour() });
-    const managed = { ...galleryPool, virtualMachineConfiguration: { ...galleryPool.virtualMachineConfiguration, imageReference: { virtualMachineImageId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/img" } } } as BatchServiceModels.PoolAddParameter;
+    const managed = {
+      ...galleryPool,
+      virtualMachineConfiguration: {
+        ...galleryPool.virtualMachineConfiguration,
+        imageReference: { virtualMachineImageId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/img" },
+      },
+    } as BatchServiceModels.PoolAddParameter;
     expect(await batchError(client.pool.add(managed))).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
   });
 });
 
 describe("request headers", () => {
   it("echoes client-request-id only when asked, and always sends request-id", async () => {
-    const echoed = await h.client.pool.list({ poolListOptions: { clientRequestId: "9c4f7e2a-0000-4000-8000-000000000001", returnClientRequestId: true } });
+    const echoed = await h.client.pool.list({
+      poolListOptions: { clientRequestId: "9c4f7e2a-0000-4000-8000-000000000001", returnClientRequestId: true },
+    });
     expect(echoed._response.headers.get("client-request-id")).toBe("9c4f7e2a-0000-4000-8000-000000000001");
     expect(echoed._response.headers.get("request-id")).toMatch(/^[0-9a-f-]{36}$/);
     const silent = await h.client.pool.list({ poolListOptions: { clientRequestId: "9c4f7e2a-0000-4000-8000-000000000002" } });

@@ -56,7 +56,11 @@ async function az(args: readonly string[], key = emulator.account.key): Promise<
     return { code: 0, stdout, stderr };
   } catch (error: unknown) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof failed.code === "number" ? failed.code : -1, stdout: failed.stdout ?? "", stderr: failed.stderr ?? String(error) };
+    return {
+      code: typeof failed.code === "number" ? failed.code : -1,
+      stdout: failed.stdout ?? "",
+      stderr: failed.stderr ?? String(error),
+    };
   }
 }
 
@@ -80,7 +84,20 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 describe.skipIf(!available)("the Azure CLI (az batch, Debian azure-cli)", () => {
   it("creates a pool, resizes it, runs a job's tasks and reads their counts", { timeout: 10 * AZ_COMMAND_TIMEOUT_MS }, async () => {
     const image = "microsoft-dsvm:ubuntu-hpc:2204:latest";
-    const created = await az(["pool", "create", "--id", "cli-pool", "--vm-size", "standard_d2s_v3", "--image", image, "--node-agent-sku-id", "batch.node.ubuntu 22.04", "--target-dedicated-nodes", "1"]);
+    const created = await az([
+      "pool",
+      "create",
+      "--id",
+      "cli-pool",
+      "--vm-size",
+      "standard_d2s_v3",
+      "--image",
+      image,
+      "--node-agent-sku-id",
+      "batch.node.ubuntu 22.04",
+      "--target-dedicated-nodes",
+      "1",
+    ]);
     expect(created.stderr).not.toMatch(/ERROR/);
     expect(created.code).toBe(0);
     const pool = await eventually(
@@ -98,20 +115,64 @@ describe.skipIf(!available)("the Azure CLI (az batch, Debian azure-cli)", () => 
 
     expect((await az(["job", "create", "--id", "cli-job", "--pool-id", "cli-pool"])).code).toBe(0);
     for (const id of ["t1", "t2", "t3"]) {
-      expect((await az(["task", "create", "--job-id", "cli-job", "--task-id", id, "--command-line", "/bin/bash -c 'echo hi'"])).code).toBe(0);
+      expect((await az(["task", "create", "--job-id", "cli-job", "--task-id", id, "--command-line", "/bin/bash -c 'echo hi'"])).code).toBe(
+        0,
+      );
     }
     const counts = await eventually(
-      () => azJson<{ taskCounts: { completed: number; succeeded: number; failed: number } }>(["job", "task-counts", "show", "--job-id", "cli-job"]),
+      () =>
+        azJson<{ taskCounts: { completed: number; succeeded: number; failed: number } }>([
+          "job",
+          "task-counts",
+          "show",
+          "--job-id",
+          "cli-job",
+        ]),
       (c) => c.taskCounts.completed === 3,
     );
     expect(counts.taskCounts).toMatchObject({ completed: 3, succeeded: 3, failed: 0 });
-    const tasks = await azJson<{ id: string; state: string; executionInfo: { exitCode: number } }[]>(["task", "list", "--job-id", "cli-job"]);
-    expect(tasks.map((t) => [t.id, t.state, t.executionInfo.exitCode])).toEqual([["t1", "completed", 0], ["t2", "completed", 0], ["t3", "completed", 0]]);
+    const tasks = await azJson<{ id: string; state: string; executionInfo: { exitCode: number } }[]>([
+      "task",
+      "list",
+      "--job-id",
+      "cli-job",
+    ]);
+    expect(tasks.map((t) => [t.id, t.state, t.executionInfo.exitCode])).toEqual([
+      ["t1", "completed", 0],
+      ["t2", "completed", 0],
+      ["t3", "completed", 0],
+    ]);
   });
 
   it("gets the service's errors: an existing pool id, and a wrong key", { timeout: 4 * AZ_COMMAND_TIMEOUT_MS }, async () => {
-    expect((await az(["pool", "create", "--id", "cli-dupe", "--vm-size", "standard_d2s_v3", "--image", "microsoft-dsvm:ubuntu-hpc:2204:latest", "--node-agent-sku-id", "batch.node.ubuntu 22.04"])).code).toBe(0);
-    const again = await az(["pool", "create", "--id", "cli-dupe", "--vm-size", "standard_d2s_v3", "--image", "microsoft-dsvm:ubuntu-hpc:2204:latest", "--node-agent-sku-id", "batch.node.ubuntu 22.04"]);
+    expect(
+      (
+        await az([
+          "pool",
+          "create",
+          "--id",
+          "cli-dupe",
+          "--vm-size",
+          "standard_d2s_v3",
+          "--image",
+          "microsoft-dsvm:ubuntu-hpc:2204:latest",
+          "--node-agent-sku-id",
+          "batch.node.ubuntu 22.04",
+        ])
+      ).code,
+    ).toBe(0);
+    const again = await az([
+      "pool",
+      "create",
+      "--id",
+      "cli-dupe",
+      "--vm-size",
+      "standard_d2s_v3",
+      "--image",
+      "microsoft-dsvm:ubuntu-hpc:2204:latest",
+      "--node-agent-sku-id",
+      "batch.node.ubuntu 22.04",
+    ]);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain("The specified pool already exists");
 

@@ -33,7 +33,9 @@ describe("conditional headers", () => {
     const { eTag } = await h.client.pool.get("cond");
     // The SDK surfaces a 304 (which the spec does not declare) as an error carrying the status.
     expect((await batchError(h.client.pool.get("cond", { poolGetOptions: { ifNoneMatch: eTag } }))).status).toBe(304);
-    expect(await batchError(h.client.pool.deleteMethod("cond", { poolDeleteMethodOptions: { ifNoneMatch: eTag } }))).toMatchObject({ status: 412 });
+    expect(await batchError(h.client.pool.deleteMethod("cond", { poolDeleteMethodOptions: { ifNoneMatch: eTag } }))).toMatchObject({
+      status: 412,
+    });
     expect((await h.client.pool.get("cond", { poolGetOptions: { ifNoneMatch: "0x8000000000000000" } })).id).toBe("cond");
   });
 

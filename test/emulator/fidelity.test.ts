@@ -24,14 +24,18 @@ function poolWith(id: string, image: Record<string, string>, nodeAgentSKUId: str
 
 describe("marketplace images", () => {
   it("refuses an image the account does not list as supported with 400 InvalidPropertyValue", async () => {
-    const typo = await batchError(h.client.pool.add(poolWith("typo", { ...jammy, offer: "0001-com-ubuntu-server-jamy" }, "batch.node.ubuntu 22.04")));
+    const typo = await batchError(
+      h.client.pool.add(poolWith("typo", { ...jammy, offer: "0001-com-ubuntu-server-jamy" }, "batch.node.ubuntu 22.04")),
+    );
     expect(typo).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
     expect(typo.values).toContainEqual({ key: "PropertyName", value: "imageReference" });
     expect((await h.client.pool.exists("typo")).body).toBe(false);
   });
 
   it("refuses a node agent SKU that does not match the image", async () => {
-    const error = await batchError(h.client.pool.add(poolWith("agent", { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204" }, "batch.node.ubuntu 20.04")));
+    const error = await batchError(
+      h.client.pool.add(poolWith("agent", { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204" }, "batch.node.ubuntu 20.04")),
+    );
     expect(error).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
     expect(error.values).toContainEqual({ key: "PropertyName", value: "nodeAgentSKUId" });
   });
@@ -42,7 +46,13 @@ describe("marketplace images", () => {
     let n = 0;
     for (const image of images) {
       const ref = image.imageReference;
-      await h.client.pool.add(poolWith(`img${n++}`, { publisher: ref.publisher?.toUpperCase() ?? "", offer: ref.offer ?? "", sku: ref.sku ?? "" }, image.nodeAgentSKUId));
+      await h.client.pool.add(
+        poolWith(
+          `img${n++}`,
+          { publisher: ref.publisher?.toUpperCase() ?? "", offer: ref.offer ?? "", sku: ref.sku ?? "" },
+          image.nodeAgentSKUId,
+        ),
+      );
     }
     expect((await h.client.pool.list()).length).toBe(images.length);
   });
@@ -60,11 +70,21 @@ describe("durations", () => {
 
 describe("jobs", () => {
   it("does not terminate a job whose job manager has not run yet (onAllTasksComplete: terminatejob)", async () => {
-    await h.client.job.add({ id: "jm", poolInfo: { poolId: "nopool" }, onAllTasksComplete: "terminatejob", jobManagerTask: { id: "manager", commandLine: "true" } });
+    await h.client.job.add({
+      id: "jm",
+      poolInfo: { poolId: "nopool" },
+      onAllTasksComplete: "terminatejob",
+      jobManagerTask: { id: "manager", commandLine: "true" },
+    });
     h.advance(60_000);
     const job = await h.client.job.get("jm");
     expect(job.state).toBe("active");
-    expect(job.jobManagerTask).toMatchObject({ killJobOnCompletion: true, runExclusive: true, allowLowPriorityNode: true, userIdentity: { autoUser: { scope: "pool", elevationLevel: "nonadmin" } } });
+    expect(job.jobManagerTask).toMatchObject({
+      killJobOnCompletion: true,
+      runExclusive: true,
+      allowLowPriorityNode: true,
+      userIdentity: { autoUser: { scope: "pool", elevationLevel: "nonadmin" } },
+    });
     expect((await h.client.task.list("jm")).map((t) => t.id)).toEqual(["manager"]);
   });
 
@@ -87,10 +107,21 @@ describe("jobs", () => {
   });
 
   it("fills in the service's defaults and leaves out an empty metadata list", async () => {
-    await h.client.job.add({ id: "j", poolInfo: { poolId: "p" }, metadata: [], jobPreparationTask: { commandLine: "prep" }, jobReleaseTask: { commandLine: "rel" } });
+    await h.client.job.add({
+      id: "j",
+      poolInfo: { poolId: "p" },
+      metadata: [],
+      jobPreparationTask: { commandLine: "prep" },
+      jobReleaseTask: { commandLine: "rel" },
+    });
     const job = await h.client.job.get("j");
     expect(job.metadata).toBeUndefined();
-    expect(job.jobPreparationTask).toMatchObject({ id: "jobpreparation", waitForSuccess: true, rerunOnNodeRebootAfterSuccess: true, constraints: { maxTaskRetryCount: 0, retentionTime: "P7D" } });
+    expect(job.jobPreparationTask).toMatchObject({
+      id: "jobpreparation",
+      waitForSuccess: true,
+      rerunOnNodeRebootAfterSuccess: true,
+      constraints: { maxTaskRetryCount: 0, retentionTime: "P7D" },
+    });
     expect(job.jobReleaseTask).toMatchObject({ id: "jobrelease", maxWallClockTime: "PT15M", retentionTime: "P7D" });
   });
 });
@@ -107,7 +138,11 @@ describe("pools", () => {
     const text = JSON.stringify(pool);
     expect(text).not.toContain("s3cret-Passw0rd");
     expect(pool.userAccounts?.[0]?.name).toBe("ops");
-    expect(pool.startTask).toMatchObject({ maxTaskRetryCount: 0, waitForSuccess: true, userIdentity: { autoUser: { scope: "pool", elevationLevel: "nonadmin" } } });
+    expect(pool.startTask).toMatchObject({
+      maxTaskRetryCount: 0,
+      waitForSuccess: true,
+      userIdentity: { autoUser: { scope: "pool", elevationLevel: "nonadmin" } },
+    });
     expect(pool.virtualMachineConfiguration?.imageReference.version).toBe("latest");
     expect(pool.taskSchedulingPolicy?.nodeFillType).toBe("Spread");
     expect(pool.metadata).toBeUndefined();
@@ -119,7 +154,12 @@ describe("pools", () => {
   });
 
   it("sends Location only on creates, and DataServiceId on evaluateautoscale", async () => {
-    const added = await h.client.pool.add({ ...poolWith("auto", jammy, "batch.node.ubuntu 22.04"), targetDedicatedNodes: undefined, enableAutoScale: true, autoScaleFormula: "$TargetDedicatedNodes = 0;" });
+    const added = await h.client.pool.add({
+      ...poolWith("auto", jammy, "batch.node.ubuntu 22.04"),
+      targetDedicatedNodes: undefined,
+      enableAutoScale: true,
+      autoScaleFormula: "$TargetDedicatedNodes = 0;",
+    });
     expect(added._response.headers.get("location")).toBe(`${h.emulator.url}/pools/auto`);
     const patched = await h.client.pool.patch("auto", { metadata: [{ name: "a", value: "b" }] });
     expect(patched._response.headers.get("location")).toBeUndefined();
@@ -128,11 +168,18 @@ describe("pools", () => {
   });
 
   it("refuses application package references to packages that do not exist with 409", async () => {
-    const error = await batchError(h.client.pool.add({ ...poolWith("apps", jammy, "batch.node.ubuntu 22.04"), applicationPackageReferences: [{ applicationId: "ffmpeg", version: "1.0" }] }));
+    const error = await batchError(
+      h.client.pool.add({
+        ...poolWith("apps", jammy, "batch.node.ubuntu 22.04"),
+        applicationPackageReferences: [{ applicationId: "ffmpeg", version: "1.0" }],
+      }),
+    );
     expect(error).toMatchObject({ status: 409, code: "InvalidApplicationPackageReferences" });
     await addReadyPool(h, "p");
     await h.client.job.add({ id: "j", poolInfo: { poolId: "p" } });
-    const taskError = await batchError(h.client.task.add("j", { id: "t", commandLine: "x", applicationPackageReferences: [{ applicationId: "nope" }] }));
+    const taskError = await batchError(
+      h.client.task.add("j", { id: "t", commandLine: "x", applicationPackageReferences: [{ applicationId: "nope" }] }),
+    );
     expect(taskError).toMatchObject({ status: 409, code: "InvalidApplicationPackageReferences" });
   });
 });
@@ -144,7 +191,17 @@ describe("nodes and tasks", () => {
     expect(booting?.nodeAgentInfo).toBeUndefined();
     h.advance(60_000);
     await h.client.job.add({ id: "j", poolInfo: { poolId: "p" } });
-    await h.client.task.add("j", { id: "t1", commandLine: "true", outputFiles: [{ filePattern: "*.txt", destination: { container: { containerUrl: "http://127.0.0.1:10000/devstoreaccount1/out" } }, uploadOptions: { uploadCondition: "tasksuccess" } }] });
+    await h.client.task.add("j", {
+      id: "t1",
+      commandLine: "true",
+      outputFiles: [
+        {
+          filePattern: "*.txt",
+          destination: { container: { containerUrl: "http://127.0.0.1:10000/devstoreaccount1/out" } },
+          uploadOptions: { uploadCondition: "tasksuccess" },
+        },
+      ],
+    });
     h.advance(60_000);
     const [node] = await h.client.computeNode.list("p");
     expect(node?.endpointConfiguration?.inboundEndpoints[0]).toMatchObject({ name: "SSHRule.0", protocol: "tcp", backendPort: 22 });

@@ -39,7 +39,9 @@ describe("task files (simulated mode)", () => {
     await h.client.task.add("j", { id: "t1", commandLine: "run-me" });
     h.advance(60_000);
     const whole = await text(await h.client.file.getFromTask("j", "t1", "stdout.txt"));
-    const part = await text(await h.client.file.getFromTask("j", "t1", "stdout.txt", { fileGetFromTaskOptions: { ocpRange: "bytes=0-9" } }));
+    const part = await text(
+      await h.client.file.getFromTask("j", "t1", "stdout.txt", { fileGetFromTaskOptions: { ocpRange: "bytes=0-9" } }),
+    );
     expect(part).toBe(whole.slice(0, 10));
     const props = await h.client.file.getPropertiesFromTask("j", "t1", "stdout.txt");
     expect(props.contentLength).toBe(Buffer.byteLength(whole));

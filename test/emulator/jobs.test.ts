@@ -49,7 +49,10 @@ describe("Job_Add / Job_Get", () => {
 
   it("refuses a second job whose id differs only in case", async () => {
     await h.client.job.add({ id: "dup", poolInfo: { poolId: "pool-1" } });
-    expect(await batchError(h.client.job.add({ id: "DUP", poolInfo: { poolId: "pool-1" } }))).toMatchObject({ status: 409, code: "JobExists" });
+    expect(await batchError(h.client.job.add({ id: "DUP", poolInfo: { poolId: "pool-1" } }))).toMatchObject({
+      status: 409,
+      code: "JobExists",
+    });
   });
 
   it.each([
@@ -141,7 +144,10 @@ describe("Job_Patch / Job_Update", () => {
     await h.client.job.add({ id: "t", poolInfo: { poolId: "pool-1" }, onAllTasksComplete: "noaction" });
     await h.client.task.add("t", { id: "t1", commandLine: "sleep 1" });
     await h.client.job.patch("t", { onAllTasksComplete: "terminatejob" });
-    expect(await batchError(h.client.job.patch("t", { onAllTasksComplete: "noaction" }))).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
+    expect(await batchError(h.client.job.patch("t", { onAllTasksComplete: "noaction" }))).toMatchObject({
+      status: 400,
+      code: "InvalidPropertyValue",
+    });
   });
 });
 
@@ -162,7 +168,11 @@ describe("job state machine", () => {
 
   it("disable with requeue puts running tasks back to active and runs nothing until enabled", async () => {
     await h.client.job.add({ id: "rq", poolInfo: { poolId: "pool-1" } });
-    await h.client.task.add("rq", { id: "long", commandLine: "sleep", environmentSettings: [{ name: "BATCH_EMULATOR_RUN_MS", value: "60000" }] });
+    await h.client.task.add("rq", {
+      id: "long",
+      commandLine: "sleep",
+      environmentSettings: [{ name: "BATCH_EMULATOR_RUN_MS", value: "60000" }],
+    });
     h.advance(1_000);
     expect((await h.client.task.get("rq", "long")).state).toBe("running");
     await h.client.job.disable("rq", "requeue");
@@ -184,7 +194,10 @@ describe("job state machine", () => {
     expect(job.state).toBe("completed");
     expect(job.executionInfo?.terminateReason).toBe("enough");
     expect(job.executionInfo?.endTime).toBeInstanceOf(Date);
-    expect(await batchError(h.client.task.add("term", { id: "late", commandLine: "x" }))).toMatchObject({ status: 409, code: "JobCompleted" });
+    expect(await batchError(h.client.task.add("term", { id: "late", commandLine: "x" }))).toMatchObject({
+      status: 409,
+      code: "JobCompleted",
+    });
     expect(await batchError(h.client.job.disable("term", "wait"))).toMatchObject({ status: 409 });
   });
 
@@ -194,14 +207,20 @@ describe("job state machine", () => {
     const deleted = await h.client.job.deleteMethod("del");
     expect(deleted._response.status).toBe(202);
     expect((await h.client.job.get("del")).state).toBe("deleting");
-    expect(await batchError(h.client.task.add("del", { id: "t2", commandLine: "x" }))).toMatchObject({ status: 409, code: "JobBeingDeleted" });
+    expect(await batchError(h.client.task.add("del", { id: "t2", commandLine: "x" }))).toMatchObject({
+      status: 409,
+      code: "JobBeingDeleted",
+    });
     h.advance(1_000);
     expect(await batchError(h.client.job.get("del"))).toMatchObject({ status: 404, code: "JobNotFound" });
   });
 
   it("onAllTasksComplete=terminatejob completes the job once its tasks are done", async () => {
     await h.client.job.add({ id: "auto", poolInfo: { poolId: "pool-1" } });
-    await h.client.task.addCollection("auto", [1, 2, 3].map((i) => ({ id: `t${i}`, commandLine: "x" })));
+    await h.client.task.addCollection(
+      "auto",
+      [1, 2, 3].map((i) => ({ id: `t${i}`, commandLine: "x" })),
+    );
     await h.client.job.patch("auto", { onAllTasksComplete: "terminatejob" });
     expect((await h.client.job.get("auto")).state).toBe("active");
     h.advance(10_000);

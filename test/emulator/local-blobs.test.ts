@@ -20,7 +20,13 @@ beforeAll(async () => {
   azurite = await startAzurite();
   // The account's auto-storage account is Azurite (as a linked storage account would be on Azure).
   const autoStorage = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${azurite.blobUrl};`;
-  emulator = await startEmulator({ port: 0, execute: "local", workDir, autoStorage, timing: { nodeCreatingMs: 10, nodeStartingMs: 10, taskPreparingMs: 0 } });
+  emulator = await startEmulator({
+    port: 0,
+    execute: "local",
+    workDir,
+    autoStorage,
+    timing: { nodeCreatingMs: 10, nodeStartingMs: 10, taskPreparingMs: 0 },
+  });
   client = new BatchServiceClient(new BatchSharedKeyCredentials(emulator.account.name, emulator.account.key), emulator.url);
 }, 60_000);
 
@@ -41,18 +47,34 @@ it("downloads a container's blobs under a prefix, and uploads output files by pa
   await client.pool.add({
     id: "p",
     vmSize: "standard_d2s_v3",
-    virtualMachineConfiguration: { imageReference: { publisher: "canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts" }, nodeAgentSKUId: "batch.node.ubuntu 22.04" },
+    virtualMachineConfiguration: {
+      imageReference: { publisher: "canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts" },
+      nodeAgentSKUId: "batch.node.ubuntu 22.04",
+    },
     targetDedicatedNodes: 1,
   });
   await client.job.add({ id: "j", poolInfo: { poolId: "p" } });
   await client.task.add("j", {
     id: "t",
-    commandLine: "/bin/sh -c 'cat inputs/a.txt inputs/sub/b.txt > result.txt; ls other 2>/dev/null; mkdir -p logs/deep; echo x > logs/one.log; echo y > logs/deep/two.log'",
+    commandLine:
+      "/bin/sh -c 'cat inputs/a.txt inputs/sub/b.txt > result.txt; ls other 2>/dev/null; mkdir -p logs/deep; echo x > logs/one.log; echo y > logs/deep/two.log'",
     resourceFiles: [{ storageContainerUrl: azurite.containerSasUrl("media-in"), blobPrefix: "inputs/" }],
     outputFiles: [
-      { filePattern: "result.txt", destination: { container: { containerUrl: out, path: "results/r.txt" } }, uploadOptions: { uploadCondition: "tasksuccess" } },
-      { filePattern: "logs/**/*.log", destination: { container: { containerUrl: out, path: "logs" } }, uploadOptions: { uploadCondition: "taskcompletion" } },
-      { filePattern: "result.txt", destination: { container: { containerUrl: out, path: "never.txt" } }, uploadOptions: { uploadCondition: "taskfailure" } },
+      {
+        filePattern: "result.txt",
+        destination: { container: { containerUrl: out, path: "results/r.txt" } },
+        uploadOptions: { uploadCondition: "tasksuccess" },
+      },
+      {
+        filePattern: "logs/**/*.log",
+        destination: { container: { containerUrl: out, path: "logs" } },
+        uploadOptions: { uploadCondition: "taskcompletion" },
+      },
+      {
+        filePattern: "result.txt",
+        destination: { container: { containerUrl: out, path: "never.txt" } },
+        uploadOptions: { uploadCondition: "taskfailure" },
+      },
     ],
   });
   for (let i = 0; i < 1200 && (await client.task.get("j", "t")).state !== "completed"; i++) await new Promise((r) => setTimeout(r, 50));
@@ -81,6 +103,7 @@ it("downloads autoStorageContainerName resource files from the account's auto-st
   for await (const chunk of stdout.readableStreamBody ?? []) chunks.push(Buffer.from(chunk as Buffer));
   expect(Buffer.concat(chunks).toString()).toBe("from auto-storage\nconfig\n");
   await client.task.add("j", { id: "missing-container", commandLine: "/bin/true", resourceFiles: [{ autoStorageContainerName: "nope" }] });
-  for (let i = 0; i < 1200 && (await client.task.get("j", "missing-container")).state !== "completed"; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 1200 && (await client.task.get("j", "missing-container")).state !== "completed"; i++)
+    await new Promise((r) => setTimeout(r, 50));
   expect((await client.task.get("j", "missing-container")).executionInfo?.failureInfo?.code).toBe("ResourceFileDownloadFailed");
 }, 120_000);

@@ -19,7 +19,10 @@ let files: Server;
 let filesUrl: string;
 let workDir: string;
 
-const image = { imageReference: { publisher: "canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts" }, nodeAgentSKUId: "batch.node.ubuntu 22.04" };
+const image = {
+  imageReference: { publisher: "canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts" },
+  nodeAgentSKUId: "batch.node.ubuntu 22.04",
+};
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
   for (let i = 0; i < 1200; i++) {
@@ -31,7 +34,10 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Pr
 }
 
 async function completed(jobId: string, taskId: string) {
-  return until(() => client.task.get(jobId, taskId), (t) => t.state === "completed");
+  return until(
+    () => client.task.get(jobId, taskId),
+    (t) => t.state === "completed",
+  );
 }
 
 async function fileText(jobId: string, taskId: string, path: string): Promise<string> {
@@ -44,7 +50,13 @@ async function fileText(jobId: string, taskId: string, path: string): Promise<st
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), "emulocal-test-"));
   // containerEngine none: the container task below runs on the host wherever docker works (container-tasks.test.ts covers engines).
-  emulator = await startEmulator({ port: 0, execute: "local", workDir, containerEngine: "none", timing: { nodeCreatingMs: 10, nodeStartingMs: 10, taskPreparingMs: 0 } });
+  emulator = await startEmulator({
+    port: 0,
+    execute: "local",
+    workDir,
+    containerEngine: "none",
+    timing: { nodeCreatingMs: 10, nodeStartingMs: 10, taskPreparingMs: 0 },
+  });
   client = new BatchServiceClient(new BatchSharedKeyCredentials(emulator.account.name, emulator.account.key), emulator.url);
   files = createServer((req, res) => (req.url === "/input.txt" ? res.end("resource file content\n") : res.writeHead(404).end()));
   await new Promise<void>((resolve) => files.listen(0, "127.0.0.1", resolve));
@@ -57,7 +69,10 @@ beforeAll(async () => {
     taskSlotsPerNode: 4,
     startTask: { commandLine: "/bin/sh -c 'echo from-start-task > $AZ_BATCH_NODE_SHARED_DIR/marker'", waitForSuccess: true },
   });
-  await until(() => client.computeNode.list("local"), (nodes) => nodes[0]?.state === "idle");
+  await until(
+    () => client.computeNode.list("local"),
+    (nodes) => nodes[0]?.state === "idle",
+  );
   await client.job.add({ id: "j", poolInfo: { poolId: "local" }, commonEnvironmentSettings: [{ name: "GREETING", value: "hello" }] });
 });
 
@@ -75,7 +90,11 @@ describe("command lines", () => {
 
 describe("--execute local", () => {
   it("runs the start task before the node is idle, and tasks with the Batch environment in their working directory", async () => {
-    await client.task.add("j", { id: "env", commandLine: "/bin/sh -c 'echo $AZ_BATCH_TASK_ID $AZ_BATCH_JOB_ID $GREETING; pwd; cat $AZ_BATCH_NODE_SHARED_DIR/marker; echo oops >&2; exit 3'" });
+    await client.task.add("j", {
+      id: "env",
+      commandLine:
+        "/bin/sh -c 'echo $AZ_BATCH_TASK_ID $AZ_BATCH_JOB_ID $GREETING; pwd; cat $AZ_BATCH_NODE_SHARED_DIR/marker; echo oops >&2; exit 3'",
+    });
     const task = await completed("j", "env");
     expect(task.executionInfo).toMatchObject({ exitCode: 3, result: "failure", failureInfo: { category: "usererror" } });
     const stdout = await fileText("j", "env", "stdout.txt");
@@ -100,26 +119,47 @@ describe("--execute local", () => {
   });
 
   it("retries a failing task up to maxTaskRetryCount", async () => {
-    await client.task.add("j", { id: "retry", commandLine: "/bin/sh -c 'echo attempt >> $AZ_BATCH_NODE_SHARED_DIR/attempts; exit 1'", constraints: { maxTaskRetryCount: 2 } });
+    await client.task.add("j", {
+      id: "retry",
+      commandLine: "/bin/sh -c 'echo attempt >> $AZ_BATCH_NODE_SHARED_DIR/attempts; exit 1'",
+      constraints: { maxTaskRetryCount: 2 },
+    });
     const task = await completed("j", "retry");
     expect(task.executionInfo).toMatchObject({ exitCode: 1, retryCount: 2 });
   });
 
   it("kills a task at maxWallClockTime, and on terminate", async () => {
-    await client.task.add("j", { id: "slow", commandLine: "/bin/sh -c 'echo $$; exec sleep 60'", constraints: { maxWallClockTime: "PT1S" } });
+    await client.task.add("j", {
+      id: "slow",
+      commandLine: "/bin/sh -c 'echo $$; exec sleep 60'",
+      constraints: { maxWallClockTime: "PT1S" },
+    });
     const slow = await completed("j", "slow");
     expect(slow.executionInfo?.failureInfo?.message).toContain("maximum wall clock time");
     const slowPid = Number((await fileText("j", "slow", "stdout.txt")).trim());
-    await until(async () => alive(slowPid), (isAlive) => !isAlive);
+    await until(
+      async () => alive(slowPid),
+      (isAlive) => !isAlive,
+    );
     await client.task.add("j", { id: "stopme", commandLine: "/bin/sh -c 'echo $$; exec sleep 60'" });
-    const pidText = await until(() => fileText("j", "stopme", "stdout.txt").catch(() => ""), (text) => text.trim() !== "");
+    const pidText = await until(
+      () => fileText("j", "stopme", "stdout.txt").catch(() => ""),
+      (text) => text.trim() !== "",
+    );
     await client.task.terminate("j", "stopme");
     expect((await completed("j", "stopme")).executionInfo?.failureInfo?.code).toBe("TaskEnded");
-    await until(async () => alive(Number(pidText.trim())), (isAlive) => !isAlive);
+    await until(
+      async () => alive(Number(pidText.trim())),
+      (isAlive) => !isAlive,
+    );
   });
 
   it("fetches httpUrl resource files into the working directory first", async () => {
-    await client.task.add("j", { id: "resource", commandLine: "cat in/input.txt", resourceFiles: [{ httpUrl: `${filesUrl}/input.txt`, filePath: "in/input.txt" }] });
+    await client.task.add("j", {
+      id: "resource",
+      commandLine: "cat in/input.txt",
+      resourceFiles: [{ httpUrl: `${filesUrl}/input.txt`, filePath: "in/input.txt" }],
+    });
     expect((await completed("j", "resource")).executionInfo?.exitCode).toBe(0);
     expect(await fileText("j", "resource", "stdout.txt")).toBe("resource file content\n");
     await client.task.add("j", { id: "badresource", commandLine: "true", resourceFiles: [{ httpUrl: `${filesUrl}/nope.txt` }] });
@@ -141,8 +181,17 @@ describe("--execute local", () => {
   });
 
   it("leaves a node starttaskfailed when its start task fails", async () => {
-    await client.pool.add({ id: "broken", vmSize: "standard_d2s_v3", virtualMachineConfiguration: image, targetDedicatedNodes: 1, startTask: { commandLine: "/bin/sh -c 'exit 7'", waitForSuccess: true } });
-    const [node] = await until(() => client.computeNode.list("broken"), (nodes) => nodes[0]?.state === "starttaskfailed");
+    await client.pool.add({
+      id: "broken",
+      vmSize: "standard_d2s_v3",
+      virtualMachineConfiguration: image,
+      targetDedicatedNodes: 1,
+      startTask: { commandLine: "/bin/sh -c 'exit 7'", waitForSuccess: true },
+    });
+    const [node] = await until(
+      () => client.computeNode.list("broken"),
+      (nodes) => nodes[0]?.state === "starttaskfailed",
+    );
     expect(node?.startTaskInfo).toMatchObject({ exitCode: 7, result: "failure" });
   });
 });

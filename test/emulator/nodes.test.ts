@@ -19,8 +19,16 @@ afterEach(async () => {
 describe("compute node lifecycle on the virtual clock", () => {
   it("creating → starting → waitingforstarttask → idle, with start task info", async () => {
     const t = h.emulator.timing;
-    await h.client.pool.add({ id: "boot", vmSize: "standard_d2s_v3", virtualMachineConfiguration: image, targetDedicatedNodes: 1, targetLowPriorityNodes: 1, startTask: { commandLine: "/bin/sh -c 'echo setup'", waitForSuccess: true } });
-    const states = async (): Promise<string[]> => (await h.client.computeNode.list("boot")).map((n) => `${n.isDedicated ? "d" : "p"}:${n.state}`).sort();
+    await h.client.pool.add({
+      id: "boot",
+      vmSize: "standard_d2s_v3",
+      virtualMachineConfiguration: image,
+      targetDedicatedNodes: 1,
+      targetLowPriorityNodes: 1,
+      startTask: { commandLine: "/bin/sh -c 'echo setup'", waitForSuccess: true },
+    });
+    const states = async (): Promise<string[]> =>
+      (await h.client.computeNode.list("boot")).map((n) => `${n.isDedicated ? "d" : "p"}:${n.state}`).sort();
     expect(await states()).toEqual(["d:creating", "p:creating"]);
     h.advance(t.nodeCreatingMs);
     expect(await states()).toEqual(["d:starting", "p:starting"]);
@@ -36,7 +44,13 @@ describe("compute node lifecycle on the virtual clock", () => {
   });
 
   it("a failing start task leaves nodes in starttaskfailed", async () => {
-    await h.client.pool.add({ id: "fail", vmSize: "standard_d2s_v3", virtualMachineConfiguration: image, targetDedicatedNodes: 1, startTask: { commandLine: "/bin/sh -c 'exit 3'" } });
+    await h.client.pool.add({
+      id: "fail",
+      vmSize: "standard_d2s_v3",
+      virtualMachineConfiguration: image,
+      targetDedicatedNodes: 1,
+      startTask: { commandLine: "/bin/sh -c 'exit 3'" },
+    });
     h.advance(60_000);
     const [node] = await h.client.computeNode.list("fail");
     expect(node).toMatchObject({ state: "starttaskfailed", startTaskInfo: { exitCode: 3, result: "failure" } });
@@ -46,7 +60,13 @@ describe("compute node lifecycle on the virtual clock", () => {
 
   it("beyond the node quota the resize times out with a resize error", async () => {
     poolStore(h.emulator.state.defaultAccount).limits.dedicatedNodeQuota = 2;
-    await h.client.pool.add({ id: "quota", vmSize: "standard_d2s_v3", virtualMachineConfiguration: image, targetDedicatedNodes: 3, resizeTimeout: "PT5M" });
+    await h.client.pool.add({
+      id: "quota",
+      vmSize: "standard_d2s_v3",
+      virtualMachineConfiguration: image,
+      targetDedicatedNodes: 3,
+      resizeTimeout: "PT5M",
+    });
     h.advance(h.emulator.timing.nodeCreatingMs);
     expect((await h.client.pool.get("quota")).allocationState).toBe("resizing");
     h.advance(5 * 60_000);

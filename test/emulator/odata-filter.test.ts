@@ -2,8 +2,18 @@ import { describe, expect, it } from "vitest";
 import { compileFilter, equalityConstraint, isODataQueryError } from "../../emulator/odata/index.js";
 
 const tasks = [
-  { id: "task-1", state: "completed", creationTime: "2024-03-01T10:00:00.0000000Z", executionInfo: { exitCode: 0, result: "success", retryCount: 0 } },
-  { id: "task-2", state: "completed", creationTime: "2024-03-02T10:00:00.1234567Z", executionInfo: { exitCode: 3, result: "failure", retryCount: 2 } },
+  {
+    id: "task-1",
+    state: "completed",
+    creationTime: "2024-03-01T10:00:00.0000000Z",
+    executionInfo: { exitCode: 0, result: "success", retryCount: 0 },
+  },
+  {
+    id: "task-2",
+    state: "completed",
+    creationTime: "2024-03-02T10:00:00.1234567Z",
+    executionInfo: { exitCode: 3, result: "failure", retryCount: 2 },
+  },
   { id: "task-10", state: "active", creationTime: "2024-03-03T10:00:00.0000000Z", executionInfo: { retryCount: 0 } },
   { id: "other's", state: "running", creationTime: "2024-03-04T10:00:00.0000000Z" },
 ];

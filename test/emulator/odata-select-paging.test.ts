@@ -16,7 +16,10 @@ const task = {
   state: "completed",
   commandLine: "echo hi",
   executionInfo: { exitCode: 0, result: "success", retryCount: 0 },
-  resourceFiles: [{ httpUrl: "https://x/a", filePath: "a" }, { httpUrl: "https://x/b", filePath: "b" }],
+  resourceFiles: [
+    { httpUrl: "https://x/a", filePath: "a" },
+    { httpUrl: "https://x/b", filePath: "b" },
+  ],
 };
 
 describe("$select", () => {
@@ -112,7 +115,12 @@ describe("paging", () => {
   });
 
   it("builds an absolute next link that keeps the other query parameters and reads back from any casing", () => {
-    const link = new URL(buildNextLink(new URL("http://127.0.0.1:8089/jobs/j/tasks?api-version=2022-10-01.16.0&$filter=state%20eq%20'active'&$skipToken=old"), encodeSkipToken(5)));
+    const link = new URL(
+      buildNextLink(
+        new URL("http://127.0.0.1:8089/jobs/j/tasks?api-version=2022-10-01.16.0&$filter=state%20eq%20'active'&$skipToken=old"),
+        encodeSkipToken(5),
+      ),
+    );
     expect(link.origin + link.pathname).toBe("http://127.0.0.1:8089/jobs/j/tasks");
     expect(link.searchParams.get("api-version")).toBe("2022-10-01.16.0");
     expect(link.searchParams.get("$filter")).toBe("state eq 'active'");

@@ -20,7 +20,12 @@ afterEach(async () => {
 
 describe("maxresults and odata.nextLink through the SDK's listNext", () => {
   it("walks every pool exactly once, in pages of maxresults, keeping the filter across pages", async () => {
-    for (let i = 0; i < 25; i++) await h.client.pool.add({ id: `pool-${String(i).padStart(2, "0")}`, ...poolSpec, vmSize: i % 2 === 0 ? "standard_d2s_v3" : "standard_d4s_v3" });
+    for (let i = 0; i < 25; i++)
+      await h.client.pool.add({
+        id: `pool-${String(i).padStart(2, "0")}`,
+        ...poolSpec,
+        vmSize: i % 2 === 0 ? "standard_d2s_v3" : "standard_d4s_v3",
+      });
     const seen: string[] = [];
     const sizes: number[] = [];
     let page = await h.client.pool.list({ poolListOptions: { maxResults: 4, filter: "vmSize eq 'standard_d2s_v3'" } });
@@ -46,10 +51,16 @@ describe("maxresults and odata.nextLink through the SDK's listNext", () => {
   });
 
   it("refuses maxresults beyond the maximum and a forged token", async () => {
-    const tooMany = await h.client.sendRequest({ method: "GET", url: `${h.emulator.url}/pools?api-version=2022-10-01.16.0&maxresults=1001` });
+    const tooMany = await h.client.sendRequest({
+      method: "GET",
+      url: `${h.emulator.url}/pools?api-version=2022-10-01.16.0&maxresults=1001`,
+    });
     expect(tooMany.status).toBe(400);
     expect(JSON.parse(tooMany.bodyAsText ?? "{}")).toMatchObject({ code: "OutOfRangeQueryParameterValue" });
-    const forged = await h.client.sendRequest({ method: "GET", url: `${h.emulator.url}/pools?api-version=2022-10-01.16.0&$skiptoken=garbage` });
+    const forged = await h.client.sendRequest({
+      method: "GET",
+      url: `${h.emulator.url}/pools?api-version=2022-10-01.16.0&$skiptoken=garbage`,
+    });
     expect(forged.status).toBe(400);
   });
 

@@ -34,13 +34,21 @@ async function raw(method: "PATCH" | "POST", path: string, body: unknown): Promi
 
 describe("Pool_Add / Get / Exists / List", () => {
   it("creates a pool that resizes to its target and reports ETag, Last-Modified and Location", async () => {
-    const added = await h.client.pool.add(pool("P1", { targetDedicatedNodes: 2, targetLowPriorityNodes: 1, metadata: [{ name: "owner", value: "me" }] }));
+    const added = await h.client.pool.add(
+      pool("P1", { targetDedicatedNodes: 2, targetLowPriorityNodes: 1, metadata: [{ name: "owner", value: "me" }] }),
+    );
     expect(added._response.status).toBe(201);
     expect(added._response.headers.get("location")).toBe(`${h.emulator.url}/pools/P1`);
     expect(added.eTag).toMatch(/^0x[0-9A-F]{15}$/);
 
     const creating = await h.client.pool.get("p1");
-    expect(creating).toMatchObject({ id: "P1", state: "active", allocationState: "resizing", targetDedicatedNodes: 2, currentDedicatedNodes: 0 });
+    expect(creating).toMatchObject({
+      id: "P1",
+      state: "active",
+      allocationState: "resizing",
+      targetDedicatedNodes: 2,
+      currentDedicatedNodes: 0,
+    });
     expect(creating.metadata).toEqual([{ name: "owner", value: "me" }]);
 
     h.advance(h.emulator.timing.nodeCreatingMs);
@@ -89,7 +97,10 @@ describe("Pool_Add / Get / Exists / List", () => {
     expect(resizing.map((p) => p.id)).toEqual(["alpha"]);
     const selected = await h.client.pool.list({ poolListOptions: { select: "id,state", expand: "stats" } });
     expect(selected[0]).toEqual({ id: "alpha", state: "active" });
-    expect(await batchError(h.client.pool.list({ poolListOptions: { filter: "id eq" } }))).toMatchObject({ status: 400, code: "InvalidQueryParameterValue" });
+    expect(await batchError(h.client.pool.list({ poolListOptions: { filter: "id eq" } }))).toMatchObject({
+      status: 400,
+      code: "InvalidQueryParameterValue",
+    });
   });
 
   it("refuses an unsupported api-version", async () => {
@@ -110,7 +121,11 @@ describe("Pool_Patch / UpdateProperties", () => {
     expect(afterPatch.metadata).toEqual([{ name: "b", value: "2" }]);
     expect(afterPatch.startTask?.commandLine).toBe(startTask.commandLine);
 
-    const updated = await h.client.pool.updateProperties("edit", { certificateReferences: [], applicationPackageReferences: [], metadata: [] });
+    const updated = await h.client.pool.updateProperties("edit", {
+      certificateReferences: [],
+      applicationPackageReferences: [],
+      metadata: [],
+    });
     expect(updated._response.status).toBe(204);
     const afterUpdate = await h.client.pool.get("edit");
     expect(afterUpdate.startTask).toBeUndefined();
@@ -122,7 +137,12 @@ describe("Pool_Patch / UpdateProperties", () => {
     await h.client.pool.add(pool("fixed"));
     const response = await raw("PATCH", "/pools/fixed", { vmSize: "standard_d8s_v3" });
     expect(response).toMatchObject({ status: 400, body: { code: "InvalidPropertyValue" } });
-    const props = await raw("POST", "/pools/fixed/updateproperties", { metadata: [], certificateReferences: [], applicationPackageReferences: [], taskSlotsPerNode: 4 });
+    const props = await raw("POST", "/pools/fixed/updateproperties", {
+      metadata: [],
+      certificateReferences: [],
+      applicationPackageReferences: [],
+      taskSlotsPerNode: 4,
+    });
     expect(props).toMatchObject({ status: 400, body: { code: "InvalidPropertyValue" } });
     expect((await h.client.pool.get("fixed")).vmSize).toBe("standard_d2s_v3");
   });
@@ -134,7 +154,10 @@ describe("Pool_Resize / StopResize", () => {
     expect((await h.client.pool.get("grow")).allocationState).toBe("steady");
     const resized = await h.client.pool.resize("grow", { targetDedicatedNodes: 3 });
     expect(resized._response.status).toBe(202);
-    expect(await batchError(h.client.pool.resize("grow", { targetDedicatedNodes: 1 }))).toMatchObject({ status: 409, code: "PoolBeingResized" });
+    expect(await batchError(h.client.pool.resize("grow", { targetDedicatedNodes: 1 }))).toMatchObject({
+      status: 409,
+      code: "PoolBeingResized",
+    });
     h.advance(h.emulator.timing.nodeCreatingMs);
     expect(await h.client.pool.get("grow")).toMatchObject({ allocationState: "steady", currentDedicatedNodes: 3 });
 
@@ -178,7 +201,12 @@ describe("autoscale", () => {
     const formula = "$TargetDedicatedNodes = min(3, $CurrentDedicatedNodes + 1);\n$TargetLowPriorityNodes = max(0, 2 - 1)";
     await h.client.pool.add(pool("auto", { enableAutoScale: true, autoScaleFormula: formula, autoScaleEvaluationInterval: "PT5M" }));
     const first = await h.client.pool.get("auto");
-    expect(first).toMatchObject({ enableAutoScale: true, targetDedicatedNodes: 1, targetLowPriorityNodes: 1, autoScaleEvaluationInterval: "PT5M" });
+    expect(first).toMatchObject({
+      enableAutoScale: true,
+      targetDedicatedNodes: 1,
+      targetLowPriorityNodes: 1,
+      autoScaleEvaluationInterval: "PT5M",
+    });
     expect(first.autoScaleRun?.results).toContain("$TargetDedicatedNodes=1;$TargetLowPriorityNodes=1;$NodeDeallocationOption=requeue");
     expect(first.resizeTimeout).toBeUndefined();
     h.advance(5 * 60_000);
@@ -190,7 +218,10 @@ describe("autoscale", () => {
 
   it("evaluateautoscale returns results or the evaluation error without applying them", async () => {
     await h.client.pool.add(pool("eval", { enableAutoScale: true, autoScaleFormula: "$TargetDedicatedNodes = 0" }));
-    const run = await h.client.pool.evaluateAutoScale("eval", "$TargetDedicatedNodes = max(2, 5 * 2); $NodeDeallocationOption = taskcompletion");
+    const run = await h.client.pool.evaluateAutoScale(
+      "eval",
+      "$TargetDedicatedNodes = max(2, 5 * 2); $NodeDeallocationOption = taskcompletion",
+    );
     expect(run.results).toBe("$TargetDedicatedNodes=10;$TargetLowPriorityNodes=0;$NodeDeallocationOption=taskcompletion");
     expect((await h.client.pool.get("eval")).targetDedicatedNodes).toBe(0);
     const failed = await h.client.pool.evaluateAutoScale("eval", "$TargetDedicatedNodes = $Undefined + 1");
@@ -203,7 +234,11 @@ describe("autoscale", () => {
     expect(await batchError(h.client.pool.evaluateAutoScale("toggle", "$TargetDedicatedNodes = 1"))).toMatchObject({ status: 409 });
     h.advance(h.emulator.timing.nodeCreatingMs);
     await h.client.pool.enableAutoScale("toggle", { autoScaleFormula: "$TargetDedicatedNodes = 2", autoScaleEvaluationInterval: "PT10M" });
-    expect(await h.client.pool.get("toggle")).toMatchObject({ enableAutoScale: true, targetDedicatedNodes: 2, allocationState: "resizing" });
+    expect(await h.client.pool.get("toggle")).toMatchObject({
+      enableAutoScale: true,
+      targetDedicatedNodes: 2,
+      allocationState: "resizing",
+    });
     h.advance(h.emulator.timing.nodeCreatingMs);
     // The service allows one enable per 30 seconds.
     expect(await batchError(h.client.pool.enableAutoScale("toggle", { autoScaleFormula: "$TargetDedicatedNodes = 3" }))).toMatchObject({

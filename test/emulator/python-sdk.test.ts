@@ -30,7 +30,11 @@ describe.skipIf(!available)("the official Python SDK (azure-batch, Debian python
   });
 
   it("runs a task as a local process and reads its files through the file API (--execute local)", async () => {
-    const local = await startEmulator({ port: 0, execute: "local", timing: { nodeCreatingMs: 10, nodeStartingMs: 10, taskPreparingMs: 0 } });
+    const local = await startEmulator({
+      port: 0,
+      execute: "local",
+      timing: { nodeCreatingMs: 10, nodeStartingMs: 10, taskPreparingMs: 0 },
+    });
     try {
       const { stdout } = await run(python, [localFiles, local.url, local.account.name, local.account.key], { timeout: 120_000 });
       expect(stdout).toContain("python local files ok");

@@ -71,16 +71,29 @@ describe("maxresults bounds", () => {
   it("jobs and tasks take 1 to 1000; 0 and 1001 are out of range, a word is invalid", async () => {
     for (const path of ["/jobs", "/jobs/job/tasks"]) {
       expect(await rawGet(`${path}?api-version=2022-10-01.16.0&maxresults=1000`)).toMatchObject({ status: 200 });
-      expect(await rawGet(`${path}?api-version=2022-10-01.16.0&maxresults=0`)).toMatchObject({ status: 400, code: "OutOfRangeQueryParameterValue" });
-      expect(await rawGet(`${path}?api-version=2022-10-01.16.0&maxresults=1001`)).toMatchObject({ status: 400, code: "OutOfRangeQueryParameterValue" });
-      expect(await rawGet(`${path}?api-version=2022-10-01.16.0&maxresults=ten`)).toMatchObject({ status: 400, code: "InvalidQueryParameterValue" });
+      expect(await rawGet(`${path}?api-version=2022-10-01.16.0&maxresults=0`)).toMatchObject({
+        status: 400,
+        code: "OutOfRangeQueryParameterValue",
+      });
+      expect(await rawGet(`${path}?api-version=2022-10-01.16.0&maxresults=1001`)).toMatchObject({
+        status: 400,
+        code: "OutOfRangeQueryParameterValue",
+      });
+      expect(await rawGet(`${path}?api-version=2022-10-01.16.0&maxresults=ten`)).toMatchObject({
+        status: 400,
+        code: "InvalidQueryParameterValue",
+      });
     }
   });
 });
 
 describe("pools in deleting", () => {
   it("stay listed and filterable by state until they vanish; running tasks are requeued", async () => {
-    await h.client.task.add("job", { id: "long", commandLine: "x", environmentSettings: [{ name: "BATCH_EMULATOR_RUN_MS", value: "600000" }] });
+    await h.client.task.add("job", {
+      id: "long",
+      commandLine: "x",
+      environmentSettings: [{ name: "BATCH_EMULATOR_RUN_MS", value: "600000" }],
+    });
     h.advance(1_000);
     expect((await h.client.task.get("job", "long")).state).toBe("running");
 
@@ -88,7 +101,10 @@ describe("pools in deleting", () => {
     const deleting = await h.client.pool.list({ poolListOptions: { filter: "state eq 'deleting'" } });
     expect(deleting.map((p) => p.id)).toEqual(["pool"]);
     expect((await h.client.pool.list({ poolListOptions: { filter: "state eq 'active'" } })).map((p) => p.id)).toEqual([]);
-    expect(await batchError(h.client.pool.resize("pool", { targetDedicatedNodes: 2 }))).toMatchObject({ status: 409, code: "PoolBeingDeleted" });
+    expect(await batchError(h.client.pool.resize("pool", { targetDedicatedNodes: 2 }))).toMatchObject({
+      status: 409,
+      code: "PoolBeingDeleted",
+    });
     expect(await batchError(h.client.pool.enableAutoScale("pool", { autoScaleFormula: "$TargetDedicatedNodes = 1;" }))).toMatchObject({
       status: 409,
       code: "PoolBeingDeleted",

@@ -17,7 +17,9 @@ afterEach(async () => {
 const tasks = (count: number, prefix = "t") => Array.from({ length: count }, (_, i) => ({ id: `${prefix}${i}`, commandLine: "echo" }));
 
 /** Sends a signed request the SDK would refuse to build (it checks maxItems itself). */
-async function rawAddCollection(body: unknown): Promise<{ status: number; body: { code?: string; values?: Array<{ key: string; value: string }> } }> {
+async function rawAddCollection(
+  body: unknown,
+): Promise<{ status: number; body: { code?: string; values?: Array<{ key: string; value: string }> } }> {
   const response = await h.client.sendRequest({
     method: "POST",
     url: `${h.emulator.url}/jobs/job/addtaskcollection?api-version=2022-10-01.16.0`,
@@ -33,7 +35,9 @@ describe("Task_AddCollection", () => {
     expect(result.value).toHaveLength(100);
     // The service sends PascalCase ("Success") although the SDK's type says "success": compare case-insensitively.
     expect(result.value?.every((r) => String(r.status) === "Success" && r.eTag && r.location?.endsWith(`/tasks/${r.taskId}`))).toBe(true);
-    expect((await h.client.job.getTaskCounts("job")).taskCounts.active + (await h.client.job.getTaskCounts("job")).taskCounts.running).toBe(100);
+    expect((await h.client.job.getTaskCounts("job")).taskCounts.active + (await h.client.job.getTaskCounts("job")).taskCounts.running).toBe(
+      100,
+    );
   });
 
   it("reports per-task errors without failing the others: TaskExists on a retry, invalid ids", async () => {

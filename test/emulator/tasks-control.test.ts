@@ -21,7 +21,10 @@ const longRun = [{ name: "BATCH_EMULATOR_RUN_MS", value: "60000" }];
 
 describe("control API: out-of-band job and task changes", () => {
   it("deleteTask removes a task behind the client's back (ids case-insensitive); counts follow", async () => {
-    await h.client.task.addCollection("job", [{ id: "a", commandLine: "x", environmentSettings: longRun }, { id: "b", commandLine: "x" }]);
+    await h.client.task.addCollection("job", [
+      { id: "a", commandLine: "x", environmentSettings: longRun },
+      { id: "b", commandLine: "x" },
+    ]);
     h.advance(1_000);
     expect((await h.client.task.get("job", "a")).state).toBe("running");
 
@@ -54,7 +57,10 @@ describe("control API: out-of-band job and task changes", () => {
     expect(after.eTag).not.toBe(before.eTag);
     const stale = h.client.job.patch("job", { priority: 5 }, { jobPatchOptions: { ifMatch: before.eTag } });
     expect(await batchError(stale)).toMatchObject({ status: 412, code: "ConditionNotMet" });
-    await expect(control.setJobMetadata("job", [{ name: "x" }] as never)).rejects.toMatchObject({ status: 400, code: "InvalidPropertyValue" });
+    await expect(control.setJobMetadata("job", [{ name: "x" }] as never)).rejects.toMatchObject({
+      status: 400,
+      code: "InvalidPropertyValue",
+    });
   });
 
   it("deleteJob puts the job in deleting, then it is gone", async () => {

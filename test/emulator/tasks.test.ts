@@ -46,7 +46,10 @@ describe("Task_Add / Task_Get / Task_List", () => {
   it("refuses duplicate ids case-insensitively, bad ids and missing command lines", async () => {
     await h.client.task.add("job", { id: "same", commandLine: "x" });
     expect(await batchError(h.client.task.add("job", { id: "SAME", commandLine: "x" }))).toMatchObject({ status: 409, code: "TaskExists" });
-    expect(await batchError(h.client.task.add("job", { id: "a/b", commandLine: "x" }))).toMatchObject({ status: 400, code: "InvalidPropertyValue" });
+    expect(await batchError(h.client.task.add("job", { id: "a/b", commandLine: "x" }))).toMatchObject({
+      status: 400,
+      code: "InvalidPropertyValue",
+    });
     expect(await batchError(h.client.task.add("job", { id: "nocmd", commandLine: "" } as never))).toMatchObject({ status: 400 });
     expect(await batchError(h.client.task.add("nojob", { id: "t", commandLine: "x" }))).toMatchObject({ status: 404, code: "JobNotFound" });
     expect(await batchError(h.client.task.get("job", "missing"))).toMatchObject({ status: 404, code: "TaskNotFound" });
@@ -67,7 +70,17 @@ describe("Task_Add / Task_Get / Task_List", () => {
     expect(await ids("state eq 'running' or state eq 'active'")).toEqual(["slow", "new"]);
     expect(await ids("startswith(id,'s')")).toEqual(["slow"]);
     const selected = await h.client.task.list("job", { taskListOptions: { select: "id,state", maxResults: 3 } });
-    expect(selected.map((t) => Object.keys(t).filter((k) => k !== "odatanextLink").sort())).toEqual([["id", "state"], ["id", "state"], ["id", "state"]]);
+    expect(
+      selected.map((t) =>
+        Object.keys(t)
+          .filter((k) => k !== "odatanextLink")
+          .sort(),
+      ),
+    ).toEqual([
+      ["id", "state"],
+      ["id", "state"],
+      ["id", "state"],
+    ]);
     expect(selected.odatanextLink).toBeTruthy();
     const rest = await h.client.task.listNext(selected.odatanextLink ?? "");
     expect(rest.map((t) => t.id)).toEqual(["new"]);
@@ -78,12 +91,17 @@ describe("Task_Add / Task_Get / Task_List", () => {
 describe("Task_Update / Task_Delete", () => {
   it("changes only the constraints, with a new ETag; If-Match guards it", async () => {
     const added = await h.client.task.add("job", { id: "u", commandLine: "x", constraints: { maxTaskRetryCount: 1 } });
-    const updated = await h.client.task.update("job", "u", { taskUpdateOptions: undefined, constraints: { maxTaskRetryCount: 5, maxWallClockTime: "PT1H" } } as never);
+    const updated = await h.client.task.update("job", "u", {
+      taskUpdateOptions: undefined,
+      constraints: { maxTaskRetryCount: 5, maxWallClockTime: "PT1H" },
+    } as never);
     expect(updated.eTag).not.toBe(added.eTag);
     const task = await h.client.task.get("job", "u");
     expect(task.constraints).toMatchObject({ maxTaskRetryCount: 5, maxWallClockTime: "PT1H" });
     expect(task.commandLine).toBe("x");
-    expect(await batchError(h.client.task.update("job", "u", { taskUpdateOptions: { ifMatch: added.eTag } } as never))).toMatchObject({ status: 412 });
+    expect(await batchError(h.client.task.update("job", "u", { taskUpdateOptions: { ifMatch: added.eTag } } as never))).toMatchObject({
+      status: 412,
+    });
   });
 
   it("deletes a task, also a running one, and frees its slot", async () => {
@@ -116,14 +134,26 @@ describe("task lifecycle", () => {
     expect(done.previousState).toBe("running");
     expect(done.executionInfo).toMatchObject({ exitCode: 0, result: "success", retryCount: 0, requeueCount: 0 });
     const info = done.executionInfo;
-    expect((info?.endTime?.getTime() ?? 0) - (info?.startTime?.getTime() ?? 0)).toBe(h.emulator.timing.taskPreparingMs + h.emulator.timing.taskRunMs);
+    expect((info?.endTime?.getTime() ?? 0) - (info?.startTime?.getTime() ?? 0)).toBe(
+      h.emulator.timing.taskPreparingMs + h.emulator.timing.taskRunMs,
+    );
     const nodes = await h.client.computeNode.list("pool");
     expect(nodes[0]?.totalTasksRun).toBe(1);
   });
 
   it("retries a failing task up to maxTaskRetryCount", async () => {
-    await h.client.task.add("job", { id: "flaky", commandLine: "x", environmentSettings: exitCodes("1,1,0"), constraints: { maxTaskRetryCount: 2 } });
-    await h.client.task.add("job", { id: "broken", commandLine: "x", environmentSettings: exitCodes("1,1,0"), constraints: { maxTaskRetryCount: 1 } });
+    await h.client.task.add("job", {
+      id: "flaky",
+      commandLine: "x",
+      environmentSettings: exitCodes("1,1,0"),
+      constraints: { maxTaskRetryCount: 2 },
+    });
+    await h.client.task.add("job", {
+      id: "broken",
+      commandLine: "x",
+      environmentSettings: exitCodes("1,1,0"),
+      constraints: { maxTaskRetryCount: 1 },
+    });
     h.advance(10_000);
     const flaky = await h.client.task.get("job", "flaky");
     expect(flaky.executionInfo).toMatchObject({ result: "success", exitCode: 0, retryCount: 2 });
@@ -140,7 +170,12 @@ describe("task lifecycle", () => {
   });
 
   it("ends a task at maxWallClockTime", async () => {
-    await h.client.task.add("job", { id: "slow", commandLine: "x", environmentSettings: runMs(600_000), constraints: { maxWallClockTime: "PT1M" } });
+    await h.client.task.add("job", {
+      id: "slow",
+      commandLine: "x",
+      environmentSettings: runMs(600_000),
+      constraints: { maxWallClockTime: "PT1M" },
+    });
     h.advance(61_000);
     const task = await h.client.task.get("job", "slow");
     expect(task.state).toBe("completed");
@@ -174,10 +209,16 @@ describe("task lifecycle", () => {
 
   it("never runs more slots than the node has, and respects maxParallelTasks", async () => {
     await h.client.job.add({ id: "par", poolInfo: { poolId: "pool" }, maxParallelTasks: 1 });
-    await h.client.task.addCollection("par", [1, 2, 3].map((i) => ({ id: `t${i}`, commandLine: "x", environmentSettings: runMs(1_000) })));
+    await h.client.task.addCollection(
+      "par",
+      [1, 2, 3].map((i) => ({ id: `t${i}`, commandLine: "x", environmentSettings: runMs(1_000) })),
+    );
     h.advance(500);
     expect((await h.client.job.getTaskCounts("par")).taskCounts).toMatchObject({ running: 1, active: 2 });
-    await h.client.task.addCollection("job", [1, 2, 3].map((i) => ({ id: `w${i}`, commandLine: "x", environmentSettings: runMs(1_000) })));
+    await h.client.task.addCollection(
+      "job",
+      [1, 2, 3].map((i) => ({ id: `w${i}`, commandLine: "x", environmentSettings: runMs(1_000) })),
+    );
     h.advance(10);
     // Two slots on the node: one taken by "par", one left for "job".
     expect((await h.client.job.getTaskCounts("job")).taskCounts).toMatchObject({ running: 1, active: 2 });

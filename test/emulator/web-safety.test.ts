@@ -18,12 +18,15 @@ interface Answer {
 function send(url: string, options: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<Answer> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method: options.method ?? "GET", path: options.path, headers: options.headers }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: "127.0.0.1", port, method: options.method ?? "GET", path: options.path, headers: options.headers },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (body += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on("error", reject);
     req.end(options.body);
   });
@@ -40,10 +43,17 @@ describe("emulator: no control surface a web page can reach", () => {
   });
 
   const port = (): string => new URL(emulator.url).port;
-  const faults = async (): Promise<unknown[]> => ((await emulator.control.faults.list()) as unknown[]);
+  const faults = async (): Promise<unknown[]> => (await emulator.control.faults.list()) as unknown[];
 
   it("refuses POST /_emulator/reset with Host attacker.example (DNS rebinding) and keeps the state", async () => {
-    await client.pool.add({ id: "kept", vmSize: "standard_d2s_v3", virtualMachineConfiguration: { imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204" }, nodeAgentSKUId: "batch.node.ubuntu 22.04" } });
+    await client.pool.add({
+      id: "kept",
+      vmSize: "standard_d2s_v3",
+      virtualMachineConfiguration: {
+        imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204" },
+        nodeAgentSKUId: "batch.node.ubuntu 22.04",
+      },
+    });
     const answer = await send(emulator.url, { method: "POST", path: "/_emulator/reset", headers: { host: `attacker.example:${port()}` } });
     expect(answer.status).toBe(403);
     expect(answer.body).toContain("HostNotAllowed");
@@ -51,7 +61,10 @@ describe("emulator: no control surface a web page can reach", () => {
   });
 
   it("refuses the Batch API itself for a non-loopback Host, and serves the SDK (Host 127.0.0.1:port)", async () => {
-    const rebound = await send(emulator.url, { path: "/pools?api-version=2022-10-01.16.0", headers: { host: `attacker.example:${port()}` } });
+    const rebound = await send(emulator.url, {
+      path: "/pools?api-version=2022-10-01.16.0",
+      headers: { host: `attacker.example:${port()}` },
+    });
     expect(rebound.status).toBe(403);
     expect(await client.pool.list()).toHaveLength(0);
   });
@@ -88,7 +101,12 @@ describe("emulator: no control surface a web page can reach", () => {
     const plain = await send(emulator.url, { method: "POST", path: "/_emulator/faults", headers: { "content-type": "text/plain" }, body });
     expect(plain.status).toBe(415);
     expect(await faults()).toEqual([]);
-    const json = await send(emulator.url, { method: "POST", path: "/_emulator/faults", headers: { "content-type": "application/json", origin: emulator.url }, body });
+    const json = await send(emulator.url, {
+      method: "POST",
+      path: "/_emulator/faults",
+      headers: { "content-type": "application/json", origin: emulator.url },
+      body,
+    });
     expect(json.status).toBe(201);
     expect(await faults()).toHaveLength(1);
   });
@@ -96,11 +114,20 @@ describe("emulator: no control surface a web page can reach", () => {
   it("answers an unauthenticated Batch request before reading its body, and closes the connection", async () => {
     const { port: p } = new URL(emulator.url);
     const answer = await new Promise<Answer>((resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port: p, method: "POST", path: "/pools?api-version=2022-10-01.16.0", headers: { "content-type": "application/json", "content-length": String(8 * 1024 * 1024) } }, (res) => {
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: "" });
-        req.destroy();
-      });
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port: p,
+          method: "POST",
+          path: "/pools?api-version=2022-10-01.16.0",
+          headers: { "content-type": "application/json", "content-length": String(8 * 1024 * 1024) },
+        },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: "" });
+          req.destroy();
+        },
+      );
       req.on("error", (err: NodeJS.ErrnoException) => (err.code === "ECONNRESET" ? undefined : reject(err)));
       // Only 1 KiB of the announced 8 MiB is ever sent: the answer cannot depend on the body.
       req.write(Buffer.alloc(1024, 0x20));
@@ -112,7 +139,13 @@ describe("emulator: no control surface a web page can reach", () => {
   it("bounds concurrent unauthenticated (control) body reads: over the bound, 503 without reading", async () => {
     const { port: p } = new URL(emulator.url);
     const held = Array.from({ length: 8 }, () => {
-      const req = request({ host: "127.0.0.1", port: p, method: "POST", path: "/_emulator/faults", headers: { "content-type": "application/json", "content-length": "60000" } });
+      const req = request({
+        host: "127.0.0.1",
+        port: p,
+        method: "POST",
+        path: "/_emulator/faults",
+        headers: { "content-type": "application/json", "content-length": "60000" },
+      });
       req.on("error", () => undefined);
       req.write("{");
       return req;

@@ -25,7 +25,10 @@ export function committedSchema(kind: "BatchPool" | "BatchJob" | "BatchAccount")
 }
 
 /** JSON-schema validation (ajv) plus the CRD's CEL rules (cel-js) against the committed CRD. */
-export function validateAgainstCrd(kind: "BatchPool" | "BatchJob" | "BatchAccount", obj: unknown): { schemaErrors: string[]; celProblems: FieldProblem[] } {
+export function validateAgainstCrd(
+  kind: "BatchPool" | "BatchJob" | "BatchAccount",
+  obj: unknown,
+): { schemaErrors: string[]; celProblems: FieldProblem[] } {
   const schema = committedSchema(kind);
   const validate = createAjv().compile(schema);
   const schemaErrors = validate(obj) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ""}`);

@@ -7,7 +7,12 @@ import { MANAGER_KEY, OWNER_KEY } from "../../controller/core/ownership.js";
 import type { DesiredSource, ResourceStatus } from "../../controller/runtime/ports.js";
 
 /** Throws with every violated invariant listed. */
-export async function checkInvariants(batch: BatchAdapter, source: DesiredSource, statuses: ReadonlyMap<string, ResourceStatus>, secretValues: readonly string[] = ["test-secret-value"]): Promise<void> {
+export async function checkInvariants(
+  batch: BatchAdapter,
+  source: DesiredSource,
+  statuses: ReadonlyMap<string, ResourceStatus>,
+  secretValues: readonly string[] = ["test-secret-value"],
+): Promise<void> {
   const violations = [...statusViolations(statuses, secretValues), ...(await batchViolations(batch, source))];
   if (violations.length > 0) throw new Error(`invariants violated:\n- ${violations.join("\n- ")}`);
 }

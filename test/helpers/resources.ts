@@ -45,7 +45,11 @@ export function aPool(meta: MetaOptions = {}, spec: Partial<BatchPoolSpec> = {})
   return new PoolBuilder({
     apiVersion: API_VERSION,
     kind: POOL_KIND,
-    metadata: { name: meta.name ?? "pool-a", namespace: meta.namespace ?? "default", ...(meta.generation === undefined ? {} : { generation: meta.generation }) },
+    metadata: {
+      name: meta.name ?? "pool-a",
+      namespace: meta.namespace ?? "default",
+      ...(meta.generation === undefined ? {} : { generation: meta.generation }),
+    },
     spec: poolSpec(spec),
   });
 }
@@ -89,7 +93,11 @@ export function aJob(meta: MetaOptions = {}, spec: Partial<BatchJobSpec> = {}): 
   return new JobBuilder({
     apiVersion: API_VERSION,
     kind: JOB_KIND,
-    metadata: { name: meta.name ?? "job-a", namespace: meta.namespace ?? "default", ...(meta.generation === undefined ? {} : { generation: meta.generation }) },
+    metadata: {
+      name: meta.name ?? "job-a",
+      namespace: meta.namespace ?? "default",
+      ...(meta.generation === undefined ? {} : { generation: meta.generation }),
+    },
     spec: { poolRef: { name: "pool-a" }, tasks: [aTask("t1"), aTask("t2")], ...spec },
   });
 }

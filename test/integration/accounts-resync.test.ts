@@ -37,16 +37,29 @@ describe("steady-state resync cost per account", () => {
     const source = new MemorySource();
     const controller = createMultiAccountController({
       source,
-      batch: createBatchAdapter({ accountUrl: url, credentials: sharedKeyCredentials(devAccount.name, devAccount.key), onCall: (op) => count("default", op) }),
+      batch: createBatchAdapter({
+        accountUrl: url,
+        credentials: sharedKeyCredentials(devAccount.name, devAccount.key),
+        onCall: (op) => count("default", op),
+      }),
       connectAccount: (config, account) =>
         createBatchAdapter({
           accountUrl: config.url,
-          credentials: sharedKeyCredentials(config.auth.kind === "shared-key" ? config.auth.accountName : "", config.auth.kind === "shared-key" ? config.auth.accountKey.reveal() : ""),
+          credentials: sharedKeyCredentials(
+            config.auth.kind === "shared-key" ? config.auth.accountName : "",
+            config.auth.kind === "shared-key" ? config.auth.accountKey.reveal() : "",
+          ),
           onCall: (op) => count(account, op),
         }),
       status: { write: async (key, status) => void statuses.set(key, status) },
       events: { record: () => undefined },
-      metrics: { reconcileDone: () => undefined, driftDetected: () => undefined, batchCall: () => undefined, poolNodes: () => undefined, jobTasks: () => undefined },
+      metrics: {
+        reconcileDone: () => undefined,
+        driftDetected: () => undefined,
+        batchCall: () => undefined,
+        poolNodes: () => undefined,
+        jobTasks: () => undefined,
+      },
       alerts: { drift: () => undefined, stalled: () => undefined },
       secrets: { resolveSecret: async () => west.key },
       logger: pino({ level: "silent" }),
@@ -59,14 +72,23 @@ describe("steady-state resync cost per account", () => {
       concurrency: 8,
     });
     source.set({
-      kind: "BatchAccount", namespace: "default", name: "west", generation: 1, source: { location: "test" },
+      kind: "BatchAccount",
+      namespace: "default",
+      name: "west",
+      generation: 1,
+      source: { location: "test" },
       spec: { url, accountName: west.name, auth: { sharedKey: { secretRef: { name: "west", key: "key" } } } },
     });
-    for (const [account, prefix] of [[undefined, "d"], ["west", "w"]] as const) {
+    for (const [account, prefix] of [
+      [undefined, "d"],
+      ["west", "w"],
+    ] as const) {
       const accountRef = account === undefined ? {} : { accountRef: { name: account } };
-      for (let i = 0; i < POOLS; i++) source.set(poolResource(`${prefix}-idle-${i}`, { scale: { fixed: { targetDedicatedNodes: 0 } }, ...accountRef }));
+      for (let i = 0; i < POOLS; i++)
+        source.set(poolResource(`${prefix}-idle-${i}`, { scale: { fixed: { targetDedicatedNodes: 0 } }, ...accountRef }));
       source.set(poolResource(`${prefix}-workers`, accountRef));
-      for (let i = 0; i < JOBS; i++) source.set(jobResource(`${prefix}-job-${i}`, `${prefix}-workers`, { tasks: [{ id: "only", commandLine: "echo" }], ...accountRef }));
+      for (let i = 0; i < JOBS; i++)
+        source.set(jobResource(`${prefix}-job-${i}`, `${prefix}-workers`, { tasks: [{ id: "only", commandLine: "echo" }], ...accountRef }));
     }
     const running = controller.run();
 
@@ -94,8 +116,12 @@ describe("steady-state resync cost per account", () => {
     const before = new Map(calls);
     // Each engine has its own resync timer (armed when it started): one interval fires both.
     await clock.advance(RESYNC_MS);
-    await vi.waitFor(() => expect((calls.get("default/west pool.list") ?? 0) > (before.get("default/west pool.list") ?? 0)).toBe(true), { timeout: 30_000 });
-    await vi.waitFor(() => expect((calls.get("default pool.list") ?? 0) > (before.get("default pool.list") ?? 0)).toBe(true), { timeout: 30_000 });
+    await vi.waitFor(() => expect((calls.get("default/west pool.list") ?? 0) > (before.get("default/west pool.list") ?? 0)).toBe(true), {
+      timeout: 30_000,
+    });
+    await vi.waitFor(() => expect((calls.get("default pool.list") ?? 0) > (before.get("default pool.list") ?? 0)).toBe(true), {
+      timeout: 30_000,
+    });
     await drive(quiet);
     const delta = Object.fromEntries([...calls].map(([op, n]) => [op, n - (before.get(op) ?? 0)] as const).filter(([, n]) => n > 0));
     expect(delta).toEqual({ "default pool.list": 1, "default job.list": 1, "default/west pool.list": 1, "default/west job.list": 1 });

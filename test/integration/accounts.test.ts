@@ -99,7 +99,11 @@ describe("several Batch accounts", () => {
     stateDir = join(root, "state");
     secretsDir = join(root, "secrets");
     await mkdir(dir);
-    for (const [name, value] of [["teama-key", teamA.key], ["teamb-key", teamB.key], ["wrong-key", Buffer.from("not the key").toString("base64")]] as const) {
+    for (const [name, value] of [
+      ["teama-key", teamA.key],
+      ["teamb-key", teamB.key],
+      ["wrong-key", Buffer.from("not the key").toString("base64")],
+    ] as const) {
       await mkdir(join(secretsDir, name), { recursive: true });
       await writeFile(join(secretsDir, name, "key"), `${value}\n`);
     }
@@ -107,13 +111,39 @@ describe("several Batch accounts", () => {
   });
 
   const runOnce = (...extra: string[]): Promise<number> =>
-    main(["run", "--once", "--dir", dir, "--batch-url", emulator.url, "--secrets-dir", secretsDir, "--state-dir", stateDir,
-      "--http-addr", "off", "--view", "off", "--log-level", "silent", "--manager-id", `accounts-${++tests}`, ...extra]);
-  const statuses = async (): Promise<Map<string, Row>> => new Map(((await readStatusFile(join(stateDir, "status.json")))?.resources ?? []).map((r) => [r.key, r as unknown as Row]));
+    main([
+      "run",
+      "--once",
+      "--dir",
+      dir,
+      "--batch-url",
+      emulator.url,
+      "--secrets-dir",
+      secretsDir,
+      "--state-dir",
+      stateDir,
+      "--http-addr",
+      "off",
+      "--view",
+      "off",
+      "--log-level",
+      "silent",
+      "--manager-id",
+      `accounts-${++tests}`,
+      ...extra,
+    ]);
+  const statuses = async (): Promise<Map<string, Row>> =>
+    new Map(((await readStatusFile(join(stateDir, "status.json")))?.resources ?? []).map((r) => [r.key, r as unknown as Row]));
 
   it("reconciles each resource in the account it names, the rest in the default account", async () => {
-    await writeFile(join(dir, "accounts.yaml"), account("team-a", emulator.url, teamA.name, "teama-key") + account("team-b", emulator.url, teamB.name, "teamb-key"));
-    await writeFile(join(dir, "pools.yaml"), pool("render", "team-a") + pool("encode", "team-b") + pool("shared") + job("frames", "render", "team-a"));
+    await writeFile(
+      join(dir, "accounts.yaml"),
+      account("team-a", emulator.url, teamA.name, "teama-key") + account("team-b", emulator.url, teamB.name, "teamb-key"),
+    );
+    await writeFile(
+      join(dir, "pools.yaml"),
+      pool("render", "team-a") + pool("encode", "team-b") + pool("shared") + job("frames", "render", "team-a"),
+    );
     expect(await runOnce()).toBe(0);
 
     expect(await poolOwners(teamA)).toEqual(["BatchPool/default/render"]);
@@ -133,7 +163,9 @@ describe("several Batch accounts", () => {
     const down = `http://127.0.0.1:${await closedPort()}`;
     await writeFile(
       join(dir, "accounts.yaml"),
-      account("team-a", emulator.url, teamA.name, "teama-key") + account("gone", down, "gone", "teamb-key") + account("team-b", emulator.url, teamB.name, "wrong-key"),
+      account("team-a", emulator.url, teamA.name, "teama-key") +
+        account("gone", down, "gone", "teamb-key") +
+        account("team-b", emulator.url, teamB.name, "wrong-key"),
     );
     await writeFile(join(dir, "pools.yaml"), pool("render", "team-a") + pool("lost", "gone") + pool("locked", "team-b"));
     // The unreachable account is retried until the deadline; the others converge meanwhile.
@@ -158,7 +190,9 @@ describe("several Batch accounts", () => {
     const rows = await statuses();
     expect(ready(rows.get("BatchPool/default/orphan"))).toEqual({ status: "False", reason: "AccountNotFound" });
     expect(ready(rows.get("BatchJob/default/stray"))).toEqual({ status: "False", reason: "InvalidSpec" });
-    expect(rows.get("BatchJob/default/stray")?.status.conditions.find((c) => c.type === "Ready")?.message).toContain("its pool shared is in default");
+    expect(rows.get("BatchJob/default/stray")?.status.conditions.find((c) => c.type === "Ready")?.message).toContain(
+      "its pool shared is in default",
+    );
     expect(await poolOwners(devAccount)).toEqual(["BatchPool/default/shared"]);
     expect((await client(teamA).job.list()).length + (await client(devAccount).job.list()).length).toBe(0);
   });

@@ -11,7 +11,10 @@ import type { DesiredResource, ResourceKey } from "../../controller/runtime/port
 import { conditionOf, isReady, startHarness, type Harness } from "./harness.js";
 
 const KEY: ResourceKey = "BatchJob/default/adopter";
-const VM = { imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "latest" }, nodeAgentSKUId: "batch.node.ubuntu 22.04" };
+const VM = {
+  imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "latest" },
+  nodeAgentSKUId: "batch.node.ubuntu 22.04",
+};
 
 function adopter(adopt: boolean): DesiredResource {
   return {
@@ -41,7 +44,10 @@ describe("adopting a job created by another client (spec.adopt.jobId)", () => {
   });
 
   async function foreignJob(harness: Harness): Promise<BatchServiceClient> {
-    const client = new BatchServiceClient(new BatchSharedKeyCredentials(harness.emulator.account.name, harness.emulator.account.key), harness.emulator.url);
+    const client = new BatchServiceClient(
+      new BatchSharedKeyCredentials(harness.emulator.account.name, harness.emulator.account.key),
+      harness.emulator.url,
+    );
     // No nodes: the foreign tasks stay active, the state in which the controller used to replace a task whose content differs.
     await client.pool.add({ id: "legacy-pool", vmSize: "standard_d2s_v3", virtualMachineConfiguration: VM, targetDedicatedNodes: 0 });
     await client.job.add({ id: "Legacy-Job", poolInfo: { poolId: "legacy-pool" }, metadata: [{ name: "team", value: "render" }] });
@@ -69,11 +75,18 @@ describe("adopting a job created by another client (spec.adopt.jobId)", () => {
     expect(h.served.get("Task_Delete") ?? 0).toBe(0);
     const job = await client.job.get("Legacy-Job");
     const metadata = Object.fromEntries((job.metadata ?? []).map((m) => [m.name, m.value]));
-    expect(metadata).toMatchObject({ team: "render", "batch-gitops/owner": KEY, "batch-gitops/manager": "itest", "batch-gitops/deletion-policy": "Delete" });
+    expect(metadata).toMatchObject({
+      team: "render",
+      "batch-gitops/owner": KEY,
+      "batch-gitops/manager": "itest",
+      "batch-gitops/deletion-policy": "Delete",
+    });
     expect(metadata["batch-gitops/tasks-submitted"]).toBeDefined();
     const adopted = h.recorded.events.filter((e) => e.reason === "Adopted");
     expect(adopted).toHaveLength(1);
-    expect(adopted[0]?.message).toContain("adopted Batch job Legacy-Job, created outside batch-gitops: 2 existing task(s) kept as they are, 1 added");
+    expect(adopted[0]?.message).toContain(
+      "adopted Batch job Legacy-Job, created outside batch-gitops: 2 existing task(s) kept as they are, 1 added",
+    );
   });
 
   it("without spec.adopt.jobId the same job is JobIdTaken and nothing is written to it", async () => {

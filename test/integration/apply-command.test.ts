@@ -90,7 +90,15 @@ describe("plan --out and apply", () => {
   });
 
   it("refuses, naming what moved in Batch, and writes nothing, when another client changed the account", async () => {
-    await client.pool.add({ id: "shared", vmSize: "standard_d2s_v3", virtualMachineConfiguration: { imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "latest" }, nodeAgentSKUId: "batch.node.ubuntu 22.04" }, targetDedicatedNodes: 0 });
+    await client.pool.add({
+      id: "shared",
+      vmSize: "standard_d2s_v3",
+      virtualMachineConfiguration: {
+        imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "latest" },
+        nodeAgentSKUId: "batch.node.ubuntu 22.04",
+      },
+      targetDedicatedNodes: 0,
+    });
     await writeFile(join(dir(), "farm.yaml"), MANIFESTS(1));
     expect(await main(["plan", dir(), "--out", planFile(), ...account()])).toBe(2);
 

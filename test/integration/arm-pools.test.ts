@@ -22,7 +22,8 @@ import { startEmulator } from "../../emulator/index.js";
 import { externalClientAvailable } from "../helpers/externalClient.js";
 import { conditionOf, isReady, poolResource, startHarness, type Harness } from "./harness.js";
 
-const IDENTITY = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/batch-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/acr-pull";
+const IDENTITY =
+  "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/batch-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/acr-pull";
 const KEY = "BatchPool/default/acr";
 const acrSpec = {
   identity: { userAssignedIdentities: [{ resourceId: IDENTITY }] },
@@ -35,7 +36,14 @@ const acrSpec = {
 const mountSpec = {
   image: { marketplace: { publisher: "canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts" } },
   mountConfiguration: [
-    { azureBlobFileSystem: { accountName: "media", containerName: "input", relativeMountPath: "input", accountKeySecretRef: { name: "media-storage", key: "account-key" } } },
+    {
+      azureBlobFileSystem: {
+        accountName: "media",
+        containerName: "input",
+        relativeMountPath: "input",
+        accountKeySecretRef: { name: "media-storage", key: "account-key" },
+      },
+    },
     { nfs: { source: "10.0.0.4:/exports/data", relativeMountPath: "data", mountOptions: "-o ro" } },
   ],
 };
@@ -58,7 +66,11 @@ describe("pools through Resource Manager (harness)", () => {
     expect(h.recorded.calls.get("pool.add")).toBeUndefined();
 
     // Metadata and scale are changed in place, through ARM (PATCH), not through the data plane.
-    h.source.edit(KEY, (spec: Record<string, unknown>) => ({ ...spec, scale: { fixed: { targetDedicatedNodes: 2 } }, metadata: [{ name: "team", value: "render" }] }));
+    h.source.edit(KEY, (spec: Record<string, unknown>) => ({
+      ...spec,
+      scale: { fixed: { targetDedicatedNodes: 2 } },
+      metadata: [{ name: "team", value: "render" }],
+    }));
     await h.waitForStatus(KEY, (s) => isReady(s) && s.pool?.targetDedicatedNodes === 2, 30_000);
     const after = await h.batch.getPool(pool?.id ?? "");
     expect(after?.metadata.team).toBe("render");
@@ -135,59 +147,104 @@ describe("run --once with --arm-resource-id (child process, managed identity, de
     if (identity !== undefined) await new Promise((resolve) => identity?.close(resolve));
   });
 
-  it("creates the identity pool via ARM; @azure/batch reads it with its identity; azure-mgmt-batch sees the ARM shape", { timeout: 180_000 }, async () => {
-    const root = await mkdtemp(join(tmpdir(), "arm-run-"));
-    const cert = await devCertificate(join(root, "tls"));
-    const emulator = await startEmulator({ port: 0, timingPreset: "fast", tls: { cert: cert.cert, key: cert.key } });
-    const audiences: string[] = [];
-    // A managed-identity endpoint (App Service protocol) issuing unsigned tokens for whatever resource is asked.
-    identity = createServer((req, res) => {
-      const resource = new URL(req.url ?? "/", "http://127.0.0.1").searchParams.get("resource") ?? "";
-      audiences.push(resource);
-      const exp = Math.floor(Date.now() / 1000) + 3600;
-      const aud = resource.endsWith("/") ? resource : `${resource}/`;
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ access_token: makeTestToken({ aud, exp }), expires_on: String(exp), resource, token_type: "Bearer" }));
-    });
-    await new Promise<void>((resolve) => identity?.listen(0, "127.0.0.1", resolve));
-    try {
-      await mkdir(join(root, "manifests"));
-      await writeFile(join(root, "manifests", "acr.yaml"), acrManifest);
-      const armId = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/batch-rg/providers/Microsoft.Batch/batchAccounts/${emulator.account.name}`;
-      const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH,
-        HOME: root,
-        IDENTITY_ENDPOINT: `http://127.0.0.1:${(identity.address() as AddressInfo).port}/msi/token`,
-        IDENTITY_HEADER: "header",
-        BATCH_ACCOUNT_URL: emulator.url,
-        BATCH_ARM_RESOURCE_ID: armId,
-        NODE_EXTRA_CA_CERTS: cert.certPath,
-      };
-      const stateDir = join(root, "state");
-      const args = [BIN, "run", "--once", "--dir", join(root, "manifests"), "--state-dir", stateDir, "--arm-endpoint", emulator.httpsUrl ?? "", "--http-addr", "off", "--view", "off", "--log-format", "json"];
-      await promisify(execFile)(process.execPath, args, { env, timeout: 150_000 }).catch((error: unknown) => {
-        const failed = error as { stdout?: string; stderr?: string; message: string };
-        throw new Error(`run --once failed: ${failed.message}\n${failed.stderr ?? ""}\n${failed.stdout ?? ""}`);
+  it(
+    "creates the identity pool via ARM; @azure/batch reads it with its identity; azure-mgmt-batch sees the ARM shape",
+    { timeout: 180_000 },
+    async () => {
+      const root = await mkdtemp(join(tmpdir(), "arm-run-"));
+      const cert = await devCertificate(join(root, "tls"));
+      const emulator = await startEmulator({ port: 0, timingPreset: "fast", tls: { cert: cert.cert, key: cert.key } });
+      const audiences: string[] = [];
+      // A managed-identity endpoint (App Service protocol) issuing unsigned tokens for whatever resource is asked.
+      identity = createServer((req, res) => {
+        const resource = new URL(req.url ?? "/", "http://127.0.0.1").searchParams.get("resource") ?? "";
+        audiences.push(resource);
+        const exp = Math.floor(Date.now() / 1000) + 3600;
+        const aud = resource.endsWith("/") ? resource : `${resource}/`;
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ access_token: makeTestToken({ aud, exp }), expires_on: String(exp), resource, token_type: "Bearer" }));
       });
-      expect(audiences.some((a) => /^https:\/\/management\.azure\.com\/?$/.test(a))).toBe(true);
-
-      const client = new BatchServiceClient(new BatchSharedKeyCredentials(emulator.account.name, emulator.account.key), emulator.url);
-      const [pool] = await client.pool.list();
-      expect(pool?.identity).toMatchObject({ type: "UserAssigned", userAssignedIdentities: [{ resourceId: IDENTITY }] });
-      expect(pool?.virtualMachineConfiguration?.containerConfiguration?.containerRegistries?.[0]?.identityReference?.resourceId).toBe(IDENTITY);
-      expect(pool?.metadata?.find((m) => m.name === "batch-gitops/owner")?.value).toBe(KEY);
-      const status = JSON.parse(await readFile(join(stateDir, "status.json"), "utf8")) as { resources: { status: { conditions: { type: string; status: string }[] } }[] };
-      expect(status.resources[0]?.status.conditions.find((c) => c.type === "Ready")?.status).toBe("True");
-
-      if (pythonAvailable) {
-        const { stdout } = await promisify(execFile)("/usr/bin/python3", [PY_SCRIPT, emulator.httpsUrl ?? "", "00000000-0000-0000-0000-000000000000", "batch-rg", emulator.account.name, pool?.id ?? "", IDENTITY], {
-          timeout: 60_000,
-          env: { ...process.env, REQUESTS_CA_BUNDLE: cert.certPath },
+      await new Promise<void>((resolve) => identity?.listen(0, "127.0.0.1", resolve));
+      try {
+        await mkdir(join(root, "manifests"));
+        await writeFile(join(root, "manifests", "acr.yaml"), acrManifest);
+        const armId = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/batch-rg/providers/Microsoft.Batch/batchAccounts/${emulator.account.name}`;
+        const env: NodeJS.ProcessEnv = {
+          PATH: process.env.PATH,
+          HOME: root,
+          IDENTITY_ENDPOINT: `http://127.0.0.1:${(identity.address() as AddressInfo).port}/msi/token`,
+          IDENTITY_HEADER: "header",
+          BATCH_ACCOUNT_URL: emulator.url,
+          BATCH_ARM_RESOURCE_ID: armId,
+          NODE_EXTRA_CA_CERTS: cert.certPath,
+        };
+        const stateDir = join(root, "state");
+        const args = [
+          BIN,
+          "run",
+          "--once",
+          "--dir",
+          join(root, "manifests"),
+          "--state-dir",
+          stateDir,
+          "--arm-endpoint",
+          emulator.httpsUrl ?? "",
+          "--http-addr",
+          "off",
+          "--view",
+          "off",
+          "--log-format",
+          "json",
+        ];
+        await promisify(execFile)(process.execPath, args, { env, timeout: 150_000 }).catch((error: unknown) => {
+          const failed = error as { stdout?: string; stderr?: string; message: string };
+          throw new Error(`run --once failed: ${failed.message}\n${failed.stderr ?? ""}\n${failed.stdout ?? ""}`);
         });
-        expect(JSON.parse(stdout)).toMatchObject({ name: pool?.id, type: "Microsoft.Batch/batchAccounts/pools", provisioningState: "Succeeded", identityType: "UserAssigned", identities: [IDENTITY], registryIdentity: IDENTITY });
+        expect(audiences.some((a) => /^https:\/\/management\.azure\.com\/?$/.test(a))).toBe(true);
+
+        const client = new BatchServiceClient(new BatchSharedKeyCredentials(emulator.account.name, emulator.account.key), emulator.url);
+        const [pool] = await client.pool.list();
+        expect(pool?.identity).toMatchObject({ type: "UserAssigned", userAssignedIdentities: [{ resourceId: IDENTITY }] });
+        expect(pool?.virtualMachineConfiguration?.containerConfiguration?.containerRegistries?.[0]?.identityReference?.resourceId).toBe(
+          IDENTITY,
+        );
+        expect(pool?.metadata?.find((m) => m.name === "batch-gitops/owner")?.value).toBe(KEY);
+        const status = JSON.parse(await readFile(join(stateDir, "status.json"), "utf8")) as {
+          resources: { status: { conditions: { type: string; status: string }[] } }[];
+        };
+        expect(status.resources[0]?.status.conditions.find((c) => c.type === "Ready")?.status).toBe("True");
+
+        if (pythonAvailable) {
+          const { stdout } = await promisify(execFile)(
+            "/usr/bin/python3",
+            [
+              PY_SCRIPT,
+              emulator.httpsUrl ?? "",
+              "00000000-0000-0000-0000-000000000000",
+              "batch-rg",
+              emulator.account.name,
+              pool?.id ?? "",
+              IDENTITY,
+            ],
+            {
+              timeout: 60_000,
+              env: { ...process.env, REQUESTS_CA_BUNDLE: cert.certPath },
+            },
+          );
+          expect(JSON.parse(stdout)).toMatchObject({
+            name: pool?.id,
+            type: "Microsoft.Batch/batchAccounts/pools",
+            provisioningState: "Succeeded",
+            identityType: "UserAssigned",
+            identities: [IDENTITY],
+            registryIdentity: IDENTITY,
+          });
+        }
+      } finally {
+        await emulator.close();
+        await rm(root, { recursive: true, force: true });
       }
-    } finally {
-      await emulator.close();
-      await rm(root, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 });

@@ -34,7 +34,23 @@ describe("a missing credential", () => {
     await new Promise<void>((resolve) => imds?.listen(0, "127.0.0.1", resolve));
     const host = `http://127.0.0.1:${(imds.address() as AddressInfo).port}`;
     const env: NodeJS.ProcessEnv = { PATH: "/usr/bin:/bin", HOME: root, AZURE_POD_IDENTITY_AUTHORITY_HOST: host };
-    const args = [BIN, "run", "--once", "--dir", EXAMPLES, "--batch-url", "https://acct.westeurope.batch.azure.com", "--state-dir", join(root, "state"), "--http-addr", "off", "--view", "off", "--log-level", "silent"];
+    const args = [
+      BIN,
+      "run",
+      "--once",
+      "--dir",
+      EXAMPLES,
+      "--batch-url",
+      "https://acct.westeurope.batch.azure.com",
+      "--state-dir",
+      join(root, "state"),
+      "--http-addr",
+      "off",
+      "--view",
+      "off",
+      "--log-level",
+      "silent",
+    ];
     const result = await execFileAsync(process.execPath, args, { env, timeout: 100_000 }).then(
       () => ({ code: 0, stderr: "" }),
       (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? "" }),
@@ -52,7 +68,23 @@ describe("a missing credential", () => {
     root = await mkdtemp(join(tmpdir(), "no-credential-"));
     // Nothing Entra ID could use: no AZURE_* variables, no az CLI profile (HOME is empty), no identity endpoint.
     const env: NodeJS.ProcessEnv = { PATH: "/usr/bin:/bin", HOME: root };
-    const args = [BIN, "run", "--once", "--dir", EXAMPLES, "--batch-url", "https://acct.westeurope.batch.azure.com", "--state-dir", join(root, "state"), "--http-addr", "off", "--view", "off", "--log-level", "silent"];
+    const args = [
+      BIN,
+      "run",
+      "--once",
+      "--dir",
+      EXAMPLES,
+      "--batch-url",
+      "https://acct.westeurope.batch.azure.com",
+      "--state-dir",
+      join(root, "state"),
+      "--http-addr",
+      "off",
+      "--view",
+      "off",
+      "--log-level",
+      "silent",
+    ];
     const result = await execFileAsync(process.execPath, args, { env, timeout: 100_000 }).then(
       () => ({ code: 0, stderr: "" }),
       (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? "" }),
@@ -60,7 +92,9 @@ describe("a missing credential", () => {
     expect(result.code).toBe(2);
     const lines = result.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^batch-gitops run: no Microsoft Entra ID credential for Azure Batch: set BATCH_ACCOUNT_NAME and BATCH_ACCOUNT_KEY/);
+    expect(lines[0]).toMatch(
+      /^batch-gitops run: no Microsoft Entra ID credential for Azure Batch: set BATCH_ACCOUNT_NAME and BATCH_ACCOUNT_KEY/,
+    );
     expect(lines[0]).toMatch(/AZURE_TENANT_ID and AZURE_CLIENT_ID/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });

@@ -18,7 +18,8 @@ function testParser(file: string, text: string): FileParseResult {
   return { readable: true, documents, problems: [] };
 }
 
-const pool = (name: string, nodes: number): string => `kind: BatchPool\nmetadata:\n  name: ${name}\nspec:\n  vmSize: d2\n  targetDedicatedNodes: ${nodes}\n`;
+const pool = (name: string, nodes: number): string =>
+  `kind: BatchPool\nmetadata:\n  name: ${name}\nspec:\n  vmSize: d2\n  targetDedicatedNodes: ${nodes}\n`;
 
 describe("Git mode", () => {
   let root: string;
@@ -63,7 +64,13 @@ describe("Git mode", () => {
     const checkoutDir = join(root, "state", "checkout");
     const poller = createGitPoller({ url: bare, branch: "prod", checkoutDir, pollIntervalMs: 20, logger });
     expect(await poller.initialSync()).toBe(first);
-    const source: DirectorySource = createDirectorySource({ dir: checkoutDir, parse: testParser, logger, watch: false, currentRevision: poller.revision });
+    const source: DirectorySource = createDirectorySource({
+      dir: checkoutDir,
+      parse: testParser,
+      logger,
+      watch: false,
+      currentRevision: poller.revision,
+    });
     const events: string[] = [];
     await source.start((k) => events.push(k), abort.signal);
     expect(source.get("BatchPool/default/a")?.source).toEqual({ location: "a.yaml", revision: first });
@@ -99,7 +106,10 @@ describe("Git mode", () => {
 
   it("fails the first sync with a clear error and no credentials in it", async () => {
     const checkout = new GitCheckout({ url: "https://user:s3cret@127.0.0.1:9/none.git", branch: "main", checkoutDir: join(root, "c") });
-    const error = await checkout.sync().then(() => undefined, (err: unknown) => err as Error);
+    const error = await checkout.sync().then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
     expect(error?.message).toMatch(/^git fetch failed for https:\/\/\[redacted\]@127\.0\.0\.1:9\/none\.git/);
     expect(error?.message).not.toContain("s3cret");
     expect(redactUrl("git@github.com:o/r.git")).toBe("git@github.com:o/r.git");

@@ -25,7 +25,13 @@ function testParser(file: string, text: string): FileParseResult {
       continue;
     }
     const valid = typeof value.spec?.vmSize === "string";
-    documents.push({ kind: value.kind, namespace: value.metadata.namespace ?? "default", name: value.metadata.name, spec: valid ? value.spec : undefined, valid });
+    documents.push({
+      kind: value.kind,
+      namespace: value.metadata.namespace ?? "default",
+      name: value.metadata.name,
+      spec: valid ? value.spec : undefined,
+      valid,
+    });
   }
   return { readable: true, documents, problems: [] };
 }
@@ -165,7 +171,10 @@ describe("directory source", () => {
     await writeFile(join(dir, "bad.yaml"), pool("bad", 1));
     const source = await startSource();
     events.length = 0;
-    await writeFile(join(dir, "bad.yaml"), "apiVersion: azurebatch.gitops.dev/v1alpha1\nkind: BatchPool\nmetadata:\n  name: bad\nspec:\n  vmSize: 42\n");
+    await writeFile(
+      join(dir, "bad.yaml"),
+      "apiVersion: azurebatch.gitops.dev/v1alpha1\nkind: BatchPool\nmetadata:\n  name: bad\nspec:\n  vmSize: 42\n",
+    );
     await until(() => source.problems().length > 0, "the problem");
     expect(source.problems()).toEqual([expect.objectContaining({ key: "BatchPool/default/bad", file: "bad.yaml", severity: "error" })]);
     expect(events).toEqual(["BatchPool/default/bad"]);

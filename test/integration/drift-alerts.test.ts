@@ -64,9 +64,28 @@ describe("drift alerts (run --once --alert-webhook)", () => {
   });
 
   const runOnce = (dir: string): Promise<number> =>
-    main(["run", "--once", "--dir", dir, "--batch-url", emulator.url, "--auth", "shared-key", "--state-dir", join(root, "state"), "--http-addr", "off", "--view", "off", "--log-level", "silent", "--alert-webhook", receiver.url]);
+    main([
+      "run",
+      "--once",
+      "--dir",
+      dir,
+      "--batch-url",
+      emulator.url,
+      "--auth",
+      "shared-key",
+      "--state-dir",
+      join(root, "state"),
+      "--http-addr",
+      "off",
+      "--view",
+      "off",
+      "--log-level",
+      "silent",
+      "--alert-webhook",
+      receiver.url,
+    ]);
 
-  it("alerts drift under driftPolicy Correct (corrected=\"true\") and Alert (corrected=\"false\")", async () => {
+  it('alerts drift under driftPolicy Correct (corrected="true") and Alert (corrected="false")', async () => {
     const dir = join(root, "manifests");
     await mkdir(dir);
     await writeFile(join(dir, "fixed.yaml"), pool("fixed", "Correct"));
@@ -78,10 +97,13 @@ describe("drift alerts (run --once --alert-webhook)", () => {
       return pools.find((p) => p.id?.startsWith(`${name}-`) === true)?.id ?? "";
     };
     // Both pools settled at 1 node, as the manifests say.
-    await vi.waitFor(async () => {
-      const pools = await client.pool.list();
-      expect(pools.filter((p) => p.allocationState === "steady" && p.targetDedicatedNodes === 1)).toHaveLength(2);
-    }, { timeout: 20_000, interval: 100 });
+    await vi.waitFor(
+      async () => {
+        const pools = await client.pool.list();
+        expect(pools.filter((p) => p.allocationState === "steady" && p.targetDedicatedNodes === 1)).toHaveLength(2);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
     expect(receiver.alerts).toEqual([]);
 
     const control = new EmulatorControlClient(emulator.url);
@@ -92,11 +114,17 @@ describe("drift alerts (run --once --alert-webhook)", () => {
     const drift = (name: string) => receiver.alerts.find((a) => a.labels.alertname === "BatchGitopsDrift" && a.labels.name === name);
     expect(drift("fixed")).toMatchObject({
       labels: { kind: "BatchPool", namespace: "default", policy: "Correct", corrected: "true" },
-      annotations: { summary: "BatchPool/default/fixed drifted from its manifest; corrected (driftPolicy Correct)", description: "targetDedicatedNodes: desired 1, live 3" },
+      annotations: {
+        summary: "BatchPool/default/fixed drifted from its manifest; corrected (driftPolicy Correct)",
+        description: "targetDedicatedNodes: desired 1, live 3",
+      },
     });
     expect(drift("watched")).toMatchObject({
       labels: { kind: "BatchPool", namespace: "default", policy: "Alert", corrected: "false" },
-      annotations: { summary: "BatchPool/default/watched drifted from its manifest; not corrected (driftPolicy Alert)", description: "targetDedicatedNodes: desired 1, live 3" },
+      annotations: {
+        summary: "BatchPool/default/watched drifted from its manifest; not corrected (driftPolicy Alert)",
+        description: "targetDedicatedNodes: desired 1, live 3",
+      },
     });
     expect((await client.pool.get(await idOf("watched"))).targetDedicatedNodes).toBe(3);
   });

@@ -40,7 +40,15 @@ describe("drift", () => {
     // While the out-of-band resize still runs, a pass may report the drift before it can correct it.
     const alerts = h.recorded.driftAlerts.filter((a) => a.key === key && a.differences.includes("targetDedicatedNodes: desired 1, live 4"));
     expect(alerts.find((a) => a.corrected)).toMatchObject({ policy: "Correct", corrected: true });
-    expect(h.recorded.events.some((e) => e.type === "Normal" && e.reason === "DriftCorrected" && e.message.startsWith("corrected: ") && e.message.includes("targetDedicatedNodes: desired 1, live 4"))).toBe(true);
+    expect(
+      h.recorded.events.some(
+        (e) =>
+          e.type === "Normal" &&
+          e.reason === "DriftCorrected" &&
+          e.message.startsWith("corrected: ") &&
+          e.message.includes("targetDedicatedNodes: desired 1, live 4"),
+      ),
+    ).toBe(true);
     await checkInvariants(h.batch, h.source, h.recorded.statuses);
   });
 
@@ -55,11 +63,26 @@ describe("drift", () => {
 
     const status = await h.waitForStatus(key, (s) => conditionOf(s, "Drifted")?.status === "True");
     expect(conditionOf(status, "Drifted")).toMatchObject({ reason: "DriftDetected", message: "targetDedicatedNodes: desired 1, live 2" });
-    expect(h.recorded.driftAlerts).toContainEqual({ key, policy: "Alert", corrected: false, differences: ["targetDedicatedNodes: desired 1, live 2"] });
-    expect(h.recorded.events).toContainEqual({ key, type: "Warning", reason: "DriftDetected", message: "not corrected (driftPolicy Alert): targetDedicatedNodes: desired 1, live 2" });
+    expect(h.recorded.driftAlerts).toContainEqual({
+      key,
+      policy: "Alert",
+      corrected: false,
+      differences: ["targetDedicatedNodes: desired 1, live 2"],
+    });
+    expect(h.recorded.events).toContainEqual({
+      key,
+      type: "Warning",
+      reason: "DriftDetected",
+      message: "not corrected (driftPolicy Alert): targetDedicatedNodes: desired 1, live 2",
+    });
     // Two more passes (resyncs) finish after the detection: they still report and do not touch the pool.
     const passAfter = async (previous: string | undefined): Promise<string | undefined> =>
-      (await h?.waitForStatus(key, (s) => (s.lastSyncTime ?? "") > (previous ?? "") && conditionOf(s, "Drifted")?.status === "True" && nodes(s) === "2/2"))?.lastSyncTime;
+      (
+        await h?.waitForStatus(
+          key,
+          (s) => (s.lastSyncTime ?? "") > (previous ?? "") && conditionOf(s, "Drifted")?.status === "True" && nodes(s) === "2/2",
+        )
+      )?.lastSyncTime;
     await passAfter(await passAfter(status.lastSyncTime));
     expect((await h.batch.getPool(poolId))?.targetDedicatedNodes).toBe(2);
     expect(h.recorded.calls.get("pool.resize") ?? 0).toBe(0);
@@ -82,7 +105,12 @@ describe("drift", () => {
     h.source.edit<Record<string, unknown>>(key, (spec) => ({ ...spec, driftPolicy: "Correct" }));
     await h.waitForStatus(key, (s) => conditionOf(s, "Drifted")?.reason === "DriftCorrected");
     expect((await h.batch.getJob("prioritized"))?.priority).toBe(0);
-    expect(h.recorded.driftAlerts).toContainEqual({ key, policy: "Correct", corrected: true, differences: ["priority: desired 0, live 9"] });
+    expect(h.recorded.driftAlerts).toContainEqual({
+      key,
+      policy: "Correct",
+      corrected: true,
+      differences: ["priority: desired 0, live 9"],
+    });
     await h.waitForStatus(key, (s) => conditionOf(s, "Drifted")?.reason === "NoDrift");
   });
 

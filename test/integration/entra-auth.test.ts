@@ -38,7 +38,10 @@ spec:
 function batchToken(): { token: string; expiresOn: number } {
   const expiresOn = Math.floor(Date.now() / 1000) + 3600;
   const part = (value: object): string => Buffer.from(JSON.stringify(value)).toString("base64url");
-  return { token: `${part({ alg: "none", typ: "JWT" })}.${part({ aud: "https://batch.core.windows.net/", exp: expiresOn, oid: "local" })}.`, expiresOn };
+  return {
+    token: `${part({ alg: "none", typ: "JWT" })}.${part({ aud: "https://batch.core.windows.net/", exp: expiresOn, oid: "local" })}.`,
+    expiresOn,
+  };
 }
 
 interface TokenRequest {
@@ -64,7 +67,12 @@ describe("run --auth entra through DefaultAzureCredential (managed identity)", (
         res.writeHead(401, { "content-type": "application/json" }).end(JSON.stringify({ error: "unauthorized" }));
         return;
       }
-      const body = { access_token: issued.token, expires_on: String(issued.expiresOn), resource: url.searchParams.get("resource"), token_type: "Bearer" };
+      const body = {
+        access_token: issued.token,
+        expires_on: String(issued.expiresOn),
+        resource: url.searchParams.get("resource"),
+        token_type: "Bearer",
+      };
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
     });
     await new Promise<void>((resolve) => identity.listen(0, "127.0.0.1", resolve));
@@ -89,7 +97,23 @@ describe("run --auth entra through DefaultAzureCredential (managed identity)", (
       IDENTITY_HEADER,
       BATCH_ACCOUNT_URL: emulator.url,
     };
-    const args = [BIN, "run", "--once", "--dir", join(root, "manifests"), "--state-dir", stateDir, "--auth", "entra", "--http-addr", "off", "--view", "off", "--log-format", "json"];
+    const args = [
+      BIN,
+      "run",
+      "--once",
+      "--dir",
+      join(root, "manifests"),
+      "--state-dir",
+      stateDir,
+      "--auth",
+      "entra",
+      "--http-addr",
+      "off",
+      "--view",
+      "off",
+      "--log-format",
+      "json",
+    ];
     const { stdout, stderr } = await execFileAsync(process.execPath, args, { env, timeout: 100_000 }).catch((error: unknown) => {
       const failed = error as { stdout?: string; stderr?: string; message: string };
       throw new Error(`run --once failed: ${failed.message}\n${failed.stderr ?? ""}\n${failed.stdout ?? ""}`);
@@ -105,7 +129,9 @@ describe("run --auth entra through DefaultAzureCredential (managed identity)", (
     expect(pools.map((p) => p.virtualMachineConfiguration?.imageReference?.virtualMachineImageId)).toEqual([
       "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/render/versions/1.0.0",
     ]);
-    const status = JSON.parse(await readFile(join(stateDir, "status.json"), "utf8")) as { resources: { key: string; status: { conditions: { type: string; status: string }[] } }[] };
+    const status = JSON.parse(await readFile(join(stateDir, "status.json"), "utf8")) as {
+      resources: { key: string; status: { conditions: { type: string; status: string }[] } }[];
+    };
     expect(status.resources[0]?.status.conditions.find((c) => c.type === "Stalled")?.status ?? "False").toBe("False");
 
     // The bearer token is a secret: not in the logs, not in the status file.

@@ -28,7 +28,10 @@ describe("examples converge", () => {
       expect(status?.pool?.currentDedicatedNodes).toBe(owned[0]?.targetDedicatedNodes);
     }
     for (const key of keys.filter((k) => k.startsWith("BatchJob/"))) {
-      expect(jobs.filter((j) => isOwnedBy(j.metadata, key)), key).toHaveLength(1);
+      expect(
+        jobs.filter((j) => isOwnedBy(j.metadata, key)),
+        key,
+      ).toHaveLength(1);
     }
     // The identity pool went through Resource Manager and carries its identity on the data plane.
     const identityPool = pools.find((p) => isOwnedBy(p.metadata, "BatchPool/default/acr-identity"));

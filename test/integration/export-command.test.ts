@@ -11,7 +11,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../controller/cli/main.js";
 import { devAccount, startEmulator, type RunningEmulator } from "../../emulator/index.js";
 
-const VM = { imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "latest" }, nodeAgentSKUId: "batch.node.ubuntu 22.04" };
+const VM = {
+  imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "latest" },
+  nodeAgentSKUId: "batch.node.ubuntu 22.04",
+};
 
 describe("export (alias import)", () => {
   let emulator: RunningEmulator;
@@ -40,19 +43,57 @@ describe("export (alias import)", () => {
   const account = (): string[] => ["--batch-url", emulator.url, "--auth", "shared-key"];
 
   it("round-trips pools and jobs made by another client: export, then plan says no changes (exit 0)", async () => {
-    await client.pool.add({ id: "Legacy_Render", vmSize: "STANDARD_D2S_V3", virtualMachineConfiguration: VM, targetDedicatedNodes: 2, metadata: [{ name: "team", value: "render" }] });
-    await client.pool.add({ id: "elastic", vmSize: "standard_d2s_v3", virtualMachineConfiguration: VM, enableAutoScale: true, autoScaleFormula: "$TargetDedicatedNodes = 1;", autoScaleEvaluationInterval: "PT10M" });
+    await client.pool.add({
+      id: "Legacy_Render",
+      vmSize: "STANDARD_D2S_V3",
+      virtualMachineConfiguration: VM,
+      targetDedicatedNodes: 2,
+      metadata: [{ name: "team", value: "render" }],
+    });
+    await client.pool.add({
+      id: "elastic",
+      vmSize: "standard_d2s_v3",
+      virtualMachineConfiguration: VM,
+      enableAutoScale: true,
+      autoScaleFormula: "$TargetDedicatedNodes = 1;",
+      autoScaleEvaluationInterval: "PT10M",
+    });
     await client.pool.add({
       id: "containers",
       vmSize: "standard_d2s_v3",
       // The 2022-10-01 API's container type; @azure/batch 10.2's typings predate the field.
-      virtualMachineConfiguration: { ...VM, containerConfiguration: { type: "dockerCompatible", containerImageNames: ["myregistry.azurecr.io/app:1"], containerRegistries: [{ registryServer: "myregistry.azurecr.io", userName: "puller", password: "hunter2-registry-password" }] } as unknown as { containerImageNames: string[] } },
+      virtualMachineConfiguration: {
+        ...VM,
+        containerConfiguration: {
+          type: "dockerCompatible",
+          containerImageNames: ["myregistry.azurecr.io/app:1"],
+          containerRegistries: [{ registryServer: "myregistry.azurecr.io", userName: "puller", password: "hunter2-registry-password" }],
+        } as unknown as { containerImageNames: string[] },
+      },
       targetDedicatedNodes: 0,
     });
-    await client.pool.add({ id: "with-start-task", vmSize: "standard_d2s_v3", virtualMachineConfiguration: VM, targetDedicatedNodes: 0, startTask: { commandLine: "echo hi" } });
-    await client.job.add({ id: "Nightly", poolInfo: { poolId: "Legacy_Render" }, priority: 5, onAllTasksComplete: "noaction", metadata: [{ name: "team", value: "render" }], constraints: { maxTaskRetryCount: 2 } });
+    await client.pool.add({
+      id: "with-start-task",
+      vmSize: "standard_d2s_v3",
+      virtualMachineConfiguration: VM,
+      targetDedicatedNodes: 0,
+      startTask: { commandLine: "echo hi" },
+    });
+    await client.job.add({
+      id: "Nightly",
+      poolInfo: { poolId: "Legacy_Render" },
+      priority: 5,
+      onAllTasksComplete: "noaction",
+      metadata: [{ name: "team", value: "render" }],
+      constraints: { maxTaskRetryCount: 2 },
+    });
     await client.task.addCollection("Nightly", [
-      { id: "frame-1", commandLine: "render 1", environmentSettings: [{ name: "QUALITY", value: "high" }], resourceFiles: [{ httpUrl: "https://acct.blob.core.windows.net/in/scene.blend?sv=2022&sig=SECRETSAS", filePath: "scene.blend" }] },
+      {
+        id: "frame-1",
+        commandLine: "render 1",
+        environmentSettings: [{ name: "QUALITY", value: "high" }],
+        resourceFiles: [{ httpUrl: "https://acct.blob.core.windows.net/in/scene.blend?sv=2022&sig=SECRETSAS", filePath: "scene.blend" }],
+      },
       { id: "frame-2", commandLine: "render 2", constraints: { maxTaskRetryCount: 1 } },
     ]);
     await client.job.add({ id: "side", poolInfo: { poolId: "with-start-task" } });
@@ -60,11 +101,27 @@ describe("export (alias import)", () => {
 
     expect(await main(["import", ...account(), "--out-dir", dir])).toBe(0);
     expect(out.join("\n")).toContain("skipped pool with-start-task: has a start task");
-    expect(out.join("\n")).toMatch(/note: job Nightly: task frame-1: the query string \(SAS token\) of https:\/\/acct\.blob\.core\.windows\.net\/in\/scene\.blend was left out/);
-    expect((await readdir(dir)).sort()).toEqual(["containers.yaml", "elastic.yaml", "job-nightly.yaml", "job-side.yaml", "legacy-render.yaml"]);
-    const legacy = parse(await readFile(join(dir, "legacy-render.yaml"), "utf8")) as { metadata: { name: string }; spec: Record<string, unknown> };
+    expect(out.join("\n")).toMatch(
+      /note: job Nightly: task frame-1: the query string \(SAS token\) of https:\/\/acct\.blob\.core\.windows\.net\/in\/scene\.blend was left out/,
+    );
+    expect((await readdir(dir)).sort()).toEqual([
+      "containers.yaml",
+      "elastic.yaml",
+      "job-nightly.yaml",
+      "job-side.yaml",
+      "legacy-render.yaml",
+    ]);
+    const legacy = parse(await readFile(join(dir, "legacy-render.yaml"), "utf8")) as {
+      metadata: { name: string };
+      spec: Record<string, unknown>;
+    };
     expect(legacy.metadata.name).toBe("legacy-render");
-    expect(legacy.spec).toMatchObject({ adopt: { poolId: "Legacy_Render" }, deletionPolicy: "Orphan", scale: { fixed: { targetDedicatedNodes: 2 } }, metadata: [{ name: "team", value: "render" }] });
+    expect(legacy.spec).toMatchObject({
+      adopt: { poolId: "Legacy_Render" },
+      deletionPolicy: "Orphan",
+      scale: { fixed: { targetDedicatedNodes: 2 } },
+      metadata: [{ name: "team", value: "render" }],
+    });
     const containers = await readFile(join(dir, "containers.yaml"), "utf8");
     expect(containers).toContain("passwordSecretRef:");
     expect(containers).not.toContain("hunter2");
@@ -81,11 +138,18 @@ describe("export (alias import)", () => {
       deletionPolicy: "Orphan",
       adopt: { jobId: "Nightly" },
       tasks: [
-        { id: "frame-1", commandLine: "render 1", environmentSettings: [{ name: "QUALITY", value: "high" }], resourceFiles: [{ httpUrl: "https://acct.blob.core.windows.net/in/scene.blend", filePath: "scene.blend" }] },
+        {
+          id: "frame-1",
+          commandLine: "render 1",
+          environmentSettings: [{ name: "QUALITY", value: "high" }],
+          resourceFiles: [{ httpUrl: "https://acct.blob.core.windows.net/in/scene.blend", filePath: "scene.blend" }],
+        },
         { id: "frame-2", commandLine: "render 2", constraints: { maxTaskRetryCount: 1 } },
       ],
     });
-    expect(parse(await readFile(join(dir, "job-side.yaml"), "utf8"))).toMatchObject({ spec: { poolId: "with-start-task", adopt: { jobId: "side" } } });
+    expect(parse(await readFile(join(dir, "job-side.yaml"), "utf8"))).toMatchObject({
+      spec: { poolId: "with-start-task", adopt: { jobId: "side" } },
+    });
 
     out = [];
     expect(await main(["validate", dir, "--auth", "shared-key"])).toBe(0);

@@ -67,11 +67,26 @@ export class MemorySource implements DesiredSource {
   async loadDir(dir: string): Promise<void> {
     const loaded = await loadManifests(dir);
     for (const r of loaded.resources) {
-      this.set({ kind: r.kind, namespace: r.namespace, name: r.name, generation: r.generation, spec: r.resource.spec, source: { location: `${r.source.file}:${r.source.line}` } });
+      this.set({
+        kind: r.kind,
+        namespace: r.namespace,
+        name: r.name,
+        generation: r.generation,
+        spec: r.resource.spec,
+        source: { location: `${r.source.file}:${r.source.line}` },
+      });
     }
     const problems: Problem[] = loaded.problems.map((p) => {
       const key = `${p.kind}/${p.namespace ?? "default"}/${p.name}`;
-      return { severity: p.severity, message: p.message, file: p.file, line: p.line, path: p.path, rule: p.rule, key: isResourceKey(key) ? key : undefined };
+      return {
+        severity: p.severity,
+        message: p.message,
+        file: p.file,
+        line: p.line,
+        path: p.path,
+        rule: p.rule,
+        key: isResourceKey(key) ? key : undefined,
+      };
     });
     this.#problems = [...this.#problems, ...problems];
     for (const p of problems) if (p.key !== undefined) this.#onChange?.(p.key);
@@ -119,9 +134,12 @@ export interface HarnessOptions {
 
 /** An unsigned token for the Batch audience: the emulator checks audience and expiry, not signatures. */
 /** The Resource Manager id the harness gives the emulator's account (the emulator serves any subscription and group). */
-export const TEST_ARM_ACCOUNT_PREFIX = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Batch/batchAccounts/";
+export const TEST_ARM_ACCOUNT_PREFIX =
+  "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/test/providers/Microsoft.Batch/batchAccounts/";
 
-function fakeEntraCredential(audience = "https://batch.core.windows.net/"): { getToken(): Promise<{ token: string; expiresOnTimestamp: number }> } {
+function fakeEntraCredential(audience = "https://batch.core.windows.net/"): {
+  getToken(): Promise<{ token: string; expiresOnTimestamp: number }>;
+} {
   const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString("base64url");
   return {
     getToken: async () => {
@@ -133,14 +151,19 @@ function fakeEntraCredential(audience = "https://batch.core.windows.net/"): { ge
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const tls = options.arm === true ? await devCertificate(await mkdtemp(join(tmpdir(), "harness-tls-"))) : undefined;
-  const emulator = options.existingEmulator ?? (await startEmulator({ ...options.emulator, ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key } }) }));
+  const emulator =
+    options.existingEmulator ??
+    (await startEmulator({ ...options.emulator, ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key } }) }));
   const served = new Map<string, number>();
   emulator.observe((e) => served.set(e.operationId, (served.get(e.operationId) ?? 0) + 1));
   const recorded: Recorded = { events: [], driftAlerts: [], stallAlerts: [], statuses: new Map(), calls: new Map() };
   const data = createBatchAdapter({
     accountUrl: emulator.url,
     // Entra ID by default: gallery-image pools (one example) are refused with a shared key.
-    credentials: options.auth === "sharedKey" ? sharedKeyCredentials(emulator.account.name, emulator.account.key) : entraCredentials(fakeEntraCredential()),
+    credentials:
+      options.auth === "sharedKey"
+        ? sharedKeyCredentials(emulator.account.name, emulator.account.key)
+        : entraCredentials(fakeEntraCredential()),
     retry: { baseDelayMs: 20, maxDelayMs: 200 },
     attemptTimeoutMs: 5_000,
     onCall: (op) => recorded.calls.set(op, (recorded.calls.get(op) ?? 0) + 1),
@@ -161,10 +184,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const controller = createController({
     source,
     batch,
-    status: { write: async (key, status) => void recorded.statuses.set(key, status), remove: async (key) => void recorded.statuses.delete(key) },
+    status: {
+      write: async (key, status) => void recorded.statuses.set(key, status),
+      remove: async (key) => void recorded.statuses.delete(key),
+    },
     events: { record: (key, type, reason, message) => void recorded.events.push({ key, type, reason, message }) },
-    metrics: { reconcileDone: () => undefined, driftDetected: () => undefined, batchCall: () => undefined, poolNodes: () => undefined, jobTasks: () => undefined },
-    alerts: { drift: (a) => void recorded.driftAlerts.push({ key: a.key, policy: a.policy, corrected: a.corrected, differences: a.differences }), stalled: (a) => void recorded.stallAlerts.push({ ...a }) },
+    metrics: {
+      reconcileDone: () => undefined,
+      driftDetected: () => undefined,
+      batchCall: () => undefined,
+      poolNodes: () => undefined,
+      jobTasks: () => undefined,
+    },
+    alerts: {
+      drift: (a) => void recorded.driftAlerts.push({ key: a.key, policy: a.policy, corrected: a.corrected, differences: a.differences }),
+      stalled: (a) => void recorded.stallAlerts.push({ ...a }),
+    },
     secrets: { resolveSecret: async () => "test-secret-value" },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     managerId: options.managerId ?? "itest",
@@ -194,7 +229,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await vi.waitFor(
         () => {
           last = recorded.statuses.get(key);
-          if (last === undefined || !predicate(last)) throw new Error(`status of ${key} not as expected: ${JSON.stringify(last?.conditions)}`);
+          if (last === undefined || !predicate(last))
+            throw new Error(`status of ${key} not as expected: ${JSON.stringify(last?.conditions)}`);
         },
         { timeout: timeoutMs, interval: 25 },
       );
@@ -213,7 +249,10 @@ export function isReady(status: ResourceStatus): boolean {
   return status.conditions.some((c) => c.type === "Ready" && c.status === "True");
 }
 
-export function conditionOf(status: ResourceStatus | undefined, type: string): { status: string; reason: string; message: string } | undefined {
+export function conditionOf(
+  status: ResourceStatus | undefined,
+  type: string,
+): { status: string; reason: string; message: string } | undefined {
   return status?.conditions.find((c) => c.type === type);
 }
 
@@ -243,7 +282,14 @@ export function jobResource(name: string, poolRef: string, spec: Record<string, 
     name,
     generation: 1,
     source: { location: `test:${name}` },
-    spec: { poolRef: { name: poolRef }, tasks: [{ id: "t1", commandLine: "echo one" }, { id: "t2", commandLine: "echo two" }], ...spec },
+    spec: {
+      poolRef: { name: poolRef },
+      tasks: [
+        { id: "t1", commandLine: "echo one" },
+        { id: "t2", commandLine: "echo two" },
+      ],
+      ...spec,
+    },
   };
 }
 
@@ -253,7 +299,12 @@ export function setEmptyPoolSweep(source: MemorySource, count: number): void {
   source.set(
     jobResource("sweep", "sweep-pool", {
       tasks: undefined,
-      taskFactory: { parametricSweep: { parameters: [{ name: "i", start: 0, end: count - 1 }], taskTemplate: { id: "t-{i:06}", commandLine: "echo {i}" } } },
+      taskFactory: {
+        parametricSweep: {
+          parameters: [{ name: "i", start: 0, end: count - 1 }],
+          taskTemplate: { id: "t-{i:06}", commandLine: "echo {i}" },
+        },
+      },
     }),
   );
 }

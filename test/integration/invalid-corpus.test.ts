@@ -53,11 +53,17 @@ async function corpus(): Promise<Case[]> {
   );
 }
 
-const check = (resource: Parameters<typeof validateBatchRules>[0]): ReturnType<typeof validateBatchRules> => validateBatchRules(resource, { authMode: "entra" });
+const check = (resource: Parameters<typeof validateBatchRules>[0]): ReturnType<typeof validateBatchRules> =>
+  validateBatchRules(resource, { authMode: "entra" });
 
 /** What `run`'s directory source reports for a directory, after its first scan. */
 async function runProblems(dir: string): Promise<{ problems: PortProblem[]; keys: string[] }> {
-  const source = createDirectorySource({ dir, parse: createLoaderParser({ authMode: "entra" }), logger: pino({ level: "silent" }), watch: false });
+  const source = createDirectorySource({
+    dir,
+    parse: createLoaderParser({ authMode: "entra" }),
+    logger: pino({ level: "silent" }),
+    watch: false,
+  });
   const stop = new AbortController();
   await source.start(() => undefined, stop.signal);
   stop.abort();
@@ -77,29 +83,43 @@ describe("the broken-manifest corpus", async () => {
     expect(cases.length).toBeGreaterThanOrEqual(60);
   });
 
-  it.each(cases)("$file: a located error (file, line, resource, field), the same in validate and run, and the valid manifest beside it loads", async (c) => {
-    const dir = join(root, c.file.replace(/\.yaml$/, ""));
-    await mkdir(dir);
-    await copyFile(join(corpusDir, c.file), join(dir, c.file));
-    await writeFile(join(dir, "good.yaml"), validPool);
+  it.each(cases)(
+    "$file: a located error (file, line, resource, field), the same in validate and run, and the valid manifest beside it loads",
+    async (c) => {
+      const dir = join(root, c.file.replace(/\.yaml$/, ""));
+      await mkdir(dir);
+      await copyFile(join(corpusDir, c.file), join(dir, c.file));
+      await writeFile(join(dir, "good.yaml"), validPool);
 
-    const validate = await loadManifests(dir, { check });
-    const errors = validate.problems.filter((p) => p.severity === "error");
-    const located = errors.find((p) => p.rule === c.rule && p.path === c.path);
-    expect(located, JSON.stringify(errors)).toMatchObject({ file: join(dir, c.file), kind: expect.stringMatching(/^Batch/), name: expect.stringMatching(/^bad-\d{3}/i) });
-    expect(located?.line).toBeGreaterThanOrEqual(3);
-    expect(located?.line).toBeLessThanOrEqual(c.lines);
-    expect(validate.resources.map((r) => r.key)).toContain("BatchPool/default/good");
-    expect(validate.resources.filter((r) => r.name.startsWith("bad-") && r.kind === "BatchPool")).toEqual([]);
+      const validate = await loadManifests(dir, { check });
+      const errors = validate.problems.filter((p) => p.severity === "error");
+      const located = errors.find((p) => p.rule === c.rule && p.path === c.path);
+      expect(located, JSON.stringify(errors)).toMatchObject({
+        file: join(dir, c.file),
+        kind: expect.stringMatching(/^Batch/),
+        name: expect.stringMatching(/^bad-\d{3}/i),
+      });
+      expect(located?.line).toBeGreaterThanOrEqual(3);
+      expect(located?.line).toBeLessThanOrEqual(c.lines);
+      expect(validate.resources.map((r) => r.key)).toContain("BatchPool/default/good");
+      expect(validate.resources.filter((r) => r.name.startsWith("bad-") && r.kind === "BatchPool")).toEqual([]);
 
-    const run = await runProblems(dir);
-    const asRun = (p: { rule?: string; file?: string; line?: number; path?: string }): string => `${p.rule ?? ""} ${p.file ?? ""}:${p.line ?? "?"} ${p.path ?? ""}`;
-    const fromValidate = errors.map((p) => asRun({ ...p, file: p.file.slice(dir.length + 1) })).sort();
-    expect(run.problems.filter((p) => p.severity === "error" && p.rule !== "InvalidManifest").map(asRun).sort()).toEqual(fromValidate);
-    expect(run.keys).toContain("BatchPool/default/good");
-    // Whatever is invalid carries its key, so the engine stalls it and makes no Batch write for it.
-    for (const key of validate.rejected.map((r) => r.key)) expect(run.problems.some((p) => p.key === key && p.severity === "error")).toBe(true);
-  });
+      const run = await runProblems(dir);
+      const asRun = (p: { rule?: string; file?: string; line?: number; path?: string }): string =>
+        `${p.rule ?? ""} ${p.file ?? ""}:${p.line ?? "?"} ${p.path ?? ""}`;
+      const fromValidate = errors.map((p) => asRun({ ...p, file: p.file.slice(dir.length + 1) })).sort();
+      expect(
+        run.problems
+          .filter((p) => p.severity === "error" && p.rule !== "InvalidManifest")
+          .map(asRun)
+          .sort(),
+      ).toEqual(fromValidate);
+      expect(run.keys).toContain("BatchPool/default/good");
+      // Whatever is invalid carries its key, so the engine stalls it and makes no Batch write for it.
+      for (const key of validate.rejected.map((r) => r.key))
+        expect(run.problems.some((p) => p.key === key && p.severity === "error")).toBe(true);
+    },
+  );
 
   describe("run --once against the emulator, all cases beside one valid pool", () => {
     let emulator: RunningEmulator;
@@ -126,7 +146,24 @@ describe("the broken-manifest corpus", async () => {
       await mkdir(dir);
       for (const c of cases) await copyFile(join(corpusDir, c.file), join(dir, c.file));
       await writeFile(join(dir, "good.yaml"), validPool);
-      const code = await main(["run", "--once", "--dir", dir, "--batch-url", emulator.url, "--state-dir", join(root, "state"), "--http-addr", "off", "--view", "off", "--log-level", "silent", "--once-timeout", "15s"]);
+      const code = await main([
+        "run",
+        "--once",
+        "--dir",
+        dir,
+        "--batch-url",
+        emulator.url,
+        "--state-dir",
+        join(root, "state"),
+        "--http-addr",
+        "off",
+        "--view",
+        "off",
+        "--log-level",
+        "silent",
+        "--once-timeout",
+        "15s",
+      ]);
       // 1: the broken manifests are errors (and bad-054's job waits for a pool that is not defined).
       expect(code).toBe(1);
       const pools = await client.pool.list();

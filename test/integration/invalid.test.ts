@@ -49,7 +49,9 @@ describe("an invalid manifest beside valid ones", () => {
     const invalid = await h.waitForStatus("BatchPool/default/invalid-value", (s) => conditionOf(s, "Stalled")?.status === "True");
     expect(conditionOf(invalid, "Stalled")?.reason).toBe("InvalidSpec");
     expect(conditionOf(invalid, "Stalled")?.message).toMatch(/invalid-value\.yaml:\d+ spec\.driftPolicy/);
-    expect(h.recorded.events).toContainEqual(expect.objectContaining({ key: "BatchPool/default/invalid-value", type: "Warning", reason: "InvalidSpec" }));
+    expect(h.recorded.events).toContainEqual(
+      expect.objectContaining({ key: "BatchPool/default/invalid-value", type: "Warning", reason: "InvalidSpec" }),
+    );
 
     const owners = [...(await h.batch.listPools()), ...(await h.batch.listJobs())].map((o) => o.metadata[OWNER_KEY]);
     expect(owners.sort()).toEqual(["BatchJob/default/good-job", "BatchPool/default/good"]);

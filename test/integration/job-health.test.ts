@@ -20,7 +20,15 @@ describe("job health", () => {
   it("a job whose task exits 3 is Ready=False, Stalled, TasksFailed, naming the task, its exit code and category", async () => {
     h = await startHarness();
     h.source.set(poolResource("p"));
-    h.source.set(jobResource("j", "p", { tasks: [{ id: "ok", commandLine: "true" }, { id: "bad", commandLine: "false", environmentSettings: exitCode("3") }, { id: "ok2", commandLine: "true" }] }));
+    h.source.set(
+      jobResource("j", "p", {
+        tasks: [
+          { id: "ok", commandLine: "true" },
+          { id: "bad", commandLine: "false", environmentSettings: exitCode("3") },
+          { id: "ok2", commandLine: "true" },
+        ],
+      }),
+    );
     h.start();
     // Reconciling while the other tasks run, then Stalled once none is left (docs/status.md).
     const status = await h.waitForStatus("BatchJob/default/j", (s) => conditionOf(s, "Stalled")?.reason === "TasksFailed");
@@ -52,7 +60,10 @@ describe("job health", () => {
 
   it("a job whose Batch pool is deleted and managed by no manifest is Ready=False, PoolNotFound", async () => {
     h = await startHarness();
-    const image = { imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204" }, nodeAgentSKUId: "batch.node.ubuntu 22.04" };
+    const image = {
+      imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204" },
+      nodeAgentSKUId: "batch.node.ubuntu 22.04",
+    };
     await h.batch.createPool({ id: "shared", vmSize: "standard_d2s_v3", virtualMachineConfiguration: image, targetDedicatedNodes: 0 });
     h.source.set(jobResource("j", "unused", { poolRef: undefined, poolId: "shared" }));
     h.start();
@@ -78,6 +89,9 @@ describe("job health", () => {
     expect(h.recorded.calls.get("pool.delete") ?? 0).toBe(0);
 
     h.source.remove("BatchJob/default/j");
-    await vi.waitFor(async () => expect((await h?.batch.listPools())?.some((p) => p.id === poolId)).toBe(false), { timeout: 20_000, interval: 100 });
+    await vi.waitFor(async () => expect((await h?.batch.listPools())?.some((p) => p.id === poolId)).toBe(false), {
+      timeout: 20_000,
+      interval: 100,
+    });
   });
 });

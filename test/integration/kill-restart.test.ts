@@ -69,8 +69,23 @@ describe("controller killed during a large submission", () => {
   });
 
   function startController(): ChildProcess {
-    const args = ["run", "--dir", join(root, "manifests"), "--batch-url", emulator.url, "--auth", "shared-key", "--state-dir", join(root, "state"),
-      "--http-addr", "off", "--view", "off", "--log-level", "warn"];
+    const args = [
+      "run",
+      "--dir",
+      join(root, "manifests"),
+      "--batch-url",
+      emulator.url,
+      "--auth",
+      "shared-key",
+      "--state-dir",
+      join(root, "state"),
+      "--http-addr",
+      "off",
+      "--view",
+      "off",
+      "--log-level",
+      "warn",
+    ];
     const proc = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, BATCH_ACCOUNT_NAME: devAccount.name, BATCH_ACCOUNT_KEY: devAccount.key },
       stdio: ["ignore", "ignore", "inherit"],
@@ -80,7 +95,11 @@ describe("controller killed during a large submission", () => {
   }
 
   const exited = (proc: ChildProcess): Promise<NodeJS.Signals | number | null> =>
-    new Promise((resolve) => (proc.exitCode !== null || proc.signalCode !== null ? resolve(proc.signalCode ?? proc.exitCode) : proc.once("exit", (code, signal) => resolve(signal ?? code))));
+    new Promise((resolve) =>
+      proc.exitCode !== null || proc.signalCode !== null
+        ? resolve(proc.signalCode ?? proc.exitCode)
+        : proc.once("exit", (code, signal) => resolve(signal ?? code)),
+    );
 
   async function taskIds(client: BatchServiceClient): Promise<string[]> {
     const ids: string[] = [];
@@ -115,10 +134,13 @@ describe("controller killed during a large submission", () => {
 
     const last = startController();
     let ids: string[] = [];
-    await vi.waitFor(async () => {
-      ids = await taskIds(client);
-      expect(ids.length).toBeGreaterThanOrEqual(TASKS);
-    }, { timeout: 400_000, interval: 250 });
+    await vi.waitFor(
+      async () => {
+        ids = await taskIds(client);
+        expect(ids.length).toBeGreaterThanOrEqual(TASKS);
+      },
+      { timeout: 400_000, interval: 250 },
+    );
     last.kill("SIGTERM");
     expect(await exited(last)).toBe(0);
 

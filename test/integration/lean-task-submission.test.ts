@@ -37,13 +37,17 @@ async function recordingProxy(target: string): Promise<{ url: string; recorded: 
     req.on("end", () => {
       const body = Buffer.concat(chunks);
       const record = (status: number): void => {
-        if (req.url?.includes("/addtaskcollection") === true) recorded.push({ path: req.url, headers: req.headers, body: body.toString("utf8"), status });
+        if (req.url?.includes("/addtaskcollection") === true)
+          recorded.push({ path: req.url, headers: req.headers, body: body.toString("utf8"), status });
       };
-      const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        record(answer.statusCode ?? 0);
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
+      const forward = request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          record(answer.statusCode ?? 0);
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       // No answer (the emulator dropped the connection): recorded as status 0, and passed on as a reset.
       forward.on("error", () => {
         record(0);
@@ -64,14 +68,32 @@ function variedTasks(): JsonObject[] {
       // Built in an order the SDK does not use, with the client-side name userName.
       constraints: { retentionTime: "PT1H", maxTaskRetryCount: 2, maxWallClockTime: "PT30M" },
       id: "container",
-      commandLine: "python run.py --seed 7 \"quoted\" ü",
-      containerSettings: { imageName: "contoso.azurecr.io/sim:1", registry: { registryServer: "contoso.azurecr.io", userName: "bob", password: "pw" }, containerRunOptions: "--rm" },
+      commandLine: 'python run.py --seed 7 "quoted" ü',
+      containerSettings: {
+        imageName: "contoso.azurecr.io/sim:1",
+        registry: { registryServer: "contoso.azurecr.io", userName: "bob", password: "pw" },
+        containerRunOptions: "--rm",
+      },
       environmentSettings: [{ name: "MODE", value: "fast" }],
-      resourceFiles: [{ httpUrl: "https://example.org/in.txt", filePath: "in.txt" }, { storageContainerUrl: "https://acct.blob.core.windows.net/c", blobPrefix: "p/" }],
-      outputFiles: [{ filePattern: "out/*.txt", destination: { container: { containerUrl: "https://acct.blob.core.windows.net/out", path: "x" } }, uploadOptions: { uploadCondition: "taskcompletion" } }],
+      resourceFiles: [
+        { httpUrl: "https://example.org/in.txt", filePath: "in.txt" },
+        { storageContainerUrl: "https://acct.blob.core.windows.net/c", blobPrefix: "p/" },
+      ],
+      outputFiles: [
+        {
+          filePattern: "out/*.txt",
+          destination: { container: { containerUrl: "https://acct.blob.core.windows.net/out", path: "x" } },
+          uploadOptions: { uploadCondition: "taskcompletion" },
+        },
+      ],
       userIdentity: { autoUser: { elevationLevel: "admin", scope: "task" } },
     }).body,
-    taskIntent({ id: "deps", commandLine: "echo 3", dependsOn: { taskIds: ["plain"], taskIdRanges: [{ start: 1, end: 4 }] }, requiredSlots: 1 }).body,
+    taskIntent({
+      id: "deps",
+      commandLine: "echo 3",
+      dependsOn: { taskIds: ["plain"], taskIdRanges: [{ start: 1, end: 4 }] },
+      requiredSlots: 1,
+    }).body,
     taskIntent({ id: "unknown-field", commandLine: "echo 4", notABatchField: "dropped" }).body,
   ];
 }
@@ -93,13 +115,22 @@ describe("the lean addtaskcollection path", () => {
   });
 
   const adapter = (options: Partial<Parameters<typeof createBatchAdapter>[0]> = {}) =>
-    createBatchAdapter({ accountUrl: proxy.url, credentials: sharedKeyCredentials(devAccount.name, devAccount.key), retry: { baseDelayMs: 1, maxDelayMs: 5 }, ...options });
+    createBatchAdapter({
+      accountUrl: proxy.url,
+      credentials: sharedKeyCredentials(devAccount.name, devAccount.key),
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+      ...options,
+    });
 
   async function newJob(id: string): Promise<void> {
     const batch = adapter();
     if (!poolCreated) {
       const image = { publisher: "canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts", version: "latest" };
-      await batch.createPool({ id: "lean-pool", vmSize: "standard_d2s_v3", virtualMachineConfiguration: { imageReference: image, nodeAgentSKUId: "batch.node.ubuntu 22.04" } });
+      await batch.createPool({
+        id: "lean-pool",
+        vmSize: "standard_d2s_v3",
+        virtualMachineConfiguration: { imageReference: image, nodeAgentSKUId: "batch.node.ubuntu 22.04" },
+      });
       poolCreated = true;
     }
     await batch.createJob({ id, poolInfo: { poolId: "lean-pool" }, usesTaskDependencies: true });
@@ -126,7 +157,18 @@ describe("the lean addtaskcollection path", () => {
     expect(sdkResult.value?.map((r) => String(r.status).toLowerCase())).toEqual(tasks.map(() => "success"));
     expect(leanResult.map((r) => r.outcome)).toEqual(tasks.map(() => "added"));
     // What Batch stored is the same too.
-    const fields = ["id", "commandLine", "containerSettings", "resourceFiles", "outputFiles", "environmentSettings", "constraints", "userIdentity", "dependsOn", "requiredSlots"];
+    const fields = [
+      "id",
+      "commandLine",
+      "containerSettings",
+      "resourceFiles",
+      "outputFiles",
+      "environmentSettings",
+      "constraints",
+      "userIdentity",
+      "dependsOn",
+      "requiredSlots",
+    ];
     for (const id of ["plain", "container", "deps"]) {
       const content = async (job: string) => {
         const task = (await sdk.task.get(job, id)) as unknown as Record<string, unknown>;
@@ -151,7 +193,9 @@ describe("the lean addtaskcollection path", () => {
     };
     const resource = new WebResource(url, "POST", "{}", undefined, { ...headers });
     await new BatchSharedKeyCredentials("acct", devAccount.key).signRequest(resource);
-    expect(sharedKeySigner("acct", devAccount.key).authorization("POST", new URL(url), headers)).toBe(resource.headers.get("authorization"));
+    expect(sharedKeySigner("acct", devAccount.key).authorization("POST", new URL(url), headers)).toBe(
+      resource.headers.get("authorization"),
+    );
   });
 
   it("is refused with a wrong key: a permanent 403, not retried", async () => {
@@ -169,7 +213,9 @@ describe("the lean addtaskcollection path", () => {
     await newJob("by-entra");
     const token = batchToken();
     const credential = { getToken: async () => ({ token, expiresOnTimestamp: Date.now() + 3_600_000 }) };
-    const outcomes = await adapter({ credentials: entraCredentials(credential) }).addTasks("by-entra", [taskIntent({ id: "t", commandLine: "x" }).body]);
+    const outcomes = await adapter({ credentials: entraCredentials(credential) }).addTasks("by-entra", [
+      taskIntent({ id: "t", commandLine: "x" }).body,
+    ]);
     expect(outcomes.map((o) => o.outcome)).toEqual(["added"]);
     const sent = proxy.recorded.filter((r) => r.path.startsWith("/jobs/by-entra/"));
     expect(sent.map((r) => [r.status, r.headers.authorization])).toEqual([[200, `Bearer ${token}`]]);
@@ -192,7 +238,11 @@ describe("the lean addtaskcollection path", () => {
 
   it("reports per-task errors from a partly failed collection", async () => {
     await newJob("partial");
-    const tasks = [taskIntent({ id: "ok", commandLine: "x" }).body, { id: "no-command-line" }, taskIntent({ id: "ok2", commandLine: "y" }).body];
+    const tasks = [
+      taskIntent({ id: "ok", commandLine: "x" }).body,
+      { id: "no-command-line" },
+      taskIntent({ id: "ok2", commandLine: "y" }).body,
+    ];
     const outcomes = await adapter().addTasks("partial", tasks);
     expect(outcomes.map((o) => [o.taskId, o.outcome])).toEqual([
       ["ok", "added"],

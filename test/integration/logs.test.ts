@@ -18,28 +18,48 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   throw new Error("condition not reached");
 }
 
-async function logs(options: Omit<LogsOptions, "stderr" | "follow"> & Partial<LogsOptions>): Promise<{ code: number; text: string; notes: string[] }> {
+async function logs(
+  options: Omit<LogsOptions, "stderr" | "follow"> & Partial<LogsOptions>,
+): Promise<{ code: number; text: string; notes: string[] }> {
   const chunks: Buffer[] = [];
   const notes: string[] = [];
-  const code = await showLogs(reader, { stderr: false, follow: false, pollIntervalMs: 20, ...options }, { write: (c) => chunks.push(c), note: (n) => notes.push(n) });
+  const code = await showLogs(
+    reader,
+    { stderr: false, follow: false, pollIntervalMs: 20, ...options },
+    { write: (c) => chunks.push(c), note: (n) => notes.push(n) },
+  );
   return { code, text: Buffer.concat(chunks).toString("utf8"), notes };
 }
 
 beforeAll(async () => {
   emulator = await startEmulator({ port: 0, timing: { nodeCreatingMs: 10, nodeStartingMs: 10, taskPreparingMs: 0, taskRunMs: 5 } });
   client = new BatchServiceClient(new BatchSharedKeyCredentials(emulator.account.name, emulator.account.key), emulator.url);
-  reader = createTaskLogReader({ accountUrl: emulator.url, credentials: sharedKeyCredentials(emulator.account.name, emulator.account.key) });
+  reader = createTaskLogReader({
+    accountUrl: emulator.url,
+    credentials: sharedKeyCredentials(emulator.account.name, emulator.account.key),
+  });
   await client.pool.add({
     id: "p",
     vmSize: "standard_d2s_v3",
-    virtualMachineConfiguration: { imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204" }, nodeAgentSKUId: "batch.node.ubuntu 22.04" },
+    virtualMachineConfiguration: {
+      imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204" },
+      nodeAgentSKUId: "batch.node.ubuntu 22.04",
+    },
     targetDedicatedNodes: 1,
     taskSlotsPerNode: 4,
   });
   // A job the controller made for BatchJob media/convert carries its owner key; its Batch id differs.
-  await client.job.add({ id: "convert-1a2b", poolInfo: { poolId: "p" }, metadata: [{ name: "batch-gitops/owner", value: "BatchJob/media/convert" }] });
+  await client.job.add({
+    id: "convert-1a2b",
+    poolInfo: { poolId: "p" },
+    metadata: [{ name: "batch-gitops/owner", value: "BatchJob/media/convert" }],
+  });
   await client.task.add("convert-1a2b", { id: "ok", commandLine: "ffmpeg -i in.mp4 out.mp3" });
-  await client.task.add("convert-1a2b", { id: "bad", commandLine: "ffmpeg -i missing.mp4 out.mp3", environmentSettings: [{ name: "BATCH_EMULATOR_EXIT_CODE", value: "3" }] });
+  await client.task.add("convert-1a2b", {
+    id: "bad",
+    commandLine: "ffmpeg -i missing.mp4 out.mp3",
+    environmentSettings: [{ name: "BATCH_EMULATOR_EXIT_CODE", value: "3" }],
+  });
   await until(async () => (await client.task.list("convert-1a2b")).every((t) => t.state === "completed"));
 });
 
@@ -64,7 +84,11 @@ describe("batch-gitops logs", () => {
   });
 
   it("follows a running task until it completes", async () => {
-    await client.task.add("convert-1a2b", { id: "slow", commandLine: "sleep", environmentSettings: [{ name: "BATCH_EMULATOR_RUN_MS", value: "400" }] });
+    await client.task.add("convert-1a2b", {
+      id: "slow",
+      commandLine: "sleep",
+      environmentSettings: [{ name: "BATCH_EMULATOR_RUN_MS", value: "400" }],
+    });
     await until(async () => (await client.task.get("convert-1a2b", "slow")).state === "running");
     const { code, text } = await logs({ target: "media/convert", task: "slow", follow: true });
     expect(code).toBe(0);

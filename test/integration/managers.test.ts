@@ -17,7 +17,9 @@ function writes(counts: CallCounts): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [operation, byStatus] of Object.entries(counts)) {
     if (READ_OPERATION.test(operation)) continue;
-    const ok = Object.entries(byStatus).filter(([status]) => status.startsWith("2")).reduce((n, [, count]) => n + count, 0);
+    const ok = Object.entries(byStatus)
+      .filter(([status]) => status.startsWith("2"))
+      .reduce((n, [, count]) => n + count, 0);
     if (ok > 0) out[operation] = ok;
   }
   return out;

@@ -44,7 +44,9 @@ export function metricNames(expr: string): string[] {
     .replace(/\{[^}]*\}/g, " ")
     .replace(/\[[^\]]*\]/g, " ")
     .replace(/\b(by|without|on|ignoring)\s*\([^)]*\)/g, " ");
-  return [...bare.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()/g)].map((m) => m[1] ?? "").filter((n) => !PROMQL_WORDS.has(n) && !/^\d/.test(n));
+  return [...bare.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()/g)]
+    .map((m) => m[1] ?? "")
+    .filter((n) => !PROMQL_WORDS.has(n) && !/^\d/.test(n));
 }
 
 /** Every series name a scrape can serve: the # TYPE names, histograms with _bucket/_sum/_count. */
@@ -72,10 +74,27 @@ describe("a scrape of the running controller", () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     const bin = join(repoRoot, "bin", "batch-gitops.js");
-    child = spawn(process.execPath, [bin, "run", "--dir", join(dir, "manifests"), "--state-dir", join(dir, "state"), "--http-addr", `127.0.0.1:${port}`, "--log-format", "json", "--view", "off"], {
-      env: { ...process.env, BATCH_ACCOUNT_URL: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    child = spawn(
+      process.execPath,
+      [
+        bin,
+        "run",
+        "--dir",
+        join(dir, "manifests"),
+        "--state-dir",
+        join(dir, "state"),
+        "--http-addr",
+        `127.0.0.1:${port}`,
+        "--log-format",
+        "json",
+        "--view",
+        "off",
+      ],
+      {
+        env: { ...process.env, BATCH_ACCOUNT_URL: "" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     child.stdout?.on("data", (chunk: Buffer) => (logs += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (logs += chunk.toString()));
     const ready = 'batch_gitops_resource_condition{kind="BatchPool",namespace="default",name="scraped",type="Ready",status="True"} 1';
@@ -99,7 +118,9 @@ describe("a scrape of the running controller", () => {
       context.skip();
     }
     const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const check = execFile("promtool", ["check", "metrics"], (error, stdout, stderr) => resolve({ code: error === null ? 0 : (typeof error.code === "number" ? error.code : 1), output: stdout + stderr }));
+      const check = execFile("promtool", ["check", "metrics"], (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : 1, output: stdout + stderr }),
+      );
       check.stdin?.end(scrape);
     });
     expect(result.output).toBe("");
@@ -119,15 +140,22 @@ describe("a scrape of the running controller", () => {
   });
 
   it("feeds every query of the Grafana dashboard", async () => {
-    const dashboard = JSON.parse(await readFile(join(repoRoot, "manifests", "deploy", "monitoring", "grafana-dashboard.json"), "utf8")) as { panels: { title: string; targets: { expr: string }[] }[] };
+    const dashboard = JSON.parse(await readFile(join(repoRoot, "manifests", "deploy", "monitoring", "grafana-dashboard.json"), "utf8")) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
     const names = exported(scrape);
-    const queried = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => metricNames(t.expr).map((name) => ({ panel: p.title, name }))));
+    const queried = dashboard.panels.flatMap((p) =>
+      p.targets.flatMap((t) => metricNames(t.expr).map((name) => ({ panel: p.title, name }))),
+    );
     expect(queried.length).toBeGreaterThan(15);
     expect(queried.filter((q) => !names.has(q.name))).toEqual([]);
   });
 
   it("logs JSON lines with string levels and ISO-8601 times", () => {
-    const lines = logs.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { level: unknown; time: unknown });
+    const lines = logs
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { level: unknown; time: unknown });
     expect(lines.length).toBeGreaterThan(2);
     for (const line of lines) {
       expect(["trace", "debug", "info", "warn", "error", "fatal"]).toContain(line.level);

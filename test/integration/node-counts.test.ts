@@ -10,7 +10,22 @@ import { toCrdStatus } from "../../controller/runtime/publicStatus.js";
 import type { ResourceKey, ResourceStatus } from "../../controller/runtime/ports.js";
 import { isReady, poolResource, startHarness, type Harness } from "./harness.js";
 
-const STATES = ["creating", "idle", "offline", "preempted", "rebooting", "reimaging", "running", "starting", "startTaskFailed", "leavingPool", "unknown", "unusable", "waitingForStartTask", "total"];
+const STATES = [
+  "creating",
+  "idle",
+  "offline",
+  "preempted",
+  "rebooting",
+  "reimaging",
+  "running",
+  "starting",
+  "startTaskFailed",
+  "leavingPool",
+  "unknown",
+  "unusable",
+  "waitingForStartTask",
+  "total",
+];
 
 describe("status.nodeCounts", () => {
   let h: Harness | undefined;
@@ -49,7 +64,13 @@ describe("status.nodeCounts", () => {
     const client = new BatchServiceClient(new BatchSharedKeyCredentials(h.emulator.account.name, h.emulator.account.key), h.emulator.url);
     const poolId = status.batchIds?.[0] ?? "";
     const [batch] = await client.account.listPoolNodeCounts({ accountListPoolNodeCountsOptions: { filter: `poolId eq '${poolId}'` } });
-    const expected = Object.fromEntries(STATES.map((s) => [s, ((batch?.dedicated as Record<string, number> | undefined)?.[s] ?? 0) + ((batch?.lowPriority as Record<string, number> | undefined)?.[s] ?? 0)]));
+    const expected = Object.fromEntries(
+      STATES.map((s) => [
+        s,
+        ((batch?.dedicated as Record<string, number> | undefined)?.[s] ?? 0) +
+          ((batch?.lowPriority as Record<string, number> | undefined)?.[s] ?? 0),
+      ]),
+    );
     expect(expected.total).toBe(2);
     expect(toCrdStatus("BatchPool", status, counted.spec).nodeCounts).toEqual(expected);
 

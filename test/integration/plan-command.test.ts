@@ -67,7 +67,9 @@ describe("batch-gitops plan", () => {
     await writeFile(join(dir, "pool.yaml"), pool(3));
     const after = await plan();
     expect(after.code).toBe(2);
-    expect(after.out).toMatch(/~ resize pool planned-[0-9a-f]{8} to 3 dedicated \+ 0 low-priority nodes: manifest changed: nodes 1\+0 → 3\+0/);
+    expect(after.out).toMatch(
+      /~ resize pool planned-[0-9a-f]{8} to 3 dedicated \+ 0 low-priority nodes: manifest changed: nodes 1\+0 → 3\+0/,
+    );
   });
 
   it("shows drift: exit 3 and 'drifted (Alert: not corrected)' under driftPolicy Alert, exit 2 when it would be corrected", async () => {
@@ -82,18 +84,27 @@ describe("batch-gitops plan", () => {
     const poolId = (await h.batch.listPools())[0]?.id ?? "";
     await new EmulatorControlClient(h.emulator.url).resizePool(poolId, { targetDedicatedNodes: 3 });
     // Plan once the out-of-band resize has finished: while it runs, the plan under Correct is "stop the resize".
-    await vi.waitFor(async () => expect(await h?.batch.getPool(poolId)).toMatchObject({ allocationState: "steady", currentDedicatedNodes: 3 }), { timeout: 60_000, interval: 100 });
+    await vi.waitFor(
+      async () => expect(await h?.batch.getPool(poolId)).toMatchObject({ allocationState: "steady", currentDedicatedNodes: 3 }),
+      { timeout: 60_000, interval: 100 },
+    );
 
     const alerted = await plan();
     expect(alerted.code).toBe(3);
-    expect(alerted.out).toContain("BatchPool/default/planned: drifted (Alert: not corrected)\n    drift: targetDedicatedNodes: desired 1, live 3");
-    expect(alerted.out).toContain("No changes to apply, but Batch does not match the manifests: 1 resource(s) drifted (Alert: not corrected). 0 resource(s) in sync.");
+    expect(alerted.out).toContain(
+      "BatchPool/default/planned: drifted (Alert: not corrected)\n    drift: targetDedicatedNodes: desired 1, live 3",
+    );
+    expect(alerted.out).toContain(
+      "No changes to apply, but Batch does not match the manifests: 1 resource(s) drifted (Alert: not corrected). 0 resource(s) in sync.",
+    );
     expect(alerted.out).not.toContain("Batch matches the manifests");
 
     await writeFile(join(dir, "pool.yaml"), pool(1, "Correct"));
     const corrected = await plan();
     expect(corrected.code).toBe(2);
-    expect(corrected.out).toContain("BatchPool/default/planned: drifted (Correct: will be corrected)\n    drift: targetDedicatedNodes: desired 1, live 3");
+    expect(corrected.out).toContain(
+      "BatchPool/default/planned: drifted (Correct: will be corrected)\n    drift: targetDedicatedNodes: desired 1, live 3",
+    );
     expect(corrected.out).toMatch(/~ resize pool planned-[0-9a-f]{8} to 1 dedicated \+ 0 low-priority nodes: drift correction/);
     expect(corrected.out).toContain("Plan: 0 to create, 1 to change, 0 to delete.");
     // plan reads only: the pool is still as the out-of-band resize left it.
@@ -106,7 +117,10 @@ describe("batch-gitops plan", () => {
     const account = h.emulator.account;
     const client = new BatchServiceClient(new BatchSharedKeyCredentials(account.name, account.key), h.emulator.url);
     await client.job.add({ id: "taken", poolInfo: { poolId: "someone-elses-pool" } });
-    const stamp = [{ name: "batch-gitops/owner", value: "BatchJob/default/theirs" }, { name: "batch-gitops/manager", value: "team-a" }];
+    const stamp = [
+      { name: "batch-gitops/owner", value: "BatchJob/default/theirs" },
+      { name: "batch-gitops/manager", value: "team-a" },
+    ];
     await client.job.add({ id: "theirs", poolInfo: { poolId: "someone-elses-pool" }, metadata: stamp });
     const job = (name: string, poolRef: string): string =>
       `apiVersion: azurebatch.gitops.dev/v1alpha1\nkind: BatchJob\nmetadata:\n  name: ${name}\nspec:\n  poolRef: { name: ${poolRef} }\n  tasks: [{ id: t1, commandLine: echo }]\n`;
@@ -121,7 +135,9 @@ describe("batch-gitops plan", () => {
       );
     const blocked = await run();
     expect(blocked.code, blocked.out).toBe(4);
-    expect(blocked.out).toMatch(/! blocked: JobIdTaken: Batch job taken exists and is not owned by BatchJob\/default\/taken; set spec\.adopt\.jobId/);
+    expect(blocked.out).toMatch(
+      /! blocked: JobIdTaken: Batch job taken exists and is not owned by BatchJob\/default\/taken; set spec\.adopt\.jobId/,
+    );
     expect(blocked.out).toMatch(/! blocked: OwnedByAnotherManager: Batch job theirs is managed by "team-a"/);
     expect(blocked.out).toContain("2 resource(s) blocked until a user acts.");
     expect(h.served.get("Pool_Add") ?? 0).toBe(0);

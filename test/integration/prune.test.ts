@@ -12,7 +12,16 @@ describe("prune", () => {
   it("deletes the owned pool when its manifest is removed, and leaves a foreign pool of the same name alone", async () => {
     h = await startHarness();
     // Someone else's pool, created outside the controller, named like our resource.
-    await h.batch.createPool({ id: "render", vmSize: "standard_d2s_v3", virtualMachineConfiguration: { imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204" }, nodeAgentSKUId: "batch.node.ubuntu 22.04" }, targetDedicatedNodes: 0, metadata: [{ name: "team", value: "theirs" }] });
+    await h.batch.createPool({
+      id: "render",
+      vmSize: "standard_d2s_v3",
+      virtualMachineConfiguration: {
+        imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204" },
+        nodeAgentSKUId: "batch.node.ubuntu 22.04",
+      },
+      targetDedicatedNodes: 0,
+      metadata: [{ name: "team", value: "theirs" }],
+    });
     h.source.set(poolResource("render"));
     h.source.set(poolResource("keeper", { deletionPolicy: "Orphan" }));
     h.start();
@@ -23,7 +32,10 @@ describe("prune", () => {
 
     h.source.remove("BatchPool/default/render");
     h.source.remove("BatchPool/default/keeper");
-    await vi.waitFor(async () => expect((await h?.batch.listPools())?.some((p) => p.id === ours?.id)).toBe(false), { timeout: 20_000, interval: 100 });
+    await vi.waitFor(async () => expect((await h?.batch.listPools())?.some((p) => p.id === ours?.id)).toBe(false), {
+      timeout: 20_000,
+      interval: 100,
+    });
     await vi.waitFor(() => expect(h?.recorded.statuses.has("BatchPool/default/render")).toBe(false), { timeout: 5_000 });
 
     const remaining = await h.batch.listPools();
@@ -45,7 +57,13 @@ describe("prune", () => {
     h = await startHarness({ managerId: "restarted", existingEmulator: emulator });
     await stopControllerOnly(first);
     h.start();
-    await vi.waitFor(async () => expect((await h?.batch.listPools())?.filter((p) => p.state !== "deleting" && isOwnedBy(p.metadata, "BatchPool/default/leftover"))).toEqual([]), { timeout: 20_000, interval: 100 });
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await h?.batch.listPools())?.filter((p) => p.state !== "deleting" && isOwnedBy(p.metadata, "BatchPool/default/leftover")),
+        ).toEqual([]),
+      { timeout: 20_000, interval: 100 },
+    );
     await checkInvariants(h.batch, h.source, h.recorded.statuses);
     await emulator.close();
   });

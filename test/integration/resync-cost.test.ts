@@ -31,15 +31,21 @@ describe("steady-state resync cost", () => {
 
   /** Quiet: nothing queued or in flight, and the resync is the only timer left (no poll pending). */
   async function quiet(clock: ManualClock): Promise<void> {
-    await drive(clock, async () => {
-      await h?.controller.idle();
-      return clock.pending() === 1 && (clock.nextDueInMs() ?? 0) > POLL_MS;
-    }, "a quiet engine");
+    await drive(
+      clock,
+      async () => {
+        await h?.controller.idle();
+        return clock.pending() === 1 && (clock.nextDueInMs() ?? 0) > POLL_MS;
+      },
+      "a quiet engine",
+    );
   }
 
   it("observes hundreds of in-sync pools and finished jobs with one pool page and one job page per resync", async () => {
     const clock = new ManualClock(Date.now());
-    h = await startHarness({ engine: { clock, resyncIntervalMs: RESYNC_MS, pollIntervalMs: POLL_MS, observationMaxAgeMs: 60_000, concurrency: 8 } });
+    h = await startHarness({
+      engine: { clock, resyncIntervalMs: RESYNC_MS, pollIntervalMs: POLL_MS, observationMaxAgeMs: 60_000, concurrency: 8 },
+    });
     for (let i = 0; i < POOLS; i++) h.source.set(poolResource(`idle-${i}`, { scale: { fixed: { targetDedicatedNodes: 0 } } }));
     h.source.set(poolResource("workers"));
     for (let i = 0; i < JOBS; i++) h.source.set(jobResource(`job-${i}`, "workers", { tasks: [{ id: "only", commandLine: "echo" }] }));
@@ -56,7 +62,9 @@ describe("steady-state resync cost", () => {
     for (let resync = 1; resync <= 2; resync++) {
       const before = new Map(h.recorded.calls);
       await clock.advance(clock.nextDueInMs() ?? RESYNC_MS);
-      await vi.waitFor(() => expect(h?.recorded.calls.get("pool.list") ?? 0).toBeGreaterThan(before.get("pool.list") ?? 0), { timeout: 30_000 });
+      await vi.waitFor(() => expect(h?.recorded.calls.get("pool.list") ?? 0).toBeGreaterThan(before.get("pool.list") ?? 0), {
+        timeout: 30_000,
+      });
       await quiet(clock);
       const delta = [...h.recorded.calls].map(([op, n]) => [op, n - (before.get(op) ?? 0)] as const).filter(([, n]) => n > 0);
       // The minimum: one list page of each (fewer than 1,000 of each), and nothing else.

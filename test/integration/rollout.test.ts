@@ -5,7 +5,11 @@ import { isReady, jobResource, poolResource, startHarness, type Harness } from "
 
 type PoolSpec = { image: { marketplace: Record<string, string> } };
 
-const longTasks = [1, 2].map((n) => ({ id: `frame-${n}`, commandLine: `render ${n}`, environmentSettings: [{ name: "BATCH_EMULATOR_RUN_MS", value: "1500" }] }));
+const longTasks = [1, 2].map((n) => ({
+  id: `frame-${n}`,
+  commandLine: `render ${n}`,
+  environmentSettings: [{ name: "BATCH_EMULATOR_RUN_MS", value: "1500" }],
+}));
 
 async function rollOut(h: Harness, strategy: "Recreate" | "BlueGreen"): Promise<{ oldId: string; newId: string }> {
   const poolKey = "BatchPool/default/render" as const;
@@ -20,7 +24,10 @@ async function rollOut(h: Harness, strategy: "Recreate" | "BlueGreen"): Promise<
   // A new image version while a task is running: the service cannot change it in place.
   h.source.edit<PoolSpec>(poolKey, (spec) => ({ ...spec, image: { marketplace: { ...spec.image.marketplace, version: "22.04.2" } } }));
   await h.waitForStatus(jobKey, (s) => isReady(s) && s.job?.taskCounts.succeeded === 2, 30_000);
-  await vi.waitFor(async () => expect((await h.batch.listPools()).filter((p) => isOwnedBy(p.metadata, poolKey)).map((p) => p.id)).not.toContain(oldId), { timeout: 20_000, interval: 100 });
+  await vi.waitFor(
+    async () => expect((await h.batch.listPools()).filter((p) => isOwnedBy(p.metadata, poolKey)).map((p) => p.id)).not.toContain(oldId),
+    { timeout: 20_000, interval: 100 },
+  );
   const owned = (await h.batch.listPools()).filter((p) => isOwnedBy(p.metadata, poolKey));
   expect(owned).toHaveLength(1);
   const newId = owned[0]?.id ?? "";

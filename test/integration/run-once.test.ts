@@ -40,7 +40,8 @@ spec:
       environmentSettings: [{ name: BATCH_EMULATOR_EXIT_CODE, value: "${exitCode}" }]
 `;
 
-const readyOf = (status: { conditions: { type: string; status: string }[] }): string | undefined => status.conditions.find((c) => c.type === "Ready")?.status;
+const readyOf = (status: { conditions: { type: string; status: string }[] }): string | undefined =>
+  status.conditions.find((c) => c.type === "Ready")?.status;
 
 describe("run --once", () => {
   let emulator: RunningEmulator;
@@ -78,7 +79,25 @@ describe("run --once", () => {
   });
 
   const runOnce = (...extra: string[]): Promise<number> =>
-    main(["run", "--once", "--dir", dir, "--batch-url", emulator.url, "--state-dir", stateDir, "--http-addr", "off", "--view", "off", "--log-level", "silent", "--manager-id", managerId, ...extra]);
+    main([
+      "run",
+      "--once",
+      "--dir",
+      dir,
+      "--batch-url",
+      emulator.url,
+      "--state-dir",
+      stateDir,
+      "--http-addr",
+      "off",
+      "--view",
+      "off",
+      "--log-level",
+      "silent",
+      "--manager-id",
+      managerId,
+      ...extra,
+    ]);
 
   const batchPools = async (): Promise<{ id: string; target: number; owner: string | undefined }[]> =>
     (await client.pool.list()).map((p) => ({
@@ -95,7 +114,12 @@ describe("run --once", () => {
     const status = await readStatusFile(join(stateDir, "status.json"));
     expect(status?.resources.map((r) => [r.key, r.source?.location])).toEqual([["BatchPool/default/render", "render.yaml"]]);
     // The same status shape as the CRD's: poolId, nodes, nodeCounts-style fields, not the engine's internals.
-    expect(status?.resources[0]?.status).toMatchObject({ poolId: created[0]?.id, targetDedicatedNodes: 2, nodes: "2/2", image: "ubuntu-hpc/2204" });
+    expect(status?.resources[0]?.status).toMatchObject({
+      poolId: created[0]?.id,
+      targetDedicatedNodes: 2,
+      nodes: "2/2",
+      image: "ubuntu-hpc/2204",
+    });
 
     // --once waits until the pool is Ready (its nodes allocated), so a resize can follow at once.
     expect((await client.pool.get(created[0]?.id ?? "")).allocationState).toBe("steady");

@@ -36,7 +36,20 @@ describe("run (watching, embedded emulator)", () => {
     await writeFile(join(root, "manifests", "render.yaml"), pool(1));
     child = spawn(
       process.execPath,
-      [BIN, "run", "--dir", join(root, "manifests"), "--state-dir", join(root, "state"), "--http-addr", "127.0.0.1:0", "--log-format", "json", "--view", "plain"],
+      [
+        BIN,
+        "run",
+        "--dir",
+        join(root, "manifests"),
+        "--state-dir",
+        join(root, "state"),
+        "--http-addr",
+        "127.0.0.1:0",
+        "--log-format",
+        "json",
+        "--view",
+        "plain",
+      ],
       { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, BATCH_ACCOUNT_URL: "" } },
     );
     createInterface({ input: child.stderr as NodeJS.ReadableStream }).on("line", (line) => plainLines.push(line));
@@ -72,7 +85,11 @@ describe("run (watching, embedded emulator)", () => {
   const render = (doc: StatusDocument) => doc.resources.find((r) => r.key === "BatchPool/default/render")?.status;
   const isReady = (doc: StatusDocument, nodes: number): boolean => {
     const s = render(doc);
-    return s?.conditions.some((c) => c.type === "Ready" && c.status === "True") === true && "currentDedicatedNodes" in s && s.currentDedicatedNodes === nodes;
+    return (
+      s?.conditions.some((c) => c.type === "Ready" && c.status === "True") === true &&
+      "currentDedicatedNodes" in s &&
+      s.currentDedicatedNodes === nodes
+    );
   };
 
   it("converges, follows a file change, serves metrics and health, and stops on SIGTERM", async () => {
@@ -86,7 +103,9 @@ describe("run (watching, embedded emulator)", () => {
 
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/batch_gitops_reconcile_total\{kind="BatchPool",result="success"\} [1-9]/);
-    expect(metrics.split("\n").filter((l) => l.startsWith("batch_gitops_batch_api_calls_total"))).toContainEqual(expect.stringMatching(/operation="pool\.resize",status_code="2\d\d",account="default"\} 1$/));
+    expect(metrics.split("\n").filter((l) => l.startsWith("batch_gitops_batch_api_calls_total"))).toContainEqual(
+      expect.stringMatching(/operation="pool\.resize",status_code="2\d\d",account="default"\} 1$/),
+    );
     expect(metrics).toContain('batch_gitops_pool_nodes{namespace="default",name="render",state="current",priority="dedicated"} 3');
     expect(plainLines).toContainEqual(expect.stringMatching(/^BatchPool\/default\/render Ready=True \S+ nodes 3\/3/));
 

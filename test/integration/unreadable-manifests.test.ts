@@ -21,12 +21,22 @@ const run = promisify(execFile);
 
 /** The real file system, except that reading `denied` fails as for a file without read permission. */
 function denying(denied: string): ManifestFs {
-  const eacces = (): Promise<never> => Promise.reject(Object.assign(new Error(`EACCES: permission denied, open '${denied}'`), { code: "EACCES" }));
+  const eacces = (): Promise<never> =>
+    Promise.reject(Object.assign(new Error(`EACCES: permission denied, open '${denied}'`), { code: "EACCES" }));
   return { ...nodeFs, readFile: (path) => (path === denied ? eacces() : nodeFs.readFile(path)) };
 }
 
-async function runSource(dir: string, fs?: ManifestFs): Promise<{ keys: string[]; problems: { rule?: string; file?: string; line?: number }[] }> {
-  const source = createDirectorySource({ dir, parse: createLoaderParser({ authMode: "entra" }), logger: pino({ level: "silent" }), watch: false, ...(fs === undefined ? {} : { fs }) });
+async function runSource(
+  dir: string,
+  fs?: ManifestFs,
+): Promise<{ keys: string[]; problems: { rule?: string; file?: string; line?: number }[] }> {
+  const source = createDirectorySource({
+    dir,
+    parse: createLoaderParser({ authMode: "entra" }),
+    logger: pino({ level: "silent" }),
+    watch: false,
+    ...(fs === undefined ? {} : { fs }),
+  });
   const stop = new AbortController();
   await source.start(() => undefined, stop.signal);
   stop.abort();
@@ -73,15 +83,23 @@ describe("unreadable files and symlinks leaving the directory", () => {
   // As root chmod 000 does not stop reads: the CLI runs as nobody, after checking nobody really cannot read the file.
   it("validate run as a user who cannot read a file (chmod 000) prints a located error, no stack trace, and exits 1", async () => {
     const asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups"];
-    const setpriv = await run("setpriv", [...asNobody, "true"]).then(() => true, () => false);
+    const setpriv = await run("setpriv", [...asNobody, "true"]).then(
+      () => true,
+      () => false,
+    );
     if (!setpriv || process.getuid?.() !== 0) return; // needs root and setpriv to switch user
     await chmod(root, 0o755);
     await writeFile(join(dir, "locked.yaml"), stringify(aPool({ name: "locked" }).build()));
     await chmod(join(dir, "locked.yaml"), 0o000);
-    const probe = await run("setpriv", [...asNobody, "cat", join(dir, "locked.yaml")]).then(() => "read", (e: { stderr?: string }) => e.stderr ?? "");
+    const probe = await run("setpriv", [...asNobody, "cat", join(dir, "locked.yaml")]).then(
+      () => "read",
+      (e: { stderr?: string }) => e.stderr ?? "",
+    );
     expect(probe).toContain("Permission denied");
     const cli = join(repoRoot, "bin", "batch-gitops.js");
-    const result = await run("setpriv", [...asNobody, process.execPath, cli, "validate", dir], { env: { ...process.env, HOME: root, TSX_TSCONFIG_PATH: join(repoRoot, "tsconfig.json") } }).then(
+    const result = await run("setpriv", [...asNobody, process.execPath, cli, "validate", dir], {
+      env: { ...process.env, HOME: root, TSX_TSCONFIG_PATH: join(repoRoot, "tsconfig.json") },
+    }).then(
       (r) => ({ code: 0, ...r }),
       (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" }),
     );

@@ -48,27 +48,38 @@ describe("Leases (coordination.k8s.io/v1)", () => {
     expect(final.spec?.holderIdentity).toBe("replica-a");
     // client-node hands MicroTime back as the wire string, which the server writes with microseconds.
     expect(String(final.spec?.renewTime)).toBe("2024-05-01T10:00:05.000000Z");
-    const plainDate = await leases.createNamespacedLease({ namespace: NS, body: { metadata: { name: "plain-date" }, spec: { renewTime: new Date("2024-05-01T10:00:00.5Z") } } });
+    const plainDate = await leases.createNamespacedLease({
+      namespace: NS,
+      body: { metadata: { name: "plain-date" }, spec: { renewTime: new Date("2024-05-01T10:00:00.5Z") } },
+    });
     expect(String(plainDate.spec?.renewTime)).toBe("2024-05-01T10:00:00.500000Z");
   });
 
   it("rejects a non-positive leaseDurationSeconds with 422", async () => {
     const leases = server.kubeConfig().makeApiClient(CoordinationV1Api);
-    const status = await expectStatus(leases.createNamespacedLease({ namespace: NS, body: { metadata: { name: "bad" }, spec: { leaseDurationSeconds: 0 } } }));
+    const status = await expectStatus(
+      leases.createNamespacedLease({ namespace: NS, body: { metadata: { name: "bad" }, spec: { leaseDurationSeconds: 0 } } }),
+    );
     expect(status.details?.causes?.[0]?.field).toBe("spec.leaseDurationSeconds");
   });
 });
 
 describe("Secrets (core/v1)", () => {
   it("stores stringData as base64 data, lists by field selector, and patches", async () => {
-    await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "registry", labels: { app: "batch" } }, stringData: { password: "s3cret" } } });
+    await core.createNamespacedSecret({
+      namespace: NS,
+      body: { metadata: { name: "registry", labels: { app: "batch" } }, stringData: { password: "s3cret" } },
+    });
     const read = await core.readNamespacedSecret({ namespace: NS, name: "registry" });
     expect(read.type).toBe("Opaque");
     expect(read.stringData).toBeUndefined();
     expect(Buffer.from(read.data?.password ?? "", "base64").toString()).toBe("s3cret");
     const listed = await core.listNamespacedSecret({ namespace: NS, fieldSelector: "type=Opaque", labelSelector: "app=batch" });
     expect(listed.items.map((s) => s.metadata?.name)).toEqual(["registry"]);
-    const rotated = await core.patchNamespacedSecret({ namespace: NS, name: "registry", body: { data: { password: Buffer.from("n3w").toString("base64") } } }, mergePatch);
+    const rotated = await core.patchNamespacedSecret(
+      { namespace: NS, name: "registry", body: { data: { password: Buffer.from("n3w").toString("base64") } } },
+      mergePatch,
+    );
     expect(Buffer.from(rotated.data?.password ?? "", "base64").toString()).toBe("n3w");
   });
 
@@ -81,7 +92,10 @@ describe("Secrets (core/v1)", () => {
 
   it("merges finalizers as a set under strategic merge patch (built-in types accept SMP)", async () => {
     await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "smp", finalizers: ["a.example/one"] } } });
-    const patched = await core.patchNamespacedSecret({ namespace: NS, name: "smp", body: { metadata: { finalizers: ["b.example/two"] } } }, strategicPatch);
+    const patched = await core.patchNamespacedSecret(
+      { namespace: NS, name: "smp", body: { metadata: { finalizers: ["b.example/two"] } } },
+      strategicPatch,
+    );
     expect(patched.metadata?.finalizers).toEqual(["a.example/one", "b.example/two"]);
   });
 });
@@ -116,7 +130,12 @@ describe("Events", () => {
 
   it("requires the events.k8s.io/v1 fields (reportingController, action, …) on create", async () => {
     const eventsV1 = server.kubeConfig().makeApiClient(EventsV1Api);
-    const status = await expectStatus(eventsV1.createNamespacedEvent({ namespace: NS, body: { metadata: { name: "bare" }, eventTime: new V1MicroTime(), reason: "X", type: "Normal" } }));
+    const status = await expectStatus(
+      eventsV1.createNamespacedEvent({
+        namespace: NS,
+        body: { metadata: { name: "bare" }, eventTime: new V1MicroTime(), reason: "X", type: "Normal" },
+      }),
+    );
     const fields = (status.details?.causes ?? []).map((c) => c.field);
     expect(fields).toEqual(expect.arrayContaining(["reportingController", "reportingInstance", "action"]));
   });
@@ -124,7 +143,14 @@ describe("Events", () => {
   it("accepts core/v1 Events and lists them cluster-wide", async () => {
     await core.createNamespacedEvent({
       namespace: NS,
-      body: { metadata: { name: "core.1" }, involvedObject: { kind: "BatchJob", name: "sim", namespace: NS }, reason: "TasksSubmitted", message: "10 tasks", type: "Normal", count: 1 },
+      body: {
+        metadata: { name: "core.1" },
+        involvedObject: { kind: "BatchJob", name: "sim", namespace: NS },
+        reason: "TasksSubmitted",
+        message: "10 tasks",
+        type: "Normal",
+        count: 1,
+      },
     });
     const all = await core.listEventForAllNamespaces({ fieldSelector: "reason=TasksSubmitted" });
     expect(all.items.map((e) => e.metadata?.name)).toEqual(["core.1"]);
@@ -146,7 +172,11 @@ describe("Namespaces and discovery", () => {
     const objects = KubernetesObjectApi.makeApiClient(server.kubeConfig());
     const pool = { ...aPool({ name: "via-object-api", namespace: NS }).build() };
     await objects.create(pool);
-    const read = (await objects.read({ apiVersion: pool.apiVersion, kind: pool.kind, metadata: { name: "via-object-api", namespace: NS } })) as KubeObject;
+    const read = (await objects.read({
+      apiVersion: pool.apiVersion,
+      kind: pool.kind,
+      metadata: { name: "via-object-api", namespace: NS },
+    })) as KubeObject;
     expect(read.metadata.generation).toBe(1);
     const list = await objects.list("azurebatch.gitops.dev/v1alpha1", "BatchPool", NS);
     expect(list.items.map((i) => i.metadata?.name)).toContain("via-object-api");
@@ -161,7 +191,11 @@ describe("Namespaces and discovery", () => {
       expect(ok.items.map((n) => n.metadata?.name)).toEqual(["default", "kube-system"]);
       const anonymous = server.kubeConfig();
       anonymous.clusters[0] = { ...anonymous.clusters[0], name: "test-apiserver", server: secured.url, skipTLSVerify: true };
-      const status = await expectStatus(anonymous.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: "azurebatch.gitops.dev", version: "v1alpha1", plural: "batchpools" }));
+      const status = await expectStatus(
+        anonymous
+          .makeApiClient(CustomObjectsApi)
+          .listClusterCustomObject({ group: "azurebatch.gitops.dev", version: "v1alpha1", plural: "batchpools" }),
+      );
       expect(status.code).toBe(401);
     } finally {
       await secured.close();

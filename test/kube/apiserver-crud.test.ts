@@ -40,7 +40,10 @@ describe("custom resources through CustomObjectsApi", () => {
 
   it("bumps generation on a spec change only, and resourceVersion on every write", async () => {
     const created = await createPool("crud-gen");
-    const labelled = (await api.patchNamespacedCustomObject({ ...pools, name: "crud-gen", body: { metadata: { labels: { team: "a" } } } }, mergePatch)) as KubeObject;
+    const labelled = (await api.patchNamespacedCustomObject(
+      { ...pools, name: "crud-gen", body: { metadata: { labels: { team: "a" } } } },
+      mergePatch,
+    )) as KubeObject;
     expect(labelled.metadata.generation).toBe(1);
     expect(Number(labelled.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));
     const resized = (await api.patchNamespacedCustomObject(
@@ -48,7 +51,10 @@ describe("custom resources through CustomObjectsApi", () => {
       mergePatch,
     )) as KubeObject;
     expect(resized.metadata.generation).toBe(2);
-    const withStatus = (await api.patchNamespacedCustomObjectStatus({ ...pools, name: "crud-gen", body: { status: { observedGeneration: 2 } } }, mergePatch)) as KubeObject;
+    const withStatus = (await api.patchNamespacedCustomObjectStatus(
+      { ...pools, name: "crud-gen", body: { status: { observedGeneration: 2 } } },
+      mergePatch,
+    )) as KubeObject;
     expect(withStatus.metadata.generation).toBe(2);
     expect(withStatus.status).toEqual({ observedGeneration: 2 });
   });
@@ -78,7 +84,9 @@ describe("custom resources through CustomObjectsApi", () => {
     expect(stale).toMatchObject({ code: 409, reason: "Conflict" });
     expect(stale.message).toContain("the object has been modified");
     const { resourceVersion: _rv, ...metaWithoutRv } = created.metadata;
-    const unconditional = await expectStatus(api.replaceNamespacedCustomObject({ ...pools, name: "crud-conflict", body: { ...created, metadata: metaWithoutRv } }));
+    const unconditional = await expectStatus(
+      api.replaceNamespacedCustomObject({ ...pools, name: "crud-conflict", body: { ...created, metadata: metaWithoutRv } }),
+    );
     expect(unconditional).toMatchObject({ code: 422, reason: "Invalid" });
     expect(unconditional.details?.causes?.[0]?.field).toBe("metadata.resourceVersion");
   });
@@ -94,10 +102,17 @@ describe("custom resources through CustomObjectsApi", () => {
   it("names an object from generateName, and validates a dryRun=All create without storing it", async () => {
     const pool = aPool().build();
     const { name: _name, ...meta } = pool.metadata;
-    const generated = (await api.createNamespacedCustomObject({ ...pools, body: { ...pool, metadata: { ...meta, generateName: "gen-" } } })) as KubeObject;
+    const generated = (await api.createNamespacedCustomObject({
+      ...pools,
+      body: { ...pool, metadata: { ...meta, generateName: "gen-" } },
+    })) as KubeObject;
     expect(generated.metadata.name).toMatch(/^gen-[a-z0-9]{5}$/);
     const before = server.control.resourceVersion();
-    const dry = (await api.createNamespacedCustomObject({ ...pools, body: aPool({ name: "crud-dry" }).build(), dryRun: "All" })) as KubeObject;
+    const dry = (await api.createNamespacedCustomObject({
+      ...pools,
+      body: aPool({ name: "crud-dry" }).build(),
+      dryRun: "All",
+    })) as KubeObject;
     expect(dry.metadata.name).toBe("crud-dry");
     expect(server.control.resourceVersion()).toBe(before);
     expect((await expectStatus(api.getNamespacedCustomObject({ ...pools, name: "crud-dry" }))).code).toBe(404);

@@ -22,7 +22,10 @@ afterAll(async () => server.close());
 
 const createPool = async (name: string, finalizers: string[]): Promise<KubeObject> => {
   const pool = aPool({ name, namespace: NS }).build();
-  return (await api.createNamespacedCustomObject({ ...pools, body: { ...pool, metadata: { ...pool.metadata, finalizers } } })) as KubeObject;
+  return (await api.createNamespacedCustomObject({
+    ...pools,
+    body: { ...pool, metadata: { ...pool.metadata, finalizers } },
+  })) as KubeObject;
 };
 
 /** Event types seen for one object name on a watch from `resourceVersion`, until a DELETED arrives. */
@@ -49,14 +52,21 @@ describe("finalizers and deletion", () => {
     const created = await createPool("finalized", [FINALIZER]);
     const events = eventsUntilDeleted("finalized", created.metadata.resourceVersion ?? "");
 
-    const deleting = (await api.deleteNamespacedCustomObject({ ...pools, name: "finalized", propagationPolicy: "Foreground" })) as KubeObject;
+    const deleting = (await api.deleteNamespacedCustomObject({
+      ...pools,
+      name: "finalized",
+      propagationPolicy: "Foreground",
+    })) as KubeObject;
     expect(deleting.metadata.deletionTimestamp).toBe("2024-06-01T12:00:00Z");
     expect(deleting.metadata.generation).toBe(2);
     const again = (await api.deleteNamespacedCustomObject({ ...pools, name: "finalized" })) as KubeObject;
     expect(again.metadata.resourceVersion).toBe(deleting.metadata.resourceVersion);
 
     const refused = await expectStatus(
-      api.patchNamespacedCustomObject({ ...pools, name: "finalized", body: { metadata: { finalizers: [FINALIZER, "other/finalizer"] } } }, mergePatch),
+      api.patchNamespacedCustomObject(
+        { ...pools, name: "finalized", body: { metadata: { finalizers: [FINALIZER, "other/finalizer"] } } },
+        mergePatch,
+      ),
     );
     expect(refused).toMatchObject({ code: 422, reason: "Invalid" });
     expect(refused.details?.causes?.[0]?.field).toBe("metadata.finalizers");
@@ -69,18 +79,27 @@ describe("finalizers and deletion", () => {
   it("keeps status writes working on a deleting object", async () => {
     await createPool("deleting-status", [FINALIZER]);
     await api.deleteNamespacedCustomObject({ ...pools, name: "deleting-status" });
-    const updated = (await api.patchNamespacedCustomObjectStatus({ ...pools, name: "deleting-status", body: { status: { observedGeneration: 2 } } }, mergePatch)) as KubeObject;
+    const updated = (await api.patchNamespacedCustomObjectStatus(
+      { ...pools, name: "deleting-status", body: { status: { observedGeneration: 2 } } },
+      mergePatch,
+    )) as KubeObject;
     expect(updated.status).toEqual({ observedGeneration: 2 });
     expect(updated.metadata.deletionTimestamp).toBeDefined();
   });
 
   it("checks delete preconditions and the propagationPolicy value", async () => {
     await createPool("preconditioned", []);
-    const wrongUid = await expectStatus(api.deleteNamespacedCustomObject({ ...pools, name: "preconditioned", body: { preconditions: { uid: "not-the-uid" } } }));
+    const wrongUid = await expectStatus(
+      api.deleteNamespacedCustomObject({ ...pools, name: "preconditioned", body: { preconditions: { uid: "not-the-uid" } } }),
+    );
     expect(wrongUid).toMatchObject({ code: 409, reason: "Conflict" });
-    const badPolicy = await expectStatus(api.deleteNamespacedCustomObject({ ...pools, name: "preconditioned", propagationPolicy: "Sometimes" }));
+    const badPolicy = await expectStatus(
+      api.deleteNamespacedCustomObject({ ...pools, name: "preconditioned", propagationPolicy: "Sometimes" }),
+    );
     expect(badPolicy.code).toBe(400);
     await api.deleteNamespacedCustomObject({ ...pools, name: "preconditioned", propagationPolicy: "Background" });
-    expect(server.control.getObject({ apiVersion: "azurebatch.gitops.dev/v1alpha1", kind: "BatchPool", namespace: NS, name: "preconditioned" })).toBeUndefined();
+    expect(
+      server.control.getObject({ apiVersion: "azurebatch.gitops.dev/v1alpha1", kind: "BatchPool", namespace: NS, name: "preconditioned" }),
+    ).toBeUndefined();
   });
 });

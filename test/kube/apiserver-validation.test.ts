@@ -22,16 +22,26 @@ beforeAll(async () => {
 });
 afterAll(async () => server.close());
 
-const widget = (name: string, spec: Record<string, unknown>): object => ({ apiVersion: "example.test/v1", kind: "Widget", metadata: { name }, spec });
+const widget = (name: string, spec: Record<string, unknown>): object => ({
+  apiVersion: "example.test/v1",
+  kind: "Widget",
+  metadata: { name },
+  spec,
+});
 
 describe("CRD schema", () => {
   it("applies defaults and prunes unknown fields, keeping x-kubernetes-preserve-unknown-fields subtrees", async () => {
-    const created = (await api.createNamespacedCustomObject({ ...widgets, body: widget("w-defaults", { size: 3, colour: "red", extra: { anything: { goes: 1 } } }) })) as KubeObject;
+    const created = (await api.createNamespacedCustomObject({
+      ...widgets,
+      body: widget("w-defaults", { size: 3, colour: "red", extra: { anything: { goes: 1 } } }),
+    })) as KubeObject;
     expect(created.spec).toEqual({ size: 3, maxSize: 10, mode: "Safe", extra: { anything: { goes: 1 } } });
   });
 
   it("rejects unknown fields with 400 under fieldValidation=Strict", async () => {
-    const status = await expectStatus(api.createNamespacedCustomObject({ ...widgets, body: widget("w-strict", { size: 1, colour: "red" }), fieldValidation: "Strict" }));
+    const status = await expectStatus(
+      api.createNamespacedCustomObject({ ...widgets, body: widget("w-strict", { size: 1, colour: "red" }), fieldValidation: "Strict" }),
+    );
     expect(status).toMatchObject({ code: 400, reason: "BadRequest" });
     expect(status.message).toContain('unknown field "spec.colour"');
   });
@@ -46,10 +56,22 @@ describe("CRD schema", () => {
     );
 
     const bad = await expectStatus(
-      api.createNamespacedCustomObject({ ...widgets, body: widget("w-bad", { size: -1, mode: "Reckless", ports: [{ name: "a", port: 1 }, { name: "a", port: 2 }] }) }),
+      api.createNamespacedCustomObject({
+        ...widgets,
+        body: widget("w-bad", {
+          size: -1,
+          mode: "Reckless",
+          ports: [
+            { name: "a", port: 1 },
+            { name: "a", port: 2 },
+          ],
+        }),
+      }),
     );
     const fields = (bad.details?.causes ?? []).map((c) => `${c.field} ${c.reason}`);
-    expect(fields).toEqual(expect.arrayContaining(["spec.size FieldValueInvalid", "spec.mode FieldValueNotSupported", "spec.ports[1] FieldValueDuplicate"]));
+    expect(fields).toEqual(
+      expect.arrayContaining(["spec.size FieldValueInvalid", "spec.mode FieldValueNotSupported", "spec.ports[1] FieldValueDuplicate"]),
+    );
     const typed = await expectStatus(api.createNamespacedCustomObject({ ...widgets, body: widget("w-typed", { size: "big" }) }));
     expect(typed.details?.causes?.[0]).toMatchObject({ field: "spec.size", reason: "FieldValueTypeInvalid" });
   });
@@ -66,14 +88,23 @@ describe("CEL rules (x-kubernetes-validations)", () => {
   it("rejects a create that breaks a rule, with the rule's message at the rule's field", async () => {
     const status = await expectStatus(api.createNamespacedCustomObject({ ...widgets, body: widget("w-cel", { size: 20, maxSize: 5 }) }));
     expect(status).toMatchObject({ code: 422, reason: "Invalid" });
-    expect(status.details?.causes).toEqual([{ reason: "FieldValueInvalid", field: "spec", message: 'Invalid value: "object": size must not exceed maxSize' }]);
+    expect(status.details?.causes).toEqual([
+      { reason: "FieldValueInvalid", field: "spec", message: 'Invalid value: "object": size must not exceed maxSize' },
+    ]);
   });
 
   it("skips transition rules on create and enforces them on update (oldSelf)", async () => {
     await api.createNamespacedCustomObject({ ...widgets, body: widget("w-transition", { size: 1, mode: "Fast" }) });
-    const status = await expectStatus(api.patchNamespacedCustomObject({ ...widgets, name: "w-transition", body: { spec: { mode: "Safe" } } }, mergePatch));
-    expect(status.details?.causes).toEqual([{ reason: "FieldValueForbidden", field: "spec.mode", message: "Forbidden: mode is immutable" }]);
-    const resized = (await api.patchNamespacedCustomObject({ ...widgets, name: "w-transition", body: { spec: { size: 2 } } }, mergePatch)) as KubeObject;
+    const status = await expectStatus(
+      api.patchNamespacedCustomObject({ ...widgets, name: "w-transition", body: { spec: { mode: "Safe" } } }, mergePatch),
+    );
+    expect(status.details?.causes).toEqual([
+      { reason: "FieldValueForbidden", field: "spec.mode", message: "Forbidden: mode is immutable" },
+    ]);
+    const resized = (await api.patchNamespacedCustomObject(
+      { ...widgets, name: "w-transition", body: { spec: { size: 2 } } },
+      mergePatch,
+    )) as KubeObject;
     expect(resized.spec).toMatchObject({ size: 2, mode: "Fast" });
   });
 
@@ -81,7 +112,12 @@ describe("CEL rules (x-kubernetes-validations)", () => {
     const pool = aPool({ name: "two-images" }).build();
     const image = { ...pool.spec.image, virtualMachineImageId: "/subscriptions/x/images/y" };
     const status = await expectStatus(api.createNamespacedCustomObject({ ...pools, body: { ...pool, spec: { ...pool.spec, image } } }));
-    expect(status.details?.causes).toContainEqual(expect.objectContaining({ field: "spec.image", message: expect.stringContaining("exactly one of marketplace or virtualMachineImageId") }));
+    expect(status.details?.causes).toContainEqual(
+      expect.objectContaining({
+        field: "spec.image",
+        message: expect.stringContaining("exactly one of marketplace or virtualMachineImageId"),
+      }),
+    );
     const longName = "p".repeat(56);
     const named = await expectStatus(api.createNamespacedCustomObject({ ...pools, body: aPool({ name: longName }).build() }));
     expect(named.details?.causes?.[0]?.message).toContain("metadata.name must be a DNS label of at most 55 characters");
@@ -103,7 +139,11 @@ describe("patch content types", () => {
     expect(patched.metadata.finalizers).toEqual(["example.test/cleanup"]);
     expect(patched.spec).toMatchObject({ size: 4 });
     const stale = await expectStatus(
-      api.patchNamespacedCustomObject({ ...widgets, name: "w-jsonpatch", body: [{ op: "test", path: "/metadata/resourceVersion", value: created.metadata.resourceVersion }] }),
+      api.patchNamespacedCustomObject({
+        ...widgets,
+        name: "w-jsonpatch",
+        body: [{ op: "test", path: "/metadata/resourceVersion", value: created.metadata.resourceVersion }],
+      }),
     );
     expect(stale).toMatchObject({ code: 422, reason: "Invalid" });
   });
@@ -112,14 +152,19 @@ describe("patch content types", () => {
     const created = (await api.createNamespacedCustomObject({ ...widgets, body: widget("w-mergerv", { size: 1 }) })) as KubeObject;
     await api.patchNamespacedCustomObject({ ...widgets, name: "w-mergerv", body: { spec: { size: 2 } } }, mergePatch);
     const status = await expectStatus(
-      api.patchNamespacedCustomObject({ ...widgets, name: "w-mergerv", body: { metadata: { resourceVersion: created.metadata.resourceVersion }, spec: { size: 3 } } }, mergePatch),
+      api.patchNamespacedCustomObject(
+        { ...widgets, name: "w-mergerv", body: { metadata: { resourceVersion: created.metadata.resourceVersion }, spec: { size: 3 } } },
+        mergePatch,
+      ),
     );
     expect(status).toMatchObject({ code: 409, reason: "Conflict" });
   });
 
   it("refuses strategic merge patch on custom resources with 415, as the real server does", async () => {
     await api.createNamespacedCustomObject({ ...widgets, body: widget("w-smp", { size: 1 }) });
-    const status = await expectStatus(api.patchNamespacedCustomObject({ ...widgets, name: "w-smp", body: { spec: { size: 2 } } }, strategicPatch));
+    const status = await expectStatus(
+      api.patchNamespacedCustomObject({ ...widgets, name: "w-smp", body: { spec: { size: 2 } } }, strategicPatch),
+    );
     expect(status).toMatchObject({ code: 415, reason: "UnsupportedMediaType" });
   });
 });

@@ -21,7 +21,11 @@ afterAll(async () => server.close());
 
 const createPool = async (name: string, namespace = "watch-ns", labels: Record<string, string> = {}): Promise<KubeObject> => {
   const body = aPool({ name, namespace }).build();
-  return (await api.createNamespacedCustomObject({ ...pools, namespace, body: { ...body, metadata: { ...body.metadata, labels } } })) as KubeObject;
+  return (await api.createNamespacedCustomObject({
+    ...pools,
+    namespace,
+    body: { ...body, metadata: { ...body.metadata, labels } },
+  })) as KubeObject;
 };
 
 interface Seen {
@@ -32,7 +36,11 @@ interface Seen {
 }
 
 /** Opens a raw watch and collects events until `until` says stop; resolves with them and the done error. */
-async function collect(path: string, query: Record<string, string>, until: (seen: Seen[]) => boolean): Promise<{ seen: Seen[]; err: unknown }> {
+async function collect(
+  path: string,
+  query: Record<string, string>,
+  until: (seen: Seen[]) => boolean,
+): Promise<{ seen: Seen[]; err: unknown }> {
   const seen: Seen[] = [];
   return new Promise((resolve) => {
     let controller: AbortController | undefined;
@@ -61,18 +69,31 @@ describe("list", () => {
     await createPool("list-a", "other-ns", { tier: "gpu" });
     await createPool("list-b", "other-ns", { tier: "cpu" });
     await createPool("list-c", "other-ns", { tier: "gpu" });
-    const list = (await api.listNamespacedCustomObject({ ...pools, namespace: "other-ns" })) as { metadata: { resourceVersion: string }; items: KubeObject[] };
+    const list = (await api.listNamespacedCustomObject({ ...pools, namespace: "other-ns" })) as {
+      metadata: { resourceVersion: string };
+      items: KubeObject[];
+    };
     expect(list.items.map((i) => i.metadata.name)).toEqual(["list-a", "list-b", "list-c"]);
     expect(Number(list.metadata.resourceVersion)).toBeGreaterThanOrEqual(Number(list.items[2]?.metadata.resourceVersion));
-    const gpu = (await api.listNamespacedCustomObject({ ...pools, namespace: "other-ns", labelSelector: "tier in (gpu),tier!=cpu" })) as { items: KubeObject[] };
+    const gpu = (await api.listNamespacedCustomObject({ ...pools, namespace: "other-ns", labelSelector: "tier in (gpu),tier!=cpu" })) as {
+      items: KubeObject[];
+    };
     expect(gpu.items.map((i) => i.metadata.name)).toEqual(["list-a", "list-c"]);
     const byName = (await api.listClusterCustomObject({ ...pools, fieldSelector: "metadata.name=list-b" })) as { items: KubeObject[] };
     expect(byName.items.map((i) => `${i.metadata.namespace}/${i.metadata.name}`)).toEqual(["other-ns/list-b"]);
-    const page1 = (await api.listNamespacedCustomObject({ ...pools, namespace: "other-ns", limit: 2 })) as { metadata: { continue?: string; remainingItemCount?: number }; items: KubeObject[] };
+    const page1 = (await api.listNamespacedCustomObject({ ...pools, namespace: "other-ns", limit: 2 })) as {
+      metadata: { continue?: string; remainingItemCount?: number };
+      items: KubeObject[];
+    };
     expect(page1.items).toHaveLength(2);
     expect(page1.metadata.remainingItemCount).toBe(1);
     await createPool("list-d", "other-ns");
-    const page2 = (await api.listNamespacedCustomObject({ ...pools, namespace: "other-ns", limit: 2, _continue: page1.metadata.continue })) as { metadata: { continue?: string }; items: KubeObject[] };
+    const page2 = (await api.listNamespacedCustomObject({
+      ...pools,
+      namespace: "other-ns",
+      limit: 2,
+      _continue: page1.metadata.continue,
+    })) as { metadata: { continue?: string }; items: KubeObject[] };
     // Pages come from one snapshot: the object created in between is not in this list.
     expect(page2.items.map((i) => i.metadata.name)).toEqual(["list-c"]);
     expect(page2.metadata.continue).toBeUndefined();
@@ -84,7 +105,10 @@ describe("watch", () => {
     const start = server.control.resourceVersion();
     const events = collect(POOLS_PATH, { resourceVersion: start }, (seen) => seen.some((s) => s.type === "DELETED"));
     await createPool("watch-a");
-    await api.patchNamespacedCustomObject({ ...pools, namespace: "watch-ns", name: "watch-a", body: { metadata: { labels: { a: "b" } } } }, mergePatch);
+    await api.patchNamespacedCustomObject(
+      { ...pools, namespace: "watch-ns", name: "watch-a", body: { metadata: { labels: { a: "b" } } } },
+      mergePatch,
+    );
     await api.deleteNamespacedCustomObject({ ...pools, namespace: "watch-ns", name: "watch-a" });
     const { seen } = await events;
     expect(seen.map((s) => `${s.type} ${s.name}`)).toEqual(["ADDED watch-a", "MODIFIED watch-a", "DELETED watch-a"]);
@@ -113,8 +137,14 @@ describe("watch", () => {
     await createPool("selected", "watch-ns", { tier: "cpu" });
     const start = server.control.resourceVersion();
     const events = collect(POOLS_PATH, { resourceVersion: start, labelSelector: "tier=gpu" }, (seen) => seen.length === 2);
-    await api.patchNamespacedCustomObject({ ...pools, namespace: "watch-ns", name: "selected", body: { metadata: { labels: { tier: "gpu" } } } }, mergePatch);
-    await api.patchNamespacedCustomObject({ ...pools, namespace: "watch-ns", name: "selected", body: { metadata: { labels: { tier: "cpu" } } } }, mergePatch);
+    await api.patchNamespacedCustomObject(
+      { ...pools, namespace: "watch-ns", name: "selected", body: { metadata: { labels: { tier: "gpu" } } } },
+      mergePatch,
+    );
+    await api.patchNamespacedCustomObject(
+      { ...pools, namespace: "watch-ns", name: "selected", body: { metadata: { labels: { tier: "cpu" } } } },
+      mergePatch,
+    );
     const { seen } = await events;
     expect(seen.map((s) => `${s.type} ${s.name}`)).toEqual(["ADDED selected", "DELETED selected"]);
   });
@@ -126,12 +156,19 @@ describe("watch", () => {
     await createPool("everywhere-1", "other-ns");
     await createPool("everywhere-2", "watch-ns");
     const { seen } = await events;
-    expect(seen.map((s) => `${s.type} ${s.object.metadata.namespace}/${s.name}`)).toEqual(["ADDED other-ns/everywhere-1", "ADDED watch-ns/everywhere-2"]);
+    expect(seen.map((s) => `${s.type} ${s.object.metadata.namespace}/${s.name}`)).toEqual([
+      "ADDED other-ns/everywhere-1",
+      "ADDED watch-ns/everywhere-2",
+    ]);
   });
 
   it("sends BOOKMARK events with the current resourceVersion to watches that allow them", async () => {
     await createPool("bookmarked");
-    const events = collect(POOLS_PATH, { resourceVersion: server.control.resourceVersion(), allowWatchBookmarks: "true" }, (seen) => seen.length === 1);
+    const events = collect(
+      POOLS_PATH,
+      { resourceVersion: server.control.resourceVersion(), allowWatchBookmarks: "true" },
+      (seen) => seen.length === 1,
+    );
     await server.control.waitForWatches(1);
     server.control.sendBookmarks();
     const { seen } = await events;
@@ -140,7 +177,11 @@ describe("watch", () => {
   });
 
   it("ends a watch at timeoutSeconds with a final bookmark, so the client resumes where it was", async () => {
-    const { seen, err } = await collect(POOLS_PATH, { resourceVersion: server.control.resourceVersion(), allowWatchBookmarks: "true", timeoutSeconds: "1" }, () => false);
+    const { seen, err } = await collect(
+      POOLS_PATH,
+      { resourceVersion: server.control.resourceVersion(), allowWatchBookmarks: "true", timeoutSeconds: "1" },
+      () => false,
+    );
     expect(err).toBeNull();
     expect(seen.map((s) => s.type)).toEqual(["BOOKMARK"]);
   });
@@ -172,7 +213,12 @@ describe("test controls", () => {
   it("reads and writes objects directly, and watchers see the direct writes", async () => {
     const created = await createPool("direct");
     const events = collect(POOLS_PATH, { resourceVersion: created.metadata.resourceVersion ?? "" }, (seen) => seen.length === 2);
-    const stored = server.control.getObject({ apiVersion: "azurebatch.gitops.dev/v1alpha1", kind: "BatchPool", namespace: "watch-ns", name: "direct" });
+    const stored = server.control.getObject({
+      apiVersion: "azurebatch.gitops.dev/v1alpha1",
+      kind: "BatchPool",
+      namespace: "watch-ns",
+      name: "direct",
+    });
     expect(stored?.metadata.uid).toBe(created.metadata.uid);
     server.control.putObject({ ...created, status: { observedGeneration: 1 } });
     server.control.removeObject({ apiVersion: "azurebatch.gitops.dev/v1alpha1", kind: "BatchPool", namespace: "watch-ns", name: "direct" });
@@ -183,13 +229,27 @@ describe("test controls", () => {
   it("recovers an informer after a 410: it re-lists and sees changes made while it was away", async () => {
     await createPool("inf-a");
     const path = POOLS_PATH;
-    const informer = makeInformer<KubernetesObject>(server.kubeConfig(), path, () => api.listNamespacedCustomObject({ ...pools, namespace: "watch-ns" }) as never);
-    const names = (): string[] => informer.list("watch-ns").map((o) => o.metadata?.name ?? "").sort();
+    const informer = makeInformer<KubernetesObject>(
+      server.kubeConfig(),
+      path,
+      () => api.listNamespacedCustomObject({ ...pools, namespace: "watch-ns" }) as never,
+    );
+    const names = (): string[] =>
+      informer
+        .list("watch-ns")
+        .map((o) => o.metadata?.name ?? "")
+        .sort();
     await informer.start();
     await server.control.waitForWatches(1);
     expect(names()).toContain("inf-a");
     // Drop the watch and compact history while a change happens, so the resume gets 410 and must re-list.
-    server.control.injectError({ verb: "watch", resource: "batchpools", code: 410, reason: "Expired", message: "too old resource version" });
+    server.control.injectError({
+      verb: "watch",
+      resource: "batchpools",
+      code: 410,
+      reason: "Expired",
+      message: "too old resource version",
+    });
     server.control.dropWatches();
     await createPool("inf-b");
     await server.control.waitForWatches(1);

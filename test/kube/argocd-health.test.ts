@@ -29,7 +29,10 @@ describe("the test harness follows Argo CD's convention", () => {
 
   it("passes obj as plain tables, so type() and ipairs behave as in Argo CD", async () => {
     const script = 'return { status = "Healthy", message = type(obj.status.conditions) .. ":" .. #obj.status.conditions }';
-    await expect(runArgoHealthScript(script, { status: { conditions: [READY, RECONCILING] } })).resolves.toEqual({ status: "Healthy", message: "table:2" });
+    await expect(runArgoHealthScript(script, { status: { conditions: [READY, RECONCILING] } })).resolves.toEqual({
+      status: "Healthy",
+      message: "table:2",
+    });
   });
 
   it("rejects a status Argo CD does not know", async () => {

@@ -17,7 +17,12 @@ describe("Argo CD health on real status", () => {
   beforeAll(async () => {
     rig = await startClusterRig();
     for (const kind of ["BatchPool", "BatchJob"] as const) {
-      const controller = await rig.api.watch.watch(collectionPath(kind, "team-a"), {}, (_phase, object) => versions.push(object as CustomResource), () => undefined);
+      const controller = await rig.api.watch.watch(
+        collectionPath(kind, "team-a"),
+        {},
+        (_phase, object) => versions.push(object as CustomResource),
+        () => undefined,
+      );
       stop.signal.addEventListener("abort", () => controller.abort());
     }
     await rig.startReplica();
@@ -40,9 +45,16 @@ describe("Argo CD health on real status", () => {
   it("a pool and a job go Progressing → Healthy", async () => {
     await createResource(rig.api.custom, "BatchPool", poolObject("render", "team-a", { nodes: 2 }));
     await createResource(rig.api.custom, "BatchJob", jobObject("frames", "team-a", "render", 3));
-    await until(async () => (await health("BatchPool", "render")) === "Healthy" && (await health("BatchJob", "frames")) === "Healthy", "both Healthy");
+    await until(
+      async () => (await health("BatchPool", "render")) === "Healthy" && (await health("BatchJob", "frames")) === "Healthy",
+      "both Healthy",
+    );
     // The history comes from a watch, whose events may trail the stored object: wait for it to catch up.
-    await until(async () => (await historyOf("BatchPool", "render")).at(-1) === "Healthy" && (await historyOf("BatchJob", "frames")).at(-1) === "Healthy", "the watched history to reach Healthy");
+    await until(
+      async () =>
+        (await historyOf("BatchPool", "render")).at(-1) === "Healthy" && (await historyOf("BatchJob", "frames")).at(-1) === "Healthy",
+      "the watched history to reach Healthy",
+    );
     expect(await historyOf("BatchPool", "render")).toEqual(["Progressing", "Healthy"]);
     expect((await historyOf("BatchJob", "frames")).at(-1)).toBe("Healthy");
   });

@@ -27,9 +27,17 @@ describe("resource commands, cluster mode", () => {
     const pool = await createResource(api.custom, "BatchPool", poolObject("render", "team-a"));
     await createResource(api.custom, "BatchJob", jobObject("frames", "team-a", "render"));
     await createResource(api.custom, "BatchPool", poolObject("other", "default"));
-    const recorder = new KubeEventRecorder({ api: api.core, component: "batch-gitops", instance: "replica-1", lookup: (key) => (key === "BatchPool/team-a/render" ? pool : undefined), redact: (t) => t });
+    const recorder = new KubeEventRecorder({
+      api: api.core,
+      component: "batch-gitops",
+      instance: "replica-1",
+      lookup: (key) => (key === "BatchPool/team-a/render" ? pool : undefined),
+      redact: (t) => t,
+    });
     recorder.record("BatchPool/team-a/render", "Warning", "ResizeError", "AllocationFailed: quota exceeded");
-    await vi.waitFor(async () => expect((await api.core.listNamespacedEvent({ namespace: "team-a" })).items).toHaveLength(1), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await api.core.listNamespacedEvent({ namespace: "team-a" })).items).toHaveLength(1), {
+      timeout: 20_000,
+    });
   });
   afterAll(async () => {
     await server.close();

@@ -16,7 +16,8 @@ const NS = "team-a";
 describe("BatchAccounts in cluster mode", () => {
   let rig: ClusterRig;
   let eastUrl: string;
-  const client = (account: Account, url: string): BatchServiceClient => new BatchServiceClient(sharedKeyCredentials(account.name, account.key), url);
+  const client = (account: Account, url: string): BatchServiceClient =>
+    new BatchServiceClient(sharedKeyCredentials(account.name, account.key), url);
 
   beforeAll(async () => {
     rig = await startClusterRig({ accounts: [EAST] });
@@ -31,13 +32,16 @@ describe("BatchAccounts in cluster mode", () => {
   const stored = (kind: ResourceKind, name: string): CustomResource | undefined =>
     rig.server.control.getObject({ apiVersion: API_GROUP_VERSION, kind, namespace: NS, name }) as CustomResource | undefined;
   const readyCondition = (kind: ResourceKind, name: string): { status?: string; reason?: string } | undefined =>
-    (stored(kind, name)?.status?.conditions as { type: string; status?: string; reason?: string }[] | undefined)?.find((c) => c.type === "Ready");
+    (stored(kind, name)?.status?.conditions as { type: string; status?: string; reason?: string }[] | undefined)?.find(
+      (c) => c.type === "Ready",
+    );
   const secret = (name: string, key: string) => ({ namespace: NS, name, body: { metadata: { name }, stringData: { key } } });
   const poolIn = (name: string, account: string): CustomResource => {
     const pool = poolObject(name, NS);
     return { ...pool, spec: { ...pool.spec, accountRef: { name: account } } };
   };
-  const poolIds = async (account: Account, url: string): Promise<string[]> => (await client(account, url).pool.list()).map((p) => p.id ?? "");
+  const poolIds = async (account: Account, url: string): Promise<string[]> =>
+    (await client(account, url).pool.list()).map((p) => p.id ?? "");
 
   it("a pool waiting for its BatchAccount converges in that account once the account and its Secret exist", async () => {
     await createResource(rig.api.custom, "BatchPool", poolIn("render", "east"));

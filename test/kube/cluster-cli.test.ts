@@ -25,8 +25,29 @@ describe("run --source kubernetes (process)", () => {
     const bin = new URL("../../bin/batch-gitops.js", import.meta.url).pathname;
     child = spawn(
       process.execPath,
-      [bin, "run", "--source", "kubernetes", "--kubeconfig", join(dir, "kubeconfig"), "--leader-elect", "--lease-namespace", "batch-system",
-        "--lease-duration", "2s", "--renew-deadline", "1s", "--retry-period", "200ms", "--http-addr", "off", "--log-format", "json", "--state-dir", join(dir, "state")],
+      [
+        bin,
+        "run",
+        "--source",
+        "kubernetes",
+        "--kubeconfig",
+        join(dir, "kubeconfig"),
+        "--leader-elect",
+        "--lease-namespace",
+        "batch-system",
+        "--lease-duration",
+        "2s",
+        "--renew-deadline",
+        "1s",
+        "--retry-period",
+        "200ms",
+        "--http-addr",
+        "off",
+        "--log-format",
+        "json",
+        "--state-dir",
+        join(dir, "state"),
+      ],
       { env: { ...process.env, POD_NAME: "controller-0", BATCH_ACCOUNT_URL: "" }, stdio: ["ignore", "pipe", "pipe"] },
     );
     child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -42,7 +63,11 @@ describe("run --source kubernetes (process)", () => {
   it("reconciles the cluster's pool to Ready while holding the Lease, and releases it on SIGTERM", async () => {
     const ready = async (): Promise<boolean> => {
       const pool = await getResource(api.custom, "BatchPool", "team-a", "render");
-      return (pool.status?.conditions as { type: string; status: string }[] | undefined)?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+      return (
+        (pool.status?.conditions as { type: string; status: string }[] | undefined)?.some(
+          (c) => c.type === "Ready" && c.status === "True",
+        ) ?? false
+      );
     };
     await until(ready, `the pool to be Ready (output: ${output.slice(-2000)})`, 45_000);
     const lease = await api.coordination.readNamespacedLease({ name: "batch-gitops", namespace: "batch-system" });

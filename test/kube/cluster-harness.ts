@@ -16,15 +16,18 @@ export interface PoolOptions {
 }
 
 export function poolObject(name: string, namespace: string, options: PoolOptions = {}): CustomResource {
-  const registries = options.registrySecret === undefined
-    ? {}
-    : {
-        containerConfiguration: {
-          type: "dockerCompatible",
-          containerImageNames: ["myregistry.azurecr.io/app:1"],
-          containerRegistries: [{ registryServer: "myregistry.azurecr.io", username: "puller", passwordSecretRef: options.registrySecret }],
-        },
-      };
+  const registries =
+    options.registrySecret === undefined
+      ? {}
+      : {
+          containerConfiguration: {
+            type: "dockerCompatible",
+            containerImageNames: ["myregistry.azurecr.io/app:1"],
+            containerRegistries: [
+              { registryServer: "myregistry.azurecr.io", username: "puller", passwordSecretRef: options.registrySecret },
+            ],
+          },
+        };
   return {
     apiVersion: API_GROUP_VERSION,
     kind: "BatchPool",
@@ -42,7 +45,13 @@ export function poolObject(name: string, namespace: string, options: PoolOptions
 }
 
 /** A job on a BatchPool; `terminateJob` makes Batch complete it once every task finished. */
-export function jobObject(name: string, namespace: string, poolName: string, taskCount = 2, options: { terminateJob?: boolean } = {}): CustomResource {
+export function jobObject(
+  name: string,
+  namespace: string,
+  poolName: string,
+  taskCount = 2,
+  options: { terminateJob?: boolean } = {},
+): CustomResource {
   return {
     apiVersion: API_GROUP_VERSION,
     kind: "BatchJob",
@@ -84,15 +93,33 @@ export function clients(kubeConfig: KubeConfig): ClusterClients {
 /** Creates an object of ours through the API (validated against the CRD like kubectl apply). */
 export async function createResource(api: CustomObjectsApi, kind: ResourceKind, object: CustomResource): Promise<CustomResource> {
   const namespace = object.metadata?.namespace ?? "default";
-  return (await api.createNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: PLURALS[kind], body: object })) as CustomResource;
+  return (await api.createNamespacedCustomObject({
+    group: API_GROUP,
+    version: API_VERSION,
+    namespace,
+    plural: PLURALS[kind],
+    body: object,
+  })) as CustomResource;
 }
 
 export async function getResource(api: CustomObjectsApi, kind: ResourceKind, namespace: string, name: string): Promise<CustomResource> {
-  return (await api.getNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: PLURALS[kind], name })) as CustomResource;
+  return (await api.getNamespacedCustomObject({
+    group: API_GROUP,
+    version: API_VERSION,
+    namespace,
+    plural: PLURALS[kind],
+    name,
+  })) as CustomResource;
 }
 
 /** JSON merge patch of the main resource (spec, labels, annotations), as `kubectl patch --type merge`. */
-export async function mergePatchResource(api: CustomObjectsApi, kind: ResourceKind, namespace: string, name: string, patch: object): Promise<CustomResource> {
+export async function mergePatchResource(
+  api: CustomObjectsApi,
+  kind: ResourceKind,
+  namespace: string,
+  name: string,
+  patch: object,
+): Promise<CustomResource> {
   const { setHeaderOptions, PatchStrategy } = await import("@kubernetes/client-node");
   return (await api.patchNamespacedCustomObject(
     { group: API_GROUP, version: API_VERSION, namespace, plural: PLURALS[kind], name, body: patch },

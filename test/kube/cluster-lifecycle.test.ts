@@ -8,9 +8,7 @@ import { sharedKeyCredentials } from "../../controller/batch/credentials.js";
 import type { CustomResource } from "../../controller/kubernetes/resources.js";
 import type { ResourceKind } from "../../controller/runtime/ports.js";
 import { startClusterRig, type ClusterRig, type Replica } from "./cluster-rig.js";
-import {
-  createResource, evalPrinterPath, getResource, jobObject, mergePatchResource, poolObject, until,
-} from "./cluster-harness.js";
+import { createResource, evalPrinterPath, getResource, jobObject, mergePatchResource, poolObject, until } from "./cluster-harness.js";
 
 interface PrinterColumn {
   name: string;
@@ -19,7 +17,9 @@ interface PrinterColumn {
 
 function printerColumns(kind: ResourceKind): PrinterColumn[] {
   const file = new URL(`../../crds/${kind === "BatchPool" ? "batchpools" : "batchjobs"}.azurebatch.gitops.dev.yaml`, import.meta.url);
-  const crd = parseAllDocuments(readFileSync(file, "utf8"))[0]?.toJS() as { spec: { versions: { additionalPrinterColumns: PrinterColumn[] }[] } };
+  const crd = parseAllDocuments(readFileSync(file, "utf8"))[0]?.toJS() as {
+    spec: { versions: { additionalPrinterColumns: PrinterColumn[] }[] };
+  };
   return crd.spec.versions[0]?.additionalPrinterColumns ?? [];
 }
 
@@ -47,7 +47,9 @@ describe("cluster mode end to end", () => {
     return condition(object, "Ready")?.status === "True" && object.status?.observedGeneration === generation;
   };
   const eventsOf = async (name: string): Promise<(string | undefined)[]> =>
-    (await rig.api.core.listNamespacedEvent({ namespace: "team-a" })).items.filter((e) => e.involvedObject.name === name).map((e) => e.reason);
+    (await rig.api.core.listNamespacedEvent({ namespace: "team-a" })).items
+      .filter((e) => e.involvedObject.name === name)
+      .map((e) => e.reason);
   const batchPoolIds = async (): Promise<string[]> => (await batch.pool.list()).map((p) => p.id ?? "");
 
   it("apply → Ready, with every printer column populated", async () => {
@@ -70,7 +72,11 @@ describe("cluster mode end to end", () => {
     for (const column of printerColumns("BatchJob")) {
       expect(evalPrinterPath(column.jsonPath, job), column.name).toHaveLength(1);
     }
-    await until(async () => (await read("BatchJob", "frames")).status?.state === "completed", "the job's tasks to complete").catch(async (e: unknown) => { throw new Error(`${String(e)} ${JSON.stringify((await read("BatchJob", "frames")).status)}`); });
+    await until(async () => (await read("BatchJob", "frames")).status?.state === "completed", "the job's tasks to complete").catch(
+      async (e: unknown) => {
+        throw new Error(`${String(e)} ${JSON.stringify((await read("BatchJob", "frames")).status)}`);
+      },
+    );
     await until(async () => (await eventsOf("frames")).includes("JobCompleted"), "the JobCompleted event");
     expect(pool.metadata?.finalizers).toEqual(["azurebatch.gitops.dev/finalizer"]);
   });
@@ -86,12 +92,16 @@ describe("cluster mode end to end", () => {
     expect(reasons).toEqual(expect.arrayContaining(["PoolCreated", "PoolResized"]));
   });
   it("a forced reconcile that finds nothing to change writes no status and no event", async () => {
-    const writes = (): number => rig.server.control.requests({ subresource: "status", verb: "update" }).length + rig.server.control.requests({ resource: "events" }).length;
+    const writes = (): number =>
+      rig.server.control.requests({ subresource: "status", verb: "update" }).length +
+      rig.server.control.requests({ resource: "events" }).length;
     const observed = (): number => replica.batchCalls.get("pool.list") ?? 0;
     // Let the replica's shared Batch listing (50 ms in the rig) age, so the forced pass must list again.
     await new Promise((resolve) => setTimeout(resolve, 200));
     const before = { writes: writes(), observed: observed(), reconciles: replica.reconciles };
-    await mergePatchResource(rig.api.custom, "BatchPool", "team-a", "render", { metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "steady-check" } } });
+    await mergePatchResource(rig.api.custom, "BatchPool", "team-a", "render", {
+      metadata: { annotations: { "reconcile.fluxcd.io/requestedAt": "steady-check" } },
+    });
     await until(() => observed() > before.observed, "the forced reconcile to observe Batch");
     // The pass has finished (its status write, had there been one, is done): nothing was written.
     await until(() => replica.reconciles > before.reconciles, "the forced reconcile to finish");
@@ -113,7 +123,9 @@ describe("cluster mode: Batch-aware rules", () => {
 
   it("a pool the API server accepts but Batch would refuse is Stalled (InvalidSpec) and never sent to Batch", async () => {
     const gallery = poolObject("gallery", "team-a");
-    const image = { virtualMachineImageId: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/galleries/gal/images/render/versions/1.0.0" };
+    const image = {
+      virtualMachineImageId: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/galleries/gal/images/render/versions/1.0.0",
+    };
     await createResource(rig.api.custom, "BatchPool", { ...gallery, spec: { ...gallery.spec, image } });
     const stalled = async (): Promise<boolean> =>
       condition(await getResource(rig.api.custom, "BatchPool", "team-a", "gallery"), "Stalled")?.status === "True";

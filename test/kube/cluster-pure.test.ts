@@ -68,7 +68,16 @@ describe("findSecretRefs", () => {
   });
 });
 
-const conditions = [{ type: "Ready", status: "True" as const, reason: "Succeeded", message: "ok", lastTransitionTime: "2024-01-01T00:00:00Z", observedGeneration: 3 }];
+const conditions = [
+  {
+    type: "Ready",
+    status: "True" as const,
+    reason: "Succeeded",
+    message: "ok",
+    lastTransitionTime: "2024-01-01T00:00:00Z",
+    observedGeneration: 3,
+  },
+];
 
 describe("toCrdStatus", () => {
   it("fills the pool printer-column fields (nodes current/target, image) and drops unknown states", () => {
@@ -108,7 +117,13 @@ describe("toCrdStatus", () => {
       batchIds: ["j"],
       job: { state: "active", poolId: "p-1", totalTasks: 10, taskCounts: { active: 1, running: 2, completed: 7, succeeded: 6, failed: 1 } },
     };
-    expect(toCrdStatus("BatchJob", status, {})).toMatchObject({ jobId: "j", poolId: "p-1", state: "active", tasksTotal: 10, completions: "6/10" });
+    expect(toCrdStatus("BatchJob", status, {})).toMatchObject({
+      jobId: "j",
+      poolId: "p-1",
+      state: "active",
+      tasksTotal: 10,
+      completions: "6/10",
+    });
     expect(toCrdStatus("BatchJob", status, {})).not.toHaveProperty("tasksSubmitted");
     // During a submission the figure of tasks in Batch so far is shown too.
     const submitting = { ...status, job: { ...status.job, tasksSubmitted: 4 } } as typeof status;
@@ -164,7 +179,15 @@ describe("transition events", () => {
 
   it("tells corrected drift when the Drifted reason becomes DriftCorrected", () => {
     const corrected: ResourceStatus = {
-      conditions: [{ type: "Drifted", status: "True", reason: "DriftCorrected", message: "corrected: nodes 5 → 1", lastTransitionTime: "2025-01-01T00:00:00Z" }],
+      conditions: [
+        {
+          type: "Drifted",
+          status: "True",
+          reason: "DriftCorrected",
+          message: "corrected: nodes 5 → 1",
+          lastTransitionTime: "2025-01-01T00:00:00Z",
+        },
+      ],
     };
     expect(transitionEvents(factsOfCrdStatus({ conditions: [{ type: "Drifted", reason: "NoDrift" }] }), corrected)).toEqual([
       { type: "Normal", reason: "DriftCorrected", message: "corrected: nodes 5 → 1" },

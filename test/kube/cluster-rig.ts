@@ -69,7 +69,10 @@ export interface ClusterRig {
 export async function startClusterRig(options: { accounts?: Account[] } = {}): Promise<ClusterRig> {
   const server = await startTestApiServer({ namespaces: ["team-a", "batch-system"] });
   const more = options.accounts ?? [];
-  const emulator = await startEmulator({ timingPreset: "fast", ...(more.length === 0 ? {} : { accounts: [devAccount, ...more], portPerAccount: true }) });
+  const emulator = await startEmulator({
+    timingPreset: "fast",
+    ...(more.length === 0 ? {} : { accounts: [devAccount, ...more], portPerAccount: true }),
+  });
   const batchControl = emulator.control;
   const logs: string[] = [];
   const replicas: Replica[] = [];
@@ -102,7 +105,12 @@ function startReplica(rig: ClusterRig, proxy: PartitionProxy, options: ReplicaOp
   const batchCalls = new Map<string, number>();
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      rig.logs.push(...chunk.toString("utf8").split("\n").filter((l) => l !== ""));
+      rig.logs.push(
+        ...chunk
+          .toString("utf8")
+          .split("\n")
+          .filter((l) => l !== ""),
+      );
       callback();
     },
   });
@@ -149,7 +157,13 @@ function startReplica(rig: ClusterRig, proxy: PartitionProxy, options: ReplicaOp
       onReadyChange: (ready) => (replica.ready = ready),
       controller: {
         batch,
-        metrics: { reconcileDone: () => void (replica.reconciles += 1), driftDetected: () => undefined, batchCall: () => undefined, poolNodes: () => undefined, jobTasks: () => undefined },
+        metrics: {
+          reconcileDone: () => void (replica.reconciles += 1),
+          driftDetected: () => undefined,
+          batchCall: () => undefined,
+          poolNodes: () => undefined,
+          jobTasks: () => undefined,
+        },
         alerts: { drift: () => undefined, stalled: () => undefined },
         logger,
         managerId: "batch-gitops",
@@ -171,4 +185,3 @@ function kubeConfigFor(base: KubeConfig, serverUrl: string): KubeConfig {
   }
   return config;
 }
-

@@ -11,7 +11,15 @@ import { SecretValues } from "../../controller/kubernetes/redaction.js";
 import { FINALIZER, REQUESTED_AT_ANNOTATION } from "../../controller/kubernetes/resources.js";
 import type { ResourceKey } from "../../controller/runtime/ports.js";
 import {
-  accountObject, clients, createResource, deleteResource, jobObject, mergePatchResource, poolObject, until, type ClusterClients,
+  accountObject,
+  clients,
+  createResource,
+  deleteResource,
+  jobObject,
+  mergePatchResource,
+  poolObject,
+  until,
+  type ClusterClients,
 } from "./cluster-harness.js";
 import { API_GROUP, API_VERSION } from "../../controller/kubernetes/resources.js";
 
@@ -59,7 +67,13 @@ describe("Kubernetes source", () => {
     await createResource(api.custom, "BatchPool", poolObject("render", "team-a"));
     await start();
     await until(() => emitted.includes("BatchPool/team-a/render"), "the key");
-    expect(source.get("BatchPool/team-a/render")).toMatchObject({ kind: "BatchPool", namespace: "team-a", name: "render", generation: 1, deletionRequested: false });
+    expect(source.get("BatchPool/team-a/render")).toMatchObject({
+      kind: "BatchPool",
+      namespace: "team-a",
+      name: "render",
+      generation: 1,
+      deletionRequested: false,
+    });
     expect(source.keys()).toEqual(["BatchPool/team-a/render"]);
 
     expect(await finalizers.ensure("BatchPool/team-a/render")).toBe("added");
@@ -82,16 +96,27 @@ describe("Kubernetes source", () => {
     await until(() => source.object("BatchPool/team-a/render")?.metadata?.finalizers !== undefined, "the finalizer in the cache");
     expect(emitted).toHaveLength(1);
 
-    const status = { apiVersion: `${API_GROUP}/${API_VERSION}`, kind: "BatchPool", metadata: { name: "render", namespace: "team-a" }, status: { observedGeneration: 1 } };
+    const status = {
+      apiVersion: `${API_GROUP}/${API_VERSION}`,
+      kind: "BatchPool",
+      metadata: { name: "render", namespace: "team-a" },
+      status: { observedGeneration: 1 },
+    };
     const current = source.object("BatchPool/team-a/render");
     await api.custom.replaceNamespacedCustomObjectStatus({
-      group: API_GROUP, version: API_VERSION, namespace: "team-a", plural: "batchpools", name: "render",
+      group: API_GROUP,
+      version: API_VERSION,
+      namespace: "team-a",
+      plural: "batchpools",
+      name: "render",
       body: { ...status, spec: current?.spec, metadata: { ...current?.metadata } },
     });
     await until(() => source.object("BatchPool/team-a/render")?.status !== undefined, "the status update in the cache");
     expect(emitted).toHaveLength(1);
 
-    await mergePatchResource(api.custom, "BatchPool", "team-a", "render", { metadata: { annotations: { [REQUESTED_AT_ANNOTATION]: "2025-01-01T00:00:00Z" } } });
+    await mergePatchResource(api.custom, "BatchPool", "team-a", "render", {
+      metadata: { annotations: { [REQUESTED_AT_ANNOTATION]: "2025-01-01T00:00:00Z" } },
+    });
     await until(() => emitted.length === 2, "a requested reconcile");
     await mergePatchResource(api.custom, "BatchPool", "team-a", "render", { spec: { scale: { fixed: { targetDedicatedNodes: 4 } } } });
     await until(() => emitted.length === 3, "a spec change");
@@ -102,12 +127,18 @@ describe("Kubernetes source", () => {
     const labelled = poolObject("sharded", "team-a");
     await createResource(api.custom, "BatchPool", { ...labelled, metadata: { ...labelled.metadata, labels: { shard: "one" } } });
     await createResource(api.custom, "BatchPool", poolObject("unlabelled", "team-a"));
-    await createResource(api.custom, "BatchPool", { ...labelled, metadata: { ...labelled.metadata, namespace: "team-b", labels: { shard: "one" } } });
+    await createResource(api.custom, "BatchPool", {
+      ...labelled,
+      metadata: { ...labelled.metadata, namespace: "team-b", labels: { shard: "one" } },
+    });
     await start({ namespace: "team-a", labelSelector: "shard=one" });
     await until(() => emitted.length >= 1, "the in-scope key");
     expect(source.keys()).toEqual(["BatchPool/team-a/sharded"]);
     expect(source.get("BatchPool/team-a/unlabelled")).toBeUndefined();
-    expect(server.control.getObject({ apiVersion: `${API_GROUP}/${API_VERSION}`, kind: "BatchPool", namespace: "team-b", name: "sharded" })?.metadata.finalizers).toBeUndefined();
+    expect(
+      server.control.getObject({ apiVersion: `${API_GROUP}/${API_VERSION}`, kind: "BatchPool", namespace: "team-b", name: "sharded" })
+        ?.metadata.finalizers,
+    ).toBeUndefined();
   });
 
   it("re-queues exactly the resources that reference a changed Secret", async () => {
@@ -119,7 +150,11 @@ describe("Kubernetes source", () => {
     await until(() => new Set(emitted).size === 2, "both pools");
     const mark = emitted.length;
 
-    await api.core.replaceNamespacedSecret({ namespace: "team-a", name: "acr", body: { metadata: { name: "acr" }, stringData: { password: "rotated" } } });
+    await api.core.replaceNamespacedSecret({
+      namespace: "team-a",
+      name: "acr",
+      body: { metadata: { name: "acr" }, stringData: { password: "rotated" } },
+    });
     await until(() => emittedSince(mark).length > 0, "a requeue");
     await api.core.createNamespacedSecret({ namespace: "team-a", body: { metadata: { name: "unrelated" }, stringData: { x: "y" } } });
     await until(async () => (await resolver.resolveSecret("team-a", { name: "acr", key: "password" })) === "rotated", "the rotated value");
@@ -138,15 +173,25 @@ describe("Kubernetes source", () => {
 
     // The account the pool waited for (AccountNotFound) appears: both are reconciled.
     let mark = emitted.length;
-    await createResource(api.custom, "BatchAccount", accountObject("east", "team-a", "https://teameast.eastus.batch.azure.com", "teameast", "east-key"));
+    await createResource(
+      api.custom,
+      "BatchAccount",
+      accountObject("east", "team-a", "https://teameast.eastus.batch.azure.com", "teameast", "east-key"),
+    );
     await until(() => emittedSince(mark).length >= 2, "the account and its pool");
     expect(new Set(emittedSince(mark))).toEqual(new Set(["BatchAccount/team-a/east", "BatchPool/team-a/render"]));
-    expect(source.get("BatchAccount/team-a/east")?.spec).toMatchObject({ auth: { sharedKey: { secretRef: { name: "east-key", key: "key" } } } });
+    expect(source.get("BatchAccount/team-a/east")?.spec).toMatchObject({
+      auth: { sharedKey: { secretRef: { name: "east-key", key: "key" } } },
+    });
     expect(source.keys()).toContain("BatchAccount/team-a/east");
 
     // Its key rotated: the account and its pool again, not the pool of the default account.
     mark = emitted.length;
-    await api.core.replaceNamespacedSecret({ namespace: "team-a", name: "east-key", body: { metadata: { name: "east-key" }, stringData: { key: "rotated" } } });
+    await api.core.replaceNamespacedSecret({
+      namespace: "team-a",
+      name: "east-key",
+      body: { metadata: { name: "east-key" }, stringData: { key: "rotated" } },
+    });
     await until(() => emittedSince(mark).length >= 2, "a requeue of the account and its pool");
     expect(new Set(emittedSince(mark))).toEqual(new Set(["BatchAccount/team-a/east", "BatchPool/team-a/render"]));
   });
@@ -172,6 +217,9 @@ describe("Kubernetes source", () => {
     // The job's own cleanup finished: its finalizer goes and the object disappears.
     await mergePatchResource(api.custom, "BatchJob", "team-a", "render-frames", { metadata: { finalizers: null } });
     await deleteResource(api.custom, "BatchJob", "team-a", "render-frames");
-    await until(() => emittedSince(mark).includes("BatchPool/team-a/shared") && source.get("BatchPool/team-a/shared")?.deletionRequested === true, "the pool's deletion to proceed");
+    await until(
+      () => emittedSince(mark).includes("BatchPool/team-a/shared") && source.get("BatchPool/team-a/shared")?.deletionRequested === true,
+      "the pool's deletion to proceed",
+    );
   });
 });

@@ -13,13 +13,28 @@ const META = { kind: "BatchPool" as const, namespace: "team-a", name: "render" }
 
 function resizing(current: number, syncedAt: string): ResourceStatus {
   const message = `Resizing: nodes ${current}/4`;
-  const condition = { status: "False" as const, reason: "Resizing", message, lastTransitionTime: "2025-01-01T00:00:00Z", observedGeneration: 1 };
+  const condition = {
+    status: "False" as const,
+    reason: "Resizing",
+    message,
+    lastTransitionTime: "2025-01-01T00:00:00Z",
+    observedGeneration: 1,
+  };
   return {
     observedGeneration: 1,
-    conditions: [{ ...condition, type: "Ready" }, { ...condition, type: "Reconciling", status: "True" }],
+    conditions: [
+      { ...condition, type: "Ready" },
+      { ...condition, type: "Reconciling", status: "True" },
+    ],
     lastSyncTime: syncedAt,
     batchIds: ["render-1a2b3c4d"],
-    pool: { allocationState: "resizing", currentDedicatedNodes: current, currentLowPriorityNodes: 0, targetDedicatedNodes: 4, targetLowPriorityNodes: 0 },
+    pool: {
+      allocationState: "resizing",
+      currentDedicatedNodes: current,
+      currentLowPriorityNodes: 0,
+      targetDedicatedNodes: 4,
+      targetLowPriorityNodes: 0,
+    },
   };
 }
 
@@ -49,7 +64,8 @@ describe("status writer", () => {
   });
 
   const statusWrites = (): number => server.control.requests({ subresource: "status", verb: "update" }).length;
-  const stored = async (): Promise<Record<string, unknown> | undefined> => (await getResource(api.custom, "BatchPool", "team-a", "render")).status;
+  const stored = async (): Promise<Record<string, unknown> | undefined> =>
+    (await getResource(api.custom, "BatchPool", "team-a", "render")).status;
 
   it("writes through /status with observedGeneration, and not again when only lastSyncTime moved", async () => {
     await writer.write(KEY, resizing(1, "2025-01-01T00:00:00Z"), META);
@@ -65,7 +81,11 @@ describe("status writer", () => {
     server.control.injectError({ verb: "update", subresource: "status", code: 409 });
     await clock.advance(60_000);
     const ready = resizing(4, "2025-01-01T00:01:00Z");
-    const conditions = ready.conditions.map((c) => ({ ...c, status: c.type === "Ready" ? ("True" as const) : ("False" as const), reason: "Succeeded" }));
+    const conditions = ready.conditions.map((c) => ({
+      ...c,
+      status: c.type === "Ready" ? ("True" as const) : ("False" as const),
+      reason: "Succeeded",
+    }));
     await writer.write(KEY, { ...ready, conditions }, META);
     expect(statusWrites()).toBe(3);
     expect(await stored()).toMatchObject({ nodes: "4/4" });

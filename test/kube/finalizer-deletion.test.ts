@@ -28,9 +28,13 @@ describe("deletion through finalizers", () => {
   const stored = (kind: ResourceKind, name: string): CustomResource | undefined =>
     rig.server.control.getObject({ apiVersion: API_GROUP_VERSION, kind, namespace: "team-a", name }) as CustomResource | undefined;
   const ready = (kind: ResourceKind, name: string): boolean =>
-    (stored(kind, name)?.status?.conditions as { type: string; status: string }[] | undefined)?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+    (stored(kind, name)?.status?.conditions as { type: string; status: string }[] | undefined)?.some(
+      (c) => c.type === "Ready" && c.status === "True",
+    ) ?? false;
   const readyCondition = (kind: ResourceKind, name: string): { status?: string; reason?: string; message?: string } | undefined =>
-    (stored(kind, name)?.status?.conditions as { type: string; status?: string; reason?: string; message?: string }[] | undefined)?.find((c) => c.type === "Ready");
+    (stored(kind, name)?.status?.conditions as { type: string; status?: string; reason?: string; message?: string }[] | undefined)?.find(
+      (c) => c.type === "Ready",
+    );
   const poolIds = async (): Promise<string[]> => (await batch.pool.list()).map((p) => p.id ?? "");
   const jobIds = async (): Promise<string[]> => (await batch.job.list()).map((j) => j.id ?? "");
   const events = async (reason: string): Promise<CoreV1Event[]> =>
@@ -66,7 +70,10 @@ describe("deletion through finalizers", () => {
 
   it("a pool that never existed in Batch (suspended from the start) is released at once", async () => {
     await createResource(rig.api.custom, "BatchPool", poolObject("never", "team-a", { suspend: true }));
-    await until(() => stored("BatchPool", "never")?.metadata?.finalizers !== undefined && stored("BatchPool", "never")?.status !== undefined, "the first reconcile");
+    await until(
+      () => stored("BatchPool", "never")?.metadata?.finalizers !== undefined && stored("BatchPool", "never")?.status !== undefined,
+      "the first reconcile",
+    );
     const before = await poolIds();
     await deleteResource(rig.api.custom, "BatchPool", "team-a", "never");
     await until(() => stored("BatchPool", "never") === undefined, "the object to go");

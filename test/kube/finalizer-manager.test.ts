@@ -23,7 +23,8 @@ describe("finalizer manager", () => {
     await server.close();
   });
 
-  const finalizersOf = async (): Promise<string[] | undefined> => (await getResource(api.custom, "BatchPool", "team-a", "render")).metadata?.finalizers;
+  const finalizersOf = async (): Promise<string[] | undefined> =>
+    (await getResource(api.custom, "BatchPool", "team-a", "render")).metadata?.finalizers;
 
   it("adds once, keeps other finalizers, and removes only its own", async () => {
     const object = poolObject("render", "team-a");
@@ -49,7 +50,9 @@ describe("finalizer manager", () => {
     await deleteResource(api.custom, "BatchPool", "team-a", "render");
     expect(await finalizers.ensure(ref)).toBe("deleting");
     expect(await finalizers.remove(ref)).toBe("removed");
-    expect(server.control.getObject({ apiVersion: "azurebatch.gitops.dev/v1alpha1", kind: "BatchPool", namespace: "team-a", name: "render" })).toBeUndefined();
+    expect(
+      server.control.getObject({ apiVersion: "azurebatch.gitops.dev/v1alpha1", kind: "BatchPool", namespace: "team-a", name: "render" }),
+    ).toBeUndefined();
     expect(await finalizers.ensure(ref)).toBe("gone");
   });
 });

@@ -17,9 +17,12 @@ function partitionable(api: LeaseApi): LeaseApi & { partitioned: boolean } {
   };
   const wrapper = {
     partitioned: false,
-    readNamespacedLease: (p: Parameters<LeaseApi["readNamespacedLease"]>[0]) => (wrapper.partitioned ? Promise.resolve().then(cut) : api.readNamespacedLease(p)),
-    createNamespacedLease: (p: Parameters<LeaseApi["createNamespacedLease"]>[0]) => (wrapper.partitioned ? Promise.resolve().then(cut) : api.createNamespacedLease(p)),
-    replaceNamespacedLease: (p: Parameters<LeaseApi["replaceNamespacedLease"]>[0]) => (wrapper.partitioned ? Promise.resolve().then(cut) : api.replaceNamespacedLease(p)),
+    readNamespacedLease: (p: Parameters<LeaseApi["readNamespacedLease"]>[0]) =>
+      wrapper.partitioned ? Promise.resolve().then(cut) : api.readNamespacedLease(p),
+    createNamespacedLease: (p: Parameters<LeaseApi["createNamespacedLease"]>[0]) =>
+      wrapper.partitioned ? Promise.resolve().then(cut) : api.createNamespacedLease(p),
+    replaceNamespacedLease: (p: Parameters<LeaseApi["replaceNamespacedLease"]>[0]) =>
+      wrapper.partitioned ? Promise.resolve().then(cut) : api.replaceNamespacedLease(p),
   };
   return wrapper;
 }
@@ -53,13 +56,15 @@ describe("leader election", () => {
     const stop = new AbortController();
     shutdown.push(stop);
     running += 1;
-    const ended = elector.run(stop.signal, {
-      onStartedLeading: async (signal) => {
-        timeline.push(`${identity} leads`);
-        await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
-        timeline.push(`${identity} stops`);
-      },
-    }).finally(() => (running -= 1));
+    const ended = elector
+      .run(stop.signal, {
+        onStartedLeading: async (signal) => {
+          timeline.push(`${identity} leads`);
+          await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+          timeline.push(`${identity} stops`);
+        },
+      })
+      .finally(() => (running -= 1));
     endings.push(ended);
     return { elector, stop, ended };
   }
@@ -127,9 +132,7 @@ describe("leader election", () => {
     a.stop.abort();
     expect(await a.ended).toBe("shutdown");
     expect(timeline).toEqual(["replica-a leads", "replica-a stops"]);
-    const released = server.control
-      .requests({ verb: "update", resource: "leases" })
-      .map((r) => (r.body as V1Lease).spec?.holderIdentity);
+    const released = server.control.requests({ verb: "update", resource: "leases" }).map((r) => (r.body as V1Lease).spec?.holderIdentity);
     expect(released.at(-1)).toBe("");
     await periodsUntil(() => b.elector.isLeader(), "replica-b leading");
     expect((await lease()).spec?.holderIdentity).toBe("replica-b");

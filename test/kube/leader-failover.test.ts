@@ -11,7 +11,9 @@ function batchWrites(rig: ClusterRig): Record<string, number> {
   const writes: Record<string, number> = {};
   for (const [operation, byStatus] of Object.entries(rig.batchControl.counters.snapshot())) {
     if (/_(Add|AddCollection|Delete|Patch|Resize|UpdateProperties|Terminate|Disable|Enable|StopResize)$/.test(operation)) {
-      writes[operation] = Object.entries(byStatus).filter(([status]) => status.startsWith("2")).reduce((sum, [, n]) => sum + n, 0);
+      writes[operation] = Object.entries(byStatus)
+        .filter(([status]) => status.startsWith("2"))
+        .reduce((sum, [, n]) => sum + n, 0);
     }
   }
   return writes;
@@ -34,7 +36,9 @@ describe("two replicas with leader election", () => {
     rig.server.control.getObject({ apiVersion: API_GROUP_VERSION, kind, namespace: "team-a", name }) as CustomResource | undefined;
   const readyAt = (kind: "BatchPool" | "BatchJob", name: string, generation: number): boolean => {
     const object = stored(kind, name);
-    const ready = (object?.status?.conditions as { type: string; status: string }[] | undefined)?.some((c) => c.type === "Ready" && c.status === "True");
+    const ready = (object?.status?.conditions as { type: string; status: string }[] | undefined)?.some(
+      (c) => c.type === "Ready" && c.status === "True",
+    );
     return ready === true && object?.status?.observedGeneration === generation;
   };
   const holder = async (): Promise<string | undefined> =>
@@ -66,7 +70,11 @@ describe("two replicas with leader election", () => {
 
     const after = batchWrites(rig);
     // Nothing created twice, no task resubmitted, nothing deleted: the new leader only rolled out the resize.
-    const creations = (w: Record<string, number>) => ({ Pool_Add: w.Pool_Add, Job_Add: w.Job_Add, Task_AddCollection: w.Task_AddCollection });
+    const creations = (w: Record<string, number>) => ({
+      Pool_Add: w.Pool_Add,
+      Job_Add: w.Job_Add,
+      Task_AddCollection: w.Task_AddCollection,
+    });
     expect(creations(after)).toEqual(creations(before));
     expect(after.Pool_Resize).toBe((before.Pool_Resize ?? 0) + 1);
     expect(after.Pool_Delete ?? 0).toBe(0);

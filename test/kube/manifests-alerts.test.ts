@@ -60,7 +60,11 @@ interface Selector {
 function selectors(expr: string): Selector[] {
   return [...expr.matchAll(/\b(batch_gitops_[a-z_]+)(?:\{([^}]*)\})?/g)].map((m) => ({
     metric: m[1] ?? "",
-    matchers: [...(m[2] ?? "").matchAll(/([a-z_]+)\s*(=~|!=|!~|=)\s*"([^"]*)"/g)].map((x) => ({ label: x[1] ?? "", op: x[2] ?? "", value: x[3] ?? "" })),
+    matchers: [...(m[2] ?? "").matchAll(/([a-z_]+)\s*(=~|!=|!~|=)\s*"([^"]*)"/g)].map((x) => ({
+      label: x[1] ?? "",
+      op: x[2] ?? "",
+      value: x[3] ?? "",
+    })),
   }));
 }
 
@@ -88,7 +92,10 @@ describe("PrometheusRule alerts", () => {
       const ofMetric = series.filter((s) => s.name === sel.metric);
       expect(ofMetric.length, `${sel.metric} is exported`).toBeGreaterThan(0);
       for (const m of sel.matchers) {
-        expect(ofMetric.some((s) => matches(s, m)), `${sel.metric}{${m.label}${m.op}"${m.value}"}`).toBe(true);
+        expect(
+          ofMetric.some((s) => matches(s, m)),
+          `${sel.metric}{${m.label}${m.op}"${m.value}"}`,
+        ).toBe(true);
       }
     }
   });

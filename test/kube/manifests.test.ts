@@ -40,7 +40,11 @@ interface PolicyRule {
 interface Container {
   name: string;
   args?: string[];
-  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean }; fieldRef?: { fieldPath: string } } }[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean }; fieldRef?: { fieldPath: string } };
+  }[];
   envFrom?: { configMapRef?: { name: string } }[];
   ports?: { name?: string; containerPort: number }[];
   livenessProbe?: { httpGet?: { path: string; port: string | number } };
@@ -88,7 +92,9 @@ function controllerContainer(docs: KubeDoc[]): Container {
 function grants(role: KubeDoc): string[] {
   const rules = (role as unknown as { rules: PolicyRule[] }).rules;
   return rules
-    .flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${g === "" ? "core" : g}/${res} ${v}`))))
+    .flatMap((r) =>
+      (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${g === "" ? "core" : g}/${res} ${v}`))),
+    )
     .sort();
 }
 
@@ -183,8 +189,14 @@ describe.skipIf(!kubectlAvailable)("kubectl kustomize manifests/deploy", () => {
     it("bindings give both roles to the controller's ServiceAccount", () => {
       const base = docs("base");
       const sa = only(base, "ServiceAccount");
-      for (const [bindingKind, roleKind] of [["ClusterRoleBinding", "ClusterRole"], ["RoleBinding", "Role"]] as const) {
-        const binding = only(base, bindingKind) as unknown as { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] };
+      for (const [bindingKind, roleKind] of [
+        ["ClusterRoleBinding", "ClusterRole"],
+        ["RoleBinding", "Role"],
+      ] as const) {
+        const binding = only(base, bindingKind) as unknown as {
+          roleRef: { kind: string; name: string };
+          subjects: { kind: string; name: string; namespace: string }[];
+        };
         expect(binding.roleRef).toMatchObject({ kind: roleKind, name: only(base, roleKind).metadata.name });
         expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: sa.metadata.name, namespace: NAMESPACE }]);
       }
@@ -212,7 +224,11 @@ describe.skipIf(!kubectlAvailable)("kubectl kustomize manifests/deploy", () => {
 
     it("is locked down: non-root, read-only root filesystem, no privilege escalation, no capabilities, RuntimeDefault seccomp", () => {
       const template = podTemplate(only(docs("base"), "Deployment"));
-      expect(template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: expect.any(Number), seccompProfile: { type: "RuntimeDefault" } });
+      expect(template.spec.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: expect.any(Number),
+        seccompProfile: { type: "RuntimeDefault" },
+      });
       expect((template.spec.securityContext?.runAsUser as number) > 0).toBe(true);
       expect(controllerContainer(docs("base")).securityContext).toEqual({
         allowPrivilegeEscalation: false,
@@ -236,7 +252,11 @@ describe.skipIf(!kubectlAvailable)("kubectl kustomize manifests/deploy", () => {
       const configMap = only(base, "ConfigMap") as unknown as { metadata: { name: string }; data: Record<string, string> };
       expect(c.envFrom).toEqual([{ configMapRef: { name: configMap.metadata.name } }]);
       expect(configMap.data).toMatchObject({ BATCH_ACCOUNT_URL: expect.stringMatching(/^https:\/\//), BATCH_AUTH_MODE: "entra" });
-      expect(c.env?.find((e) => e.name === "BATCH_ACCOUNT_KEY")?.valueFrom?.secretKeyRef).toEqual({ name: "batch-gitops-account-key", key: "accountKey", optional: true });
+      expect(c.env?.find((e) => e.name === "BATCH_ACCOUNT_KEY")?.valueFrom?.secretKeyRef).toEqual({
+        name: "batch-gitops-account-key",
+        key: "accountKey",
+        optional: true,
+      });
       // A key must never sit in plain config.
       expect(Object.keys(configMap.data)).not.toContain("BATCH_ACCOUNT_KEY");
     });
@@ -244,8 +264,13 @@ describe.skipIf(!kubectlAvailable)("kubectl kustomize manifests/deploy", () => {
     it.each(allDirs)("%s: every $(VAR) in the container args is defined by the container's environment", (dir) => {
       for (const deployment of docs(dir).filter((d) => d.kind === "Deployment")) {
         const c = podTemplate(deployment).spec.containers[0] as Container;
-        const configMaps = docs(dir).filter((d) => d.kind === "ConfigMap") as unknown as { metadata: { name: string }; data: Record<string, string> }[];
-        const fromConfigMaps = (c.envFrom ?? []).flatMap((ref) => Object.keys(configMaps.find((m) => m.metadata.name === ref.configMapRef?.name)?.data ?? {}));
+        const configMaps = docs(dir).filter((d) => d.kind === "ConfigMap") as unknown as {
+          metadata: { name: string };
+          data: Record<string, string>;
+        }[];
+        const fromConfigMaps = (c.envFrom ?? []).flatMap((ref) =>
+          Object.keys(configMaps.find((m) => m.metadata.name === ref.configMapRef?.name)?.data ?? {}),
+        );
         const defined = new Set([...(c.env ?? []).map((e) => e.name), ...fromConfigMaps]);
         const referenced = (c.args ?? []).flatMap((a) => [...a.matchAll(/\$\(([A-Z_][A-Z0-9_]*)\)/g)].map((m) => m[1]));
         for (const name of referenced) {
@@ -291,17 +316,27 @@ describe.skipIf(!kubectlAvailable)("kubectl kustomize manifests/deploy", () => {
   describe("metrics", () => {
     it("the Service selects the controller pods and targets the HTTP port", () => {
       const base = docs("base");
-      const service = only(base, "Service") as unknown as { spec: { selector: Record<string, string>; ports: { name: string; targetPort: string }[] } };
+      const service = only(base, "Service") as unknown as {
+        spec: { selector: Record<string, string>; ports: { name: string; targetPort: string }[] };
+      };
       expect(podTemplate(only(base, "Deployment")).metadata.labels).toMatchObject(service.spec.selector);
       expect(controllerContainer(base).ports?.map((p) => p.name)).toContain(service.spec.ports[0]?.targetPort);
     });
 
     it("the ServiceMonitor scrapes /metrics from that Service's port, keeping the resources' own namespace label", () => {
-      const service = only(docs("base"), "Service") as unknown as { metadata: { labels: Record<string, string> }; spec: { ports: { name: string }[] } };
-      const monitor = only(docs("monitoring"), "ServiceMonitor") as unknown as { metadata: { namespace: string }; spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] } };
+      const service = only(docs("base"), "Service") as unknown as {
+        metadata: { labels: Record<string, string> };
+        spec: { ports: { name: string }[] };
+      };
+      const monitor = only(docs("monitoring"), "ServiceMonitor") as unknown as {
+        metadata: { namespace: string };
+        spec: { selector: { matchLabels: Record<string, string> }; endpoints: { port: string; path: string }[] };
+      };
       expect(monitor.metadata.namespace).toBe(NAMESPACE);
       expect(service.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
-      expect(monitor.spec.endpoints).toContainEqual(expect.objectContaining({ port: service.spec.ports[0]?.name, path: "/metrics", honorLabels: true }));
+      expect(monitor.spec.endpoints).toContainEqual(
+        expect.objectContaining({ port: service.spec.ports[0]?.name, path: "/metrics", honorLabels: true }),
+      );
     });
 
     it("the Prometheus job label used by the down alert is the Service name", () => {
@@ -312,14 +347,20 @@ describe.skipIf(!kubectlAvailable)("kubectl kustomize manifests/deploy", () => {
 
   describe("Argo CD", () => {
     it("the argocd-cm patch carries health.lua unchanged under both health keys", () => {
-      const cm = only(docs("argocd/health"), "ConfigMap") as unknown as { metadata: { name: string; namespace: string }; data: Record<string, string> };
+      const cm = only(docs("argocd/health"), "ConfigMap") as unknown as {
+        metadata: { name: string; namespace: string };
+        data: Record<string, string>;
+      };
       expect(cm.metadata).toMatchObject({ name: "argocd-cm", namespace: "argocd" });
       expect(cm.data[argoHealthKey("BatchPool")]).toBe(readArgoHealthScript("BatchPool"));
       expect(cm.data[argoHealthKey("BatchJob")]).toBe(readArgoHealthScript("BatchJob"));
     });
 
     it("the controller Application points at an installable path of this repository", () => {
-      const apps = docs("argocd").filter((d) => d.kind === "Application") as unknown as { metadata: { name: string }; spec: { source: { path: string } } }[];
+      const apps = docs("argocd").filter((d) => d.kind === "Application") as unknown as {
+        metadata: { name: string };
+        spec: { source: { path: string } };
+      }[];
       const controllerApp = apps.find((a) => a.metadata.name === "batch-gitops");
       expect(controllerApp?.spec.source.path).toBe("manifests/deploy/base");
       expect(existsSync(join(REPO, controllerApp?.spec.source.path ?? "", "kustomization.yaml"))).toBe(true);
@@ -352,13 +393,18 @@ describe.skipIf(!kubectlAvailable)("kubectl kustomize manifests/deploy", () => {
   describe("auth overlays", () => {
     it("workload identity annotates the ServiceAccount with a client id and uses Entra", () => {
       const built = docs("overlays/workload-identity");
-      expect(only(built, "ServiceAccount").metadata.annotations).toMatchObject({ "azure.workload.identity/client-id": expect.stringMatching(/^[0-9a-f-]{36}$/) });
+      expect(only(built, "ServiceAccount").metadata.annotations).toMatchObject({
+        "azure.workload.identity/client-id": expect.stringMatching(/^[0-9a-f-]{36}$/),
+      });
       expect((only(built, "ConfigMap") as unknown as { data: Record<string, string> }).data.BATCH_AUTH_MODE).toBe("entra");
     });
 
     it("shared key names the account and requires the key Secret", () => {
       const built = docs("overlays/shared-key");
-      expect((only(built, "ConfigMap") as unknown as { data: Record<string, string> }).data).toMatchObject({ BATCH_AUTH_MODE: "shared-key", BATCH_ACCOUNT_NAME: expect.stringMatching(/.+/) });
+      expect((only(built, "ConfigMap") as unknown as { data: Record<string, string> }).data).toMatchObject({
+        BATCH_AUTH_MODE: "shared-key",
+        BATCH_ACCOUNT_NAME: expect.stringMatching(/.+/),
+      });
       expect(controllerContainer(built).env?.find((e) => e.name === "BATCH_ACCOUNT_KEY")?.valueFrom?.secretKeyRef?.optional).toBe(false);
     });
   });

@@ -27,19 +27,29 @@ describe("Secrets", () => {
   });
 
   const pool = (): CustomResource | undefined =>
-    rig.server.control.getObject({ apiVersion: API_GROUP_VERSION, kind: "BatchPool", namespace: "team-a", name: "private" }) as CustomResource | undefined;
+    rig.server.control.getObject({ apiVersion: API_GROUP_VERSION, kind: "BatchPool", namespace: "team-a", name: "private" }) as
+      CustomResource | undefined;
   const ready = (): { status?: string; reason?: string; message?: string } | undefined =>
-    (pool()?.status?.conditions as { type: string; status?: string; reason?: string; message?: string }[] | undefined)?.find((c) => c.type === "Ready");
+    (pool()?.status?.conditions as { type: string; status?: string; reason?: string; message?: string }[] | undefined)?.find(
+      (c) => c.type === "Ready",
+    );
 
   it("waits for a missing Secret, converges once it exists, and reconciles again on rotation", async () => {
     // The first pool creations fail inside Batch beyond the adapter's retries, so error paths
     // (logged errors, failure conditions) carry the request that held the password.
     rig.batchControl.faults.add({ operationId: "Pool_Add", kind: "error", count: 10 });
-    await createResource(rig.api.custom, "BatchPool", poolObject("private", "team-a", { registrySecret: { name: "acr", key: "password" } }));
+    await createResource(
+      rig.api.custom,
+      "BatchPool",
+      poolObject("private", "team-a", { registrySecret: { name: "acr", key: "password" } }),
+    );
     await until(() => ready()?.reason === "SecretNotFound", "the pool to wait for its Secret");
     expect(ready()?.message).toContain("Secret team-a/acr not found");
 
-    await rig.api.core.createNamespacedSecret({ namespace: "team-a", body: { metadata: { name: "acr" }, stringData: { password: FIRST } } });
+    await rig.api.core.createNamespacedSecret({
+      namespace: "team-a",
+      body: { metadata: { name: "acr" }, stringData: { password: FIRST } },
+    });
     await until(() => ready()?.status === "True", "the pool to be Ready");
     const poolId = String(pool()?.status?.poolId);
     const live = await batch.pool.get(poolId);
@@ -48,8 +58,13 @@ describe("Secrets", () => {
     expect(registry?.userName).toBeDefined();
     expect(JSON.stringify(live)).not.toContain(FIRST);
 
-    const reconciles = (): number => rig.logs.filter((l) => l.includes('"key":"BatchPool/team-a/private"') && l.includes("referenced Secret changed")).length;
-    await rig.api.core.replaceNamespacedSecret({ namespace: "team-a", name: "acr", body: { metadata: { name: "acr" }, stringData: { password: ROTATED } } });
+    const reconciles = (): number =>
+      rig.logs.filter((l) => l.includes('"key":"BatchPool/team-a/private"') && l.includes("referenced Secret changed")).length;
+    await rig.api.core.replaceNamespacedSecret({
+      namespace: "team-a",
+      name: "acr",
+      body: { metadata: { name: "acr" }, stringData: { password: ROTATED } },
+    });
     await until(() => reconciles() > 0, "a reconcile caused by the rotation");
   });
 

@@ -27,10 +27,13 @@ describe("controller watches", () => {
   });
 
   const stored = (): CustomResource | undefined =>
-    rig.server.control.getObject({ apiVersion: API_GROUP_VERSION, kind: "BatchPool", namespace: "team-a", name: "render" }) as CustomResource | undefined;
+    rig.server.control.getObject({ apiVersion: API_GROUP_VERSION, kind: "BatchPool", namespace: "team-a", name: "render" }) as
+      CustomResource | undefined;
   function readyAt(generation: number): boolean {
     const object = stored();
-    const ready = (object?.status?.conditions as { type: string; status: string }[] | undefined)?.some((c) => c.type === "Ready" && c.status === "True");
+    const ready = (object?.status?.conditions as { type: string; status: string }[] | undefined)?.some(
+      (c) => c.type === "Ready" && c.status === "True",
+    );
     return ready === true && object?.status?.observedGeneration === generation;
   }
   const liveTarget = async (): Promise<number | undefined> => (await batch.pool.get(String(stored()?.status?.poolId))).targetDedicatedNodes;
@@ -62,8 +65,13 @@ describe("controller watches", () => {
     const poolId = String(stored()?.status?.poolId);
     await new EmulatorControlClient(rig.emulator.url).resizePool(poolId, { targetDedicatedNodes: 5 });
     expect(await liveTarget()).toBe(5);
-    await mergePatchResource(rig.api.custom, "BatchPool", "team-a", "render", { metadata: { annotations: { [REQUESTED_AT_ANNOTATION]: new Date().toISOString() } } });
+    await mergePatchResource(rig.api.custom, "BatchPool", "team-a", "render", {
+      metadata: { annotations: { [REQUESTED_AT_ANNOTATION]: new Date().toISOString() } },
+    });
     await until(async () => (await liveTarget()) === 3, "the drift to be corrected");
-    await until(async () => (await rig.api.core.listNamespacedEvent({ namespace: "team-a" })).items.some((e) => e.reason === "DriftCorrected"), "the DriftCorrected event");
+    await until(
+      async () => (await rig.api.core.listNamespacedEvent({ namespace: "team-a" })).items.some((e) => e.reason === "DriftCorrected"),
+      "the DriftCorrected event",
+    );
   });
 });

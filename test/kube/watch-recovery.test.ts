@@ -15,7 +15,8 @@ describe("informer watch recovery", () => {
   let informer: Informer<CustomResource>;
 
   const nodesOf = (name: string): unknown =>
-    (informer.get("team-a", name)?.spec as { scale?: { fixed?: { targetDedicatedNodes?: number } } } | undefined)?.scale?.fixed?.targetDedicatedNodes;
+    (informer.get("team-a", name)?.spec as { scale?: { fixed?: { targetDedicatedNodes?: number } } } | undefined)?.scale?.fixed
+      ?.targetDedicatedNodes;
 
   beforeEach(async () => {
     server = await startTestApiServer({ namespaces: ["team-a"] });
@@ -51,17 +52,20 @@ describe("informer watch recovery", () => {
     expect(informer.relists).toBe(1);
   });
 
-  it.each(["close", "reset"] as const)("resumes after a dropped watch (%s) from the last resourceVersion, missing nothing", async (mode) => {
-    expect(server.control.dropWatches(mode)).toBe(1);
-    // Changes made while the informer may be disconnected.
-    await mergePatchResource(api.custom, "BatchPool", "team-a", "existing", { spec: { scale: { fixed: { targetDedicatedNodes: 5 } } } });
-    await createResource(api.custom, "BatchPool", poolObject("during-outage", "team-a"));
-    await until(() => nodesOf("existing") === 5 && informer.get("team-a", "during-outage") !== undefined, "the missed changes");
-    expect(informer.relists).toBe(1);
-    const resumed = server.control.requests({ verb: "watch", resource: "batchpools" });
-    expect(resumed.length).toBeGreaterThanOrEqual(2);
-    expect(resumed.every((r) => r.query.resourceVersion !== "" && r.query.resourceVersion !== undefined)).toBe(true);
-  });
+  it.each(["close", "reset"] as const)(
+    "resumes after a dropped watch (%s) from the last resourceVersion, missing nothing",
+    async (mode) => {
+      expect(server.control.dropWatches(mode)).toBe(1);
+      // Changes made while the informer may be disconnected.
+      await mergePatchResource(api.custom, "BatchPool", "team-a", "existing", { spec: { scale: { fixed: { targetDedicatedNodes: 5 } } } });
+      await createResource(api.custom, "BatchPool", poolObject("during-outage", "team-a"));
+      await until(() => nodesOf("existing") === 5 && informer.get("team-a", "during-outage") !== undefined, "the missed changes");
+      expect(informer.relists).toBe(1);
+      const resumed = server.control.requests({ verb: "watch", resource: "batchpools" });
+      expect(resumed.length).toBeGreaterThanOrEqual(2);
+      expect(resumed.every((r) => r.query.resourceVersion !== "" && r.query.resourceVersion !== undefined)).toBe(true);
+    },
+  );
 
   it("re-lists on 410 Gone and emits what changed in the gap, including deletions", async () => {
     // Stop the informer from seeing the next changes, then expire its resourceVersion.

@@ -29,15 +29,24 @@ export interface KubectlResult {
 }
 
 /** Runs kubectl against the real server (admin unless `kubeconfig` says otherwise); never throws on exit code. */
-export function kubectl(context: RealKubeContext, args: readonly string[], options: { input?: string; kubeconfig?: string } = {}): Promise<KubectlResult> {
+export function kubectl(
+  context: RealKubeContext,
+  args: readonly string[],
+  options: { input?: string; kubeconfig?: string } = {},
+): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
-    const child = execFile("kubectl", ["--kubeconfig", options.kubeconfig ?? context.kubeconfig, ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error !== null && typeof error.code !== "number") {
-        reject(error);
-        return;
-      }
-      resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
-    });
+    const child = execFile(
+      "kubectl",
+      ["--kubeconfig", options.kubeconfig ?? context.kubeconfig, ...args],
+      { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error !== null && typeof error.code !== "number") {
+          reject(error);
+          return;
+        }
+        resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
+      },
+    );
     child.stdin?.end(options.input ?? "");
   });
 }

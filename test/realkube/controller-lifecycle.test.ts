@@ -14,7 +14,16 @@ import { startHttpServer } from "../../controller/observability/httpServer.js";
 import { createPrometheusMetrics } from "../../controller/observability/metrics.js";
 import type { CustomResource } from "../../controller/kubernetes/resources.js";
 import type { ResourceKind } from "../../controller/runtime/ports.js";
-import { accountObject, createResource, deleteResource, getResource, jobObject, mergePatchResource, poolObject, until } from "../kube/cluster-harness.js";
+import {
+  accountObject,
+  createResource,
+  deleteResource,
+  getResource,
+  jobObject,
+  mergePatchResource,
+  poolObject,
+  until,
+} from "../kube/cluster-harness.js";
 import { runArgoHealth } from "../kube/helpers/lua.js";
 import { kubectl, realKube, type RealKubeContext } from "./context.js";
 import { CONTROLLER_NAMESPACE, SECOND_ACCOUNT, SERVICE_ACCOUNT_USER, startControllerRig, type ControllerRig } from "./controllerRig.js";
@@ -22,7 +31,13 @@ import { fluxHealth } from "../kube/helpers/flux-health.js";
 import { grantedPermissions, namespacesRequested, usedPermissions } from "./rbac.js";
 
 const NS = "team-a";
-const LEADER_ELECTION = { leaseName: "batch-gitops", leaseNamespace: CONTROLLER_NAMESPACE, leaseDurationMs: 4_000, renewDeadlineMs: 3_000, retryPeriodMs: 500 };
+const LEADER_ELECTION = {
+  leaseName: "batch-gitops",
+  leaseNamespace: CONTROLLER_NAMESPACE,
+  leaseDurationMs: 4_000,
+  renewDeadlineMs: 3_000,
+  retryPeriodMs: 500,
+};
 const FINALIZER = "azurebatch.gitops.dev/finalizer";
 const kube = realKube();
 
@@ -31,7 +46,10 @@ const condition = (object: CustomResource | undefined, type: string): { status?:
 
 /** kubectl's table output as rows of cells (columns are separated by two or more spaces). */
 function table(text: string): string[][] {
-  return text.trim().split("\n").map((line) => line.trim().split(/\s{2,}/));
+  return text
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s{2,}/));
 }
 
 describe.skipIf(kube === undefined)("the controller as its ServiceAccount on a real kube-apiserver", () => {
@@ -67,7 +85,10 @@ describe.skipIf(kube === undefined)("the controller as its ServiceAccount on a r
     (await core.listNamespacedEvent({ namespace: NS })).items.filter((e) => e.involvedObject.name === name).map((e) => e.reason);
   const batchPoolIds = async (): Promise<string[]> => (await batch.pool.list()).map((p) => p.id ?? "");
   const gone = async (kind: ResourceKind, name: string): Promise<boolean> =>
-    read(kind, name).then(() => false, (error: unknown) => (error as { code?: number }).code === 404);
+    read(kind, name).then(
+      () => false,
+      (error: unknown) => (error as { code?: number }).code === 404,
+    );
 
   it("create → the finalizer, then Ready with observedGeneration through the status subresource, and Events", async () => {
     await createResource(custom, "BatchPool", poolObject("render", NS, { nodes: 1, registrySecret: { name: "acr", key: "password" } }));
@@ -119,32 +140,48 @@ describe.skipIf(kube === undefined)("the controller as its ServiceAccount on a r
   });
 
   it("the same event again is aggregated: one Event whose count grows", async () => {
-    for (const [nodes, generation] of [[1, 3], [2, 4]] as const) {
+    for (const [nodes, generation] of [
+      [1, 3],
+      [2, 4],
+    ] as const) {
       await mergePatchResource(custom, "BatchPool", NS, "render", { spec: { scale: { fixed: { targetDedicatedNodes: nodes } } } });
       await until(() => isReady("BatchPool", "render", generation), `generation ${generation} to be Ready`, 60_000);
     }
     const resized = async (): Promise<number[]> =>
-      (await core.listNamespacedEvent({ namespace: NS })).items.filter((e) => e.involvedObject.name === "render" && e.reason === "PoolResized").map((e) => e.count ?? 1);
+      (await core.listNamespacedEvent({ namespace: NS })).items
+        .filter((e) => e.involvedObject.name === "render" && e.reason === "PoolResized")
+        .map((e) => e.count ?? 1);
     // 1→2, 2→1, 1→2: the third resize repeats the first one's message.
     await until(async () => (await resized()).some((count) => count >= 2), "the repeated resize event to be counted");
     expect((await resized()).length).toBe(2);
   });
 
   it("a Secret rotation reconciles the pools that reference it", async () => {
-    const rotations = (): number => rig.logs.filter((l) => l.includes(`"key":"BatchPool/${NS}/render"`) && l.includes("referenced Secret changed")).length;
-    await core.replaceNamespacedSecret({ namespace: NS, name: "acr", body: { metadata: { name: "acr" }, stringData: { password: "rotated-Pa55word" } } });
+    const rotations = (): number =>
+      rig.logs.filter((l) => l.includes(`"key":"BatchPool/${NS}/render"`) && l.includes("referenced Secret changed")).length;
+    await core.replaceNamespacedSecret({
+      namespace: NS,
+      name: "acr",
+      body: { metadata: { name: "acr" }, stringData: { password: "rotated-Pa55word" } },
+    });
     await until(() => rotations() > 0, "a reconcile caused by the rotation");
   });
 
   it("Argo CD's Lua health and Flux's healthCheckExprs read the objects the server returns as Healthy/Current", async () => {
-    for (const [kind, name] of [["BatchPool", "render"], ["BatchJob", "frames"]] as const) {
+    for (const [kind, name] of [
+      ["BatchPool", "render"],
+      ["BatchJob", "frames"],
+    ] as const) {
       const object = await read(kind, name);
       expect((await runArgoHealth(kind, object)).status, `${kind} Argo CD health`).toBe("Healthy");
       expect(fluxHealth(kind, object), `${kind} Flux health`).toBe("Current");
     }
     await mergePatchResource(custom, "BatchPool", NS, "render", { spec: { suspend: true } });
     expect((await runArgoHealth("BatchPool", await read("BatchPool", "render"))).status).toBe("Suspended");
-    await until(async () => fluxHealth("BatchPool", await read("BatchPool", "render")) === "Current", "Flux to see the suspended pool as Current");
+    await until(
+      async () => fluxHealth("BatchPool", await read("BatchPool", "render")) === "Current",
+      "Flux to see the suspended pool as Current",
+    );
     await mergePatchResource(custom, "BatchPool", NS, "render", { spec: { suspend: null } });
   });
 
@@ -168,18 +205,27 @@ describe.skipIf(kube === undefined)("the controller as its ServiceAccount on a r
     await kubectl(k, ["create", "namespace", "monitoring"]);
     await kubectl(k, ["apply", "--server-side", "-f", "manifests/deploy/monitoring/metrics-reader.yaml"]);
     for (const sa of ["prometheus", "stranger"]) await kubectl(k, ["create", "serviceaccount", sa, "-n", "monitoring"]);
-    await kubectl(k, ["create", "clusterrolebinding", "batch-gitops-metrics-reader", "--clusterrole=batch-gitops-metrics-reader", "--serviceaccount=monitoring:prometheus"]);
+    await kubectl(k, [
+      "create",
+      "clusterrolebinding",
+      "batch-gitops-metrics-reader",
+      "--clusterrole=batch-gitops-metrics-reader",
+      "--serviceaccount=monitoring:prometheus",
+    ]);
     const token = async (sa: string): Promise<string> => (await kubectl(k, ["create", "token", sa, "-n", "monitoring"])).stdout.trim();
     const controllerConfig = new KubeConfig();
     controllerConfig.loadFromFile(rig.kubeconfig);
     const metrics = createPrometheusMetrics({ processMetrics: false });
     metrics.reconcileDone("BatchPool", "success", 0.1);
-    const server = await startHttpServer({ host: "127.0.0.1", port: 0 }, {
-      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.exposition() }),
-      ready: () => true,
-      status: () => ({ resources: [] }),
-      authorize: kubernetesRequestAuthorizer(controllerConfig),
-    });
+    const server = await startHttpServer(
+      { host: "127.0.0.1", port: 0 },
+      {
+        metrics: async () => ({ contentType: metrics.contentType, body: await metrics.exposition() }),
+        ready: () => true,
+        status: () => ({ resources: [] }),
+        authorize: kubernetesRequestAuthorizer(controllerConfig),
+      },
+    );
     try {
       const get = (path: string, bearer?: string): Promise<Response> =>
         fetch(`${server.url}${path}`, bearer === undefined ? {} : { headers: { authorization: `Bearer ${bearer}` } });
@@ -244,6 +290,6 @@ describe.skipIf(kube === undefined)("the controller as its ServiceAccount on a r
     expect(outside.code).not.toBe(0);
     expect(outside.stderr).toContain(`User "${SERVICE_ACCOUNT_USER}" cannot list resource "configmaps"`);
     const deleting = await kubectl(k, ["delete", "bpool", "anything", "-n", NS], controllerKubeconfig);
-    expect(deleting.stderr).toContain("cannot delete resource \"batchpools\"");
+    expect(deleting.stderr).toContain('cannot delete resource "batchpools"');
   });
 });

@@ -120,7 +120,12 @@ export function startReplica({ emulator, kubeconfig, logs, name, namespace, lead
   const batchCalls = new Map<string, number>();
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      logs.push(...chunk.toString("utf8").split("\n").filter((l) => l !== ""));
+      logs.push(
+        ...chunk
+          .toString("utf8")
+          .split("\n")
+          .filter((l) => l !== ""),
+      );
       callback();
     },
   });
@@ -146,7 +151,13 @@ export function startReplica({ emulator, kubeconfig, logs, name, namespace, lead
       createController: engine,
       controller: {
         batch,
-        metrics: { reconcileDone: () => undefined, driftDetected: () => undefined, batchCall: () => undefined, poolNodes: () => undefined, jobTasks: () => undefined },
+        metrics: {
+          reconcileDone: () => undefined,
+          driftDetected: () => undefined,
+          batchCall: () => undefined,
+          poolNodes: () => undefined,
+          jobTasks: () => undefined,
+        },
         alerts: { drift: () => undefined, stalled: () => undefined },
         logger,
         managerId: "batch-gitops",

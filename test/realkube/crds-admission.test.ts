@@ -35,7 +35,9 @@ interface Manifest {
  * the invalid corpus: alias bombs, huge documents); unparsable documents and other kinds left out.
  */
 function manifestsIn(dir: string): Manifest[] {
-  return yamlFiles(dir).flatMap((file) => parseManifestText(readFileSync(file, "utf8"), file).candidates.map((c) => ({ file, object: c.object })));
+  return yamlFiles(dir).flatMap((file) =>
+    parseManifestText(readFileSync(file, "utf8"), file).candidates.map((c) => ({ file, object: c.object })),
+  );
 }
 
 function nameOf(manifest: Manifest): string {
@@ -49,9 +51,13 @@ function namespaceOf(manifest: Manifest): string {
 
 /** `kubectl apply --server-side --dry-run=server`: the whole admission chain, nothing stored. */
 function dryRunApply(kube: RealKubeContext, manifest: Manifest): ReturnType<typeof kubectl> {
-  return kubectl(kube, ["apply", "--server-side", "--dry-run=server", "--field-manager=realkube-test", "-n", namespaceOf(manifest), "-f", "-"], {
-    input: stringify(manifest.object),
-  });
+  return kubectl(
+    kube,
+    ["apply", "--server-side", "--dry-run=server", "--field-manager=realkube-test", "-n", namespaceOf(manifest), "-f", "-"],
+    {
+      input: stringify(manifest.object),
+    },
+  );
 }
 
 const kube = realKube();
@@ -71,7 +77,9 @@ describe.skipIf(kube === undefined)("CRDs and manifests on a real kube-apiserver
     expect(applied.stderr).toBe("");
     expect(applied.code).toBe(0);
     for (const name of CRD_NAMES) {
-      const crd = JSON.parse((await kubectl(k, ["get", "crd", name, "-o", "json"])).stdout) as { status: { conditions: { type: string; status: string }[] } };
+      const crd = JSON.parse((await kubectl(k, ["get", "crd", name, "-o", "json"])).stdout) as {
+        status: { conditions: { type: string; status: string }[] };
+      };
       const conditions = Object.fromEntries(crd.status.conditions.map((c) => [c.type, c.status]));
       expect(conditions).toMatchObject({ Established: "True", NamesAccepted: "True" });
       expect(conditions.NonStructuralSchema).toBeUndefined();
@@ -110,8 +118,9 @@ describe.skipIf(kube === undefined)("CRDs and manifests on a real kube-apiserver
       expect(result.code).not.toBe(0);
       // Refused before any field is looked at: an unknown apiVersion (no such kind), a namespace
       // that cannot exist, or a value kubectl cannot even encode as JSON (+Inf).
-      const before = /no matches for kind|error converting YAML to JSON/.test(result.stderr)
-        || (schemaPaths.includes("metadata.namespace") && /namespaces "[^"]*" not found/.test(result.stderr));
+      const before =
+        /no matches for kind|error converting YAML to JSON/.test(result.stderr) ||
+        (schemaPaths.includes("metadata.namespace") && /namespaces "[^"]*" not found/.test(result.stderr));
       const named = before || schemaPaths.some((path) => path !== "" && result.stderr.includes(path));
       expect(named, `${schemaPaths.join(", ")} in: ${result.stderr}`).toBe(true);
     },

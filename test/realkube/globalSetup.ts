@@ -31,9 +31,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     etcdUrl: cluster.etcdUrl,
     auditLog: cluster.auditLog,
   };
-  const kubectl = (...args: string[]): string => execFileSync("kubectl", ["--kubeconfig", cluster.kubeconfig, ...args], { encoding: "utf8" });
+  const kubectl = (...args: string[]): string =>
+    execFileSync("kubectl", ["--kubeconfig", cluster.kubeconfig, ...args], { encoding: "utf8" });
   kubectl("apply", "--server-side", "-k", "crds/");
-  kubectl("wait", "--for=condition=Established", "--timeout=120s", "crd/batchpools.azurebatch.gitops.dev", "crd/batchjobs.azurebatch.gitops.dev", "crd/batchaccounts.azurebatch.gitops.dev");
+  kubectl(
+    "wait",
+    "--for=condition=Established",
+    "--timeout=120s",
+    "crd/batchpools.azurebatch.gitops.dev",
+    "crd/batchjobs.azurebatch.gitops.dev",
+    "crd/batchaccounts.azurebatch.gitops.dev",
+  );
   project.provide("realkube", context);
   return async () => {
     await stopLocalCluster(dir);

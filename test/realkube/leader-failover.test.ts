@@ -46,11 +46,39 @@ describe.skipIf(kube === undefined)("leader election: three replica processes, S
     stateDir = mkdtempSync(join(tmpdir(), "realkube-ha-"));
     for (const name of ["ha-0", "ha-1", "ha-2"]) {
       const args = [
-        "bin/batch-gitops.js", "run", "--source", "kubernetes", "--kubeconfig", kubeconfig, "--namespace", NS,
-        "--leader-elect", "--lease-name", LEASE, "--lease-namespace", CONTROLLER_NAMESPACE,
-        "--lease-duration", "3s", "--renew-deadline", "2s", "--retry-period", "500ms",
-        "--batch-url", emulator.url, "--auth", "shared-key", "--http-addr", "off", "--view", "off",
-        "--log-format", "json", "--log-level", "warn", "--state-dir", join(stateDir, name),
+        "bin/batch-gitops.js",
+        "run",
+        "--source",
+        "kubernetes",
+        "--kubeconfig",
+        kubeconfig,
+        "--namespace",
+        NS,
+        "--leader-elect",
+        "--lease-name",
+        LEASE,
+        "--lease-namespace",
+        CONTROLLER_NAMESPACE,
+        "--lease-duration",
+        "3s",
+        "--renew-deadline",
+        "2s",
+        "--retry-period",
+        "500ms",
+        "--batch-url",
+        emulator.url,
+        "--auth",
+        "shared-key",
+        "--http-addr",
+        "off",
+        "--view",
+        "off",
+        "--log-format",
+        "json",
+        "--log-level",
+        "warn",
+        "--state-dir",
+        join(stateDir, name),
       ];
       const env = { ...process.env, POD_NAME: name, BATCH_ACCOUNT_NAME: emulator.account.name, BATCH_ACCOUNT_KEY: emulator.account.key };
       replicas.set(name, spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "inherit"] }));
@@ -64,7 +92,9 @@ describe.skipIf(kube === undefined)("leader election: three replica processes, S
   });
 
   const holder = async (): Promise<string | undefined> =>
-    (await coordination.readNamespacedLease({ name: LEASE, namespace: CONTROLLER_NAMESPACE }).catch(() => undefined))?.spec?.holderIdentity?.split("_")[0];
+    (
+      await coordination.readNamespacedLease({ name: LEASE, namespace: CONTROLLER_NAMESPACE }).catch(() => undefined)
+    )?.spec?.holderIdentity?.split("_")[0];
   const read = (name: string): Promise<CustomResource> => getResource(custom, "BatchPool", NS, name);
   const readyAt = async (name: string, generation: number): Promise<boolean> => {
     const object = await read(name);
@@ -81,10 +111,14 @@ describe.skipIf(kube === undefined)("leader election: three replica processes, S
 
     replicas.get(String(first))?.kill("SIGKILL");
     await mergePatchResource(custom, "BatchPool", NS, "ha", { spec: { scale: { fixed: { targetDedicatedNodes: 2 } } } });
-    await until(async () => {
-      const now = await holder();
-      return now !== undefined && now !== first;
-    }, "another replica to take the Lease", 120_000);
+    await until(
+      async () => {
+        const now = await holder();
+        return now !== undefined && now !== first;
+      },
+      "another replica to take the Lease",
+      120_000,
+    );
     await until(() => readyAt("ha", 2), "the change to be reconciled by the new leader", 120_000);
 
     // Each Batch write happened once: the dead leader's and the new leader's work did not overlap.

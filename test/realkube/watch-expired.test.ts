@@ -48,9 +48,21 @@ describe.skipIf(kube === undefined)("watch expiry (410 Gone) after an etcd compa
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "realkube-410-"));
     cluster = await startLocalCluster({ dir, apiServerArgs: ["--watch-cache=false"] });
-    const context: RealKubeContext = { ...(kube as RealKubeContext), dir, kubeconfig: cluster.kubeconfig, serverUrl: cluster.serverUrl, etcdUrl: cluster.etcdUrl };
+    const context: RealKubeContext = {
+      ...(kube as RealKubeContext),
+      dir,
+      kubeconfig: cluster.kubeconfig,
+      serverUrl: cluster.serverUrl,
+      etcdUrl: cluster.etcdUrl,
+    };
     await kubectl(context, ["apply", "--server-side", "-k", "crds/"]);
-    await kubectl(context, ["wait", "--for=condition=Established", "--timeout=120s", "crd/batchpools.azurebatch.gitops.dev", "crd/batchjobs.azurebatch.gitops.dev"]);
+    await kubectl(context, [
+      "wait",
+      "--for=condition=Established",
+      "--timeout=120s",
+      "crd/batchpools.azurebatch.gitops.dev",
+      "crd/batchjobs.azurebatch.gitops.dev",
+    ]);
     await kubectl(context, ["create", "namespace", NS]);
     const admin = new KubeConfig();
     admin.loadFromFile(cluster.kubeconfig);

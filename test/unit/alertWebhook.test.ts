@@ -40,19 +40,40 @@ describe("alert webhook", () => {
   });
 
   const alerts = (extra: { maxAttempts?: number } = {}) =>
-    createWebhookAlerts({ url: receiver.url, logger, signal: abort.signal, clock: { now: () => clock, setTimeout: systemClock.setTimeout }, retryDelayMs: 1, repeatIntervalMs: 0, ...extra });
+    createWebhookAlerts({
+      url: receiver.url,
+      logger,
+      signal: abort.signal,
+      clock: { now: () => clock, setTimeout: systemClock.setTimeout },
+      retryDelayMs: 1,
+      repeatIntervalMs: 0,
+      ...extra,
+    });
 
   it("posts drift as an Alertmanager alert and resolves it with endsAt", async () => {
     receiver = await startReceiver();
     const webhook = alerts();
-    webhook.drift({ key: "BatchPool/team-a/render", policy: "Alert", corrected: false, differences: ["targetDedicatedNodes: desired 2, live 5"] });
+    webhook.drift({
+      key: "BatchPool/team-a/render",
+      policy: "Alert",
+      corrected: false,
+      differences: ["targetDedicatedNodes: desired 2, live 5"],
+    });
     clock += 60_000;
     webhook.resolved?.("BatchPool/team-a/render", "Drift");
     await webhook.flush();
     expect(receiver.posts).toEqual([
       [
         {
-          labels: { alertname: "BatchGitopsDrift", severity: "warning", kind: "BatchPool", namespace: "team-a", name: "render", policy: "Alert", corrected: "false" },
+          labels: {
+            alertname: "BatchGitopsDrift",
+            severity: "warning",
+            kind: "BatchPool",
+            namespace: "team-a",
+            name: "render",
+            policy: "Alert",
+            corrected: "false",
+          },
           annotations: {
             summary: "BatchPool/team-a/render drifted from its manifest; not corrected (driftPolicy Alert)",
             description: "targetDedicatedNodes: desired 2, live 5",
@@ -100,12 +121,28 @@ describe("alert webhook", () => {
     webhook.drift({ key, policy: "Correct", corrected: true, differences: ["targetDedicatedNodes: desired 1, live 4"] });
     await webhook.flush();
     expect(receiver.posts).toEqual([
-      [expect.objectContaining({ labels: expect.objectContaining({ corrected: "false", policy: "Correct" }), annotations: expect.objectContaining({ summary: expect.stringContaining("not corrected yet") }) })],
+      [
+        expect.objectContaining({
+          labels: expect.objectContaining({ corrected: "false", policy: "Correct" }),
+          annotations: expect.objectContaining({ summary: expect.stringContaining("not corrected yet") }),
+        }),
+      ],
       [
         expect.objectContaining({ labels: expect.objectContaining({ corrected: "false" }), endsAt: "2026-01-01T12:00:01.000Z" }),
         {
-          labels: { alertname: "BatchGitopsDrift", severity: "warning", kind: "BatchPool", namespace: "default", name: "render", policy: "Correct", corrected: "true" },
-          annotations: { summary: "BatchPool/default/render drifted from its manifest; corrected (driftPolicy Correct)", description: "targetDedicatedNodes: desired 1, live 4" },
+          labels: {
+            alertname: "BatchGitopsDrift",
+            severity: "warning",
+            kind: "BatchPool",
+            namespace: "default",
+            name: "render",
+            policy: "Correct",
+            corrected: "true",
+          },
+          annotations: {
+            summary: "BatchPool/default/render drifted from its manifest; corrected (driftPolicy Correct)",
+            description: "targetDedicatedNodes: desired 1, live 4",
+          },
           startsAt: "2026-01-01T12:00:01.000Z",
         },
       ],

@@ -26,7 +26,9 @@ describe("observability HTTP server", () => {
 
     const metricsResponse = await get("/metrics");
     expect(metricsResponse.headers.get("content-type")).toContain("text/plain");
-    expect(await metricsResponse.text()).toContain('batch_gitops_drift_detected_total{kind="BatchPool",field="vmSize",corrected="false"} 1');
+    expect(await metricsResponse.text()).toContain(
+      'batch_gitops_drift_detected_total{kind="BatchPool",field="vmSize",corrected="false"} 1',
+    );
     expect((await get("/healthz")).status).toBe(200);
     expect((await get("/readyz")).status).toBe(503);
     ready = true;
@@ -45,11 +47,14 @@ describe("observability HTTP server", () => {
         status: () => ({ version: 1 }),
         authorize: async (authorization) => {
           seen.push(authorization);
-          return authorization === "Bearer good" ? { allowed: true } : { allowed: false, code: authorization === undefined ? 401 : 403, message: "no" };
+          return authorization === "Bearer good"
+            ? { allowed: true }
+            : { allowed: false, code: authorization === undefined ? 401 : 403, message: "no" };
         },
       },
     );
-    const get = (path: string, token?: string) => fetch(`${server?.url}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+    const get = (path: string, token?: string) =>
+      fetch(`${server?.url}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
     expect((await get("/metrics")).status).toBe(401);
     expect((await get("/status", "bad")).status).toBe(403);
     expect(await (await get("/metrics", "good")).text()).toBe("m 1\n");
@@ -66,7 +71,11 @@ describe("observability HTTP server", () => {
   });
 
   describe("no endpoint a web page can reach", () => {
-    const endpoints = { metrics: async () => ({ contentType: "text/plain", body: "" }), ready: () => true, status: () => ({ version: 1, resources: [] }) };
+    const endpoints = {
+      metrics: async () => ({ contentType: "text/plain", body: "" }),
+      ready: () => true,
+      status: () => ({ version: 1, resources: [] }),
+    };
     /** A raw request with the headers a browser would set (fetch cannot set Host). */
     const get = (headers: Record<string, string>): Promise<number> =>
       new Promise((resolve, reject) => {
@@ -103,8 +112,14 @@ describe("observability HTTP server", () => {
     it("warns when --http-addr is not loopback, naming what is exposed; --allowed-hosts is parsed", () => {
       expect(exposureWarning({ host: "127.0.0.1", port: 8080 })).toBeUndefined();
       expect(exposureWarning({ host: "localhost", port: 8080 })).toBeUndefined();
-      expect(exposureWarning({ host: "0.0.0.0", port: 8080 })).toMatch(/not a loopback address: \/metrics, \/healthz, \/readyz and \/status/);
-      const config = parseRunConfig(["--http-addr", "0.0.0.0:9090", "--allowed-hosts", "Ops.Example, batch-gitops.ns.svc"], { env: {}, cwd: "/tmp", stdoutIsTTY: false });
+      expect(exposureWarning({ host: "0.0.0.0", port: 8080 })).toMatch(
+        /not a loopback address: \/metrics, \/healthz, \/readyz and \/status/,
+      );
+      const config = parseRunConfig(["--http-addr", "0.0.0.0:9090", "--allowed-hosts", "Ops.Example, batch-gitops.ns.svc"], {
+        env: {},
+        cwd: "/tmp",
+        stdoutIsTTY: false,
+      });
       expect(config.http).toEqual({ host: "0.0.0.0", port: 9090, allowedHosts: ["ops.example", "batch-gitops.ns.svc"] });
     });
   });

@@ -15,7 +15,9 @@ describe("loader parser (directory source ↔ manifests loader)", () => {
     expect(result.documents).toEqual([
       { kind: "BatchPool", namespace: "vfx", name: "render", spec: pool.spec, valid: true, generation: expect.any(Number) },
     ]);
-    const rescaled = aPool({ name: "render", namespace: "vfx" }).withScale({ fixed: { targetDedicatedNodes: 9 } }).build();
+    const rescaled = aPool({ name: "render", namespace: "vfx" })
+      .withScale({ fixed: { targetDedicatedNodes: 9 } })
+      .build();
     expect(loaderParser("f", yamlOf(rescaled)).documents[0]?.generation).not.toBe(result.documents[0]?.generation);
   });
 
@@ -23,7 +25,10 @@ describe("loader parser (directory source ↔ manifests loader)", () => {
     const good = aPool({ name: "good" }).build();
     const bad = aPool({ name: "bad" }).withSpec({ vmSize: "" }).build();
     const result = loaderParser("pools.yaml", yamlOf(good, bad));
-    expect(result.documents.map((d) => [d.name, d.valid])).toEqual([["good", true], ["bad", false]]);
+    expect(result.documents.map((d) => [d.name, d.valid])).toEqual([
+      ["good", true],
+      ["bad", false],
+    ]);
     const errors = result.problems.filter((p) => p.severity === "error");
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.every((p) => p.key === "BatchPool/default/bad" && p.file === "pools.yaml" && typeof p.line === "number")).toBe(true);
@@ -42,7 +47,9 @@ describe("loader parser (directory source ↔ manifests loader)", () => {
 
   it("applies the Azure Batch rules for the auth mode: gallery images need Entra ID", () => {
     const gallery = aPool({ name: "gallery" })
-      .withImage({ virtualMachineImageId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i/versions/1.0.0" })
+      .withImage({
+        virtualMachineImageId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/i/versions/1.0.0",
+      })
       .build();
     const underSharedKey = loaderParser("g.yaml", yamlOf(gallery));
     expect(underSharedKey.documents[0]?.valid).toBe(false);

@@ -19,7 +19,10 @@ describe("root logger", () => {
     const { stream, text } = capture();
     const logger = createRootLogger({ format: "json", level: "info", destination: stream });
     const child = logger.child({ controller: "BatchPool", key: "BatchPool/default/a", reconcileId: "r1" });
-    child.info({ auth: { accountKey: "plain-key-value" }, key2: new Secret("wrapped-key"), headers: { authorization: "SharedKey acct:sig" } }, "created");
+    child.info(
+      { auth: { accountKey: "plain-key-value" }, key2: new Secret("wrapped-key"), headers: { authorization: "SharedKey acct:sig" } },
+      "created",
+    );
     const line = JSON.parse(text().trim()) as Record<string, unknown>;
     expect(line).toMatchObject({ msg: "created", key: "BatchPool/default/a", reconcileId: "r1", level: "info" });
     expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -67,7 +70,10 @@ describe("log alerts and events", () => {
     alerts.resolved?.("BatchPool/default/a", "Drift");
     alerts.stalled({ key: "BatchJob/default/j", reason: "PoolQuotaReached", message: "quota" });
     createLogEventRecorder(logger).record("BatchJob/default/j", "Warning", "TasksRejected", "2 tasks rejected");
-    const lines = text().trim().split("\n").map((l) => JSON.parse(l) as { msg: string; level: string });
+    const lines = text()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { msg: string; level: string });
     expect(lines.map((l) => [l.level, l.msg])).toEqual([
       ["warn", "drift detected"],
       ["info", "alert resolved"],

@@ -63,7 +63,12 @@ describe("Prometheus metrics", () => {
     metrics.workQueue?.finished(1.5);
     metrics.workQueue?.retried();
     const text = await metrics.exposition();
-    expect(text).toMatch(new RegExp(`^batch_gitops_build_info\\{version="${packageVersion().replaceAll(".", "\\.")}",nodejs_version="${process.version.replaceAll(".", "\\.")}"\\} 1$`, "m"));
+    expect(text).toMatch(
+      new RegExp(
+        `^batch_gitops_build_info\\{version="${packageVersion().replaceAll(".", "\\.")}",nodejs_version="${process.version.replaceAll(".", "\\.")}"\\} 1$`,
+        "m",
+      ),
+    );
     expect(text).toContain('leader_election_master_status{name="batch-gitops"} 1');
     expect(text).toContain('workqueue_adds_total{name="batch-gitops"} 1');
     expect(text).toContain('workqueue_depth{name="batch-gitops"} 0');
@@ -79,10 +84,16 @@ describe("Prometheus metrics", () => {
       { type: "Ready", status: "False", reason: "Progressing", message: "", lastTransitionTime: at },
       { type: "Reconciling", status: "True", reason: "Progressing", message: "", lastTransitionTime: at },
     ]);
-    metrics.resourceConditions?.("BatchPool/team-a/render", [{ type: "Ready", status: "True", reason: "Succeeded", message: "", lastTransitionTime: at }]);
+    metrics.resourceConditions?.("BatchPool/team-a/render", [
+      { type: "Ready", status: "True", reason: "Succeeded", message: "", lastTransitionTime: at },
+    ]);
     let text = await metrics.exposition();
-    expect(text).toContain('batch_gitops_resource_condition{kind="BatchPool",namespace="team-a",name="render",type="Ready",status="True"} 1');
-    expect(text).toContain('batch_gitops_resource_condition{kind="BatchPool",namespace="team-a",name="render",type="Ready",status="False"} 0');
+    expect(text).toContain(
+      'batch_gitops_resource_condition{kind="BatchPool",namespace="team-a",name="render",type="Ready",status="True"} 1',
+    );
+    expect(text).toContain(
+      'batch_gitops_resource_condition{kind="BatchPool",namespace="team-a",name="render",type="Ready",status="False"} 0',
+    );
     expect(text).not.toContain('type="Reconciling"');
     metrics.forget?.("BatchPool/team-a/render");
     text = await metrics.exposition();

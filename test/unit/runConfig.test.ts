@@ -50,9 +50,23 @@ describe("parseRunConfig", () => {
   it("parses every flag", () => {
     const config = parseRunConfig(
       [
-        "--dir", "deploy", "--resync-interval", "30s", "--concurrency", "3", "--log-level", "debug",
-        "--http-addr", ":0", "--alert-webhook", "http://127.0.0.1:9093/api/v2/alerts", "--state-dir", "/var/state",
-        "--once", "--secrets-dir", "secrets",
+        "--dir",
+        "deploy",
+        "--resync-interval",
+        "30s",
+        "--concurrency",
+        "3",
+        "--log-level",
+        "debug",
+        "--http-addr",
+        ":0",
+        "--alert-webhook",
+        "http://127.0.0.1:9093/api/v2/alerts",
+        "--state-dir",
+        "/var/state",
+        "--once",
+        "--secrets-dir",
+        "secrets",
       ],
       ctx(),
     );
@@ -87,10 +101,7 @@ describe("parseRunConfig", () => {
 
   it("uses a shared key from the environment and never prints it", () => {
     const key = "c2VjcmV0LWtleS12YWx1ZQ==";
-    const config = parseRunConfig(
-      ["--batch-url", "http://127.0.0.1:8089"],
-      ctx({ BATCH_ACCOUNT_NAME: "acct", BATCH_ACCOUNT_KEY: key }),
-    );
+    const config = parseRunConfig(["--batch-url", "http://127.0.0.1:8089"], ctx({ BATCH_ACCOUNT_NAME: "acct", BATCH_ACCOUNT_KEY: key }));
     if (config.batch.kind !== "remote" || config.batch.auth.kind !== "shared-key") {
       throw new Error("expected shared-key auth");
     }
@@ -119,7 +130,10 @@ describe("parseRunConfig", () => {
   });
 
   it("hands the cluster flags to the cluster config parser", () => {
-    const config = parseRunConfig(["--source", "kubernetes", "--namespace", "team-a", "--leader-elect"], ctx({ POD_NAMESPACE: "batch-gitops" }));
+    const config = parseRunConfig(
+      ["--source", "kubernetes", "--namespace", "team-a", "--leader-elect"],
+      ctx({ POD_NAMESPACE: "batch-gitops" }),
+    );
     expect(config.source).toMatchObject({ kind: "kubernetes", namespace: "team-a", leaderElection: { leaseNamespace: "batch-gitops" } });
     expect(() => parseRunConfig(["--source", "kubernetes", "--label-selector", "a;b"], ctx())).toThrow(ConfigError);
   });

@@ -36,10 +36,16 @@ describe("batch-gitops status", () => {
     const store = await openFileStatusStore({ stateDir });
     await store.write(
       "BatchPool/default/render",
-      { conditions: [ready], appliedRevision: "0123456789abcdef", pool: { currentDedicatedNodes: 2, currentLowPriorityNodes: 0, targetDedicatedNodes: 2, targetLowPriorityNodes: 0 } },
+      {
+        conditions: [ready],
+        appliedRevision: "0123456789abcdef",
+        pool: { currentDedicatedNodes: 2, currentLowPriorityNodes: 0, targetDedicatedNodes: 2, targetLowPriorityNodes: 0 },
+      },
       { kind: "BatchPool", namespace: "default", name: "render" },
     );
-    await store.setProblems([{ severity: "error", file: "bad.yaml", line: 3, message: "spec.vmSize is required", key: "BatchPool/default/bad" }]);
+    await store.setProblems([
+      { severity: "error", file: "bad.yaml", line: 3, message: "spec.vmSize is required", key: "BatchPool/default/bad" },
+    ]);
     await store.flush();
     expect(await statusCommand.run(["--state-dir", stateDir, "--url", noController])).toBe(0);
     const text = out.join("\n");
@@ -51,7 +57,10 @@ describe("batch-gitops status", () => {
 
   it("prefers the running controller's /status, and prints JSON on request", async () => {
     const live: StatusDocument = { version: 1, updatedAt: "2026-01-01T00:00:00Z", resources: [] };
-    server = await startHttpServer({ host: "127.0.0.1", port: 0 }, { metrics: async () => ({ contentType: "text/plain", body: "" }), ready: () => true, status: () => live });
+    server = await startHttpServer(
+      { host: "127.0.0.1", port: 0 },
+      { metrics: async () => ({ contentType: "text/plain", body: "" }), ready: () => true, status: () => live },
+    );
     expect(await statusCommand.run(["--state-dir", stateDir, "--url", server.url, "--output", "json"])).toBe(0);
     expect(JSON.parse(out.join("\n"))).toEqual(live);
   });

@@ -84,7 +84,9 @@ describe("file status store", () => {
     const store = await openFileStatusStore({ stateDir });
     await store.setProblems([{ severity: "error", message: "bad.yaml: YAML syntax error", file: "bad.yaml" }]);
     await store.flush();
-    expect((await readStatusFile(store.path))?.problems).toEqual([{ severity: "error", message: "bad.yaml: YAML syntax error", file: "bad.yaml" }]);
+    expect((await readStatusFile(store.path))?.problems).toEqual([
+      { severity: "error", message: "bad.yaml: YAML syntax error", file: "bad.yaml" },
+    ]);
     expect((await openFileStatusStore({ stateDir })).document().problems).toHaveLength(1);
   });
 
@@ -121,7 +123,10 @@ describe("file status store", () => {
     // "a" is being written at once; "b" waits for the interval after that write ends.
     await vi.waitFor(() => expect(clock.nextDueInMs()).toBe(20));
     await clock.advance(20);
-    await vi.waitFor(async () => expect((await readStatusFile(store.path).catch(() => undefined))?.resources.map((r) => r.name)).toEqual(["a", "b"]), { timeout: 10_000 });
+    await vi.waitFor(
+      async () => expect((await readStatusFile(store.path).catch(() => undefined))?.resources.map((r) => r.name)).toEqual(["a", "b"]),
+      { timeout: 10_000 },
+    );
   });
 
   it("reports a failed background write and writes the change at the next flush", async () => {

@@ -22,7 +22,11 @@ describe("supported Node.js and production credentials", () => {
   });
 
   it("keeps DefaultAzureCredential to production credentials in the Deployment", () => {
-    const deployment = parseAllDocuments(read("manifests/deploy/controller/deployment.yaml")).map((d) => d.toJS() as { kind?: string; spec?: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } }).find((d) => d.kind === "Deployment");
+    const deployment = parseAllDocuments(read("manifests/deploy/controller/deployment.yaml"))
+      .map(
+        (d) => d.toJS() as { kind?: string; spec?: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } },
+      )
+      .find((d) => d.kind === "Deployment");
     const env = deployment?.spec?.template.spec.containers[0]?.env ?? [];
     expect(env).toContainEqual({ name: "AZURE_TOKEN_CREDENTIALS", value: "prod" });
   });

@@ -6,7 +6,11 @@ import type { ResourceStatus } from "../../controller/runtime/ports.js";
 import { toPublicStatus, type StatusDocument } from "../../controller/runtime/publicStatus.js";
 
 const condition = (status: "True" | "False", reason: string, message = "") => ({
-  type: "Ready", status, reason, message, lastTransitionTime: "2026-01-01T00:00:00Z",
+  type: "Ready",
+  status,
+  reason,
+  message,
+  lastTransitionTime: "2026-01-01T00:00:00Z",
 });
 const poolStatus = (current: number, target: number, ready = current === target): ResourceStatus => ({
   conditions: [condition(ready ? "True" : "False", ready ? "Succeeded" : "Resizing", ready ? "" : `resizing to ${target}`)],
@@ -20,8 +24,20 @@ const doc = (pool: ResourceStatus, job: ResourceStatus): StatusDocument => ({
   version: 1,
   updatedAt: "2026-01-01T00:00:00Z",
   resources: [
-    { key: "BatchJob/default/sweep", kind: "BatchJob", namespace: "default", name: "sweep", status: toPublicStatus("BatchJob", job, undefined) },
-    { key: "BatchPool/default/render", kind: "BatchPool", namespace: "default", name: "render", status: toPublicStatus("BatchPool", pool, undefined) },
+    {
+      key: "BatchJob/default/sweep",
+      kind: "BatchJob",
+      namespace: "default",
+      name: "sweep",
+      status: toPublicStatus("BatchJob", job, undefined),
+    },
+    {
+      key: "BatchPool/default/render",
+      kind: "BatchPool",
+      namespace: "default",
+      name: "render",
+      status: toPublicStatus("BatchPool", pool, undefined),
+    },
   ],
 });
 
@@ -74,7 +90,13 @@ describe("terminal view", () => {
   it("redraws the live table in place, at most once per throttle interval", () => {
     let current = doc(poolStatus(0, 2), jobStatus(0, 10));
     const { out, text } = sink();
-    const view = createTerminalView({ out, mode: "live", read: () => current, throttleMs: 250, footer: "logs: .batch-gitops/controller.log" });
+    const view = createTerminalView({
+      out,
+      mode: "live",
+      read: () => current,
+      throttleMs: 250,
+      footer: "logs: .batch-gitops/controller.log",
+    });
     view.notify();
     vi.advanceTimersByTime(0);
     const firstFrame = text();

@@ -5,8 +5,25 @@
  */
 import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
-import { BATCH_OPTIONS, BATCH_OPTIONS_USAGE, batchTarget, connectBatch, loadDesired, observe, planDirectory, type DesiredDirectory } from "../planning.js";
-import { manifestHashes, movedInBatch, movedManifests, observedFingerprints, PlanFileError, readPlanFile, type PlanFile } from "../planFile.js";
+import {
+  BATCH_OPTIONS,
+  BATCH_OPTIONS_USAGE,
+  batchTarget,
+  connectBatch,
+  loadDesired,
+  observe,
+  planDirectory,
+  type DesiredDirectory,
+} from "../planning.js";
+import {
+  manifestHashes,
+  movedInBatch,
+  movedManifests,
+  observedFingerprints,
+  PlanFileError,
+  readPlanFile,
+  type PlanFile,
+} from "../planFile.js";
 import { EXIT_USAGE, messageOf, UsageError } from "../usage.js";
 import type { BatchAdapter } from "../../batch/adapter.js";
 import { describeAction, type Action } from "../../core/actions.js";
@@ -54,10 +71,19 @@ function parseApplyOptions(args: string[]): ApplyOptions {
 }
 
 /** Everything that moved since the plan, or [] when it may be applied. */
-function whatMoved(saved: PlanFile, desired: DesiredDirectory, plans: readonly ResourcePlan[], observed: Parameters<typeof observedFingerprints>[0]): string[] {
-  const moved = [...movedManifests(saved.manifests, manifestHashes(desired)), ...movedInBatch(saved.observed, observedFingerprints(observed))];
+function whatMoved(
+  saved: PlanFile,
+  desired: DesiredDirectory,
+  plans: readonly ResourcePlan[],
+  observed: Parameters<typeof observedFingerprints>[0],
+): string[] {
+  const moved = [
+    ...movedManifests(saved.manifests, manifestHashes(desired)),
+    ...movedInBatch(saved.observed, observedFingerprints(observed)),
+  ];
   // The planner is pure: the same inputs give the same plan. A difference means another version.
-  if (moved.length === 0 && canonicalJson(plans) !== canonicalJson(saved.plans)) moved.push("the plan computed now differs from the saved one (another batch-gitops version?)");
+  if (moved.length === 0 && canonicalJson(plans) !== canonicalJson(saved.plans))
+    moved.push("the plan computed now differs from the saved one (another batch-gitops version?)");
   return moved;
 }
 
@@ -77,8 +103,11 @@ async function execute(action: Action, key: string, ctx: Execution): Promise<str
   const intent = ctx.desired.jobs.find((j) => j.key === key);
   if (intent === undefined) throw new Error(`${key}: no job in the manifests to submit tasks from`);
   const result = await submitTasks({ batch: ctx.batch, jobId: action.jobId, tasks: intent.tasks, signal: ctx.signal, prepare });
-  if (result.failureCount > 0) throw new Error(`${result.failureCount} task(s) rejected by Batch: ${result.failures.map((f) => `${f.taskId}: ${f.code}`).join("; ")}`);
-  const patch: Record<string, unknown> = { metadata: toMetadataItems(jobMetadata(intent, { managerId: ctx.managerId }, intent.tasks.hash)) };
+  if (result.failureCount > 0)
+    throw new Error(`${result.failureCount} task(s) rejected by Batch: ${result.failures.map((f) => `${f.taskId}: ${f.code}`).join("; ")}`);
+  const patch: Record<string, unknown> = {
+    metadata: toMetadataItems(jobMetadata(intent, { managerId: ctx.managerId }, intent.tasks.hash)),
+  };
   if (intent.onAllTasksComplete === "terminatejob") patch.onAllTasksComplete = "terminatejob";
   await ctx.batch.patchJob(action.jobId, patch, { signal: ctx.signal });
   return `${result.added} added`;
@@ -102,7 +131,13 @@ async function applyPlanFile(options: ApplyOptions): Promise<number> {
       console.error("Nothing was written. Make a new plan and review it.");
       return 1;
     }
-    const ctx: Execution = { batch: connection.batch, desired, secrets: createFileSecretResolver(options.secretsDir), managerId: target.managerId, signal: AbortSignal.timeout(3_600_000) };
+    const ctx: Execution = {
+      batch: connection.batch,
+      desired,
+      secrets: createFileSecretResolver(options.secretsDir),
+      managerId: target.managerId,
+      signal: AbortSignal.timeout(3_600_000),
+    };
     let count = 0;
     for (const plan of saved.plans) {
       for (const action of plan.actions) {

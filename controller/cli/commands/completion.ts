@@ -87,10 +87,15 @@ compdef _batch_gitops batch-gitops`;
 }
 
 function fishScript(commands: CompletedCommand[]): string {
-  const lines = ["# fish completion for batch-gitops (batch-gitops completion fish)", "complete -c batch-gitops -f -n __fish_use_subcommand -l version -d 'print the version'", "complete -c batch-gitops -l no-color -d 'no colours'"];
+  const lines = [
+    "# fish completion for batch-gitops (batch-gitops completion fish)",
+    "complete -c batch-gitops -f -n __fish_use_subcommand -l version -d 'print the version'",
+    "complete -c batch-gitops -l no-color -d 'no colours'",
+  ];
   for (const c of commands) {
     for (const word of c.words) lines.push(`complete -c batch-gitops -f -n __fish_use_subcommand -a ${word} -d ${quote(c.summary)}`);
-    for (const flag of c.flags) lines.push(`complete -c batch-gitops -n ${quote(`__fish_seen_subcommand_from ${c.words.join(" ")}`)} -l ${flag.slice(2)}`);
+    for (const flag of c.flags)
+      lines.push(`complete -c batch-gitops -n ${quote(`__fish_seen_subcommand_from ${c.words.join(" ")}`)} -l ${flag.slice(2)}`);
   }
   return lines.join("\n");
 }

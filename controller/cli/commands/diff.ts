@@ -25,7 +25,8 @@ export const diffCommand: Command = {
   usage: USAGE,
   async run(args: string[], context?: CliContext): Promise<number> {
     const parsed = parseResourceArgs(args, BATCH_OPTIONS);
-    if (parsed.target.kind !== "directory") throw new UsageError("diff compares a manifests directory with Batch: give --dir, not a cluster");
+    if (parsed.target.kind !== "directory")
+      throw new UsageError("diff compares a manifests directory with Batch: give --dir, not a cluster");
     const [text] = atMost(parsed.positionals, 1, "diff takes one kind/name");
     const ref = parseOneResource(text, parsed.namespace);
     const output = parseOutput(parsed.output, ["table", "json", "yaml", "markdown"] as const, "table");
@@ -34,7 +35,11 @@ export const diffCommand: Command = {
       const value = parsed.values[name];
       return typeof value === "string" ? value : undefined;
     };
-    const { plans, errors } = await computePlan(parsed.target.dir, { "batch-url": flag("batch-url"), auth: flag("auth"), "manager-id": flag("manager-id") });
+    const { plans, errors } = await computePlan(parsed.target.dir, {
+      "batch-url": flag("batch-url"),
+      auth: flag("auth"),
+      "manager-id": flag("manager-id"),
+    });
     const mine = plans.filter((p) => p.key === key);
     const myErrors = errors.filter((p) => `${p.kind ?? ""}/${p.namespace ?? "default"}/${p.name ?? ""}` === key);
     if (mine.length === 0 && myErrors.length === 0) {

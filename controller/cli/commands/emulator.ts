@@ -108,7 +108,13 @@ const FLAGS: Record<string, FlagHandler> = {
     parsed.port = port;
     return undefined;
   },
-  "--allowed-hosts": (parsed, value) => void parsed.allowedHosts.push(...value.split(",").map((h) => h.trim()).filter((h) => h !== "")),
+  "--allowed-hosts": (parsed, value) =>
+    void parsed.allowedHosts.push(
+      ...value
+        .split(",")
+        .map((h) => h.trim())
+        .filter((h) => h !== ""),
+    ),
   "--account": (parsed, value) => {
     if (value.includes(":")) parsed.accounts.push(namedAccount(value));
     else parsed.account = value;
@@ -138,7 +144,14 @@ const FLAGS: Record<string, FlagHandler> = {
 
 function parseArgs(args: string[]): EmulatorArgs | string {
   const fromEnvironment = process.env.BATCH_EMULATOR_AUTO_STORAGE;
-  const parsed: EmulatorArgs = { port: 8089, timing: "fast", allowedHosts: [], execute: "simulated", accounts: [], ...(fromEnvironment ? { autoStorage: fromEnvironment } : {}) };
+  const parsed: EmulatorArgs = {
+    port: 8089,
+    timing: "fast",
+    allowedHosts: [],
+    execute: "simulated",
+    accounts: [],
+    ...(fromEnvironment ? { autoStorage: fromEnvironment } : {}),
+  };
   for (let i = 0; i < args.length; i += 2) {
     const [flag = "", value] = [args[i], args[i + 1]];
     if (value === undefined) return `missing value for ${flag}`;
@@ -179,9 +192,12 @@ async function readAccountsFile(path: string): Promise<Account[] | string> {
   const list = Array.isArray(parsed) ? (parsed as unknown[]) : [];
   const accounts = list.flatMap((entry) => {
     const { name, key } = (typeof entry === "object" && entry !== null ? entry : {}) as { name?: unknown; key?: unknown };
-    return typeof name === "string" && typeof key === "string" && name !== "" && Buffer.from(key, "base64").length > 0 ? [{ name, key }] : [];
+    return typeof name === "string" && typeof key === "string" && name !== "" && Buffer.from(key, "base64").length > 0
+      ? [{ name, key }]
+      : [];
   });
-  if (accounts.length === 0 || accounts.length !== list.length) return `--accounts-file ${path}: expected a list of {name, key} with base64 keys`;
+  if (accounts.length === 0 || accounts.length !== list.length)
+    return `--accounts-file ${path}: expected a list of {name, key} with base64 keys`;
   return accounts;
 }
 
@@ -197,13 +213,18 @@ async function accountsOf(parsed: EmulatorArgs): Promise<Account[] | string> {
   return accounts.length === 0 ? [devAccount] : accounts;
 }
 
-function httpsOptions(tls: { cert: string; key: string } | undefined, httpsPort: number): { tls?: { cert: string; key: string }; httpsPort?: number } {
+function httpsOptions(
+  tls: { cert: string; key: string } | undefined,
+  httpsPort: number,
+): { tls?: { cert: string; key: string }; httpsPort?: number } {
   return tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key }, httpsPort };
 }
 
 function printTls(httpsUrl: string | undefined, certPath: string | undefined): void {
   if (httpsUrl === undefined || certPath === undefined) return;
-  console.log(`  https:   ${httpsUrl} (every account; also Resource Manager pools: /subscriptions/*/resourceGroups/*/providers/Microsoft.Batch/batchAccounts/{account}/pools)`);
+  console.log(
+    `  https:   ${httpsUrl} (every account; also Resource Manager pools: /subscriptions/*/resourceGroups/*/providers/Microsoft.Batch/batchAccounts/{account}/pools)`,
+  );
   console.log(`  trust:   NODE_EXTRA_CA_CERTS=${certPath} (Node), REQUESTS_CA_BUNDLE=${certPath} (Python)`);
 }
 
@@ -246,7 +267,9 @@ export const emulatorCommand: Command = {
     console.log(`  timing:  ${parsed.timing}; control API: ${emulator.url}/_emulator/`);
     printTls(emulator.httpsUrl, tls?.certPath);
     printState(parsed.location, emulator.tornJournalBytes ?? 0);
-    console.log(`  execute: ${parsed.execute}${emulator.workDir === undefined ? "" : ` (nodes under ${emulator.workDir}; processes run unisolated on this machine)`}`);
+    console.log(
+      `  execute: ${parsed.execute}${emulator.workDir === undefined ? "" : ` (nodes under ${emulator.workDir}; processes run unisolated on this machine)`}`,
+    );
     await new Promise<void>((resolve) => {
       const stop = (): void => resolve();
       process.once("SIGINT", stop);

@@ -25,7 +25,14 @@ Exit codes: 0 success, 1 an error, ${EXIT_USAGE} bad usage (including directory 
 function row(event: CoreV1Event): string[] {
   const at = eventTime(event);
   const object = event.involvedObject;
-  return [at === 0 ? "-" : new Date(at).toISOString(), event.type ?? "", event.reason ?? "", `${object.kind ?? ""}/${object.namespace ?? ""}/${object.name ?? ""}`, String(event.count ?? 1), event.message ?? ""];
+  return [
+    at === 0 ? "-" : new Date(at).toISOString(),
+    event.type ?? "",
+    event.reason ?? "",
+    `${object.kind ?? ""}/${object.namespace ?? ""}/${object.name ?? ""}`,
+    String(event.count ?? 1),
+    event.message ?? "",
+  ];
 }
 
 export const eventsCommand: Command = {
@@ -37,13 +44,19 @@ export const eventsCommand: Command = {
     const [text] = atMost(parsed.positionals, 1, "events takes at most one kind[/name]");
     const output = parseOutput(parsed.output, OUTPUT_FORMATS, "table");
     if (parsed.target.kind !== "cluster") {
-      throw new UsageError("events reads a cluster: give --kubeconfig, --context or --source kubernetes (in directory mode, events are the controller's log lines)");
+      throw new UsageError(
+        "events reads a cluster: give --kubeconfig, --context or --source kubernetes (in directory mode, events are the controller's log lines)",
+      );
     }
     const namespace = parsed.allNamespaces ? undefined : (parsed.namespace ?? "default");
     const selector = parseSelector(text, namespace);
     const cluster = await connectCluster(parsed.target);
     const events = (await cluster.events(namespace)).filter((e) =>
-      matches(selector, { kind: e.involvedObject.kind ?? "", namespace: e.involvedObject.namespace ?? "", name: e.involvedObject.name ?? "" }),
+      matches(selector, {
+        kind: e.involvedObject.kind ?? "",
+        namespace: e.involvedObject.namespace ?? "",
+        name: e.involvedObject.name ?? "",
+      }),
     );
     if (output !== "table") {
       console.log(renderStructured({ apiVersion: "v1", kind: "List", items: events }, output));

@@ -51,7 +51,10 @@ async function exportAccount(batch: BatchAdapter, namespace: string): Promise<Ex
   for (const s of pools.skipped) console.error(`skipped pool ${s.id}: ${s.why}`);
   for (const s of exportedJobs.skipped) console.error(`skipped job ${s.id}: ${s.why}`);
   for (const note of exportedJobs.exported.flatMap((e) => e.notes)) console.error(`note: ${note}`);
-  return [...pools.exported.map((e) => ({ file: `${e.name}.yaml`, yaml: e.yaml })), ...exportedJobs.exported.map((e) => ({ file: `job-${e.name}.yaml`, yaml: e.yaml }))];
+  return [
+    ...pools.exported.map((e) => ({ file: `${e.name}.yaml`, yaml: e.yaml })),
+    ...exportedJobs.exported.map((e) => ({ file: `job-${e.name}.yaml`, yaml: e.yaml })),
+  ];
 }
 
 export const exportCommand: Command = {
@@ -62,7 +65,11 @@ export const exportCommand: Command = {
   async run(args: string[]): Promise<number> {
     let values;
     try {
-      values = parseArgs({ args, strict: true, options: { ...BATCH_OPTIONS, "out-dir": { type: "string" }, namespace: { type: "string", short: "n" } } }).values;
+      values = parseArgs({
+        args,
+        strict: true,
+        options: { ...BATCH_OPTIONS, "out-dir": { type: "string" }, namespace: { type: "string", short: "n" } },
+      }).values;
     } catch (error: unknown) {
       throw new UsageError(messageOf(error));
     }
@@ -73,7 +80,12 @@ export const exportCommand: Command = {
       const files = await exportAccount(connection.batch, values.namespace ?? "default");
       const outDir = values["out-dir"];
       if (outDir === undefined) {
-        console.log(files.map((e) => e.yaml).join("---\n").trimEnd());
+        console.log(
+          files
+            .map((e) => e.yaml)
+            .join("---\n")
+            .trimEnd(),
+        );
       } else {
         await mkdir(outDir, { recursive: true });
         for (const e of files) await writeFile(join(outDir, e.file), e.yaml, { flag: "wx" });

@@ -51,20 +51,42 @@ async function fromDirectory(target: Extract<Target, { kind: "directory" }>): Pr
   return loaded.resources.map((r) => {
     const object = { ...(r.resource as unknown as CustomResource) };
     const observed = byKey.get(r.key);
-    return { object: observed === undefined ? object : { ...object, status: observed as unknown as Record<string, unknown> }, kind: r.kind, namespace: r.namespace, name: r.name };
+    return {
+      object: observed === undefined ? object : { ...object, status: observed as unknown as Record<string, unknown> },
+      kind: r.kind,
+      namespace: r.namespace,
+      name: r.name,
+    };
   });
 }
 
 async function fromCluster(target: Extract<Target, { kind: "cluster" }>, selector: ResourceSelector): Promise<Listed[]> {
   const cluster = await connectCluster(target);
   const kinds = selector.kind === undefined ? RESOURCE_KINDS : [selector.kind];
-  const lists = await Promise.all(kinds.map(async (kind) => (await cluster.list(kind, selector.namespace)).map((object) => ({ object: { ...object, kind, apiVersion: object.apiVersion }, kind, namespace: object.metadata?.namespace ?? "default", name: object.metadata?.name ?? "" }))));
+  const lists = await Promise.all(
+    kinds.map(async (kind) =>
+      (await cluster.list(kind, selector.namespace)).map((object) => ({
+        object: { ...object, kind, apiVersion: object.apiVersion },
+        kind,
+        namespace: object.metadata?.namespace ?? "default",
+        name: object.metadata?.name ?? "",
+      })),
+    ),
+  );
   return lists.flat();
 }
 
 function row(item: Listed): string[] {
   const ready = conditionOf(item.object, "Ready");
-  return [item.kind, item.namespace, item.name, ready?.status ?? "Unknown", ready?.reason ?? "-", item.object.spec?.suspend === true ? "True" : "False", ready?.message ?? ""];
+  return [
+    item.kind,
+    item.namespace,
+    item.name,
+    ready?.status ?? "Unknown",
+    ready?.reason ?? "-",
+    item.object.spec?.suspend === true ? "True" : "False",
+    ready?.message ?? "",
+  ];
 }
 
 /** Directory mode shows every namespace unless one is named; a cluster defaults to "default", as kubectl. */
@@ -84,7 +106,9 @@ export const getCommand: Command = {
     const namespace = namespaceOf(parsed);
     const selector = parseSelector(text, namespace);
     const all = parsed.target.kind === "cluster" ? await fromCluster(parsed.target, selector) : await fromDirectory(parsed.target);
-    const items = all.filter((i) => matches(selector, i)).sort((a, b) => a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+    const items = all
+      .filter((i) => matches(selector, i))
+      .sort((a, b) => a.kind.localeCompare(b.kind) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
     if (selector.name !== undefined && items.length === 0) {
       console.error(`batch-gitops get: ${selector.kind ?? ""}/${selector.namespace ?? "default"}/${selector.name} not found`);
       return 1;

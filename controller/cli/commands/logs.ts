@@ -79,7 +79,13 @@ function parseLogsArgs(args: string[]): ParsedArgs | string {
     parsed = parseArgs({
       args,
       allowPositionals: true,
-      options: { stderr: { type: "boolean" }, follow: { type: "boolean", short: "f" }, tail: { type: "string" }, "batch-url": { type: "string" }, auth: { type: "string" } },
+      options: {
+        stderr: { type: "boolean" },
+        follow: { type: "boolean", short: "f" },
+        tail: { type: "string" },
+        "batch-url": { type: "string" },
+        auth: { type: "string" },
+      },
     });
   } catch (error: unknown) {
     return error instanceof Error ? error.message : String(error);
@@ -90,9 +96,17 @@ function parseLogsArgs(args: string[]): ParsedArgs | string {
   const { values } = parsed;
   const tail = parseTail(values.tail);
   if (typeof tail === "string") return tail;
-  const flags = Object.entries({ "--batch-url": values["batch-url"], "--auth": values.auth }).flatMap(([flag, value]) => (value === undefined ? [] : [flag, value]));
+  const flags = Object.entries({ "--batch-url": values["batch-url"], "--auth": values.auth }).flatMap(([flag, value]) =>
+    value === undefined ? [] : [flag, value],
+  );
   return {
-    options: { target, ...(task === undefined ? {} : { task }), stderr: values.stderr === true, follow: values.follow === true, ...(tail === undefined ? {} : { tail }) },
+    options: {
+      target,
+      ...(task === undefined ? {} : { task }),
+      stderr: values.stderr === true,
+      follow: values.follow === true,
+      ...(tail === undefined ? {} : { tail }),
+    },
     flags,
   };
 }
@@ -107,7 +121,10 @@ async function connect(flags: string[]): Promise<TaskLogReader> {
   const config = parseRunConfig(["--dir", process.cwd(), ...flags], { env: process.env, cwd: process.cwd(), stdoutIsTTY: false });
   if (config.batch.kind === "embedded") throw new ConfigError("logs needs the account: --batch-url URL or BATCH_ACCOUNT_URL");
   const auth = config.batch.auth;
-  const credentials = auth.kind === "shared-key" ? sharedKeyCredentials(auth.accountName, auth.accountKey.reveal()) : entraCredentials(await azureCredential());
+  const credentials =
+    auth.kind === "shared-key"
+      ? sharedKeyCredentials(auth.accountName, auth.accountKey.reveal())
+      : entraCredentials(await azureCredential());
   return createTaskLogReader({ accountUrl: config.batch.url, credentials });
 }
 

@@ -7,7 +7,18 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { CliContext, Command } from "../command.js";
 import { OUTPUT_OPTION, parseOutput, renderStructured } from "../output.js";
-import { BATCH_OPTIONS, BATCH_OPTIONS_USAGE, batchTarget, connectBatch, loadDesired, observe, planDirectory, formatPlanProblem, type BatchTarget, type DesiredDirectory } from "../planning.js";
+import {
+  BATCH_OPTIONS,
+  BATCH_OPTIONS_USAGE,
+  batchTarget,
+  connectBatch,
+  loadDesired,
+  observe,
+  planDirectory,
+  formatPlanProblem,
+  type BatchTarget,
+  type DesiredDirectory,
+} from "../planning.js";
 import { manifestHashes, observedFingerprints, PLAN_FILE_FORMAT, writePlanFile } from "../planFile.js";
 import { hasPendingChanges, planDocument, renderPlan, renderPlanMarkdown } from "../planRender.js";
 import { EXIT_BLOCKED, EXIT_USAGE, messageOf, UsageError, usageFailure } from "../usage.js";
@@ -47,7 +58,12 @@ interface PlanOptions {
 function parsePlanOptions(args: string[]): PlanOptions {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { ...OUTPUT_OPTION, ...BATCH_OPTIONS, out: { type: "string" } } });
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: { ...OUTPUT_OPTION, ...BATCH_OPTIONS, out: { type: "string" } },
+    });
   } catch (error: unknown) {
     throw new UsageError(messageOf(error));
   }
@@ -55,7 +71,12 @@ function parsePlanOptions(args: string[]): PlanOptions {
   if (dir === undefined) throw new UsageError("a manifests directory is required");
   if (extra.length > 0) throw new UsageError(`one directory only; unexpected "${extra.join(" ")}"`);
   const { output, out, ...batch } = parsed.values;
-  return { dir, out, output: parseOutput(output, PLAN_FORMATS, "table"), batch: { "batch-url": batch["batch-url"], auth: batch.auth, "manager-id": batch["manager-id"] } };
+  return {
+    dir,
+    out,
+    output: parseOutput(output, PLAN_FORMATS, "table"),
+    batch: { "batch-url": batch["batch-url"], auth: batch.auth, "manager-id": batch["manager-id"] },
+  };
 }
 
 export interface ComputedPlan {
@@ -80,7 +101,8 @@ export async function computePlan(dir: string, batchFlags: PlanOptions["batch"])
 
 async function savePlan(path: string, dir: string, computed: ComputedPlan): Promise<void> {
   const { target, desired, observed } = computed.inputs;
-  if (target.batch.kind !== "remote") throw new UsageError("--out saves a plan against a real account: give --batch-url (or BATCH_ACCOUNT_URL)");
+  if (target.batch.kind !== "remote")
+    throw new UsageError("--out saves a plan against a real account: give --batch-url (or BATCH_ACCOUNT_URL)");
   if (computed.errors.length > 0) throw new Error(`not saving a plan of invalid manifests (${computed.errors.length} error(s) above)`);
   await writePlanFile(path, {
     format: PLAN_FILE_FORMAT,
@@ -96,7 +118,12 @@ async function savePlan(path: string, dir: string, computed: ComputedPlan): Prom
 }
 
 /** Prints plans in the format asked for; the exit code says whether anything is pending. */
-export function printPlans(plans: readonly ResourcePlan[], errors: readonly Problem[], output: PlanFormat, context: CliContext | undefined): number {
+export function printPlans(
+  plans: readonly ResourcePlan[],
+  errors: readonly Problem[],
+  output: PlanFormat,
+  context: CliContext | undefined,
+): number {
   if (output === "json" || output === "yaml") {
     console.log(renderStructured(planDocument(plans, errors), output));
   } else if (output === "markdown") {

@@ -26,16 +26,25 @@ async function overHttp(url: string, key: string): Promise<number> {
   const endpoint = new URL(`/reconcile/${key}`, url).toString();
   let response: Response;
   try {
-    response = await fetch(endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: "{}", signal: AbortSignal.timeout(5000) });
+    response = await fetch(endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+      signal: AbortSignal.timeout(5000),
+    });
   } catch {
-    console.error(`batch-gitops reconcile: no controller answers at ${url}; start it with \`batch-gitops run\` (its --http-addr), or pass --url`);
+    console.error(
+      `batch-gitops reconcile: no controller answers at ${url}; start it with \`batch-gitops run\` (its --http-addr), or pass --url`,
+    );
     return 1;
   }
   if (response.status === 202) {
     console.log(`${key}: reconcile requested`);
     return 0;
   }
-  console.error(`batch-gitops reconcile: ${response.status === 404 ? `the controller at ${url} does not know ${key}` : `the controller answered ${response.status}`}`);
+  console.error(
+    `batch-gitops reconcile: ${response.status === 404 ? `the controller at ${url} does not know ${key}` : `the controller answered ${response.status}`}`,
+  );
   return 1;
 }
 

@@ -77,7 +77,13 @@ export function createRunCommand(createController: ControllerFactory): Command {
     name: "run",
     summary: "run the controller (directory or Git source; embedded Batch emulator by default)",
     usage: USAGE,
-    run: (args, context?: CliContext) => runCommand(args, createController, { env: colorEnv(process.env, context), cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr }),
+    run: (args, context?: CliContext) =>
+      runCommand(args, createController, {
+        env: colorEnv(process.env, context),
+        cwd: process.cwd(),
+        stdout: process.stdout,
+        stderr: process.stderr,
+      }),
   };
 }
 

@@ -106,7 +106,9 @@ export const statusCommand: Command = {
       return 1;
     }
     if (result === undefined) {
-      console.error(`batch-gitops status: no controller answers at ${options.url} and there is no ${join(options.stateDir, STATUS_FILE_NAME)}`);
+      console.error(
+        `batch-gitops status: no controller answers at ${options.url} and there is no ${join(options.stateDir, STATUS_FILE_NAME)}`,
+      );
       return 1;
     }
     if (options.output !== "table") {
@@ -128,7 +130,11 @@ interface StatusOptions {
 /** The options, or a usage error message. */
 function parseStatusOptions(args: string[]): StatusOptions | string {
   try {
-    const { values } = parseArgs({ args, options: { url: { type: "string" }, "state-dir": { type: "string" }, ...OUTPUT_OPTION }, strict: true });
+    const { values } = parseArgs({
+      args,
+      options: { url: { type: "string" }, "state-dir": { type: "string" }, ...OUTPUT_OPTION },
+      strict: true,
+    });
     const output = parseOutput(values.output, OUTPUT_FORMATS, "table");
     return { url: values.url ?? "http://127.0.0.1:8080", stateDir: resolve(values["state-dir"] ?? ".batch-gitops"), output };
   } catch (err: unknown) {

@@ -53,7 +53,11 @@ function createSuspendCommand(verb: "suspend" | "resume"): Command {
       try {
         const edit = await setSuspend(parsed.target.dir, ref, suspend);
         const what = suspend ? "spec.suspend: true" : "spec.suspend removed";
-        console.log(edit.changed ? `${edit.file}:${edit.line}: ${key}: ${what}; commit this change to keep it` : `${key} is already ${suspend ? "suspended" : "not suspended"} (${edit.file}:${edit.line})`);
+        console.log(
+          edit.changed
+            ? `${edit.file}:${edit.line}: ${key}: ${what}; commit this change to keep it`
+            : `${key} is already ${suspend ? "suspended" : "not suspended"} (${edit.file}:${edit.line})`,
+        );
         return 0;
       } catch (error: unknown) {
         if (!(error instanceof ResourceNotFoundError)) throw error;

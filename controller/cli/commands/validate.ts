@@ -34,7 +34,8 @@ interface ValidateOptions {
 
 /** The text form of one problem: `file:line: severity [rule] Kind/ns/name path: message`. */
 export function formatProblem(problem: Problem): string {
-  const resource = problem.kind !== undefined && problem.name !== undefined ? ` ${problem.kind}/${problem.namespace ?? "default"}/${problem.name}` : "";
+  const resource =
+    problem.kind !== undefined && problem.name !== undefined ? ` ${problem.kind}/${problem.namespace ?? "default"}/${problem.name}` : "";
   const path = problem.path === "" ? "" : ` ${problem.path}`;
   const subject = resource === "" && path === "" ? "" : `${resource}${path}:`;
   return `${problem.file}:${problem.line}: ${problem.severity} [${problem.rule}]${subject} ${problem.message}`;
@@ -52,15 +53,30 @@ function outputOf(output: string | undefined, format: string | undefined): Valid
 function parseOptions(args: string[]): ValidateOptions {
   let parsed;
   try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { auth: { type: "string", default: "entra" }, "arm-resource-id": { type: "string" }, format: { type: "string" }, ...OUTPUT_OPTION } });
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        auth: { type: "string", default: "entra" },
+        "arm-resource-id": { type: "string" },
+        format: { type: "string" },
+        ...OUTPUT_OPTION,
+      },
+    });
   } catch (error: unknown) {
     throw new UsageError(messageOf(error));
   }
   const { positionals, values } = parsed;
   if (positionals.length !== 1 || positionals[0] === undefined) throw new UsageError("validate takes exactly one directory");
-  if (values.auth !== "entra" && values.auth !== "shared-key") throw new UsageError(`--auth must be entra or shared-key, not "${values.auth}"`);
+  if (values.auth !== "entra" && values.auth !== "shared-key")
+    throw new UsageError(`--auth must be entra or shared-key, not "${values.auth}"`);
   const armResourceId = values["arm-resource-id"] ?? process.env.BATCH_ARM_RESOURCE_ID;
-  return { dir: positionals[0], auth: values.auth, arm: armResourceId !== undefined && armResourceId !== "", output: outputOf(values.output, values.format) };
+  return {
+    dir: positionals[0],
+    auth: values.auth,
+    arm: armResourceId !== undefined && armResourceId !== "",
+    output: outputOf(values.output, values.format),
+  };
 }
 
 function byLocation(a: Problem, b: Problem): number {

@@ -15,7 +15,6 @@ import { startEmulator, type RunningEmulator } from "../../../emulator/index.js"
 import type { Timing } from "../../../emulator/timing.js";
 import { operationIdFor, specErrors } from "./spec-schema.js";
 
-
 export interface SpecViolation {
   operation: string;
   status: number;
@@ -83,18 +82,28 @@ export async function startSdkHarness(options: { timing?: Partial<Timing> } = {}
 }
 
 /** The status and Batch error code of a failed SDK call (RestError from ms-rest-js). */
-export async function batchError(call: Promise<unknown>): Promise<{ status: number; code: string; values: Array<{ key?: string; value?: string }> }> {
+export async function batchError(
+  call: Promise<unknown>,
+): Promise<{ status: number; code: string; values: Array<{ key?: string; value?: string }> }> {
   try {
     await call;
   } catch (error: unknown) {
-    const rest = error as { statusCode?: number; code?: string; body?: { code?: string; values?: Array<{ key?: string; value?: string }> } };
+    const rest = error as {
+      statusCode?: number;
+      code?: string;
+      body?: { code?: string; values?: Array<{ key?: string; value?: string }> };
+    };
     return { status: rest.statusCode ?? 0, code: rest.body?.code ?? rest.code ?? "", values: rest.body?.values ?? [] };
   }
   throw new Error("expected the call to fail");
 }
 
 /** Adds a pool of `nodes` dedicated nodes and advances the clock until they are idle. */
-export async function addReadyPool(harness: SdkHarness, poolId: string, options: { nodes?: number; taskSlotsPerNode?: number } = {}): Promise<void> {
+export async function addReadyPool(
+  harness: SdkHarness,
+  poolId: string,
+  options: { nodes?: number; taskSlotsPerNode?: number } = {},
+): Promise<void> {
   await harness.client.pool.add({
     id: poolId,
     vmSize: "standard_d2s_v3",

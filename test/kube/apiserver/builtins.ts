@@ -51,12 +51,18 @@ function validateSecret(obj: KubeObject, old: KubeObject | undefined): FieldCaus
   const causes: FieldCause[] = [];
   const data = isPlainObject(obj.data) ? obj.data : {};
   for (const [key, value] of Object.entries(data)) {
-    if (!SECRET_KEY.test(key)) causes.push({ reason: "FieldValueInvalid", field: `data[${key}]`, message: `Invalid value: "${key}": a valid config key must consist of alphanumeric characters, '-', '_' or '.'` });
+    if (!SECRET_KEY.test(key))
+      causes.push({
+        reason: "FieldValueInvalid",
+        field: `data[${key}]`,
+        message: `Invalid value: "${key}": a valid config key must consist of alphanumeric characters, '-', '_' or '.'`,
+      });
     if (typeof value !== "string" || value.length % 4 !== 0 || !BASE64.test(value)) {
       causes.push({ reason: "FieldValueInvalid", field: `data[${key}]`, message: "Invalid value: <value omitted>: illegal base64 data" });
     }
   }
-  if (old && old.type !== obj.type) causes.push({ reason: "FieldValueInvalid", field: "type", message: "Invalid value: <type>: field is immutable" });
+  if (old && old.type !== obj.type)
+    causes.push({ reason: "FieldValueInvalid", field: "type", message: "Invalid value: <type>: field is immutable" });
   if (old?.immutable === true && (JSON.stringify(old.data ?? {}) !== JSON.stringify(obj.data ?? {}) || obj.immutable !== true)) {
     causes.push({ reason: "FieldValueForbidden", field: "data", message: "Forbidden: field is immutable when `immutable` is set" });
   }
@@ -111,7 +117,8 @@ const coreEvents = builtin({
   allowCreateOnUpdate: true,
   storageKey: EVENT_STORAGE,
   normalize: normalizeEventTimes,
-  validate: (obj) => (isPlainObject(obj.involvedObject) ? [] : [{ reason: "FieldValueRequired", field: "involvedObject", message: "Required value" }]),
+  validate: (obj) =>
+    isPlainObject(obj.involvedObject) ? [] : [{ reason: "FieldValueRequired", field: "involvedObject", message: "Required value" }],
   extraFieldLabels: {
     "involvedObject.kind": (obj) => field(obj, "involvedObject", "kind"),
     "involvedObject.name": (obj) => field(obj, "involvedObject", "name"),
@@ -147,11 +154,18 @@ function renameFields(obj: KubeObject, renames: Array<[string, string]>): KubeOb
 
 function validateEventsV1(obj: KubeObject): FieldCause[] {
   const required = ["eventTime", "reportingController", "reportingInstance", "action", "reason"];
-  const causes: FieldCause[] = required.filter((key) => obj[key] === undefined || obj[key] === "").map((key) => ({ reason: "FieldValueRequired", field: key, message: "Required value" }));
+  const causes: FieldCause[] = required
+    .filter((key) => obj[key] === undefined || obj[key] === "")
+    .map((key) => ({ reason: "FieldValueRequired", field: key, message: "Required value" }));
   if (obj.type !== "Normal" && obj.type !== "Warning") {
-    causes.push({ reason: "FieldValueInvalid", field: "type", message: `Invalid value: ${JSON.stringify(obj.type ?? "")}: has invalid value: ${JSON.stringify(obj.type ?? "")}` });
+    causes.push({
+      reason: "FieldValueInvalid",
+      field: "type",
+      message: `Invalid value: ${JSON.stringify(obj.type ?? "")}: has invalid value: ${JSON.stringify(obj.type ?? "")}`,
+    });
   }
-  if (typeof obj.note === "string" && obj.note.length > 1024) causes.push({ reason: "FieldValueTooLong", field: "note", message: "Too long: may not be more than 1024 bytes" });
+  if (typeof obj.note === "string" && obj.note.length > 1024)
+    causes.push({ reason: "FieldValueTooLong", field: "note", message: "Too long: may not be more than 1024 bytes" });
   return causes;
 }
 
@@ -166,7 +180,14 @@ const eventsV1 = builtin({
   storageKey: EVENT_STORAGE,
   normalize: normalizeEventTimes,
   toStorage: (obj) => ({ ...renameFields(obj, EVENT_FIELD_RENAMES), apiVersion: "v1", kind: "Event" }),
-  fromStorage: (obj) => ({ ...renameFields(obj, EVENT_FIELD_RENAMES.map(([a, b]) => [b, a])), apiVersion: "events.k8s.io/v1", kind: "Event" }),
+  fromStorage: (obj) => ({
+    ...renameFields(
+      obj,
+      EVENT_FIELD_RENAMES.map(([a, b]) => [b, a]),
+    ),
+    apiVersion: "events.k8s.io/v1",
+    kind: "Event",
+  }),
   validate: validateEventsV1,
   extraFieldLabels: {
     "regarding.kind": (obj) => field(obj, "involvedObject", "kind"),
@@ -184,11 +205,19 @@ function validateLease(obj: KubeObject): FieldCause[] {
   const causes: FieldCause[] = [];
   const duration = spec.leaseDurationSeconds;
   if (duration !== undefined && duration !== null && (typeof duration !== "number" || !Number.isInteger(duration) || duration <= 0)) {
-    causes.push({ reason: "FieldValueInvalid", field: "spec.leaseDurationSeconds", message: `Invalid value: ${JSON.stringify(duration)}: must be greater than 0` });
+    causes.push({
+      reason: "FieldValueInvalid",
+      field: "spec.leaseDurationSeconds",
+      message: `Invalid value: ${JSON.stringify(duration)}: must be greater than 0`,
+    });
   }
   const transitions = spec.leaseTransitions;
   if (transitions !== undefined && transitions !== null && (typeof transitions !== "number" || transitions < 0)) {
-    causes.push({ reason: "FieldValueInvalid", field: "spec.leaseTransitions", message: `Invalid value: ${JSON.stringify(transitions)}: must be greater than or equal to 0` });
+    causes.push({
+      reason: "FieldValueInvalid",
+      field: "spec.leaseTransitions",
+      message: `Invalid value: ${JSON.stringify(transitions)}: must be greater than or equal to 0`,
+    });
   }
   return causes;
 }

@@ -28,7 +28,11 @@ export function compileCelRules(schema: SchemaNode): CelValidator {
   const compiled = new Map<SchemaNode, CompiledRule[]>();
   const visit = (node: SchemaNode): void => {
     const rules = node["x-kubernetes-validations"];
-    if (rules?.length) compiled.set(node, rules.map((rule) => compileRule(env, rule)));
+    if (rules?.length)
+      compiled.set(
+        node,
+        rules.map((rule) => compileRule(env, rule)),
+      );
     for (const child of childSchemas(node)) visit(child);
   };
   visit(schema);
@@ -52,7 +56,10 @@ function compileRule(env: Environment, rule: ValidationRule): CompiledRule {
     if (rule.messageExpression) compiledRule.messageExpression = env.parse(rule.messageExpression);
     return compiledRule;
   } catch (err: unknown) {
-    throw new Error(`x-kubernetes-validations rule ${JSON.stringify(rule.rule)} does not compile: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new Error(
+      `x-kubernetes-validations rule ${JSON.stringify(rule.rule)} does not compile: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
 }
 
@@ -63,7 +70,13 @@ function childSchemas(node: SchemaNode): SchemaNode[] {
   return children;
 }
 
-function evaluateNode(rules: Map<SchemaNode, CompiledRule[]>, schema: SchemaNode, value: unknown, old: unknown, path: string): FieldCause[] {
+function evaluateNode(
+  rules: Map<SchemaNode, CompiledRule[]>,
+  schema: SchemaNode,
+  value: unknown,
+  old: unknown,
+  path: string,
+): FieldCause[] {
   if (value === undefined || value === null) return [];
   const causes: FieldCause[] = [];
   for (const rule of rules.get(schema) ?? []) {
@@ -75,7 +88,8 @@ function evaluateNode(rules: Map<SchemaNode, CompiledRule[]>, schema: SchemaNode
     value.forEach((item, i) => causes.push(...evaluateNode(rules, items, item, correlatedListItem(schema, item, old), childPath(path, i))));
   } else if (isPlainObject(value)) {
     for (const [key, child] of Object.entries(value)) {
-      const childSchema = schema.properties?.[key] ?? (isPlainObject(schema.additionalProperties) ? (schema.additionalProperties as SchemaNode) : undefined);
+      const childSchema =
+        schema.properties?.[key] ?? (isPlainObject(schema.additionalProperties) ? (schema.additionalProperties as SchemaNode) : undefined);
       if (childSchema && !(path === "" && key === "metadata")) {
         causes.push(...evaluateNode(rules, childSchema, child, isPlainObject(old) ? old[key] : undefined, childPath(path, key)));
       }
@@ -101,7 +115,11 @@ function runRule(rule: CompiledRule, schema: SchemaNode, value: unknown, old: un
   try {
     passed = rule.evaluate(context);
   } catch (err: unknown) {
-    return { reason: "FieldValueInvalid", field, message: `Invalid value: "${typeName(schema)}": ${firstLine(err)} evaluating rule: ${rule.source.rule}` };
+    return {
+      reason: "FieldValueInvalid",
+      field,
+      message: `Invalid value: "${typeName(schema)}": ${firstLine(err)} evaluating rule: ${rule.source.rule}`,
+    };
   }
   if (passed === true) return undefined;
   return failure(rule, schema, context, field);
@@ -141,14 +159,18 @@ const typeName = (schema: SchemaNode): string => schema.type ?? "object";
 /** CEL distinguishes int from double: schema integers become bigint, as the server's CEL values are int64. */
 export function toCel(value: unknown, schema: SchemaNode | undefined): unknown {
   if (typeof value === "number") {
-    const wantsInt = schema?.type === "integer" || (schema?.type === undefined && Number.isInteger(value)) || schema?.["x-kubernetes-int-or-string"] === true;
+    const wantsInt =
+      schema?.type === "integer" ||
+      (schema?.type === undefined && Number.isInteger(value)) ||
+      schema?.["x-kubernetes-int-or-string"] === true;
     return wantsInt && Number.isInteger(value) ? BigInt(value) : value;
   }
   if (Array.isArray(value)) return value.map((item) => toCel(item, schema?.items));
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
-    const childSchema = schema?.properties?.[key] ?? (isPlainObject(schema?.additionalProperties) ? (schema?.additionalProperties as SchemaNode) : undefined);
+    const childSchema =
+      schema?.properties?.[key] ?? (isPlainObject(schema?.additionalProperties) ? (schema?.additionalProperties as SchemaNode) : undefined);
     out[key] = toCel(child, childSchema);
   }
   return out;

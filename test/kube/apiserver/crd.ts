@@ -39,12 +39,18 @@ export function readCrdFiles(paths: string[]): CustomResourceDefinition[] {
   );
 }
 
-const BLOCKING_REASONS = new Set<FieldCause["reason"]>(["FieldValueNotSupported", "FieldValueRequired", "FieldValueTooLong", "FieldValueTypeInvalid"]);
+const BLOCKING_REASONS = new Set<FieldCause["reason"]>([
+  "FieldValueNotSupported",
+  "FieldValueRequired",
+  "FieldValueTooLong",
+  "FieldValueTypeInvalid",
+]);
 
 const CEL_SKIPPED: FieldCause = {
   reason: "FieldValueInvalid",
   field: "<nil>",
-  message: 'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+  message:
+    'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
 };
 
 export function resourcesFromCrd(crd: CustomResourceDefinition): ResourceType[] {

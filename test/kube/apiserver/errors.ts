@@ -52,7 +52,15 @@ export class ApiError extends Error {
   }
 
   toStatus(): StatusBody {
-    const body: StatusBody = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: this.message, reason: this.reason, code: this.code };
+    const body: StatusBody = {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message: this.message,
+      reason: this.reason,
+      code: this.code,
+    };
     if (this.details) body.details = this.details;
     return body;
   }
@@ -72,14 +80,27 @@ export const notFound = (type: ResourceType, name: string): ApiError =>
 export const alreadyExists = (type: ResourceType, name: string): ApiError =>
   new ApiError(409, "AlreadyExists", `${qualifiedResource(type)} "${name}" already exists`, { name, group: type.group, kind: type.plural });
 
-export const conflict = (type: ResourceType, name: string, why = "the object has been modified; please apply your changes to the latest version and try again"): ApiError =>
-  new ApiError(409, "Conflict", `Operation cannot be fulfilled on ${qualifiedResource(type)} "${name}": ${why}`, { name, group: type.group, kind: type.plural });
+export const conflict = (
+  type: ResourceType,
+  name: string,
+  why = "the object has been modified; please apply your changes to the latest version and try again",
+): ApiError =>
+  new ApiError(409, "Conflict", `Operation cannot be fulfilled on ${qualifiedResource(type)} "${name}": ${why}`, {
+    name,
+    group: type.group,
+    kind: type.plural,
+  });
 
 /** 422 with one cause per field, message formatted like apimachinery's `field.ErrorList`. */
 export const invalid = (type: ResourceType, name: string, causes: FieldCause[]): ApiError => {
   const list = causes.map((c) => `${c.field}: ${c.message}`);
   const summary = list.length === 1 ? (list[0] ?? "") : `[${list.join(", ")}]`;
-  return new ApiError(422, "Invalid", `${qualifiedKind(type)} "${name}" is invalid: ${summary}`, { name, group: type.group, kind: type.kind, causes });
+  return new ApiError(422, "Invalid", `${qualifiedKind(type)} "${name}" is invalid: ${summary}`, {
+    name,
+    group: type.group,
+    kind: type.kind,
+    causes,
+  });
 };
 
 export const gone = (message: string): ApiError => new ApiError(410, "Expired", message);
@@ -90,9 +111,14 @@ export const methodNotAllowed = (message = "the server does not allow this metho
   new ApiError(405, "MethodNotAllowed", message);
 
 export const unsupportedMediaType = (contentType: string, supported: string[]): ApiError =>
-  new ApiError(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: ${supported.join(", ")}`, {
-    causes: [{ reason: "FieldValueNotSupported", field: "Content-Type", message: `unsupported media type: ${contentType}` }],
-  });
+  new ApiError(
+    415,
+    "UnsupportedMediaType",
+    `the body of the request was in an unknown format - accepted media types include: ${supported.join(", ")}`,
+    {
+      causes: [{ reason: "FieldValueNotSupported", field: "Content-Type", message: `unsupported media type: ${contentType}` }],
+    },
+  );
 
 export const forbidden = (message: string): ApiError => new ApiError(403, "Forbidden", message);
 
@@ -103,8 +129,18 @@ export const internalError = (message: string): ApiError => new ApiError(500, "I
 /** Reason the real server uses for each status code, for injected errors given only a code. */
 export const reasonForCode = (code: number): StatusReason => {
   const byCode: Record<number, StatusReason> = {
-    400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 409: "Conflict",
-    410: "Expired", 415: "UnsupportedMediaType", 422: "Invalid", 429: "TooManyRequests", 503: "ServiceUnavailable", 504: "Timeout",
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    410: "Expired",
+    415: "UnsupportedMediaType",
+    422: "Invalid",
+    429: "TooManyRequests",
+    503: "ServiceUnavailable",
+    504: "Timeout",
   };
   return byCode[code] ?? "InternalError";
 };

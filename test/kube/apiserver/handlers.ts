@@ -5,7 +5,16 @@
  */
 import { NAMESPACE_STORAGE_KEY } from "./builtins.js";
 import { ApiError, alreadyExists, badRequest, conflict, forbidden, gone, internalError, invalid, notFound } from "./errors.js";
-import { canonicalJson, generatedName, keepSystemFields, rfc3339, specChanged, stampCreate, validateLabels, validateName } from "./metadata.js";
+import {
+  canonicalJson,
+  generatedName,
+  keepSystemFields,
+  rfc3339,
+  specChanged,
+  stampCreate,
+  validateLabels,
+  validateName,
+} from "./metadata.js";
 import { applyPatch } from "./patch.js";
 import type { ResourceRegistry } from "./registry.js";
 import { isPlainObject } from "./schema.js";
@@ -80,7 +89,16 @@ export class ResourceHandlers {
     stampCreate(obj.metadata, this.now(), type.tracksGeneration);
     if (type.custom && type.hasStatusSubresource) delete obj.status;
     const warnings = unknownFieldWarnings(ctx, type.normalize(obj));
-    const causes = name === "" ? [{ reason: "FieldValueRequired", field: "metadata.name", message: "Required value: name or generateName is required" } as FieldCause] : validateName(name, type.kind === "Namespace");
+    const causes =
+      name === ""
+        ? [
+            {
+              reason: "FieldValueRequired",
+              field: "metadata.name",
+              message: "Required value: name or generateName is required",
+            } as FieldCause,
+          ]
+        : validateName(name, type.kind === "Namespace");
     causes.push(...validateLabels(obj.metadata), ...type.validate(obj, undefined));
     if (causes.length > 0) throw invalid(type, name, causes);
     if (this.store.get(type.storageKey, obj.metadata.namespace, name)) throw alreadyExists(type, name);
@@ -215,9 +233,12 @@ export class ResourceHandlers {
     const { type } = ctx;
     if (!isPlainObject(ctx.body)) throw badRequest("the request body must be a JSON object");
     const obj = structuredClone(ctx.body) as KubeObject;
-    if (obj.kind !== undefined && obj.kind !== type.kind) throw badRequest(`the kind of the object (${String(obj.kind)}) does not match the resource (${type.kind})`);
+    if (obj.kind !== undefined && obj.kind !== type.kind)
+      throw badRequest(`the kind of the object (${String(obj.kind)}) does not match the resource (${type.kind})`);
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersionOf(type)) {
-      throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersionOf(type)})`);
+      throw badRequest(
+        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersionOf(type)})`,
+      );
     }
     if (!isPlainObject(obj.metadata)) obj.metadata = {};
     if (type.namespaced) {
@@ -248,7 +269,9 @@ export class ResourceHandlers {
     const { id, resourceVersion } = decodeContinue(token);
     const snapshot = this.#snapshots.get(id);
     if (!snapshot || resourceVersion < this.store.compactedThrough) {
-      throw gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
+      throw gone(
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+      );
     }
     return snapshot;
   }
@@ -265,7 +288,8 @@ const encodeContinue = (token: ContinueToken): string => Buffer.from(JSON.string
 function decodeContinue(token: string): ContinueToken {
   try {
     const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as Partial<ContinueToken>;
-    if (typeof parsed.id === "string" && typeof parsed.offset === "number" && typeof parsed.resourceVersion === "number") return parsed as ContinueToken;
+    if (typeof parsed.id === "string" && typeof parsed.offset === "number" && typeof parsed.resourceVersion === "number")
+      return parsed as ContinueToken;
   } catch {
     // fall through to the BadRequest below
   }
@@ -295,7 +319,9 @@ function checkResourceVersion(ctx: RequestContext, current: KubeObject, candidat
     return;
   }
   if (ctx.verb === "update" && !ctx.type.allowUnconditionalUpdate) {
-    throw invalid(ctx.type, ctx.name ?? "", [{ reason: "FieldValueInvalid", field: "metadata.resourceVersion", message: "Invalid value: 0x0: must be specified for an update" }]);
+    throw invalid(ctx.type, ctx.name ?? "", [
+      { reason: "FieldValueInvalid", field: "metadata.resourceVersion", message: "Invalid value: 0x0: must be specified for an update" },
+    ]);
   }
 }
 
@@ -328,7 +354,13 @@ function finalizerCauses(current: KubeObject, next: KubeObject): FieldCause[] {
   const before = new Set(current.metadata.finalizers ?? []);
   const added = (next.metadata.finalizers ?? []).filter((f) => !before.has(f));
   if (added.length === 0) return [];
-  return [{ reason: "FieldValueForbidden", field: "metadata.finalizers", message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(", ")}}` }];
+  return [
+    {
+      reason: "FieldValueForbidden",
+      field: "metadata.finalizers",
+      message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(", ")}}`,
+    },
+  ];
 }
 
 const PROPAGATION_POLICIES = new Set(["Orphan", "Background", "Foreground"]);
@@ -336,7 +368,9 @@ const PROPAGATION_POLICIES = new Set(["Orphan", "Background", "Foreground"]);
 function checkDeleteOptions(type: ResourceType, current: KubeObject, options: JsonObject, query: URLSearchParams): void {
   const policy = options.propagationPolicy ?? query.get("propagationPolicy") ?? undefined;
   if (policy !== undefined && !PROPAGATION_POLICIES.has(String(policy))) {
-    throw badRequest(`DeleteOptions.propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
+    throw badRequest(
+      `DeleteOptions.propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`,
+    );
   }
   const pre = isPlainObject(options.preconditions) ? options.preconditions : {};
   const name = current.metadata.name ?? "";
@@ -344,7 +378,11 @@ function checkDeleteOptions(type: ResourceType, current: KubeObject, options: Js
     throw conflict(type, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid ?? ""}`);
   }
   if (typeof pre.resourceVersion === "string" && pre.resourceVersion !== current.metadata.resourceVersion) {
-    throw conflict(type, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${current.metadata.resourceVersion ?? ""}`);
+    throw conflict(
+      type,
+      name,
+      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${current.metadata.resourceVersion ?? ""}`,
+    );
   }
 }
 
@@ -357,4 +395,3 @@ function successStatus(type: ResourceType, obj: KubeObject): JsonObject {
     details: { name: obj.metadata.name, group: type.group, kind: type.plural, uid: obj.metadata.uid },
   };
 }
-

@@ -10,7 +10,13 @@ const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 export function validateName(name: string, asLabel: boolean): FieldCause[] {
   if (asLabel ? name.length <= 63 && DNS_LABEL.test(name) : name.length <= 253 && DNS_SUBDOMAIN.test(name)) return [];
   const what = asLabel ? "a lowercase RFC 1123 label" : "a lowercase RFC 1123 subdomain";
-  return [{ reason: "FieldValueInvalid", field: "metadata.name", message: `Invalid value: ${JSON.stringify(name)}: ${what} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character` }];
+  return [
+    {
+      reason: "FieldValueInvalid",
+      field: "metadata.name",
+      message: `Invalid value: ${JSON.stringify(name)}: ${what} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
+    },
+  ];
 }
 
 export function validateLabels(meta: ObjectMeta): FieldCause[] {
@@ -18,10 +24,18 @@ export function validateLabels(meta: ObjectMeta): FieldCause[] {
   for (const [key, value] of Object.entries(meta.labels ?? {})) {
     const name = key.includes("/") ? key.slice(key.indexOf("/") + 1) : key;
     if (name.length > 63 || !LABEL_NAME.test(name)) {
-      causes.push({ reason: "FieldValueInvalid", field: "metadata.labels", message: `Invalid value: ${JSON.stringify(key)}: name part must consist of alphanumeric characters, '-', '_' or '.'` });
+      causes.push({
+        reason: "FieldValueInvalid",
+        field: "metadata.labels",
+        message: `Invalid value: ${JSON.stringify(key)}: name part must consist of alphanumeric characters, '-', '_' or '.'`,
+      });
     }
     if (typeof value !== "string" || value.length > 63 || !LABEL_VALUE.test(value)) {
-      causes.push({ reason: "FieldValueInvalid", field: "metadata.labels", message: `Invalid value: ${JSON.stringify(value)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.'` });
+      causes.push({
+        reason: "FieldValueInvalid",
+        field: "metadata.labels",
+        message: `Invalid value: ${JSON.stringify(value)}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.'`,
+      });
     }
   }
   return causes;
@@ -36,7 +50,15 @@ export function generatedName(prefix: string): string {
 }
 
 /** Fields of metadata that the server owns; a client's values are ignored on create and update. */
-const SYSTEM_FIELDS = ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "resourceVersion", "selfLink"] as const;
+const SYSTEM_FIELDS = [
+  "uid",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "generation",
+  "resourceVersion",
+  "selfLink",
+] as const;
 
 export function stampCreate(meta: ObjectMeta, now: Date, tracksGeneration: boolean): void {
   for (const key of SYSTEM_FIELDS) delete meta[key];
@@ -71,6 +93,8 @@ export function specChanged(before: KubeObject, after: KubeObject, ignoreStatus:
 /** JSON with sorted keys, so two objects compare equal regardless of key order. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
   );
 }

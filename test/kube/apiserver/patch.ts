@@ -141,6 +141,7 @@ export function applyPatch(type: ResourceType, target: KubeObject, contentType: 
   }
   if (contentType === JSON_PATCH) return jsonPatch(target, body);
   if (contentType === STRATEGIC_MERGE_PATCH && !type.custom) return strategicMergePatch(target, body);
-  if (contentType === APPLY_PATCH) throw new ApiError(415, "UnsupportedMediaType", "server-side apply is not supported by the test API server");
+  if (contentType === APPLY_PATCH)
+    throw new ApiError(415, "UnsupportedMediaType", "server-side apply is not supported by the test API server");
   throw unsupportedMediaType(contentType, supported);
 }

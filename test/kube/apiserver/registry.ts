@@ -68,7 +68,14 @@ export class ResourceRegistry {
     const types = this.#types.filter((t) => t.group === group && t.version === version);
     if (types.length === 0) return undefined;
     const resources = types.flatMap((t) => {
-      const main = { name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: MAIN_VERBS, shortNames: t.shortNames };
+      const main = {
+        name: t.plural,
+        singularName: t.singular,
+        namespaced: t.namespaced,
+        kind: t.kind,
+        verbs: MAIN_VERBS,
+        shortNames: t.shortNames,
+      };
       const status = { name: `${t.plural}/status`, singularName: "", namespaced: t.namespaced, kind: t.kind, verbs: STATUS_VERBS };
       return t.hasStatusSubresource ? [main, status] : [main];
     });

@@ -16,7 +16,10 @@ export interface ResourceRoute {
 const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);
 
 export function parseResourcePath(pathname: string): ResourceRoute | undefined {
-  const segments = pathname.split("/").filter((s) => s !== "").map(decodeURIComponent);
+  const segments = pathname
+    .split("/")
+    .filter((s) => s !== "")
+    .map(decodeURIComponent);
   let group: string;
   let version: string;
   let rest: string[];

@@ -33,8 +33,7 @@ export interface SchemaNode {
   [keyword: string]: unknown;
 }
 
-export const isPlainObject = (value: unknown): value is JsonObject =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+export const isPlainObject = (value: unknown): value is JsonObject => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Joins a field path the way apimachinery prints it: `spec.pools[0].name`. */
 export const childPath = (path: string, key: string | number): string =>
@@ -125,7 +124,17 @@ const fieldFromPointer = (pointer: string): string =>
     .reduce<string>((path, seg) => childPath(path, /^\d+$/.test(seg) ? Number(seg) : seg), "");
 
 const jsonTypeOf = (value: unknown): string =>
-  value === null ? "null" : Array.isArray(value) ? "array" : typeof value === "object" ? "object" : typeof value === "number" ? (Number.isInteger(value) ? "integer" : "number") : typeof value;
+  value === null
+    ? "null"
+    : Array.isArray(value)
+      ? "array"
+      : typeof value === "object"
+        ? "object"
+        : typeof value === "number"
+          ? Number.isInteger(value)
+            ? "integer"
+            : "number"
+          : typeof value;
 
 const shown = (value: unknown): string => (isPlainObject(value) || Array.isArray(value) ? `"${jsonTypeOf(value)}"` : JSON.stringify(value));
 
@@ -141,7 +150,11 @@ function toCause(error: ErrorObject): FieldCause {
       return { reason: "FieldValueNotSupported", field, message: `Unsupported value: ${value}: supported values: ${allowed}` };
     }
     case "type":
-      return { reason: "FieldValueTypeInvalid", field, message: `Invalid value: "${jsonTypeOf(error.data)}": ${field} in body must be of type ${String(params.type)}: "${jsonTypeOf(error.data)}"` };
+      return {
+        reason: "FieldValueTypeInvalid",
+        field,
+        message: `Invalid value: "${jsonTypeOf(error.data)}": ${field} in body must be of type ${String(params.type)}: "${jsonTypeOf(error.data)}"`,
+      };
     case "maxLength":
       return { reason: "FieldValueTooLong", field, message: `Too long: may not be more than ${String(params.limit)} bytes` };
     default:
@@ -165,14 +178,15 @@ function bodyPhrase(error: ErrorObject): string {
     pattern: `should match '${String((error.params as Record<string, unknown>).pattern)}'`,
     format: `must be of type ${String((error.params as Record<string, unknown>).format)}`,
   };
-  return phrases[error.keyword] ?? (error.message ?? "is invalid");
+  return phrases[error.keyword] ?? error.message ?? "is invalid";
 }
 
 /** `x-kubernetes-list-type: set | map` forbid duplicates (by value, or by the list-map keys). */
 function listUniquenessCauses(value: unknown, schema: SchemaNode, path: string): FieldCause[] {
   if (Array.isArray(value)) {
     const causes = duplicateCauses(value, schema, path);
-    if (schema.items) value.forEach((item, i) => causes.push(...listUniquenessCauses(item, schema.items as SchemaNode, childPath(path, i))));
+    if (schema.items)
+      value.forEach((item, i) => causes.push(...listUniquenessCauses(item, schema.items as SchemaNode, childPath(path, i))));
     return causes;
   }
   if (!isPlainObject(value)) return [];
@@ -190,7 +204,8 @@ function duplicateCauses(list: unknown[], schema: SchemaNode, path: string): Fie
   const causes: FieldCause[] = [];
   list.forEach((item, i) => {
     const identity = listType === "map" && isPlainObject(item) ? JSON.stringify(keys.map((k) => item[k])) : JSON.stringify(item);
-    if (seen.has(identity)) causes.push({ reason: "FieldValueDuplicate", field: childPath(path, i), message: `Duplicate value: ${identity}` });
+    if (seen.has(identity))
+      causes.push({ reason: "FieldValueDuplicate", field: childPath(path, i), message: `Duplicate value: ${identity}` });
     seen.add(identity);
   });
   return causes;

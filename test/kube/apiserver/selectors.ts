@@ -29,7 +29,10 @@ function splitTopLevel(selector: string): string[] {
 function parseRequirement(text: string): Requirement {
   const setMatch = /^([^\s!=(]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(text);
   if (setMatch) {
-    const values = (setMatch[3] ?? "").split(",").map((v) => v.trim()).filter((v) => v !== "");
+    const values = (setMatch[3] ?? "")
+      .split(",")
+      .map((v) => v.trim())
+      .filter((v) => v !== "");
     return { op: setMatch[2] as "in" | "notin", key: setMatch[1] ?? "", values };
   }
   const eqMatch = /^([^\s!=]+)\s*(==|=|!=)\s*([^\s,]*)$/.exec(text);

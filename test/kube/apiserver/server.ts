@@ -90,12 +90,23 @@ class TestApiServerImpl {
 
   #seedNamespace(name: string): void {
     const meta = { name, uid: randomUUID(), creationTimestamp: rfc3339(this.now()), labels: { "kubernetes.io/metadata.name": name } };
-    this.store.commit("ADDED", NAMESPACE_STORAGE_KEY, { apiVersion: "v1", kind: "Namespace", metadata: meta, spec: { finalizers: ["kubernetes"] }, status: { phase: "Active" } });
+    this.store.commit("ADDED", NAMESPACE_STORAGE_KEY, {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: meta,
+      spec: { finalizers: ["kubernetes"] },
+      status: { phase: "Active" },
+    });
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const entry: RequestLogEntry = { method: req.method ?? "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0 };
+    const entry: RequestLogEntry = {
+      method: req.method ?? "GET",
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      status: 0,
+    };
     const contentType = (req.headers["content-type"] ?? "").split(";")[0]?.trim() ?? "";
     if (contentType) entry.contentType = contentType;
     this.requestLog.push(entry);
@@ -110,7 +121,10 @@ class TestApiServerImpl {
       if (ctx.verb === "watch") return this.#watch(ctx, url, res, entry);
       this.#respond(res, entry, this.#dispatch(ctx));
     } catch (err: unknown) {
-      const apiError = err instanceof ApiError ? err : new ApiError(500, "InternalError", `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
+      const apiError =
+        err instanceof ApiError
+          ? err
+          : new ApiError(500, "InternalError", `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
       this.#respond(res, entry, { status: apiError.code, body: apiError.toStatus(), warnings: [] });
     }
   }
@@ -192,7 +206,9 @@ class TestApiServerImpl {
 
   #respond(res: ServerResponse, entry: RequestLogEntry, result: HandlerResult): void {
     entry.status = result.status;
-    const headers: Record<string, string | string[]> = { "Content-Type": typeof result.body === "string" ? "text/plain" : "application/json" };
+    const headers: Record<string, string | string[]> = {
+      "Content-Type": typeof result.body === "string" ? "text/plain" : "application/json",
+    };
     if (result.warnings.length > 0) headers.Warning = result.warnings.map((w) => `299 - ${JSON.stringify(w)}`);
     res.writeHead(result.status, headers);
     res.end(typeof result.body === "string" ? result.body : JSON.stringify(result.body));
@@ -259,7 +275,9 @@ class TestApiServerImpl {
     typed.metadata.creationTimestamp ??= previous?.metadata.creationTimestamp ?? rfc3339(this.now());
     if (type.tracksGeneration) typed.metadata.generation ??= previous?.metadata.generation ?? 1;
     const stored = type.toStorage(typed);
-    return type.fromStorage(previous ? this.store.commit("MODIFIED", type.storageKey, stored, previous) : this.store.commit("ADDED", type.storageKey, stored));
+    return type.fromStorage(
+      previous ? this.store.commit("MODIFIED", type.storageKey, stored, previous) : this.store.commit("ADDED", type.storageKey, stored),
+    );
   }
 
   #removeObject(ref: ObjectRef): boolean {

@@ -25,7 +25,14 @@ export interface KubeObject extends JsonObject {
 
 /** One field error, as it appears in a Status body's `details.causes`. */
 export interface FieldCause {
-  reason: "FieldValueRequired" | "FieldValueInvalid" | "FieldValueNotSupported" | "FieldValueForbidden" | "FieldValueDuplicate" | "FieldValueTypeInvalid" | "FieldValueTooLong";
+  reason:
+    | "FieldValueRequired"
+    | "FieldValueInvalid"
+    | "FieldValueNotSupported"
+    | "FieldValueForbidden"
+    | "FieldValueDuplicate"
+    | "FieldValueTypeInvalid"
+    | "FieldValueTooLong";
   field: string;
   message: string;
 }

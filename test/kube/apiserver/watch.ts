@@ -30,7 +30,8 @@ export interface ActiveWatch {
 
 function eventTypeFor(change: StoredChange, matches: Matcher): WatchEventType | undefined {
   const now = change.type !== "DELETED" && matches(change.object);
-  const before = change.type === "ADDED" ? false : change.previous ? matches(change.previous) : change.type === "DELETED" && matches(change.object);
+  const before =
+    change.type === "ADDED" ? false : change.previous ? matches(change.previous) : change.type === "DELETED" && matches(change.object);
   if (now && before) return "MODIFIED";
   if (now) return "ADDED";
   if (before) return "DELETED";
@@ -63,7 +64,8 @@ export function startWatch(store: ObjectStore, request: WatchRequest, res: Serve
   for (const obj of initial.objects) send("ADDED", view(obj));
   for (const change of initial.changes) deliver(change);
   const bookmark = (): void => {
-    if (request.allowBookmarks) send("BOOKMARK", { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(store.resourceVersion) } });
+    if (request.allowBookmarks)
+      send("BOOKMARK", { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(store.resourceVersion) } });
   };
   let timer: NodeJS.Timeout | undefined;
   const finish = (): void => {

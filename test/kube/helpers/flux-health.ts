@@ -19,7 +19,9 @@ export interface HealthCheckExprs {
 const KUSTOMIZATIONS = new URL("../../../manifests/deploy/flux/kustomizations.yaml", import.meta.url);
 
 export function healthCheckExprs(): HealthCheckExprs[] {
-  const docs = parseAllDocuments(readFileSync(KUSTOMIZATIONS, "utf8")).map((d) => d.toJS() as { spec?: { healthCheckExprs?: HealthCheckExprs[] } });
+  const docs = parseAllDocuments(readFileSync(KUSTOMIZATIONS, "utf8")).map(
+    (d) => d.toJS() as { spec?: { healthCheckExprs?: HealthCheckExprs[] } },
+  );
   return docs.flatMap((d) => d.spec?.healthCheckExprs ?? []);
 }
 

@@ -40,7 +40,8 @@ export interface HealthCase {
 export function healthResource(kind: ArgoHealthKind, f: ResourceFixture): Record<string, unknown> {
   const generation = f.generation ?? 2;
   const observedGeneration = f.observedGeneration ?? generation;
-  const deletion = f.deleting === true ? { deletionTimestamp: "2025-01-01T00:00:00Z", finalizers: ["azurebatch.gitops.dev/finalizer"] } : {};
+  const deletion =
+    f.deleting === true ? { deletionTimestamp: "2025-01-01T00:00:00Z", finalizers: ["azurebatch.gitops.dev/finalizer"] } : {};
   const status = {
     observedGeneration,
     conditions: (f.conditions ?? []).map((c) => ({ lastTransitionTime: "2025-01-01T00:00:00Z", observedGeneration, message: "", ...c })),
@@ -54,10 +55,25 @@ export function healthResource(kind: ArgoHealthKind, f: ResourceFixture): Record
   };
 }
 
-export const READY: ConditionFixture = { type: "Ready", status: "True", reason: "Succeeded", message: "Pool render-1a2b3c4d is steady with 2/2 nodes" };
+export const READY: ConditionFixture = {
+  type: "Ready",
+  status: "True",
+  reason: "Succeeded",
+  message: "Pool render-1a2b3c4d is steady with 2/2 nodes",
+};
 export const NOT_READY_WAITING: ConditionFixture = { type: "Ready", status: "False", reason: "Resizing", message: "Resizing to 10 nodes" };
-export const RECONCILING: ConditionFixture = { type: "Reconciling", status: "True", reason: "Resizing", message: "Resizing from 2 to 10 dedicated nodes" };
-export const STALLED: ConditionFixture = { type: "Stalled", status: "True", reason: "InvalidSpec", message: "vmSize standard_x1 is not offered" };
+export const RECONCILING: ConditionFixture = {
+  type: "Reconciling",
+  status: "True",
+  reason: "Resizing",
+  message: "Resizing from 2 to 10 dedicated nodes",
+};
+export const STALLED: ConditionFixture = {
+  type: "Stalled",
+  status: "True",
+  reason: "InvalidSpec",
+  message: "vmSize standard_x1 is not offered",
+};
 
 export const HEALTH_CASES: readonly HealthCase[] = [
   { name: "no status yet", fixture: { noStatus: true }, argo: "Progressing", argoMessage: /Waiting for the controller/, flux: "Error" },
@@ -70,9 +86,26 @@ export const HEALTH_CASES: readonly HealthCase[] = [
     argoMessage: /observe generation 3/,
     flux: "InProgress",
   },
-  { name: "Reconciling=True", fixture: { conditions: [RECONCILING, NOT_READY_WAITING] }, argo: "Progressing", argoMessage: RECONCILING.message, flux: "InProgress" },
-  { name: "Ready=False with a transient reason", fixture: { conditions: [NOT_READY_WAITING] }, argo: "Progressing", argoMessage: NOT_READY_WAITING.message, flux: "InProgress" },
-  { name: "Ready=Unknown", fixture: { conditions: [{ type: "Ready", status: "Unknown", reason: "Reconciling" }] }, argo: "Progressing", flux: "InProgress" },
+  {
+    name: "Reconciling=True",
+    fixture: { conditions: [RECONCILING, NOT_READY_WAITING] },
+    argo: "Progressing",
+    argoMessage: RECONCILING.message,
+    flux: "InProgress",
+  },
+  {
+    name: "Ready=False with a transient reason",
+    fixture: { conditions: [NOT_READY_WAITING] },
+    argo: "Progressing",
+    argoMessage: NOT_READY_WAITING.message,
+    flux: "InProgress",
+  },
+  {
+    name: "Ready=Unknown",
+    fixture: { conditions: [{ type: "Ready", status: "Unknown", reason: "Reconciling" }] },
+    argo: "Progressing",
+    flux: "InProgress",
+  },
   {
     name: "Stalled=True",
     fixture: { conditions: [STALLED, { type: "Ready", status: "False", reason: "InvalidSpec", message: STALLED.message ?? "" }] },
@@ -82,7 +115,9 @@ export const HEALTH_CASES: readonly HealthCase[] = [
   },
   {
     name: "Ready=False with a terminal reason and no Stalled condition",
-    fixture: { conditions: [{ type: "Ready", status: "False", reason: "QuotaExceeded", message: "AccountCoreQuotaReached: core quota 20 reached" }] },
+    fixture: {
+      conditions: [{ type: "Ready", status: "False", reason: "QuotaExceeded", message: "AccountCoreQuotaReached: core quota 20 reached" }],
+    },
     argo: "Degraded",
     argoMessage: "AccountCoreQuotaReached: core quota 20 reached",
     flux: "Failed",
@@ -122,23 +157,55 @@ export const HEALTH_CASES: readonly HealthCase[] = [
     argoMessage: /AccountCoreQuotaReached/,
     flux: "Failed",
   },
-  { name: "Stalled from an older generation is not trusted", fixture: { generation: 4, observedGeneration: 3, conditions: [STALLED] }, argo: "Progressing", flux: "InProgress" },
-  { name: "suspended, even while stalled", fixture: { spec: { suspend: true }, conditions: [STALLED] }, argo: "Suspended", argoMessage: /spec.suspend/, flux: "Current" },
+  {
+    name: "Stalled from an older generation is not trusted",
+    fixture: { generation: 4, observedGeneration: 3, conditions: [STALLED] },
+    argo: "Progressing",
+    flux: "InProgress",
+  },
+  {
+    name: "suspended, even while stalled",
+    fixture: { spec: { suspend: true }, conditions: [STALLED] },
+    argo: "Suspended",
+    argoMessage: /spec.suspend/,
+    flux: "Current",
+  },
   { name: "suspended before any status", fixture: { spec: { suspend: true }, noStatus: true }, argo: "Suspended", flux: "Current" },
   { name: "suspend: false is not suspended", fixture: { spec: { suspend: false }, conditions: [READY] }, argo: "Healthy", flux: "Current" },
-  { name: "suspend must be the boolean true", fixture: { spec: { suspend: "yes" }, conditions: [READY] }, argo: "Healthy", flux: "Current" },
-  { name: "Ready=True while being deleted", fixture: { deleting: true, conditions: [READY] }, argo: "Progressing", argoMessage: "Deleting" },
+  {
+    name: "suspend must be the boolean true",
+    fixture: { spec: { suspend: "yes" }, conditions: [READY] },
+    argo: "Healthy",
+    flux: "Current",
+  },
+  {
+    name: "Ready=True while being deleted",
+    fixture: { deleting: true, conditions: [READY] },
+    argo: "Progressing",
+    argoMessage: "Deleting",
+  },
   {
     name: "a deletion that cannot finish (Stalled) is Degraded, not just Deleting",
-    fixture: { deleting: true, conditions: [{ type: "Stalled", status: "True", reason: "BatchError", message: "pool delete refused: 403 Forbidden" }] },
+    fixture: {
+      deleting: true,
+      conditions: [{ type: "Stalled", status: "True", reason: "BatchError", message: "pool delete refused: 403 Forbidden" }],
+    },
     argo: "Degraded",
     argoMessage: /pool delete refused/,
   },
   {
     name: "Drifted alongside Ready=True stays healthy (the controller corrects drift)",
-    fixture: { conditions: [READY, { type: "Drifted", status: "True", reason: "DriftDetected", message: "targetDedicatedNodes: desired 2, live 5" }] },
+    fixture: {
+      conditions: [READY, { type: "Drifted", status: "True", reason: "DriftDetected", message: "targetDedicatedNodes: desired 2, live 5" }],
+    },
     argo: "Healthy",
     flux: "Current",
   },
-  { name: "Ready without a message falls back to its reason", fixture: { conditions: [{ type: "Ready", status: "True", reason: "Succeeded" }] }, argo: "Healthy", argoMessage: "Succeeded", flux: "Current" },
+  {
+    name: "Ready without a message falls back to its reason",
+    fixture: { conditions: [{ type: "Ready", status: "True", reason: "Succeeded" }] },
+    argo: "Healthy",
+    argoMessage: "Succeeded",
+    flux: "Current",
+  },
 ];

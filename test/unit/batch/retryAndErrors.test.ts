@@ -29,7 +29,10 @@ describe("Batch error classification (status and code, never message text)", () 
   });
 
   it("keeps the first line of Batch's {lang, value} message and reads Retry-After in seconds or as a date", () => {
-    expect(rawErrorInfo(restError(429, "TooManyRequests", "2"), 0)).toMatchObject({ message: "TooManyRequests happened.", retryAfterMs: 2000 });
+    expect(rawErrorInfo(restError(429, "TooManyRequests", "2"), 0)).toMatchObject({
+      message: "TooManyRequests happened.",
+      retryAfterMs: 2000,
+    });
     const at = Date.parse("2026-01-01T00:00:10Z");
     expect(rawErrorInfo(restError(503, "ServerBusy", new Date(at).toUTCString()), at - 4000).retryAfterMs).toBe(4000);
   });
@@ -41,7 +44,10 @@ describe("retry decisions", () => {
     expect(decideRetry(1, "throttled", 1500, {}, half)).toEqual({ retry: true, delayMs: 1500 });
     expect(decideRetry(1, "transient", undefined, { baseDelayMs: 100 }, half)).toEqual({ retry: true, delayMs: 75 });
     expect(decideRetry(4, "transient", undefined, { baseDelayMs: 100 }, half)).toEqual({ retry: true, delayMs: 600 });
-    expect(decideRetry(20, "transient", undefined, { baseDelayMs: 100, maxDelayMs: 1000, maxAttempts: 30 }, () => 0.999)).toEqual({ retry: true, delayMs: 1000 });
+    expect(decideRetry(20, "transient", undefined, { baseDelayMs: 100, maxDelayMs: 1000, maxAttempts: 30 }, () => 0.999)).toEqual({
+      retry: true,
+      delayMs: 1000,
+    });
   });
   it("never retries conflicts, not-found or permanent errors, and stops after maxAttempts or an over-long Retry-After", () => {
     for (const c of ["conflict", "notFound", "permanent"] as const) expect(decideRetry(1, c, undefined, {}, half).retry).toBe(false);
@@ -51,7 +57,13 @@ describe("retry decisions", () => {
 });
 
 describe("ISO-8601 durations from the service", () => {
-  it.each([["PT5M", 300], ["PT1H30M", 5400], ["PT300S", 300], ["P1DT1S", 86401], ["bogus", undefined]])("%s → %s", (text, seconds) => {
+  it.each([
+    ["PT5M", 300],
+    ["PT1H30M", 5400],
+    ["PT300S", 300],
+    ["P1DT1S", 86401],
+    ["bogus", undefined],
+  ])("%s → %s", (text, seconds) => {
     expect(durationSeconds(text)).toBe(seconds);
   });
 });

@@ -75,7 +75,11 @@ describe("CLI conventions", () => {
     expect((parse(out.join("\n")) as { resources: unknown[] }).resources).toHaveLength(7);
     out = [];
     expect(await main(["plan", examples, "-o", "json"])).toBe(2);
-    const plan = JSON.parse(out.join("\n")) as { pending: boolean; totals: { create: number }; resources: { key: string; actions: { description: string }[] }[] };
+    const plan = JSON.parse(out.join("\n")) as {
+      pending: boolean;
+      totals: { create: number };
+      resources: { key: string; actions: { description: string }[] }[];
+    };
     expect(plan.pending).toBe(true);
     expect(plan.totals.create).toBeGreaterThan(0);
     expect(plan.resources[0]?.actions[0]?.description).toMatch(/^\+ create /);
@@ -136,7 +140,8 @@ describe("completion", () => {
     for (const command of commands) {
       expect(zsh).toContain(`'${command.name}:`);
       expect(fish).toContain(`-a ${command.name} `);
-      for (const flag of flagsOf(command.usage)) expect(fish).toMatch(new RegExp(`__fish_seen_subcommand_from ${command.name}[^\n]*' -l ${flag.slice(2)}\n`));
+      for (const flag of flagsOf(command.usage))
+        expect(fish).toMatch(new RegExp(`__fish_seen_subcommand_from ${command.name}[^\n]*' -l ${flag.slice(2)}\n`));
     }
     expect(await main(["completion", "tcsh"])).toBe(EXIT_USAGE);
   });

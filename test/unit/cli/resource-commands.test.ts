@@ -73,7 +73,13 @@ describe("resource commands, directory mode", () => {
 
   it("get lists the declared resources with the Ready condition from the controller's status", async () => {
     const store = await openFileStatusStore({ stateDir });
-    const ready = { type: "Ready", status: "True" as const, reason: "Succeeded", message: "2 nodes", lastTransitionTime: "2026-01-01T00:00:00Z" };
+    const ready = {
+      type: "Ready",
+      status: "True" as const,
+      reason: "Succeeded",
+      message: "2 nodes",
+      lastTransitionTime: "2026-01-01T00:00:00Z",
+    };
     await store.write("BatchPool/default/render", { conditions: [ready] }, { kind: "BatchPool", namespace: "default", name: "render" });
     await store.flush();
     expect(await main(["get", ...where()])).toBe(0);
@@ -84,9 +90,14 @@ describe("resource commands, directory mode", () => {
 
     out = [];
     expect(await main(["get", "pool/render", "-o", "yaml", ...where()])).toBe(0);
-    const list = parse(out.join("\n")) as { kind: string; items: { kind: string; metadata: { name: string }; status: { conditions: { reason: string }[] } }[] };
+    const list = parse(out.join("\n")) as {
+      kind: string;
+      items: { kind: string; metadata: { name: string }; status: { conditions: { reason: string }[] } }[];
+    };
     expect(list.kind).toBe("List");
-    expect(list.items.map((i) => [i.kind, i.metadata.name, i.status.conditions[0]?.reason])).toEqual([["BatchPool", "render", "Succeeded"]]);
+    expect(list.items.map((i) => [i.kind, i.metadata.name, i.status.conditions[0]?.reason])).toEqual([
+      ["BatchPool", "render", "Succeeded"],
+    ]);
 
     expect(await main(["get", "bjob", "-n", "team-a", "-o", "json", ...where()])).toBe(0);
     expect(await main(["get", "pool/missing", ...where()])).toBe(1);
@@ -153,10 +164,29 @@ describe("reconcile, directory mode, against a running controller", () => {
     const url = `http://127.0.0.1:${port}`;
     let logs = "";
     const bin = join(repoRoot, "bin", "batch-gitops.js");
-    child = spawn(process.execPath, [bin, "run", "--dir", join(dir, "manifests"), "--state-dir", join(dir, "state"), "--http-addr", `127.0.0.1:${port}`, "--log-format", "json", "--view", "off", "--resync-interval", "1h"], {
-      env: { ...process.env, BATCH_ACCOUNT_URL: "" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    child = spawn(
+      process.execPath,
+      [
+        bin,
+        "run",
+        "--dir",
+        join(dir, "manifests"),
+        "--state-dir",
+        join(dir, "state"),
+        "--http-addr",
+        `127.0.0.1:${port}`,
+        "--log-format",
+        "json",
+        "--view",
+        "off",
+        "--resync-interval",
+        "1h",
+      ],
+      {
+        env: { ...process.env, BATCH_ACCOUNT_URL: "" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     child.stdout?.on("data", (chunk: Buffer) => (logs += chunk.toString()));
     child.stderr?.on("data", (chunk: Buffer) => (logs += chunk.toString()));
     const out: string[] = [];
@@ -166,12 +196,19 @@ describe("reconcile, directory mode, against a running controller", () => {
 
     expect(await main(["reconcile", "pool/render", "--url", url])).toBe(0);
     expect(out).toContain("BatchPool/default/render: reconcile requested");
-    await vi.waitFor(() => expect(logs).toMatch(/"key":"BatchPool\/default\/render"[^\n]*"msg":"reconcile requested over HTTP"/), { timeout: 30_000, interval: 100 });
+    await vi.waitFor(() => expect(logs).toMatch(/"key":"BatchPool\/default\/render"[^\n]*"msg":"reconcile requested over HTTP"/), {
+      timeout: 30_000,
+      interval: 100,
+    });
 
     expect(await main(["reconcile", "pool/unknown", "--url", url])).toBe(1);
     expect(out.join("\n")).toContain(`the controller at ${url} does not know BatchPool/default/unknown`);
     // Without a JSON content type (what a cross-origin form could send) the request is refused.
-    const form = await fetch(`${url}/reconcile/BatchPool/default/render`, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" });
+    const form = await fetch(`${url}/reconcile/BatchPool/default/render`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "x",
+    });
     expect(form.status).toBe(415);
   }, 120_000);
 });

@@ -52,19 +52,48 @@ describe("batch-gitops validate", () => {
   it("exits 1 on manifests/invalid with one located line per problem", async () => {
     expect(await main(["validate", invalid])).toBe(1);
     const lines = stdout();
-    const linePattern = /^\S+\.yaml:\d+: (error|warning) \[[a-z0-9-]+\]( (BatchPool|BatchJob)\/[a-z0-9-]+\/[a-z0-9-]+)?( [\w.[\]]+)?:? \S.*$/;
+    const linePattern =
+      /^\S+\.yaml:\d+: (error|warning) \[[a-z0-9-]+\]( (BatchPool|BatchJob)\/[a-z0-9-]+\/[a-z0-9-]+)?( [\w.[\]]+)?:? \S.*$/;
     for (const line of lines) expect(line).toMatch(linePattern);
-    expect(lines).toContain(`${join(invalid, "unknown-field.yaml")}:16: error [unknown-field] BatchPool/default/unknown-field spec.scale.fixed.targetDedicatedNode: unknown field "targetDedicatedNode"`);
-    expect(lines).toContain(`${join(invalid, "missing-pool.yaml")}:8: error [missing-pool] BatchJob/default/orphan-job spec.poolRef.name: poolRef names BatchPool default/nowhere, which is not defined in this directory; add it or use poolId for a pool managed elsewhere`);
+    expect(lines).toContain(
+      `${join(invalid, "unknown-field.yaml")}:16: error [unknown-field] BatchPool/default/unknown-field spec.scale.fixed.targetDedicatedNode: unknown field "targetDedicatedNode"`,
+    );
+    expect(lines).toContain(
+      `${join(invalid, "missing-pool.yaml")}:8: error [missing-pool] BatchJob/default/orphan-job spec.poolRef.name: poolRef names BatchPool default/nowhere, which is not defined in this directory; add it or use poolId for a pool managed elsewhere`,
+    );
     const rules = new Set(lines.map((l) => /\[([a-z0-9-]+)\]/.exec(l)?.[1]));
-    for (const rule of ["yaml-syntax", "unknown-field", "wrong-type", "invalid-value", "missing-field", "duplicate-name", "missing-pool", "task-id-unique", "pool-scale-exactly-one", "pool-image-exactly-one", "node-agent-sku-mismatch", "retiring-image", "dockerhub-without-credentials", "docker-bridge-overlap", "container-run-options-short-form", "container-run-options-rm", "container-run-options-gpus", "workdir-relative-output", "gallery-replicas-per-300-vms", "resize-timeout-large-pool"]) {
+    for (const rule of [
+      "yaml-syntax",
+      "unknown-field",
+      "wrong-type",
+      "invalid-value",
+      "missing-field",
+      "duplicate-name",
+      "missing-pool",
+      "task-id-unique",
+      "pool-scale-exactly-one",
+      "pool-image-exactly-one",
+      "node-agent-sku-mismatch",
+      "retiring-image",
+      "dockerhub-without-credentials",
+      "docker-bridge-overlap",
+      "container-run-options-short-form",
+      "container-run-options-rm",
+      "container-run-options-gpus",
+      "workdir-relative-output",
+      "gallery-replicas-per-300-vms",
+      "resize-timeout-large-pool",
+    ]) {
       expect(rules, rule).toContain(rule);
     }
   });
 
   it("prints JSON with --format json", async () => {
     expect(await main(["validate", invalid, "--format", "json", "--auth", "shared-key"])).toBe(1);
-    const output = JSON.parse(stdout().join("\n")) as { resources: { key: string }[]; problems: { rule: string; severity: string; line: number }[] };
+    const output = JSON.parse(stdout().join("\n")) as {
+      resources: { key: string }[];
+      problems: { rule: string; severity: string; line: number }[];
+    };
     expect(output.resources.map((r) => r.key)).toContain("BatchPool/default/tasks-pool");
     expect(output.problems).toContainEqual(expect.objectContaining({ rule: "gallery-image-needs-entra", severity: "error", line: 10 }));
   });

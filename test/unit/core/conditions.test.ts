@@ -19,7 +19,13 @@ describe("conditions", () => {
   });
 
   it("stalled and reconciling are never both true; order is Ready, Reconciling, Stalled, Drifted", () => {
-    const stalled = summarize([], { kind: "stalled", reason: "PoolIdTaken", message: "taken" }, { drifted: true, reason: "DriftDetected", message: "x" }, 1, t0);
+    const stalled = summarize(
+      [],
+      { kind: "stalled", reason: "PoolIdTaken", message: "taken" },
+      { drifted: true, reason: "DriftDetected", message: "x" },
+      1,
+      t0,
+    );
     expect(stalled.map((c) => c.type)).toEqual(["Ready", "Stalled", "Drifted"]);
     const retry = summarize(stalled, { kind: "failed", reason: "BatchError", message: "503" }, undefined, 1, t1);
     expect(retry.map((c) => c.type)).toEqual(["Ready", "Reconciling", "Drifted"]);

@@ -20,20 +20,28 @@ const samples: unknown[] = [
   null,
   0,
   -1.5,
-  "text with \"quotes\", \\ and \n and ünïcode ✓",
+  'text with "quotes", \\ and \n and ünïcode ✓',
   true,
   [],
   {},
   [1, undefined, null, "a", { b: undefined }],
   { z: 1, a: { y: [3, 2, { q: 1, p: undefined }], x: null }, "10": "ten", "2": "two", Ä: "umlaut", B: "upper" },
-  { id: "sim-00001", commandLine: "python3 simulate.py --seed 1", environmentSettings: [{ name: "SEED", value: "1" }], constraints: { maxTaskRetryCount: 2 } },
+  {
+    id: "sim-00001",
+    commandLine: "python3 simulate.py --seed 1",
+    environmentSettings: [{ name: "SEED", value: "1" }],
+    constraints: { maxTaskRetryCount: 2 },
+  },
   { nested: { deeper: { deepest: [{ k: "v" }, [[]], {}] } }, empty: "", nan: Number.NaN },
 ];
 
 describe("canonicalJson", () => {
-  it.each(samples.map((value) => [JSON.stringify(value) ?? "undefined", value]))("%s serializes as the sorted-copy definition does", (_label, value) => {
-    expect(canonicalJson(value)).toBe(reference(value));
-  });
+  it.each(samples.map((value) => [JSON.stringify(value) ?? "undefined", value]))(
+    "%s serializes as the sorted-copy definition does",
+    (_label, value) => {
+      expect(canonicalJson(value)).toBe(reference(value));
+    },
+  );
 
   it("does not depend on key order", () => {
     expect(canonicalJson({ b: 1, a: { d: 2, c: 3 } })).toBe(canonicalJson({ a: { c: 3, d: 2 }, b: 1 }));

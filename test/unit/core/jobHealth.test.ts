@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { jobPoolHealth, taskFailureHealth } from "../../../controller/core/jobHealth.js";
 import type { ObservedJob, ObservedPool } from "../../../controller/core/observed.js";
 
-const counts = (c: Partial<Record<"active" | "running" | "succeeded" | "failed", number>>) => ({ active: 0, running: 0, succeeded: 0, failed: 0, completed: (c.succeeded ?? 0) + (c.failed ?? 0), ...c });
+const counts = (c: Partial<Record<"active" | "running" | "succeeded" | "failed", number>>) => ({
+  active: 0,
+  running: 0,
+  succeeded: 0,
+  failed: 0,
+  completed: (c.succeeded ?? 0) + (c.failed ?? 0),
+  ...c,
+});
 const input = { jobId: "j", total: 4, failedTasks: [{ taskId: "t2", exitCode: 3, category: "usererror", code: "FailureExitCode" }] };
 
 describe("task failure health (docs/status.md, job rows)", () => {
@@ -12,7 +19,13 @@ describe("task failure health (docs/status.md, job rows)", () => {
 
   it.each([
     ["a completed job", "completed", undefined, counts({ succeeded: 3, failed: 1 }), true],
-    ["performexitoptionsjobaction, even with tasks left", "active", "performexitoptionsjobaction", counts({ active: 2, succeeded: 1, failed: 1 }), true],
+    [
+      "performexitoptionsjobaction, even with tasks left",
+      "active",
+      "performexitoptionsjobaction",
+      counts({ active: 2, succeeded: 1, failed: 1 }),
+      true,
+    ],
     ["noaction, nothing left to run", "active", "noaction", counts({ succeeded: 3, failed: 1 }), true],
     ["noaction, tasks still running", "active", "noaction", counts({ running: 1, active: 1, succeeded: 1, failed: 1 }), false],
   ] as const)("%s → terminal %s", (_name, state, onTaskFailure, c, terminal) => {
@@ -22,7 +35,9 @@ describe("task failure health (docs/status.md, job rows)", () => {
   });
 
   it("says more failed than the sample shows", () => {
-    expect(taskFailureHealth({ ...input, state: "completed", counts: counts({ failed: 7 }) })?.message).toMatch(/^7\/4 .*FailureExitCode\), \.\.\./);
+    expect(taskFailureHealth({ ...input, state: "completed", counts: counts({ failed: 7 }) })?.message).toMatch(
+      /^7\/4 .*FailureExitCode\), \.\.\./,
+    );
   });
 });
 

@@ -9,19 +9,92 @@ const ready = { poolId: "render-aaaa1111", ready: true };
 
 describe("planJob", () => {
   const cases = [
-    { name: "absent, pool known → create then submit", live: undefined, target: ready, status: "Absent", actions: ["CreateJob", "SubmitTasks"] },
+    {
+      name: "absent, pool known → create then submit",
+      live: undefined,
+      target: ready,
+      status: "Absent",
+      actions: ["CreateJob", "SubmitTasks"],
+    },
     { name: "absent, pool missing → wait without writing", live: undefined, target: undefined, status: "WaitingForPool", actions: [] },
     { name: "all tasks submitted → in sync", live: liveJob(intent, ready.poolId), target: ready, status: "InSync", actions: [] },
-    { name: "submission unfinished (restart) → submit again", live: liveJob(intent, ready.poolId, { metadata: { ...liveJob(intent, ready.poolId).metadata, "batch-gitops/tasks-submitted": "older" } }), target: ready, status: "Submitting", actions: ["SubmitTasks"] },
-    { name: "foreign job with our id → conflict", live: { ...liveJob(intent, ready.poolId), metadata: {} }, target: ready, status: "Conflict", actions: [] },
-    { name: "completed job → nothing resubmitted", live: liveJob(intent, ready.poolId, { state: "completed", metadata: { ...liveJob(intent, ready.poolId).metadata, "batch-gitops/tasks-submitted": "older" } }), target: ready, status: "Finished", actions: [] },
-    { name: "pool replaced, no running task → disable to move", live: liveJob(intent, "render-old"), target: ready, status: "Moving", actions: ["DisableJob"] },
-    { name: "pool replaced, tasks running → stay", live: liveJob(intent, "render-old", { taskCounts: { active: 1, running: 2, completed: 0, succeeded: 0, failed: 0 } }), target: ready, status: "Moving", actions: [] },
-    { name: "disabled for the move → repoint and enable", live: liveJob(intent, "render-old", { state: "disabled" }), target: ready, status: "Moving", actions: ["PatchJob", "EnableJob"] },
-    { name: "suspend → disable, letting running tasks finish", live: liveJob(jobIntent(), ready.poolId), target: ready, status: "Suspended", actions: ["DisableJob"], intent: jobIntent({ suspend: true }) },
-    { name: "suspended and disabled → nothing", live: liveJob(jobIntent(), ready.poolId, { state: "disabled" }), target: ready, status: "Suspended", actions: [], intent: jobIntent({ suspend: true }) },
-    { name: "unsuspended → enable", live: liveJob(jobIntent(), ready.poolId, { state: "disabled" }), target: ready, status: "Moving", actions: ["EnableJob"] },
-    { name: "replacement not ready → stay on the old pool", live: liveJob(intent, "render-old"), target: { ...ready, ready: false }, status: "InSync", actions: [] },
+    {
+      name: "submission unfinished (restart) → submit again",
+      live: liveJob(intent, ready.poolId, {
+        metadata: { ...liveJob(intent, ready.poolId).metadata, "batch-gitops/tasks-submitted": "older" },
+      }),
+      target: ready,
+      status: "Submitting",
+      actions: ["SubmitTasks"],
+    },
+    {
+      name: "foreign job with our id → conflict",
+      live: { ...liveJob(intent, ready.poolId), metadata: {} },
+      target: ready,
+      status: "Conflict",
+      actions: [],
+    },
+    {
+      name: "completed job → nothing resubmitted",
+      live: liveJob(intent, ready.poolId, {
+        state: "completed",
+        metadata: { ...liveJob(intent, ready.poolId).metadata, "batch-gitops/tasks-submitted": "older" },
+      }),
+      target: ready,
+      status: "Finished",
+      actions: [],
+    },
+    {
+      name: "pool replaced, no running task → disable to move",
+      live: liveJob(intent, "render-old"),
+      target: ready,
+      status: "Moving",
+      actions: ["DisableJob"],
+    },
+    {
+      name: "pool replaced, tasks running → stay",
+      live: liveJob(intent, "render-old", { taskCounts: { active: 1, running: 2, completed: 0, succeeded: 0, failed: 0 } }),
+      target: ready,
+      status: "Moving",
+      actions: [],
+    },
+    {
+      name: "disabled for the move → repoint and enable",
+      live: liveJob(intent, "render-old", { state: "disabled" }),
+      target: ready,
+      status: "Moving",
+      actions: ["PatchJob", "EnableJob"],
+    },
+    {
+      name: "suspend → disable, letting running tasks finish",
+      live: liveJob(jobIntent(), ready.poolId),
+      target: ready,
+      status: "Suspended",
+      actions: ["DisableJob"],
+      intent: jobIntent({ suspend: true }),
+    },
+    {
+      name: "suspended and disabled → nothing",
+      live: liveJob(jobIntent(), ready.poolId, { state: "disabled" }),
+      target: ready,
+      status: "Suspended",
+      actions: [],
+      intent: jobIntent({ suspend: true }),
+    },
+    {
+      name: "unsuspended → enable",
+      live: liveJob(jobIntent(), ready.poolId, { state: "disabled" }),
+      target: ready,
+      status: "Moving",
+      actions: ["EnableJob"],
+    },
+    {
+      name: "replacement not ready → stay on the old pool",
+      live: liveJob(intent, "render-old"),
+      target: { ...ready, ready: false },
+      status: "InSync",
+      actions: [],
+    },
   ] as const;
 
   it.each(cases)("$name", (c) => {
@@ -32,7 +105,10 @@ describe("planJob", () => {
   });
 
   it("leaves a job another manager stamped alone (OwnedByAnotherManager) unless adopt.fromManager names it", () => {
-    const theirs = liveJob(intent, ready.poolId, { priority: 5, metadata: { ...liveJob(intent, ready.poolId).metadata, "batch-gitops/manager": "team-a" } });
+    const theirs = liveJob(intent, ready.poolId, {
+      priority: 5,
+      metadata: { ...liveJob(intent, ready.poolId).metadata, "batch-gitops/manager": "team-a" },
+    });
     const blocked = planJob(intent, theirs, ready, ctx);
     expect(blocked.actions).toEqual([]);
     expect(blocked.blocked?.reason).toBe("OwnedByAnotherManager");
@@ -43,7 +119,9 @@ describe("planJob", () => {
     // The priority patch carries the new stamp: one write.
     expect(adopted.actions.map((a) => (a.type === "PatchJob" ? Object.keys(a.patch).join() : a.type))).toEqual(["priority,metadata"]);
     const stamp = adopted.actions[0];
-    expect(stamp?.type === "PatchJob" && stamp.patch.metadata).toEqual(expect.arrayContaining([{ name: "batch-gitops/manager", value: "test-manager" }]));
+    expect(stamp?.type === "PatchJob" && stamp.patch.metadata).toEqual(
+      expect.arrayContaining([{ name: "batch-gitops/manager", value: "test-manager" }]),
+    );
   });
 
   describe("priority: manifest change or drift", () => {
@@ -53,7 +131,9 @@ describe("planJob", () => {
       expect(plan.drift).toEqual([]);
       const patch = plan.actions[0];
       expect(patch?.type === "PatchJob" && patch.patch.priority).toBe(5);
-      expect(patch?.type === "PatchJob" && patch.patch.metadata).toEqual(expect.arrayContaining([{ name: "batch-gitops/applied-hash", value: jobAppliedHash(jobIntent({ priority: 5 })) }]));
+      expect(patch?.type === "PatchJob" && patch.patch.metadata).toEqual(
+        expect.arrayContaining([{ name: "batch-gitops/applied-hash", value: jobAppliedHash(jobIntent({ priority: 5 })) }]),
+      );
     });
     it.each([
       { policy: "Correct", actions: ["PatchJob"], drift: [{ field: "priority", desired: 0, live: 7 }] },

@@ -6,17 +6,34 @@ import { ctx, livePool, poolIntent } from "./fixtures.js";
 
 const base = poolIntent();
 const newImage = poolIntent({
-  immutable: { ...base.immutable, virtualMachineConfiguration: { ...base.immutable.virtualMachineConfiguration, imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "22.04.2" } } },
+  immutable: {
+    ...base.immutable,
+    virtualMachineConfiguration: {
+      ...base.immutable.virtualMachineConfiguration,
+      imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "22.04.2" },
+    },
+  },
 });
 
 describe("pool identity", () => {
   it("names the pool <name>-<hash8> and changes the id only when the immutable part changes", () => {
     expect(desiredPoolId(base)).toMatch(/^render-[0-9a-f]{8}$/);
-    expect(desiredPoolId(poolIntent({ scale: { mode: "fixed", targetDedicatedNodes: 9, targetLowPriorityNodes: 1 } }))).toBe(desiredPoolId(base));
+    expect(desiredPoolId(poolIntent({ scale: { mode: "fixed", targetDedicatedNodes: 9, targetLowPriorityNodes: 1 } }))).toBe(
+      desiredPoolId(base),
+    );
     expect(desiredPoolId(newImage)).not.toBe(desiredPoolId(base));
   });
   it("does not depend on key order", () => {
-    const reordered = poolIntent({ immutable: { taskSlotsPerNode: 1, virtualMachineConfiguration: { nodeAgentSKUId: "batch.node.ubuntu 22.04", imageReference: { version: "latest", sku: "2204", offer: "ubuntu-hpc", publisher: "microsoft-dsvm" } }, vmSize: "standard_d2s_v3" } });
+    const reordered = poolIntent({
+      immutable: {
+        taskSlotsPerNode: 1,
+        virtualMachineConfiguration: {
+          nodeAgentSKUId: "batch.node.ubuntu 22.04",
+          imageReference: { version: "latest", sku: "2204", offer: "ubuntu-hpc", publisher: "microsoft-dsvm" },
+        },
+        vmSize: "standard_d2s_v3",
+      },
+    });
     expect(desiredPoolId(reordered)).toBe(desiredPoolId(base));
   });
 });
@@ -28,21 +45,108 @@ describe("planPool", () => {
   const cases = [
     { name: "absent → create with ownership", intent: base, live: [], status: "Absent", actions: ["CreatePool"] },
     { name: "in sync → nothing", intent: base, live: [livePool(base)], status: "InSync", actions: [] },
-    { name: "scale up when steady → resize", intent: fixed(5), live: [livePool(base)], status: "OutOfSync", actions: ["ResizePool", "PatchPool"] },
-    { name: "resize toward the desired target in progress → wait, not fight", intent: base, live: [livePool(base, { allocationState: "resizing", currentDedicatedNodes: 1 })], status: "Resizing", actions: [] },
-    { name: "resize toward another target → stop it first", intent: fixed(1), live: [livePool(fixed(1), { allocationState: "resizing", targetDedicatedNodes: 4 })], status: "Drifted", actions: ["StopResize"] },
-    { name: "a resize another client stopped below the target → resize again", intent: fixed(3), live: [livePool(fixed(3), { currentDedicatedNodes: 1, resizeErrors: [{ code: "ResizeStopped", message: "stopped" }] })], status: "OutOfSync", actions: ["ResizePool"] },
-    { name: "steady below target after an allocation failure → no retry loop", intent: fixed(3), live: [livePool(fixed(3), { currentDedicatedNodes: 1, resizeErrors: [{ code: "AllocationFailed", message: "no capacity" }] })], status: "InSync", actions: [] },
-    { name: "portal resize (drift) corrected", intent: base, live: [livePool(base, { targetDedicatedNodes: 7, currentDedicatedNodes: 7 })], status: "Drifted", actions: ["ResizePool"] },
-    { name: "drift only alerted", intent: poolIntent({ driftPolicy: "Alert" }), live: [livePool(poolIntent({ driftPolicy: "Alert" }), { targetDedicatedNodes: 7 })], status: "Drifted", actions: [] },
-    { name: "metadata edited out of band → patched", intent: base, live: [livePool(base, { metadata: { ...livePool(base).metadata, team: "other" } })], status: "Drifted", actions: ["PatchPool"] },
+    {
+      name: "scale up when steady → resize",
+      intent: fixed(5),
+      live: [livePool(base)],
+      status: "OutOfSync",
+      actions: ["ResizePool", "PatchPool"],
+    },
+    {
+      name: "resize toward the desired target in progress → wait, not fight",
+      intent: base,
+      live: [livePool(base, { allocationState: "resizing", currentDedicatedNodes: 1 })],
+      status: "Resizing",
+      actions: [],
+    },
+    {
+      name: "resize toward another target → stop it first",
+      intent: fixed(1),
+      live: [livePool(fixed(1), { allocationState: "resizing", targetDedicatedNodes: 4 })],
+      status: "Drifted",
+      actions: ["StopResize"],
+    },
+    {
+      name: "a resize another client stopped below the target → resize again",
+      intent: fixed(3),
+      live: [livePool(fixed(3), { currentDedicatedNodes: 1, resizeErrors: [{ code: "ResizeStopped", message: "stopped" }] })],
+      status: "OutOfSync",
+      actions: ["ResizePool"],
+    },
+    {
+      name: "steady below target after an allocation failure → no retry loop",
+      intent: fixed(3),
+      live: [livePool(fixed(3), { currentDedicatedNodes: 1, resizeErrors: [{ code: "AllocationFailed", message: "no capacity" }] })],
+      status: "InSync",
+      actions: [],
+    },
+    {
+      name: "portal resize (drift) corrected",
+      intent: base,
+      live: [livePool(base, { targetDedicatedNodes: 7, currentDedicatedNodes: 7 })],
+      status: "Drifted",
+      actions: ["ResizePool"],
+    },
+    {
+      name: "drift only alerted",
+      intent: poolIntent({ driftPolicy: "Alert" }),
+      live: [livePool(poolIntent({ driftPolicy: "Alert" }), { targetDedicatedNodes: 7 })],
+      status: "Drifted",
+      actions: [],
+    },
+    {
+      name: "metadata edited out of band → patched",
+      intent: base,
+      live: [livePool(base, { metadata: { ...livePool(base).metadata, team: "other" } })],
+      status: "Drifted",
+      actions: ["PatchPool"],
+    },
     { name: "foreign pool with our id → conflict, untouched", intent: base, live: [foreign], status: "Conflict", actions: [] },
-    { name: "image change under Recreate → delete old first", intent: newImage, live: [livePool(base)], status: "Replacing", actions: ["DeletePool"] },
-    { name: "Recreate waits while the old pool is deleting", intent: newImage, live: [livePool(base, { state: "deleting" })], status: "Replacing", actions: [] },
-    { name: "image change under BlueGreen → create beside", intent: { ...newImage, updateStrategy: "BlueGreen" as const }, live: [livePool(base)], status: "Replacing", actions: ["CreatePool"] },
-    { name: "BlueGreen new pool ready → drain old", intent: { ...newImage, updateStrategy: "BlueGreen" as const }, live: [livePool(base), livePool({ ...newImage, updateStrategy: "BlueGreen" })], status: "Replacing", actions: ["DrainPool"] },
-    { name: "BlueGreen new pool not ready → keep old", intent: { ...newImage, updateStrategy: "BlueGreen" as const }, live: [livePool(base), livePool({ ...newImage, updateStrategy: "BlueGreen" }, { allocationState: "resizing", currentDedicatedNodes: 0 })], status: "Replacing", actions: [] },
-    { name: "BlueGreen old drained and idle → delete", intent: { ...newImage, updateStrategy: "BlueGreen" as const }, live: [livePool(base, { targetDedicatedNodes: 0, currentDedicatedNodes: 0 }), livePool({ ...newImage, updateStrategy: "BlueGreen" })], status: "Replacing", actions: ["DeletePool"] },
+    {
+      name: "image change under Recreate → delete old first",
+      intent: newImage,
+      live: [livePool(base)],
+      status: "Replacing",
+      actions: ["DeletePool"],
+    },
+    {
+      name: "Recreate waits while the old pool is deleting",
+      intent: newImage,
+      live: [livePool(base, { state: "deleting" })],
+      status: "Replacing",
+      actions: [],
+    },
+    {
+      name: "image change under BlueGreen → create beside",
+      intent: { ...newImage, updateStrategy: "BlueGreen" as const },
+      live: [livePool(base)],
+      status: "Replacing",
+      actions: ["CreatePool"],
+    },
+    {
+      name: "BlueGreen new pool ready → drain old",
+      intent: { ...newImage, updateStrategy: "BlueGreen" as const },
+      live: [livePool(base), livePool({ ...newImage, updateStrategy: "BlueGreen" })],
+      status: "Replacing",
+      actions: ["DrainPool"],
+    },
+    {
+      name: "BlueGreen new pool not ready → keep old",
+      intent: { ...newImage, updateStrategy: "BlueGreen" as const },
+      live: [
+        livePool(base),
+        livePool({ ...newImage, updateStrategy: "BlueGreen" }, { allocationState: "resizing", currentDedicatedNodes: 0 }),
+      ],
+      status: "Replacing",
+      actions: [],
+    },
+    {
+      name: "BlueGreen old drained and idle → delete",
+      intent: { ...newImage, updateStrategy: "BlueGreen" as const },
+      live: [livePool(base, { targetDedicatedNodes: 0, currentDedicatedNodes: 0 }), livePool({ ...newImage, updateStrategy: "BlueGreen" })],
+      status: "Replacing",
+      actions: ["DeletePool"],
+    },
   ] as const;
 
   it.each(cases)("$name", ({ intent, live, status, actions }) => {
@@ -52,7 +156,8 @@ describe("planPool", () => {
   });
 
   describe("another manager's pool (batch-gitops/manager names another controller)", () => {
-    const theirs = (intent = base, overrides = {}) => livePool(intent, { metadata: { ...livePool(intent).metadata, "batch-gitops/manager": "team-a" }, ...overrides });
+    const theirs = (intent = base, overrides = {}) =>
+      livePool(intent, { metadata: { ...livePool(intent).metadata, "batch-gitops/manager": "team-a" }, ...overrides });
 
     it.each([
       { name: "same revision", intent: base, live: [theirs()] },
@@ -63,7 +168,10 @@ describe("planPool", () => {
       const plan = planPool(intent, live, ctx);
       expect(plan.actions).toEqual([]);
       expect(plan.drift).toEqual([]);
-      expect(plan.blocked).toEqual({ reason: "OwnedByAnotherManager", message: expect.stringMatching(/managed by "team-a".*set spec\.adopt\.fromManager: team-a/) });
+      expect(plan.blocked).toEqual({
+        reason: "OwnedByAnotherManager",
+        message: expect.stringMatching(/managed by "team-a".*set spec\.adopt\.fromManager: team-a/),
+      });
     });
 
     it("adopt.fromManager naming that manager takes it over: the manifest is applied and the pool re-stamped", () => {
@@ -95,19 +203,23 @@ describe("planPool", () => {
   it("reports drift field by field and words the resize", () => {
     const plan = planPool(base, [livePool(base, { targetDedicatedNodes: 7, currentDedicatedNodes: 7 })], ctx);
     expect(plan.drift).toEqual([{ field: "targetDedicatedNodes", desired: 2, live: 7 }]);
-    expect(describeAction(plan.actions[0]!)).toMatch(/^~ resize pool render-[0-9a-f]{8} to 2 dedicated \+ 0 low-priority nodes: drift correction/);
+    expect(describeAction(plan.actions[0]!)).toMatch(
+      /^~ resize pool render-[0-9a-f]{8} to 2 dedicated \+ 0 low-priority nodes: drift correction/,
+    );
   });
 
   it("the create body carries the owner, manager, spec hash and deletion policy", () => {
     const [create] = planPool(base, [], ctx).actions;
     expect(create?.type).toBe("CreatePool");
     const body = create?.type === "CreatePool" ? create.body : {};
-    expect(body.metadata).toEqual(expect.arrayContaining([
-      { name: "batch-gitops/owner", value: "BatchPool/default/render" },
-      { name: "batch-gitops/manager", value: "test-manager" },
-      { name: "batch-gitops/deletion-policy", value: "Delete" },
-      { name: "team", value: "vfx" },
-    ]));
+    expect(body.metadata).toEqual(
+      expect.arrayContaining([
+        { name: "batch-gitops/owner", value: "BatchPool/default/render" },
+        { name: "batch-gitops/manager", value: "test-manager" },
+        { name: "batch-gitops/deletion-policy", value: "Delete" },
+        { name: "team", value: "vfx" },
+      ]),
+    );
     expect(body.targetDedicatedNodes).toBe(2);
   });
 });
@@ -119,14 +231,20 @@ describe("planPool: adopting a pool created outside batch-gitops (spec.adopt.poo
   it("that matches the manifest: Adopting, the ownership stamp only, marked as an adoption", () => {
     const plan = planPool(adopter, [foreign], ctx);
     expect(plan.state.status).toBe("Adopting");
-    expect(plan.actions).toEqual([expect.objectContaining({ type: "PatchPool", poolId: "Legacy_Render", adoption: true, metadata: desiredMetadata(adopter, ctx) })]);
+    expect(plan.actions).toEqual([
+      expect.objectContaining({ type: "PatchPool", poolId: "Legacy_Render", adoption: true, metadata: desiredMetadata(adopter, ctx) }),
+    ]);
   });
 
   it("that differs (scale) or is stamped by another controller: a change, not a pure adoption", () => {
     const resized = planPool(adopter, [{ ...foreign, targetDedicatedNodes: 5 }], ctx);
     expect(resized.state.status).toBe("OutOfSync");
     expect(resized.actions.some((a) => a.type === "PatchPool" && a.adoption === true)).toBe(false);
-    const handedOver = planPool({ ...adopter, adoptFromManager: "team-a" }, [{ ...foreign, metadata: { ...foreign.metadata, "batch-gitops/manager": "team-a" } }], ctx);
+    const handedOver = planPool(
+      { ...adopter, adoptFromManager: "team-a" },
+      [{ ...foreign, metadata: { ...foreign.metadata, "batch-gitops/manager": "team-a" } }],
+      ctx,
+    );
     expect(handedOver.state.status).toBe("OutOfSync");
   });
 });

@@ -57,7 +57,11 @@ describe("BatchAccount and accountRef in manifests", () => {
   it("loads accounts, and pools and jobs naming them", async () => {
     const { resources, problems } = await load(account("teama") + pool("render", "teama") + job("render", "teama"));
     expect(problems).toEqual([]);
-    expect(resources.map((r) => r.key).sort()).toEqual(["BatchAccount/default/teama", "BatchJob/default/frames", "BatchPool/default/render"]);
+    expect(resources.map((r) => r.key).sort()).toEqual([
+      "BatchAccount/default/teama",
+      "BatchJob/default/frames",
+      "BatchPool/default/render",
+    ]);
   });
 
   it("an accountRef naming no BatchAccount is an error at its line and field", async () => {
@@ -86,9 +90,11 @@ spec:
     const { problems } = await load(sharedKey);
     expect(errors(problems)).toEqual([{ rule: "account-shared-key-needs-name", line: expect.any(Number), path: "spec", name: "local" }]);
     expect((await load(sharedKey.replace("  auth:", "  accountName: devbatch\n  auth:"))).problems).toEqual([]);
-    expect((await load(account("teama").replace("entra: {}", "entra: {}\n    sharedKey: { secretRef: { name: s, key: k } }"))).problems.map((p) => p.rule)).toEqual([
-      "account-auth-exactly-one",
-    ]);
+    expect(
+      (await load(account("teama").replace("entra: {}", "entra: {}\n    sharedKey: { secretRef: { name: s, key: k } }"))).problems.map(
+        (p) => p.rule,
+      ),
+    ).toEqual(["account-auth-exactly-one"]);
   });
 
   it("the two-account example loads without problems and matches the committed CRDs", async () => {
@@ -101,6 +107,7 @@ spec:
       "BatchPool/default/render-east",
       "BatchPool/default/render-west",
     ]);
-    for (const { kind, resource, key } of resources) expect(validateAgainstCrd(kind, resource), key).toEqual({ schemaErrors: [], celProblems: [] });
+    for (const { kind, resource, key } of resources)
+      expect(validateAgainstCrd(kind, resource), key).toEqual({ schemaErrors: [], celProblems: [] });
   });
 });

@@ -8,7 +8,8 @@ import { aJob, aPool } from "../../helpers/resources.js";
 import { repoRoot } from "../../helpers/crds.js";
 
 const invalidDir = join(repoRoot, "manifests", "invalid");
-const located = (p: { file: string; line: number; rule: string; path: string }): string => `${p.file.slice(invalidDir.length + 1)}:${p.line} ${p.rule} ${p.path}`;
+const located = (p: { file: string; line: number; rule: string; path: string }): string =>
+  `${p.file.slice(invalidDir.length + 1)}:${p.line} ${p.rule} ${p.path}`;
 
 describe("loadManifests on manifests/invalid: every problem class, located", () => {
   it.each([
@@ -40,7 +41,9 @@ describe("loadManifests on manifests/invalid: every problem class, located", () 
     expect(keys).toContain("BatchPool/default/tasks-pool");
     expect(keys).toContain("BatchJob/default/orphan-job"); // valid itself; waits for its pool
     expect(keys).not.toContain("BatchPool/default/twice");
-    expect(rejected.map((r) => r.key)).toEqual(expect.arrayContaining(["BatchPool/default/twice", "BatchPool/default/wrong-type", "BatchJob/default/bad-task-ids"]));
+    expect(rejected.map((r) => r.key)).toEqual(
+      expect.arrayContaining(["BatchPool/default/twice", "BatchPool/default/wrong-type", "BatchJob/default/bad-task-ids"]),
+    );
     expect(keys).not.toContain("ConfigMap/default/unrelated");
   });
 });
@@ -59,7 +62,11 @@ describe("loadManifests on a directory tree", () => {
     await mkdir(join(dir, ".git"));
     const pool = aPool({ name: "p1" }).build();
     delete (pool.metadata as { namespace?: string }).namespace;
-    const text = [stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" } }), stringify(pool), stringify(aJob({ name: "j1" }, { poolRef: { name: "p1" } }).build())].join("---\n");
+    const text = [
+      stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "s" } }),
+      stringify(pool),
+      stringify(aJob({ name: "j1" }, { poolRef: { name: "p1" } }).build()),
+    ].join("---\n");
     await writeFile(join(dir, "team", "nested", "all.yml"), text);
     // Each resource is located at its document's first line.
     const docLines = text.split("\n").flatMap((line, i) => (line.startsWith("apiVersion: azurebatch") ? [i + 1] : []));
@@ -77,7 +84,10 @@ describe("loadManifests on a directory tree", () => {
 
   it("loads nothing of a file with a YAML error in a later document (as run does: a half-saved file applies nothing)", async () => {
     const good = stringify(aPool({ name: "good" }).build());
-    await writeFile(join(dir, "mixed.yaml"), `${good}---\nkind: BatchPool\nspec: [unclosed\n---\n${stringify(aPool({ name: "also-good" }).build())}`);
+    await writeFile(
+      join(dir, "mixed.yaml"),
+      `${good}---\nkind: BatchPool\nspec: [unclosed\n---\n${stringify(aPool({ name: "also-good" }).build())}`,
+    );
     await writeFile(join(dir, "other.yaml"), stringify(aPool({ name: "other" }).build()));
     const { resources, problems, rejected } = await loadManifests(dir);
     expect(resources.map((r) => r.name)).toEqual(["other"]);
@@ -107,7 +117,9 @@ describe("generation of file-based resources", () => {
   it("is stable under key order and changes with the spec", () => {
     const pool = aPool().build();
     const reordered = { ...pool, spec: Object.fromEntries(Object.entries(pool.spec).reverse()) };
-    const resized = aPool().withScale({ fixed: { targetDedicatedNodes: 3 } }).build();
+    const resized = aPool()
+      .withScale({ fixed: { targetDedicatedNodes: 3 } })
+      .build();
     const original = generationOfText(stringify(pool));
     expect(original).toBeGreaterThan(0);
     expect(generationOfText(stringify(reordered))).toBe(original);

@@ -17,9 +17,11 @@ function structuralViolations(node: Node, path: string): string[] {
   if (node.additionalProperties !== undefined && node.properties !== undefined) out.push(`${path}: properties with additionalProperties`);
   // The API server compiles patterns with Go's RE2: no lookaround, no backreferences (it refuses the CRD).
   if (typeof node.pattern === "string" && /\(\?<?[=!]|\\[1-9]/.test(node.pattern)) out.push(`${path}: pattern not RE2 (${node.pattern})`);
-  for (const [name, child] of Object.entries((node.properties as Record<string, Node> | undefined) ?? {})) out.push(...structuralViolations(child, `${path}.${name}`));
+  for (const [name, child] of Object.entries((node.properties as Record<string, Node> | undefined) ?? {}))
+    out.push(...structuralViolations(child, `${path}.${name}`));
   if (typeof node.items === "object" && node.items !== null) out.push(...structuralViolations(node.items as Node, `${path}[]`));
-  if (typeof node.additionalProperties === "object" && node.additionalProperties !== null) out.push(...structuralViolations(node.additionalProperties as Node, `${path}{}`));
+  if (typeof node.additionalProperties === "object" && node.additionalProperties !== null)
+    out.push(...structuralViolations(node.additionalProperties as Node, `${path}{}`));
   return out;
 }
 
@@ -42,7 +44,10 @@ describe("generated CRDs", () => {
     for (const crd of [pool, job]) {
       expect(crd.apiVersion).toBe("apiextensions.k8s.io/v1");
       expect(crd.spec.versions[0].subresources).toEqual({ status: {} });
-      expect(crd.spec.versions[0].additionalPrinterColumns[0]).toMatchObject({ name: "Ready", jsonPath: '.status.conditions[?(@.type=="Ready")].status' });
+      expect(crd.spec.versions[0].additionalPrinterColumns[0]).toMatchObject({
+        name: "Ready",
+        jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+      });
     }
     const names = (crd: { spec: { versions: { additionalPrinterColumns: { name: string; priority?: number }[] }[] } }): string[] =>
       (crd.spec.versions[0]?.additionalPrinterColumns ?? []).filter((c) => c.priority === undefined).map((c) => c.name);
@@ -58,7 +63,8 @@ describe("generated CRDs", () => {
 });
 
 describe("CEL rules of the committed CRDs, evaluated with cel-js", () => {
-  const celMessages = (kind: "BatchPool" | "BatchJob", obj: unknown): string[] => validateAgainstCrd(kind, obj).celProblems.map((p) => `${p.path}: ${p.message}`);
+  const celMessages = (kind: "BatchPool" | "BatchJob", obj: unknown): string[] =>
+    validateAgainstCrd(kind, obj).celProblems.map((p) => `${p.path}: ${p.message}`);
 
   it("accept valid resources", () => {
     expect(validateAgainstCrd("BatchPool", aPool().build())).toEqual({ schemaErrors: [], celProblems: [] });
@@ -66,12 +72,16 @@ describe("CEL rules of the committed CRDs, evaluated with cel-js", () => {
   });
 
   it("reject fixed scale together with autoscale", () => {
-    const pool = aPool().withScale({ fixed: { targetDedicatedNodes: 1 }, autoscale: { formula: "$TargetDedicatedNodes=1;" } }).build();
+    const pool = aPool()
+      .withScale({ fixed: { targetDedicatedNodes: 1 }, autoscale: { formula: "$TargetDedicatedNodes=1;" } })
+      .build();
     expect(celMessages("BatchPool", pool)).toEqual(["spec.scale: scale must set exactly one of fixed or autoscale"]);
   });
 
   it("reject an image without marketplace or gallery id", () => {
-    expect(celMessages("BatchPool", aPool().withImage({}).build())).toEqual(["spec.image: image must set exactly one of marketplace or virtualMachineImageId"]);
+    expect(celMessages("BatchPool", aPool().withImage({}).build())).toEqual([
+      "spec.image: image must set exactly one of marketplace or virtualMachineImageId",
+    ]);
   });
 
   it("reject a job with both poolRef and poolId, and a name Batch cannot use", () => {
@@ -82,6 +92,8 @@ describe("CEL rules of the committed CRDs, evaluated with cel-js", () => {
   });
 
   it("reject tasks together with a task factory", () => {
-    expect(celMessages("BatchJob", aJob({}, { taskFactory: aSweep(2) }).build())).toEqual(["spec: a job sets tasks or taskFactory, not both"]);
+    expect(celMessages("BatchJob", aJob({}, { taskFactory: aSweep(2) }).build())).toEqual([
+      "spec: a job sets tasks or taskFactory, not both",
+    ]);
   });
 });

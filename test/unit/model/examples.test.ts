@@ -46,7 +46,9 @@ describe("manifests/examples", () => {
       expect(validateAgainstCrd(kind, resource), key).toEqual({ schemaErrors: [], celProblems: [] });
     }
     expect(resources.flatMap((r) => validateBatchRules(r.resource, { authMode: "entra", arm: true }))).toEqual([]);
-    const withoutArm = resources.flatMap((r) => validateBatchRules(r.resource, { authMode: "entra", arm: false }).map((p) => `${r.key} ${p.path} ${p.rule}`));
+    const withoutArm = resources.flatMap((r) =>
+      validateBatchRules(r.resource, { authMode: "entra", arm: false }).map((p) => `${r.key} ${p.path} ${p.rule}`),
+    );
     expect(withoutArm).toEqual(["BatchPool/default/acr-identity spec.identity identity-needs-arm"]);
   });
 

@@ -39,7 +39,11 @@ function documents(dir: string): Doc[] {
       }
       if (typeof object !== "object" || object === null) return [];
       const [start, , end] = doc.range;
-      const comments = text.slice(start, end).split("\n").filter((l) => l.startsWith("#")).join("\n");
+      const comments = text
+        .slice(start, end)
+        .split("\n")
+        .filter((l) => l.startsWith("#"))
+        .join("\n");
       return [{ file: relative(repoRoot, file), index, object: object as Record<string, unknown>, comments }];
     });
   });
@@ -50,7 +54,9 @@ function validators(): Map<string, ReturnType<Ajv["compile"]>> {
   const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
   addFormats.default(ajv);
   const files = renderJsonSchemaFiles();
-  return new Map(["BatchPool", "BatchJob"].map((kind) => [kind, ajv.compile(JSON.parse(files[jsonSchemaFileName(kind)] ?? "{}") as object)]));
+  return new Map(
+    ["BatchPool", "BatchJob"].map((kind) => [kind, ajv.compile(JSON.parse(files[jsonSchemaFileName(kind)] ?? "{}") as object)]),
+  );
 }
 
 describe("JSON Schemas", () => {
@@ -79,7 +85,9 @@ describe("JSON Schemas", () => {
       const check = validate.get(String(doc.object.kind));
       if (check === undefined) continue;
       const schemaProblems = validateResource(doc.object).filter((p) => SCHEMA_RULES.has(p.rule));
-      expect(check(doc.object), `${doc.file}#${doc.index}: ${schemaProblems.map((p) => `${p.path}: ${p.message}`).join("; ")}`).toBe(schemaProblems.length === 0);
+      expect(check(doc.object), `${doc.file}#${doc.index}: ${schemaProblems.map((p) => `${p.path}: ${p.message}`).join("; ")}`).toBe(
+        schemaProblems.length === 0,
+      );
       if (schemaProblems.length > 0) refused++;
     }
     expect(refused).toBeGreaterThanOrEqual(4);

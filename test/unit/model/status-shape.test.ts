@@ -14,7 +14,16 @@ import { BatchPoolStatusSchema } from "../../../controller/model/pool.js";
 import type { ResourceStatus } from "../../../controller/runtime/ports.js";
 import { openFileStatusStore } from "../../../controller/directory/statusStore.js";
 
-const conditions = [{ type: "Ready", status: "False" as const, reason: "TasksFailed", message: "1/3 failed", lastTransitionTime: "2026-01-01T00:00:00Z", observedGeneration: 2 }];
+const conditions = [
+  {
+    type: "Ready",
+    status: "False" as const,
+    reason: "TasksFailed",
+    message: "1/3 failed",
+    lastTransitionTime: "2026-01-01T00:00:00Z",
+    observedGeneration: 2,
+  },
+];
 
 const pool: ResourceStatus = {
   observedGeneration: 2,
@@ -71,8 +80,20 @@ describe("one status shape for both modes", () => {
     expect(fileJob).toEqual(crdJob);
 
     // The names users and the CRD printer columns rely on, never the engine's internal ones.
-    expect(filePool).toMatchObject({ poolId: "render-1a2b3c4d", retiringPoolIds: ["render-99999999"], nodes: "1/2", image: "ubuntu-hpc/2204", nodeCounts: { idle: 1, running: 0, total: 1 }, sourceRevision: "0123456789abcdef" });
-    expect(fileJob).toMatchObject({ jobId: "frames", tasksTotal: 3, completions: "1/3", failedTasks: [{ taskId: "t2", exitCode: 3, category: "usererror" }] });
+    expect(filePool).toMatchObject({
+      poolId: "render-1a2b3c4d",
+      retiringPoolIds: ["render-99999999"],
+      nodes: "1/2",
+      image: "ubuntu-hpc/2204",
+      nodeCounts: { idle: 1, running: 0, total: 1 },
+      sourceRevision: "0123456789abcdef",
+    });
+    expect(fileJob).toMatchObject({
+      jobId: "frames",
+      tasksTotal: 3,
+      completions: "1/3",
+      failedTasks: [{ taskId: "t2", exitCode: 3, category: "usererror" }],
+    });
     expect(fileJob).not.toHaveProperty("totalTasks");
     expect(filePool).not.toHaveProperty("pool");
 

@@ -9,13 +9,26 @@ function sweep(parameters: TaskFactory["parametricSweep"]["parameters"], id: str
 describe("task factory: parametric sweep", () => {
   it("counts tasks without expanding them", () => {
     expect(taskFactoryCount(aSweep(100_000))).toBe(100_000);
-    expect(taskFactoryCount(sweep([{ name: "a", start: 0, end: 9, step: 3 }, { name: "b", start: -2, end: 2 }], "t-{a}-{b}"))).toBe(4 * 5);
+    expect(
+      taskFactoryCount(
+        sweep(
+          [
+            { name: "a", start: 0, end: 9, step: 3 },
+            { name: "b", start: -2, end: 2 },
+          ],
+          "t-{a}-{b}",
+        ),
+      ),
+    ).toBe(4 * 5);
   });
 
   it("fills id, command line and file templates, with zero padding, first parameter slowest", () => {
     const factory: TaskFactory = {
       parametricSweep: {
-        parameters: [{ name: "a", start: 1, end: 2 }, { name: "b", start: 0, end: 20, step: 10 }],
+        parameters: [
+          { name: "a", start: 1, end: 2 },
+          { name: "b", start: 0, end: 20, step: 10 },
+        ],
         taskTemplate: {
           id: "t{a:03}-{b}",
           commandLine: "sim --a {a} --b {b} --out ${AZ_BATCH_TASK_WORKING_DIR}/{unknown}",
@@ -30,7 +43,13 @@ describe("task factory: parametric sweep", () => {
   });
 
   it("streams lazily: the first tasks of a 10^12-task sweep come back at once", () => {
-    const huge = sweep([{ name: "a", start: 0, end: 999_999 }, { name: "b", start: 0, end: 999_999 }], "t-{a}-{b}");
+    const huge = sweep(
+      [
+        { name: "a", start: 0, end: 999_999 },
+        { name: "b", start: 0, end: 999_999 },
+      ],
+      "t-{a}-{b}",
+    );
     const iterator = expandTaskFactory(huge);
     expect(iterator.next().value?.id).toBe("t-0-0");
     expect(iterator.next().value?.id).toBe("t-0-1");
@@ -52,7 +71,10 @@ describe("task factory: parametric sweep", () => {
 
   it("flags id templates that would repeat, collide, overflow or hold invalid characters", () => {
     const rulesOf = (f: TaskFactory): string[] => checkTaskFactory(f, "spec.taskFactory").map((p) => p.rule);
-    const ab = [{ name: "a", start: 0, end: 20 }, { name: "b", start: 0, end: 20 }];
+    const ab = [
+      { name: "a", start: 0, end: 20 },
+      { name: "b", start: 0, end: 20 },
+    ];
     expect(rulesOf(sweep(ab, "t-{a}-{b}"))).toEqual([]);
     expect(rulesOf(sweep(ab, "t-{a}"))).toEqual(["task-id-unique"]);
     expect(rulesOf(sweep(ab, "t-{a}{b}"))).toEqual(["task-id-unique"]);
@@ -63,15 +85,26 @@ describe("task factory: parametric sweep", () => {
 
   it("refuses a placeholder that names no parameter ({seeed}), anywhere in the template, and keeps shell ${...} and escaped {{...}} literal", () => {
     const params = [{ name: "seed", start: 1, end: 3 }];
-    const typo: TaskFactory = { parametricSweep: { parameters: params, taskTemplate: { id: "t-{seed}", commandLine: "run --seed {seeed}", environmentSettings: [{ name: "S", value: "{sed}" }] } } };
+    const typo: TaskFactory = {
+      parametricSweep: {
+        parameters: params,
+        taskTemplate: { id: "t-{seed}", commandLine: "run --seed {seeed}", environmentSettings: [{ name: "S", value: "{sed}" }] },
+      },
+    };
     const problems = checkTaskFactory(typo, "spec.taskFactory");
     expect(problems.map((p) => [p.rule, p.path])).toEqual([
       ["unknown-placeholder", "spec.taskFactory.parametricSweep.taskTemplate.commandLine"],
       ["unknown-placeholder", "spec.taskFactory.parametricSweep.taskTemplate.environmentSettings[0].value"],
     ]);
     expect(problems[0]?.message).toContain("{seeed} is not a sweep parameter (parameters: {seed})");
-    const literal: TaskFactory = { parametricSweep: { parameters: params, taskTemplate: { id: "t-{seed}", commandLine: "awk '{{print}}' ${HOME}/in-{seed}" } } };
+    const literal: TaskFactory = {
+      parametricSweep: { parameters: params, taskTemplate: { id: "t-{seed}", commandLine: "awk '{{print}}' ${HOME}/in-{seed}" } },
+    };
     expect(checkTaskFactory(literal, "spec.taskFactory")).toEqual([]);
-    expect([...expandTaskFactory(literal)].map((t) => t.commandLine)).toEqual(["awk '{print}' ${HOME}/in-1", "awk '{print}' ${HOME}/in-2", "awk '{print}' ${HOME}/in-3"]);
+    expect([...expandTaskFactory(literal)].map((t) => t.commandLine)).toEqual([
+      "awk '{print}' ${HOME}/in-1",
+      "awk '{print}' ${HOME}/in-2",
+      "awk '{print}' ${HOME}/in-3",
+    ]);
   });
 });

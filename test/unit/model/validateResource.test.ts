@@ -16,7 +16,9 @@ describe("validateResource: BatchPool", () => {
   });
 
   it("reports a wrong type at the field", () => {
-    const pool = aPool().withScale({ fixed: { targetDedicatedNodes: "two" as unknown as number } }).build();
+    const pool = aPool()
+      .withScale({ fixed: { targetDedicatedNodes: "two" as unknown as number } })
+      .build();
     expect(rules(pool)).toEqual(["wrong-type spec.scale.fixed.targetDedicatedNodes"]);
   });
 
@@ -27,7 +29,9 @@ describe("validateResource: BatchPool", () => {
   });
 
   it("requires exactly one of fixed scale or autoscale (CEL rule)", () => {
-    const both = aPool().withScale({ fixed: { targetDedicatedNodes: 1 }, autoscale: { formula: "$TargetDedicatedNodes=1;" } }).build();
+    const both = aPool()
+      .withScale({ fixed: { targetDedicatedNodes: 1 }, autoscale: { formula: "$TargetDedicatedNodes=1;" } })
+      .build();
     const neither = aPool().withScale({}).build();
     expect(rules(both)).toEqual(["pool-scale-exactly-one spec.scale"]);
     expect(rules(neither)).toEqual(["pool-scale-exactly-one spec.scale"]);
@@ -49,22 +53,33 @@ describe("validateResource: BatchPool", () => {
   });
 
   it("accepts registries with a secret-ref password or a managed identity, not both", () => {
-    const ok = aPool({}, {
-      containerConfiguration: {
-        type: "dockerCompatible",
-        containerRegistries: [
-          { registryServer: "a.azurecr.io", username: "u", passwordSecretRef: { name: "acr", key: "password" } },
-          { registryServer: "b.azurecr.io", identityResourceId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id" },
-        ],
+    const ok = aPool(
+      {},
+      {
+        containerConfiguration: {
+          type: "dockerCompatible",
+          containerRegistries: [
+            { registryServer: "a.azurecr.io", username: "u", passwordSecretRef: { name: "acr", key: "password" } },
+            {
+              registryServer: "b.azurecr.io",
+              identityResourceId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id",
+            },
+          ],
+        },
       },
-    }).build();
+    ).build();
     expect(validateResource(ok)).toEqual([]);
-    const both = aPool({}, {
-      containerConfiguration: {
-        type: "dockerCompatible",
-        containerRegistries: [{ registryServer: "a.azurecr.io", username: "u", passwordSecretRef: { name: "acr", key: "p" }, identityResourceId: "id" }],
+    const both = aPool(
+      {},
+      {
+        containerConfiguration: {
+          type: "dockerCompatible",
+          containerRegistries: [
+            { registryServer: "a.azurecr.io", username: "u", passwordSecretRef: { name: "acr", key: "p" }, identityResourceId: "id" },
+          ],
+        },
       },
-    }).build();
+    ).build();
     expect(rules(both)).toEqual(["registry-credentials-exactly-one spec.containerConfiguration.containerRegistries[0]"]);
   });
 });
@@ -83,27 +98,53 @@ describe("validateResource: BatchJob", () => {
   });
 
   it("rejects task ids Batch refuses", () => {
-    expect(rules(aJob().withTasks([aTask("has space")]).build())).toEqual(["invalid-value spec.tasks[0].id"]);
-    expect(rules(aJob().withTasks([aTask("x".repeat(65))]).build())).toEqual(["invalid-value spec.tasks[0].id"]);
+    expect(
+      rules(
+        aJob()
+          .withTasks([aTask("has space")])
+          .build(),
+      ),
+    ).toEqual(["invalid-value spec.tasks[0].id"]);
+    expect(
+      rules(
+        aJob()
+          .withTasks([aTask("x".repeat(65))])
+          .build(),
+      ),
+    ).toEqual(["invalid-value spec.tasks[0].id"]);
   });
 
   it("rejects task ids that repeat case-insensitively", () => {
-    expect(rules(aJob().withTasks([aTask("Frame-1"), aTask("x"), aTask("frame-1")]).build())).toEqual(["task-id-unique spec.tasks[2].id"]);
+    expect(
+      rules(
+        aJob()
+          .withTasks([aTask("Frame-1"), aTask("x"), aTask("frame-1")])
+          .build(),
+      ),
+    ).toEqual(["task-id-unique spec.tasks[2].id"]);
   });
 
   it("rejects dependencies on tasks the job does not define", () => {
-    const job = aJob().withTasks([aTask("a"), aTask("b", { dependsOn: { taskIds: ["a", "zz"] } })]).build();
+    const job = aJob()
+      .withTasks([aTask("a"), aTask("b", { dependsOn: { taskIds: ["a", "zz"] } })])
+      .build();
     expect(rules(job)).toEqual(["task-depends-on-missing spec.tasks[1].dependsOn.taskIds"]);
   });
 
   it("accepts a task factory and checks its id template cheaply", () => {
     expect(validateResource(aJob().withTaskFactory(aSweep(100_000)).build())).toEqual([]);
-    const constantId = aJob().withTaskFactory(aSweep(10, { id: "same" })).build();
+    const constantId = aJob()
+      .withTaskFactory(aSweep(10, { id: "same" }))
+      .build();
     expect(rules(constantId)).toEqual(["task-id-unique spec.taskFactory.parametricSweep.taskTemplate.id"]);
   });
 
   it("rejects a sweep whose end is below its start (CEL rule)", () => {
-    const job = aJob().withTaskFactory({ parametricSweep: { parameters: [{ name: "i", start: 5, end: 1 }], taskTemplate: { id: "t{i}", commandLine: "x" } } }).build();
+    const job = aJob()
+      .withTaskFactory({
+        parametricSweep: { parameters: [{ name: "i", start: 5, end: 1 }], taskTemplate: { id: "t{i}", commandLine: "x" } },
+      })
+      .build();
     expect(rules(job)).toEqual(["sweep-range-order spec.taskFactory.parametricSweep.parameters[0]"]);
   });
 });

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { nextStatus } from "../../../controller/runtime/nextStatus.js";
 import type { DesiredResource } from "../../../controller/runtime/ports.js";
 
-const desired = (generation: number): DesiredResource => ({ kind: "BatchPool", namespace: "default", name: "p", generation, spec: {}, source: { revision: `rev${generation}` } });
+const desired = (generation: number): DesiredResource => ({
+  kind: "BatchPool",
+  namespace: "default",
+  name: "p",
+  generation,
+  spec: {},
+  source: { revision: `rev${generation}` },
+});
 const pool = { currentDedicatedNodes: 2, currentLowPriorityNodes: 0, targetDedicatedNodes: 2, targetLowPriorityNodes: 0 };
 
 describe("nextStatus", () => {
@@ -11,7 +18,11 @@ describe("nextStatus", () => {
     expect(ready).toMatchObject({ observedGeneration: 1, appliedRevision: "rev1", pool });
     const failed = nextStatus(ready, desired(2), { summary: { kind: "failed", reason: "BatchError", message: "503" } }, "t1");
     expect(failed).toMatchObject({ observedGeneration: 1, appliedRevision: "rev1", pool, lastSyncTime: "t1" });
-    expect(failed.conditions.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: "BatchError", observedGeneration: 2 });
+    expect(failed.conditions.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "BatchError",
+      observedGeneration: 2,
+    });
     const stalled = nextStatus(failed, desired(2), { summary: { kind: "stalled", reason: "InvalidSpec", message: "bad" } }, "t2");
     expect(stalled.observedGeneration).toBe(2);
   });

@@ -52,8 +52,17 @@ describe("task counts in the observation cache", () => {
 
 describe("node counts in the observation cache", () => {
   const pool = (current: number, allocationState = "steady"): ObservedPool => ({
-    id: "p", state: "active", allocationState, vmSize: "standard_d2s_v3", metadata: {}, enableAutoScale: false,
-    targetDedicatedNodes: 2, targetLowPriorityNodes: 0, currentDedicatedNodes: current, currentLowPriorityNodes: 0, resizeErrors: [],
+    id: "p",
+    state: "active",
+    allocationState,
+    vmSize: "standard_d2s_v3",
+    metadata: {},
+    enableAutoScale: false,
+    targetDedicatedNodes: 2,
+    targetLowPriorityNodes: 0,
+    currentDedicatedNodes: current,
+    currentLowPriorityNodes: 0,
+    resizeErrors: [],
   });
   function nodeRig(): { cache: ObservationCache; reads: () => number; advance: (ms: number) => void } {
     let now = 1_000;

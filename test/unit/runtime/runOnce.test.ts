@@ -2,11 +2,24 @@ import { describe, expect, it } from "vitest";
 import { runOnce, type OnceDriver } from "../../../controller/runtime/runOnce.js";
 import type { ReconcileOutcome, ResourceKey, ResourceStatus } from "../../../controller/runtime/ports.js";
 
-const ready: ResourceStatus = { conditions: [{ type: "Ready", status: "True", reason: "Succeeded", message: "ok", lastTransitionTime: "t" }] };
-const waiting = (reason: string): ResourceStatus => ({ conditions: [{ type: "Ready", status: "False", reason, message: reason, lastTransitionTime: "t" }] });
+const ready: ResourceStatus = {
+  conditions: [{ type: "Ready", status: "True", reason: "Succeeded", message: "ok", lastTransitionTime: "t" }],
+};
+const waiting = (reason: string): ResourceStatus => ({
+  conditions: [{ type: "Ready", status: "False", reason, message: reason, lastTransitionTime: "t" }],
+});
 
 function driver(keys: ResourceKey[], reconcile: (key: ResourceKey) => ReconcileOutcome, now: () => number = Date.now): OnceDriver {
-  return { keys: async () => keys, reconcile: async (k) => reconcile(k), problems: () => [], concurrency: 2, now, signal: new AbortController().signal, retryBaseDelayMs: 1, retryMaxDelayMs: 4 };
+  return {
+    keys: async () => keys,
+    reconcile: async (k) => reconcile(k),
+    problems: () => [],
+    concurrency: 2,
+    now,
+    signal: new AbortController().signal,
+    retryBaseDelayMs: 1,
+    retryMaxDelayMs: 4,
+  };
 }
 
 describe("runOnce", () => {
@@ -20,7 +33,9 @@ describe("runOnce", () => {
           poolExists = true;
           return { kind: "done", status: ready };
         }
-        return poolExists && passes.filter((p) => p === key).length > 1 ? { kind: "done", status: ready } : { kind: "requeueAfter", ms: 1, status: waiting("DependencyNotReady") };
+        return poolExists && passes.filter((p) => p === key).length > 1
+          ? { kind: "done", status: ready }
+          : { kind: "requeueAfter", ms: 1, status: waiting("DependencyNotReady") };
       }),
     );
     expect(result).toMatchObject({ converged: true, timedOut: false });
@@ -29,18 +44,33 @@ describe("runOnce", () => {
 
   it("stops at a Stalled resource (a user must act) and reports it not converged", async () => {
     const result = await runOnce(driver(["BatchPool/d/p"], () => ({ kind: "stalled", status: waiting("InvalidSpec") })));
-    expect(result).toMatchObject({ converged: false, timedOut: false, resources: [{ key: "BatchPool/d/p", ready: false, reason: "InvalidSpec" }] });
+    expect(result).toMatchObject({
+      converged: false,
+      timedOut: false,
+      resources: [{ key: "BatchPool/d/p", ready: false, reason: "InvalidSpec" }],
+    });
   });
 
   it("gives up at the deadline with what is still reconciling", async () => {
     let t = 0;
-    const result = await runOnce(driver(["BatchPool/d/p"], () => ((t += 400), { kind: "requeueAfter", ms: 300, status: waiting("Resizing") }), () => t), { timeoutMs: 1_000 });
+    const result = await runOnce(
+      driver(
+        ["BatchPool/d/p"],
+        () => ((t += 400), { kind: "requeueAfter", ms: 300, status: waiting("Resizing") }),
+        () => t,
+      ),
+      { timeoutMs: 1_000 },
+    );
     expect(result).toMatchObject({ converged: false, timedOut: true, resources: [{ reason: "Resizing" }] });
   });
 
   it("retries errors with backoff and counts a removed resource as done", async () => {
     let calls = 0;
-    const result = await runOnce(driver(["BatchPool/d/gone"], () => (++calls < 3 ? { kind: "error", error: new Error("503"), status: waiting("BatchError") } : { kind: "done", status: undefined })));
+    const result = await runOnce(
+      driver(["BatchPool/d/gone"], () =>
+        ++calls < 3 ? { kind: "error", error: new Error("503"), status: waiting("BatchError") } : { kind: "done", status: undefined },
+      ),
+    );
     expect(calls).toBe(3);
     expect(result).toMatchObject({ converged: true, resources: [{ key: "BatchPool/d/gone", ready: true }] });
   });

@@ -5,9 +5,21 @@ const secrets = { resolveSecret: async (ns: string, ref: { name: string; key: st
 
 describe("secret references in request bodies", () => {
   it("replaces every passwordSecretRef with the resolved password, at any depth", async () => {
-    const body = { id: "p", virtualMachineConfiguration: { containerConfiguration: { containerRegistries: [{ registryServer: "r.io", userName: "u", passwordSecretRef: { name: "acr", key: "password" } }] } } };
+    const body = {
+      id: "p",
+      virtualMachineConfiguration: {
+        containerConfiguration: {
+          containerRegistries: [{ registryServer: "r.io", userName: "u", passwordSecretRef: { name: "acr", key: "password" } }],
+        },
+      },
+    };
     const resolved = await resolveSecretRefs(body, "team-a", secrets);
-    expect(resolved).toEqual({ id: "p", virtualMachineConfiguration: { containerConfiguration: { containerRegistries: [{ registryServer: "r.io", userName: "u", password: "team-a/acr/password-value" }] } } });
+    expect(resolved).toEqual({
+      id: "p",
+      virtualMachineConfiguration: {
+        containerConfiguration: { containerRegistries: [{ registryServer: "r.io", userName: "u", password: "team-a/acr/password-value" }] },
+      },
+    });
     expect(JSON.stringify(body)).not.toContain("value"); // the planned body keeps only the reference
   });
 

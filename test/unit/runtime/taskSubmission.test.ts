@@ -28,11 +28,16 @@ class FakeJob {
       deleteTask: async (_job: string, id: string) => void tasks.delete(id.toLowerCase()),
       addTasks: async (_job: string, bodies: readonly JsonObject[]): Promise<TaskAddOutcome[]> => {
         this.addCalls++;
-        if (bodies.length > this.maxPerCall) throw new BatchCallError("task.addCollection", 413, "RequestBodyTooLarge", "too large", "permanent");
+        if (bodies.length > this.maxPerCall)
+          throw new BatchCallError("task.addCollection", 413, "RequestBodyTooLarge", "too large", "permanent");
         const outcomes = bodies.map((b): TaskAddOutcome => {
           const id = String(b.id);
           if (tasks.has(id.toLowerCase())) return { taskId: id, outcome: "exists", code: "TaskExists" };
-          tasks.set(id.toLowerCase(), { id, state: "active", contentHash: contentHashOf(b.environmentSettings as { name: string; value: string }[]) });
+          tasks.set(id.toLowerCase(), {
+            id,
+            state: "active",
+            contentHash: contentHashOf(b.environmentSettings as { name: string; value: string }[]),
+          });
           return { taskId: id, outcome: "added" };
         });
         if (this.loseNextResponse) {
@@ -48,13 +53,21 @@ class FakeJob {
 
 function taskSet(commands: Record<string, string>): TaskSet {
   const entries = Object.entries(commands);
-  return { total: entries.length, hash: JSON.stringify(commands), *tasks() { for (const [id, commandLine] of entries) yield taskIntent({ id, commandLine }); } };
+  return {
+    total: entries.length,
+    hash: JSON.stringify(commands),
+    *tasks() {
+      for (const [id, commandLine] of entries) yield taskIntent({ id, commandLine });
+    },
+  };
 }
 
-const many = (n: number, prefix = "t"): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, `echo ${i}`]));
+const many = (n: number, prefix = "t"): Record<string, string> =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, `echo ${i}`]));
 
 describe("exactly-once task submission", () => {
-  const run = (job: FakeJob, tasks: TaskSet, chunkSize?: number) => submitTasks({ batch: job.adapter, jobId: "j", tasks, signal: new AbortController().signal, chunkSize, concurrency: 3 });
+  const run = (job: FakeJob, tasks: TaskSet, chunkSize?: number) =>
+    submitTasks({ batch: job.adapter, jobId: "j", tasks, signal: new AbortController().signal, chunkSize, concurrency: 3 });
 
   it("adds in chunks of 100 and a second pass adds nothing", async () => {
     const job = new FakeJob();
@@ -120,7 +133,16 @@ describe("exactly-once task submission", () => {
         return add(jobId, bodies);
       },
     });
-    const lazy: TaskSet = { total: 20_000, hash: "lazy", *tasks() { for (let i = 0; i < 20_000; i++) { generated++; yield taskIntent({ id: `f${i}`, commandLine: "x" }); } } };
+    const lazy: TaskSet = {
+      total: 20_000,
+      hash: "lazy",
+      *tasks() {
+        for (let i = 0; i < 20_000; i++) {
+          generated++;
+          yield taskIntent({ id: `f${i}`, commandLine: "x" });
+        }
+      },
+    };
     const result = await run(job, lazy);
     expect(generated).toBe(20_000);
     // The first chunk went out long before the factory was exhausted.
