@@ -174,6 +174,19 @@ function checkIdentityReferences(body: Json, identity: Json | undefined): void {
   }
 }
 
+/** ARM's application package references (resource ids) → the data plane's (application id = the id's last segment). */
+function packagesToData(packages: unknown): Json[] | undefined {
+  if (!Array.isArray(packages)) return undefined;
+  return packages.map((a: unknown) =>
+    defined({
+      applicationId: String(obj(a)?.id ?? "")
+        .split("/")
+        .at(-1),
+      version: obj(a)?.version,
+    }),
+  );
+}
+
 /** An ARM pool PUT body → the data plane's Pool_Add body (with `identity` in its stored list form). */
 export function armPoolToData(poolName: string, armBody: Json): Json {
   const p = obj(armBody.properties);
@@ -182,16 +195,7 @@ export function armPoolToData(poolName: string, armBody: Json): Json {
   if (vm === undefined)
     throw badRequest("InvalidRequestContent", "properties.deploymentConfiguration.virtualMachineConfiguration is required.");
   const identity = identityToData(armBody.identity);
-  const packages = Array.isArray(p.applicationPackages)
-    ? p.applicationPackages.map((a: unknown) =>
-        defined({
-          applicationId: String(obj(a)?.id ?? "")
-            .split("/")
-            .at(-1),
-          version: obj(a)?.version,
-        }),
-      )
-    : undefined;
+  const packages = packagesToData(p.applicationPackages);
   const body = defined({
     id: poolName,
     displayName: p.displayName,
@@ -220,16 +224,7 @@ export function armPoolToData(poolName: string, armBody: Json): Json {
 export function armPatchToData(properties: Json): { mutable: Json; removeStartTask: boolean } {
   const startTask = obj(properties.startTask);
   const removeStartTask = startTask !== undefined && Object.keys(startTask).length === 0;
-  const packages = Array.isArray(properties.applicationPackages)
-    ? properties.applicationPackages.map((a: unknown) =>
-        defined({
-          applicationId: String(obj(a)?.id ?? "")
-            .split("/")
-            .at(-1),
-          version: obj(a)?.version,
-        }),
-      )
-    : undefined;
+  const packages = packagesToData(properties.applicationPackages);
   return {
     removeStartTask,
     mutable: defined({
