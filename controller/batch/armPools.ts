@@ -102,7 +102,7 @@ class SdkArmPoolWriter implements ArmPoolWriter {
       if (signal?.aborted) throw error;
       const info = rawErrorInfo(error, Date.now());
       this.#onCall?.(operation, info.statusCode, (performance.now() - started) / 1000);
-      throw new BatchCallError(operation, info.statusCode, info.code, info.message, classify(info), info.retryAfterMs);
+      throw new BatchCallError(operation, info, classify(info));
     }
   }
 

@@ -76,9 +76,11 @@ class RoutingAdapter implements BatchAdapter {
     if (this.arm === undefined) {
       throw new BatchCallError(
         "pool.add",
-        0,
-        "ArmResourceIdMissing",
-        "a pool with spec.identity is written through Azure Resource Manager: set --arm-resource-id",
+        {
+          statusCode: 0,
+          code: "ArmResourceIdMissing",
+          message: "a pool with spec.identity is written through Azure Resource Manager: set --arm-resource-id",
+        },
         "permanent",
       );
     }

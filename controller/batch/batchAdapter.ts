@@ -90,14 +90,20 @@ class SdkBatchAdapter implements BatchAdapter {
         return result;
       } catch (error: unknown) {
         if (signal?.aborted) throw error;
-        const info = rawErrorInfo(error, this.#clock.now());
-        this.#opts.onCall?.(operation, info.statusCode, (performance.now() - started) / 1000);
-        const errorClass = classify(info);
-        const decision = decideRetry(attempt, errorClass, info.retryAfterMs, this.#opts.retry ?? {}, random);
-        if (!decision.retry) throw new BatchCallError(operation, info.statusCode, info.code, info.message, errorClass, info.retryAfterMs);
-        await this.#wait(decision.delayMs, signal, error);
+        const delayMs = this.#retryDelayOrThrow({ operation, attempt, started, random }, error);
+        await this.#wait(delayMs, signal, error);
       }
     }
+  }
+
+  /** Records a failed attempt and returns the wait before the next one, or throws the BatchCallError that ends the operation. */
+  #retryDelayOrThrow(attempt: { operation: string; attempt: number; started: number; random: () => number }, error: unknown): number {
+    const info = rawErrorInfo(error, this.#clock.now());
+    this.#opts.onCall?.(attempt.operation, info.statusCode, (performance.now() - attempt.started) / 1000);
+    const errorClass = classify(info);
+    const decision = decideRetry(attempt.attempt, { errorClass, retryAfterMs: info.retryAfterMs }, this.#opts.retry ?? {}, attempt.random);
+    if (!decision.retry) throw new BatchCallError(attempt.operation, info, errorClass);
+    return decision.delayMs;
   }
 
   /** Waits before a retry; an abort ends the operation with the abort's reason. */
@@ -410,15 +416,27 @@ function toObservedPool(p: BatchServiceModels.CloudPool): ObservedPool {
     enableAutoScale: p.enableAutoScale ?? false,
     autoScaleFormula: p.autoScaleFormula,
     autoScaleEvaluationIntervalSeconds: durationSeconds(p.autoScaleEvaluationInterval),
+    ...sizeOf(p),
+    startTask: p.startTask as JsonObject | undefined,
+    virtualMachineConfiguration: p.virtualMachineConfiguration as unknown as JsonObject | undefined,
+    taskSlotsPerNode: p.taskSlotsPerNode,
+    ...identityOf(p),
+  };
+}
+
+/** The pool's target and current node counts and its resize errors (in ObservedPool's field order). */
+function sizeOf(
+  p: BatchServiceModels.CloudPool,
+): Pick<
+  ObservedPool,
+  "targetDedicatedNodes" | "targetLowPriorityNodes" | "currentDedicatedNodes" | "currentLowPriorityNodes" | "resizeErrors"
+> {
+  return {
     targetDedicatedNodes: p.targetDedicatedNodes ?? 0,
     targetLowPriorityNodes: p.targetLowPriorityNodes ?? 0,
     currentDedicatedNodes: p.currentDedicatedNodes ?? 0,
     currentLowPriorityNodes: p.currentLowPriorityNodes ?? 0,
     resizeErrors: (p.resizeErrors ?? []).map((e) => ({ code: e.code ?? "", message: e.message ?? "" })),
-    startTask: p.startTask as JsonObject | undefined,
-    virtualMachineConfiguration: p.virtualMachineConfiguration as unknown as JsonObject | undefined,
-    taskSlotsPerNode: p.taskSlotsPerNode,
-    ...identityOf(p),
   };
 }
 

@@ -22,15 +22,18 @@ const QUOTA_CODES = new Set(["PoolQuotaReached", "ActiveJobAndScheduleQuotaReach
 /** An error from one Batch operation after the adapter gave up (or on a non-retryable answer). */
 export class BatchCallError extends Error {
   override readonly name = "BatchCallError";
+  readonly statusCode: number;
+  readonly code: string;
+  readonly retryAfterMs?: number;
   constructor(
     readonly operation: string,
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
+    info: RawErrorInfo,
     readonly errorClass: ErrorClass,
-    readonly retryAfterMs?: number,
   ) {
-    super(message);
+    super(info.message);
+    this.statusCode = info.statusCode;
+    this.code = info.code;
+    this.retryAfterMs = info.retryAfterMs;
   }
 }
 
@@ -63,15 +66,27 @@ export function classify(info: RawErrorInfo): ErrorClass {
   const { statusCode, code } = info;
   // No credential, or one refused by the identity service: retrying the call cannot help.
   if (code === "CredentialMissing" || code === "CredentialRefused") return "permanent";
-  if (statusCode === 429 || (statusCode === 503 && info.retryAfterMs !== undefined) || code === "ServerBusy") return "throttled";
-  // No HTTP answer at all (reset, refused, timed out, lost response): always worth retrying.
-  if (statusCode === 0) return "transient";
-  if (statusCode === 408 || statusCode === 503 || (statusCode >= 500 && statusCode !== 501 && statusCode !== 505)) return "transient";
+  if (isThrottledAnswer(info)) return "throttled";
+  if (isTransientStatus(statusCode)) return "transient";
   if (statusCode === 404) return "notFound";
   if (QUOTA_CODES.has(code)) return "permanent";
-  if (statusCode === 409 && BUSY_CODES.has(code)) return "conflict";
-  if (statusCode === 409 || statusCode === 412) return "conflict";
+  if (isConflictAnswer(statusCode, code)) return "conflict";
   return "permanent";
+}
+
+function isConflictAnswer(statusCode: number, code: string): boolean {
+  if (statusCode === 409 && BUSY_CODES.has(code)) return true;
+  return statusCode === 409 || statusCode === 412;
+}
+
+function isThrottledAnswer({ statusCode, code, retryAfterMs }: RawErrorInfo): boolean {
+  return statusCode === 429 || (statusCode === 503 && retryAfterMs !== undefined) || code === "ServerBusy";
+}
+
+/** No HTTP answer at all (status 0: reset, refused, timed out, lost response) is always worth retrying. */
+function isTransientStatus(statusCode: number): boolean {
+  if (statusCode === 0 || statusCode === 408 || statusCode === 503) return true;
+  return statusCode >= 500 && statusCode !== 501 && statusCode !== 505;
 }
 
 /** Batch errors carry `message: {lang, value}`; ms-rest-js may copy that object into `message`. */
@@ -91,16 +106,19 @@ function firstLine(text: string): string {
 }
 
 function retryAfterMs(error: Record<string, unknown>, nowMs: number): number | undefined {
-  const response = isObject(error.response) ? error.response : undefined;
-  const headers = response !== undefined && isObject(response.headers) ? response.headers : undefined;
-  const get =
-    headers !== undefined && typeof headers.get === "function" ? (headers.get as (n: string) => unknown).bind(headers) : undefined;
-  const raw = get?.("retry-after");
+  const raw = retryAfterHeader(error);
   if (typeof raw !== "string" || raw.length === 0) return undefined;
   const secondsValue = Number(raw);
   if (Number.isFinite(secondsValue)) return Math.max(0, secondsValue * 1000);
   const date = Date.parse(raw);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+function retryAfterHeader(error: Record<string, unknown>): unknown {
+  const response = isObject(error.response) ? error.response : undefined;
+  const headers = response !== undefined && isObject(response.headers) ? response.headers : undefined;
+  if (headers === undefined || typeof headers.get !== "function") return undefined;
+  return (headers.get as (n: string) => unknown).call(headers, "retry-after");
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

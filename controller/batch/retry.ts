@@ -19,21 +19,24 @@ export interface RetryOptions {
 
 export type RetryDecision = { readonly retry: true; readonly delayMs: number } | { readonly retry: false };
 
-export function decideRetry(
-  attempt: number,
-  errorClass: ErrorClass,
-  retryAfterMs: number | undefined,
-  options: RetryOptions,
-  random: () => number,
-): RetryDecision {
-  const maxAttempts = options.maxAttempts ?? 8;
-  if (attempt >= maxAttempts) return { retry: false };
-  if (errorClass === "throttled" && retryAfterMs !== undefined) {
-    return retryAfterMs <= (options.maxRetryAfterMs ?? 60_000) ? { retry: true, delayMs: retryAfterMs } : { retry: false };
-  }
+/** The failure a retry is decided for: its class and the Retry-After it carried, if any. */
+export interface RetryFailure {
+  readonly errorClass: ErrorClass;
+  readonly retryAfterMs: number | undefined;
+}
+
+export function decideRetry(attempt: number, failure: RetryFailure, options: RetryOptions, random: () => number): RetryDecision {
+  const { errorClass, retryAfterMs } = failure;
+  if (attempt >= (options.maxAttempts ?? 8)) return { retry: false };
+  if (errorClass === "throttled" && retryAfterMs !== undefined) return honourRetryAfter(retryAfterMs, options);
   if (errorClass !== "transient" && errorClass !== "throttled") return { retry: false };
-  return {
-    retry: true,
-    delayMs: backoffDelayMs(attempt, { baseMs: options.baseDelayMs ?? 200, maxMs: options.maxDelayMs ?? 10_000 }, random),
-  };
+  return { retry: true, delayMs: backoffDelayMs(attempt, backoffOptions(options), random) };
+}
+
+function honourRetryAfter(retryAfterMs: number, options: RetryOptions): RetryDecision {
+  return retryAfterMs <= (options.maxRetryAfterMs ?? 60_000) ? { retry: true, delayMs: retryAfterMs } : { retry: false };
+}
+
+function backoffOptions(options: RetryOptions): { baseMs: number; maxMs: number } {
+  return { baseMs: options.baseDelayMs ?? 200, maxMs: options.maxDelayMs ?? 10_000 };
 }

@@ -41,18 +41,32 @@ describe("Batch error classification (status and code, never message text)", () 
 describe("retry decisions", () => {
   const half = () => 0.5;
   it("honours Retry-After on throttling, backs off exponentially with jitter on transient errors, up to a cap", () => {
-    expect(decideRetry(1, "throttled", 1500, {}, half)).toEqual({ retry: true, delayMs: 1500 });
-    expect(decideRetry(1, "transient", undefined, { baseDelayMs: 100 }, half)).toEqual({ retry: true, delayMs: 75 });
-    expect(decideRetry(4, "transient", undefined, { baseDelayMs: 100 }, half)).toEqual({ retry: true, delayMs: 600 });
-    expect(decideRetry(20, "transient", undefined, { baseDelayMs: 100, maxDelayMs: 1000, maxAttempts: 30 }, () => 0.999)).toEqual({
+    expect(decideRetry(1, { errorClass: "throttled", retryAfterMs: 1500 }, {}, half)).toEqual({ retry: true, delayMs: 1500 });
+    expect(decideRetry(1, { errorClass: "transient", retryAfterMs: undefined }, { baseDelayMs: 100 }, half)).toEqual({
+      retry: true,
+      delayMs: 75,
+    });
+    expect(decideRetry(4, { errorClass: "transient", retryAfterMs: undefined }, { baseDelayMs: 100 }, half)).toEqual({
+      retry: true,
+      delayMs: 600,
+    });
+    expect(
+      decideRetry(
+        20,
+        { errorClass: "transient", retryAfterMs: undefined },
+        { baseDelayMs: 100, maxDelayMs: 1000, maxAttempts: 30 },
+        () => 0.999,
+      ),
+    ).toEqual({
       retry: true,
       delayMs: 1000,
     });
   });
   it("never retries conflicts, not-found or permanent errors, and stops after maxAttempts or an over-long Retry-After", () => {
-    for (const c of ["conflict", "notFound", "permanent"] as const) expect(decideRetry(1, c, undefined, {}, half).retry).toBe(false);
-    expect(decideRetry(8, "transient", undefined, { maxAttempts: 8 }, half).retry).toBe(false);
-    expect(decideRetry(1, "throttled", 120_000, { maxRetryAfterMs: 60_000 }, half).retry).toBe(false);
+    for (const c of ["conflict", "notFound", "permanent"] as const)
+      expect(decideRetry(1, { errorClass: c, retryAfterMs: undefined }, {}, half).retry).toBe(false);
+    expect(decideRetry(8, { errorClass: "transient", retryAfterMs: undefined }, { maxAttempts: 8 }, half).retry).toBe(false);
+    expect(decideRetry(1, { errorClass: "throttled", retryAfterMs: 120_000 }, { maxRetryAfterMs: 60_000 }, half).retry).toBe(false);
   });
 });
 

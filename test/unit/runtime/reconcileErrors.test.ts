@@ -4,8 +4,8 @@ import { CredentialError } from "../../../controller/batch/credentials.js";
 import { classifyFailure } from "../../../controller/runtime/reconcileErrors.js";
 import { createFileSecretResolver } from "../../../controller/directory/fileSecretResolver.js";
 
-const batch = (statusCode: number, code: string, errorClass: ConstructorParameters<typeof BatchCallError>[4]) =>
-  new BatchCallError("pool.add", statusCode, code, "message", errorClass);
+const batch = (statusCode: number, code: string, errorClass: ConstructorParameters<typeof BatchCallError>[2]) =>
+  new BatchCallError("pool.add", { statusCode, code, message: "message" }, errorClass);
 
 describe("every failure has its own reason and says how it is reported", () => {
   it.each([
@@ -16,7 +16,11 @@ describe("every failure has its own reason and says how it is reported", () => {
     ["a 503 after retries", batch(503, "ServerBusy", "transient"), "generic", "BatchError"],
     [
       "no credential at all",
-      new BatchCallError("pool.list", 0, "CredentialMissing", "no Microsoft Entra ID credential", "permanent"),
+      new BatchCallError(
+        "pool.list",
+        { statusCode: 0, code: "CredentialMissing", message: "no Microsoft Entra ID credential" },
+        "permanent",
+      ),
       "stalling",
       "CredentialMissing",
     ],

@@ -29,7 +29,11 @@ class FakeJob {
       addTasks: async (_job: string, bodies: readonly JsonObject[]): Promise<TaskAddOutcome[]> => {
         this.addCalls++;
         if (bodies.length > this.maxPerCall)
-          throw new BatchCallError("task.addCollection", 413, "RequestBodyTooLarge", "too large", "permanent");
+          throw new BatchCallError(
+            "task.addCollection",
+            { statusCode: 413, code: "RequestBodyTooLarge", message: "too large" },
+            "permanent",
+          );
         const outcomes = bodies.map((b): TaskAddOutcome => {
           const id = String(b.id);
           if (tasks.has(id.toLowerCase())) return { taskId: id, outcome: "exists", code: "TaskExists" };
