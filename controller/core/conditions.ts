@@ -72,9 +72,9 @@ export function summarize(
   existing: readonly ConditionRecord[],
   summary: Summary,
   drift: DriftSummary | undefined,
-  generation: number,
-  nowIso: string,
+  at: { readonly generation: number; readonly nowIso: string },
 ): ConditionRecord[] {
+  const { generation, nowIso } = at;
   let conditions = [...existing];
   const set = (input: ConditionInput): void => {
     conditions = setCondition(conditions, input, generation, nowIso);

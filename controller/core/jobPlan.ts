@@ -116,29 +116,11 @@ function planAbsent(intent: JobIntent, target: PoolTarget | undefined, ctx: Plan
 
 /** A job moves to its pool's replacement only while disabled, and only when none of its tasks run. */
 function planMove(intent: JobIntent, live: ObservedJob, target: PoolTarget | undefined): JobPlan | undefined {
-  if (target === undefined || live.poolId === undefined || sameId(live.poolId, target.poolId) || !target.ready) {
-    return live.state === "disabled"
-      ? {
-          status: "Moving",
-          reason: "re-enabling",
-          actions: [{ type: "EnableJob", jobId: live.id, reason: "job was left disabled" }],
-          waiting: true,
-        }
-      : undefined;
-  }
+  if (!moveDue(live, target)) return reEnableIfLeftDisabled(live);
   const why = `pool ${live.poolId} is replaced by ${target.poolId}`;
   switch (live.state) {
-    case "active": {
-      const running = live.taskCounts?.running ?? 0;
-      if (running > 0) return { status: "Moving", reason: `${why}; waiting for ${running} running task(s)`, actions: [], waiting: true };
-      // "requeue" puts no running task back: there are none; active tasks simply wait.
-      return {
-        status: "Moving",
-        reason: why,
-        actions: [{ type: "DisableJob", jobId: live.id, disableTasks: "requeue", reason: `${why}; no task is running` }],
-        waiting: true,
-      };
-    }
+    case "active":
+      return disableForMove(live, why);
     case "disabled":
       return {
         status: "Moving",
@@ -152,6 +134,36 @@ function planMove(intent: JobIntent, live: ObservedJob, target: PoolTarget | und
     default:
       return { status: "Moving", reason: `${why}; job is ${live.state}`, actions: [], waiting: true };
   }
+}
+
+/** The job runs on a pool other than the ready pool it should run on. */
+function moveDue(live: ObservedJob, target: PoolTarget | undefined): target is PoolTarget {
+  return !(target === undefined || live.poolId === undefined || sameId(live.poolId, target.poolId) || !target.ready);
+}
+
+/** No move is due: a job left disabled (by an earlier, finished move) is enabled again. */
+function reEnableIfLeftDisabled(live: ObservedJob): JobPlan | undefined {
+  return live.state === "disabled"
+    ? {
+        status: "Moving",
+        reason: "re-enabling",
+        actions: [{ type: "EnableJob", jobId: live.id, reason: "job was left disabled" }],
+        waiting: true,
+      }
+    : undefined;
+}
+
+/** An active job waits for its running tasks, then is disabled so its pool can change. */
+function disableForMove(live: ObservedJob, why: string): JobPlan {
+  const running = live.taskCounts?.running ?? 0;
+  if (running > 0) return { status: "Moving", reason: `${why}; waiting for ${running} running task(s)`, actions: [], waiting: true };
+  // "requeue" puts no running task back: there are none; active tasks simply wait.
+  return {
+    status: "Moving",
+    reason: why,
+    actions: [{ type: "DisableJob", jobId: live.id, disableTasks: "requeue", reason: `${why}; no task is running` }],
+    waiting: true,
+  };
 }
 
 /** The manifest adopts this Batch job by id (`spec.adopt.jobId`), whoever created it. */

@@ -15,7 +15,7 @@ export function nextStatus(
   const concluded = result.summary.kind !== "failed";
   return {
     observedGeneration: concluded ? generation : previous?.observedGeneration,
-    conditions: summarize(previous?.conditions ?? [], result.summary, result.drift, generation, nowIso),
+    conditions: summarize(previous?.conditions ?? [], result.summary, result.drift, { generation, nowIso }),
     lastSyncTime: nowIso,
     // A failed pass observed nothing new: keep the last known live figures.
     batchIds: result.batchIds ?? previous?.batchIds,

@@ -6,15 +6,18 @@ const t1 = "2026-01-01T00:05:00.000Z";
 
 describe("conditions", () => {
   it("ready clears Reconciling and Stalled and stamps the generation", () => {
-    const progressing = summarize([], { kind: "progressing", reason: "Resizing", message: "0/2 nodes" }, undefined, 1, t0);
-    const ready = summarize(progressing, { kind: "ready", message: "2/2 nodes" }, undefined, 2, t1);
+    const progressing = summarize([], { kind: "progressing", reason: "Resizing", message: "0/2 nodes" }, undefined, {
+      generation: 1,
+      nowIso: t0,
+    });
+    const ready = summarize(progressing, { kind: "ready", message: "2/2 nodes" }, undefined, { generation: 2, nowIso: t1 });
     expect(ready.map((c) => c.type)).toEqual(["Ready"]);
     expect(ready[0]).toMatchObject({ status: "True", reason: "Succeeded", observedGeneration: 2, lastTransitionTime: t1 });
   });
 
   it("keeps lastTransitionTime while the status does not change", () => {
-    const first = summarize([], { kind: "progressing", reason: "Resizing", message: "0/2" }, undefined, 1, t0);
-    const second = summarize(first, { kind: "progressing", reason: "Resizing", message: "1/2" }, undefined, 1, t1);
+    const first = summarize([], { kind: "progressing", reason: "Resizing", message: "0/2" }, undefined, { generation: 1, nowIso: t0 });
+    const second = summarize(first, { kind: "progressing", reason: "Resizing", message: "1/2" }, undefined, { generation: 1, nowIso: t1 });
     expect(getCondition(second, "Reconciling")).toMatchObject({ message: "1/2", lastTransitionTime: t0 });
   });
 
@@ -23,16 +26,18 @@ describe("conditions", () => {
       [],
       { kind: "stalled", reason: "PoolIdTaken", message: "taken" },
       { drifted: true, reason: "DriftDetected", message: "x" },
-      1,
-      t0,
+      { generation: 1, nowIso: t0 },
     );
     expect(stalled.map((c) => c.type)).toEqual(["Ready", "Stalled", "Drifted"]);
-    const retry = summarize(stalled, { kind: "failed", reason: "BatchError", message: "503" }, undefined, 1, t1);
+    const retry = summarize(stalled, { kind: "failed", reason: "BatchError", message: "503" }, undefined, { generation: 1, nowIso: t1 });
     expect(retry.map((c) => c.type)).toEqual(["Ready", "Reconciling", "Drifted"]);
   });
 
   it("trims long messages", () => {
-    const long = summarize([], { kind: "stalled", reason: "BatchError", message: "x".repeat(5000) }, undefined, 1, t0);
+    const long = summarize([], { kind: "stalled", reason: "BatchError", message: "x".repeat(5000) }, undefined, {
+      generation: 1,
+      nowIso: t0,
+    });
     expect(getCondition(long, "Stalled")?.message.length).toBe(1024);
   });
 });
