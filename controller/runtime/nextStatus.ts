@@ -10,17 +10,37 @@ export function nextStatus(
   nowIso: string,
 ): ResourceStatus {
   const generation = desired?.generation ?? previous?.observedGeneration ?? 0;
-  // observedGeneration moves when the pass acted on this generation (ready, progressing, stalled),
-  // not on a retryable failure: a failed pass has not yet seen its generation through.
-  const concluded = result.summary.kind !== "failed";
+  const progress = progressOf(previous, desired, result, generation);
   return {
-    observedGeneration: concluded ? generation : previous?.observedGeneration,
+    observedGeneration: progress.observedGeneration,
     conditions: summarize(previous?.conditions ?? [], result.summary, result.drift, { generation, nowIso }),
     lastSyncTime: nowIso,
-    // A failed pass observed nothing new: keep the last known live figures.
+    ...liveFigures(previous, result),
+    appliedRevision: progress.appliedRevision,
+  };
+}
+
+/**
+ * observedGeneration (and the applied revision) move when the pass acted on this generation (ready, progressing,
+ * stalled), not on a retryable failure: a failed pass has not yet seen its generation through.
+ */
+function progressOf(
+  previous: ResourceStatus | undefined,
+  desired: DesiredResource | undefined,
+  result: StepResult,
+  generation: number,
+): Pick<ResourceStatus, "observedGeneration" | "appliedRevision"> {
+  const concluded = result.summary.kind !== "failed";
+  return concluded
+    ? { observedGeneration: generation, appliedRevision: desired?.source.revision }
+    : { observedGeneration: previous?.observedGeneration, appliedRevision: previous?.appliedRevision };
+}
+
+/** A failed pass observed nothing new: keep the last known live figures. */
+function liveFigures(previous: ResourceStatus | undefined, result: StepResult): Pick<ResourceStatus, "batchIds" | "pool" | "job"> {
+  return {
     batchIds: result.batchIds ?? previous?.batchIds,
     pool: result.pool ?? previous?.pool,
     job: result.job ?? previous?.job,
-    appliedRevision: concluded ? desired?.source.revision : previous?.appliedRevision,
   };
 }
