@@ -19,52 +19,51 @@ export interface ApplyContext {
 export type ActionOutcome = "created" | "updated" | "deleted" | "unchanged";
 
 export async function applyAction(action: Action, ctx: ApplyContext): Promise<ActionOutcome> {
-  const { batch, signal } = ctx;
-  const opts = { signal };
-  switch (action.type) {
-    case "CreatePool":
-      return (await batch.createPool(await ctx.prepare(action.body), opts)) === "created" ? "created" : "unchanged";
-    case "ResizePool":
-      await batch.resizePool(action.poolId, resizeBody(action), opts);
-      return "updated";
-    case "StopResize":
-      await batch.stopResizePool(action.poolId, opts);
-      return "updated";
-    case "EnableAutoScale":
-      await batch.enableAutoScale(action.poolId, action.formula, isoSeconds(action.evaluationIntervalSeconds), opts);
-      return "updated";
-    case "DisableAutoScale":
-      await batch.disableAutoScale(action.poolId, opts);
-      return "updated";
-    case "PatchPool":
-      await patchPool(action, ctx);
-      return "updated";
-    case "DrainPool":
-      await batch.resizePool(
+  const apply = APPLIERS[action.type] as (action: Action, ctx: ApplyContext, opts: { signal: AbortSignal }) => Promise<ActionOutcome>;
+  return apply(action, ctx, { signal: ctx.signal });
+}
+
+type Applier<T extends Action["type"]> = (
+  action: Extract<Action, { type: T }>,
+  ctx: ApplyContext,
+  opts: { signal: AbortSignal },
+) => Promise<ActionOutcome>;
+
+/** Runs an update call; an update's outcome is always "updated". */
+async function updated(call: Promise<void>): Promise<ActionOutcome> {
+  await call;
+  return "updated";
+}
+
+/** One applier per action type. */
+const APPLIERS: { readonly [T in Action["type"]]: Applier<T> } = {
+  CreatePool: async (action, ctx, opts) =>
+    (await ctx.batch.createPool(await ctx.prepare(action.body), opts)) === "created" ? "created" : "unchanged",
+  ResizePool: (action, { batch }, opts) => updated(batch.resizePool(action.poolId, resizeBody(action), opts)),
+  StopResize: (action, { batch }, opts) => updated(batch.stopResizePool(action.poolId, opts)),
+  EnableAutoScale: (action, { batch }, opts) =>
+    updated(batch.enableAutoScale(action.poolId, action.formula, isoSeconds(action.evaluationIntervalSeconds), opts)),
+  DisableAutoScale: (action, { batch }, opts) => updated(batch.disableAutoScale(action.poolId, opts)),
+  PatchPool: (action, ctx) => updated(patchPool(action, ctx)),
+  DrainPool: (action, { batch }, opts) =>
+    updated(
+      batch.resizePool(
         action.poolId,
         { targetDedicatedNodes: 0, targetLowPriorityNodes: 0, nodeDeallocationOption: "taskcompletion" },
         opts,
-      );
-      return "updated";
-    case "DeletePool":
-      return (await batch.deletePool(action.poolId, opts)) === "deleted" ? "deleted" : "unchanged";
-    case "CreateJob":
-      return (await batch.createJob(await ctx.prepare(action.body), opts)) === "created" ? "created" : "unchanged";
-    case "PatchJob":
-      await batch.patchJob(action.jobId, action.patch, opts);
-      return "updated";
-    case "DisableJob":
-      await batch.disableJob(action.jobId, action.disableTasks, opts);
-      return "updated";
-    case "EnableJob":
-      await batch.enableJob(action.jobId, opts);
-      return "updated";
-    case "DeleteJob":
-      return (await batch.deleteJob(action.jobId, opts)) === "deleted" ? "deleted" : "unchanged";
-    case "SubmitTasks":
-      throw new Error("SubmitTasks is applied by the job reconciler (streamed), not by applyAction");
-  }
-}
+      ),
+    ),
+  DeletePool: async (action, { batch }, opts) => ((await batch.deletePool(action.poolId, opts)) === "deleted" ? "deleted" : "unchanged"),
+  CreateJob: async (action, ctx, opts) =>
+    (await ctx.batch.createJob(await ctx.prepare(action.body), opts)) === "created" ? "created" : "unchanged",
+  PatchJob: (action, { batch }, opts) => updated(batch.patchJob(action.jobId, action.patch, opts)),
+  DisableJob: (action, { batch }, opts) => updated(batch.disableJob(action.jobId, action.disableTasks, opts)),
+  EnableJob: (action, { batch }, opts) => updated(batch.enableJob(action.jobId, opts)),
+  DeleteJob: async (action, { batch }, opts) => ((await batch.deleteJob(action.jobId, opts)) === "deleted" ? "deleted" : "unchanged"),
+  SubmitTasks: async () => {
+    throw new Error("SubmitTasks is applied by the job reconciler (streamed), not by applyAction");
+  },
+};
 
 function resizeBody(action: Extract<Action, { type: "ResizePool" }>): JsonObject {
   return {
