@@ -42,8 +42,7 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
   const intent = jobIntentFromSpec(desired, desired.spec as BatchJobSpec);
   const [pools, jobs] = await Promise.all([ctx.cache.pools(ctx.lastWriteAt, ctx.signal), ctx.cache.jobs(ctx.lastWriteAt, ctx.signal)]);
   const target = resolvePoolTarget(ctx, intent, pools);
-  const poolManifest =
-    intent.poolRef !== undefined && ctx.source.get(resourceKey("BatchPool", intent.namespace, intent.poolRef)) !== undefined;
+  const poolManifest = hasPoolManifest(ctx, intent);
   const listed = jobs.find((j) => j.id.toLowerCase() === intent.jobId.toLowerCase());
   const observed = listed === undefined ? undefined : await withTaskCounts(ctx, intent, listed, target);
   const live = observed?.job;
@@ -51,6 +50,28 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
   const plan = planJob(intent, live, target, { managerId: ctx.managerId });
   if (plan.blocked !== undefined) throw new StalledError(plan.blocked.reason, plan.blocked.message);
   const drift = plan.drift ?? [];
+  const submission = await applyReportingDrift(ctx, { intent, plan, live, drift });
+  reportTasks(ctx, live?.taskCounts);
+  const failedTasks = await sampleFailedTasks(ctx, intent, live);
+  const health = live === undefined ? undefined : jobHealth({ intent, live, failedTasks, pools, poolManifest });
+  const result = {
+    ...withHealth(summarizeJob(intent, plan, { live, submission }, options.pollIntervalMs), health, failedTasks, options.pollIntervalMs),
+    drift: driftCondition({ policy: intent.driftPolicy, drift, corrected: intent.driftPolicy === "Correct" }),
+  };
+  return withCountRefresh(result, observed?.refreshInMs);
+}
+
+/** The job's pool is named by a BatchPool manifest this controller knows. */
+function hasPoolManifest(ctx: ReconcileContext, intent: JobIntent): boolean {
+  return intent.poolRef !== undefined && ctx.source.get(resourceKey("BatchPool", intent.namespace, intent.poolRef)) !== undefined;
+}
+
+/** Applies the plan, then reports drift (corrected only when the plan was applied and the policy corrects). */
+async function applyReportingDrift(
+  ctx: ReconcileContext,
+  pass: { intent: JobIntent; plan: JobPlan; live: ObservedJob | undefined; drift: NonNullable<JobPlan["drift"]> },
+): Promise<SubmissionResult | undefined> {
+  const { intent, plan, live, drift } = pass;
   let applied = false;
   let submission: SubmissionResult | undefined;
   try {
@@ -59,21 +80,30 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
   } finally {
     reportDrift(ctx, { kind: "BatchJob", policy: intent.driftPolicy, drift, corrected: applied && intent.driftPolicy === "Correct" });
   }
-  reportTasks(ctx, live?.taskCounts);
-  const failedTasks =
-    live?.taskCounts !== undefined && live.taskCounts.failed > 0
-      ? await ctx.batch.listFailedTasks(intent.jobId, FAILED_TASK_SAMPLE_SIZE, { signal: ctx.signal })
-      : [];
-  const health =
-    live === undefined
-      ? undefined
-      : (taskFailureHealth(failureInput(intent, live, failedTasks)) ?? jobPoolHealth(live, pools, poolManifest));
-  const result = {
-    ...withHealth(summarizeJob(intent, plan, live, submission, options.pollIntervalMs), health, failedTasks, options.pollIntervalMs),
-    drift: driftCondition({ policy: intent.driftPolicy, drift, corrected: intent.driftPolicy === "Correct" }),
-  };
-  const refresh = observed?.refreshInMs;
-  // Come back for the counts when they are due, unless a sooner poll is already planned.
+  return submission;
+}
+
+/** A sample of the job's failed tasks, read only when the counts show any. */
+async function sampleFailedTasks(ctx: ReconcileContext, intent: JobIntent, live: ObservedJob | undefined): Promise<FailedTaskSample[]> {
+  return live?.taskCounts !== undefined && live.taskCounts.failed > 0
+    ? await ctx.batch.listFailedTasks(intent.jobId, FAILED_TASK_SAMPLE_SIZE, { signal: ctx.signal })
+    : [];
+}
+
+/** Task failures first, then the pool's health as it concerns the job. */
+function jobHealth(input: {
+  intent: JobIntent;
+  live: ObservedJob;
+  failedTasks: FailedTaskSample[];
+  pools: readonly ObservedPool[];
+  poolManifest: boolean;
+}) {
+  const { intent, live, failedTasks, pools, poolManifest } = input;
+  return taskFailureHealth(failureInput(intent, live, failedTasks)) ?? jobPoolHealth(live, pools, poolManifest);
+}
+
+/** Come back for the counts when they are due, unless a sooner poll is already planned. */
+function withCountRefresh<R extends { pollAfterMs?: number }>(result: R, refresh: number | undefined): R {
   if (refresh === undefined || (result.pollAfterMs !== undefined && result.pollAfterMs <= refresh)) return result;
   return { ...result, pollAfterMs: refresh };
 }
@@ -247,10 +277,10 @@ function reportTasks(ctx: ReconcileContext, counts: ObservedTaskCounts | undefin
 function summarizeJob(
   intent: JobIntent,
   plan: JobPlan,
-  live: ObservedJob | undefined,
-  submission: SubmissionResult | undefined,
+  observed: { live: ObservedJob | undefined; submission: SubmissionResult | undefined },
   pollIntervalMs: number,
 ): StepResult {
+  const { live, submission } = observed;
   const counts = live?.taskCounts ?? NO_TASK_COUNTS;
   const job: JobLiveStatus = {
     state: live?.state,
@@ -260,36 +290,38 @@ function summarizeJob(
     tasksNotResubmitted: submission?.notResubmitted || undefined,
   };
   const base = { job, batchIds: [intent.jobId] };
-  // Counts are read on their own cadence (ADR 0004): until the first read, say so rather than 0/N.
-  const progress =
-    live?.taskCounts === undefined
-      ? `${intent.tasks.total} task(s); counts not read yet`
-      : `${counts.succeeded}/${intent.tasks.total} succeeded, ${counts.failed} failed`;
+  return { ...base, ...planSummary(plan, { progress: progressText(intent, live, counts), counts }, pollIntervalMs) };
+}
+
+/** Counts are read on their own cadence (ADR 0004): until the first read, say so rather than 0/N. */
+function progressText(intent: JobIntent, live: ObservedJob | undefined, counts: ObservedTaskCounts): string {
+  return live?.taskCounts === undefined
+    ? `${intent.tasks.total} task(s); counts not read yet`
+    : `${counts.succeeded}/${intent.tasks.total} succeeded, ${counts.failed} failed`;
+}
+
+/** The summary (and next poll) a job plan leads to. */
+function planSummary(
+  plan: JobPlan,
+  tasks: { progress: string; counts: ObservedTaskCounts },
+  pollIntervalMs: number,
+): Pick<StepResult, "summary" | "pollAfterMs"> {
+  const { progress, counts } = tasks;
   if (plan.status === "Finished") {
-    return {
-      ...base,
-      summary: { kind: "ready", message: `${plan.reason}: ${progress}` },
-      pollAfterMs: plan.waiting ? pollIntervalMs : undefined,
-    };
+    return { summary: { kind: "ready", message: `${plan.reason}: ${progress}` }, pollAfterMs: plan.waiting ? pollIntervalMs : undefined };
   }
   if (plan.status === "WaitingForPool") {
-    return {
-      ...base,
-      summary: { kind: "progressing", reason: Reasons.DependencyNotReady, message: plan.reason },
-      pollAfterMs: pollIntervalMs,
-    };
+    return { summary: { kind: "progressing", reason: Reasons.DependencyNotReady, message: plan.reason }, pollAfterMs: pollIntervalMs };
   }
   if (plan.status === "Suspended" && !plan.waiting) {
-    return { ...base, summary: { kind: "ready", message: `suspended (${plan.reason}): no new task starts; ${progress}` } };
+    return { summary: { kind: "ready", message: `suspended (${plan.reason}): no new task starts; ${progress}` } };
   }
-  if (plan.actions.length > 0 || plan.waiting) {
-    const message = plan.actions.length > 0 ? plan.actions.map(describeAction).join("; ") : plan.reason;
-    return { ...base, summary: { kind: "progressing", reason: Reasons.Progressing, message }, pollAfterMs: pollIntervalMs };
-  }
+  if (plan.actions.length > 0 || plan.waiting) return busySummary(plan, pollIntervalMs);
   const running = counts.active + counts.running > 0;
-  return {
-    ...base,
-    summary: { kind: "ready", message: `${plan.reason}; ${progress}` },
-    pollAfterMs: running ? pollIntervalMs * 4 : undefined,
-  };
+  return { summary: { kind: "ready", message: `${plan.reason}; ${progress}` }, pollAfterMs: running ? pollIntervalMs * 4 : undefined };
+}
+
+function busySummary(plan: JobPlan, pollIntervalMs: number): Pick<StepResult, "summary" | "pollAfterMs"> {
+  const message = plan.actions.length > 0 ? plan.actions.map(describeAction).join("; ") : plan.reason;
+  return { summary: { kind: "progressing", reason: Reasons.Progressing, message }, pollAfterMs: pollIntervalMs };
 }
