@@ -94,25 +94,32 @@ function summarizePool(intent: PoolIntent, plan: PoolPlan, pollIntervalMs: numbe
     drift: driftCondition({ policy: intent.driftPolicy, drift: plan.drift, corrected }),
   };
   if (intent.suspend) return { ...base, summary: { kind: "ready", message: "suspended: not reconciled" } };
-  const resizeError = current?.resizeErrors[0];
-  if (
-    plan.actions.length === 0 &&
-    resizeError !== undefined &&
-    current !== undefined &&
-    current.allocationState === "steady" &&
-    belowTarget(current)
-  ) {
+  const resizeError = stuckResizeError(plan, current);
+  if (resizeError !== undefined) {
     // Quota, allocation failures: retrying the same resize would only hammer the service.
     return { ...base, summary: { kind: "stalled", reason: Reasons.ResizeError, message: `${resizeError.code}: ${resizeError.message}` } };
   }
   if (plan.actions.length > 0 || plan.waiting) {
-    const message =
-      plan.actions.length > 0
-        ? plan.actions.map(describeAction).join("; ")
-        : `${plan.state.status}: ${plan.state.reason}${nodesText(current)}`;
-    return { ...base, summary: { kind: "progressing", reason: progressReason(plan), message }, pollAfterMs: pollIntervalMs };
+    return {
+      ...base,
+      summary: { kind: "progressing", reason: progressReason(plan), message: progressMessage(plan, current) },
+      pollAfterMs: pollIntervalMs,
+    };
   }
   return { ...base, summary: { kind: "ready", message: `pool ${plan.state.poolId} in sync${nodesText(current)}` } };
+}
+
+/** The resize error of a steady pool left below its target with nothing more to do, if any. */
+function stuckResizeError(plan: PoolPlan, current: ObservedPool | undefined): ObservedPool["resizeErrors"][number] | undefined {
+  const resizeError = current?.resizeErrors[0];
+  if (plan.actions.length > 0 || resizeError === undefined || current === undefined) return undefined;
+  return current.allocationState === "steady" && belowTarget(current) ? resizeError : undefined;
+}
+
+function progressMessage(plan: PoolPlan, current: ObservedPool | undefined): string {
+  return plan.actions.length > 0
+    ? plan.actions.map(describeAction).join("; ")
+    : `${plan.state.status}: ${plan.state.reason}${nodesText(current)}`;
 }
 
 function belowTarget(pool: ObservedPool): boolean {
