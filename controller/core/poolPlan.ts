@@ -137,11 +137,11 @@ function retire(intent: PoolIntent, state: PoolState): Action[] {
 
 function retireBlueGreen(old: ObservedPool, replacement: string): Action[] {
   if (old.state === "deleting") return [];
-  if (old.allocationState === "resizing" && (old.targetDedicatedNodes > 0 || old.targetLowPriorityNodes > 0)) {
+  if (old.allocationState === "resizing" && hasNodeTarget(old)) {
     return [{ type: "StopResize", poolId: old.id, reason: `BlueGreen: stop growing, ${replacement} replaces it` }];
   }
   if (old.allocationState !== "steady") return [];
-  if (old.enableAutoScale || old.targetDedicatedNodes > 0 || old.targetLowPriorityNodes > 0) {
+  if (old.enableAutoScale || hasNodeTarget(old)) {
     return [
       { type: "DrainPool", poolId: old.id, reason: `BlueGreen: ${replacement} is ready; nodes leave after their running tasks complete` },
     ];
@@ -150,6 +150,10 @@ function retireBlueGreen(old: ObservedPool, replacement: string): Action[] {
     return [{ type: "DeletePool", poolId: old.id, reason: `BlueGreen: drained and idle, replaced by ${replacement}` }];
   }
   return [];
+}
+
+function hasNodeTarget(pool: ObservedPool): boolean {
+  return pool.targetDedicatedNodes > 0 || pool.targetLowPriorityNodes > 0;
 }
 
 /** Ready = steady and, for fixed pools, at the target node counts. */
@@ -168,23 +172,31 @@ function inPlaceActions(intent: PoolIntent, state: PoolState, ctx: PlanContext):
 function scaleActions(intent: PoolIntent, live: ObservedPool, status: PoolState["status"]): Action[] {
   const scale = intent.scale;
   const why = status === "Drifted" ? "drift correction" : "manifest changed";
-  if (scale.mode === "autoscale") {
-    const same =
-      live.enableAutoScale &&
-      live.autoScaleFormula?.trim() === scale.formula.trim() &&
-      live.autoScaleEvaluationIntervalSeconds === scale.evaluationIntervalSeconds;
-    // Batch refuses enableAutoScale during a resize; wait for steady instead of fighting it.
-    if (same || live.allocationState !== "steady") return [];
-    return [
-      {
-        type: "EnableAutoScale",
-        poolId: live.id,
-        formula: scale.formula,
-        evaluationIntervalSeconds: scale.evaluationIntervalSeconds,
-        reason: why,
-      },
-    ];
-  }
+  return scale.mode === "autoscale" ? autoScaleActions(live, scale, why) : fixedScaleActions(live, scale, why);
+}
+
+type AutoScale = Extract<PoolIntent["scale"], { mode: "autoscale" }>;
+type FixedScale = Exclude<PoolIntent["scale"], { mode: "autoscale" }>;
+
+function autoScaleActions(live: ObservedPool, scale: AutoScale, why: string): Action[] {
+  const same =
+    live.enableAutoScale &&
+    live.autoScaleFormula?.trim() === scale.formula.trim() &&
+    live.autoScaleEvaluationIntervalSeconds === scale.evaluationIntervalSeconds;
+  // Batch refuses enableAutoScale during a resize; wait for steady instead of fighting it.
+  if (same || live.allocationState !== "steady") return [];
+  return [
+    {
+      type: "EnableAutoScale",
+      poolId: live.id,
+      formula: scale.formula,
+      evaluationIntervalSeconds: scale.evaluationIntervalSeconds,
+      reason: why,
+    },
+  ];
+}
+
+function fixedScaleActions(live: ObservedPool, scale: FixedScale, why: string): Action[] {
   const actions: Action[] = [];
   if (live.enableAutoScale) actions.push({ type: "DisableAutoScale", poolId: live.id, reason: `${why}: fixed scale` });
   const sameTarget =
