@@ -29,30 +29,10 @@ export function poolIntentFromSpec(id: ResourceIdentity, spec: BatchPoolSpec): P
   return {
     key: resourceKey("BatchPool", id.namespace, id.name),
     ...id,
-    immutable: {
-      vmSize: spec.vmSize.toLowerCase(),
-      virtualMachineConfiguration: prune({
-        imageReference: spec.image.marketplace ?? { virtualMachineImageId: spec.image.virtualMachineImageId },
-        nodeAgentSKUId: spec.nodeAgentSkuId,
-        containerConfiguration: spec.containerConfiguration && {
-          type: spec.containerConfiguration.type,
-          containerImageNames: spec.containerConfiguration.containerImageNames,
-          containerRegistries: spec.containerConfiguration.containerRegistries?.map(registry),
-        },
-      }),
-      taskSlotsPerNode: spec.taskSlotsPerNode ?? 1,
-      networkConfiguration: spec.networkConfiguration && { subnetId: spec.networkConfiguration.subnetId },
-      ...mountsAndIdentity(spec),
-    },
+    immutable: poolImmutable(spec),
     scale: poolScale(spec),
-    startTask:
-      spec.startTask &&
-      prune({
-        ...spec.startTask,
-        resourceFiles: spec.startTask.resourceFiles?.map(resourceFile),
-        containerSettings: containerSettings(spec.startTask.containerSettings),
-      }),
-    metadata: Object.fromEntries((spec.metadata ?? []).map((m) => [m.name, m.value])),
+    startTask: poolStartTask(spec),
+    metadata: metadataRecord(spec.metadata),
     updateStrategy: spec.updateStrategy?.type ?? "Recreate",
     driftPolicy: spec.driftPolicy ?? "Correct",
     deletionPolicy: spec.deletionPolicy ?? "Delete",
@@ -60,6 +40,41 @@ export function poolIntentFromSpec(id: ResourceIdentity, spec: BatchPoolSpec): P
     adoptPoolId: spec.adopt?.poolId,
     adoptFromManager: spec.adopt?.fromManager,
   };
+}
+
+/** What a pool cannot change in place: a change recreates (or replaces) it. */
+function poolImmutable(spec: BatchPoolSpec): PoolIntent["immutable"] {
+  return {
+    vmSize: spec.vmSize.toLowerCase(),
+    virtualMachineConfiguration: prune({
+      imageReference: spec.image.marketplace ?? { virtualMachineImageId: spec.image.virtualMachineImageId },
+      nodeAgentSKUId: spec.nodeAgentSkuId,
+      containerConfiguration: spec.containerConfiguration && {
+        type: spec.containerConfiguration.type,
+        containerImageNames: spec.containerConfiguration.containerImageNames,
+        containerRegistries: spec.containerConfiguration.containerRegistries?.map(registry),
+      },
+    }),
+    taskSlotsPerNode: spec.taskSlotsPerNode ?? 1,
+    networkConfiguration: spec.networkConfiguration && { subnetId: spec.networkConfiguration.subnetId },
+    ...mountsAndIdentity(spec),
+  };
+}
+
+function poolStartTask(spec: BatchPoolSpec): PoolIntent["startTask"] {
+  return (
+    spec.startTask &&
+    prune({
+      ...spec.startTask,
+      resourceFiles: spec.startTask.resourceFiles?.map(resourceFile),
+      containerSettings: containerSettings(spec.startTask.containerSettings),
+    })
+  );
+}
+
+/** Manifest metadata (a name/value list) as a record. */
+function metadataRecord(metadata: BatchPoolSpec["metadata"] | BatchJobSpec["metadata"]): Record<string, string> {
+  return Object.fromEntries((metadata ?? []).map((m) => [m.name, m.value]));
 }
 
 /** Mounts and identities in Batch's shapes; the identity sends the pool through Resource Manager. */
@@ -114,38 +129,53 @@ export function jobIntentFromSpec(id: ResourceIdentity, spec: BatchJobSpec): Job
     poolRef: spec.poolRef?.name,
     poolId: spec.poolId,
     priority: spec.priority ?? 0,
-    constraints:
-      spec.constraints &&
-      prune({ maxWallClockTime: seconds(spec.constraints.maxWallClockTimeSeconds), maxTaskRetryCount: spec.constraints.maxTaskRetryCount }),
+    constraints: jobConstraints(spec),
     onAllTasksComplete: spec.onAllTasksComplete,
     onTaskFailure: spec.onTaskFailure,
-    jobPreparationTask:
-      spec.jobPreparationTask &&
-      prune({
-        ...spec.jobPreparationTask,
-        resourceFiles: spec.jobPreparationTask.resourceFiles?.map(resourceFile),
-        containerSettings: containerSettings(spec.jobPreparationTask.containerSettings),
-        constraints: taskConstraints(spec.jobPreparationTask.constraints),
-      }),
-    jobReleaseTask:
-      spec.jobReleaseTask &&
-      prune({
-        ...spec.jobReleaseTask,
-        maxWallClockTimeSeconds: undefined,
-        retentionTimeSeconds: undefined,
-        maxWallClockTime: seconds(spec.jobReleaseTask.maxWallClockTimeSeconds),
-        retentionTime: seconds(spec.jobReleaseTask.retentionTimeSeconds),
-        resourceFiles: spec.jobReleaseTask.resourceFiles?.map(resourceFile),
-        containerSettings: containerSettings(spec.jobReleaseTask.containerSettings),
-      }),
+    jobPreparationTask: jobPreparationTask(spec),
+    jobReleaseTask: jobReleaseTask(spec),
     usesTaskDependencies: (spec.tasks ?? []).some((t) => t.dependsOn !== undefined),
-    metadata: Object.fromEntries((spec.metadata ?? []).map((m) => [m.name, m.value])),
+    metadata: metadataRecord(spec.metadata),
     tasks: taskSet(spec),
     driftPolicy: spec.driftPolicy ?? "Correct",
     deletionPolicy: spec.deletionPolicy ?? "Delete",
     suspend: spec.suspend ?? false,
     ...adoptFields(spec.adopt),
   };
+}
+
+function jobConstraints(spec: BatchJobSpec): JobIntent["constraints"] {
+  return (
+    spec.constraints &&
+    prune({ maxWallClockTime: seconds(spec.constraints.maxWallClockTimeSeconds), maxTaskRetryCount: spec.constraints.maxTaskRetryCount })
+  );
+}
+
+function jobPreparationTask(spec: BatchJobSpec): JobIntent["jobPreparationTask"] {
+  return (
+    spec.jobPreparationTask &&
+    prune({
+      ...spec.jobPreparationTask,
+      resourceFiles: spec.jobPreparationTask.resourceFiles?.map(resourceFile),
+      containerSettings: containerSettings(spec.jobPreparationTask.containerSettings),
+      constraints: taskConstraints(spec.jobPreparationTask.constraints),
+    })
+  );
+}
+
+function jobReleaseTask(spec: BatchJobSpec): JobIntent["jobReleaseTask"] {
+  return (
+    spec.jobReleaseTask &&
+    prune({
+      ...spec.jobReleaseTask,
+      maxWallClockTimeSeconds: undefined,
+      retentionTimeSeconds: undefined,
+      maxWallClockTime: seconds(spec.jobReleaseTask.maxWallClockTimeSeconds),
+      retentionTime: seconds(spec.jobReleaseTask.retentionTimeSeconds),
+      resourceFiles: spec.jobReleaseTask.resourceFiles?.map(resourceFile),
+      containerSettings: containerSettings(spec.jobReleaseTask.containerSettings),
+    })
+  );
 }
 
 function jobIdOf(id: ResourceIdentity, spec: BatchJobSpec): string {
