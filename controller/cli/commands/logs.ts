@@ -144,6 +144,11 @@ export async function showLogs(reader: TaskLogReader, options: LogsOptions, out:
   }
   const ref: TaskFile = { jobId, taskId: task.id, path: options.stderr ? "stderr.txt" : "stdout.txt" };
   out.note(`${jobId}/${task.id} ${ref.path}: ${describeTask(task)}`);
+  return printLog(reader, ref, options, out);
+}
+
+/** Prints the log file (its last `tail` lines), then follows it when asked; 1 when it does not exist and is not followed. */
+async function printLog(reader: TaskLogReader, ref: TaskFile, options: LogsOptions, out: LogsOutput): Promise<number> {
   const size = await reader.size(ref);
   if (size === undefined && !options.follow) {
     out.note(`${ref.path} does not exist (yet)`);
