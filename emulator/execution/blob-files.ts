@@ -33,16 +33,25 @@ interface OutputFile {
 export async function uploadOutputFiles(outputFiles: readonly unknown[], workingDir: string, exitCode: number): Promise<void> {
   for (const item of outputFiles) {
     const file = item as OutputFile;
-    const condition = String(file.uploadOptions?.uploadCondition ?? "tasksuccess").toLowerCase();
-    if ((condition === "tasksuccess" && exitCode !== 0) || (condition === "taskfailure" && exitCode === 0)) continue;
+    if (!uploadConditionMet(file, exitCode)) continue;
     const containerUrl = file.destination?.container?.containerUrl;
     if (typeof file.filePattern !== "string" || typeof containerUrl !== "string") continue;
     const container = new ContainerClient(containerUrl);
-    const path = typeof file.destination?.container?.path === "string" ? file.destination.container.path : undefined;
+    const path = blobPath(file);
     for (const match of matchPattern(workingDir, file.filePattern)) {
       await container.getBlockBlobClient(blobName(match, path)).uploadFile(match.absolute);
     }
   }
+}
+
+/** uploadCondition (default taskSuccess) against the task's exit code; taskCompletion always uploads. */
+function uploadConditionMet(file: OutputFile, exitCode: number): boolean {
+  const condition = String(file.uploadOptions?.uploadCondition ?? "tasksuccess").toLowerCase();
+  return !((condition === "tasksuccess" && exitCode !== 0) || (condition === "taskfailure" && exitCode === 0));
+}
+
+function blobPath(file: OutputFile): string | undefined {
+  return typeof file.destination?.container?.path === "string" ? file.destination.container.path : undefined;
 }
 
 interface Match {
