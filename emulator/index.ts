@@ -150,10 +150,20 @@ async function listen(server: Server, port: number): Promise<string> {
 }
 
 /** Starts an emulator on 127.0.0.1 (only loopback: it is a development tool with a public key). */
-export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  const accounts = options.accounts ?? [devAccount];
+function firstAccount(accounts: readonly Account[]): Account {
   const first = accounts[0];
   if (first === undefined) throw new Error("startEmulator needs at least one account");
+  return first;
+}
+
+/** One server for all accounts, or (portPerAccount) one per account. */
+function serverGroups(options: EmulatorOptions, accounts: Account[]): Account[][] {
+  return options.portPerAccount === true ? accounts.map((a) => [a]) : [accounts];
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const accounts = options.accounts ?? [devAccount];
+  const first = firstAccount(accounts);
   const clock = createClock(options.clock ?? "real");
   const timing = resolveTiming(options.timingPreset, options.timing);
   const executor = localExecutor(options);
@@ -185,11 +195,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       },
       ...(tls === undefined ? {} : { tls }),
     });
-  const { servers, accountUrls } = await listenAll(
-    serve,
-    options.portPerAccount === true ? accounts.map((a) => [a]) : [accounts],
-    options.port ?? 0,
-  );
+  const { servers, accountUrls } = await listenAll(serve, serverGroups(options, accounts), options.port ?? 0);
   const httpsUrl = await listenTls(serve, accounts, options, servers);
   const emulator: RunningEmulator = {
     url: accountUrls[first.name] ?? "",
