@@ -83,14 +83,17 @@ describe("drift alerts (run --once --alert-webhook)", () => {
       "silent",
       "--alert-webhook",
       receiver.url,
+      // A pass that cannot converge fails with its exit code, well inside the test's own timeout.
+      "--once-timeout",
+      "40s",
     ]);
 
-  it('alerts drift under driftPolicy Correct (corrected="true") and Alert (corrected="false")', async () => {
+  it('alerts drift under driftPolicy Correct (corrected="true") and Alert (corrected="false")', { timeout: 120_000 }, async () => {
     const dir = join(root, "manifests");
     await mkdir(dir);
     await writeFile(join(dir, "fixed.yaml"), pool("fixed", "Correct"));
     await writeFile(join(dir, "watched.yaml"), pool("watched", "Alert"));
-    await runOnce(dir);
+    expect(await runOnce(dir)).toBe(0);
     const client = new BatchServiceClient(new BatchSharedKeyCredentials(devAccount.name, devAccount.key), emulator.url);
     const idOf = async (name: string): Promise<string> => {
       const pools = await client.pool.list();
@@ -109,7 +112,15 @@ describe("drift alerts (run --once --alert-webhook)", () => {
     const control = new EmulatorControlClient(emulator.url);
     await control.resizePool(await idOf("fixed"), { targetDedicatedNodes: 3 });
     await control.resizePool(await idOf("watched"), { targetDedicatedNodes: 3 });
-    await runOnce(dir);
+    // The drift a resync finds: both pools settled at 3 nodes (not a resize still under way).
+    await vi.waitFor(
+      async () => {
+        const pools = await client.pool.list();
+        expect(pools.filter((p) => p.allocationState === "steady" && p.currentDedicatedNodes === 3)).toHaveLength(2);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    expect(await runOnce(dir)).toBe(0);
 
     const drift = (name: string) => receiver.alerts.find((a) => a.labels.alertname === "BatchGitopsDrift" && a.labels.name === name);
     expect(drift("fixed")).toMatchObject({
