@@ -17,11 +17,9 @@ import { createControlState, installControlApi, type ControlState } from "./cont
 import { PersistentState } from "./persistence/persistent-state.js";
 import { BatchError } from "./http/errors.js";
 
-/** The well-known development account (CONTRIBUTING.md, emulator/README.md), like Azurite's devstoreaccount1. */
-export const devAccount: Account = {
-  name: "devbatchaccount1",
-  key: "3xt/UZFfkwRzHaTv99/Ut8QlLn0yLt+FX0K0na9jgn6XdNwTZquQYAD8o5ITQToyBKc1zAvIw3LWtU4fkD0Z6Q==",
-};
+import { devAccount } from "./devAccount.js";
+
+export { devAccount };
 
 export interface EmulatorOptions {
   /** TCP port on 127.0.0.1; 0 (default) picks a free one. */

@@ -6,7 +6,7 @@
  * gets 412 and reports "exists"), updates are PATCHes that set values, delete is a DELETE whose
  * completion the controller observes on the data plane (no waiting on the long-running operation).
  */
-import { BatchManagementClient, type Pool } from "@azure/arm-batch";
+import type { BatchManagementClient, Pool } from "@azure/arm-batch";
 import type { TokenCredential } from "@azure/core-auth";
 import type { JsonObject } from "../core/intent.js";
 import type { CallOptions } from "./adapter.js";
@@ -71,7 +71,8 @@ export function createArmPoolWriter(options: ArmPoolWriterOptions): ArmPoolWrite
 
 class SdkArmPoolWriter implements ArmPoolWriter {
   readonly resourceId: string;
-  readonly #client: BatchManagementClient;
+  readonly #newClient: () => Promise<BatchManagementClient>;
+  #client: Promise<BatchManagementClient> | undefined;
   readonly #group: string;
   readonly #account: string;
   readonly #onCall: ArmPoolWriterOptions["onCall"];
@@ -84,18 +85,28 @@ class SdkArmPoolWriter implements ArmPoolWriter {
     this.#account = parts.account;
     this.#onCall = options.onCall;
     const endpoint = options.armEndpoint ?? DEFAULT_ARM_ENDPOINT;
-    this.#client = new BatchManagementClient(options.credential, parts.subscription, {
-      endpoint,
-      credentialScopes: [armScope(endpoint)],
-      ...(options.trustedCa === undefined ? {} : { tlsOptions: { ca: options.trustedCa } }),
-    });
+    // @azure/arm-batch (≈ 20 MB resident) is loaded at the first ARM call: most runs write no identity pool (issue 14).
+    this.#newClient = async () => {
+      const { BatchManagementClient } = await import("@azure/arm-batch");
+      return new BatchManagementClient(options.credential, parts.subscription, {
+        endpoint,
+        credentialScopes: [armScope(endpoint)],
+        ...(options.trustedCa === undefined ? {} : { tlsOptions: { ca: options.trustedCa } }),
+      });
+    };
   }
 
   /** One ARM call; the SDK's pipeline retries throttling and transient failures (Retry-After honoured). */
-  async #call<T>(operation: string, signal: AbortSignal | undefined, fn: (abortSignal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+  async #call<T>(
+    operation: string,
+    signal: AbortSignal | undefined,
+    fn: (client: BatchManagementClient, abortSignal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
+    this.#client ??= this.#newClient();
+    const client = await this.#client;
     const started = performance.now();
     try {
-      const result = await fn(signal);
+      const result = await fn(client, signal);
       this.#onCall?.(operation, 200, (performance.now() - started) / 1000);
       return result;
     } catch (error: unknown) {
@@ -109,8 +120,8 @@ class SdkArmPoolWriter implements ArmPoolWriter {
   async createPool(body: JsonObject, options: CallOptions = {}): Promise<"created" | "exists"> {
     const pool = dataPoolToArm(body);
     try {
-      await this.#call("arm.pool.create", options.signal, (abortSignal) =>
-        this.#client.poolOperations.create(this.#group, this.#account, String(body.id), pool, { ifNoneMatch: "*", abortSignal }),
+      await this.#call("arm.pool.create", options.signal, (client, abortSignal) =>
+        client.poolOperations.create(this.#group, this.#account, String(body.id), pool, { ifNoneMatch: "*", abortSignal }),
       );
       return "created";
     } catch (error: unknown) {
@@ -120,8 +131,8 @@ class SdkArmPoolWriter implements ArmPoolWriter {
   }
 
   async #patch(operation: string, poolId: string, parameters: Pool, options: CallOptions): Promise<void> {
-    await this.#call(operation, options.signal, (abortSignal) =>
-      this.#client.poolOperations.update(this.#group, this.#account, poolId, parameters, { abortSignal }),
+    await this.#call(operation, options.signal, (client, abortSignal) =>
+      client.poolOperations.update(this.#group, this.#account, poolId, parameters, { abortSignal }),
     );
   }
 
@@ -130,8 +141,8 @@ class SdkArmPoolWriter implements ArmPoolWriter {
   }
 
   async stopResizePool(poolId: string, options: CallOptions = {}): Promise<void> {
-    await this.#call("arm.pool.stopResize", options.signal, (abortSignal) =>
-      this.#client.poolOperations.stopResize(this.#group, this.#account, poolId, { abortSignal }),
+    await this.#call("arm.pool.stopResize", options.signal, (client, abortSignal) =>
+      client.poolOperations.stopResize(this.#group, this.#account, poolId, { abortSignal }),
     );
   }
 
@@ -140,8 +151,8 @@ class SdkArmPoolWriter implements ArmPoolWriter {
   }
 
   async disableAutoScale(poolId: string, options: CallOptions = {}): Promise<void> {
-    const pool = await this.#call("arm.pool.get", options.signal, (abortSignal) =>
-      this.#client.poolOperations.get(this.#group, this.#account, poolId, { abortSignal }),
+    const pool = await this.#call("arm.pool.get", options.signal, (client, abortSignal) =>
+      client.poolOperations.get(this.#group, this.#account, poolId, { abortSignal }),
     );
     const fixedScale = { targetDedicatedNodes: pool.currentDedicatedNodes ?? 0, targetLowPriorityNodes: pool.currentLowPriorityNodes ?? 0 };
     await this.#patch("arm.pool.disableAutoScale", poolId, { scaleSettings: { fixedScale } }, options);
@@ -167,8 +178,8 @@ class SdkArmPoolWriter implements ArmPoolWriter {
     let initialStatus: number | undefined;
     const onResponse = (raw: { status: number }): void => void (initialStatus ??= raw.status);
     try {
-      await this.#call("arm.pool.delete", options.signal, (abortSignal) =>
-        this.#client.poolOperations.beginDelete(this.#group, this.#account, poolId, { abortSignal, onResponse }),
+      await this.#call("arm.pool.delete", options.signal, (client, abortSignal) =>
+        client.poolOperations.beginDelete(this.#group, this.#account, poolId, { abortSignal, onResponse }),
       );
       return initialStatus === 204 ? "gone" : "deleted";
     } catch (error: unknown) {

@@ -85,13 +85,15 @@ class SdkBatchAdapter implements BatchAdapter {
       const attemptSignal = withTimeout(signal, this.#opts.attemptTimeoutMs ?? 30_000);
       try {
         // ms-rest-js types its own AbortSignalLike; a DOM AbortSignal satisfies it at runtime.
-        const result = await fn(attemptSignal as unknown as AbortSignalLike);
+        const result = await fn(attemptSignal.signal as unknown as AbortSignalLike);
         this.#opts.onCall?.(operation, 200, (performance.now() - started) / 1000);
         return result;
       } catch (error: unknown) {
         if (signal?.aborted) throw error;
         const delayMs = this.#retryDelayOrThrow({ operation, attempt, started, random }, error);
         await this.#wait(delayMs, signal, error);
+      } finally {
+        attemptSignal.release();
       }
     }
   }
@@ -388,9 +390,26 @@ function restErrorLike(statusCode: number, body: unknown, headers: { get(name: s
   };
 }
 
-function withTimeout(signal: AbortSignal | undefined, timeoutMs: number): AbortSignal {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  return signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+/**
+ * The attempt's signal: aborted by the caller's signal or after `timeoutMs` with a TimeoutError, as
+ * AbortSignal.any([signal, AbortSignal.timeout(ms)]) would be, but released explicitly when the attempt
+ * ends. Those two allocate weakly tracked signals and a timer that outlive the attempt; at 1,000
+ * addtaskcollection requests per 100,000 tasks they cost measurable CPU (issue 14, bench/README.md).
+ */
+function withTimeout(signal: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal?.reason);
+  const timer = setTimeout(() => controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")), timeoutMs);
+  timer.unref();
+  if (signal?.aborted === true) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    release() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    },
+  };
 }
 
 function metadataRecord(items: readonly BatchServiceModels.MetadataItem[] | undefined): Record<string, string> {

@@ -38,9 +38,11 @@ export function createLeanPoster(accountUrl: string, credentials: ServiceClientC
   const agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   const send = secure ? httpsRequest : httpRequest;
   const authorize = authorizer(credentials);
+  // A sweep posts to one path per job, 1,000 times for 100,000 tasks: parsed once (read-only after).
+  const urls = new Map<string, URL>();
   return {
     async post(path, body, signal) {
-      const url = new URL(base + path);
+      const url = urls.get(path) ?? parsedUrl(urls, base + path, path);
       const headers: Record<string, string> = {
         "content-type": JSON_CONTENT_TYPE,
         "accept-language": "en-US",
@@ -63,6 +65,13 @@ export function createLeanPoster(accountUrl: string, credentials: ServiceClientC
       });
     },
   };
+}
+
+function parsedUrl(cache: Map<string, URL>, href: string, path: string): URL {
+  if (cache.size >= 64) cache.clear();
+  const url = new URL(href);
+  cache.set(path, url);
+  return url;
 }
 
 /** SharedKey natively; any other credential through its own signRequest (it may fetch or refresh a token). */

@@ -24,10 +24,22 @@ function write(value: unknown): string | undefined {
   for (const key of sortedKeys(record)) {
     const member = write(record[key]);
     if (member === undefined) continue;
-    out += `${first ? "" : ","}${JSON.stringify(key)}:${member}`;
+    out += `${first ? "" : ","}${quotedKey(key)}:${member}`;
     first = false;
   }
   return `${out}}`;
+}
+
+/** Object keys repeat across the tasks of a sweep ("id", "commandLine", ...): quoted once each. */
+const quotedKeys = new Map<string, string>();
+
+function quotedKey(key: string): string {
+  let quoted = quotedKeys.get(key);
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key);
+    if (quotedKeys.size < 4096) quotedKeys.set(key, quoted);
+  }
+  return quoted;
 }
 
 /**
@@ -43,6 +55,8 @@ function sortedKeys(record: Record<string, unknown>): string[] {
 }
 
 function isArrayIndex(key: string): boolean {
+  const first = key.charCodeAt(0);
+  if (first < 48 || first > 57) return false; // not a digit: the common case, without the regular expression
   return /^(0|[1-9]\d*)$/.test(key) && Number(key) < 4294967295;
 }
 

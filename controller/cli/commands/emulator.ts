@@ -2,9 +2,10 @@ import type { Command } from "../command.js";
 import { usageFailure } from "../usage.js";
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
-import { devAccount, startEmulator, type Account } from "../../../emulator/index.js";
+// The emulator itself (and its TLS certificate generator) is loaded when this command runs, not by every CLI start.
+import { devAccount } from "../../../emulator/devAccount.js";
+import type { Account } from "../../../emulator/http/authenticate.js";
 import type { TimingPreset } from "../../../emulator/timing.js";
-import { devCertificate } from "../../../emulator/http/dev-cert.js";
 import type { ContainerEngineChoice } from "../../../emulator/execution/container-engine.js";
 
 const usage = `Usage: batch-gitops emulator [--port 8089] [--account NAME --key BASE64KEY] [--timing fast|realistic] [--allowed-hosts H1,H2]
@@ -79,7 +80,9 @@ async function certificateOf(tls: TlsArgs): Promise<{ cert: string; key: string;
   if (tls.cert !== undefined && tls.keyFile !== undefined) {
     return { cert: await readFile(tls.cert, "utf8"), key: await readFile(tls.keyFile, "utf8"), certPath: tls.cert };
   }
-  return tls.https ? devCertificate(tls.certDir) : undefined;
+  if (!tls.https) return undefined;
+  const { devCertificate } = await import("../../../emulator/http/dev-cert.js");
+  return devCertificate(tls.certDir);
 }
 
 interface EmulatorArgs {
@@ -248,6 +251,7 @@ export const emulatorCommand: Command = {
     const accounts = await accountsOf(parsed);
     if (typeof accounts === "string") return usageFailure("emulator", accounts);
     const tls = await certificateOf(split.tls);
+    const { startEmulator } = await import("../../../emulator/index.js");
     const emulator = await startEmulator({
       ...httpsOptions(tls, split.tls.httpsPort),
       port: parsed.port,
