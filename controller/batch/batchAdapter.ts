@@ -398,18 +398,36 @@ function restErrorLike(statusCode: number, body: unknown, headers: { get(name: s
  */
 function withTimeout(signal: AbortSignal | undefined, timeoutMs: number): { signal: AbortSignal; release(): void } {
   const controller = new AbortController();
-  const onAbort = (): void => controller.abort(signal?.reason);
   const timer = setTimeout(() => controller.abort(new DOMException("The operation was aborted due to timeout", "TimeoutError")), timeoutMs);
   timer.unref();
-  if (signal?.aborted === true) onAbort();
-  else signal?.addEventListener("abort", onAbort, { once: true });
+  const unfollow = signal === undefined ? undefined : follow(signal, controller);
   return {
     signal: controller.signal,
     release() {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      unfollow?.();
     },
   };
+}
+
+/** The attempts in flight under each caller signal, aborted by one listener on it (not one per attempt: 8+ in flight). */
+const followers = new WeakMap<AbortSignal, Set<AbortController>>();
+
+function follow(signal: AbortSignal, controller: AbortController): () => void {
+  if (signal.aborted) {
+    controller.abort(signal.reason);
+    return () => undefined;
+  }
+  let attempts = followers.get(signal);
+  if (attempts === undefined) {
+    const created = new Set<AbortController>();
+    signal.addEventListener("abort", () => created.forEach((attempt) => attempt.abort(signal.reason)), { once: true });
+    followers.set(signal, created);
+    attempts = created;
+  }
+  attempts.add(controller);
+  const own = attempts;
+  return () => own.delete(controller);
 }
 
 function metadataRecord(items: readonly BatchServiceModels.MetadataItem[] | undefined): Record<string, string> {

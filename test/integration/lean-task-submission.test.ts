@@ -236,6 +236,23 @@ describe("the lean addtaskcollection path", () => {
     ]);
   });
 
+  it("ends a stalled request at the attempt timeout, and an in-flight one when the caller aborts", async () => {
+    await newJob("stalled");
+    // Each answer held for 10 s: only the timeout or the abort can end these calls first.
+    await control.addFault({ operationId: "Task_AddCollection", kind: "latency", latencyMs: 10_000, count: 2 });
+    const task = [taskIntent({ id: "t", commandLine: "x" }).body];
+    const timedOut = await adapter({ attemptTimeoutMs: 50, retry: { maxAttempts: 1 } })
+      .addTasks("stalled", task)
+      .catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(BatchCallError);
+    const caller = new AbortController();
+    const pending = adapter({ attemptTimeoutMs: 60_000 }).addTasks("stalled", task, { signal: caller.signal });
+    setImmediate(() => caller.abort(new Error("shutting down")));
+    await expect(pending).rejects.toThrow();
+    expect(caller.signal.aborted).toBe(true);
+    await control.clearFaults();
+  });
+
   it("reports per-task errors from a partly failed collection", async () => {
     await newJob("partial");
     const tasks = [
