@@ -6,6 +6,7 @@ import type { RunIo } from "../../observability/runServices.js";
 import type { ControllerFactory } from "../../runtime/ports.js";
 import { runDirectoryMode } from "../../directory/directoryMode.js";
 import { runClusterMode } from "../../kubernetes/clusterRun.js";
+import { limitHeapGrowth } from "../heapGrowth.js";
 
 export type { ControllerFactory };
 
@@ -77,13 +78,15 @@ export function createRunCommand(createController: ControllerFactory): Command {
     name: "run",
     summary: "run the controller (directory or Git source; embedded Batch emulator by default)",
     usage: USAGE,
-    run: (args, context?: CliContext) =>
-      runCommand(args, createController, {
+    run: (args, context?: CliContext) => {
+      limitHeapGrowth();
+      return runCommand(args, createController, {
         env: colorEnv(process.env, context),
         cwd: process.cwd(),
         stdout: process.stdout,
         stderr: process.stderr,
-      }),
+      });
+    },
   };
 }
 
