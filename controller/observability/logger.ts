@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from "pino";
-import pretty from "pino-pretty";
+import { createRequire } from "node:module";
+import type PinoPretty from "pino-pretty";
 import type { LogFormat, LogLevel } from "../config/runConfig.js";
 
 /**
@@ -28,6 +29,8 @@ export function createRootLogger(options: LoggerOptions): Logger {
     const json = { ...base, formatters: { level: (label: string) => ({ level: label }) }, timestamp: pino.stdTimeFunctions.isoTime };
     return pino(json, options.destination ?? pino.destination({ dest: 1, sync: false }));
   }
+  // Loaded only for pretty output (≈ 9 MB resident): JSON logging, the container's default, never needs it (docs/adr/0027).
+  const pretty = createRequire(import.meta.url)("pino-pretty") as typeof PinoPretty;
   const stream = pretty({
     colorize: options.colorize ?? (options.destination === undefined && process.stdout.isTTY),
     destination: options.destination ?? 1,
