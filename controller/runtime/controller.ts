@@ -35,8 +35,6 @@ import { every, systemClock, type Clock } from "../time/clock.js";
 import { Throttle } from "../time/throttle.js";
 
 export interface EngineOptions extends ControllerOptions {
-  /** How often Batch progress (resizes, deletions, rollouts) is polled. Default 5 s. */
-  readonly pollIntervalMs?: number;
   /** Delay (then spread up to twice as long) of a job's first task-count read in this process. Default 2 s. */
   readonly taskCountsFirstReadDelayMs?: number;
   /** addtaskcollection calls in flight per job. Default 8. */

@@ -66,6 +66,9 @@ it("prints the failed task with its exit code and category, in the table and in 
     "--once",
     "--once-timeout",
     "2m",
+    // The emulator's fast timing settles in well under a second: poll it that often, not every 5 s.
+    "--poll-interval",
+    "250ms",
   ];
   // A failed task stalls the job (TasksFailed), so --once exits 1 once the job's status says so.
   await expect(
