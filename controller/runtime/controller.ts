@@ -119,7 +119,7 @@ class Engine implements Controller {
         reconcile: (key) => this.reconcileNow(key),
         problems: () => o.source.problems(),
         concurrency: o.concurrency ?? 4,
-        now: this.#now,
+        clock: this.#clock,
         signal: o.signal,
         retryBaseDelayMs: o.retryBaseDelayMs ?? 500,
         retryMaxDelayMs: Math.min(o.retryMaxDelayMs ?? 300_000, 30_000),

@@ -7,9 +7,9 @@
  * Settled: Ready=True, Stalled=True (a user must act), removed, or waiting on something only a
  * manifest change can bring (DeletionBlocked: the source does not change during one run).
  */
-import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
 import { Reasons } from "../core/reasons.js";
+import { delay, type Clock } from "../time/clock.js";
 import type { OnceOptions, OnceReport, OnceResource, Problem, ReconcileOutcome, ResourceKey, ResourceStatus } from "./ports.js";
 
 export type { OnceOptions, OnceReport, OnceResource };
@@ -20,7 +20,8 @@ export interface OnceDriver {
   readonly reconcile: (key: ResourceKey) => Promise<ReconcileOutcome>;
   readonly problems: () => Problem[];
   readonly concurrency: number;
-  readonly now: () => number;
+  /** The engine's clock: the deadline and the waits between passes (a test moves it). */
+  readonly clock: Clock;
   readonly signal: AbortSignal;
   readonly retryBaseDelayMs: number;
   readonly retryMaxDelayMs: number;
@@ -29,7 +30,7 @@ export interface OnceDriver {
 const DEFAULT_TIMEOUT_MS = 600_000;
 
 export async function runOnce(driver: OnceDriver, options: OnceOptions = {}): Promise<OnceReport> {
-  const deadline = driver.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const deadline = driver.clock.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const last = new Map<ResourceKey, ReconcileOutcome>();
   const failures = new Map<ResourceKey, number>();
   let pending = await driver.keys();
@@ -45,8 +46,8 @@ export async function runOnce(driver: OnceDriver, options: OnceOptions = {}): Pr
     pending = pending.filter((key) => !settled(last.get(key)));
     for (const key of pending) waits.push(waitFor(last.get(key), failures.get(key) ?? 0, driver));
     const wait = Math.min(...waits);
-    if (pending.length === 0 || driver.now() + wait >= deadline) break;
-    await delay(wait, undefined, { signal: driver.signal }).catch(() => undefined);
+    if (pending.length === 0 || driver.clock.now() + wait >= deadline) break;
+    await delay(driver.clock, wait, driver.signal);
   }
   return report(last, pending.length > 0, driver.problems());
 }

@@ -3,13 +3,13 @@
  * from Azure Batch or the emulator. Without a task it shows the first failed task, else the latest started.
  */
 import { usageFailure } from "../usage.js";
-import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import type { Command } from "../command.js";
 import { azureCredential, entraCredentials, sharedKeyCredentials } from "../../batch/credentials.js";
 import { createTaskLogReader, type TaskFile, type TaskLogReader, type TaskSummary } from "../../batch/taskLogs.js";
 import { ConfigError, parseRunConfig } from "../../config/runConfig.js";
 import { describeError } from "../../runtime/reconcileErrors.js";
+import { delay, systemClock, type Clock } from "../../time/clock.js";
 
 const USAGE = `Usage: batch-gitops logs <namespace/job> [task] [--stderr] [--follow] [--tail N] [options]
 
@@ -33,6 +33,8 @@ export interface LogsOptions {
   readonly tail?: number;
   /** How often --follow asks for more (default 2 s). */
   readonly pollIntervalMs?: number;
+  /** What the follow loop waits on between polls (default the system clock; tests move a manual one). */
+  readonly clock?: Clock;
   readonly signal?: AbortSignal;
 }
 
@@ -220,10 +222,6 @@ async function follow(reader: TaskLogReader, ref: TaskFile, offset: number, opti
     const size = (await reader.size(ref)) ?? 0;
     position = await copy(reader, ref, { from: position, to: size }, options.out);
     if (done || options.signal?.aborted === true) return;
-    try {
-      await sleep(options.pollIntervalMs ?? 2000, undefined, options.signal === undefined ? {} : { signal: options.signal });
-    } catch {
-      return;
-    }
+    if (!(await delay(options.clock ?? systemClock, options.pollIntervalMs ?? 2000, options.signal))) return;
   }
 }
