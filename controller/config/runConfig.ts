@@ -54,6 +54,8 @@ export interface RunConfig {
   source: SourceConfig;
   batch: BatchConfig;
   resyncIntervalMs: number;
+  /** How soon a resource still moving in Batch (a resize, a job's tasks) is looked at again. */
+  pollIntervalMs: number;
   concurrency: number;
   /** color: pretty logs in colour (a terminal, and neither NO_COLOR nor --no-color). */
   log: { format: LogFormat; level: LogLevel; color: boolean };
@@ -89,6 +91,7 @@ export const RUN_OPTIONS = {
   "batch-url": { type: "string" },
   auth: { type: "string" },
   "resync-interval": { type: "string" },
+  "poll-interval": { type: "string" },
   concurrency: { type: "string" },
   "log-format": { type: "string" },
   "log-level": { type: "string" },
@@ -126,7 +129,7 @@ export function parseRunConfig(args: string[], ctx: ConfigContext): RunConfig {
   return {
     source: parseSource(flags, ctx, stateDir),
     batch: parseBatch(flags, ctx.env),
-    resyncIntervalMs: duration("--resync-interval", flags["resync-interval"] ?? "5m"),
+    ...parseIntervals(flags),
     concurrency: positiveInt("--concurrency", flags.concurrency ?? "8"),
     log: parseLog(flags, ctx),
     http: withAllowedHosts(parseHttpAddress(flags["http-addr"] ?? "127.0.0.1:8080"), flags["allowed-hosts"]),
@@ -280,6 +283,20 @@ function duration(flag: string, text: string): number {
   } catch (err: unknown) {
     throw new ConfigError(`${flag}: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+function parseIntervals(flags: RunFlags): Pick<RunConfig, "resyncIntervalMs" | "pollIntervalMs"> {
+  return {
+    resyncIntervalMs: duration("--resync-interval", flags["resync-interval"] ?? "5m"),
+    pollIntervalMs: positiveDuration("--poll-interval", flags["poll-interval"] ?? "5s"),
+  };
+}
+
+/** An interval that must pass between two looks: 0 would poll Batch in a tight loop. */
+function positiveDuration(flag: string, text: string): number {
+  const ms = duration(flag, text);
+  if (ms <= 0) throw new ConfigError(`${flag} must be longer than 0 (e.g. 500ms, 5s)`);
+  return ms;
 }
 
 function positiveInt(flag: string, text: string): number {

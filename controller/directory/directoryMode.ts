@@ -132,6 +132,7 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
     finalizers: noFinalizers,
     logger,
     resyncIntervalMs: config.resyncIntervalMs,
+    pollIntervalMs: config.pollIntervalMs,
     concurrency: config.concurrency,
     managerId: config.managerId,
     signal: stop.signal,

@@ -52,6 +52,7 @@ export async function runClusterMode(
       alerts: createLogAlerts(logger, running.webhook),
       logger,
       resyncIntervalMs: config.resyncIntervalMs,
+      pollIntervalMs: config.pollIntervalMs,
       concurrency: config.concurrency,
       managerId: config.managerId,
       // BatchAccount objects: one adapter each, its key from the watched Secrets (docs/accounts.md).

@@ -26,8 +26,14 @@ export async function applyPlan(ctx: ReconcileContext, actions: readonly Action[
   const prepare = preparer(ctx, hooks.resolveSecrets !== false);
   for (const action of actions) {
     if (hooks.custom !== undefined && (await hooks.custom(action))) continue;
-    const outcome = await applyAction(action, { batch: ctx.batch, signal: ctx.signal, prepare });
-    ctx.markWrite();
+    let outcome: ActionOutcome;
+    try {
+      outcome = await applyAction(action, { batch: ctx.batch, signal: ctx.signal, prepare });
+    } finally {
+      // Refused writes too: a conflict (StopResize on a pool that just went steady) means Batch moved
+      // since the listing this plan came from, so the next pass must not plan from that listing again.
+      ctx.markWrite();
+    }
     report(ctx, action, outcome, hooks);
     if (hooks.after?.(action, outcome) === "stop") return;
   }

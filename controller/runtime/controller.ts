@@ -35,8 +35,6 @@ import { every, systemClock, type Clock } from "../time/clock.js";
 import { Throttle } from "../time/throttle.js";
 
 export interface EngineOptions extends ControllerOptions {
-  /** How often Batch progress (resizes, deletions, rollouts) is polled. Default 5 s. */
-  readonly pollIntervalMs?: number;
   /** Delay (then spread up to twice as long) of a job's first task-count read in this process. Default 2 s. */
   readonly taskCountsFirstReadDelayMs?: number;
   /** addtaskcollection calls in flight per job. Default 8. */
@@ -46,6 +44,8 @@ export interface EngineOptions extends ControllerOptions {
    * Default 60 s: a resync of every key costs one listing, not one per key.
    */
   readonly observationMaxAgeMs?: number;
+  /** How long task counts of an active job and node counts of a pool whose nodes move are reused. Default 60 s. */
+  readonly countsMaxAgeMs?: number;
   /** Least time between two interim (progress) status writes of one key during a pass. Default 1 s. */
   readonly progressReportIntervalMs?: number;
   /** Error backoff of the work queue. Defaults 500 ms to 5 min. */
@@ -89,7 +89,11 @@ class Engine implements Controller {
       clock: this.#clock,
       metrics: options.metrics.workQueue,
     });
-    this.#cache = new ObservationCache(options.batch, { maxAgeMs: options.observationMaxAgeMs ?? 60_000, now: this.#now });
+    this.#cache = new ObservationCache(options.batch, {
+      maxAgeMs: options.observationMaxAgeMs ?? 60_000,
+      now: this.#now,
+      ...(options.countsMaxAgeMs === undefined ? {} : { countsMaxAgeMs: options.countsMaxAgeMs }),
+    });
   }
 
   snapshot(): ReadonlyMap<ResourceKey, ResourceStatus> {

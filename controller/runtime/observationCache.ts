@@ -18,7 +18,7 @@ export interface ObservationCacheOptions {
   readonly now: () => number;
   /** How long counts of a settled job (nothing active or running) are reused. Default 30 min. */
   readonly settledCountsMaxAgeMs?: number;
-  /** How long counts of an active job are reused. Default 60 s. */
+  /** How long counts of an active job, and node counts of a pool whose nodes are still moving, are reused. Default 60 s. */
   readonly countsMaxAgeMs?: number;
   /** How long per-state node counts of a steady pool at its target are reused. Default 10 min. */
   readonly settledNodeCountsMaxAgeMs?: number;
@@ -67,6 +67,13 @@ function nodesSeen(pool: ObservedPool): string {
     pool.targetDedicatedNodes,
     pool.targetLowPriorityNodes,
   ].join("/");
+}
+
+/** Node states a node passes through on its way in or out: counts with any of them are still moving. */
+const TRANSIT_STATES = ["creating", "starting", "waitingForStartTask", "rebooting", "reimaging", "leavingPool", "unknown"];
+
+function nodesInTransit(counts: Readonly<Record<string, number>>): boolean {
+  return TRANSIT_STATES.some((state) => (counts[state] ?? 0) > 0);
 }
 
 function settledPool(pool: ObservedPool): boolean {
@@ -150,8 +157,9 @@ export class ObservationCache {
   /**
    * Per-state node counts of one pool (status.nodeCounts; docs/status.md). A pool without nodes needs
    * no call: every state is 0. Otherwise one Account_ListPoolNodeCounts call filtered by the pool id,
-   * reused while the listing shows the pool unchanged, for 60 s (`countsMaxAgeMs`) while it moves and
-   * 10 min (`settledNodeCountsMaxAgeMs`) once steady at its target; the first read is deferred like a
+   * reused while the listing shows the pool unchanged, for 60 s (`countsMaxAgeMs`) while it or its nodes
+   * move and 10 min (`settledNodeCountsMaxAgeMs`) once steady at its target with every node settled
+   * (none creating, starting, rebooting...); the first read is deferred like a
    * job's task counts, so a resync burst only lists.
    */
   async nodeCounts(pool: ObservedPool, request: NodeCountsRequest): Promise<{ counts?: Record<string, number>; refreshInMs?: number }> {
@@ -159,7 +167,7 @@ export class ObservationCache {
     const entry = this.#nodeCounts.get(pool.id);
     const seen = nodesSeen(pool);
     const fresh = this.#freshNodeCounts(entry, pool, seen);
-    if (fresh !== undefined) return { counts: fresh };
+    if (fresh !== undefined) return { counts: fresh, refreshInMs: this.#transitRefreshInMs(fresh, entry?.at ?? 0) };
     const now = this.options.now();
     if (entry === undefined || (entry.counts === undefined && now < entry.dueAt)) {
       const deferred = entry ?? { seen, at: 0, dueAt: now + request.firstReadDelayMs };
@@ -167,14 +175,26 @@ export class ObservationCache {
       return { refreshInMs: Math.max(1, deferred.dueAt - now) };
     }
     const counts = await this.batch.getPoolNodeCounts(pool.id, { signal: request.signal });
-    this.#nodeCounts.set(pool.id, { counts, seen, at: this.options.now(), dueAt: 0 });
-    return { counts };
+    const at = this.options.now();
+    this.#nodeCounts.set(pool.id, { counts, seen, at, dueAt: 0 });
+    return { counts, refreshInMs: counts === undefined ? undefined : this.#transitRefreshInMs(counts, at) };
+  }
+
+  /**
+   * Nodes still starting, leaving or rebooting change state without the pool listing changing (a pool
+   * is steady at its target while its nodes boot): the pass comes back when such counts expire, so
+   * status does not say `starting` long after the nodes are idle.
+   */
+  #transitRefreshInMs(counts: Readonly<Record<string, number>>, at: number): number | undefined {
+    if (!nodesInTransit(counts)) return undefined;
+    return Math.max(1, at + (this.options.countsMaxAgeMs ?? 60_000) - this.options.now());
   }
 
   /** Counts read while the listing showed the pool as it does now, within their age limit. */
   #freshNodeCounts(entry: NodeCountsEntry | undefined, pool: ObservedPool, seen: string): Record<string, number> | undefined {
     if (entry?.counts === undefined || entry.seen !== seen) return undefined;
-    const maxAge = settledPool(pool) ? (this.options.settledNodeCountsMaxAgeMs ?? 600_000) : (this.options.countsMaxAgeMs ?? 60_000);
+    const settled = settledPool(pool) && !nodesInTransit(entry.counts);
+    const maxAge = settled ? (this.options.settledNodeCountsMaxAgeMs ?? 600_000) : (this.options.countsMaxAgeMs ?? 60_000);
     return this.options.now() - entry.at <= maxAge ? entry.counts : undefined;
   }
 

@@ -256,6 +256,8 @@ export interface ControllerOptions {
   readonly logger: Logger;
   /** Periodic resync of every key (drift detection). Default 300_000. */
   readonly resyncIntervalMs?: number;
+  /** How often Batch progress (resizes, deletions, rollouts, running tasks) is polled. Default 5 s. */
+  readonly pollIntervalMs?: number;
   /** Keys reconciled in parallel. Default 4. */
   readonly concurrency?: number;
   /** Written into `batch-gitops/manager` metadata. */

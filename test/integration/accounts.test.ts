@@ -130,6 +130,9 @@ describe("several Batch accounts", () => {
       "silent",
       "--manager-id",
       `accounts-${++tests}`,
+      // The emulator's fast timing settles in well under a second: look again that often, not every 5 s.
+      "--poll-interval",
+      "250ms",
       ...extra,
     ]);
   const statuses = async (): Promise<Map<string, Row>> =>

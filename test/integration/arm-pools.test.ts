@@ -196,6 +196,9 @@ describe("run --once with --arm-resource-id (child process, managed identity, de
           "off",
           "--log-format",
           "json",
+          // The emulator's fast timing settles in well under a second: look again that often, not every 5 s.
+          "--poll-interval",
+          "250ms",
         ];
         await promisify(execFile)(process.execPath, args, { env, timeout: 150_000 }).catch((error: unknown) => {
           const failed = error as { stdout?: string; stderr?: string; message: string };

@@ -86,6 +86,9 @@ describe("drift alerts (run --once --alert-webhook)", () => {
       // A pass that cannot converge fails with its exit code, well inside the test's own timeout.
       "--once-timeout",
       "40s",
+      // The emulator's fast timing settles in well under a second: look again that often, not every 5 s.
+      "--poll-interval",
+      "250ms",
     ]);
 
   it('alerts drift under driftPolicy Correct (corrected="true") and Alert (corrected="false")', { timeout: 120_000 }, async () => {

@@ -113,6 +113,9 @@ describe("run --auth entra through DefaultAzureCredential (managed identity)", (
       "off",
       "--log-format",
       "json",
+      // The emulator's fast timing settles in well under a second: look again that often, not every 5 s.
+      "--poll-interval",
+      "250ms",
     ];
     const { stdout, stderr } = await execFileAsync(process.execPath, args, { env, timeout: 100_000 }).catch((error: unknown) => {
       const failed = error as { stdout?: string; stderr?: string; message: string };

@@ -56,7 +56,7 @@ describe("the engine's finalizer step", () => {
     const release = finalizers.calls.find((c) => c.op === "release");
     expect(release).toMatchObject({ key: KEY, ownedPools: 0 });
     expect(harness.served.get("Pool_Delete")).toBe(1);
-    await vi.waitFor(() => expect(harness.recorded.statuses.has(KEY)).toBe(false), { timeout: 5_000 });
+    await vi.waitFor(() => expect(harness.recorded.statuses.has(KEY)).toBe(false), { timeout: 30_000 });
   });
 
   it("makes no Batch write while the finalizer cannot be added, and creates the pool once it is", async () => {

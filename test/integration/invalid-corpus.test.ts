@@ -163,6 +163,9 @@ describe("the broken-manifest corpus", async () => {
         "silent",
         "--once-timeout",
         "15s",
+        // The emulator's fast timing settles in well under a second: look again that often, not every 5 s.
+        "--poll-interval",
+        "250ms",
       ]);
       // 1: the broken manifests are errors (and bad-054's job waits for a pool that is not defined).
       expect(code).toBe(1);

@@ -85,6 +85,9 @@ describe("controller killed during a large submission", () => {
       "off",
       "--log-level",
       "warn",
+      // The emulator's fast timing settles in well under a second: the job need not wait 5 s for its pool.
+      "--poll-interval",
+      "250ms",
     ];
     const proc = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, BATCH_ACCOUNT_NAME: devAccount.name, BATCH_ACCOUNT_KEY: devAccount.key },

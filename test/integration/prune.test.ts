@@ -36,7 +36,7 @@ describe("prune", () => {
       timeout: 20_000,
       interval: 100,
     });
-    await vi.waitFor(() => expect(h?.recorded.statuses.has("BatchPool/default/render")).toBe(false), { timeout: 5_000 });
+    await vi.waitFor(() => expect(h?.recorded.statuses.has("BatchPool/default/render")).toBe(false), { timeout: 30_000 });
 
     const remaining = await h.batch.listPools();
     const foreign = remaining.find((p) => p.id === "render");

@@ -96,6 +96,9 @@ describe("run --once", () => {
       "silent",
       "--manager-id",
       managerId,
+      // The emulator's fast timing settles in well under a second: look again that often, not every 5 s.
+      "--poll-interval",
+      "250ms",
       ...extra,
     ]);
 
@@ -157,8 +160,8 @@ describe("run --once", () => {
   it("exits 1 at --once-timeout when a resource cannot become Ready in time", async () => {
     await writeFile(join(dir, "render.yaml"), pool("slow", 1));
     await writeFile(join(dir, "job.yaml"), job("late", "slow", "0"));
-    // The pool's next look is due after its poll interval (5 s), past the 1 s deadline: the run stops there.
-    expect(await runOnce("--once-timeout", "1s")).toBe(1);
+    // The pool's next look is due after its poll interval (5 s here), past the 1 s deadline: the run stops there.
+    expect(await runOnce("--once-timeout", "1s", "--poll-interval", "5s")).toBe(1);
     const statuses = (await readStatusFile(join(stateDir, "status.json")))?.resources;
     expect(statuses?.map((r) => [r.key, readyOf(r.status)])).toEqual([
       ["BatchJob/default/late", "False"],

@@ -11,7 +11,8 @@ describe("a 100,000-task sweep under faults", () => {
     await h?.stop();
   });
 
-  it("submits every task exactly once while the service throttles, fails, resets and loses responses", async () => {
+  // ~18 s idle, up to ~87 s with both cores busy (scripts/test-under-load): 120 s was within 1.5x of that.
+  it("submits every task exactly once while the service throttles, fails, resets and loses responses", { timeout: 300_000 }, async () => {
     h = await startHarness({ engine: { taskSubmissionConcurrency: 8 } });
     const control = new EmulatorControlClient(h.emulator.url);
     // Faults on every operation, seeded so runs repeat. responseLost = processed, answer dropped.
@@ -22,7 +23,7 @@ describe("a 100,000-task sweep under faults", () => {
     // No nodes: the tasks stay active, so the checks below see every one of them.
     setEmptyPoolSweep(h.source, TASKS);
     h.start();
-    const status = await h.waitForStatus("BatchJob/default/sweep", isReady, 90_000);
+    const status = await h.waitForStatus("BatchJob/default/sweep", isReady, 240_000);
     await control.clearFaults();
 
     const faults = h.served.get("Task_AddCollection") ?? 0;
@@ -38,5 +39,5 @@ describe("a 100,000-task sweep under faults", () => {
     // The fault rules did fire: retries happened (more attempts than chunks).
     expect(h.recorded.calls.get("task.addCollection") ?? 0).toBeGreaterThan(TASKS / 100);
     await checkInvariants(h.batch, h.source, h.recorded.statuses);
-  }, 120_000);
+  });
 });

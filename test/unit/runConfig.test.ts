@@ -29,6 +29,7 @@ describe("parseRunConfig", () => {
     expect(config.source).toEqual({ kind: "directory", dir: "/repo/manifests/examples" });
     expect(config.batch).toEqual({ kind: "embedded" });
     expect(config.resyncIntervalMs).toBe(300_000);
+    expect(config.pollIntervalMs).toBe(5_000);
     expect(config.http).toEqual({ host: "127.0.0.1", port: 8080 });
     expect(config.stateDir).toBe("/repo/.batch-gitops");
     expect(config.once).toBe(false);
@@ -54,6 +55,8 @@ describe("parseRunConfig", () => {
         "deploy",
         "--resync-interval",
         "30s",
+        "--poll-interval",
+        "750ms",
         "--concurrency",
         "3",
         "--log-level",
@@ -73,6 +76,7 @@ describe("parseRunConfig", () => {
     expect(config).toMatchObject({
       source: { kind: "directory", dir: "/repo/deploy" },
       resyncIntervalMs: 30_000,
+      pollIntervalMs: 750,
       concurrency: 3,
       log: { level: "debug" },
       http: { host: "127.0.0.1", port: 0 },
@@ -142,6 +146,7 @@ describe("parseRunConfig", () => {
     [["--source", "s3"], /--source must be one of directory, kubernetes/],
     [["--concurrency", "0"], /--concurrency must be a positive integer/],
     [["--resync-interval", "soon"], /--resync-interval: invalid duration/],
+    [["--poll-interval", "0s"], /--poll-interval must be longer than 0/],
     [["--http-addr", "8080"], /--http-addr "8080" is not host:port/],
     [["--batch-url", "ftp://x"], /--batch-url must be an http\(s\) URL/],
     [["--auth", "entra"], /--auth needs --batch-url/],

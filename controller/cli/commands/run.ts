@@ -49,6 +49,8 @@ Azure Batch:
 
 Behaviour:
   --resync-interval D        full resync / drift check of every resource (default 5m)
+  --poll-interval D          how soon a resource still moving in Batch (a resize, running
+                             tasks) is looked at again (default 5s)
   --concurrency N            resources reconciled in parallel (default 8)
   --once                     converge once and exit: resources not yet Ready (a job on a pool
                              being created) are reconciled again until Ready, Stalled or the
