@@ -4,8 +4,6 @@ import { usageFailure } from "../usage.js";
 import { ConfigError, parseRunConfig, RUN_OPTIONS, type RunConfig } from "../../config/runConfig.js";
 import type { RunIo } from "../../observability/runServices.js";
 import type { ControllerFactory } from "../../runtime/ports.js";
-import { runDirectoryMode } from "../../directory/directoryMode.js";
-import { runClusterMode } from "../../kubernetes/clusterRun.js";
 import { limitHeapGrowth } from "../heapGrowth.js";
 
 export type { ControllerFactory };
@@ -110,9 +108,12 @@ async function runCommand(args: string[], createController: ControllerFactory, i
   const shutdown = new AbortController();
   const stopSignals = onStopSignals(shutdown, io);
   try {
+    // Each mode loads its own adapters (@kubernetes/client-node is large): a directory run never loads it.
     if (config.source.kind === "kubernetes") {
+      const { runClusterMode } = await import("../../kubernetes/clusterRun.js");
       return await runClusterMode(config, createController, shutdown.signal, io);
     }
+    const { runDirectoryMode } = await import("../../directory/directoryMode.js");
     return await runDirectoryMode(config, createController, shutdown.signal, io);
   } finally {
     stopSignals();
