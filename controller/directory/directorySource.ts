@@ -1,5 +1,5 @@
 import { relative } from "node:path";
-import { watch, type FSWatcher } from "chokidar";
+import type { FSWatcher } from "chokidar";
 import type { Logger } from "pino";
 import { every, systemClock, type Clock, type TimerHandle } from "../time/clock.js";
 import type { DesiredResource, DesiredSource, Problem, ResourceKey } from "../runtime/ports.js";
@@ -130,7 +130,9 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
     return apply(changes, revision ?? options.currentRevision?.());
   }
 
-  function startWatching(signal: AbortSignal): Promise<FSWatcher> {
+  async function startWatching(signal: AbortSignal): Promise<FSWatcher> {
+    // Loaded only when watching: --once and Git mode never do.
+    const { watch } = await import("chokidar");
     const watcher = watch(options.dir, {
       ignoreInitial: true,
       // chokidar 4 has no globs: filter by name ourselves. Directories pass so that we descend.
