@@ -16,6 +16,19 @@ const BIN = fileURLToPath(new URL("../../bin/batch-gitops.js", import.meta.url))
 const EXAMPLES = fileURLToPath(new URL("../../manifests/examples", import.meta.url));
 const execFileAsync = promisify(execFile);
 
+/** `run --once` on the examples against a Batch URL with no key, as a child process: its exit code and stderr. */
+async function runWithoutKey(env: NodeJS.ProcessEnv): Promise<{ code: number | undefined; stderr: string }> {
+  const state = join(env.HOME ?? tmpdir(), "state");
+  const args = [BIN, "run", "--once", "--dir", EXAMPLES, "--batch-url", "https://acct.westeurope.batch.azure.com", "--state-dir", state];
+  return execFileAsync(process.execPath, [...args, "--http-addr", "off", "--view", "off", "--log-level", "silent"], {
+    env,
+    timeout: 100_000,
+  }).then(
+    () => ({ code: 0, stderr: "" }),
+    (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? "" }),
+  );
+}
+
 describe("a missing credential", () => {
   let root: string | undefined;
   let imds: Server | undefined;
@@ -34,27 +47,7 @@ describe("a missing credential", () => {
     await new Promise<void>((resolve) => imds?.listen(0, "127.0.0.1", resolve));
     const host = `http://127.0.0.1:${(imds.address() as AddressInfo).port}`;
     const env: NodeJS.ProcessEnv = { PATH: "/usr/bin:/bin", HOME: root, AZURE_POD_IDENTITY_AUTHORITY_HOST: host };
-    const args = [
-      BIN,
-      "run",
-      "--once",
-      "--dir",
-      EXAMPLES,
-      "--batch-url",
-      "https://acct.westeurope.batch.azure.com",
-      "--state-dir",
-      join(root, "state"),
-      "--http-addr",
-      "off",
-      "--view",
-      "off",
-      "--log-level",
-      "silent",
-    ];
-    const result = await execFileAsync(process.execPath, args, { env, timeout: 100_000 }).then(
-      () => ({ code: 0, stderr: "" }),
-      (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? "" }),
-    );
+    const result = await runWithoutKey(env);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toMatch(/no Microsoft Entra ID credential for Azure Batch: set BATCH_ACCOUNT_NAME and BATCH_ACCOUNT_KEY/);
@@ -68,27 +61,7 @@ describe("a missing credential", () => {
     root = await mkdtemp(join(tmpdir(), "no-credential-"));
     // Nothing Entra ID could use: no AZURE_* variables, no az CLI profile (HOME is empty), no identity endpoint.
     const env: NodeJS.ProcessEnv = { PATH: "/usr/bin:/bin", HOME: root };
-    const args = [
-      BIN,
-      "run",
-      "--once",
-      "--dir",
-      EXAMPLES,
-      "--batch-url",
-      "https://acct.westeurope.batch.azure.com",
-      "--state-dir",
-      join(root, "state"),
-      "--http-addr",
-      "off",
-      "--view",
-      "off",
-      "--log-level",
-      "silent",
-    ];
-    const result = await execFileAsync(process.execPath, args, { env, timeout: 100_000 }).then(
-      () => ({ code: 0, stderr: "" }),
-      (error: { code?: number; stderr?: string }) => ({ code: error.code, stderr: error.stderr ?? "" }),
-    );
+    const result = await runWithoutKey(env);
     expect(result.code).toBe(2);
     const lines = result.stderr.trim().split("\n");
     expect(lines).toHaveLength(1);
