@@ -6,7 +6,7 @@
 import { describeAction } from "../core/actions.js";
 import { Reasons } from "../core/conditions.js";
 import { jobIntentFromSpec, poolIntentFromSpec } from "../core/fromModel.js";
-import type { JobIntent } from "../core/intent.js";
+import type { JobIntent, TaskSet } from "../core/intent.js";
 import { jobMetadata, planJob, type JobPlan, type PoolTarget } from "../core/jobPlan.js";
 import {
   FAILED_TASK_SAMPLE_SIZE,
@@ -27,7 +27,8 @@ import type { ReconcileContext } from "./reconcileContext.js";
 import { StalledError, WaitingError } from "./reconcileErrors.js";
 import { resolveSecretRefs } from "./secretRefs.js";
 import type { StepResult } from "./stepResult.js";
-import { submitTasks, type SubmissionResult } from "./taskSubmission.js";
+import { serializedTaskBatches } from "./taskStream/serializedTasks.js";
+import { submitTasks, type SubmissionResult, type SubmittableTask } from "./taskSubmission.js";
 
 export interface JobStepOptions {
   readonly pollIntervalMs: number;
@@ -185,11 +186,19 @@ async function withTaskCounts(
   return { job: counts === undefined ? job : { ...job, taskCounts: counts }, refreshInMs };
 }
 
+/** A large job's tasks come from the serialization worker; a small one's are built in place (no thread to start). */
+function offMainThread(ctx: ReconcileContext, tasks: TaskSet): AsyncIterable<readonly SubmittableTask[]> | undefined {
+  const recipe = tasks.recipe;
+  if (recipe === undefined || tasks.total < ctx.taskWorkerMinTasks) return undefined;
+  return serializedTaskBatches({ ...tasks, recipe }, { signal: ctx.signal });
+}
+
 async function submit(ctx: ReconcileContext, intent: JobIntent, live: ObservedJob | undefined): Promise<SubmissionResult> {
   const result = await submitTasks({
     batch: ctx.batch,
     jobId: intent.jobId,
     tasks: intent.tasks,
+    batches: offMainThread(ctx, intent.tasks),
     signal: ctx.signal,
     concurrency: ctx.taskSubmissionConcurrency,
     prepare: (body) => resolveSecretRefs(body, ctx.namespace, ctx.secrets),
