@@ -42,7 +42,7 @@ const benchmarks: readonly Benchmark[] = [
     scale: true,
     run: async (env, signal) => [resyncRow(await runResyncBench({ ...scaleResyncOptionsFromEnv(env), signal }), "scale resync")],
   },
-  { name: "submission-1m", scale: true, run: async (env) => [millionTaskRow(await runMillionTaskBench(env))] },
+  { name: "submission-1m", scale: true, run: async (env, signal) => [millionTaskRow(await runMillionTaskBench(env, signal))] },
 ];
 
 /** The emulator's own figures (its issue's benchmark): throughput against its target, memory as a figure. */
