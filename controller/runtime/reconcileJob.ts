@@ -16,6 +16,7 @@ import {
   type TaskFailureInput,
 } from "../core/jobHealth.js";
 import type { FailedTaskSample, ObservedJob, ObservedPool, ObservedTaskCounts } from "../core/observed.js";
+import { listingIndex } from "../core/listingIndex.js";
 import { isForeign, isOwnedBy } from "../core/ownership.js";
 import { desiredPoolId } from "../core/poolIdentity.js";
 import { isPoolReady, toMetadataItems } from "../core/poolPlan.js";
@@ -44,7 +45,7 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
   const [pools, jobs] = await Promise.all([ctx.cache.pools(ctx.lastWriteAt, ctx.signal), ctx.cache.jobs(ctx.lastWriteAt, ctx.signal)]);
   const target = resolvePoolTarget(ctx, intent, pools);
   const poolManifest = hasPoolManifest(ctx, intent);
-  const listed = jobs.find((j) => j.id.toLowerCase() === intent.jobId.toLowerCase());
+  const listed = listingIndex(jobs).withId(intent.jobId)[0];
   const observed = listed === undefined ? undefined : await withTaskCounts(ctx, intent, listed, target);
   const live = observed?.job;
   if (live === undefined && target === undefined) stallOnInvalidPool(ctx, intent);
@@ -158,7 +159,9 @@ function resolvePoolTarget(ctx: ReconcileContext, intent: JobIntent, pools: read
   if (poolResource === undefined) return undefined;
   const poolIntent = poolIntentFromSpec(poolResource, poolResource.spec as BatchPoolSpec);
   const poolId = desiredPoolId(poolIntent);
-  const pool = pools.find((p) => p.id.toLowerCase() === poolId.toLowerCase() && isOwnedBy(p.metadata, poolIntent.key));
+  const pool = listingIndex(pools)
+    .withId(poolId)
+    .find((p) => isOwnedBy(p.metadata, poolIntent.key));
   if (pool === undefined && poolIntent.adoptPoolId === undefined) return undefined;
   return { poolId, ready: pool !== undefined && isPoolReady(pool) };
 }
