@@ -16,11 +16,13 @@ describe("supported Node.js and production credentials", () => {
     expect(engines.node).toBe("^20.19.0 || ^22.12.0 || >=24.0.0");
   });
 
-  it("starts the controller with the image's node flags in `npm start` too, and the rss benchmark reads them", () => {
+  it("starts the controller with the image's node flags in `npm start` and `npm run bench` too", () => {
     const flags = imageNodeFlags(read("Dockerfile"));
     expect(flags).toContain("--max-semi-space-size=4");
-    const { scripts } = JSON.parse(read("package.json")) as { scripts: { start: string } };
+    const { scripts } = JSON.parse(read("package.json")) as { scripts: { start: string; bench: string } };
     expect(scripts.start).toBe(["node", ...flags, "bin/batch-gitops.js", "run"].join(" "));
+    // The benchmarks that run the engine in their own process measure it with the same young generation.
+    expect(scripts.bench).toBe(["node", ...flags, "--import", "tsx", "bench/run.ts"].join(" "));
     expect(() => imageNodeFlags('ENTRYPOINT ["batch-gitops"]')).toThrow(/expected \["node", ...flags, "bin\/batch-gitops.js"\]/);
   });
 
