@@ -54,7 +54,8 @@ function arrayIfPresent(value: unknown, name: string): void {
 
 /** As optionalObject, for a value already read. */
 function objectIfPresent(value: unknown, name: string): void {
-  if (value !== undefined && value !== null && (typeof value !== "object" || Array.isArray(value))) throw errors.invalidProperty(name, value);
+  if (value !== undefined && value !== null && (typeof value !== "object" || Array.isArray(value)))
+    throw errors.invalidProperty(name, value);
 }
 
 /** Shared by every task without constraints (never mutated: updates assign a new object). */

@@ -25,7 +25,13 @@ const etagPrefix = `0x8${Math.floor(Date.now() / 1000)
 export function newETag(): string {
   etagCounter += 1;
   const low = etagCounter & 0xff;
-  if (low === 0 || etagHigh === "") etagHigh = etagPrefix + Math.floor(etagCounter / 256).toString(16).toUpperCase().padStart(6, "0");
+  if (low === 0 || etagHigh === "")
+    etagHigh =
+      etagPrefix +
+      Math.floor(etagCounter / 256)
+        .toString(16)
+        .toUpperCase()
+        .padStart(6, "0");
   const etag = etagHigh + (HEX_PAIRS[low] as string);
   // Concatenation yields a rope (prefix + digits); reading it flattens it, and the GC then keeps only the flat
   // 17-character string: ~40 instead of ~90 bytes for every one of a million tasks.
