@@ -173,7 +173,8 @@ class StoredTask implements TaskRecord {
   /**
    * The task's times as offsets from its job's creation: small integers, which V8 keeps in the object itself,
    * where an epoch-ms number (beyond 2^30) would take a heap box of its own per field, three more objects per
-   * task for the garbage collector to copy. The round trip is exact: subtracting times this close is exact.
+   * task for the garbage collector to copy. The round trip is exact for whole milliseconds (and, by Sterbenz's
+   * lemma, for any two times within a factor of two of each other).
    */
   #created: number;
   #modified: number;
