@@ -22,6 +22,8 @@ import type { DesiredResource } from "../controller/runtime/ports.js";
 export interface ResyncBenchOptions {
   readonly pools?: number;
   readonly jobs?: number;
+  /** Aborting stops the run where it is (engine and emulator stopped) and rejects with the phase it was in. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ResyncBenchResult {
@@ -36,6 +38,8 @@ export interface ResyncBenchResult {
   readonly cpuSeconds: number;
   /** RSS of this process right after the resync (the engine in-process, with the tsx loader when run by tsx). */
   readonly rssMiB: number;
+  /** Wall time of bringing the account in sync (not measured as the pass; shown so a slow setup is visible). */
+  readonly setupSeconds: number;
 }
 
 export const RESYNC_TARGET_RATIO = 1.5;
@@ -50,25 +54,55 @@ function desiredResources(pools: number, jobs: number): DesiredResource[] {
   return [...poolNames.map((name) => emptyPool(name)), ...jobResources];
 }
 
+/**
+ * The engine's own poll interval (5 s), not the 200 ms the other benches poll at: a job with an active
+ * task polls at 4× the interval, and each poll re-reads its task counts and wants a listing of every pool
+ * and job taken after it. At 200 ms, 1,000 such jobs asked for 1,250 count reads a second plus a fresh
+ * 10,000-pool listing every 0.8 s, so the work of bringing the account in sync grew with jobs × its own
+ * duration (superlinear: 4,000 pools + 400 jobs made 21,254 count reads in 100 s; 10,000 + 1,000 never
+ * finished), and the measured pass, longer than 0.8 s at that scale, would have counted those polls too.
+ */
+const POLL_INTERVAL_MS = 5_000;
+
 function engineFor(emulator: EmulatorProcess): BenchEngine {
   // Resync only when asked (never during the measurement), and many keys at once.
-  return startBenchEngine({ ...emulator, engine: { concurrency: 16, resyncIntervalMs: 3_600_000 } });
+  return startBenchEngine({
+    ...emulator,
+    engine: { concurrency: 16, resyncIntervalMs: 3_600_000, pollIntervalMs: POLL_INTERVAL_MS },
+  });
 }
 
-async function bringInSync(emulator: EmulatorProcess, resources: readonly DesiredResource[]): Promise<void> {
+/**
+ * Pools first, then jobs: a job set before its pool is ready waits for it by polling, and every poll
+ * wants a fresh listing of all pools.
+ */
+async function bringInSync(emulator: EmulatorProcess, resources: readonly DesiredResource[], signal?: AbortSignal): Promise<void> {
   const engine = engineFor(emulator);
   try {
-    const waits: Promise<unknown>[] = [];
-    for (const resource of resources) {
-      const key = `${resource.kind}/${resource.namespace}/${resource.name}` as ResourceKey;
-      waits.push(resource.kind === "BatchJob" ? engine.nextEvent(key, "TasksSubmitted") : engine.statusWhere(key, isReady));
-      engine.source.set(resource);
+    for (const kind of ["BatchPool", "BatchJob"] as const) {
+      const waits: Promise<unknown>[] = [];
+      for (const resource of resources.filter((r) => r.kind === kind)) {
+        const key = `${resource.kind}/${resource.namespace}/${resource.name}` as ResourceKey;
+        waits.push(kind === "BatchJob" ? engine.nextEvent(key, "TasksSubmitted") : engine.statusWhere(key, isReady));
+        engine.source.set(resource);
+      }
+      await untilAborted(Promise.all(waits), signal, `bringing ${waits.length} ${kind} resources in sync`);
     }
-    await Promise.all(waits);
-    await engine.controller.idle();
+    await untilAborted(engine.controller.idle(), signal, "bringing the account in sync");
   } finally {
     await engine.stop();
   }
+}
+
+/** `work`, or a rejection naming `phase` as soon as `signal` aborts (the caller's finally blocks clean up). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, phase: string): Promise<T> {
+  if (signal === undefined) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Error(`not measured: stopped while ${phase} (${String(signal.reason)})`));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 interface Pass {
@@ -78,7 +112,7 @@ interface Pass {
   readonly rssMiB: number;
 }
 
-async function measureOnePass(emulator: EmulatorProcess, resources: readonly DesiredResource[]): Promise<Pass> {
+async function measureOnePass(emulator: EmulatorProcess, resources: readonly DesiredResource[], signal?: AbortSignal): Promise<Pass> {
   await emulator.control.clearCounters();
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
@@ -87,13 +121,13 @@ async function measureOnePass(emulator: EmulatorProcess, resources: readonly Des
     for (const resource of resources) engine.source.set(resource);
     // The pass is over when the engine's own listing has been answered and the queue is empty.
     for (let listed = false; !listed;) {
-      await new Promise((r) => setTimeout(r, 20));
+      await untilAborted(new Promise((r) => setTimeout(r, 20)), signal, "measuring the pass");
       const counts = await emulator.control.counters();
       listed = counts.Pool_List !== undefined && counts.Job_List !== undefined;
     }
-    await engine.controller.idle();
+    await untilAborted(engine.controller.idle(), signal, "measuring the pass");
     await new Promise((r) => setImmediate(r));
-    await engine.controller.idle();
+    await untilAborted(engine.controller.idle(), signal, "measuring the pass");
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const rssMiB = processMemory("self").rssBytes / MiB;
@@ -112,8 +146,10 @@ export async function runResyncBench(options: ResyncBenchOptions = {}): Promise<
   const emulator = await startEmulatorProcess();
   try {
     await emulator.control.setQuota({ pools: pools + 10 });
-    await bringInSync(emulator, resources);
-    const pass = await measureOnePass(emulator, resources);
+    const setupStarted = performance.now();
+    await bringInSync(emulator, resources, options.signal);
+    const setupSeconds = (performance.now() - setupStarted) / 1000;
+    const pass = await measureOnePass(emulator, resources, options.signal);
     const calls = Object.values(pass.calls).reduce((a, b) => a + b, 0);
     const minimumCalls = Math.ceil(pools / LIST_PAGE) + Math.ceil(jobs / LIST_PAGE);
     return {
@@ -126,6 +162,7 @@ export async function runResyncBench(options: ResyncBenchOptions = {}): Promise<
       seconds: round(pass.seconds, 2),
       cpuSeconds: round(pass.cpuSeconds, 3),
       rssMiB: round(pass.rssMiB, 1),
+      setupSeconds: round(setupSeconds, 1),
     };
   } finally {
     await emulator.stop();
@@ -137,7 +174,7 @@ export function resyncRow(r: ResyncBenchResult, label = "steady-state resync"): 
     benchmark: `${label}: ${r.pools} pools, ${r.jobs} jobs`,
     figure: `${r.calls} Batch calls (${Object.entries(r.callsByOperation)
       .map(([op, n]) => `${op} ${n}`)
-      .join(", ")}); ${r.seconds} s, ${r.cpuSeconds} CPU-s, RSS ${r.rssMiB} MiB`,
+      .join(", ")}); ${r.seconds} s, ${r.cpuSeconds} CPU-s, RSS ${r.rssMiB} MiB (setup ${r.setupSeconds} s)`,
     bound: `minimum ${r.minimumCalls} list pages`,
     ratio: r.ratio,
     // Name what the calls beyond the list pages are, so a miss points at its cause.

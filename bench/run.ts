@@ -25,7 +25,8 @@ interface Benchmark {
   readonly name: string;
   /** A slow scale row: skipped when BENCH_SKIP_SCALE=1 (unless named on the command line). */
   readonly scale?: boolean;
-  run(env: Env): Promise<BenchRow[]>;
+  /** `signal` aborts when a scale row runs out of time (BENCH_SCALE_TIMEOUT_S): the row stops and cleans up. */
+  run(env: Env, signal: AbortSignal): Promise<BenchRow[]>;
 }
 
 const benchmarks: readonly Benchmark[] = [
@@ -39,9 +40,9 @@ const benchmarks: readonly Benchmark[] = [
   {
     name: "resync-10k",
     scale: true,
-    run: async (env) => [resyncRow(await runResyncBench(scaleResyncOptionsFromEnv(env)), "scale resync")],
+    run: async (env, signal) => [resyncRow(await runResyncBench({ ...scaleResyncOptionsFromEnv(env), signal }), "scale resync")],
   },
-  { name: "submission-1m", scale: true, run: async (env) => [millionTaskRow(await runMillionTaskBench(env))] },
+  { name: "submission-1m", scale: true, run: async (env, signal) => [millionTaskRow(await runMillionTaskBench(env, signal))] },
 ];
 
 /** The emulator's own figures (its issue's benchmark): throughput against its target, memory as a figure. */
@@ -85,13 +86,43 @@ async function measure(benchmark: Benchmark, env: Env): Promise<Measured> {
   process.stderr.write(`bench: ${benchmark.name}…\n`);
   const started = performance.now();
   try {
-    const rows = await benchmark.run(env);
+    const rows = await runBounded(benchmark, env);
     return { name: benchmark.name, seconds: round((performance.now() - started) / 1000, 1), rows };
   } catch (error: unknown) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`bench: ${benchmark.name} failed: ${message}\n`);
     const row: BenchRow = { benchmark: benchmark.name, figure: "error", bound: "-", target: message.slice(0, 120), pass: false };
     return { name: benchmark.name, seconds: round((performance.now() - started) / 1000, 1), rows: [row], error: message };
+  }
+}
+
+/**
+ * A scale row gets BENCH_SCALE_TIMEOUT_S (default 900 s) and is then reported as not measured, with the
+ * reason, so `npm run bench` always ends; the others run unbounded, as before.
+ */
+async function runBounded(benchmark: Benchmark, env: Env): Promise<BenchRow[]> {
+  if (benchmark.scale !== true) return benchmark.run(env, new AbortController().signal);
+  const seconds = envNumber(env, "BENCH_SCALE_TIMEOUT_S", 900);
+  const controller = new AbortController();
+  const reason = `timed out after ${seconds} s (BENCH_SCALE_TIMEOUT_S)`;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort(reason);
+      reject(new Error(`not measured: ${reason}`));
+    }, seconds * 1000);
+  });
+  try {
+    // The row's own rejection (naming where it stopped) wins when it honours the signal in time.
+    return await Promise.race([
+      benchmark.run(env, controller.signal),
+      timedOut.catch(async (error: unknown) => {
+        await new Promise((r) => setTimeout(r, 5_000).unref());
+        throw error;
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -133,7 +133,10 @@ export function submissionOptionsFromEnv(env: Readonly<Record<string, string | u
  * The scale row (`submission-1m`): a 1,000,000-task sweep, run as a child process so its peak RSS is its own
  * (the engine in-process under the tsx loader, which adds ≈ 80 MB; the emulator in a process of its own).
  */
-export async function runMillionTaskBench(env: Readonly<Record<string, string | undefined>>): Promise<SubmissionBenchResult> {
+export async function runMillionTaskBench(
+  env: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
+): Promise<SubmissionBenchResult> {
   const dir = await mkdtemp(join(tmpdir(), "bench-1m-"));
   const resultFile = join(dir, "result.json");
   try {
@@ -141,8 +144,12 @@ export async function runMillionTaskBench(env: Readonly<Record<string, string | 
     const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
       env: { ...process.env, BENCH_TASKS: String(tasks), BENCH_RESULT_FILE: resultFile },
       stdio: ["ignore", "ignore", "inherit"],
+      // Aborted (BENCH_SCALE_TIMEOUT_S): the child is killed, and its emulator exits with it.
+      signal,
     });
+    child.once("error", () => undefined);
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    if (signal?.aborted === true) throw new Error(`not measured: stopped while submitting ${tasks} tasks (${String(signal.reason)})`);
     if (code !== 0) throw new Error(`the ${tasks}-task submission exited with ${code}`);
     return JSON.parse(await readFile(resultFile, "utf8")) as SubmissionBenchResult;
   } finally {

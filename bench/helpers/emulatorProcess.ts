@@ -18,7 +18,7 @@ export interface EmulatorProcess {
 
 export async function startEmulatorProcess(): Promise<EmulatorProcess> {
   const entry = fileURLToPath(new URL("./emulatorServer.ts", import.meta.url));
-  const child = spawn(process.execPath, ["--import", "tsx", entry], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", entry], { stdio: ["pipe", "pipe", "inherit"] });
   const info = await firstLine(child);
   if (child.pid === undefined) throw new Error("the emulator process has no pid");
   return { ...info, pid: child.pid, control: new EmulatorControlClient(info.url), stop: () => stopChild(child) };

@@ -7,6 +7,20 @@
 import type { JsonObject } from "../core/intent.js";
 import type { FailedTaskSample, ObservedJob, ObservedPool, ObservedTask, ObservedTaskCounts } from "../core/observed.js";
 
+/**
+ * A task body already written as the wire's JSON (a TaskAddParameter, content marker included), by the
+ * task serialization worker (runtime/taskStream): sent as it is, never parsed or serialized again.
+ */
+export class SerializedTask {
+  constructor(
+    readonly id: string,
+    readonly json: string,
+  ) {}
+}
+
+/** One task of an addtaskcollection call: an @azure/batch TaskAddParameter, or one already serialized. */
+export type TaskPayload = JsonObject | SerializedTask;
+
 export interface TaskAddOutcome {
   readonly taskId: string;
   /** added: new; exists: TaskExists (the caller verifies content); failed: any other per-task error. */
@@ -61,6 +75,6 @@ export interface BatchAdapter {
   enableJob(jobId: string, options?: CallOptions): Promise<void>;
   deleteJob(jobId: string, options?: CallOptions): Promise<"deleted" | "gone">;
   /** One addtaskcollection call (≤100 tasks), retried as a whole; results per task. */
-  addTasks(jobId: string, tasks: readonly JsonObject[], options?: CallOptions): Promise<TaskAddOutcome[]>;
+  addTasks(jobId: string, tasks: readonly TaskPayload[], options?: CallOptions): Promise<TaskAddOutcome[]>;
   deleteTask(jobId: string, taskId: string, options?: CallOptions): Promise<void>;
 }

@@ -8,7 +8,7 @@ import type { AbortSignalLike, ServiceClientCredentials } from "@azure/ms-rest-j
 import type { JsonObject } from "../core/intent.js";
 import type { FailedTaskSample, ObservedJob, ObservedPool, ObservedTask, ObservedTaskCounts } from "../core/observed.js";
 import { contentHashOf } from "../core/taskContent.js";
-import type { BatchAdapter, CallOptions, TaskAddOutcome } from "./adapter.js";
+import type { BatchAdapter, CallOptions, TaskAddOutcome, TaskPayload } from "./adapter.js";
 import { BatchCallError, classify, rawErrorInfo } from "./errors.js";
 import { createLeanPoster, JSON_CONTENT_TYPE, proxyConfigured, type LeanPoster, type LeanResponse } from "./leanPost.js";
 import { taskCollectionJson } from "./mapperJson.js";
@@ -316,7 +316,7 @@ class SdkBatchAdapter implements BatchAdapter {
    * (leanPost.ts, docs/adr/0026), retried and classified by `#call` like every other operation. With a
    * proxy configured it goes through the SDK's pipeline, which honours the proxy.
    */
-  async addTasks(jobId: string, tasks: readonly JsonObject[], options: CallOptions = {}): Promise<TaskAddOutcome[]> {
+  async addTasks(jobId: string, tasks: readonly TaskPayload[], options: CallOptions = {}): Promise<TaskAddOutcome[]> {
     const path = `/jobs/${encodeURIComponent(jobId)}/addtaskcollection?api-version=${API_VERSION}`;
     const body = taskCollectionJson(tasks);
     const text = await this.#call("task.addCollection", options.signal, async (abortSignal) => {
@@ -531,7 +531,7 @@ function toTaskAddOutcome(r: BatchServiceModels.TaskAddResult): TaskAddOutcome {
  * common case; the service writes PascalCase, some write lowercase) is not parsed: that text cannot occur
  * inside a JSON string (its quotes would be escaped), so counting it is enough. Anything else is parsed in full.
  */
-export function taskAddOutcomes(text: string, tasks: readonly JsonObject[]): TaskAddOutcome[] {
+export function taskAddOutcomes(text: string, tasks: readonly TaskPayload[]): TaskAddOutcome[] {
   if (countOf(text, SUCCESS_MARK) + countOf(text, SUCCESS_MARK_LOWER) === tasks.length)
     return tasks.map((t) => ({ taskId: String(t.id), outcome: "added" }));
   const parsed = parseOrText(text) as { value?: BatchServiceModels.TaskAddResult[] } | string;

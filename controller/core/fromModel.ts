@@ -3,25 +3,16 @@
  * Secret references stay references (`passwordSecretRef`); the runtime resolves them just before a
  * Batch call, so secret values never reach hashes, plans, status or logs.
  */
-import type { BatchJobSpec, BatchPoolSpec, Mount, TaskSpec } from "../model/index.js";
-import { expandTaskFactory, taskFactoryCount } from "../model/index.js";
+import type { BatchJobSpec, BatchPoolSpec, Mount } from "../model/index.js";
 import { resourceKey } from "./resourceKey.js";
-import { stableHash } from "./hash.js";
-import type { JobIntent, JsonObject, PoolIntent, PoolScale, TaskSet } from "./intent.js";
-import { taskIntent } from "./taskContent.js";
+import type { JobIntent, JsonObject, PoolIntent, PoolScale } from "./intent.js";
+import { containerSettings, prune, registry, resourceFile, seconds, taskConstraints, taskSetOf } from "./taskBody.js";
 
 export interface ResourceIdentity {
   readonly namespace: string;
   readonly name: string;
   readonly generation: number;
 }
-
-type Registry = {
-  registryServer: string;
-  username?: string;
-  passwordSecretRef?: { name: string; key: string };
-  identityResourceId?: string;
-};
 
 const DEFAULT_EVALUATION_INTERVAL_SECONDS = 900;
 
@@ -136,7 +127,7 @@ export function jobIntentFromSpec(id: ResourceIdentity, spec: BatchJobSpec): Job
     jobReleaseTask: jobReleaseTask(spec),
     usesTaskDependencies: (spec.tasks ?? []).some((t) => t.dependsOn !== undefined),
     metadata: metadataRecord(spec.metadata),
-    tasks: taskSet(spec),
+    tasks: taskSetOf({ taskFactory: spec.taskFactory, tasks: spec.tasks }),
     driftPolicy: spec.driftPolicy ?? "Correct",
     deletionPolicy: spec.deletionPolicy ?? "Delete",
     suspend: spec.suspend ?? false,
@@ -184,101 +175,4 @@ function jobIdOf(id: ResourceIdentity, spec: BatchJobSpec): string {
 
 function adoptFields(adopt: BatchJobSpec["adopt"]): Pick<JobIntent, "adoptFromManager" | "adoptJobId"> {
   return { adoptFromManager: adopt?.fromManager, adoptJobId: adopt?.jobId };
-}
-
-/** Explicit tasks or a factory, as a re-iterable stream; a factory is never expanded up front. */
-function taskSet(spec: BatchJobSpec): TaskSet {
-  const factory = spec.taskFactory;
-  if (factory !== undefined) {
-    return {
-      total: taskFactoryCount(factory),
-      hash: stableHash({ factory }),
-      *tasks() {
-        for (const task of expandTaskFactory(factory)) yield taskIntent(taskBody(task));
-      },
-    };
-  }
-  const list = spec.tasks ?? [];
-  return {
-    total: list.length,
-    hash: stableHash({ tasks: list }),
-    *tasks() {
-      for (const task of list) yield taskIntent(taskBody(task));
-    },
-  };
-}
-
-/** Members in the order Batch's wire format has them, so the body goes out without being reordered (ADR 0026). */
-export function taskBody(task: TaskSpec): JsonObject & { id: string } {
-  return {
-    id: task.id,
-    ...prune({
-      displayName: task.displayName,
-      commandLine: task.commandLine,
-      containerSettings: containerSettings(task.containerSettings),
-      resourceFiles: task.resourceFiles?.map(resourceFile),
-      outputFiles: task.outputFiles?.map(outputFile),
-      environmentSettings: task.environmentSettings,
-      constraints: taskConstraints(task.constraints),
-      userIdentity: task.userIdentity,
-      dependsOn: task.dependsOn,
-    }),
-  };
-}
-
-function registry(r: Registry): JsonObject {
-  return prune({
-    registryServer: r.registryServer,
-    userName: r.username,
-    passwordSecretRef: r.passwordSecretRef,
-    identityReference: r.identityResourceId === undefined ? undefined : { resourceId: r.identityResourceId },
-  });
-}
-
-function containerSettings(
-  c: { imageName: string; containerRunOptions?: string; registry?: Registry; workingDirectory?: string } | undefined,
-): JsonObject | undefined {
-  if (c === undefined) return undefined;
-  return prune({ ...c, registry: c.registry && registry(c.registry) });
-}
-
-function resourceFile(f: { identityResourceId?: string } & Record<string, unknown>): JsonObject {
-  const { identityResourceId, ...rest } = f;
-  return prune({ ...rest, identityReference: identityResourceId === undefined ? undefined : { resourceId: identityResourceId } });
-}
-
-function outputFile(f: TaskSpec extends { outputFiles?: (infer O)[] } ? O : never): JsonObject {
-  const { identityResourceId, ...container } = f.destination.container;
-  return {
-    filePattern: f.filePattern,
-    destination: {
-      container: prune({
-        ...container,
-        identityReference: identityResourceId === undefined ? undefined : { resourceId: identityResourceId },
-      }),
-    },
-    uploadOptions: f.uploadOptions,
-  };
-}
-
-function taskConstraints(
-  c: { maxTaskRetryCount?: number; maxWallClockTimeSeconds?: number; retentionTimeSeconds?: number } | undefined,
-): JsonObject | undefined {
-  if (c === undefined) return undefined;
-  return prune({
-    maxTaskRetryCount: c.maxTaskRetryCount,
-    maxWallClockTime: seconds(c.maxWallClockTimeSeconds),
-    retentionTime: seconds(c.retentionTimeSeconds),
-  });
-}
-
-function seconds(value: number | undefined): string | undefined {
-  return value === undefined ? undefined : `PT${value}S`;
-}
-
-/** Drops undefined members so hashes and request bodies only hold what the manifest sets. */
-function prune(obj: Record<string, unknown>): JsonObject {
-  const out: JsonObject = {};
-  for (const key in obj) if (obj[key] !== undefined) out[key] = obj[key];
-  return out;
 }

@@ -4,6 +4,7 @@
  * observations. Batch-shaped objects (startTask, virtualMachineConfiguration...) are plain JSON
  * in the @azure/batch request shape so the adapter passes them through unchanged.
  */
+import type { TaskFactory, TaskSpec } from "../model/job.js";
 import type { ResourceKey } from "./resourceKey.js";
 
 export type JsonObject = { [key: string]: unknown };
@@ -60,6 +61,12 @@ export interface TaskIntent {
   readonly body: JsonObject;
 }
 
+/** The manifest members a job's tasks are generated from (plain data: it can be posted to a worker thread). */
+export interface TaskRecipe {
+  readonly taskFactory?: TaskFactory;
+  readonly tasks?: readonly TaskSpec[];
+}
+
 /** Where a job's tasks come from: a finite list or a generator (task factories), streamed in order. */
 export interface TaskSet {
   /** Number of tasks declared. */
@@ -68,6 +75,8 @@ export interface TaskSet {
   readonly hash: string;
   /** Yields tasks in a stable order; called again on each pass, never materialized. */
   tasks(): Iterable<TaskIntent>;
+  /** What the tasks are generated from, when they come from a manifest (core/taskBody.ts taskSetOf). */
+  readonly recipe?: TaskRecipe;
 }
 
 export interface JobIntent {

@@ -8,6 +8,7 @@ import { isResourceKey } from "./resourceKey.js";
 import { isAdoptionStamp, type Action } from "./actions.js";
 import { describeDiff } from "./diff.js";
 import type { JobIntent, PoolIntent } from "./intent.js";
+import { listingIndex } from "./listingIndex.js";
 import { planJob, type PoolTarget } from "./jobPlan.js";
 import type { ObservedJob, ObservedPool } from "./observed.js";
 import { MANAGER_KEY, OWNER_KEY } from "./ownership.js";
@@ -53,7 +54,7 @@ export function planAll(desired: DesiredSet, observed: ObservedSet, ctx: PlanCon
     };
   });
   const jobPlans = desired.jobs.map((intent): ResourcePlan => {
-    const live = observed.jobs.find((j) => j.id.toLowerCase() === intent.jobId.toLowerCase());
+    const live = listingIndex(observed.jobs).withId(intent.jobId)[0];
     const plan = planJob(intent, live, poolTarget(intent, desired.pools, observed.pools), ctx);
     const drift = plan.drift ?? [];
     const driftPolicy = drift.length > 0 && intent.driftPolicy !== "Ignore" ? intent.driftPolicy : undefined;
@@ -76,7 +77,7 @@ function poolTarget(job: JobIntent, pools: readonly PoolIntent[], observed: read
   const pool = pools.find((p) => p.namespace === job.namespace && p.name === job.poolRef);
   if (pool === undefined) return undefined;
   const poolId = desiredPoolId(pool);
-  const live = observed.find((p) => p.id.toLowerCase() === poolId.toLowerCase());
+  const live = listingIndex(observed).withId(poolId)[0];
   return { poolId, ready: live !== undefined && isPoolReady(live) };
 }
 

@@ -8,6 +8,7 @@ import type { PoolIntent } from "./intent.js";
 import type { ObservedPool } from "./observed.js";
 import { APPLIED_HASH_KEY, OWNER_KEY, isForeign, isManagedByAnother, isOwnedBy, managerOf, userMetadata } from "./ownership.js";
 import { desiredPoolId, poolAppliedHash } from "./poolIdentity.js";
+import { listingIndex } from "./listingIndex.js";
 
 export type PoolStatus =
   | "Absent" // no pool with the desired id
@@ -31,9 +32,17 @@ export interface PoolState {
   readonly retired: readonly ObservedPool[];
 }
 
-/** Pools owned by `key`, or the adopted pool. */
-export function ownedPools(key: ResourceKey, observed: readonly ObservedPool[], adoptPoolId?: string): ObservedPool[] {
-  return observed.filter((p) => isOwnedBy(p.metadata, key) || (adoptPoolId !== undefined && p.id === adoptPoolId));
+/**
+ * Pools owned by `key`, or the adopted pool, in listing order. Looked up in the listing's index, not
+ * scanned: a resync plans every pool against the same listing (listingIndex.ts).
+ */
+export function ownedPools(key: ResourceKey, observed: readonly ObservedPool[], adoptPoolId?: string): readonly ObservedPool[] {
+  const index = listingIndex(observed);
+  const owned = index.ownedBy(key);
+  if (adoptPoolId === undefined) return owned;
+  const adoptedElsewhere = index.withId(adoptPoolId).some((p) => p.id === adoptPoolId && !isOwnedBy(p.metadata, key));
+  // A pool still to adopt (not yet stamped as ours): rare and once per adoption, so the plain scan keeps the order.
+  return adoptedElsewhere ? observed.filter((p) => isOwnedBy(p.metadata, key) || p.id === adoptPoolId) : owned;
 }
 
 export function determinePoolState(intent: PoolIntent, observed: readonly ObservedPool[], managerId: string): PoolState {
@@ -54,7 +63,7 @@ export function determinePoolState(intent: PoolIntent, observed: readonly Observ
   const current = mine.find((p) => sameId(p.id, poolId));
   const retired = mine.filter((p) => p !== current);
   if (current === undefined) {
-    const taken = observed.find((p) => sameId(p.id, poolId));
+    const taken = listingIndex(observed).withId(poolId)[0];
     if (taken !== undefined) {
       return {
         poolId,

@@ -34,11 +34,19 @@ import { createWorkQueue, type WorkQueue } from "./workQueue.js";
 import { every, systemClock, type Clock } from "../time/clock.js";
 import { Throttle } from "../time/throttle.js";
 
+/** Below this many tasks a job's bodies are built on the main thread: starting a worker would cost more. */
+const DEFAULT_TASK_WORKER_MIN_TASKS = 2_000;
+
 export interface EngineOptions extends ControllerOptions {
   /** Delay (then spread up to twice as long) of a job's first task-count read in this process. Default 2 s. */
   readonly taskCountsFirstReadDelayMs?: number;
   /** addtaskcollection calls in flight per job. Default 8. */
   readonly taskSubmissionConcurrency?: number;
+  /**
+   * Jobs declaring at least this many tasks have them generated, hashed and serialized by a worker thread
+   * (runtime/taskStream, docs/adr/0030). Default 2,000; Infinity keeps every job on the main thread.
+   */
+  readonly taskWorkerMinTasks?: number;
   /**
    * How long one Batch listing serves reconciles that neither wrote nor are polling progress.
    * Default 60 s: a resync of every key costs one listing, not one per key.
@@ -352,6 +360,7 @@ class Engine implements Controller {
       markWrite: () => this.#freshAfter.set(key, this.#now()),
       now: this.#now,
       taskSubmissionConcurrency: o.taskSubmissionConcurrency ?? 8,
+      taskWorkerMinTasks: o.taskWorkerMinTasks ?? DEFAULT_TASK_WORKER_MIN_TASKS,
       taskCountsFirstReadDelayMs: o.taskCountsFirstReadDelayMs ?? 2_000,
       reportProgress: (result) => this.#reportProgress(key, desired, result, logger),
     };

@@ -24,6 +24,8 @@ export interface ReconcileContext {
   markWrite(): void;
   readonly now: () => number;
   readonly taskSubmissionConcurrency: number;
+  /** Jobs with at least this many tasks have them serialized by a worker thread (taskStream/). */
+  readonly taskWorkerMinTasks: number;
   /** Delay before the first task-count read of a job this process has not counted yet. */
   readonly taskCountsFirstReadDelayMs: number;
   /**

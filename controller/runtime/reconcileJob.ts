@@ -6,7 +6,7 @@
 import { describeAction } from "../core/actions.js";
 import { Reasons } from "../core/conditions.js";
 import { jobIntentFromSpec, poolIntentFromSpec } from "../core/fromModel.js";
-import type { JobIntent } from "../core/intent.js";
+import type { JobIntent, TaskSet } from "../core/intent.js";
 import { jobMetadata, planJob, type JobPlan, type PoolTarget } from "../core/jobPlan.js";
 import {
   FAILED_TASK_SAMPLE_SIZE,
@@ -16,6 +16,7 @@ import {
   type TaskFailureInput,
 } from "../core/jobHealth.js";
 import type { FailedTaskSample, ObservedJob, ObservedPool, ObservedTaskCounts } from "../core/observed.js";
+import { listingIndex } from "../core/listingIndex.js";
 import { isForeign, isOwnedBy } from "../core/ownership.js";
 import { desiredPoolId } from "../core/poolIdentity.js";
 import { isPoolReady, toMetadataItems } from "../core/poolPlan.js";
@@ -27,7 +28,8 @@ import type { ReconcileContext } from "./reconcileContext.js";
 import { StalledError, WaitingError } from "./reconcileErrors.js";
 import { resolveSecretRefs } from "./secretRefs.js";
 import type { StepResult } from "./stepResult.js";
-import { submitTasks, type SubmissionResult } from "./taskSubmission.js";
+import { serializedTaskBatches } from "./taskStream/serializedTasks.js";
+import { submitTasks, type SubmissionResult, type SubmittableTask } from "./taskSubmission.js";
 
 export interface JobStepOptions {
   readonly pollIntervalMs: number;
@@ -43,7 +45,7 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
   const [pools, jobs] = await Promise.all([ctx.cache.pools(ctx.lastWriteAt, ctx.signal), ctx.cache.jobs(ctx.lastWriteAt, ctx.signal)]);
   const target = resolvePoolTarget(ctx, intent, pools);
   const poolManifest = hasPoolManifest(ctx, intent);
-  const listed = jobs.find((j) => j.id.toLowerCase() === intent.jobId.toLowerCase());
+  const listed = listingIndex(jobs).withId(intent.jobId)[0];
   const observed = listed === undefined ? undefined : await withTaskCounts(ctx, intent, listed, target);
   const live = observed?.job;
   if (live === undefined && target === undefined) stallOnInvalidPool(ctx, intent);
@@ -157,7 +159,9 @@ function resolvePoolTarget(ctx: ReconcileContext, intent: JobIntent, pools: read
   if (poolResource === undefined) return undefined;
   const poolIntent = poolIntentFromSpec(poolResource, poolResource.spec as BatchPoolSpec);
   const poolId = desiredPoolId(poolIntent);
-  const pool = pools.find((p) => p.id.toLowerCase() === poolId.toLowerCase() && isOwnedBy(p.metadata, poolIntent.key));
+  const pool = listingIndex(pools)
+    .withId(poolId)
+    .find((p) => isOwnedBy(p.metadata, poolIntent.key));
   if (pool === undefined && poolIntent.adoptPoolId === undefined) return undefined;
   return { poolId, ready: pool !== undefined && isPoolReady(pool) };
 }
@@ -185,11 +189,19 @@ async function withTaskCounts(
   return { job: counts === undefined ? job : { ...job, taskCounts: counts }, refreshInMs };
 }
 
+/** A large job's tasks come from the serialization worker; a small one's are built in place (no thread to start). */
+function offMainThread(ctx: ReconcileContext, tasks: TaskSet): AsyncIterable<readonly SubmittableTask[]> | undefined {
+  const recipe = tasks.recipe;
+  if (recipe === undefined || tasks.total < ctx.taskWorkerMinTasks) return undefined;
+  return serializedTaskBatches({ ...tasks, recipe }, { signal: ctx.signal });
+}
+
 async function submit(ctx: ReconcileContext, intent: JobIntent, live: ObservedJob | undefined): Promise<SubmissionResult> {
   const result = await submitTasks({
     batch: ctx.batch,
     jobId: intent.jobId,
     tasks: intent.tasks,
+    batches: offMainThread(ctx, intent.tasks),
     signal: ctx.signal,
     concurrency: ctx.taskSubmissionConcurrency,
     prepare: (body) => resolveSecretRefs(body, ctx.namespace, ctx.secrets),

@@ -19,7 +19,8 @@ export async function resolveSecretRefs(body: JsonObject, namespace: string, sec
   return (await resolveNode(body, namespace, secrets)) as JsonObject;
 }
 
-function hasSecretRef(node: unknown): boolean {
+/** Whether a body holds a reference to resolve (most do not). */
+export function hasSecretRef(node: unknown): boolean {
   if (Array.isArray(node)) return node.some(hasSecretRef);
   if (node === null || typeof node !== "object") return false;
   for (const key in node) {

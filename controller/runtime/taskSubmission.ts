@@ -8,14 +8,26 @@
  * - A task without a content marker was added by another client (an adopted job, `spec.adopt.jobId`):
  *   it is kept as it is, never replaced or resubmitted, and counted as `adopted`.
  */
-import type { BatchAdapter, TaskAddOutcome } from "../batch/adapter.js";
+import type { BatchAdapter, SerializedTask, TaskAddOutcome, TaskPayload } from "../batch/adapter.js";
 import { isBatchCallError } from "../batch/errors.js";
 import type { JsonObject, TaskIntent, TaskSet } from "../core/intent.js";
+
+/** A declared task as the submission sends it: its body, or its wire JSON written off the main thread. */
+export interface SubmittableTask {
+  readonly id: string;
+  readonly contentHash: string;
+  /** The TaskAddParameter (content marker included), when not already serialized. */
+  readonly body?: JsonObject;
+  /** The same, already serialized (taskStream/serializedTasks.ts): sent as it is. */
+  readonly payload?: SerializedTask;
+}
 
 export interface SubmissionOptions {
   readonly batch: BatchAdapter;
   readonly jobId: string;
   readonly tasks: TaskSet;
+  /** The same tasks, produced elsewhere (a serialization worker) in declared order; default: `tasks.tasks()`. */
+  readonly batches?: AsyncIterable<readonly SubmittableTask[]>;
   readonly signal: AbortSignal;
   /** Chunks in flight at once. Default 8. */
   readonly concurrency?: number;
@@ -55,16 +67,68 @@ interface Existing {
   readonly contentHash?: string;
 }
 
+type Counters = Record<"added" | "alreadyPresent" | "adopted" | "replaced" | "notResubmitted" | "failureCount", number>;
+
+interface Tally {
+  readonly counters: Counters;
+  readonly notResubmittedIds: string[];
+  readonly failures: TaskFailure[];
+}
+
 export async function submitTasks(options: SubmissionOptions): Promise<SubmissionResult> {
   const existing = await listExisting(options);
-  const counters = { added: 0, alreadyPresent: 0, adopted: 0, replaced: 0, notResubmitted: 0, failureCount: 0 };
-  const notResubmittedIds: string[] = [];
-  const failures: TaskFailure[] = [];
+  const tally: Tally = {
+    counters: { added: 0, alreadyPresent: 0, adopted: 0, replaced: 0, notResubmitted: 0, failureCount: 0 },
+    notResubmittedIds: [],
+    failures: [],
+  };
+  const sender = chunkSender(options, existing, tally);
+  let declared = 0;
+  for await (const batch of options.batches ?? inBatches(options.tasks.tasks(), options.chunkSize ?? 100)) {
+    for (const task of batch) {
+      declared++;
+      if (await admitted(options, existing, tally, task)) await sender.add(task);
+    }
+  }
+  await sender.finish();
+  return { declared, ...tally.counters, notResubmittedIds: tally.notResubmittedIds, failures: tally.failures };
+}
+
+/** Whether the declared task is to be added; counts it otherwise, and deletes an unstarted one it replaces. */
+async function admitted(
+  options: SubmissionOptions,
+  existing: Map<string, Existing>,
+  tally: Tally,
+  task: SubmittableTask,
+): Promise<boolean> {
+  // A new job (nothing listed) skips the lookup: 100,000 lowercased ids for nothing.
+  const found = existing.size === 0 ? undefined : existing.get(task.id.toLowerCase());
+  const kept = keptAs(found, task);
+  if (kept !== undefined) {
+    tally.counters[kept]++;
+    if (kept === "notResubmitted" && tally.notResubmittedIds.length < MAX_REPORTED) tally.notResubmittedIds.push(task.id);
+    return false;
+  }
+  if (found !== undefined) {
+    // Not started yet: safe to replace with the new content.
+    await options.batch.deleteTask(options.jobId, task.id, { signal: options.signal });
+    tally.counters.replaced++;
+    tally.counters.added--; // the add below counts it; a replacement is not a net new task
+  }
+  return true;
+}
+
+/** Gathers tasks into addtaskcollection chunks and keeps at most `concurrency` of them in flight. */
+function chunkSender(
+  options: SubmissionOptions,
+  existing: Map<string, Existing>,
+  tally: Tally,
+): { add(task: SubmittableTask): Promise<void>; finish(): Promise<void> } {
   const inFlight = new Set<Promise<void>>();
   const limit = options.concurrency ?? 8;
-  let chunk: TaskIntent[] = [];
-
-  const dispatch = async (tasks: TaskIntent[]): Promise<void> => {
+  const { counters, failures } = tally;
+  let chunk: SubmittableTask[] = [];
+  const dispatch = async (tasks: SubmittableTask[]): Promise<void> => {
     // Wait for a free slot only now, with the chunk already built: building overlaps the calls in flight.
     while (inFlight.size >= limit) await Promise.race(inFlight);
     const p = addChunk(options, tasks, existing).then((r) => {
@@ -77,32 +141,19 @@ export async function submitTasks(options: SubmissionOptions): Promise<Submissio
     const tracked = p.finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
   };
-
-  let declared = 0;
-  for (const task of options.tasks.tasks()) {
-    declared++;
-    const found = existing.get(task.id.toLowerCase());
-    const kept = keptAs(found, task);
-    if (kept !== undefined) {
-      counters[kept]++;
-      if (kept === "notResubmitted" && notResubmittedIds.length < MAX_REPORTED) notResubmittedIds.push(task.id);
-      continue;
-    }
-    if (found !== undefined) {
-      // Not started yet: safe to replace with the new content.
-      await options.batch.deleteTask(options.jobId, task.id, { signal: options.signal });
-      counters.replaced++;
-      counters.added--; // the add below counts it; a replacement is not a net new task
-    }
-    chunk.push(task);
-    if (chunk.length >= (options.chunkSize ?? 100)) {
-      await dispatch(chunk);
+  return {
+    async add(task) {
+      chunk.push(task);
+      if (chunk.length < (options.chunkSize ?? 100)) return;
+      const full = chunk;
       chunk = [];
-    }
-  }
-  if (chunk.length > 0) await dispatch(chunk);
-  await Promise.all(inFlight);
-  return { declared, ...counters, notResubmittedIds, failures };
+      await dispatch(full);
+    },
+    async finish() {
+      if (chunk.length > 0) await dispatch(chunk);
+      await Promise.all(inFlight);
+    },
+  };
 }
 
 /**
@@ -110,7 +161,7 @@ export async function submitTasks(options: SubmissionOptions): Promise<Submissio
  * another client's task (no content marker: an adopted job's, never added again), ours with the same
  * content, or ours changed after it started (never resubmitted).
  */
-function keptAs(found: Existing | undefined, task: TaskIntent): "adopted" | "alreadyPresent" | "notResubmitted" | undefined {
+function keptAs(found: Existing | undefined, task: SubmittableTask): "adopted" | "alreadyPresent" | "notResubmitted" | undefined {
   if (found === undefined) return undefined;
   if (found.contentHash === undefined) return "adopted";
   if (found.contentHash === task.contentHash) return "alreadyPresent";
@@ -131,8 +182,27 @@ interface ChunkResult {
   readonly failures: TaskFailure[];
 }
 
-async function addChunk(options: SubmissionOptions, tasks: TaskIntent[], existing: Map<string, Existing>): Promise<ChunkResult> {
-  const bodies = await Promise.all(tasks.map((t) => (options.prepare ? options.prepare(t.body) : Promise.resolve(t.body))));
+/** Declared tasks in batches, as a worker would post them: one source shape for the submission loop. */
+async function* inBatches(tasks: Iterable<TaskIntent>, size: number): AsyncGenerator<TaskIntent[]> {
+  let batch: TaskIntent[] = [];
+  for (const task of tasks) {
+    batch.push(task);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+function payloadOf(options: SubmissionOptions, task: SubmittableTask): TaskPayload | Promise<TaskPayload> {
+  if (task.payload !== undefined) return task.payload;
+  const body = task.body ?? {};
+  return options.prepare ? options.prepare(body) : body;
+}
+
+async function addChunk(options: SubmissionOptions, tasks: SubmittableTask[], existing: Map<string, Existing>): Promise<ChunkResult> {
+  const bodies = await Promise.all(tasks.map((t) => payloadOf(options, t)));
   let outcomes: TaskAddOutcome[];
   try {
     outcomes = await options.batch.addTasks(options.jobId, bodies, { signal: options.signal });
@@ -149,7 +219,8 @@ async function addChunk(options: SubmissionOptions, tasks: TaskIntent[], existin
 }
 
 /** TaskExists after a lost response is our own earlier add: verified by its content marker. */
-async function settleOutcomes(options: SubmissionOptions, tasks: TaskIntent[], outcomes: TaskAddOutcome[]): Promise<ChunkResult> {
+async function settleOutcomes(options: SubmissionOptions, tasks: SubmittableTask[], outcomes: TaskAddOutcome[]): Promise<ChunkResult> {
+  if (outcomes.every((outcome) => outcome.outcome === "added")) return { added: outcomes.length, alreadyPresent: 0, failures: [] };
   const byId = new Map(tasks.map((t) => [t.id.toLowerCase(), t]));
   let added = 0;
   let alreadyPresent = 0;
@@ -160,10 +231,7 @@ async function settleOutcomes(options: SubmissionOptions, tasks: TaskIntent[], o
       continue;
     }
     if (outcome.outcome === "exists") {
-      const live = await options.batch.getTask(options.jobId, outcome.taskId, { signal: options.signal });
-      const declared = byId.get(outcome.taskId.toLowerCase());
-      // Ours after a lost response (same marker), or another client's task added since the listing (no marker): kept.
-      if (live !== undefined && declared !== undefined && (live.contentHash === declared.contentHash || live.contentHash === undefined)) {
+      if (await keptExisting(options, outcome.taskId, byId)) {
         alreadyPresent++;
         continue;
       }
@@ -173,4 +241,11 @@ async function settleOutcomes(options: SubmissionOptions, tasks: TaskIntent[], o
     failures.push({ taskId: outcome.taskId, code: outcome.code ?? "Unknown", message: outcome.message ?? "" });
   }
   return { added, alreadyPresent, failures };
+}
+
+/** Ours after a lost response (same marker), or another client's task added since the listing (no marker): kept. */
+async function keptExisting(options: SubmissionOptions, taskId: string, byId: ReadonlyMap<string, SubmittableTask>): Promise<boolean> {
+  const live = await options.batch.getTask(options.jobId, taskId, { signal: options.signal });
+  const declared = byId.get(taskId.toLowerCase());
+  return live !== undefined && declared !== undefined && (live.contentHash === declared.contentHash || live.contentHash === undefined);
 }

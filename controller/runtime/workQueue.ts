@@ -7,6 +7,7 @@
 import type { WorkQueueMetrics } from "./ports.js";
 import { backoffDelayMs } from "../time/backoff.js";
 import { systemClock, type Clock, type TimerHandle } from "../time/clock.js";
+import { Fifo } from "./fifo.js";
 
 export interface WorkQueueOptions {
   /** Keys processed at once. Default 4. */
@@ -47,7 +48,7 @@ export function createWorkQueue<K extends string>(options: WorkQueueOptions = {}
 }
 
 class KeyedWorkQueue<K extends string> implements WorkQueue<K> {
-  readonly #queue: K[] = [];
+  readonly #queue = new Fifo<K>();
   readonly #queued = new Set<K>();
   readonly #processing = new Set<K>();
   /** Keys added while processing: re-queued when their worker finishes. */

@@ -14,7 +14,7 @@ import { entraCredentials, sharedKeyCredentials } from "../../controller/batch/c
 import { BatchCallError } from "../../controller/batch/errors.js";
 import { taskCollectionJson } from "../../controller/batch/mapperJson.js";
 import { sharedKeySigner } from "../../controller/batch/sharedKeySigner.js";
-import { taskBody } from "../../controller/core/fromModel.js";
+import { taskBody } from "../../controller/core/taskBody.js";
 import { taskIntent } from "../../controller/core/taskContent.js";
 import type { JsonObject } from "../../controller/core/intent.js";
 import { EmulatorControlClient } from "../../emulator/control-client.js";
