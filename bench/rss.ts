@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { startEmulatorProcess, type EmulatorProcess } from "./helpers/emulatorProcess.js";
 import { MiB, processMemory } from "./helpers/procfs.js";
 import { emptyPool, manifestYaml, sweepJob } from "./helpers/resources.js";
+import { imageNodeFlags } from "./helpers/imageNodeFlags.js";
 import { envNumber, round, type BenchRow } from "./helpers/result.js";
 
 export interface RssBenchOptions {
@@ -139,6 +140,7 @@ async function controllerPass(
   const peakFile = join(work, "peak-rss");
   await rm(peakFile, { force: true });
   const args = [
+    ...imageNodeFlags(),
     "--import",
     REPORT_PEAK,
     ...command,

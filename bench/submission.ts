@@ -16,6 +16,7 @@ import { isReady, startBenchEngine } from "./helpers/engine.js";
 import { cpuSeconds, mainThreadCpuSeconds, MiB, processMemory } from "./helpers/procfs.js";
 import { startEmulatorProcess, tallyCalls } from "./helpers/emulatorProcess.js";
 import { emptyPool, sweepJob } from "./helpers/resources.js";
+import { imageNodeFlags } from "./helpers/imageNodeFlags.js";
 import { envNumber, percent, round, type BenchRow } from "./helpers/result.js";
 
 export interface SubmissionBenchOptions {
@@ -141,7 +142,8 @@ export async function runMillionTaskBench(
   const resultFile = join(dir, "result.json");
   try {
     const tasks = envNumber(env, "BENCH_MILLION_TASKS", 1_000_000);
-    const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
+    // With the image's node flags, as `npm run bench` runs the in-process rows.
+    const child = spawn(process.execPath, [...imageNodeFlags(), "--import", "tsx", fileURLToPath(import.meta.url)], {
       env: { ...process.env, BENCH_TASKS: String(tasks), BENCH_RESULT_FILE: resultFile },
       stdio: ["ignore", "ignore", "inherit"],
       // Aborted (BENCH_SCALE_TIMEOUT_S): the child is killed, and its emulator exits with it.

@@ -4,19 +4,18 @@
  * HTTP exchange only; the worker keeps `ahead` batches ready, so memory stays bounded. Tasks holding a
  * secret reference come back as bodies, resolved on the main thread just before they are sent.
  */
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { TaskIntent, TaskRecipe, TaskSet } from "../../core/intent.js";
 import { SerializedTask } from "../../batch/adapter.js";
 import { taskMapperTable } from "../../batch/mapperJson.js";
 import type { MapperLike } from "../../batch/wireJson.js";
 import type { SubmittableTask } from "../taskSubmission.js";
-import type { TaskBatchMessage, WorkerMessage, WorkerStart } from "./protocol.js";
+import type { Resume, TaskBatchMessage, WorkerMessage, WorkerStart } from "./protocol.js";
+import { startWorkerThread } from "./workerThread.js";
 
 export interface SerializedTaskOptions {
   readonly signal: AbortSignal;
-  /** Tasks per batch from the worker. Default 1,000. */
+  /** Tasks per batch from the worker. Default 500. */
   readonly batchSize?: number;
   /** Batches the worker may have ready before the engine takes them. Default 4. */
   readonly ahead?: number;
@@ -64,20 +63,23 @@ export interface TaskWorker {
 /** A worker for one job's tasks (serializedTaskBatches uses it; tests drive the handover with it). */
 export function startTaskWorker(recipe: TaskRecipe, options: SerializedTaskOptions): TaskWorker {
   models ??= taskMapperTable();
-  const worker = startWorker({ recipe, models, batchSize: options.batchSize ?? 1_000 });
+  const workerData: WorkerStart = { recipe, models, batchSize: options.batchSize ?? 500 };
+  const worker = startWorkerThread({ workerData, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   const inbox = messages(worker, options.signal);
   const ahead = options.ahead ?? 4;
+  // Posted once the thread exists; promise callbacks keep the messages in order.
+  const post = (message: Resume): void => void worker.then((w) => w.postMessage(message));
   return {
     ready: inbox.ready,
     isReady: inbox.isReady,
     async *batches(from) {
-      worker.postMessage({ from, credit: ahead });
+      post({ from, credit: ahead });
       // Credit goes back in halves: each message wakes the worker thread, so fewer is cheaper on a busy machine.
       for (let taken = 0; ;) {
         const message = await inbox.next();
         if (message.done) return yield tasksOf(message);
         if (++taken * 2 >= ahead) {
-          worker.postMessage({ credit: taken });
+          post({ credit: taken });
           taken = 0;
         }
         yield tasksOf(message);
@@ -85,7 +87,7 @@ export function startTaskWorker(recipe: TaskRecipe, options: SerializedTaskOptio
     },
     async stop() {
       inbox.close();
-      await worker.terminate();
+      await (await worker).terminate();
     },
   };
 }
@@ -99,17 +101,32 @@ function take(tasks: Iterator<TaskIntent>, count: number): TaskIntent[] {
   return batch;
 }
 
+/** A task the worker serialized: one object per task, its own payload (fewer allocations on the main thread). */
+class WireTask extends SerializedTask implements SubmittableTask {
+  constructor(
+    id: string,
+    json: string,
+    readonly contentHash: string,
+  ) {
+    super(id, json);
+  }
+
+  get payload(): SerializedTask {
+    return this;
+  }
+}
+
 function tasksOf(message: TaskBatchMessage): SubmittableTask[] {
   return message.ids.map((id, i) => {
     const contentHash = message.hashes[i] ?? "";
     const body = message.bodies[i];
-    return body === undefined ? { id, contentHash, payload: new SerializedTask(id, message.json[i] ?? "") } : { id, contentHash, body };
+    return body === undefined ? new WireTask(id, message.json[i] ?? "", contentHash) : { id, contentHash, body };
   });
 }
 
 /** The worker's messages in order; a failure in it, an abort, a crash or an early exit ends the wait with an error. */
 function messages(
-  worker: Worker,
+  started: Promise<Worker>,
   signal: AbortSignal,
 ): { ready: Promise<void>; isReady(): boolean; next(): Promise<TaskBatchMessage>; close(): void } {
   const queue: TaskBatchMessage[] = [];
@@ -123,16 +140,19 @@ function messages(
     wake?.();
   };
   const onAbort = (): void => fail(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
-  worker.on("message", (message: WorkerMessage) => {
-    if ("ready" in message) {
-      ready = true;
-      markReady();
-    } else if ("error" in message) fail(new Error(`generating the job's tasks failed: ${message.error}`));
-    else queue.push(message);
-    wake?.();
-  });
-  worker.on("error", (error) => fail(new Error(`the task serialization worker failed: ${error.message}`)));
-  worker.on("exit", (code) => fail(new Error(`the task serialization worker exited (code ${code})`)));
+  const listen = (worker: Worker): void => {
+    worker.on("message", (message: WorkerMessage) => {
+      if ("ready" in message) {
+        ready = true;
+        markReady();
+      } else if ("error" in message) fail(new Error(`generating the job's tasks failed: ${message.error}`));
+      else queue.push(message);
+      wake?.();
+    });
+    worker.on("error", (error) => fail(new Error(`the task serialization worker failed: ${error.message}`)));
+    worker.on("exit", (code) => fail(new Error(`the task serialization worker exited (code ${code})`)));
+  };
+  started.then(listen, (error: unknown) => fail(new Error(`the task serialization worker did not start: ${String(error)}`)));
   signal.addEventListener("abort", onAbort, { once: true });
   if (signal.aborted) onAbort();
   return {
@@ -147,23 +167,4 @@ function messages(
     },
     close: () => signal.removeEventListener("abort", onAbort),
   };
-}
-
-/**
- * The compiled worker.js next to this module; from TypeScript sources (tsx, tests) a bootstrap that
- * registers tsx in the worker first, since a worker does not inherit a loader registered at run time.
- */
-function startWorker(start: WorkerStart): Worker {
-  const self = import.meta.url;
-  const options = { workerData: start, resourceLimits: { maxYoungGenerationSizeMb: 8 } };
-  if (!self.endsWith(".ts")) return new Worker(new URL("./worker.js", self), options);
-  const entry = new URL("./worker.ts", self).href;
-  const bootstrap = `import { register } from ${JSON.stringify(tsxApiUrl(self))}; register(); await import(${JSON.stringify(entry)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), options);
-}
-
-/** tsx's ESM API, found from its package.json (a data: URL module cannot resolve bare names). */
-function tsxApiUrl(from: string): string {
-  const manifest = createRequire(from).resolve("tsx/package.json");
-  return new URL("./dist/esm/api/index.mjs", pathToFileURL(manifest)).href;
 }
