@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 
 /**
@@ -51,7 +51,21 @@ export function stringToSign(
 }
 
 export function sign(key: string, text: string): string {
-  return createHmac("sha256", Buffer.from(key, "base64")).update(text, "utf8").digest("base64");
+  return createHmac("sha256", secretKey(key)).update(text, "utf8").digest("base64");
+}
+
+/** Account keys, decoded once: every request is verified with one, often twice (the client variants). */
+const secretKeys = new Map<string, KeyObject>();
+
+function secretKey(key: string): KeyObject {
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    // Bounded in practice by the configured accounts; a caller signing with many keys only grows a small cache.
+    if (secretKeys.size >= 64) secretKeys.clear();
+    secret = createSecretKey(Buffer.from(key, "base64"));
+    secretKeys.set(key, secret);
+  }
+  return secret;
 }
 
 /** True when `signature` was made with `key` over this request, in any of the accepted client variants. */

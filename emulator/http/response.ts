@@ -4,6 +4,8 @@ export interface EmulatorResponse {
   headers: Record<string, string>;
   /** A JSON value (serialized by the server) or nothing. */
   body?: unknown;
+  /** A JSON body the handler serialized itself (a hot path's answer written as text); wins over `body`. */
+  json?: string;
   /** Bytes sent as they are (file contents), with the content-type the handler put in `headers`. */
   raw?: Buffer;
 }

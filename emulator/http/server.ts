@@ -271,13 +271,13 @@ function writeResponse(req: IncomingMessage, res: ServerResponse, requestId: str
     res.writeHead(response.status, { ...headers, "content-length": String(response.raw.length) }).end(response.raw);
     return;
   }
-  const hasBody = response.body !== undefined && req.method !== "HEAD" && response.status !== 304;
+  const hasBody = (response.body !== undefined || response.json !== undefined) && req.method !== "HEAD" && response.status !== 304;
   if (!hasBody) {
     // A HEAD of a file answers its length (file properties); everything else without a body says 0.
     res.writeHead(response.status, { "content-length": "0", ...headers }).end();
     return;
   }
-  const text = JSON.stringify(response.body);
+  const text = response.json ?? JSON.stringify(response.body);
   headers["content-type"] = "application/json;odata=minimalmetadata";
   headers["content-length"] = String(Buffer.byteLength(text));
   res.writeHead(response.status, headers).end(text);

@@ -71,6 +71,11 @@ export class TaskScheduler {
 
   /** Registers a new active task's dependencies and queues it when it has none left. */
   admit(task: TaskRecord): void {
+    if (task.dependsOn !== undefined) this.#registerDependencies(task);
+    this.makeReady(task);
+  }
+
+  #registerDependencies(task: TaskRecord): void {
     const job = task.job;
     for (const id of dependencyIds(task)) {
       const dependency = job.tasks.get(id);
@@ -81,7 +86,6 @@ export class TaskScheduler {
       if (waiting === undefined) job.waiters.set(key, [task]);
       else waiting.push(task);
     }
-    this.makeReady(task);
   }
 
   /** Queues an active task whose dependencies are met. */

@@ -15,16 +15,13 @@ import {
 } from "./jobs-validation.js";
 
 const MAX_INT32 = 2 ** 31 - 1;
-const ARRAY_PROPERTIES = ["resourceFiles", "outputFiles", "environmentSettings", "applicationPackageReferences"] as const;
-const OBJECT_PROPERTIES = ["containerSettings", "exitConditions", "affinityInfo", "userIdentity", "multiInstanceSettings"] as const;
 
 /** Validates a TaskAddParameter; throws BatchError (400) like the service. */
 export function newTask(body: Body, meta: EntityMeta, job: JobRecord): TaskRecord {
   requireId(body);
   requireString(body, "commandLine");
   optionalString(body, "displayName");
-  for (const name of ARRAY_PROPERTIES) optionalArray(body, name);
-  for (const name of OBJECT_PROPERTIES) optionalObject(body, name);
+  checkStructuredProperties(body);
   const dependsOn = parseDependencies(body, job);
   checkApplicationPackageReferences(body.applicationPackageReferences);
   return createTaskRecord(meta, body, job, {
@@ -32,6 +29,33 @@ export function newTask(body: Body, meta: EntityMeta, job: JobRecord): TaskRecor
     requiredSlots: optionalInt(body, "requiredSlots", { min: 1, max: MAX_INT32 }) ?? 1,
     dependsOn,
   });
+}
+
+/**
+ * The array- and object-valued properties, each read by its name in the code: this runs for every task of an
+ * addtaskcollection, and a loop over a list of names would make every read a slow lookup by computed key.
+ */
+function checkStructuredProperties(body: Body): void {
+  arrayIfPresent(body.resourceFiles, "resourceFiles");
+  arrayIfPresent(body.outputFiles, "outputFiles");
+  arrayIfPresent(body.environmentSettings, "environmentSettings");
+  arrayIfPresent(body.applicationPackageReferences, "applicationPackageReferences");
+  objectIfPresent(body.containerSettings, "containerSettings");
+  objectIfPresent(body.exitConditions, "exitConditions");
+  objectIfPresent(body.affinityInfo, "affinityInfo");
+  objectIfPresent(body.userIdentity, "userIdentity");
+  objectIfPresent(body.multiInstanceSettings, "multiInstanceSettings");
+}
+
+/** As optionalArray, for a value already read. */
+function arrayIfPresent(value: unknown, name: string): void {
+  if (value !== undefined && value !== null && !Array.isArray(value)) throw errors.invalidProperty(name, value);
+}
+
+/** As optionalObject, for a value already read. */
+function objectIfPresent(value: unknown, name: string): void {
+  if (value !== undefined && value !== null && (typeof value !== "object" || Array.isArray(value)))
+    throw errors.invalidProperty(name, value);
 }
 
 /** Shared by every task without constraints (never mutated: updates assign a new object). */

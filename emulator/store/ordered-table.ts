@@ -10,11 +10,6 @@ export interface Keyed {
   readonly id: string;
 }
 
-interface Row<T> {
-  readonly seq: number;
-  entity: T | undefined; // undefined = tombstone
-}
-
 export interface TablePage<T> {
   items: T[];
   /** Sequence number to continue after (encode it as the page's `$skiptoken`); absent on the last page. */
@@ -22,8 +17,11 @@ export interface TablePage<T> {
 }
 
 export class OrderedTable<T extends Keyed> {
-  private readonly byKey = new Map<string, Row<T>>();
-  private rows: Row<T>[] = [];
+  /** Lowercased id → position in `entities` / `seqs` (a small integer: no object per row). */
+  private readonly byKey = new Map<string, number>();
+  /** Rows in sequence order: the entity (undefined = tombstone) and its sequence number, side by side. */
+  private entities: (T | undefined)[] = [];
+  private seqs: number[] = [];
   private tombstones = 0;
   private nextSeq = 1;
 
@@ -32,7 +30,8 @@ export class OrderedTable<T extends Keyed> {
   }
 
   get(id: string): T | undefined {
-    return this.byKey.get(id.toLowerCase())?.entity;
+    const position = this.byKey.get(id.toLowerCase());
+    return position === undefined ? undefined : this.entities[position];
   }
 
   has(id: string): boolean {
@@ -43,39 +42,40 @@ export class OrderedTable<T extends Keyed> {
   insert(entity: T): boolean {
     const key = entity.id.toLowerCase();
     if (this.byKey.has(key)) return false;
-    const row: Row<T> = { seq: this.nextSeq++, entity };
-    this.byKey.set(key, row);
-    this.rows.push(row);
+    this.byKey.set(key, this.entities.length);
+    this.entities.push(entity);
+    this.seqs.push(this.nextSeq++);
     return true;
   }
 
   /** Replaces the stored entity object with the same id (keeps its position). */
   replace(entity: T): void {
-    const row = this.byKey.get(entity.id.toLowerCase());
-    if (row === undefined) throw new Error(`no entity ${entity.id} to replace`);
-    row.entity = entity;
+    const position = this.byKey.get(entity.id.toLowerCase());
+    if (position === undefined) throw new Error(`no entity ${entity.id} to replace`);
+    this.entities[position] = entity;
   }
 
   delete(id: string): T | undefined {
     const key = id.toLowerCase();
-    const row = this.byKey.get(key);
-    if (row === undefined) return undefined;
+    const position = this.byKey.get(key);
+    if (position === undefined) return undefined;
     this.byKey.delete(key);
-    const entity = row.entity;
-    row.entity = undefined;
+    const entity = this.entities[position];
+    this.entities[position] = undefined;
     this.tombstones += 1;
-    if (this.tombstones > 1024 && this.tombstones * 2 > this.rows.length) this.compact();
+    if (this.tombstones > 1024 && this.tombstones * 2 > this.entities.length) this.compact();
     return entity;
   }
 
   clear(): void {
     this.byKey.clear();
-    this.rows = [];
+    this.entities = [];
+    this.seqs = [];
     this.tombstones = 0;
   }
 
   *values(): IterableIterator<T> {
-    for (const row of this.rows) if (row.entity !== undefined) yield row.entity;
+    for (const entity of this.entities) if (entity !== undefined) yield entity;
   }
 
   /**
@@ -86,11 +86,11 @@ export class OrderedTable<T extends Keyed> {
     const start = options.afterSeq === undefined ? 0 : this.positionAfter(options.afterSeq);
     const items: T[] = [];
     const predicate = options.predicate;
-    for (let i = start; i < this.rows.length; i++) {
-      const entity = (this.rows[i] as Row<T>).entity;
+    for (let i = start; i < this.entities.length; i++) {
+      const entity = this.entities[i];
       if (entity === undefined || (predicate !== undefined && !predicate(entity))) continue;
       if (items.length === options.limit) {
-        return { items, nextSeq: (this.rows[i - 1] as Row<T>).seq };
+        return { items, nextSeq: this.seqs[i - 1] as number };
       }
       items.push(entity);
     }
@@ -99,17 +99,28 @@ export class OrderedTable<T extends Keyed> {
 
   private positionAfter(seq: number): number {
     let lo = 0;
-    let hi = this.rows.length;
+    let hi = this.seqs.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((this.rows[mid] as Row<T>).seq <= seq) lo = mid + 1;
+      if ((this.seqs[mid] as number) <= seq) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
+  /** Drops the tombstones; the rows that move get their new position in `byKey`. */
   private compact(): void {
-    this.rows = this.rows.filter((row) => row.entity !== undefined);
+    const entities: T[] = [];
+    const seqs: number[] = [];
+    for (let i = 0; i < this.entities.length; i++) {
+      const entity = this.entities[i];
+      if (entity === undefined) continue;
+      if (i !== entities.length) this.byKey.set(entity.id.toLowerCase(), entities.length);
+      entities.push(entity);
+      seqs.push(this.seqs[i] as number);
+    }
+    this.entities = entities;
+    this.seqs = seqs;
     this.tombstones = 0;
   }
 }

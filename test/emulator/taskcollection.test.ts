@@ -35,6 +35,10 @@ describe("Task_AddCollection", () => {
     expect(result.value).toHaveLength(100);
     // The service sends PascalCase ("Success") although the SDK's type says "success": compare case-insensitively.
     expect(result.value?.every((r) => String(r.status) === "Success" && r.eTag && r.location?.endsWith(`/tasks/${r.taskId}`))).toBe(true);
+    // The answer is written as text by the emulator: each result must carry the added task's own ETag, time and URL.
+    const last = result.value?.[99];
+    const stored = await h.client.task.get("job", "t99");
+    expect(last).toMatchObject({ taskId: "t99", eTag: stored.eTag, lastModified: stored.lastModified, location: stored.url });
     expect((await h.client.job.getTaskCounts("job")).taskCounts.active + (await h.client.job.getTaskCounts("job")).taskCounts.running).toBe(
       100,
     );
