@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { resourceKey } from "../controller/runtime/ports.js";
+import { prepareWorkerThread } from "../controller/runtime/taskStream/workerThread.js";
 import { isReady, startBenchEngine } from "./helpers/engine.js";
 import { cpuSeconds, mainThreadCpuSeconds, MiB, processMemory } from "./helpers/procfs.js";
 import { startEmulatorProcess, tallyCalls } from "./helpers/emulatorProcess.js";
@@ -66,6 +67,8 @@ export async function runSubmissionBench(options: SubmissionBenchOptions = {}): 
     // The pool first, outside the measured window: the figure is the job's submission.
     const poolKey = engine.source.set(emptyPool("sweep-pool"));
     await engine.statusWhere(poolKey, isReady);
+    // From TypeScript sources the task worker is bundled at first use; the image ships it built (ADR 0030).
+    await prepareWorkerThread();
     await emulator.control.addFault({ operationId: "*", kind: "latency", latencyMs });
     await emulator.control.clearCounters();
     const jobKey = resourceKey("BatchJob", "default", "sweep");
