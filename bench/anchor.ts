@@ -14,7 +14,7 @@ import { promisify } from "node:util";
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
 import { startEmulatorProcess } from "./helpers/emulatorProcess.js";
 import { envNumber, round, type BenchRow } from "./helpers/result.js";
-import { runSubmissionBench } from "./submission.js";
+import { runSubmissionInChild } from "./submission.js";
 
 const execFileAsync = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL("./anchor.py", import.meta.url));
@@ -73,7 +73,7 @@ export async function runAnchorBench(env: Env): Promise<AnchorBenchResult> {
   const skipped = await pythonAvailable(python);
   if (skipped !== undefined) return { tasks, latencyMs, skipped };
   const theirs = await runPython(python, tasks, latencyMs);
-  const ours = await runSubmissionBench({ tasks, latencyMs, concurrency: 8 });
+  const ours = await runSubmissionInChild({ tasks, latencyMs, concurrency: 8 });
   return { tasks, latencyMs, python: theirs, oursSeconds: ours.elapsedSeconds, ratio: round(ours.elapsedSeconds / theirs.seconds, 3) };
 }
 

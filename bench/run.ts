@@ -16,7 +16,7 @@ import { latencyOptionsFromEnv, latencyRow, runLatencyBench } from "./latency.js
 import { envNumber, round, type BenchRow } from "./helpers/result.js";
 import { resyncOptionsFromEnv, resyncRow, runResyncBench, scaleResyncOptionsFromEnv } from "./resync.js";
 import { rssOptionsFromEnv, rssRow, runRssBench } from "./rss.js";
-import { millionTaskRow, runMillionTaskBench, runSubmissionBench, submissionOptionsFromEnv, submissionRow } from "./submission.js";
+import { millionTaskRow, runMillionTaskBench, runSubmissionInChild, submissionOptionsFromEnv, submissionRow } from "./submission.js";
 import { anchorRow, runAnchorBench } from "./anchor.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -32,7 +32,7 @@ interface Benchmark {
 const benchmarks: readonly Benchmark[] = [
   { name: "resync", run: async (env) => [resyncRow(await runResyncBench(resyncOptionsFromEnv(env)))] },
   { name: "latency", run: async (env) => [latencyRow(await runLatencyBench(latencyOptionsFromEnv(env)))] },
-  { name: "submission", run: async (env) => [submissionRow(await runSubmissionBench(submissionOptionsFromEnv(env)))] },
+  { name: "submission", run: async (env) => [submissionRow(await runSubmissionInChild(submissionOptionsFromEnv(env)))] },
   { name: "goodput", run: async (env) => [goodputRow(await runGoodputBench(goodputOptionsFromEnv(env)))] },
   { name: "rss", run: async (env) => [rssRow(await runRssBench(rssOptionsFromEnv(env)))] },
   { name: "emulator", run: async (env) => emulatorRows(await runEmulatorBench(emulatorOptionsFromEnv(env))) },

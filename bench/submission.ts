@@ -134,20 +134,24 @@ export function submissionOptionsFromEnv(env: Readonly<Record<string, string | u
 }
 
 /**
- * The scale row (`submission-1m`): a 1,000,000-task sweep, run as a child process so its peak RSS is its own
- * (the engine in-process under the tsx loader, which adds ≈ 80 MB; the emulator in a process of its own).
+ * A submission measured in a child process of its own (`node <image flags> --import tsx bench/submission.ts`):
+ * a fresh heap with nothing left from the rows before it, as a controller that has just started a job, and
+ * its peak RSS its own (the engine in-process under the tsx loader, which adds ≈ 80 MB; the emulator in a
+ * process of its own). `npm run bench` measures `submission`, `submission-1m` and our side of `anchor` so.
  */
-export async function runMillionTaskBench(
-  env: Readonly<Record<string, string | undefined>>,
-  signal?: AbortSignal,
-): Promise<SubmissionBenchResult> {
-  const dir = await mkdtemp(join(tmpdir(), "bench-1m-"));
+export async function runSubmissionInChild(options: SubmissionBenchOptions, signal?: AbortSignal): Promise<SubmissionBenchResult> {
+  const dir = await mkdtemp(join(tmpdir(), "bench-submission-"));
   const resultFile = join(dir, "result.json");
+  const tasks = options.tasks ?? 100_000;
   try {
-    const tasks = envNumber(env, "BENCH_MILLION_TASKS", 1_000_000);
+    const parameters = {
+      BENCH_TASKS: String(tasks),
+      BENCH_LATENCY_MS: String(options.latencyMs ?? 20),
+      BENCH_CONCURRENCY: String(options.concurrency ?? 8),
+    };
     // With the image's node flags, as `npm run bench` runs the in-process rows.
     const child = spawn(process.execPath, [...imageNodeFlags(), "--import", "tsx", fileURLToPath(import.meta.url)], {
-      env: { ...process.env, BENCH_TASKS: String(tasks), BENCH_RESULT_FILE: resultFile },
+      env: { ...process.env, ...parameters, BENCH_RESULT_FILE: resultFile },
       stdio: ["ignore", "ignore", "inherit"],
       // Aborted (BENCH_SCALE_TIMEOUT_S): the child is killed, and its emulator exits with it.
       signal,
@@ -160,6 +164,14 @@ export async function runMillionTaskBench(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The scale row (`submission-1m`): a 1,000,000-task sweep. */
+export function runMillionTaskBench(
+  env: Readonly<Record<string, string | undefined>>,
+  signal?: AbortSignal,
+): Promise<SubmissionBenchResult> {
+  return runSubmissionInChild({ ...submissionOptionsFromEnv(env), tasks: envNumber(env, "BENCH_MILLION_TASKS", 1_000_000) }, signal);
 }
 
 export function millionTaskRow(r: SubmissionBenchResult): BenchRow {
