@@ -34,8 +34,8 @@ let models: Record<string, MapperLike> | undefined;
 export async function* serializedTaskBatches(
   tasks: TaskSet & { readonly recipe: TaskRecipe },
   options: SerializedTaskOptions,
+  worker: TaskWorker = startTaskWorker(tasks.recipe, options),
 ): AsyncGenerator<SubmittableTask[]> {
-  const worker = startTaskWorker(tasks.recipe, options);
   try {
     const local = tasks.tasks()[Symbol.iterator]();
     let built = 0;

@@ -30,16 +30,21 @@ async function produce(): Promise<void> {
   const writeTask = taskWriter(start.models);
   port?.postMessage({ ready: true });
   const specs = taskSpecsOf(start.recipe)[Symbol.iterator]();
-  for (let done = false, skipped = false; !done;) {
-    while (credits === 0) await new Promise<void>((resolve) => (granted = resolve));
-    credits--;
-    // The tasks before `from` went out from the engine's own thread while this one loaded.
-    for (let i = 0; !skipped && i < (from ?? 0); i++) specs.next();
-    skipped = true;
+  await credit();
+  // The tasks before `from` went out from the engine's own thread while this one loaded.
+  for (let i = 0; i < (from ?? 0); i++) specs.next();
+  for (;;) {
     const batch = nextBatch(specs, writeTask);
-    done = batch.done;
     port?.postMessage(batch);
+    if (batch.done) return;
+    await credit();
   }
+}
+
+/** Takes one batch's credit, waiting for the engine to grant it. */
+async function credit(): Promise<void> {
+  while (credits === 0) await new Promise<void>((resolve) => (granted = resolve));
+  credits--;
 }
 
 /** The next `batchSize` tasks as wire JSON (or as bodies, when a secret reference is to be resolved). */

@@ -3,15 +3,15 @@
  * this module. From TypeScript sources (`npm start` in a checkout, tests, benchmarks) a worker does not inherit
  * the tsx loader registered at run time, and registering tsx inside it costs ≈ 0.5-1 s; so the worker's few
  * modules are bundled once per process with esbuild (the transformer tsx itself runs on) into one module, which
- * starts in milliseconds. Should that fail, tsx is registered in the worker instead.
+ * starts in milliseconds.
  */
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { Worker, type WorkerOptions } from "node:worker_threads";
 
 const SELF = import.meta.url;
 
-let bundled: Promise<string | undefined> | undefined;
+let bundled: Promise<string> | undefined;
 
 /**
  * Bundles the worker now rather than at the first large job (from sources only; compiled, there is nothing to
@@ -24,37 +24,27 @@ export async function prepareWorkerThread(): Promise<void> {
 export async function startWorkerThread(options: WorkerOptions): Promise<Worker> {
   if (!SELF.endsWith(".ts")) return new Worker(new URL("./worker.js", SELF), options);
   const code = await (bundled ??= bundleWorker());
-  if (code !== undefined) return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), options);
-  const entry = new URL("./worker.ts", SELF).href;
-  const bootstrap = `import { register } from ${JSON.stringify(tsxApiUrl())}; register(); await import(${JSON.stringify(entry)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(bootstrap)}`), options);
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), options);
 }
 
 interface EsbuildLike {
   build(options: Record<string, unknown>): Promise<{ outputFiles?: { text: string }[] }>;
 }
 
-/** worker.ts and what it imports as one ES module, or undefined when esbuild is not there to do it. */
-async function bundleWorker(): Promise<string | undefined> {
-  try {
-    // esbuild as tsx resolves it: present wherever TypeScript sources run.
-    const esbuild = createRequire(createRequire(SELF).resolve("tsx/package.json"))("esbuild") as EsbuildLike;
-    const result = await esbuild.build({
-      entryPoints: [new URL("./worker.ts", SELF).pathname],
-      bundle: true,
-      format: "esm",
-      platform: "node",
-      target: "node20",
-      write: false,
-      logLevel: "silent",
-    });
-    return result.outputFiles?.[0]?.text;
-  } catch {
-    return undefined;
-  }
-}
-
-/** tsx's ESM API, found from its package.json (a data: URL module cannot resolve bare names). */
-function tsxApiUrl(): string {
-  return new URL("./dist/esm/api/index.mjs", pathToFileURL(createRequire(SELF).resolve("tsx/package.json"))).href;
+/** worker.ts and what it imports as one ES module. */
+async function bundleWorker(): Promise<string> {
+  // esbuild as tsx resolves it: present wherever TypeScript sources run (tsx depends on it).
+  const esbuild = createRequire(createRequire(SELF).resolve("tsx/package.json"))("esbuild") as EsbuildLike;
+  const result = await esbuild.build({
+    entryPoints: [fileURLToPath(new URL("./worker.ts", SELF))],
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    write: false,
+    logLevel: "silent",
+  });
+  const code = result.outputFiles?.[0]?.text;
+  if (code === undefined) throw new Error("esbuild wrote no bundle for the task serialization worker");
+  return code;
 }
