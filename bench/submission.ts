@@ -17,6 +17,7 @@ import { isReady, startBenchEngine } from "./helpers/engine.js";
 import { cpuSeconds, mainThreadCpuSeconds, MiB, processMemory } from "./helpers/procfs.js";
 import { startEmulatorProcess, tallyCalls } from "./helpers/emulatorProcess.js";
 import { emptyPool, sweepJob } from "./helpers/resources.js";
+import { runCeilingBench, type CeilingResult } from "./ceiling.js";
 import { imageNodeFlags } from "./helpers/imageNodeFlags.js";
 import { envNumber, percent, round, type BenchRow } from "./helpers/result.js";
 
@@ -25,6 +26,8 @@ export interface SubmissionBenchOptions {
   readonly latencyMs?: number;
   /** addtaskcollection calls in flight (the engine's taskSubmissionConcurrency). */
   readonly concurrency?: number;
+  /** Also measure the bare-client ceiling (ceiling.ts) on a fresh emulator after the engine's submission. */
+  readonly ceiling?: boolean;
 }
 
 export interface SubmissionBenchResult {
@@ -51,6 +54,8 @@ export interface SubmissionBenchResult {
   readonly emulatorCpuMsPerRequest: number;
   /** Peak RSS of this process (VmHWM): meaningful when the benchmark runs alone in it (the 1M-task row). */
   readonly peakRssMiB: number;
+  /** The same requests from a bare client (ceiling.ts), measured right after: what this machine and emulator allow. */
+  readonly ceiling?: CeilingResult;
 }
 
 export const CPU_PER_REQUEST_TARGET_MS = 0.5;
@@ -58,6 +63,14 @@ export const CPU_PER_REQUEST_TARGET_MS = 0.5;
 export const SUBMISSION_TARGET = 0.9;
 
 export async function runSubmissionBench(options: SubmissionBenchOptions = {}): Promise<SubmissionBenchResult> {
+  const ours = await runEngineSubmission(options);
+  if (options.ceiling !== true) return ours;
+  // After ours, on a fresh emulator, so neither figure pays for the other's stored tasks.
+  const ceiling = await runCeilingBench({ tasks: ours.tasks, latencyMs: ours.latencyMs, concurrency: ours.concurrency });
+  return { ...ours, ceiling };
+}
+
+async function runEngineSubmission(options: SubmissionBenchOptions): Promise<SubmissionBenchResult> {
   const tasks = options.tasks ?? 100_000;
   const latencyMs = options.latencyMs ?? 20;
   const concurrency = options.concurrency ?? 8;
@@ -119,10 +132,20 @@ export function submissionRow(r: SubmissionBenchResult): BenchRow {
     ratio: r.efficiency,
     target:
       `≥ ${percent(SUBMISSION_TARGET)} of bound; controller CPU ${r.controllerCpuMsPerRequest} ms/request (main thread ${r.mainThreadCpuMsPerRequest}), ` +
-      `target < ${CPU_PER_REQUEST_TARGET_MS}${complete ? "" : `; ONLY ${r.tasksInBatch} tasks in Batch`}`,
+      `target < ${CPU_PER_REQUEST_TARGET_MS}${ceilingText(r.efficiency, r.ceiling)}${complete ? "" : `; ONLY ${r.tasksInBatch} tasks in Batch`}`,
     pass: complete && r.efficiency >= SUBMISSION_TARGET,
     details: { ...r },
   };
+}
+
+/** The bare client's figure beside ours: how much of the bound this machine and emulator leave to any client. */
+function ceilingText(efficiency: number, ceiling: CeilingResult | undefined): string {
+  if (ceiling === undefined) return "";
+  const incomplete = ceiling.tasksInBatch === ceiling.tasks ? "" : ` (ONLY ${ceiling.tasksInBatch} tasks in Batch)`;
+  return (
+    `; bare-client ceiling ${ceiling.elapsedSeconds} s = ${percent(ceiling.efficiency)} of its bound${incomplete}, ` +
+    `ours ${percent(efficiency / ceiling.efficiency)} of the ceiling`
+  );
 }
 
 export function submissionOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): SubmissionBenchOptions {
@@ -130,6 +153,7 @@ export function submissionOptionsFromEnv(env: Readonly<Record<string, string | u
     tasks: envNumber(env, "BENCH_TASKS", 100_000),
     latencyMs: envNumber(env, "BENCH_LATENCY_MS", 20),
     concurrency: envNumber(env, "BENCH_CONCURRENCY", 8),
+    ceiling: env.BENCH_CEILING !== "0",
   };
 }
 
@@ -148,6 +172,7 @@ export async function runSubmissionInChild(options: SubmissionBenchOptions, sign
       BENCH_TASKS: String(tasks),
       BENCH_LATENCY_MS: String(options.latencyMs ?? 20),
       BENCH_CONCURRENCY: String(options.concurrency ?? 8),
+      BENCH_CEILING: options.ceiling === true ? "1" : "0",
     };
     // With the image's node flags, as `npm run bench` runs the in-process rows.
     const child = spawn(process.execPath, [...imageNodeFlags(), "--import", "tsx", fileURLToPath(import.meta.url)], {
@@ -171,7 +196,8 @@ export function runMillionTaskBench(
   env: Readonly<Record<string, string | undefined>>,
   signal?: AbortSignal,
 ): Promise<SubmissionBenchResult> {
-  return runSubmissionInChild({ ...submissionOptionsFromEnv(env), tasks: envNumber(env, "BENCH_MILLION_TASKS", 1_000_000) }, signal);
+  const options = { ...submissionOptionsFromEnv(env), tasks: envNumber(env, "BENCH_MILLION_TASKS", 1_000_000), ceiling: false };
+  return runSubmissionInChild(options, signal);
 }
 
 export function millionTaskRow(r: SubmissionBenchResult): BenchRow {
@@ -183,7 +209,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   const result = await runSubmissionBench(submissionOptionsFromEnv(process.env));
   if (process.env.BENCH_RESULT_FILE !== undefined) await writeFile(process.env.BENCH_RESULT_FILE, JSON.stringify(result));
   console.log(JSON.stringify(result, null, 2));
-  console.log(`efficiency ${percent(result.efficiency)} of the bound (target ≥ ${percent(SUBMISSION_TARGET)})`);
+  console.log(
+    `efficiency ${percent(result.efficiency)} of the bound (target ≥ ${percent(SUBMISSION_TARGET)})${ceilingText(result.efficiency, result.ceiling)}`,
+  );
   console.log(
     `controller CPU ${result.controllerCpuMsPerRequest} ms per 100-task request (main thread ${result.mainThreadCpuMsPerRequest}; target < ${CPU_PER_REQUEST_TARGET_MS})`,
   );

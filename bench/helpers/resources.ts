@@ -28,7 +28,7 @@ export function sweepJob(name: string, poolName: string, tasks: number): Desired
   };
 }
 
-function sweepFactory(tasks: number): Record<string, unknown> {
+export function sweepFactory(tasks: number): Record<string, unknown> {
   return {
     parametricSweep: { parameters: [{ name: "i", start: 0, end: tasks - 1 }], taskTemplate: { id: "t-{i:06}", commandLine: "echo {i}" } },
   };

@@ -118,9 +118,10 @@ async function applyJobActions(
   live: ObservedJob | undefined,
 ): Promise<SubmissionResult | undefined> {
   let submission: SubmissionResult | undefined;
+  let created = false;
   await applyPlan(ctx, plan.actions, {
     // Tasks are streamed, not applied as one action.
-    custom: async (action) => action.type === "SubmitTasks" && ((submission = await submit(ctx, intent, live)), true),
+    custom: async (action) => action.type === "SubmitTasks" && ((submission = await submit(ctx, intent, live, created)), true),
     isWarning: (action) => action.type === "DeleteJob",
     after: (action, outcome) => {
       if (action.type !== "CreateJob") return undefined;
@@ -128,6 +129,7 @@ async function applyJobActions(
       if (outcome === "unchanged") return "stop";
       // Known as active from now on: if it completes before its first count read, that read is not deferred.
       ctx.cache.noteJobCreated(intent.jobId);
+      created = true;
       return undefined;
     },
   });
@@ -196,11 +198,18 @@ function offMainThread(ctx: ReconcileContext, tasks: TaskSet): AsyncIterable<rea
   return serializedTaskBatches({ ...tasks, recipe }, { signal: ctx.signal });
 }
 
-async function submit(ctx: ReconcileContext, intent: JobIntent, live: ObservedJob | undefined): Promise<SubmissionResult> {
+/** `created`: this pass created the job (Batch answered 201, not JobExists), so it holds no tasks to list. */
+async function submit(
+  ctx: ReconcileContext,
+  intent: JobIntent,
+  live: ObservedJob | undefined,
+  created: boolean,
+): Promise<SubmissionResult> {
   const result = await submitTasks({
     batch: ctx.batch,
     jobId: intent.jobId,
     tasks: intent.tasks,
+    createdEmpty: created,
     batches: offMainThread(ctx, intent.tasks),
     signal: ctx.signal,
     concurrency: ctx.taskSubmissionConcurrency,

@@ -29,6 +29,11 @@ export interface SubmissionOptions {
   /** The same tasks, produced elsewhere (a serialization worker) in declared order; default: `tasks.tasks()`. */
   readonly batches?: AsyncIterable<readonly SubmittableTask[]>;
   readonly signal: AbortSignal;
+  /**
+   * The job was created just now (Batch answered 201): it has no tasks, so listing them is skipped. A task
+   * another client adds in between still answers TaskExists and is checked by its content marker.
+   */
+  readonly createdEmpty?: boolean;
   /** Chunks in flight at once. Default 8. */
   readonly concurrency?: number;
   /** Tasks per addtaskcollection call; Batch allows at most 100. */
@@ -85,13 +90,24 @@ export async function submitTasks(options: SubmissionOptions): Promise<Submissio
   const sender = chunkSender(options, existing, tally);
   let declared = 0;
   for await (const batch of options.batches ?? inBatches(options.tasks.tasks(), options.chunkSize ?? 100)) {
-    for (const task of batch) {
-      declared++;
-      if (await admitted(options, existing, tally, task)) await sender.add(task);
-    }
+    declared += batch.length;
+    // A new job (nothing listed) adds every task: no per-task lookup, and no wait but for a free slot.
+    await sender.addAll(existing.size === 0 ? batch : await admittedOf(options, existing, tally, batch));
   }
   await sender.finish();
   return { declared, ...tally.counters, notResubmittedIds: tally.notResubmittedIds, failures: tally.failures };
+}
+
+/** The declared tasks of a batch that are to be added (admitted below), in order. */
+async function admittedOf(
+  options: SubmissionOptions,
+  existing: Map<string, Existing>,
+  tally: Tally,
+  batch: readonly SubmittableTask[],
+): Promise<SubmittableTask[]> {
+  const admittedTasks: SubmittableTask[] = [];
+  for (const task of batch) if (await admitted(options, existing, tally, task)) admittedTasks.push(task);
+  return admittedTasks;
 }
 
 /** Whether the declared task is to be added; counts it otherwise, and deletes an unstarted one it replaces. */
@@ -101,8 +117,7 @@ async function admitted(
   tally: Tally,
   task: SubmittableTask,
 ): Promise<boolean> {
-  // A new job (nothing listed) skips the lookup: 100,000 lowercased ids for nothing.
-  const found = existing.size === 0 ? undefined : existing.get(task.id.toLowerCase());
+  const found = existing.get(task.id.toLowerCase());
   const kept = keptAs(found, task);
   if (kept !== undefined) {
     tally.counters[kept]++;
@@ -123,7 +138,7 @@ function chunkSender(
   options: SubmissionOptions,
   existing: Map<string, Existing>,
   tally: Tally,
-): { add(task: SubmittableTask): Promise<void>; finish(): Promise<void> } {
+): { addAll(tasks: readonly SubmittableTask[]): Promise<void>; finish(): Promise<void> } {
   const inFlight = new Set<Promise<void>>();
   const limit = options.concurrency ?? 8;
   const { counters, failures } = tally;
@@ -141,13 +156,21 @@ function chunkSender(
     const tracked = p.finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
   };
+  const size = options.chunkSize ?? 100;
+  const add = async (task: SubmittableTask): Promise<void> => {
+    chunk.push(task);
+    if (chunk.length < size) return;
+    const full = chunk;
+    chunk = [];
+    await dispatch(full);
+  };
   return {
-    async add(task) {
-      chunk.push(task);
-      if (chunk.length < (options.chunkSize ?? 100)) return;
-      const full = chunk;
-      chunk = [];
-      await dispatch(full);
+    async addAll(tasks) {
+      let i = 0;
+      while (i < tasks.length && chunk.length > 0) await add(tasks[i++] as SubmittableTask);
+      // Whole chunks straight from the batch; what is left starts the next chunk.
+      for (; i + size <= tasks.length; i += size) await dispatch(tasks.slice(i, i + size));
+      chunk.push(...tasks.slice(i));
     },
     async finish() {
       if (chunk.length > 0) await dispatch(chunk);
@@ -170,6 +193,7 @@ function keptAs(found: Existing | undefined, task: SubmittableTask): "adopted" |
 
 async function listExisting(options: SubmissionOptions): Promise<Map<string, Existing>> {
   const existing = new Map<string, Existing>();
+  if (options.createdEmpty === true) return existing;
   for await (const page of options.batch.listTasks(options.jobId, { signal: options.signal })) {
     for (const task of page) existing.set(task.id.toLowerCase(), { state: task.state, contentHash: task.contentHash });
   }

@@ -28,8 +28,11 @@ let models: Record<string, MapperLike> | undefined;
 
 /**
  * The tasks of `tasks` in declared order, a batch at a time. Until the worker has loaded (≈ 0.1 s compiled,
- * ≈ 1 s from TypeScript sources) they are built here, so submission starts at once; then the worker
- * continues from the first task not yet built. The worker stops when the iteration ends.
+ * ≈ 1 s from TypeScript sources) they are built here, so submission starts at once. Then the worker starts
+ * from the first task not yet built, and this thread goes on building until the worker's first batch is in
+ * (a freshly loaded worker runs cold: its first batch takes tens of milliseconds, during which requests would
+ * wait); the tasks of the worker's output built here meanwhile are dropped. The worker stops when the
+ * iteration ends.
  */
 export async function* serializedTaskBatches(
   tasks: TaskSet & { readonly recipe: TaskRecipe },
@@ -39,15 +42,38 @@ export async function* serializedTaskBatches(
   try {
     const local = tasks.tasks()[Symbol.iterator]();
     let built = 0;
-    while (!worker.isReady()) {
+    const buildHere = (): SubmittableTask[] => {
       const batch = take(local, LOCAL_BATCH);
-      if (batch.length === 0) return;
       built += batch.length;
+      return batch;
+    };
+    while (!worker.isReady()) {
+      const batch = buildHere();
+      if (batch.length === 0) return;
       yield batch;
     }
-    yield* worker.batches(built);
+    const from = built;
+    const fromWorker = worker.batches(from);
+    while (!worker.hasBatch()) {
+      const batch = buildHere();
+      if (batch.length === 0) return;
+      yield batch;
+    }
+    yield* after(fromWorker, built - from);
   } finally {
     await worker.stop();
+  }
+}
+
+/** The batches without their first `skip` tasks. */
+async function* after(batches: AsyncIterable<SubmittableTask[]>, skip: number): AsyncGenerator<SubmittableTask[]> {
+  for await (const batch of batches) {
+    if (skip >= batch.length) {
+      skip -= batch.length;
+      continue;
+    }
+    yield skip === 0 ? batch : batch.slice(skip);
+    skip = 0;
   }
 }
 
@@ -55,7 +81,9 @@ export interface TaskWorker {
   /** Resolves once the worker has loaded; it then waits for `batches`. */
   readonly ready: Promise<void>;
   isReady(): boolean;
-  /** The tasks from index `from` on, in batches of `batchSize`. Called once. */
+  /** Whether a batch from the worker is waiting to be taken (or it failed: taking it then throws). */
+  hasBatch(): boolean;
+  /** Starts the worker at task `from` now; its tasks come in batches of `batchSize`. Called once. */
   batches(from: number): AsyncGenerator<SubmittableTask[]>;
   stop(): Promise<void>;
 }
@@ -69,21 +97,25 @@ export function startTaskWorker(recipe: TaskRecipe, options: SerializedTaskOptio
   const ahead = options.ahead ?? 4;
   // Posted once the thread exists; promise callbacks keep the messages in order.
   const post = (message: Resume): void => void worker.then((w) => w.postMessage(message));
+  // Credit goes back in halves: each message wakes the worker thread, so fewer is cheaper on a busy machine.
+  async function* received(): AsyncGenerator<SubmittableTask[]> {
+    for (let taken = 0; ;) {
+      const message = await inbox.next();
+      if (message.done) return yield tasksOf(message);
+      if (++taken * 2 >= ahead) {
+        post({ credit: taken });
+        taken = 0;
+      }
+      yield tasksOf(message);
+    }
+  }
   return {
     ready: inbox.ready,
     isReady: inbox.isReady,
-    async *batches(from) {
+    hasBatch: inbox.hasMessage,
+    batches(from) {
       post({ from, credit: ahead });
-      // Credit goes back in halves: each message wakes the worker thread, so fewer is cheaper on a busy machine.
-      for (let taken = 0; ;) {
-        const message = await inbox.next();
-        if (message.done) return yield tasksOf(message);
-        if (++taken * 2 >= ahead) {
-          post({ credit: taken });
-          taken = 0;
-        }
-        yield tasksOf(message);
-      }
+      return received();
     },
     async stop() {
       inbox.close();
@@ -128,7 +160,7 @@ function tasksOf(message: TaskBatchMessage): SubmittableTask[] {
 function messages(
   started: Promise<Worker>,
   signal: AbortSignal,
-): { ready: Promise<void>; isReady(): boolean; next(): Promise<TaskBatchMessage>; close(): void } {
+): { ready: Promise<void>; isReady(): boolean; hasMessage(): boolean; next(): Promise<TaskBatchMessage>; close(): void } {
   const queue: TaskBatchMessage[] = [];
   let ready = false;
   let markReady: () => void = () => undefined;
@@ -158,6 +190,7 @@ function messages(
   return {
     ready: readyPromise,
     isReady: () => ready,
+    hasMessage: () => queue.length > 0 || failure !== undefined,
     async next() {
       while (queue.length === 0) {
         if (failure !== undefined) throw failure;

@@ -153,4 +153,45 @@ describe("exactly-once task submission", () => {
     expect(generatedAtFirstAdd).toBeLessThanOrEqual(100 * (3 + 1)); // chunk × (concurrency + 1)
     expect(result.added).toBe(20_000);
   });
+  it("does not list the tasks of a job it has just created, and still lists an existing job's", async () => {
+    const job = new FakeJob();
+    let listings = 0;
+    const list = job.adapter.listTasks.bind(job.adapter);
+    Object.assign(job.adapter, {
+      listTasks: (jobId: string) => {
+        listings++;
+        return list(jobId);
+      },
+    });
+    const signal = new AbortController().signal;
+    const created = await submitTasks({ batch: job.adapter, jobId: "j", tasks: taskSet(many(150)), signal, createdEmpty: true });
+    expect(created).toMatchObject({ added: 150, failureCount: 0 });
+    expect(listings).toBe(0);
+    const resumed = await submitTasks({ batch: job.adapter, jobId: "j", tasks: taskSet(many(150)), signal });
+    expect(resumed).toMatchObject({ added: 0, alreadyPresent: 150 });
+    expect(listings).toBe(1);
+  });
+
+  it("cuts batches of any size into full chunks, in order, each task once", async () => {
+    const job = new FakeJob();
+    const sizes: number[] = [];
+    const sentIds: string[] = [];
+    const add = job.adapter.addTasks.bind(job.adapter);
+    Object.assign(job.adapter, {
+      addTasks: (jobId: string, bodies: readonly JsonObject[]) => {
+        sizes.push(bodies.length);
+        sentIds.push(...bodies.map((b) => String(b.id)));
+        return add(jobId, bodies);
+      },
+    });
+    const tasks = taskSet(many(530));
+    const all = [...tasks.tasks()];
+    async function* batches() {
+      for (const size of [250, 30, 170, 80]) yield all.splice(0, size);
+    }
+    const result = await submitTasks({ batch: job.adapter, jobId: "j", tasks, batches: batches(), signal: new AbortController().signal });
+    expect(result).toMatchObject({ declared: 530, added: 530, failureCount: 0 });
+    expect(sizes).toEqual([100, 100, 100, 100, 100, 30]);
+    expect(sentIds).toEqual(Object.keys(many(530)));
+  });
 });
