@@ -11,8 +11,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
-import { startEmulatorProcess } from "./helpers/emulatorProcess.js";
+import { sdkJobOnEmptyPool, startEmulatorProcess } from "./helpers/emulatorProcess.js";
 import { envNumber, round, type BenchRow } from "./helpers/result.js";
 import { runSubmissionInChild } from "./submission.js";
 
@@ -44,14 +43,7 @@ async function pythonAvailable(python: string): Promise<string | undefined> {
 async function runPython(python: string, tasks: number, latencyMs: number): Promise<NonNullable<AnchorBenchResult["python"]>> {
   const emulator = await startEmulatorProcess();
   try {
-    const client = new BatchServiceClient(new BatchSharedKeyCredentials(emulator.account, emulator.key), emulator.url);
-    const image = { publisher: "canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts", version: "latest" };
-    await client.pool.add({
-      id: "anchor-pool",
-      vmSize: "standard_d2s_v3",
-      virtualMachineConfiguration: { imageReference: image, nodeAgentSKUId: "batch.node.ubuntu 22.04" },
-    });
-    await client.job.add({ id: "anchor", poolInfo: { poolId: "anchor-pool" } });
+    const client = await sdkJobOnEmptyPool(emulator, "anchor");
     await emulator.control.addFault({ operationId: "*", kind: "latency", latencyMs });
     const { stdout } = await execFileAsync(python, [SCRIPT, emulator.url, emulator.account, emulator.key, "anchor", String(tasks)], {
       maxBuffer: 1 << 20,

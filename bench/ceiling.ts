@@ -11,14 +11,13 @@
 import { Agent, request } from "node:http";
 import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
-import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
 import type { TaskPayload } from "../controller/batch/adapter.js";
 import { taskCollectionJson } from "../controller/batch/mapperJson.js";
 import { JSON_CONTENT_TYPE } from "../controller/batch/leanPost.js";
 import { sharedKeySigner } from "../controller/batch/sharedKeySigner.js";
 import { taskSetOf } from "../controller/core/taskBody.js";
 import type { TaskFactory } from "../controller/model/job.js";
-import { startEmulatorProcess, tallyCalls } from "./helpers/emulatorProcess.js";
+import { sdkJobOnEmptyPool, startEmulatorProcess, tallyCalls } from "./helpers/emulatorProcess.js";
 import { cpuSeconds } from "./helpers/procfs.js";
 import { sweepFactory } from "./helpers/resources.js";
 import { envNumber, percent, round } from "./helpers/result.js";
@@ -52,14 +51,7 @@ export async function runCeilingBench(options: CeilingOptions = {}): Promise<Cei
   const emulator = await startEmulatorProcess();
   const agent = new Agent({ keepAlive: true });
   try {
-    const client = new BatchServiceClient(new BatchSharedKeyCredentials(emulator.account, emulator.key), emulator.url);
-    const image = { publisher: "canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts", version: "latest" };
-    await client.pool.add({
-      id: "ceiling-pool",
-      vmSize: "standard_d2s_v3",
-      virtualMachineConfiguration: { imageReference: image, nodeAgentSKUId: "batch.node.ubuntu 22.04" },
-    });
-    await client.job.add({ id: "ceiling", poolInfo: { poolId: "ceiling-pool" } });
+    const client = await sdkJobOnEmptyPool(emulator, "ceiling");
     const post = poster(emulator, agent, `/jobs/ceiling/addtaskcollection?api-version=${API_VERSION}`);
     await emulator.control.addFault({ operationId: "*", kind: "latency", latencyMs });
     await emulator.control.clearCounters();

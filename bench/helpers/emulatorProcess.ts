@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
 import { EmulatorControlClient, type CallCounts } from "../../emulator/control-client.js";
 
 export interface EmulatorProcess {
@@ -56,4 +57,20 @@ export function tallyCalls(
     }
   }
   return tally;
+}
+
+/**
+ * Job `jobId` on a pool with no nodes (`<jobId>-pool`), created through the SDK for a client other than our
+ * engine (anchor, ceiling): its tasks stay active, so every one can be counted. Returns the SDK client.
+ */
+export async function sdkJobOnEmptyPool(emulator: EmulatorProcess, jobId: string): Promise<BatchServiceClient> {
+  const client = new BatchServiceClient(new BatchSharedKeyCredentials(emulator.account, emulator.key), emulator.url);
+  const image = { publisher: "canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts", version: "latest" };
+  await client.pool.add({
+    id: `${jobId}-pool`,
+    vmSize: "standard_d2s_v3",
+    virtualMachineConfiguration: { imageReference: image, nodeAgentSKUId: "batch.node.ubuntu 22.04" },
+  });
+  await client.job.add({ id: jobId, poolInfo: { poolId: `${jobId}-pool` } });
+  return client;
 }
