@@ -1,20 +1,19 @@
 /**
  * The ceiling of the `submission` row: what this machine and this emulator allow any client. A bare
- * node:http keep-alive client posts the same job's addtaskcollection bodies (the bytes our engine sends,
+ * client posts the same job's addtaskcollection bodies (the bytes our engine sends,
  * written before the window) with the same requests in flight, to an emulator of its own with the same added
- * latency: no reconciler, no task generation, no bookkeeping, only signing each request and reading its answer.
+ * latency, through the engine's own request path (leanPost.ts): no reconciler, no task generation, no
+ * bookkeeping, only signing each request and reading its answer.
  * On the 2-core machine the bound assumes free CPU; the emulator's own work and its event loop are not free,
  * and this figure, measured in the same run, says how much of the bound is left for any client to reach.
  *
  * Run alone: `npx tsx bench/ceiling.ts` (BENCH_TASKS, BENCH_LATENCY_MS, BENCH_CONCURRENCY).
  */
-import { Agent, request } from "node:http";
-import { randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
+import { BatchSharedKeyCredentials } from "@azure/batch";
 import type { TaskPayload } from "../controller/batch/adapter.js";
 import { taskCollectionJson } from "../controller/batch/mapperJson.js";
-import { JSON_CONTENT_TYPE } from "../controller/batch/leanPost.js";
-import { sharedKeySigner } from "../controller/batch/sharedKeySigner.js";
+import { createLeanPoster, type LeanPoster } from "../controller/batch/leanPost.js";
 import { taskSetOf } from "../controller/core/taskBody.js";
 import type { TaskFactory } from "../controller/model/job.js";
 import { sdkJobOnEmptyPool, startEmulatorProcess, tallyCalls } from "./helpers/emulatorProcess.js";
@@ -40,7 +39,6 @@ export interface CeilingResult {
   readonly tasksInBatch: number;
 }
 
-const API_VERSION = "2022-10-01.16.0";
 const TASKS_PER_REQUEST = 100;
 
 export async function runCeilingBench(options: CeilingOptions = {}): Promise<CeilingResult> {
@@ -49,10 +47,11 @@ export async function runCeilingBench(options: CeilingOptions = {}): Promise<Cei
   const concurrency = options.concurrency ?? 8;
   const bodies = requestBodies(sweepFactory(tasks) as unknown as TaskFactory);
   const emulator = await startEmulatorProcess();
-  const agent = new Agent({ keepAlive: true });
   try {
     const client = await sdkJobOnEmptyPool(emulator, "ceiling");
-    const post = poster(emulator, agent, `/jobs/ceiling/addtaskcollection?api-version=${API_VERSION}`);
+    // The engine's own request path (leanPost.ts): keep-alive node:http, SharedKey signed, the SDK's headers.
+    const lean = createLeanPoster(emulator.url, new BatchSharedKeyCredentials(emulator.account, emulator.key));
+    const post = poster(lean, `/jobs/ceiling/addtaskcollection?api-version=${client.apiVersion}`);
     await emulator.control.addFault({ operationId: "*", kind: "latency", latencyMs });
     await emulator.control.clearCounters();
     const started = performance.now();
@@ -80,7 +79,6 @@ export async function runCeilingBench(options: CeilingOptions = {}): Promise<Cei
       tasksInBatch: counts.active + counts.running + counts.completed,
     };
   } finally {
-    agent.destroy();
     await emulator.stop();
   }
 }
@@ -100,34 +98,13 @@ function requestBodies(taskFactory: TaskFactory): string[] {
   return bodies;
 }
 
-/** POSTs one body, signed with the account key as the engine's lean path signs it; rejects on anything but 200. */
-function poster(emulator: { url: string; account: string; key: string }, agent: Agent, path: string): (body: string) => Promise<void> {
-  const url = new URL(emulator.url + path);
-  const signer = sharedKeySigner(emulator.account, emulator.key);
-  return (body) => {
-    const headers: Record<string, string> = {
-      "content-type": JSON_CONTENT_TYPE,
-      "x-ms-client-request-id": randomUUID(),
-      "ocp-date": new Date().toUTCString(),
-      "content-length": String(Buffer.byteLength(body)),
-    };
-    headers.authorization = signer.authorization("POST", url, headers);
-    return new Promise((resolve, reject) => {
-      const req = request(url, { method: "POST", headers, agent }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", reject);
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          // Every task of the chunk is to be added: an error entry would make the figure meaningless.
-          if (res.statusCode !== 200 || /"status":"(clientError|serverError)"/i.test(text))
-            reject(new Error(`addtaskcollection answered ${res.statusCode ?? "?"}: ${text.slice(0, 200)}`));
-          else resolve();
-        });
-      });
-      req.on("error", reject);
-      req.end(body);
-    });
+/** POSTs one body; rejects unless every task of it was added (an error entry would make the figure meaningless). */
+function poster(lean: LeanPoster, path: string): (body: string) => Promise<void> {
+  const signal = new AbortController().signal;
+  return async (body) => {
+    const { status, text } = await lean.post(path, body, signal);
+    if (status !== 200 || /"status":"(clientError|serverError)"/i.test(text))
+      throw new Error(`addtaskcollection answered ${status}: ${text.slice(0, 200)}`);
   };
 }
 
