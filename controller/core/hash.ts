@@ -67,5 +67,10 @@ export function stableHash(value: unknown): string {
 
 /** The first `length` hex characters of stableHash (8 for Batch ids, 16 for task content). */
 export function shortHash(value: unknown, length = 8): string {
-  return stableHash(value).slice(0, length);
+  return shortHashOfCanonical(canonicalJson(value), length);
+}
+
+/** shortHash of a value whose canonical JSON is `canonical` (core/sweepText.ts writes it without the value). */
+export function shortHashOfCanonical(canonical: string, length: number): string {
+  return hash("sha256", canonical, "hex").slice(0, length);
 }

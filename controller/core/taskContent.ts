@@ -8,11 +8,19 @@ import type { JsonObject, TaskIntent } from "./intent.js";
 
 export const TASK_HASH_ENV = "BATCH_GITOPS_TASK_HASH";
 
+/** Length of the content hash, in hex digits. */
+export const CONTENT_HASH_LENGTH = 16;
+
 /** Builds the task intent from a Batch-shaped task body (without the marker). */
 export function taskIntent(body: JsonObject & { id: string }): TaskIntent {
-  const contentHash = shortHash(body, 16);
+  const contentHash = shortHash(body, CONTENT_HASH_LENGTH);
+  return { id: body.id, contentHash, body: withContentHash(body, contentHash) };
+}
+
+/** The body with its content marker: `contentHash` appended to its environment settings. */
+export function withContentHash(body: JsonObject, contentHash: string): JsonObject {
   const env = Array.isArray(body.environmentSettings) ? (body.environmentSettings as JsonObject[]) : [];
-  return { id: body.id, contentHash, body: withEnvironment(body, [...env, { name: TASK_HASH_ENV, value: contentHash }]) };
+  return withEnvironment(body, [...env, { name: TASK_HASH_ENV, value: contentHash }]);
 }
 
 /** Task members the Batch wire format puts after environmentSettings (the SDK's mapper order). */

@@ -69,15 +69,10 @@ function placeholderProblems(template: TaskTemplate, names: ReadonlySet<string>,
   return problems;
 }
 
-function formatValue(value: number, width: number): string {
+/** A parameter value as a placeholder shows it: zero-padded to `width` digits, the sign before them. */
+export function formatParameter(value: number, width: number): string {
   const digits = String(Math.abs(value)).padStart(width, "0");
   return value < 0 ? `-${digits}` : digits;
-}
-
-function renderParts(parts: readonly TemplatePart[], values: ReadonlyMap<string, number>): string {
-  let out = "";
-  for (const part of parts) out += typeof part === "string" ? part : formatValue(values.get(part.param) ?? 0, part.width);
-  return out;
 }
 
 /** Number of values one parameter takes: start, start+step, ... up to end inclusive. */
@@ -92,7 +87,7 @@ export function taskFactoryCount(factory: TaskFactory): number {
 }
 
 /** The parameter values of the task at `index`; the first parameter varies slowest. */
-function valuesAt(params: readonly SweepParameter[], index: number): Map<string, number> {
+export function parameterValuesAt(params: readonly SweepParameter[], index: number): Map<string, number> {
   const values = new Map<string, number>();
   let rest = index;
   for (let i = params.length - 1; i >= 0; i--) {
@@ -105,27 +100,43 @@ function valuesAt(params: readonly SweepParameter[], index: number): Map<string,
   return values;
 }
 
+/** What a placeholder becomes: `{name:0N}` has width N, `{name}` width 0. */
+export type PlaceholderFill = (param: string, width: number) => string;
+
 /** A renderer for one factory: every string of the template is parsed once, then filled per task. */
-function compileTemplate(template: TaskTemplate, paramNames: ReadonlySet<string>): (values: ReadonlyMap<string, number>) => TaskSpec {
+function compileTemplate(template: TaskTemplate, paramNames: ReadonlySet<string>): (fill: PlaceholderFill) => TaskSpec {
   const cache = new Map<string, TemplatePart[]>();
-  const renderString = (text: string, values: ReadonlyMap<string, number>): string => {
+  const renderString = (text: string, fill: PlaceholderFill): string => {
     let parts = cache.get(text);
     if (parts === undefined) {
       parts = parseTemplate(text, paramNames);
       cache.set(text, parts);
     }
-    return renderParts(parts, values);
+    let out = "";
+    for (const part of parts) out += typeof part === "string" ? part : fill(part.param, part.width);
+    return out;
   };
-  const render = (node: unknown, values: ReadonlyMap<string, number>): unknown => {
-    if (typeof node === "string") return renderString(node, values);
-    if (Array.isArray(node)) return node.map((item) => render(item, values));
+  const render = (node: unknown, fill: PlaceholderFill): unknown => {
+    if (typeof node === "string") return renderString(node, fill);
+    if (Array.isArray(node)) return node.map((item) => render(item, fill));
     if (typeof node !== "object" || node === null) return node;
     const out: Record<string, unknown> = {};
-    for (const [key, child] of Object.entries(node)) out[key] = render(child, values);
+    for (const [key, child] of Object.entries(node)) out[key] = render(child, fill);
     return out;
   };
   // The template has exactly the TaskSpec shape (minus dependsOn), with placeholders in strings.
-  return (values) => render(template, values) as TaskSpec;
+  return (fill) => render(template, fill) as TaskSpec;
+}
+
+/** The placeholders of the task whose parameters have `values`. */
+function fillWith(values: ReadonlyMap<string, number>): PlaceholderFill {
+  return (param, width) => formatParameter(values.get(param) ?? 0, width);
+}
+
+/** The template with every placeholder filled by `fill`: how core/sweepText.ts compiles a sweep to text. */
+export function renderTaskTemplate(factory: TaskFactory, fill: PlaceholderFill): TaskSpec {
+  const { parameters, taskTemplate } = factory.parametricSweep;
+  return compileTemplate(taskTemplate, new Set(parameters.map((p) => p.name)))(fill);
 }
 
 export interface ExpandOptions {
@@ -139,7 +150,7 @@ export function* expandTaskFactory(factory: TaskFactory, options: ExpandOptions 
   const render = compileTemplate(taskTemplate, new Set(parameters.map((p) => p.name)));
   const total = taskFactoryCount(factory);
   for (let index = Math.max(0, options.fromIndex ?? 0); index < total; index++) {
-    yield render(valuesAt(parameters, index));
+    yield render(fillWith(parameterValuesAt(parameters, index)));
   }
 }
 
@@ -147,7 +158,7 @@ export function* expandTaskFactory(factory: TaskFactory, options: ExpandOptions 
 export function taskAt(factory: TaskFactory, index: number): TaskSpec | undefined {
   if (index < 0 || index >= taskFactoryCount(factory)) return undefined;
   const { parameters, taskTemplate } = factory.parametricSweep;
-  return compileTemplate(taskTemplate, new Set(parameters.map((p) => p.name)))(valuesAt(parameters, index));
+  return compileTemplate(taskTemplate, new Set(parameters.map((p) => p.name)))(fillWith(parameterValuesAt(parameters, index)));
 }
 
 function maxRenderedLength(parts: readonly TemplatePart[], params: readonly SweepParameter[]): number {
