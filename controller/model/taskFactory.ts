@@ -157,8 +157,7 @@ export function* expandTaskFactory(factory: TaskFactory, options: ExpandOptions 
 /** The single task at `index`, without expanding the ones before it. */
 export function taskAt(factory: TaskFactory, index: number): TaskSpec | undefined {
   if (index < 0 || index >= taskFactoryCount(factory)) return undefined;
-  const { parameters, taskTemplate } = factory.parametricSweep;
-  return compileTemplate(taskTemplate, new Set(parameters.map((p) => p.name)))(fillWith(parameterValuesAt(parameters, index)));
+  return renderTaskTemplate(factory, fillWith(parameterValuesAt(factory.parametricSweep.parameters, index)));
 }
 
 function maxRenderedLength(parts: readonly TemplatePart[], params: readonly SweepParameter[]): number {
