@@ -46,6 +46,7 @@ async function produce(): Promise<void> {
   }
 }
 
+/** A sweep's batches written from text, from task `from` on. */
 function sweepBatches(from: number, write: (index: number) => WrittenTask, total: number): () => TaskBatchMessage {
   let index = from;
   return () => {
@@ -60,6 +61,7 @@ function sweepBatches(from: number, write: (index: number) => WrittenTask, total
   };
 }
 
+/** Batches built the general way, from task `from` on (the ones before are skipped, not built). */
 function specBatches(from: number, writeTask: (task: unknown) => string): () => TaskBatchMessage {
   const specs = taskSpecsOf(start.recipe)[Symbol.iterator]();
   for (let i = 0; i < from; i++) specs.next();
