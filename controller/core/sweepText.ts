@@ -57,7 +57,6 @@ export function compileSweepText(
   const idText = split(marked.id);
   const canonicalText = split(canonicalJson(marked));
   const wireText = split(writeTask(withContentHash(marked, HASH)));
-  if (idText.includes(-1) || canonicalText.includes(-1)) return undefined;
   const params = factory.parametricSweep.parameters;
   const write = (index: number): WrittenTask => {
     const values = parameterValuesAt(params, index);

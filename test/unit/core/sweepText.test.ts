@@ -91,9 +91,12 @@ describe("a sweep written from text", () => {
   });
 
   it("gives up on a template holding a character it uses as a marker", () => {
-    const f = factory([{ name: "i", start: 0, end: 3 }], { id: "t-{i}", commandLine: "echo \uE0000\uE001 {i}" });
-    expect(compileSweepText(f, writeTask)).toBeUndefined();
-    expect(generalPath(f)[1]).toContain("echo \uE0000\uE001 1");
+    // A placeholder's marker and the content hash's.
+    for (const literal of ["\uE0000\uE001", "\uE002"]) {
+      const f = factory([{ name: "i", start: 0, end: 3 }], { id: "t-{i}", commandLine: `echo ${literal} {i}` });
+      expect(compileSweepText(f, writeTask)).toBeUndefined();
+      expect(generalPath(f)[1]).toContain(`echo ${literal} 1`);
+    }
   });
 
   it("gives up when the caller refuses the template's body (a secret reference goes the general way)", () => {
