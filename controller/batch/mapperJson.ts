@@ -13,7 +13,8 @@ export function taskMapperTable(): Record<string, MapperLike> {
   return mapperTableOf("TaskAddParameter", models);
 }
 
-const taskJson = taskWriter(models);
+/** One TaskAddParameter's wire JSON, as the SDK writes it. */
+export const taskJson: (task: unknown) => string = taskWriter(models);
 
 /** The addtaskcollection body for these tasks (@azure/batch parameter shapes), byte for byte as the SDK writes it. */
 export function taskCollectionJson(tasks: readonly TaskPayload[]): string {

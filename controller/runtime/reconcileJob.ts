@@ -29,6 +29,7 @@ import { StalledError, WaitingError } from "./reconcileErrors.js";
 import { resolveSecretRefs } from "./secretRefs.js";
 import type { StepResult } from "./stepResult.js";
 import { serializedTaskBatches } from "./taskStream/serializedTasks.js";
+import { sweepTextBatches } from "./taskStream/sweepTextBatches.js";
 import { submitTasks, type SubmissionResult, type SubmittableTask } from "./taskSubmission.js";
 
 export interface JobStepOptions {
@@ -191,10 +192,15 @@ async function withTaskCounts(
   return { job: counts === undefined ? job : { ...job, taskCounts: counts }, refreshInMs };
 }
 
-/** A large job's tasks come from the serialization worker; a small one's are built in place (no thread to start). */
-function offMainThread(ctx: ReconcileContext, tasks: TaskSet): AsyncIterable<readonly SubmittableTask[]> | undefined {
+/**
+ * Where the job's tasks are written: a sweep that compiles to text on this thread (ADR 0033), another large
+ * job's by the serialization worker (ADR 0030); a small one's are built in place (undefined).
+ */
+function taskBatches(ctx: ReconcileContext, tasks: TaskSet): AsyncIterable<readonly SubmittableTask[]> | undefined {
   const recipe = tasks.recipe;
-  if (recipe === undefined || tasks.total < ctx.taskWorkerMinTasks) return undefined;
+  if (recipe === undefined) return undefined;
+  const fromText = sweepTextBatches(recipe);
+  if (fromText !== undefined || tasks.total < ctx.taskWorkerMinTasks) return fromText;
   return serializedTaskBatches({ ...tasks, recipe }, { signal: ctx.signal });
 }
 
@@ -210,7 +216,7 @@ async function submit(
     jobId: intent.jobId,
     tasks: intent.tasks,
     createdEmpty: created,
-    batches: offMainThread(ctx, intent.tasks),
+    batches: taskBatches(ctx, intent.tasks),
     signal: ctx.signal,
     concurrency: ctx.taskSubmissionConcurrency,
     prepare: (body) => resolveSecretRefs(body, ctx.namespace, ctx.secrets),

@@ -6,12 +6,12 @@
  */
 import type { Worker } from "node:worker_threads";
 import type { TaskIntent, TaskRecipe, TaskSet } from "../../core/intent.js";
-import { SerializedTask } from "../../batch/adapter.js";
 import { taskMapperTable } from "../../batch/mapperJson.js";
 import type { MapperLike } from "../../batch/wireJson.js";
 import type { SubmittableTask } from "../taskSubmission.js";
 import type { Resume, TaskBatchMessage, WorkerMessage, WorkerStart } from "./protocol.js";
 import { startWorkerThread } from "./workerThread.js";
+import { WireTask } from "./wireTask.js";
 
 export interface SerializedTaskOptions {
   readonly signal: AbortSignal;
@@ -131,21 +131,6 @@ function take(tasks: Iterator<TaskIntent>, count: number): TaskIntent[] {
     if (batch.length === count) break;
   }
   return batch;
-}
-
-/** A task the worker serialized: one object per task, its own payload (fewer allocations on the main thread). */
-class WireTask extends SerializedTask implements SubmittableTask {
-  constructor(
-    id: string,
-    json: string,
-    readonly contentHash: string,
-  ) {
-    super(id, json);
-  }
-
-  get payload(): SerializedTask {
-    return this;
-  }
 }
 
 function tasksOf(message: TaskBatchMessage): SubmittableTask[] {

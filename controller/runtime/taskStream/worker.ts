@@ -6,9 +6,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { taskBody, taskSpecsOf } from "../../core/taskBody.js";
-import { taskFactoryCount } from "../../model/taskFactory.js";
 import { taskIntent } from "../../core/taskContent.js";
-import { compileSweepText, type WrittenTask } from "../../core/sweepText.js";
 import { taskWriter } from "../../batch/wireJson.js";
 import { hasSecretRef } from "../secretRefs.js";
 import type { JsonObject } from "../../core/intent.js";
@@ -32,33 +30,14 @@ async function produce(): Promise<void> {
   const writeTask = taskWriter(start.models);
   port?.postMessage({ ready: true });
   await credit();
-  const factory = start.recipe.taskFactory;
-  // A sweep whose template holds no secret reference is written from text (core/sweepText.ts).
-  const sweep = factory && compileSweepText(factory, writeTask, (body) => !hasSecretRef(body));
-  const total = factory === undefined ? 0 : taskFactoryCount(factory);
   // The tasks before `from` went out from the engine's own thread while this one loaded.
-  const next = sweep === undefined ? specBatches(from ?? 0, writeTask) : sweepBatches(from ?? 0, sweep, total);
+  const next = specBatches(from ?? 0, writeTask);
   for (;;) {
     const batch = next();
     port?.postMessage(batch);
     if (batch.done) return;
     await credit();
   }
-}
-
-/** A sweep's batches written from text, from task `from` on. */
-function sweepBatches(from: number, write: (index: number) => WrittenTask, total: number): () => TaskBatchMessage {
-  let index = from;
-  return () => {
-    const batch = { ids: [] as string[], hashes: [] as string[], json: [] as string[], bodies: {}, done: false };
-    for (const end = Math.min(total, index + start.batchSize); index < end; index++) {
-      const task = write(index);
-      batch.ids.push(task.id);
-      batch.hashes.push(task.contentHash);
-      batch.json.push(task.json);
-    }
-    return { ...batch, done: index >= total };
-  };
 }
 
 /** Batches built the general way, from task `from` on (the ones before are skipped, not built). */
