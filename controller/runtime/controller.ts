@@ -44,7 +44,8 @@ export interface EngineOptions extends ControllerOptions {
   readonly taskSubmissionConcurrency?: number;
   /**
    * Jobs declaring at least this many tasks have them generated, hashed and serialized by a worker thread
-   * (runtime/taskStream, docs/adr/0030). Default 2,000; Infinity keeps every job on the main thread.
+   * (runtime/taskStream, docs/adr/0030), except sweeps written from text on the main thread (docs/adr/0033).
+   * Default 2,000; Infinity keeps every job on the main thread.
    */
   readonly taskWorkerMinTasks?: number;
   /**
