@@ -15,7 +15,7 @@ import type { JsonObject } from "./intent.js";
 import { taskBody } from "./taskBody.js";
 import { CONTENT_HASH_LENGTH, taskIntent, withContentHash } from "./taskContent.js";
 
-/** One task as the worker sends it. */
+/** One task, written: what the submission sends. */
 export interface WrittenTask {
   readonly id: string;
   readonly contentHash: string;
@@ -39,7 +39,7 @@ interface Slot {
 /**
  * The task at each index of the sweep as text, or undefined when this sweep must take the general path.
  * `writeTask` is the wire writer (batch/wireJson.ts taskWriter); `accepts` may refuse a template body (the
- * worker refuses one holding a secret reference, which is resolved on the main thread).
+ * engine refuses one holding a secret reference, which is resolved just before sending).
  */
 export function compileSweepText(
   factory: TaskFactory,
