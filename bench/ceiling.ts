@@ -18,6 +18,7 @@ import { taskSetOf } from "../controller/core/taskBody.js";
 import type { TaskFactory } from "../controller/model/job.js";
 import { sdkJobOnEmptyPool, startEmulatorProcess, tallyCalls } from "./helpers/emulatorProcess.js";
 import { cpuSeconds } from "./helpers/procfs.js";
+import { latencyFault } from "./helpers/latencyFault.js";
 import { sweepFactory } from "./helpers/resources.js";
 import { envNumber, percent, round } from "./helpers/result.js";
 
@@ -52,7 +53,7 @@ export async function runCeilingBench(options: CeilingOptions = {}): Promise<Cei
     // The engine's own request path (leanPost.ts): keep-alive node:http, SharedKey signed, the SDK's headers.
     const lean = createLeanPoster(emulator.url, new BatchSharedKeyCredentials(emulator.account, emulator.key));
     const post = poster(lean, `/jobs/ceiling/addtaskcollection?api-version=${client.apiVersion}`);
-    await emulator.control.addFault({ operationId: "*", kind: "latency", latencyMs });
+    await emulator.control.addFault(latencyFault(latencyMs));
     await emulator.control.clearCounters();
     const started = performance.now();
     const cpuBefore = { client: process.cpuUsage(), emulator: cpuSeconds(emulator.pid) };

@@ -1,10 +1,11 @@
 /**
  * Submission efficiency: a 100,000-task sweep submitted by the real engine (in-process, HTTP through
- * @azure/batch) to an emulator that adds 20 ms to every request. The bound is the time the requests would take
- * if `concurrency` of them were always in flight and nothing else cost time: requests × latency ÷ concurrency,
- * with the requests counted by the emulator in the same window. Efficiency = bound ÷ elapsed; target ≥ 90 %.
+ * @azure/batch) to an emulator that answers every request 20 ms after it arrived (helpers/latencyFault.ts,
+ * ADR 0034). The bound is the time the requests would take if `concurrency` of them were always in flight and
+ * nothing else cost time: requests × latency ÷ concurrency, with the requests counted by the emulator in the
+ * same window. Efficiency = bound ÷ elapsed; target ≥ 90 %.
  *
- * Run alone: `npx tsx bench/submission.ts` (BENCH_TASKS, BENCH_LATENCY_MS, BENCH_CONCURRENCY).
+ * Run alone: `npx tsx bench/submission.ts` (BENCH_TASKS, BENCH_LATENCY_MS, BENCH_CONCURRENCY, BENCH_LATENCY_KIND).
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -19,6 +20,7 @@ import { startEmulatorProcess, tallyCalls } from "./helpers/emulatorProcess.js";
 import { emptyPool, sweepJob } from "./helpers/resources.js";
 import { runCeilingBench, type CeilingResult } from "./ceiling.js";
 import { imageNodeFlags } from "./helpers/imageNodeFlags.js";
+import { benchLatencyKind, latencyFault, latencyText, type BenchLatencyKind } from "./helpers/latencyFault.js";
 import { envNumber, percent, round, type BenchRow } from "./helpers/result.js";
 
 export interface SubmissionBenchOptions {
@@ -33,6 +35,8 @@ export interface SubmissionBenchOptions {
 export interface SubmissionBenchResult {
   readonly tasks: number;
   readonly latencyMs: number;
+  /** How the emulator applied the latency (helpers/latencyFault.ts). */
+  readonly latencyKind: BenchLatencyKind;
   readonly concurrency: number;
   readonly elapsedSeconds: number;
   /** Requests the emulator answered during the submission, by operation. */
@@ -82,7 +86,7 @@ async function runEngineSubmission(options: SubmissionBenchOptions): Promise<Sub
     await engine.statusWhere(poolKey, isReady);
     // From TypeScript sources the task worker is bundled at first use; the image ships it built (ADR 0030).
     await prepareWorkerThread();
-    await emulator.control.addFault({ operationId: "*", kind: "latency", latencyMs });
+    await emulator.control.addFault(latencyFault(latencyMs));
     await emulator.control.clearCounters();
     const jobKey = resourceKey("BatchJob", "default", "sweep");
     const submitted = engine.nextEvent(jobKey, "TasksSubmitted");
@@ -103,6 +107,7 @@ async function runEngineSubmission(options: SubmissionBenchOptions): Promise<Sub
     return {
       tasks,
       latencyMs,
+      latencyKind: benchLatencyKind(),
       concurrency,
       elapsedSeconds: round(elapsedSeconds, 3),
       requests: all.total,
@@ -126,7 +131,7 @@ async function runEngineSubmission(options: SubmissionBenchOptions): Promise<Sub
 export function submissionRow(r: SubmissionBenchResult): BenchRow {
   const complete = r.tasksInBatch === r.tasks;
   return {
-    benchmark: `submission: ${r.tasks} tasks, ${r.latencyMs} ms/request, ${r.concurrency} in flight`,
+    benchmark: `submission: ${r.tasks} tasks, ${latencyText(r.latencyMs)}, ${r.concurrency} in flight`,
     figure: `${r.elapsedSeconds} s`,
     bound: `${r.boundSeconds} s (${r.requests} req × ${r.latencyMs} ms ÷ ${r.concurrency})`,
     ratio: r.efficiency,

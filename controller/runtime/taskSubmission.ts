@@ -11,6 +11,7 @@
 import type { BatchAdapter, SerializedTask, TaskAddOutcome, TaskPayload } from "../batch/adapter.js";
 import { isBatchCallError } from "../batch/errors.js";
 import type { JsonObject, TaskIntent, TaskSet } from "../core/intent.js";
+import { readAhead } from "./taskStream/readAhead.js";
 
 /** A declared task as the submission sends it: its body, or its wire JSON written off the main thread. */
 export interface SubmittableTask {
@@ -67,6 +68,9 @@ export interface SubmissionResult {
 
 const MAX_REPORTED = 20;
 
+/** Chunks built ahead of the request slots (taskStream/readAhead.ts): a few, so a burst of answers finds them ready. */
+const READ_AHEAD_BATCHES = 3;
+
 interface Existing {
   readonly state: string;
   readonly contentHash?: string;
@@ -89,7 +93,8 @@ export async function submitTasks(options: SubmissionOptions): Promise<Submissio
   };
   const sender = chunkSender(options, existing, tally);
   let declared = 0;
-  for await (const batch of options.batches ?? inBatches(options.tasks.tasks(), options.chunkSize ?? 100)) {
+  const batches = options.batches ?? inBatches(options.tasks.tasks(), options.chunkSize ?? 100);
+  for await (const batch of readAhead(batches, READ_AHEAD_BATCHES)) {
     declared += batch.length;
     // A new job (nothing listed) adds every task: no per-task lookup, and no wait but for a free slot.
     await sender.addAll(existing.size === 0 ? batch : await admittedOf(options, existing, tally, batch));

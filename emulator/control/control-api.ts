@@ -108,7 +108,11 @@ function faultRule(body: Record<string, unknown>): FaultRule {
   if (typeof operationId !== "string" || operationId === "")
     throw new BatchError(400, "MissingRequiredProperty", 'operationId is required (or "*").');
   if (!isFaultKind(kind))
-    throw new BatchError(400, "InvalidPropertyValue", "kind must be throttle, busy, error, timeout, reset, latency or responseLost.");
+    throw new BatchError(
+      400,
+      "InvalidPropertyValue",
+      "kind must be throttle, busy, error, timeout, reset, latency, responseTime or responseLost.",
+    );
   const rule: FaultRule = { operationId, kind };
   if (typeof account === "string") rule.account = account;
   const count = optionalNumber(body, "count", (n) => n >= 0);

@@ -5,8 +5,12 @@ import { dropConnection, errorResponse, type Middleware, type Outcome } from "..
 /**
  * Fault injection per operation id. A rule matches an operation ("*" = all) and optionally an account;
  * it fires `count` times (default: until removed) and/or with a `probability` (seeded, so runs repeat).
+ * Two kinds slow a request down, differently:
+ * - `latency` waits `latencyMs`, then runs the operation: a request cut off while it waits has changed nothing.
+ * - `responseTime` runs the operation at once and answers `latencyMs` after the request arrived (at once if
+ *   the work took longer): a remote service whose response time includes its own work (ADR 0034).
  */
-export type FaultKind = "throttle" | "busy" | "error" | "timeout" | "reset" | "latency" | "responseLost";
+export type FaultKind = "throttle" | "busy" | "error" | "timeout" | "reset" | "latency" | "responseTime" | "responseLost";
 
 export interface FaultRule {
   operationId: string;
@@ -18,7 +22,7 @@ export interface FaultRule {
   probability?: number;
   /** Retry-After on throttle / busy (seconds, default 1). */
   retryAfterSeconds?: number;
-  /** Added delay for `latency` (wall-clock ms). */
+  /** Added delay for `latency`, response time for `responseTime` (wall-clock ms; default 1000). */
   latencyMs?: number;
 }
 
@@ -28,7 +32,7 @@ export interface ActiveFault extends FaultRule {
   fired: number;
 }
 
-const kinds: readonly FaultKind[] = ["throttle", "busy", "error", "timeout", "reset", "latency", "responseLost"];
+const kinds: readonly FaultKind[] = ["throttle", "busy", "error", "timeout", "reset", "latency", "responseTime", "responseLost"];
 
 export function isFaultKind(value: unknown): value is FaultKind {
   return typeof value === "string" && (kinds as readonly string[]).includes(value);
@@ -91,24 +95,47 @@ export class FaultInjector {
 }
 
 async function apply(rule: ActiveFault, ctx: RequestContext, next: () => Promise<Outcome>): Promise<Outcome> {
-  const retryAfter = { "retry-after": String(rule.retryAfterSeconds ?? 1) };
   switch (rule.kind) {
-    case "throttle":
-      return errorResponse(new BatchError(429, "TooManyRequests").withHeaders(retryAfter), ctx.req, ctx.requestId);
-    case "busy":
-      return errorResponse(new BatchError(503, "ServerBusy").withHeaders(retryAfter), ctx.req, ctx.requestId);
-    case "error":
-      return errorResponse(new BatchError(500, "InternalError"), ctx.req, ctx.requestId);
-    case "timeout":
-      return errorResponse(new BatchError(500, "OperationTimedOut"), ctx.req, ctx.requestId);
     case "reset":
       return dropConnection;
     case "latency":
       await new Promise((resolve) => setTimeout(resolve, rule.latencyMs ?? 1000));
       return next();
+    case "responseTime": {
+      const outcome = await next();
+      await until(ctx.arrivedAt + (rule.latencyMs ?? 1000));
+      return outcome;
+    }
     case "responseLost":
       // The operation is applied; the client never hears back.
       await next();
       return dropConnection;
+    default:
+      return errorResponse(faultError(rule.kind, rule.retryAfterSeconds ?? 1), ctx.req, ctx.requestId);
+  }
+}
+
+/** The error answer of a fault that fails the request without running it. */
+function faultError(kind: "throttle" | "busy" | "error" | "timeout", retryAfterSeconds: number): BatchError {
+  const retryAfter = { "retry-after": String(retryAfterSeconds) };
+  switch (kind) {
+    case "throttle":
+      return new BatchError(429, "TooManyRequests").withHeaders(retryAfter);
+    case "busy":
+      return new BatchError(503, "ServerBusy").withHeaders(retryAfter);
+    case "error":
+      return new BatchError(500, "InternalError");
+    case "timeout":
+      return new BatchError(500, "OperationTimedOut");
+  }
+}
+
+/**
+ * Resolves once performance.now() reaches `deadline`. Checked again after each timer: a timer counts from
+ * the event loop's cached time, which can lag the real one, so it may fire a little early.
+ */
+async function until(deadline: number): Promise<void> {
+  for (let left = deadline - performance.now(); left > 0; left = deadline - performance.now()) {
+    await new Promise((resolve) => setTimeout(resolve, left));
   }
 }

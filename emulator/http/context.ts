@@ -27,6 +27,8 @@ export interface RequestContextInit {
   readonly rawBody: Buffer;
   /** Scheme and host as the client addressed us, e.g. http://127.0.0.1:8089. */
   readonly baseUrl: string;
+  /** When the server received the request's headers (performance.now(), wall-clock ms). */
+  readonly arrivedAt: number;
 }
 
 export class RequestContext implements RequestContextInit {
@@ -40,6 +42,7 @@ export class RequestContext implements RequestContextInit {
   readonly store: AccountStore;
   readonly rawBody: Buffer;
   readonly baseUrl: string;
+  readonly arrivedAt: number;
 
   constructor(
     readonly req: IncomingMessage,
@@ -53,6 +56,7 @@ export class RequestContext implements RequestContextInit {
     this.store = init.store;
     this.rawBody = init.rawBody;
     this.baseUrl = init.baseUrl;
+    this.arrivedAt = init.arrivedAt;
   }
 
   get method(): string {

@@ -70,6 +70,7 @@ export function createBatchServer(options: BatchServerOptions): Server {
 }
 
 async function handle(options: BatchServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const arrivedAt = performance.now();
   const requestId = randomUUID();
   const target = requestTarget(req);
   if (await answeredBeforeAuth(options, req, res, target)) return;
@@ -84,7 +85,7 @@ async function handle(options: BatchServerOptions, req: IncomingMessage, res: Se
   const body = await readBody(req, maxBodyBytes);
   // Filled in by serveBatch, so observers see the account of the request.
   const caller = { accountName: "" };
-  const outcome = await serveBatch(options, { req, requestId, body, target, match, caller, auth });
+  const outcome = await serveBatch(options, { req, requestId, body, target, match, caller, auth, arrivedAt });
   const status = outcome === dropConnection ? "dropped" : outcome.status;
   for (const observer of options.observers) observer({ operationId, accountName: caller.accountName, status });
   if (outcome === dropConnection) {
@@ -157,11 +158,12 @@ interface BatchRequest {
   match: RouteMatch | undefined;
   caller: { accountName: string };
   auth: AuthResult;
+  arrivedAt: number;
 }
 
 /** Authenticates, routes and runs the operation through the middlewares; every failure becomes its error response. */
 async function serveBatch(options: BatchServerOptions, request: BatchRequest): Promise<Outcome> {
-  const { req, requestId, body, target, match, auth } = request;
+  const { req, requestId, body, target, match, auth, arrivedAt } = request;
   try {
     request.caller.accountName = auth.accountName;
     if (body === "tooLarge") throw tooLarge();
@@ -180,6 +182,7 @@ async function serveBatch(options: BatchServerOptions, request: BatchRequest): P
       store,
       rawBody: body,
       baseUrl,
+      arrivedAt,
     });
     const handler = match.route.handler;
     return await runChain(options.middlewares, ctx, async () => {

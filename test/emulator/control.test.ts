@@ -1,3 +1,4 @@
+import type { AbortSignalLike } from "@azure/ms-rest-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EmulatorControlClient } from "../../emulator/control-client.js";
 import { batchError, startSdkHarness, type SdkHarness } from "./helpers/sdk.js";
@@ -86,6 +87,29 @@ describe("control API: faults per operation", () => {
     const [latency, random] = await control.faults();
     expect(latency?.fired).toBe(1);
     expect(random?.fired).toBe(3);
+  });
+
+  it("'response time' applies the operation on arrival and answers only latencyMs after the request arrived", async () => {
+    await control.addFault({ operationId: "Pool_Add", kind: "responseTime", latencyMs: 60_000, count: 1 });
+    const cancel = new AbortController();
+    let answered = false;
+    // ms-rest-js types its own AbortSignalLike; a DOM AbortSignal satisfies it at runtime.
+    const abortSignal = cancel.signal as unknown as AbortSignalLike;
+    const add = h.client.pool.add({ id: "held", ...poolSpec }, { abortSignal }).finally(() => (answered = true));
+    // The pool exists while its add still waits for the answer.
+    while (!(await h.client.pool.exists("held")).body);
+    expect(answered).toBe(false);
+    cancel.abort();
+    await expect(add).rejects.toThrow();
+
+    await control.addFault({ operationId: "Pool_List", kind: "responseTime", latencyMs: 300, count: 1 });
+    const sent = performance.now();
+    expect(await h.client.pool.list()).toHaveLength(1);
+    expect(performance.now() - sent).toBeGreaterThanOrEqual(300);
+    expect((await control.faults()).map((f) => [f.kind, f.fired])).toEqual([
+      ["responseTime", 1],
+      ["responseTime", 1],
+    ]);
   });
 
   it("faults can be scoped to an account and removed", async () => {
