@@ -130,12 +130,15 @@ function faultError(kind: "throttle" | "busy" | "error" | "timeout", retryAfterS
   }
 }
 
+/** setTimeout's longest delay; a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Resolves once performance.now() reaches `deadline`. Checked again after each timer: a timer counts from
  * the event loop's cached time, which can lag the real one, so it may fire a little early.
  */
 async function until(deadline: number): Promise<void> {
   for (let left = deadline - performance.now(); left > 0; left = deadline - performance.now()) {
-    await new Promise((resolve) => setTimeout(resolve, left));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(left, MAX_TIMER_MS)));
   }
 }
