@@ -131,7 +131,7 @@ async function runEngineSubmission(options: SubmissionBenchOptions): Promise<Sub
 export function submissionRow(r: SubmissionBenchResult): BenchRow {
   const complete = r.tasksInBatch === r.tasks;
   return {
-    benchmark: `submission: ${r.tasks} tasks, ${latencyText(r.latencyMs)}, ${r.concurrency} in flight`,
+    benchmark: `submission: ${r.tasks} tasks, ${latencyText(r.latencyMs, r.latencyKind)}, ${r.concurrency} in flight`,
     figure: `${r.elapsedSeconds} s`,
     bound: `${r.boundSeconds} s (${r.requests} req × ${r.latencyMs} ms ÷ ${r.concurrency})`,
     ratio: r.efficiency,

@@ -21,7 +21,7 @@ export function latencyFault(latencyMs: number, env: Env = process.env): FaultRu
   return { operationId: "*", kind: benchLatencyKind(env), latencyMs };
 }
 
-/** How a row names it: "20 ms response time" or "20 ms before each request". */
-export function latencyText(latencyMs: number, env: Env = process.env): string {
-  return benchLatencyKind(env) === "responseTime" ? `${latencyMs} ms response time` : `${latencyMs} ms before each request`;
+/** How a row names the model it was measured with: "20 ms response time" or "20 ms before each request". */
+export function latencyText(latencyMs: number, kind: BenchLatencyKind = benchLatencyKind()): string {
+  return kind === "responseTime" ? `${latencyMs} ms response time` : `${latencyMs} ms before each request`;
 }
