@@ -317,7 +317,8 @@ function summarizeJob(
     tasksNotResubmitted: submission?.notResubmitted || undefined,
   };
   const base = { job, batchIds: [intent.jobId] };
-  return { ...base, ...planSummary(plan, { progress: progressText(intent, live, counts), counts }, pollIntervalMs) };
+  const ending = live?.state === "active" && live.onAllTasksComplete === "terminatejob";
+  return { ...base, ...planSummary(plan, { progress: progressText(intent, live, counts), counts, ending }, pollIntervalMs) };
 }
 
 /** Counts are read on their own cadence (ADR 0004): until the first read, say so rather than 0/N. */
@@ -330,10 +331,10 @@ function progressText(intent: JobIntent, live: ObservedJob | undefined, counts: 
 /** The summary (and next poll) a job plan leads to. */
 function planSummary(
   plan: JobPlan,
-  tasks: { progress: string; counts: ObservedTaskCounts },
+  tasks: { progress: string; counts: ObservedTaskCounts; ending: boolean },
   pollIntervalMs: number,
 ): Pick<StepResult, "summary" | "pollAfterMs"> {
-  const { progress, counts } = tasks;
+  const { progress, counts, ending } = tasks;
   if (plan.status === "Finished") {
     return { summary: { kind: "ready", message: `${plan.reason}: ${progress}` }, pollAfterMs: plan.waiting ? pollIntervalMs : undefined };
   }
@@ -344,7 +345,9 @@ function planSummary(
     return { summary: { kind: "ready", message: `suspended (${plan.reason}): no new task starts; ${progress}` } };
   }
   if (plan.actions.length > 0 || plan.waiting) return busySummary(plan, pollIntervalMs);
-  const running = counts.active + counts.running > 0;
+  // A job Batch ends once its tasks complete is still polled when the counts (read after the listing)
+  // say none is left: its completion is due, and nothing else would report it before the resync.
+  const running = counts.active + counts.running > 0 || ending;
   return { summary: { kind: "ready", message: `${plan.reason}; ${progress}` }, pollAfterMs: running ? pollIntervalMs * 4 : undefined };
 }
 

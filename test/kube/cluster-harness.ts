@@ -131,8 +131,11 @@ export async function deleteResource(api: CustomObjectsApi, kind: ResourceKind, 
   await api.deleteNamespacedCustomObject({ group: API_GROUP, version: API_VERSION, namespace, plural: PLURALS[kind], name });
 }
 
-/** Polls until `predicate` holds; throws with `what` after timeoutMs. Only for "eventually" checks, never timing. */
-export async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+/**
+ * Polls until `predicate` holds; throws with `what` after timeoutMs. Only for "eventually" checks, never timing.
+ * The default is under the test timeout (60 s), so a step that never comes is named in the failure.
+ */
+export async function until(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 45_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) {
