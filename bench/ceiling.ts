@@ -18,7 +18,7 @@ import { taskSetOf } from "../controller/core/taskBody.js";
 import type { TaskFactory } from "../controller/model/job.js";
 import { sdkJobOnEmptyPool, startEmulatorProcess, tallyCalls } from "./helpers/emulatorProcess.js";
 import { cpuSeconds } from "./helpers/procfs.js";
-import { latencyFault } from "./helpers/latencyFault.js";
+import { answeredAfterMs, latencyFault } from "./helpers/latencyFault.js";
 import { sweepFactory } from "./helpers/resources.js";
 import { envNumber, percent, round } from "./helpers/result.js";
 
@@ -38,6 +38,8 @@ export interface CeilingResult {
   readonly clientCpuMsPerRequest: number;
   readonly emulatorCpuMsPerRequest: number;
   readonly tasksInBatch: number;
+  /** Mean time after arrival at which the emulator released its answers (responseTime model). */
+  readonly answeredAfterMs?: number;
 }
 
 const TASKS_PER_REQUEST = 100;
@@ -66,6 +68,7 @@ export async function runCeilingBench(options: CeilingOptions = {}): Promise<Cei
     const clientCpu = process.cpuUsage(cpuBefore.client);
     const emulatorCpu = cpuSeconds(emulator.pid) - cpuBefore.emulator;
     const requests = tallyCalls(await emulator.control.counters()).total;
+    const answeredAfter = await answeredAfterMs(emulator.control);
     await emulator.control.clearFaults();
     const counts = (await client.job.getTaskCounts("ceiling")).taskCounts;
     const boundSeconds = (requests * latencyMs) / 1000 / concurrency;
@@ -78,6 +81,7 @@ export async function runCeilingBench(options: CeilingOptions = {}): Promise<Cei
       clientCpuMsPerRequest: round((clientCpu.user + clientCpu.system) / 1e3 / Math.max(1, requests), 3),
       emulatorCpuMsPerRequest: round((emulatorCpu * 1e3) / Math.max(1, requests), 3),
       tasksInBatch: counts.active + counts.running + counts.completed,
+      answeredAfterMs: answeredAfter,
     };
   } finally {
     await emulator.stop();

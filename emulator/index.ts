@@ -214,6 +214,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       // Written before the reset below drops the state (and kills local processes).
       persisted?.persistence.close();
       state.reset();
+      emulator.control.faults.close();
       await Promise.all(servers.map(closeServer));
     },
   };

@@ -1,4 +1,5 @@
 import type { RequestContext } from "../http/context.js";
+import { PreciseTimer } from "./preciseTimer.js";
 import { BatchError } from "../http/errors.js";
 import { dropConnection, errorResponse, type Middleware, type Outcome } from "../http/server.js";
 
@@ -8,7 +9,8 @@ import { dropConnection, errorResponse, type Middleware, type Outcome } from "..
  * Two kinds slow a request down, differently:
  * - `latency` waits `latencyMs`, then runs the operation: a request cut off while it waits has changed nothing.
  * - `responseTime` runs the operation at once and answers `latencyMs` after the request arrived (at once if
- *   the work took longer): a remote service whose response time includes its own work (ADR 0034).
+ *   the work took longer): a remote service whose response time includes its own work (ADR 0034). The
+ *   answer is serialized before the wait and released by a sub-millisecond timer (ADR 0036).
  */
 export type FaultKind = "throttle" | "busy" | "error" | "timeout" | "reset" | "latency" | "responseTime" | "responseLost";
 
@@ -30,6 +32,11 @@ export interface ActiveFault extends FaultRule {
   readonly id: number;
   /** Requests this rule has affected so far. */
   fired: number;
+  /**
+   * `responseTime` only: when its answers were released, in ms after their requests arrived (count, sum,
+   * max), so a benchmark can say how close to `latencyMs` the emulator kept.
+   */
+  released?: { count: number; sumMs: number; maxMs: number };
 }
 
 const kinds: readonly FaultKind[] = ["throttle", "busy", "error", "timeout", "reset", "latency", "responseTime", "responseLost"];
@@ -43,14 +50,25 @@ export class FaultInjector {
   private nextId = 1;
   private seed = 0x2545f491;
 
+  private readonly timer = new PreciseTimer();
+
   add(rule: FaultRule): ActiveFault {
     const active: ActiveFault = { ...rule, id: this.nextId++, fired: 0 };
+    if (rule.kind === "responseTime") {
+      active.released = { count: 0, sumMs: 0, maxMs: 0 };
+      this.timer.warm();
+    }
     this.rules.push(active);
     return active;
   }
 
   list(): ActiveFault[] {
-    return this.rules.map((r) => ({ ...r }));
+    return this.rules.map((r) => ({ ...r, ...(r.released === undefined ? {} : { released: { ...r.released } }) }));
+  }
+
+  /** Ends the response-time timer's thread (the emulator is closing). */
+  close(): void {
+    this.timer.close();
   }
 
   remove(id: number): boolean {
@@ -79,7 +97,7 @@ export class FaultInjector {
   middleware(): Middleware {
     return async (ctx, next) => {
       const rule = this.take(ctx.operationId, ctx.auth.accountName);
-      return rule === undefined ? next() : apply(rule, ctx, next);
+      return rule === undefined ? next() : apply(rule, ctx, next, this.timer);
     };
   }
 
@@ -94,7 +112,7 @@ export class FaultInjector {
   }
 }
 
-async function apply(rule: ActiveFault, ctx: RequestContext, next: () => Promise<Outcome>): Promise<Outcome> {
+async function apply(rule: ActiveFault, ctx: RequestContext, next: () => Promise<Outcome>, timer: PreciseTimer): Promise<Outcome> {
   switch (rule.kind) {
     case "reset":
       return dropConnection;
@@ -102,8 +120,10 @@ async function apply(rule: ActiveFault, ctx: RequestContext, next: () => Promise
       await new Promise((resolve) => setTimeout(resolve, rule.latencyMs ?? 1000));
       return next();
     case "responseTime": {
-      const outcome = await next();
-      await until(ctx.arrivedAt + (rule.latencyMs ?? 1000));
+      // Serialized now, while the answer waits, rather than on its way out.
+      const outcome = asText(await next());
+      await timer.wait(ctx.arrivedAt + (rule.latencyMs ?? 1000));
+      noteReleased(rule, performance.now() - ctx.arrivedAt);
       return outcome;
     }
     case "responseLost":
@@ -130,15 +150,15 @@ function faultError(kind: "throttle" | "busy" | "error" | "timeout", retryAfterS
   }
 }
 
-/** setTimeout's longest delay; a longer one fires at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A JSON answer as its text (the server writes `json` as it is). */
+function asText(outcome: Outcome): Outcome {
+  if (outcome === dropConnection || outcome.json !== undefined || outcome.body === undefined) return outcome;
+  return { ...outcome, json: JSON.stringify(outcome.body), body: undefined };
+}
 
-/**
- * Resolves once performance.now() reaches `deadline`. Checked again after each timer: a timer counts from
- * the event loop's cached time, which can lag the real one, so it may fire a little early.
- */
-async function until(deadline: number): Promise<void> {
-  for (let left = deadline - performance.now(); left > 0; left = deadline - performance.now()) {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(left, MAX_TIMER_MS)));
-  }
+function noteReleased(rule: ActiveFault, afterMs: number): void {
+  if (rule.released === undefined) return;
+  rule.released.count += 1;
+  rule.released.sumMs += afterMs;
+  rule.released.maxMs = Math.max(rule.released.maxMs, afterMs);
 }

@@ -110,6 +110,23 @@ describe("control API: faults per operation", () => {
       ["responseTime", 1],
       ["responseTime", 1],
     ]);
+    // Each rule says when its answers were released, measured from arrival: never before latencyMs.
+    const listed = (await control.faults()).find((f) => f.operationId === "Pool_List");
+    expect(listed?.released?.count).toBe(1);
+    expect(listed?.released?.maxMs).toBeGreaterThanOrEqual(300);
+    expect(listed?.released?.sumMs).toBe(listed?.released?.maxMs);
+  });
+
+  it("'response time' answers what the operation saw when it ran, not what changed while the answer waited", async () => {
+    await h.client.pool.add({ id: "seen", ...poolSpec, metadata: [{ name: "v", value: "1" }] });
+    await control.addFault({ operationId: "Pool_Get", kind: "responseTime", latencyMs: 60_000, count: 1 });
+    const get = h.client.pool.get("seen");
+    while ((await control.faults()).find((f) => f.operationId === "Pool_Get")?.fired !== 1);
+    await control.setPoolMetadata("seen", [{ name: "v", value: "2" }]);
+    await control.clearFaults();
+    expect((await h.client.pool.get("seen")).metadata).toEqual([{ name: "v", value: "2" }]);
+    h.emulator.control.faults.close();
+    expect((await get).metadata).toEqual([{ name: "v", value: "1" }]);
   });
 
   it("faults can be scoped to an account and removed", async () => {
