@@ -32,6 +32,7 @@ import { createDirectorySource, type DirectorySource } from "./directorySource.j
 import { createLoaderParser } from "./loaderParser.js";
 import { createGitPoller, type GitPoller } from "./gitPoller.js";
 import { createEmulatorPlaceholderSecrets, createFileSecretResolver } from "./fileSecretResolver.js";
+import { engineStopSignal } from "../runtime/stopSignal.js";
 
 type DirectorySourceConfig = Extract<RunConfig["source"], { kind: "directory" }>;
 
@@ -135,7 +136,7 @@ async function startAndWait(run: DirectoryRun): Promise<number> {
     pollIntervalMs: config.pollIntervalMs,
     concurrency: config.concurrency,
     managerId: config.managerId,
-    signal: stop.signal,
+    signal: engineStopSignal(stop.signal),
     // BatchAccount resources: one adapter each, its calls labelled with the account (docs/accounts.md).
     connectAccount: accountConnector((operation, code, seconds, account) => metrics.batchCall(operation, code, seconds, account)),
   });

@@ -13,6 +13,7 @@ import type { KubernetesSourceConfig } from "../config/clusterConfig.js";
 import { loadKubeConfig } from "./kubeConfig.js";
 import { runCluster, type ClusterPorts } from "./clusterMode.js";
 import type { AuthMode } from "../validation/index.js";
+import { engineStopSignal } from "../runtime/stopSignal.js";
 
 /** The engine options the run command provides; the cluster ports and the signal are added here. */
 export type SharedControllerOptions = Omit<ControllerOptions, "source" | "status" | "events" | "secrets" | "finalizers" | "signal">;
@@ -85,7 +86,7 @@ async function runEngine(options: KubernetesModeOptions, ports: ClusterPorts, si
     events: ports.events,
     secrets: ports.secrets,
     finalizers: ports.finalizers,
-    signal,
+    signal: engineStopSignal(signal),
   });
   // The engine runs only while this replica leads (or always, without leader election).
   options.controller.metrics.leader?.(true);
