@@ -32,8 +32,14 @@ while (Atomics.load(signal, 1) === 0) {
 }
 `;
 
-/** performance.now() counts from each thread's own origin; deadlines travel as hrtime milliseconds. */
+/**
+ * performance.now() counts from this thread's origin, the worker from the same monotonic clock's zero
+ * (hrtime): deadlines travel as hrtime milliseconds. The difference is read once, so deadlines keep their
+ * order to the microsecond, and performance.now() first, so it errs late, never early.
+ */
 const hrNowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+const performanceReadFirst = performance.now();
+const HRTIME_MINUS_PERFORMANCE_MS = hrNowMs() - performanceReadFirst;
 
 interface Running {
   readonly worker: Worker;
@@ -72,7 +78,7 @@ export class PreciseTimer {
     const id = this.#nextId++;
     return new Promise((resolve) => {
       this.#waiting.set(id, resolve);
-      running.port.postMessage({ id, at: hrNowMs() + left });
+      running.port.postMessage({ id, at: deadline + HRTIME_MINUS_PERFORMANCE_MS });
       Atomics.add(running.signal, 0, 1);
       Atomics.notify(running.signal, 0);
     });
