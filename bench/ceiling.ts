@@ -89,7 +89,7 @@ export async function runCeilingBench(options: CeilingOptions = {}): Promise<Cei
 }
 
 /** The job's addtaskcollection bodies, 100 tasks each, as the engine writes them (content markers included). */
-function requestBodies(taskFactory: TaskFactory): string[] {
+export function requestBodies(taskFactory: TaskFactory): string[] {
   const bodies: string[] = [];
   let chunk: TaskPayload[] = [];
   for (const task of taskSetOf({ taskFactory }).tasks()) {

@@ -19,6 +19,7 @@ import { cpuSeconds, mainThreadCpuSeconds, MiB, processMemory } from "./helpers/
 import { startEmulatorProcess, tallyCalls } from "./helpers/emulatorProcess.js";
 import { emptyPool, sweepJob } from "./helpers/resources.js";
 import { runCeilingBench, type CeilingResult } from "./ceiling.js";
+import { runFloorBench, type FloorResult } from "./floor.js";
 import { imageNodeFlags } from "./helpers/imageNodeFlags.js";
 import { answeredAfterMs, benchLatencyKind, latencyFault, latencyText, type BenchLatencyKind } from "./helpers/latencyFault.js";
 import { envNumber, percent, round, type BenchRow } from "./helpers/result.js";
@@ -28,7 +29,10 @@ export interface SubmissionBenchOptions {
   readonly latencyMs?: number;
   /** addtaskcollection calls in flight (the engine's taskSubmissionConcurrency). */
   readonly concurrency?: number;
-  /** Also measure the bare-client ceiling (ceiling.ts) on a fresh emulator after the engine's submission. */
+  /**
+   * Also measure, after the engine's submission, the bare-client ceiling (ceiling.ts) on a fresh emulator and
+   * the floor (floor.ts) of a plain node:http pair.
+   */
   readonly ceiling?: boolean;
 }
 
@@ -62,6 +66,8 @@ export interface SubmissionBenchResult {
   readonly peakRssMiB: number;
   /** The same requests from a bare client (ceiling.ts), measured right after: what this machine and emulator allow. */
   readonly ceiling?: CeilingResult;
+  /** The same requests between a plain node:http client and server (floor.ts): what this machine allows. */
+  readonly floor?: FloorResult;
 }
 
 export const CPU_PER_REQUEST_TARGET_MS = 0.5;
@@ -72,8 +78,10 @@ export async function runSubmissionBench(options: SubmissionBenchOptions = {}): 
   const ours = await runEngineSubmission(options);
   if (options.ceiling !== true) return ours;
   // After ours, on a fresh emulator, so neither figure pays for the other's stored tasks.
-  const ceiling = await runCeilingBench({ tasks: ours.tasks, latencyMs: ours.latencyMs, concurrency: ours.concurrency });
-  return { ...ours, ceiling };
+  const shape = { tasks: ours.tasks, latencyMs: ours.latencyMs, concurrency: ours.concurrency };
+  const ceiling = await runCeilingBench(shape);
+  const floor = await runFloorBench(shape);
+  return { ...ours, ceiling, floor };
 }
 
 async function runEngineSubmission(options: SubmissionBenchOptions): Promise<SubmissionBenchResult> {
@@ -142,7 +150,7 @@ export function submissionRow(r: SubmissionBenchResult): BenchRow {
     target:
       `≥ ${percent(SUBMISSION_TARGET)} of bound; controller CPU ${r.controllerCpuMsPerRequest} ms/request (main thread ${r.mainThreadCpuMsPerRequest}), ` +
       `target < ${CPU_PER_REQUEST_TARGET_MS}${answeredText(r.answeredAfterMs)}${ceilingText(r.efficiency, r.ceiling)}` +
-      `${complete ? "" : `; ONLY ${r.tasksInBatch} tasks in Batch`}`,
+      `${floorText(r.floor)}${complete ? "" : `; ONLY ${r.tasksInBatch} tasks in Batch`}`,
     pass: complete && r.efficiency >= SUBMISSION_TARGET,
     details: { ...r },
   };
@@ -161,6 +169,11 @@ function ceilingText(efficiency: number, ceiling: CeilingResult | undefined): st
     `; bare-client ceiling ${ceiling.elapsedSeconds} s = ${percent(ceiling.efficiency)} of its bound${incomplete}, ` +
     `ours ${percent(efficiency / ceiling.efficiency)} of the ceiling`
   );
+}
+
+/** The plain node:http pair's figure: how much of the bound this machine leaves before any Batch work. */
+function floorText(floor: FloorResult | undefined): string {
+  return floor === undefined ? "" : `; floor (plain node:http pair) ${floor.elapsedSeconds} s = ${percent(floor.efficiency)} of its bound`;
 }
 
 export function submissionOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): SubmissionBenchOptions {
@@ -225,7 +238,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   if (process.env.BENCH_RESULT_FILE !== undefined) await writeFile(process.env.BENCH_RESULT_FILE, JSON.stringify(result));
   console.log(JSON.stringify(result, null, 2));
   console.log(
-    `efficiency ${percent(result.efficiency)} of the bound (target ≥ ${percent(SUBMISSION_TARGET)})${ceilingText(result.efficiency, result.ceiling)}`,
+    `efficiency ${percent(result.efficiency)} of the bound (target ≥ ${percent(SUBMISSION_TARGET)})${ceilingText(result.efficiency, result.ceiling)}${floorText(result.floor)}`,
   );
   console.log(
     `controller CPU ${result.controllerCpuMsPerRequest} ms per 100-task request (main thread ${result.mainThreadCpuMsPerRequest}; target < ${CPU_PER_REQUEST_TARGET_MS})`,

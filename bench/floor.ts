@@ -1,0 +1,115 @@
+/**
+ * The floor under the `submission` row: what this machine's loopback, node:http and two processes allow
+ * before any Batch work. A plain keep-alive client posts the same 1,000 addtaskcollection bodies, with the
+ * same requests in flight, to the least service there is (helpers/floorServer.ts: it reads the body and
+ * answers `latencyMs` after arrival). The bound assumes that a request costs nothing but its latency; this
+ * figure, measured in the same run, says how much of it even that pair reaches here. Below it sits the
+ * ceiling (ceiling.ts: the emulator and a bare signing client), and below that the engine.
+ *
+ * Run alone: `npx tsx bench/floor.ts` (BENCH_TASKS, BENCH_LATENCY_MS, BENCH_CONCURRENCY).
+ */
+import { spawn } from "node:child_process";
+import { Agent, request } from "node:http";
+import { createInterface } from "node:readline";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { TaskFactory } from "../controller/model/job.js";
+import { requestBodies } from "./ceiling.js";
+import { cpuSeconds } from "./helpers/procfs.js";
+import { sweepFactory } from "./helpers/resources.js";
+import { envNumber, percent, round } from "./helpers/result.js";
+
+export interface FloorOptions {
+  readonly tasks?: number;
+  readonly latencyMs?: number;
+  readonly concurrency?: number;
+}
+
+export interface FloorResult {
+  readonly elapsedSeconds: number;
+  readonly requests: number;
+  readonly boundSeconds: number;
+  /** bound ÷ elapsed, as for `submission`. */
+  readonly efficiency: number;
+  readonly clientCpuMsPerRequest: number;
+  readonly serverCpuMsPerRequest: number;
+}
+
+export async function runFloorBench(options: FloorOptions = {}): Promise<FloorResult> {
+  const latencyMs = options.latencyMs ?? 20;
+  const concurrency = options.concurrency ?? 8;
+  const bodies = requestBodies(sweepFactory(options.tasks ?? 100_000) as unknown as TaskFactory);
+  const server = await startFloorServer(latencyMs);
+  const agent = new Agent({ keepAlive: true });
+  try {
+    const post = (body: string): Promise<void> =>
+      new Promise((resolve, reject) => {
+        const headers = { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) };
+        const req = request(`${server.url}/jobs/floor/addtaskcollection`, { method: "POST", headers, agent }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("error", reject);
+          res.on("end", () =>
+            res.statusCode === 200 && Buffer.concat(chunks).length > 0 ? resolve() : reject(new Error(`answered ${res.statusCode}`)),
+          );
+        });
+        req.on("error", reject);
+        req.end(body);
+      });
+    const started = performance.now();
+    const cpuBefore = { client: process.cpuUsage(), server: cpuSeconds(server.pid) };
+    let next = 0;
+    const slot = async (): Promise<void> => {
+      for (let body = bodies[next++]; body !== undefined; body = bodies[next++]) await post(body);
+    };
+    await Promise.all(Array.from({ length: concurrency }, slot));
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    const clientCpu = process.cpuUsage(cpuBefore.client);
+    const serverCpu = cpuSeconds(server.pid) - cpuBefore.server;
+    const requests = bodies.length;
+    const boundSeconds = (requests * latencyMs) / 1000 / concurrency;
+    return {
+      elapsedSeconds: round(elapsedSeconds, 3),
+      requests,
+      boundSeconds: round(boundSeconds, 3),
+      efficiency: round(boundSeconds / elapsedSeconds, 4),
+      clientCpuMsPerRequest: round((clientCpu.user + clientCpu.system) / 1e3 / requests, 3),
+      serverCpuMsPerRequest: round((serverCpu * 1e3) / requests, 3),
+    };
+  } finally {
+    agent.destroy();
+    await server.stop();
+  }
+}
+
+async function startFloorServer(latencyMs: number): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const entry = fileURLToPath(new URL("./helpers/floorServer.ts", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    env: { ...process.env, FLOOR_LATENCY_MS: String(latencyMs) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  if (child.stdout === null) throw new Error("the floor server has no stdout");
+  for await (const line of createInterface({ input: child.stdout })) {
+    const { url, pid } = JSON.parse(line) as { url: string; pid: number };
+    return {
+      url,
+      pid,
+      stop: async () => {
+        if (child.exitCode === null) child.kill("SIGTERM");
+        await exited;
+      },
+    };
+  }
+  throw new Error("the floor server exited before listening");
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const env = process.env;
+  const result = await runFloorBench({
+    tasks: envNumber(env, "BENCH_TASKS", 100_000),
+    latencyMs: envNumber(env, "BENCH_LATENCY_MS", 20),
+    concurrency: envNumber(env, "BENCH_CONCURRENCY", 8),
+  });
+  console.log(JSON.stringify(result, null, 2));
+  console.log(`a plain node:http pair reaches ${percent(result.efficiency)} of the bound`);
+}
