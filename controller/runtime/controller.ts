@@ -200,19 +200,26 @@ class Engine implements Controller {
     const outcome = await this.reconcileNow(key);
     switch (outcome.kind) {
       case "done":
+        this.#queue.forget(key);
+        return;
       case "stalled":
         this.#queue.forget(key);
+        if (outcome.recheckAfterMs !== undefined) this.#pollAfter(key, outcome.recheckAfterMs);
         return;
       case "requeueAfter":
         this.#queue.forget(key);
-        // A poll wants to see progress: the next pass must not reuse a listing older than now.
-        this.#freshAfter.set(key, Math.max(this.#freshAfter.get(key) ?? 0, this.#now()));
-        this.#queue.addAfter(key, outcome.ms);
+        this.#pollAfter(key, outcome.ms);
         return;
       case "error":
         this.#queue.addRateLimited(key);
         return;
     }
+  }
+
+  #pollAfter(key: ResourceKey, ms: number): void {
+    // A poll wants to see progress: the next pass must not reuse a listing older than now.
+    this.#freshAfter.set(key, Math.max(this.#freshAfter.get(key) ?? 0, this.#now()));
+    this.#queue.addAfter(key, ms);
   }
 
   async #serialized<T>(key: ResourceKey, fn: () => Promise<T>): Promise<T> {
@@ -245,7 +252,11 @@ class Engine implements Controller {
         // Concluded stalls (invalid spec, resize errors) are reported like thrown ones.
         this.#reportStall(key, result.summary.reason, result.summary.message, logger);
         label = "stalled";
-        outcome = { kind: "stalled", status: undefined };
+        outcome = {
+          kind: "stalled",
+          status: undefined,
+          ...(result.pollAfterMs === undefined ? {} : { recheckAfterMs: result.pollAfterMs }),
+        };
       }
     } catch (error: unknown) {
       ({ result, label, outcome } = this.#failure(key, error, logger));

@@ -240,7 +240,8 @@ export interface Alerts {
 export type ReconcileOutcome =
   | { readonly kind: "done"; readonly status: ResourceStatus | undefined }
   | { readonly kind: "requeueAfter"; readonly ms: number; readonly status: ResourceStatus | undefined }
-  | { readonly kind: "stalled"; readonly status: ResourceStatus | undefined }
+  /** `recheckAfterMs`: not a retry, a look at what Batch is about to do itself (a job it ends). */
+  | { readonly kind: "stalled"; readonly status: ResourceStatus | undefined; readonly recheckAfterMs?: number }
   | { readonly kind: "error"; readonly error: unknown; readonly status: ResourceStatus | undefined };
 
 export interface ControllerOptions {

@@ -58,7 +58,10 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
   const failedTasks = await sampleFailedTasks(ctx, intent, live);
   const health = live === undefined ? undefined : jobHealth({ intent, live, failedTasks, pools, poolManifest });
   const result = {
-    ...withHealth(summarizeJob(intent, plan, { live, submission }, options.pollIntervalMs), health, failedTasks, options.pollIntervalMs),
+    ...withHealth(summarizeJob(intent, plan, { live, submission }, options.pollIntervalMs), health, failedTasks, {
+      pollIntervalMs: options.pollIntervalMs,
+      ending: batchEndsItSoon(live),
+    }),
     drift: driftCondition({ policy: intent.driftPolicy, drift, corrected: intent.driftPolicy === "Correct" }),
   };
   return withCountRefresh(result, observed?.refreshInMs);
@@ -106,8 +109,10 @@ function jobHealth(input: {
 }
 
 /** Come back for the counts when they are due, unless a sooner poll is already planned. */
-function withCountRefresh<R extends { pollAfterMs?: number }>(result: R, refresh: number | undefined): R {
-  if (refresh === undefined || (result.pollAfterMs !== undefined && result.pollAfterMs <= refresh)) return result;
+function withCountRefresh<R extends Pick<StepResult, "pollAfterMs" | "summary">>(result: R, refresh: number | undefined): R {
+  // A stalled job waits for a user; only a completion Batch is about to report is polled for (withHealth).
+  if (refresh === undefined || result.summary.kind === "stalled" || (result.pollAfterMs !== undefined && result.pollAfterMs <= refresh))
+    return result;
   return { ...result, pollAfterMs: refresh };
 }
 
@@ -283,13 +288,18 @@ function withHealth(
   result: StepResult,
   health: JobHealthIssue | undefined,
   failedTasks: readonly FailedTaskSample[],
-  pollIntervalMs: number,
+  polling: { pollIntervalMs: number; ending: boolean },
 ): StepResult {
+  const { pollIntervalMs, ending } = polling;
   const job =
     result.job === undefined || failedTasks.length === 0 ? result.job : { ...result.job, failedTasks: failedTasks.map((t) => ({ ...t })) };
   if (health === undefined || result.summary.kind === "stalled") return { ...result, job };
   const { reason, message } = health;
-  if (health.terminal) return { ...result, job, summary: { kind: "stalled", reason, message }, pollAfterMs: undefined };
+  if (health.terminal) {
+    // Stalled waits for a user, but a job Batch is about to end is still read until it has, so the status
+    // says when it completed (state, JobCompleted), as for a Ready job.
+    return { ...result, job, summary: { kind: "stalled", reason, message }, pollAfterMs: ending ? pollIntervalMs * 4 : undefined };
+  }
   return { ...result, job, summary: { kind: "progressing", reason, message }, pollAfterMs: result.pollAfterMs ?? pollIntervalMs };
 }
 
@@ -317,8 +327,16 @@ function summarizeJob(
     tasksNotResubmitted: submission?.notResubmitted || undefined,
   };
   const base = { job, batchIds: [intent.jobId] };
-  const ending = live?.state === "active" && live.onAllTasksComplete === "terminatejob";
+  const ending = batchEndsItSoon(live);
   return { ...base, ...planSummary(plan, { progress: progressText(intent, live, counts), counts, ending }, pollIntervalMs) };
+}
+
+/**
+ * A job still `active` that Batch ends once its tasks complete (onAllTasksComplete: terminatejob). Its
+ * counts are read after the listing, so they may already say no task is left: its completion is due.
+ */
+function batchEndsItSoon(live: ObservedJob | undefined): boolean {
+  return live?.state === "active" && live.onAllTasksComplete === "terminatejob";
 }
 
 /** Counts are read on their own cadence (ADR 0004): until the first read, say so rather than 0/N. */
