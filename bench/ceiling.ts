@@ -17,10 +17,10 @@ import { createLeanPoster, type LeanPoster } from "../controller/batch/leanPost.
 import { taskSetOf } from "../controller/core/taskBody.js";
 import type { TaskFactory } from "../controller/model/job.js";
 import { sdkJobOnEmptyPool, startEmulatorProcess, tallyCalls } from "./helpers/emulatorProcess.js";
-import { cpuSeconds } from "./helpers/procfs.js";
+import { againstBound, postInSlots } from "./helpers/slots.js";
 import { answeredAfterMs, latencyFault } from "./helpers/latencyFault.js";
 import { sweepFactory } from "./helpers/resources.js";
-import { envNumber, percent, round } from "./helpers/result.js";
+import { percent, round, windowShapeFromEnv } from "./helpers/result.js";
 
 export interface CeilingOptions {
   readonly tasks?: number;
@@ -57,29 +57,15 @@ export async function runCeilingBench(options: CeilingOptions = {}): Promise<Cei
     const post = poster(lean, `/jobs/ceiling/addtaskcollection?api-version=${client.apiVersion}`);
     await emulator.control.addFault(latencyFault(latencyMs));
     await emulator.control.clearCounters();
-    const started = performance.now();
-    const cpuBefore = { client: process.cpuUsage(), emulator: cpuSeconds(emulator.pid) };
-    let next = 0;
-    const slot = async (): Promise<void> => {
-      for (let body = bodies[next++]; body !== undefined; body = bodies[next++]) await post(body);
-    };
-    await Promise.all(Array.from({ length: concurrency }, slot));
-    const elapsedSeconds = (performance.now() - started) / 1000;
-    const clientCpu = process.cpuUsage(cpuBefore.client);
-    const emulatorCpu = cpuSeconds(emulator.pid) - cpuBefore.emulator;
+    const window = await postInSlots(bodies, concurrency, post, emulator.pid);
     const requests = tallyCalls(await emulator.control.counters()).total;
     const answeredAfter = await answeredAfterMs(emulator.control);
     await emulator.control.clearFaults();
     const counts = (await client.job.getTaskCounts("ceiling")).taskCounts;
-    const boundSeconds = (requests * latencyMs) / 1000 / concurrency;
     return {
       tasks,
-      elapsedSeconds: round(elapsedSeconds, 3),
-      requests,
-      boundSeconds: round(boundSeconds, 3),
-      efficiency: round(boundSeconds / elapsedSeconds, 4),
-      clientCpuMsPerRequest: round((clientCpu.user + clientCpu.system) / 1e3 / Math.max(1, requests), 3),
-      emulatorCpuMsPerRequest: round((emulatorCpu * 1e3) / Math.max(1, requests), 3),
+      ...againstBound(requests, window, { latencyMs, concurrency }),
+      emulatorCpuMsPerRequest: round(window.serverCpuMs / Math.max(1, requests), 3),
       tasksInBatch: counts.active + counts.running + counts.completed,
       answeredAfterMs: answeredAfter,
     };
@@ -114,12 +100,7 @@ function poster(lean: LeanPoster, path: string): (body: string) => Promise<void>
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const env = process.env;
-  const result = await runCeilingBench({
-    tasks: envNumber(env, "BENCH_TASKS", 100_000),
-    latencyMs: envNumber(env, "BENCH_LATENCY_MS", 20),
-    concurrency: envNumber(env, "BENCH_CONCURRENCY", 8),
-  });
+  const result = await runCeilingBench(windowShapeFromEnv(process.env));
   console.log(JSON.stringify(result, null, 2));
   console.log(`a bare client reaches ${percent(result.efficiency)} of the bound`);
 }

@@ -14,9 +14,9 @@ import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { TaskFactory } from "../controller/model/job.js";
 import { requestBodies } from "./ceiling.js";
-import { cpuSeconds } from "./helpers/procfs.js";
+import { againstBound, postInSlots } from "./helpers/slots.js";
 import { sweepFactory } from "./helpers/resources.js";
-import { envNumber, percent, round } from "./helpers/result.js";
+import { percent, round, windowShapeFromEnv } from "./helpers/result.js";
 
 export interface FloorOptions {
   readonly tasks?: number;
@@ -55,25 +55,10 @@ export async function runFloorBench(options: FloorOptions = {}): Promise<FloorRe
         req.on("error", reject);
         req.end(body);
       });
-    const started = performance.now();
-    const cpuBefore = { client: process.cpuUsage(), server: cpuSeconds(server.pid) };
-    let next = 0;
-    const slot = async (): Promise<void> => {
-      for (let body = bodies[next++]; body !== undefined; body = bodies[next++]) await post(body);
-    };
-    await Promise.all(Array.from({ length: concurrency }, slot));
-    const elapsedSeconds = (performance.now() - started) / 1000;
-    const clientCpu = process.cpuUsage(cpuBefore.client);
-    const serverCpu = cpuSeconds(server.pid) - cpuBefore.server;
-    const requests = bodies.length;
-    const boundSeconds = (requests * latencyMs) / 1000 / concurrency;
+    const window = await postInSlots(bodies, concurrency, post, server.pid);
     return {
-      elapsedSeconds: round(elapsedSeconds, 3),
-      requests,
-      boundSeconds: round(boundSeconds, 3),
-      efficiency: round(boundSeconds / elapsedSeconds, 4),
-      clientCpuMsPerRequest: round((clientCpu.user + clientCpu.system) / 1e3 / requests, 3),
-      serverCpuMsPerRequest: round((serverCpu * 1e3) / requests, 3),
+      ...againstBound(bodies.length, window, { latencyMs, concurrency }),
+      serverCpuMsPerRequest: round(window.serverCpuMs / Math.max(1, bodies.length), 3),
     };
   } finally {
     agent.destroy();
@@ -104,12 +89,7 @@ async function startFloorServer(latencyMs: number): Promise<{ url: string; pid: 
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const env = process.env;
-  const result = await runFloorBench({
-    tasks: envNumber(env, "BENCH_TASKS", 100_000),
-    latencyMs: envNumber(env, "BENCH_LATENCY_MS", 20),
-    concurrency: envNumber(env, "BENCH_CONCURRENCY", 8),
-  });
+  const result = await runFloorBench(windowShapeFromEnv(process.env));
   console.log(JSON.stringify(result, null, 2));
   console.log(`a plain node:http pair reaches ${percent(result.efficiency)} of the bound`);
 }

@@ -22,7 +22,7 @@ import { runCeilingBench, type CeilingResult } from "./ceiling.js";
 import { runFloorBench, type FloorResult } from "./floor.js";
 import { imageNodeFlags } from "./helpers/imageNodeFlags.js";
 import { answeredAfterMs, benchLatencyKind, latencyFault, latencyText, type BenchLatencyKind } from "./helpers/latencyFault.js";
-import { envNumber, percent, round, type BenchRow } from "./helpers/result.js";
+import { envNumber, percent, round, windowShapeFromEnv, type BenchRow } from "./helpers/result.js";
 
 export interface SubmissionBenchOptions {
   readonly tasks?: number;
@@ -177,12 +177,7 @@ function floorText(floor: FloorResult | undefined): string {
 }
 
 export function submissionOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): SubmissionBenchOptions {
-  return {
-    tasks: envNumber(env, "BENCH_TASKS", 100_000),
-    latencyMs: envNumber(env, "BENCH_LATENCY_MS", 20),
-    concurrency: envNumber(env, "BENCH_CONCURRENCY", 8),
-    ceiling: env.BENCH_CEILING !== "0",
-  };
+  return { ...windowShapeFromEnv(env), ceiling: env.BENCH_CEILING !== "0" };
 }
 
 /**

@@ -32,3 +32,16 @@ export function round(value: number, digits = 2): number {
 export function percent(fraction: number): string {
   return `${round(fraction * 100, 1)} %`;
 }
+
+/** The shape of a submission window from the env: BENCH_TASKS, BENCH_LATENCY_MS, BENCH_CONCURRENCY. */
+export function windowShapeFromEnv(env: Readonly<Record<string, string | undefined>>): {
+  tasks: number;
+  latencyMs: number;
+  concurrency: number;
+} {
+  return {
+    tasks: envNumber(env, "BENCH_TASKS", 100_000),
+    latencyMs: envNumber(env, "BENCH_LATENCY_MS", 20),
+    concurrency: envNumber(env, "BENCH_CONCURRENCY", 8),
+  };
+}
