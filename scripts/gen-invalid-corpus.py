@@ -225,6 +225,10 @@ CASES = [
      lambda n: job(n, JOB_SPEC + "      containerSettings: {imageName: \"alpine:3\", containerRunOptions: \"-v /data:/data\"}\n")),
     ("env-name-empty", "an environment variable with an empty name", "invalid-value spec.tasks[0].environmentSettings[0].name",
      lambda n: job(n, JOB_SPEC + "      environmentSettings: [{name: \"\", value: x}]\n")),
+    ("alias-circular", "an alias inside the value it names (a value that contains itself)", "yaml-alias spec.tasks[0].environmentSettings[0]",
+     lambda n: job(n, JOB_SPEC + "      environmentSettings: &env [*env]\n")),
+    ("proto-key", "a __proto__ key, which must stay a field and not become a prototype", "unknown-field spec.scale.__proto__",
+     lambda n: pool(n, pool_with("    fixed: {targetDedicatedNodes: 1}\n", "    fixed: {targetDedicatedNodes: 1}\n    __proto__: {autoScale: {formula: x}}\n"))),
 ]
 
 def main():

@@ -57,15 +57,28 @@ function tagProblems(doc: Document): YamlProblem[] {
     );
 }
 
-/** Undefined aliases, and documents whose aliases would expand more than MAX_ALIAS_EXPANSIONS times. */
+/**
+ * Undefined aliases, aliases inside the node they name (`a: &x [*x]` is a value that contains itself,
+ * which no manifest can mean and JSON cannot hold), and documents whose aliases would expand more than
+ * MAX_ALIAS_EXPANSIONS times.
+ */
 function aliasProblems(doc: Document): YamlProblem[] {
   const problems: YamlProblem[] = [];
   let first: number | undefined;
   visit(doc, {
-    Alias(_key, node) {
+    Alias(_key, node, ancestors) {
       first ??= node.range?.[0] ?? 0;
-      if (node.resolve(doc) === undefined) {
+      const target = node.resolve(doc);
+      if (target === undefined) {
         problems.push(yamlError("yaml-alias", `alias *${node.source} names no anchor defined before it`, node.range?.[0] ?? 0));
+      } else if (ancestors.includes(target)) {
+        problems.push(
+          yamlError(
+            "yaml-alias",
+            `alias *${node.source} is inside the value it names (a value that contains itself)`,
+            node.range?.[0] ?? 0,
+          ),
+        );
       }
     },
   });
@@ -162,7 +175,8 @@ function normalize(walk: Walk, value: unknown, path: (string | number)[]): unkno
   for (const [key, child] of Object.entries(value)) {
     const childPath = [...path, key];
     if (key.includes("\u0000")) valueProblem(walk, childPath, "nul-character", "a key contains a NUL character");
-    out[key] = normalize(walk, child, childPath);
+    // Defined, not assigned: a `__proto__` key stays a key (an unknown field to report), not the prototype.
+    Object.defineProperty(out, key, { value: normalize(walk, child, childPath), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

@@ -5,9 +5,9 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
-import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { jsonSchemaFileName, renderJsonSchemaFiles, validateResource } from "../../../controller/model/index.js";
+import { readYamlDocuments } from "../../../controller/manifests/yamlDocuments.js";
 import { repoRoot } from "../../helpers/crds.js";
 
 const SCHEMA_RULES = new Set(["unknown-field", "wrong-type", "invalid-value", "missing-field"]);
@@ -29,16 +29,11 @@ interface Doc {
 function documents(dir: string): Doc[] {
   return yamlFiles(dir).flatMap((file) => {
     const text = readFileSync(file, "utf8");
-    return parseAllDocuments(text).flatMap((doc, index) => {
-      if (!("errors" in doc) || doc.errors.length > 0) return [];
-      let object: unknown;
-      try {
-        object = doc.toJS({ maxAliasCount: 100 });
-      } catch {
-        return []; // alias bombs and the like: the loader refuses them before any schema runs
-      }
-      if (typeof object !== "object" || object === null) return [];
-      const [start, , end] = doc.range;
+    // Read as the loader reads them: what it refuses before any schema runs (syntax, alias bombs and
+    // cycles, tags) is left out.
+    return readYamlDocuments(text).documents.flatMap(({ doc, value: object, broken }, index) => {
+      if (broken || typeof object !== "object" || object === null) return [];
+      const [start, , end] = doc.range ?? [0, 0, text.length];
       const comments = text
         .slice(start, end)
         .split("\n")
