@@ -6,7 +6,7 @@
  * numbers, NUL characters, and values of types JSON cannot carry (binary, sets, dates).
  * Every check is linear in the size of the document.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node, type Scalar } from "yaml";
 
 /** Aliases a document may expand in total; a handful is normal, thousands is an alias bomb. */
 export const MAX_ALIAS_EXPANSIONS = 100;
@@ -101,7 +101,7 @@ function duplicateKeyProblems(doc: Document): YamlProblem[] {
       const seen = new Set<string>();
       for (const pair of map.items) {
         if (!isScalar(pair.key)) continue;
-        const name = String(pair.key.value);
+        const name = keyName(pair.key);
         if (seen.has(name))
           problems.push(yamlError("duplicate-key", `key "${name}" appears twice in this mapping`, pair.key.range?.[0] ?? 0));
         seen.add(name);
@@ -130,7 +130,7 @@ function childOf(node: unknown, segment: string | number): { node: unknown; offs
     return item === undefined ? undefined : { node: item, offset: item.range?.[0] };
   }
   if (isMap(node)) {
-    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && keyName(p.key) === String(segment));
     if (pair === undefined || !isScalar(pair.key)) return undefined;
     return { node: pair.value, offset: pair.key.range?.[0] };
   }
@@ -190,12 +190,18 @@ function readDocument(doc: Document): YamlDocument {
   return { doc, value, problems, broken: false };
 }
 
+/** A mapping key as written: the merge key `<<` is a symbol once parsed (merge keys are on). */
+function keyName(key: Scalar): string {
+  return typeof key.value === "symbol" ? (key.value.description ?? "") : String(key.value);
+}
+
 /** Parses every document of `text`; never throws for bad content. */
 export function readYamlDocuments(text: string): YamlFile {
   const lineCounter = new LineCounter();
   // uniqueKeys off: duplicateKeyProblems does the same check in linear time. intAsBigInt: integers
-  // above 2^53 arrive exact, so they can be refused instead of silently rounded.
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: false, intAsBigInt: true, prettyErrors: false });
+  // above 2^53 arrive exact, so they can be refused instead of silently rounded. merge: `<<: *defaults`
+  // merge keys, as kubectl reads them (YAML 1.1), so `validate`, `run` and `kubectl apply` agree.
+  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: false, intAsBigInt: true, prettyErrors: false, merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
   return { documents: list.map((doc) => readDocument(doc as Document)), lineCounter };
 }
@@ -230,7 +236,7 @@ function containing(node: unknown, offset: number): { segment: string | number; 
   } else if (isMap(node)) {
     for (const pair of node.items) {
       const start = isScalar(pair.key) ? startOf(pair.key) : undefined;
-      if (start !== undefined && start <= offset && isScalar(pair.key)) found = { segment: String(pair.key.value), node: pair.value };
+      if (start !== undefined && start <= offset && isScalar(pair.key)) found = { segment: keyName(pair.key), node: pair.value };
     }
   }
   return found;

@@ -101,6 +101,33 @@ describe("loadManifests on a directory tree", () => {
     expect(resources.map((r) => r.key)).toEqual(["BatchPool/default/solo"]);
   });
 
+  it("reads YAML merge keys as kubectl does: the anchor's fields, with the keys written beside `<<` winning", async () => {
+    const pool = (name: string, spec: string): string =>
+      `apiVersion: azurebatch.gitops.dev/v1alpha1\nkind: BatchPool\nmetadata: {name: ${name}}\nspec:\n${spec}`;
+    const text = [
+      pool(
+        "merged",
+        "  <<: &defaults {vmSize: standard_d2s_v3, nodeAgentSkuId: batch.node.ubuntu 20.04}\n" +
+          "  nodeAgentSkuId: batch.node.ubuntu 22.04\n" +
+          '  image: {marketplace: {publisher: microsoft-dsvm, offer: ubuntu-hpc, sku: "2204"}}\n' +
+          "  scale: {fixed: {targetDedicatedNodes: 1}}\n",
+      ),
+    ].join("---\n");
+    await writeFile(join(dir, "merge.yaml"), text);
+    const { resources, problems } = await loadManifests(dir);
+    expect(problems).toEqual([]);
+    const spec = resources[0]?.resource.spec;
+    expect(spec).toMatchObject({ vmSize: "standard_d2s_v3", nodeAgentSkuId: "batch.node.ubuntu 22.04" });
+    expect(Object.keys(spec ?? {})).not.toContain("<<");
+  });
+
+  it("names the merge key `<<` in the path of a problem under it", async () => {
+    const text = "apiVersion: azurebatch.gitops.dev/v1alpha1\nkind: BatchPool\nmetadata: {name: p}\nspec:\n  <<: *undefinedAnchor\n";
+    await writeFile(join(dir, "merge.yaml"), text);
+    const { problems } = await loadManifests(dir);
+    expect(problems.map((p) => `${p.line} ${p.rule} ${p.path}`)).toEqual(["5 yaml-alias spec.<<"]);
+  });
+
   it("reports a missing directory as a problem instead of throwing", async () => {
     const { resources, problems } = await loadManifests(join(dir, "absent"));
     expect(resources).toEqual([]);
