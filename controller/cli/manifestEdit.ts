@@ -1,7 +1,7 @@
 /**
  * Directory-mode `suspend` / `resume`: set or remove `spec.suspend` in the YAML file that declares
  * the resource, in place, through the yaml library's Document API so comments, key order and the
- * other documents of the file stay as they were. The change is a working-tree edit: committing
+ * other documents of the file stay as they were (a `.json` manifest is edited as JSON). The change is a working-tree edit: committing
  * it keeps Git the source of truth (docs/adr/0019-cli-conventions.md).
  */
 import { readFile, writeFile } from "node:fs/promises";
@@ -37,6 +37,7 @@ export async function setSuspend(
   if (found === undefined) throw new ResourceNotFoundError(`${key} is not declared in ${dir}`);
   const { file, line } = found.source;
   const text = await readFile(file, "utf8");
+  if (file.toLowerCase().endsWith(".json")) return setSuspendInJson({ file, line, key, text }, suspend);
   const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) throw new ResourceNotFoundError(`${file} holds no YAML documents`);
   const doc = docs.find((d) => declares(d, ref));
@@ -46,5 +47,27 @@ export async function setSuspend(
   if (suspend) doc.setIn(["spec", "suspend"], true);
   else doc.deleteIn(["spec", "suspend"]);
   await writeFile(file, docs.map((d) => d.toString({ lineWidth: 0 })).join(""));
+  return { file, line, changed: true };
+}
+
+/**
+ * A `.json` manifest stays JSON (kubectl reads a file that starts with `{` as JSON only): parsed and written
+ * back with its own indentation and final newline. JSON has no comments to keep.
+ */
+async function setSuspendInJson(
+  source: { file: string; line: number; key: string; text: string },
+  suspend: boolean,
+): Promise<ManifestEdit> {
+  const { file, line, key, text } = source;
+  const object = JSON.parse(text) as { spec?: unknown };
+  const spec = object.spec;
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec))
+    throw new ResourceNotFoundError(`${file}:${line}: ${key} has no spec object to edit`);
+  const fields = spec as Record<string, unknown>;
+  if ((fields.suspend === true) === suspend) return { file, line, changed: false };
+  if (suspend) fields.suspend = true;
+  else delete fields.suspend;
+  const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? "";
+  await writeFile(file, JSON.stringify(object, null, indent) + (text.endsWith("\n") ? "\n" : ""));
   return { file, line, changed: true };
 }

@@ -33,9 +33,12 @@ export interface FileProblem {
   readonly message: string;
 }
 
-const MANIFEST_EXTENSIONS = [".yaml", ".yml"];
+const MANIFEST_EXTENSIONS = [".yaml", ".yml", ".json"];
 
-/** Manifest files are *.yaml / *.yml; dot-files and dot-directories (.git, editor swap files) are skipped. */
+/**
+ * Manifest files are *.yaml / *.yml / *.json, as `kubectl apply -f <dir>` reads them; dot-files and
+ * dot-directories (.git, editor swap files) are skipped.
+ */
 export function isManifestFile(name: string): boolean {
   return !name.startsWith(".") && MANIFEST_EXTENSIONS.some((ext) => name.toLowerCase().endsWith(ext));
 }

@@ -1,6 +1,6 @@
 /**
- * Loads BatchPool, BatchJob and BatchAccount manifests from a directory tree: every `.yaml`/`.yml` file, every
- * document in it. Other kinds are ignored (a manifests repo holds other things too). Each problem
+ * Loads BatchPool, BatchJob and BatchAccount manifests from a directory tree: every `.yaml`/`.yml`/`.json`
+ * file (JSON is YAML), every document in it. Other kinds are ignored (a manifests repo holds other things too). Each problem
  * is located by file, line, resource and field path, and never stops the valid resources loading.
  */
 import { basename, dirname, join } from "node:path";

@@ -19,7 +19,7 @@ function usage(verb: "suspend" | "resume"): string {
   return `Usage: batch-gitops ${verb} kind/name [options]
 
 ${effect}
-Directory mode edits the YAML file that declares the resource, in place, keeping its comments;
+Directory mode edits the manifest file that declares the resource, in place, keeping its comments;
 commit the change (or the next Git sync reverts it). Cluster mode patches the object; with
 Argo CD or Flux syncing it, change the manifest in Git instead, or the sync reverts it.
 

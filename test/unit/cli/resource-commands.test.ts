@@ -131,6 +131,20 @@ describe("resource commands, directory mode", () => {
     expect(await main(["suspend", ...where()])).toBe(EXIT_USAGE);
   });
 
+  it("suspend and resume keep a .json manifest JSON, with its indentation and final newline", async () => {
+    const pool = parse(POOL.split("---")[0] ?? "") as { metadata: { name: string }; spec: Record<string, unknown> };
+    pool.metadata.name = "json-pool";
+    const original = `${JSON.stringify(pool, null, 4)}\n`;
+    await writeFile(join(dir, "pool.json"), original);
+    expect(await main(["suspend", "pool/json-pool", ...where()])).toBe(0);
+    expect(out.join("\n")).toContain(`${join(dir, "pool.json")}:1: BatchPool/default/json-pool: spec.suspend: true`);
+    const suspended = await readFile(join(dir, "pool.json"), "utf8");
+    expect((JSON.parse(suspended) as typeof pool).spec.suspend).toBe(true);
+    expect(suspended).toMatch(/^ {8}"suspend": true\n {4}}\n}\n$/m);
+    expect(await main(["resume", "pool/json-pool", ...where()])).toBe(0);
+    expect(await readFile(join(dir, "pool.json"), "utf8")).toBe(original);
+  });
+
   it("diff prints the plan of one resource and exits 2 while it has changes", async () => {
     expect(await main(["diff", "pool/render", "--dir", dir])).toBe(2);
     const text = out.join("\n");

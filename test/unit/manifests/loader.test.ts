@@ -95,6 +95,22 @@ describe("loadManifests on a directory tree", () => {
     expect(problems.map((p) => [p.rule, p.file, p.line])).toEqual([["yaml-syntax", join(dir, "mixed.yaml"), expect.any(Number)]]);
   });
 
+  it("reads .json manifests as kubectl does, locating their problems by line", async () => {
+    const pool = aPool({ name: "from-json" }).build();
+    await writeFile(join(dir, "pool.json"), JSON.stringify(pool, null, 2));
+    const job = aJob({ name: "bad-json" }, { poolRef: { name: "from-json" } }).build();
+    await writeFile(join(dir, "job.json"), JSON.stringify({ ...job, spec: { ...job.spec, colour: "red" } }, null, 2));
+    await writeFile(join(dir, "package.json"), JSON.stringify({ name: "not-a-manifest", version: "1.0.0" }));
+    const { resources, problems } = await loadManifests(dir);
+    expect(resources.map((r) => r.key)).toEqual(["BatchPool/default/from-json"]);
+    const line = JSON.stringify({ ...job, spec: { ...job.spec, colour: "red" } }, null, 2)
+      .split("\n")
+      .findIndex((l) => l.includes('"colour"'));
+    expect(problems.map((p) => `${p.file.slice(dir.length + 1)}:${p.line} ${p.rule} ${p.path}`)).toEqual([
+      `job.json:${line + 1} unknown-field spec.colour`,
+    ]);
+  });
+
   it("loads a single file given instead of a directory", async () => {
     await writeFile(join(dir, "one.yaml"), stringify(aPool({ name: "solo" }).build()));
     const { resources } = await loadManifests(join(dir, "one.yaml"));
