@@ -229,6 +229,9 @@ CASES = [
      lambda n: job(n, JOB_SPEC + "      environmentSettings: &env [*env]\n")),
     ("proto-key", "a __proto__ key, which must stay a field and not become a prototype", "unknown-field spec.scale.__proto__",
      lambda n: pool(n, pool_with("    fixed: {targetDedicatedNodes: 1}\n", "    fixed: {targetDedicatedNodes: 1}\n    __proto__: {autoScale: {formula: x}}\n"))),
+    ("list-item-unknown-field", "a kind: List whose BatchPool item has a typo (vmSizes)", "unknown-field spec.vmSizes",
+     lambda n: "apiVersion: v1\nkind: List\nitems:\n" + "\n".join("  " + l if l else l for l in pool(n, pool_with("vmSize:", "vmSizes:")).split("\n"))
+       .replace("  apiVersion: azurebatch", "- apiVersion: azurebatch", 1)),
 ]
 
 def main():

@@ -1,10 +1,10 @@
 /**
  * Loads BatchPool, BatchJob and BatchAccount manifests from a directory tree: every `.yaml`/`.yml`/`.json`
- * file (JSON is YAML), every document in it. Other kinds are ignored (a manifests repo holds other things too). Each problem
+ * file (JSON is YAML), every document in it, every item of a `kind: List`. Other kinds are ignored (a manifests repo holds other things too). Each problem
  * is located by file, line, resource and field path, and never stops the valid resources loading.
  */
 import { basename, dirname, join } from "node:path";
-import type { Document, LineCounter } from "yaml";
+import { isSeq, type Document, type LineCounter } from "yaml";
 import { ACCOUNT_KIND, API_VERSION, GROUP, JOB_KIND, POOL_KIND, validateResource } from "../model/index.js";
 import type { BatchResource, FieldProblem, Kind, Problem } from "../model/index.js";
 import { generationOf } from "./generation.js";
@@ -147,16 +147,20 @@ interface FileContext {
 }
 
 /** Kind, namespace and name read from the syntax tree, so even a broken document names its resource. */
-function identifyTree(doc: Document): { kind?: string; namespace: string; name?: string } {
+/** Kind, namespace and name read from the YAML tree (of the document, or of the List item at `at`). */
+function identifyTree(doc: Document, at: readonly (string | number)[] = []): { kind?: string; namespace: string; name?: string } {
   const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
-  const kind = text(doc.get("kind"));
-  const name = text(doc.getIn(["metadata", "name"]));
-  const namespace = text(doc.getIn(["metadata", "namespace"])) ?? DEFAULT_NAMESPACE;
+  const kind = text(doc.getIn([...at, "kind"]));
+  const name = text(doc.getIn([...at, "metadata", "name"]));
+  const namespace = text(doc.getIn([...at, "metadata", "namespace"])) ?? DEFAULT_NAMESPACE;
   return { namespace, ...(kind === undefined ? {} : { kind }), ...(name === undefined ? {} : { name }) };
 }
 
 function locatedYamlProblem(yaml: YamlDocument, problem: YamlProblem, context: FileContext): Problem {
-  const where = identifyTree(yaml.doc);
+  const fullPath = pathAtOffset(yaml.doc, problem.offset);
+  // Inside a List's item: named by that item's resource, with the path inside it.
+  const item = yaml.doc.get("kind") === "List" ? /^items\[(\d+)\]\.?/.exec(fullPath) : null;
+  const where = item === null ? identifyTree(yaml.doc) : identifyTree(yaml.doc, ["items", Number(item[1])]);
   const line = context.lineCounter.linePos(problem.offset).line;
   return {
     severity: "error",
@@ -164,31 +168,75 @@ function locatedYamlProblem(yaml: YamlDocument, problem: YamlProblem, context: F
     file: context.file,
     line,
     ...where,
-    path: pathAtOffset(yaml.doc, problem.offset),
+    path: item === null ? fullPath : fullPath.slice(item[0].length),
     message: problem.message,
   };
 }
 
-function isOurTree(doc: Document): boolean {
-  const apiVersion = doc.get("apiVersion");
+function isOurTree(doc: Document, at: readonly (string | number)[] = []): boolean {
+  const apiVersion = doc.getIn([...at, "apiVersion"]);
   return typeof apiVersion === "string" && apiVersion.startsWith(`${GROUP}/`);
 }
 
-/** A document whose YAML is broken still names its resource, so it is rejected (not pruned). */
+/**
+ * A document whose YAML is broken still names its resource (or a List's items name theirs), so it is
+ * rejected, not pruned.
+ */
 function brokenCandidate(yaml: YamlDocument, context: FileContext): void {
-  const { kind, namespace, name } = identifyTree(yaml.doc);
-  if (!isOurTree(yaml.doc) || !isKind(kind)) return;
-  const lineOf = (path: string): number => lineOfPath(yaml.doc, context.lineCounter, path);
-  context.candidates.push({ kind, namespace, name, source: { file: context.file, line: lineOf("") }, object: {}, valid: false, lineOf });
+  const items = yaml.doc.get("kind") === "List" ? yaml.doc.get("items") : undefined;
+  const places: (string | number)[][] = isSeq(items) ? items.items.map((_, index) => ["items", index]) : [[]];
+  for (const at of places) {
+    const { kind, namespace, name } = identifyTree(yaml.doc, at);
+    if (!isOurTree(yaml.doc, at) || !isKind(kind)) continue;
+    const prefix = at.length === 0 ? "" : `items[${String(at[1])}]`;
+    const lineOf = (path: string): number => lineOfPath(yaml.doc, context.lineCounter, joinPath(prefix, path));
+    context.candidates.push({ kind, namespace, name, source: { file: context.file, line: lineOf("") }, object: {}, valid: false, lineOf });
+  }
+}
+
+/** `items[2]` + `spec.vmSize` = `items[2].spec.vmSize`; either may be empty. */
+function joinPath(prefix: string, path: string): string {
+  return prefix === "" ? path : path === "" ? prefix : `${prefix}.${path}`;
 }
 
 function parseDocument(yaml: YamlDocument, context: FileContext): void {
-  const { file, lineCounter, options } = context;
   context.problems.push(...yaml.problems.map((p) => locatedYamlProblem(yaml, p, context)));
   if (yaml.broken) return brokenCandidate(yaml, context);
   const value = yaml.value;
-  if (!isOurs(value)) return;
-  const lineOf = (path: string): number => lineOfPath(yaml.doc, lineCounter, path);
+  if (isList(value)) {
+    // kubectl applies each item of a `kind: List` (what `kubectl get -o yaml` writes): so does this.
+    value.items.forEach((item, index) => {
+      const at = `items[${index}]`;
+      const own = yaml.problems.filter((p) => isWithin(pathAtOffset(yaml.doc, p.offset), at));
+      if (isOurs(item)) parseResource(item, { yaml, at, yamlProblems: own.length }, context);
+    });
+    return;
+  }
+  if (isOurs(value)) parseResource(value, { yaml, at: "", yamlProblems: yaml.problems.length }, context);
+}
+
+/** A `kind: List` (apiVersion v1) with its items. */
+function isList(value: unknown): value is { items: unknown[] } {
+  return isRecord(value) && value.kind === "List" && value.apiVersion === "v1" && Array.isArray(value.items);
+}
+
+/** Whether field path `path` is `prefix` or under it (`items[1].spec` is within `items[1]`, not `items[10]`). */
+function isWithin(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}.`) || path.startsWith(`${prefix}[`);
+}
+
+/**
+ * One of our resources, a whole document or the item of a List at field path `at` (its problems are
+ * still named by paths inside the resource; their lines are found under `at`).
+ */
+function parseResource(
+  value: Record<string, unknown>,
+  within: { yaml: YamlDocument; at: string; yamlProblems: number },
+  context: FileContext,
+): void {
+  const { file, lineCounter, options } = context;
+  const { yaml, at } = within;
+  const lineOf = (path: string): number => lineOfPath(yaml.doc, lineCounter, joinPath(at, path));
   const { namespace, name } = identify(value);
   const kind = isKind(value.kind) ? value.kind : POOL_KIND;
   const object = withNamespace(value, namespace);
@@ -197,7 +245,7 @@ function parseDocument(yaml: YamlDocument, context: FileContext): void {
   const where = { file, kind: String(value.kind), namespace, ...(name === undefined ? {} : { name }) };
   context.problems.push(...found.map((p) => ({ ...p, ...where, line: lineOf(p.path) })));
   if (identity.length > 0) return;
-  const valid = yaml.problems.length === 0 && !found.some((p) => p.severity === "error");
+  const valid = within.yamlProblems === 0 && !found.some((p) => p.severity === "error");
   context.candidates.push({ kind, namespace, name, source: { file, line: lineOf("") }, object, valid, lineOf });
 }
 

@@ -111,6 +111,40 @@ describe("loadManifests on a directory tree", () => {
     ]);
   });
 
+  it("reads each item of a kind: List as kubectl does; a problem names its item's resource and line", async () => {
+    const list = {
+      apiVersion: "v1",
+      kind: "List",
+      items: [
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "other" } },
+        aPool({ name: "listed" }).build(),
+        { ...aJob({ name: "typo" }, { poolRef: { name: "listed" } }).build(), status: undefined },
+      ],
+    };
+    const job = list.items[2] as { spec: Record<string, unknown> };
+    job.spec = { ...job.spec, colour: "red" };
+    const text = stringify(list);
+    await writeFile(join(dir, "list.yaml"), text);
+    const lineOf = (needle: string): number => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
+    const { resources, rejected, problems } = await loadManifests(dir);
+    expect(resources.map((r) => [r.key, r.source.line])).toEqual([["BatchPool/default/listed", lineOf("- apiVersion: azurebatch")]]);
+    expect(rejected.map((r) => r.key)).toEqual(["BatchJob/default/typo"]);
+    expect(problems.map((p) => `${p.line} ${p.kind}/${p.name} ${p.rule} ${p.path}`)).toEqual([
+      `${lineOf("colour:")} BatchJob/typo unknown-field spec.colour`,
+    ]);
+  });
+
+  it("still names the items of a List whose YAML is broken, so they are rejected and never pruned", async () => {
+    const text = `apiVersion: v1\nkind: List\nitems:\n  - ${stringify(aPool({ name: "kept" }).build())
+      .trimEnd()
+      .replace(/\n/g, "\n    ")}\n    extra: [unclosed\n`;
+    await writeFile(join(dir, "list.yaml"), text);
+    const { resources, rejected, problems } = await loadManifests(dir);
+    expect(resources).toEqual([]);
+    expect(rejected.map((r) => r.key)).toEqual(["BatchPool/default/kept"]);
+    expect(problems.map((p) => p.rule)).toContain("yaml-syntax");
+  });
+
   it("loads a single file given instead of a directory", async () => {
     await writeFile(join(dir, "one.yaml"), stringify(aPool({ name: "solo" }).build()));
     const { resources } = await loadManifests(join(dir, "one.yaml"));
