@@ -1,11 +1,12 @@
 /**
  * Directory-mode `suspend` / `resume`: set or remove `spec.suspend` in the YAML file that declares
  * the resource, in place, through the yaml library's Document API so comments, key order and the
- * other documents of the file stay as they were (a `.json` manifest is edited as JSON). The change is a working-tree edit: committing
+ * other documents of the file stay as they were (a `.json` manifest is edited as JSON; an item of a
+ * `kind: List` inside the List). The change is a working-tree edit: committing
  * it keeps Git the source of truth (docs/adr/0019-cli-conventions.md).
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { isMap, parseAllDocuments, type Document } from "yaml";
+import { isMap, isSeq, parseAllDocuments, type Document } from "yaml";
 import { loadManifests } from "../manifests/index.js";
 import type { ResourceKind } from "../runtime/ports.js";
 
@@ -20,17 +21,22 @@ export class ResourceNotFoundError extends Error {
   override readonly name = "ResourceNotFoundError";
 }
 
-function declares(doc: Document, ref: { kind: ResourceKind; namespace: string; name: string }): boolean {
-  const namespace = doc.getIn(["metadata", "namespace"]) ?? "default";
-  return doc.get("kind") === ref.kind && doc.getIn(["metadata", "name"]) === ref.name && namespace === ref.namespace;
+type Ref = { kind: ResourceKind; namespace: string; name: string };
+
+function declares(doc: Document, ref: Ref, at: readonly (string | number)[]): boolean {
+  const namespace = doc.getIn([...at, "metadata", "namespace"]) ?? "default";
+  return doc.getIn([...at, "kind"]) === ref.kind && doc.getIn([...at, "metadata", "name"]) === ref.name && namespace === ref.namespace;
+}
+
+/** Where in `doc` the resource is declared: the document itself, or an item of a `kind: List` (as loaded). */
+function declarations(doc: Document, ref: Ref): (string | number)[][] {
+  const items = doc.get("kind") === "List" ? doc.get("items") : undefined;
+  const places: (string | number)[][] = isSeq(items) ? items.items.map((_, index) => ["items", index]) : [[]];
+  return places.filter((at) => declares(doc, ref, at));
 }
 
 /** suspend: spec.suspend = true; resume: the field removed (absent means not suspended). */
-export async function setSuspend(
-  dir: string,
-  ref: { kind: ResourceKind; namespace: string; name: string },
-  suspend: boolean,
-): Promise<ManifestEdit> {
+export async function setSuspend(dir: string, ref: Ref, suspend: boolean): Promise<ManifestEdit> {
   const loaded = await loadManifests(dir);
   const key = `${ref.kind}/${ref.namespace}/${ref.name}`;
   const found = loaded.resources.find((r) => r.key === key) ?? loaded.rejected.find((r) => r.key === key);
@@ -38,14 +44,17 @@ export async function setSuspend(
   const { file, line } = found.source;
   const text = await readFile(file, "utf8");
   if (file.toLowerCase().endsWith(".json")) return setSuspendInJson({ file, line, key, text }, suspend);
-  const docs = parseAllDocuments(text);
+  // intAsBigInt: an integer beyond 2^53 is written back as it was, not rounded.
+  const docs = parseAllDocuments(text, { intAsBigInt: true });
   if (!Array.isArray(docs)) throw new ResourceNotFoundError(`${file} holds no YAML documents`);
-  const doc = docs.find((d) => declares(d, ref));
-  if (doc === undefined || !isMap(doc.get("spec"))) throw new ResourceNotFoundError(`${file}:${line}: ${key} has no spec mapping to edit`);
-  const current = doc.getIn(["spec", "suspend"]) === true;
+  const place = docs.flatMap((doc) => declarations(doc, ref).map((at) => ({ doc, spec: [...at, "spec"] })))[0];
+  if (place === undefined || !isMap(place.doc.getIn(place.spec)))
+    throw new ResourceNotFoundError(`${file}:${line}: ${key} has no spec mapping to edit`);
+  const { doc, spec } = place;
+  const current = doc.getIn([...spec, "suspend"]) === true;
   if (current === suspend) return { file, line, changed: false };
-  if (suspend) doc.setIn(["spec", "suspend"], true);
-  else doc.deleteIn(["spec", "suspend"]);
+  if (suspend) doc.setIn([...spec, "suspend"], true);
+  else doc.deleteIn([...spec, "suspend"]);
   await writeFile(file, docs.map((d) => d.toString({ lineWidth: 0 })).join(""));
   return { file, line, changed: true };
 }

@@ -145,6 +145,27 @@ describe("resource commands, directory mode", () => {
     expect(await readFile(join(dir, "pool.json"), "utf8")).toBe(original);
   });
 
+  it("suspend edits a resource that is an item of a kind: List, and leaves other values as written", async () => {
+    const pool = POOL.split("---")[0] ?? "";
+    const item = pool
+      .replace("# the render farm\n", "")
+      .replace("name: render # keep this name", "name: listed")
+      .trimEnd()
+      .split("\n")
+      .map((line, index) => (index === 0 ? `  - ${line}` : `    ${line}`))
+      .join("\n");
+    const list = `apiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {big: 99999999999999999999}}\n${item}\n`;
+    await writeFile(join(dir, "list.yaml"), list);
+    expect(await main(["suspend", "pool/listed", ...where()])).toBe(0);
+    const edited = await readFile(join(dir, "list.yaml"), "utf8");
+    expect((parse(edited) as { items: { spec?: { suspend?: boolean } }[] }).items[1]?.spec?.suspend).toBe(true);
+    expect(edited).toContain("big: 99999999999999999999");
+    expect(await main(["resume", "pool/listed", ...where()])).toBe(0);
+    expect((parse(await readFile(join(dir, "list.yaml"), "utf8")) as { items: { spec?: object }[] }).items[1]?.spec).not.toHaveProperty(
+      "suspend",
+    );
+  });
+
   it("diff prints the plan of one resource and exits 2 while it has changes", async () => {
     expect(await main(["diff", "pool/render", "--dir", dir])).toBe(2);
     const text = out.join("\n");
