@@ -6,8 +6,8 @@
  * it keeps Git the source of truth (docs/adr/0019-cli-conventions.md).
  */
 import { readFile, writeFile } from "node:fs/promises";
-import { isMap, isSeq, parseAllDocuments, type Document } from "yaml";
-import { loadManifests } from "../manifests/index.js";
+import { isMap, parseAllDocuments, type Document } from "yaml";
+import { loadManifests, resourcePlaces, type TreePlace } from "../manifests/index.js";
 import type { ResourceKind } from "../runtime/ports.js";
 
 export interface ManifestEdit {
@@ -23,16 +23,14 @@ export class ResourceNotFoundError extends Error {
 
 type Ref = { kind: ResourceKind; namespace: string; name: string };
 
-function declares(doc: Document, ref: Ref, at: readonly (string | number)[]): boolean {
+function declares(doc: Document, ref: Ref, at: TreePlace): boolean {
   const namespace = doc.getIn([...at, "metadata", "namespace"]) ?? "default";
   return doc.getIn([...at, "kind"]) === ref.kind && doc.getIn([...at, "metadata", "name"]) === ref.name && namespace === ref.namespace;
 }
 
 /** Where in `doc` the resource is declared: the document itself, or an item of a `kind: List` (as loaded). */
-function declarations(doc: Document, ref: Ref): (string | number)[][] {
-  const items = doc.get("kind") === "List" ? doc.get("items") : undefined;
-  const places: (string | number)[][] = isSeq(items) ? items.items.map((_, index) => ["items", index]) : [[]];
-  return places.filter((at) => declares(doc, ref, at));
+function declarations(doc: Document, ref: Ref): TreePlace[] {
+  return resourcePlaces(doc).filter((at) => declares(doc, ref, at));
 }
 
 /** suspend: spec.suspend = true; resume: the field removed (absent means not suspended). */

@@ -22,3 +22,4 @@ export type {
   SourceLocation,
 } from "./loader.js";
 export { generationOf, canonicalJson } from "./generation.js";
+export { resourcePlaces, type TreePlace } from "./listItems.js";

@@ -4,12 +4,13 @@
  * is located by file, line, resource and field path, and never stops the valid resources loading.
  */
 import { basename, dirname, join } from "node:path";
-import { isSeq, type Document, type LineCounter } from "yaml";
+import type { Document, LineCounter } from "yaml";
 import { ACCOUNT_KIND, API_VERSION, GROUP, JOB_KIND, POOL_KIND, validateResource } from "../model/index.js";
 import type { BatchResource, FieldProblem, Kind, Problem } from "../model/index.js";
 import { generationOf } from "./generation.js";
 import { lineOfPath } from "./locate.js";
 import { listManifestFiles, nodeFs, readManifestFile, type EncodingProblem, type ManifestFs } from "./files.js";
+import { isListTree, placePath, resourcePlaces, type TreePlace } from "./listItems.js";
 import { pathAtOffset, readYamlDocuments, type YamlDocument, type YamlProblem } from "./yamlDocuments.js";
 
 export const DEFAULT_NAMESPACE = "default";
@@ -148,7 +149,7 @@ interface FileContext {
 
 /** Kind, namespace and name read from the syntax tree, so even a broken document names its resource. */
 /** Kind, namespace and name read from the YAML tree (of the document, or of the List item at `at`). */
-function identifyTree(doc: Document, at: readonly (string | number)[] = []): { kind?: string; namespace: string; name?: string } {
+function identifyTree(doc: Document, at: TreePlace = []): { kind?: string; namespace: string; name?: string } {
   const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
   const kind = text(doc.getIn([...at, "kind"]));
   const name = text(doc.getIn([...at, "metadata", "name"]));
@@ -159,7 +160,7 @@ function identifyTree(doc: Document, at: readonly (string | number)[] = []): { k
 function locatedYamlProblem(yaml: YamlDocument, problem: YamlProblem, context: FileContext): Problem {
   const fullPath = pathAtOffset(yaml.doc, problem.offset);
   // Inside a List's item: named by that item's resource, with the path inside it.
-  const item = yaml.doc.get("kind") === "List" ? /^items\[(\d+)\]\.?/.exec(fullPath) : null;
+  const item = isListTree(yaml.doc) ? /^items\[(\d+)\]\.?/.exec(fullPath) : null;
   const where = item === null ? identifyTree(yaml.doc) : identifyTree(yaml.doc, ["items", Number(item[1])]);
   const line = context.lineCounter.linePos(problem.offset).line;
   return {
@@ -173,7 +174,7 @@ function locatedYamlProblem(yaml: YamlDocument, problem: YamlProblem, context: F
   };
 }
 
-function isOurTree(doc: Document, at: readonly (string | number)[] = []): boolean {
+function isOurTree(doc: Document, at: TreePlace = []): boolean {
   const apiVersion = doc.getIn([...at, "apiVersion"]);
   return typeof apiVersion === "string" && apiVersion.startsWith(`${GROUP}/`);
 }
@@ -183,13 +184,10 @@ function isOurTree(doc: Document, at: readonly (string | number)[] = []): boolea
  * rejected, not pruned.
  */
 function brokenCandidate(yaml: YamlDocument, context: FileContext): void {
-  const items = yaml.doc.get("kind") === "List" ? yaml.doc.get("items") : undefined;
-  const places: (string | number)[][] = isSeq(items) ? items.items.map((_, index) => ["items", index]) : [[]];
-  for (const at of places) {
+  for (const at of resourcePlaces(yaml.doc)) {
     const { kind, namespace, name } = identifyTree(yaml.doc, at);
     if (!isOurTree(yaml.doc, at) || !isKind(kind)) continue;
-    const prefix = at.length === 0 ? "" : `items[${String(at[1])}]`;
-    const lineOf = (path: string): number => lineOfPath(yaml.doc, context.lineCounter, joinPath(prefix, path));
+    const lineOf = (path: string): number => lineOfPath(yaml.doc, context.lineCounter, joinPath(placePath(at), path));
     context.candidates.push({ kind, namespace, name, source: { file: context.file, line: lineOf("") }, object: {}, valid: false, lineOf });
   }
 }
@@ -203,21 +201,17 @@ function parseDocument(yaml: YamlDocument, context: FileContext): void {
   context.problems.push(...yaml.problems.map((p) => locatedYamlProblem(yaml, p, context)));
   if (yaml.broken) return brokenCandidate(yaml, context);
   const value = yaml.value;
-  if (isList(value)) {
+  if (isListTree(yaml.doc)) {
     // kubectl applies each item of a `kind: List` (what `kubectl get -o yaml` writes): so does this.
-    value.items.forEach((item, index) => {
-      const at = `items[${index}]`;
+    const items = isRecord(value) && Array.isArray(value.items) ? (value.items as unknown[]) : [];
+    items.forEach((item, index) => {
+      const at = placePath(["items", index]);
       const own = yaml.problems.filter((p) => isWithin(pathAtOffset(yaml.doc, p.offset), at));
       if (isOurs(item)) parseResource(item, { yaml, at, yamlProblems: own.length }, context);
     });
     return;
   }
   if (isOurs(value)) parseResource(value, { yaml, at: "", yamlProblems: yaml.problems.length }, context);
-}
-
-/** A `kind: List` (apiVersion v1) with its items. */
-function isList(value: unknown): value is { items: unknown[] } {
-  return isRecord(value) && value.kind === "List" && value.apiVersion === "v1" && Array.isArray(value.items);
 }
 
 /** Whether field path `path` is `prefix` or under it (`items[1].spec` is within `items[1]`, not `items[10]`). */
