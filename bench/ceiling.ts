@@ -17,16 +17,12 @@ import { createLeanPoster, type LeanPoster } from "../controller/batch/leanPost.
 import { taskSetOf } from "../controller/core/taskBody.js";
 import type { TaskFactory } from "../controller/model/job.js";
 import { sdkJobOnEmptyPool, startEmulatorProcess, tallyCalls } from "./helpers/emulatorProcess.js";
-import { againstBound, postInSlots } from "./helpers/slots.js";
+import { againstBound, postInSlots, type WindowOptions } from "./helpers/slots.js";
 import { answeredAfterMs, latencyFault } from "./helpers/latencyFault.js";
 import { sweepFactory } from "./helpers/resources.js";
 import { percent, round, windowShapeFromEnv } from "./helpers/result.js";
 
-export interface CeilingOptions {
-  readonly tasks?: number;
-  readonly latencyMs?: number;
-  readonly concurrency?: number;
-}
+export type CeilingOptions = WindowOptions;
 
 export interface CeilingResult {
   readonly tasks: number;

@@ -14,15 +14,11 @@ import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { TaskFactory } from "../controller/model/job.js";
 import { requestBodies } from "./ceiling.js";
-import { againstBound, postInSlots } from "./helpers/slots.js";
+import { againstBound, postInSlots, type WindowOptions } from "./helpers/slots.js";
 import { sweepFactory } from "./helpers/resources.js";
 import { percent, round, windowShapeFromEnv } from "./helpers/result.js";
 
-export interface FloorOptions {
-  readonly tasks?: number;
-  readonly latencyMs?: number;
-  readonly concurrency?: number;
-}
+export type FloorOptions = WindowOptions;
 
 export interface FloorResult {
   readonly elapsedSeconds: number;

@@ -5,6 +5,13 @@
 import { cpuSeconds } from "./procfs.js";
 import { round } from "./result.js";
 
+/** What a window posts: a sweep of `tasks` (100 per request), each answered `latencyMs` after arrival, `concurrency` in flight. */
+export interface WindowOptions {
+  readonly tasks?: number;
+  readonly latencyMs?: number;
+  readonly concurrency?: number;
+}
+
 export interface SlotsWindow {
   readonly elapsedSeconds: number;
   /** This process's CPU (user + system) over the window, ms. */
