@@ -232,6 +232,10 @@ CASES = [
     ("list-item-unknown-field", "a kind: List whose BatchPool item has a typo (vmSizes)", "unknown-field spec.vmSizes",
      lambda n: "apiVersion: v1\nkind: List\nitems:\n" + "\n".join("  " + l if l else l for l in pool(n, pool_with("vmSize:", "vmSizes:")).split("\n"))
        .replace("  apiVersion: azurebatch", "- apiVersion: azurebatch", 1)),
+    ("label-key-invalid", "a label key whose prefix is not a lowercase DNS subdomain (kube-apiserver refuses it)", "invalid-label metadata.labels.Render.Example.com/tier",
+     lambda n: pool(n, meta="  labels:\n    app: render\n    Render.Example.com/tier: gpu\n")),
+    ("label-value-invalid", "a label value starting with '-' (kube-apiserver refuses it)", "invalid-label metadata.labels.team",
+     lambda n: job(n, meta="  labels:\n    team: \"-render-\"\n")),
 ]
 
 def main():

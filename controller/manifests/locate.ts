@@ -44,10 +44,32 @@ function step(current: Located, segment: string | number): Located | undefined {
 export function lineOfPath(doc: Document, lineCounter: LineCounter, path: string): number {
   const root = doc.contents as Node | null;
   let current: Located = { node: root, offset: root?.range?.[0] ?? 0 };
-  for (const segment of pathSegments(path)) {
-    const next = step(current, segment);
-    if (next === undefined) break;
-    current = next;
+  const segments = pathSegments(path);
+  for (let index = 0; index < segments.length; index++) {
+    const taken = stepDotted(current, segments, index);
+    if (taken === undefined) break;
+    current = taken.located;
+    index += taken.extra;
   }
   return lineCounter.linePos(current.offset).line;
+}
+
+/**
+ * One step; where no key matches the segment, the key may hold dots itself (a label such as
+ * `app.kubernetes.io/name`, split by the path): the shortest run of following segments that, joined by
+ * dots, names a key is taken (`extra` = how many segments more than one).
+ */
+function stepDotted(current: Located, segments: (string | number)[], index: number): { located: Located; extra: number } | undefined {
+  const segment = segments[index] as string | number;
+  const direct = step(current, segment);
+  if (direct !== undefined || typeof segment === "number") return direct && { located: direct, extra: 0 };
+  let key = segment;
+  for (let end = index + 1; end < segments.length; end++) {
+    const next = segments[end];
+    if (typeof next !== "string") return undefined;
+    key = `${key}.${next}`;
+    const joined = stepIntoMap(current, key);
+    if (joined !== undefined) return { located: joined, extra: end - index };
+  }
+  return undefined;
 }

@@ -18,6 +18,7 @@ import {
   POOL_KIND,
 } from "./constants.js";
 import { NAME_RULE } from "./common.js";
+import { checkMetadataKeys } from "./metadataKeys.js";
 import { BatchAccountSchema } from "./account.js";
 import { BatchJobSchema, type BatchJob } from "./job.js";
 import { BatchPoolSchema, type BatchPool } from "./pool.js";
@@ -216,17 +217,18 @@ export function validateResource(obj: unknown): FieldProblem[] {
   }
   const validate = validatorFor(kind);
   const schemaProblems = validate(obj) ? [] : (validate.errors ?? []).map(ajvErrorToProblem);
-  const taskProblems = [...checkSizes(obj), ...(kind === JOB_KIND ? checkExplicitTasks(obj) : [])];
+  // Checked on the raw object, so they report even beside schema errors.
+  const rawProblems = [...checkMetadataKeys(obj.metadata), ...checkSizes(obj), ...(kind === JOB_KIND ? checkExplicitTasks(obj) : [])];
   // CEL rules can only run on well-typed values; on a schema error the schema problem says enough.
   if (schemaProblems.length > 0) {
     const celProblems = evaluateCelRules(SCHEMAS[kind], obj, { reportEvaluationErrors: false }).map(locateNameRule);
     const reported = new Set(schemaProblems.map((p) => p.path));
-    return [...schemaProblems, ...celProblems.filter((p) => !reported.has(p.path)), ...taskProblems];
+    return [...schemaProblems, ...celProblems.filter((p) => !reported.has(p.path)), ...rawProblems];
   }
   const celProblems = evaluateCelRules(SCHEMAS[kind], obj).map(locateNameRule);
   // Schema-valid from here on, so the object has the BatchJob shape.
-  if (kind === JOB_KIND) return [...celProblems, ...taskProblems, ...checkFactory(obj as unknown as BatchJob)];
-  return [...celProblems, ...taskProblems];
+  if (kind === JOB_KIND) return [...celProblems, ...rawProblems, ...checkFactory(obj as unknown as BatchJob)];
+  return [...celProblems, ...rawProblems];
 }
 
 /** True for a valid object of the given kind; narrows its type. */

@@ -126,6 +126,46 @@ describe.skipIf(kube === undefined)("CRDs and manifests on a real kube-apiserver
     },
   );
 
+  const METADATA_RULES = new Set(["invalid-label", "invalid-annotation"]);
+
+  it.each(
+    invalid
+      .filter((c) => validateResource(c.manifest.object).some((p) => METADATA_RULES.has(p.rule)))
+      .map((c) => [nameOf(c.manifest), c] as const),
+  )("refuses %s for the label or annotation validate names", async (_name, { manifest }) => {
+    const result = await dryRunApply(k, manifest);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/metadata\.(labels|annotations): Invalid value/);
+  });
+
+  // kube-apiserver's own metadata rules (no CRD states them): `validate` must take and refuse what it does.
+  const metadataCases: [string, Record<string, unknown>][] = [
+    ["a dotted prefix", { labels: { "app.kubernetes.io/name": "render" } }],
+    ["an empty label value", { labels: { tier: "" } }],
+    ["a 63-character label name and value", { labels: { ["k".repeat(63)]: "v".repeat(63) } }],
+    ["an upper-case annotation prefix", { annotations: { "Example.COM/owner": "any text: /, spaces" } }],
+    ["a label key starting with '-'", { labels: { "-tier": "gpu" } }],
+    ["a label key with a space", { labels: { "bad key": "x" } }],
+    ["a 64-character label key", { labels: { ["k".repeat(64)]: "x" } }],
+    ["an upper-case label prefix", { labels: { "Example.com/tier": "gpu" } }],
+    ["an empty label prefix", { labels: { "/tier": "gpu" } }],
+    ["a label key with two slashes", { labels: { "a/b/c": "x" } }],
+    ["a label value with a space", { labels: { tier: "has space" } }],
+    ["a 64-character label value", { labels: { tier: "v".repeat(64) } }],
+    ["an annotation key ending with '.'", { annotations: { "note.": "x" } }],
+  ];
+
+  it.each(metadataCases)("takes or refuses a pool with %s as validate does", async (what, metadata) => {
+    const pool = manifestsIn("manifests/examples").find((m) => m.object.kind === "BatchPool") as Manifest;
+    const base = pool.object.metadata as Record<string, unknown>;
+    const object = { ...pool.object, metadata: { ...base, name: `meta-${metadataCases.findIndex(([w]) => w === what)}`, ...metadata } };
+    const refusedByValidate = validateResource(object).filter((p) => METADATA_RULES.has(p.rule));
+    const result = await dryRunApply(k, { file: pool.file, object });
+    expect(result.code !== 0, `kubectl: ${result.stderr || "accepted"}; validate: ${JSON.stringify(refusedByValidate)}`).toBe(
+      refusedByValidate.length > 0,
+    );
+  });
+
   it("has a CEL case in the table for every admission-judged rule the invalid manifests exercise", () => {
     // Guards the table against going empty when manifests/invalid changes.
     expect(invalid.filter((c) => c.celMessages.length > 0 && c.schemaPaths.length === 0).length).toBeGreaterThanOrEqual(2);
