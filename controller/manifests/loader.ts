@@ -90,6 +90,16 @@ function identityProblems(object: Record<string, unknown>): FieldProblem[] {
       },
     ];
   }
+  if (object.kind === undefined) {
+    return [
+      {
+        severity: "error",
+        rule: "missing-field",
+        path: "kind",
+        message: `required field "kind" is missing; use ${POOL_KIND}, ${JOB_KIND} or ${ACCOUNT_KIND}`,
+      },
+    ];
+  }
   if (!isKind(object.kind)) {
     return [
       {
@@ -147,7 +157,6 @@ interface FileContext {
   readonly problems: Problem[];
 }
 
-/** Kind, namespace and name read from the syntax tree, so even a broken document names its resource. */
 /** Kind, namespace and name read from the YAML tree (of the document, or of the List item at `at`). */
 function identifyTree(doc: Document, at: TreePlace = []): { kind?: string; namespace: string; name?: string } {
   const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
@@ -236,7 +245,12 @@ function parseResource(
   const object = withNamespace(value, namespace);
   const identity = identityProblems(value);
   const found = problemsOf(object, identity, options);
-  const where = { file, kind: String(value.kind), namespace, ...(name === undefined ? {} : { name }) };
+  const where = {
+    file,
+    namespace,
+    ...(typeof value.kind === "string" ? { kind: value.kind } : {}),
+    ...(name === undefined ? {} : { name }),
+  };
   context.problems.push(...found.map((p) => ({ ...p, ...where, line: lineOf(p.path) })));
   if (identity.length > 0) return;
   const valid = within.yamlProblems === 0 && !found.some((p) => p.severity === "error");

@@ -34,8 +34,9 @@ interface ValidateOptions {
 
 /** The text form of one problem: `file:line: severity [rule] Kind/ns/name path: message`. */
 export function formatProblem(problem: Problem): string {
-  const resource =
-    problem.kind !== undefined && problem.name !== undefined ? ` ${problem.kind}/${problem.namespace ?? "default"}/${problem.name}` : "";
+  // A resource with no kind or no name is still named by what it has, so the reader knows which one it is.
+  const named = problem.kind !== undefined || problem.name !== undefined;
+  const resource = named ? ` ${problem.kind ?? "(no kind)"}/${problem.namespace ?? "default"}/${problem.name ?? "(no name)"}` : "";
   const path = problem.path === "" ? "" : ` ${problem.path}`;
   const subject = resource === "" && path === "" ? "" : `${resource}${path}:`;
   return `${problem.file}:${problem.line}: ${problem.severity} [${problem.rule}]${subject} ${problem.message}`;

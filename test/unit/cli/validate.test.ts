@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { main } from "../../../controller/cli/main.js";
@@ -85,6 +87,23 @@ describe("batch-gitops validate", () => {
       "resize-timeout-large-pool",
     ]) {
       expect(rules, rule).toContain(rule);
+    }
+  });
+
+  it("names a resource that lacks its kind or its name by what it has, and says the kind is missing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "validate-unnamed-"));
+    try {
+      const api = "apiVersion: azurebatch.gitops.dev/v1alpha1";
+      await writeFile(join(dir, "nokind.yaml"), `${api}\nmetadata:\n  name: nokind\nspec: {}\n`);
+      await writeFile(join(dir, "noname.yaml"), `${api}\nkind: BatchPool\nmetadata: null\nspec: null\n`);
+      expect(await main(["validate", dir])).toBe(1);
+      expect(stdout()).toEqual([
+        `${join(dir, "nokind.yaml")}:1: error [missing-field] (no kind)/default/nokind kind: required field "kind" is missing; use BatchPool, BatchJob or BatchAccount`,
+        `${join(dir, "noname.yaml")}:3: error [wrong-type] BatchPool/default/(no name) metadata: must be of type object`,
+        `${join(dir, "noname.yaml")}:4: error [wrong-type] BatchPool/default/(no name) spec: must be of type object`,
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
