@@ -21,6 +21,8 @@ interface FileEntry {
   readonly accountKeys: ReadonlySet<ResourceKey>;
   /** Valid pools' and jobs' accountRefs, checked against every file's accounts. */
   readonly accountRefs: readonly { key: ResourceKey; namespace: string; name: string; line: number }[];
+  /** The file's latest read could not be parsed as a whole: what it declares now is unknown. */
+  readonly unreadable: boolean;
 }
 
 /**
@@ -70,6 +72,11 @@ export class DesiredIndex {
 
   files(): string[] {
     return [...this.#files.keys()];
+  }
+
+  /** Files whose latest version could not be read or parsed as a whole (they keep their last good resources). */
+  unreadableFiles(): string[] {
+    return [...this.#files].filter(([, entry]) => entry.unreadable).map(([file]) => file);
   }
 
   #rebuild(): ResourceKey[] {
@@ -183,7 +190,15 @@ function mergeFile(file: string, previous: FileEntry | undefined, result: FilePa
       ? [{ key: keyOf(d), namespace: d.namespace, name: d.accountRef.name, line: d.accountRef.line }]
       : [],
   );
-  return { resources, problems: withKeyProblems(result.documents, problems, file), poolKeys, poolRefs, accountKeys, accountRefs };
+  return {
+    resources,
+    problems: withKeyProblems(result.documents, problems, file),
+    poolKeys,
+    poolRefs,
+    accountKeys,
+    accountRefs,
+    unreadable: false,
+  };
 }
 
 /** A half-written or broken file must not prune: everything it defined before stays. */
@@ -197,6 +212,7 @@ function keepLastGood(file: string, previous: FileEntry | undefined, result: Fil
     poolRefs: last.poolRefs,
     accountKeys: new Set([...last.accountKeys, ...ofKind("BatchAccount")]),
     accountRefs: last.accountRefs,
+    unreadable: true,
   };
 }
 
@@ -207,6 +223,7 @@ const EMPTY_ENTRY: FileEntry = {
   poolRefs: [],
   accountKeys: new Set(),
   accountRefs: [],
+  unreadable: false,
 };
 
 /** Every invalid document carries at least one problem with its key (so the engine stalls it). */

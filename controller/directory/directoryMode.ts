@@ -222,6 +222,7 @@ function observeSource(inner: DesiredSource, store: FileStatusStore, view: Termi
     keys: () => inner.keys(),
     problems: () => inner.problems(),
     ...(inner.problemsFor === undefined ? {} : { problemsFor: (key: ResourceKey) => inner.problemsFor?.(key) ?? [] }),
+    pruneHold: () => inner.pruneHold?.(),
   };
 }
 

@@ -110,12 +110,26 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
       schedule(file);
       return;
     }
+    // Files "removed" with the whole directory (an unmounted volume) are not removed manifests: the
+    // rescan its removal triggers reports the directory and keeps every resource.
+    if (read.status === "missing" && !(await isDirectory(options.dir))) return;
     apply(new Map([[file, toParseResult(options.parse, file, read)]]), options.currentRevision?.());
+  }
+
+  async function isDirectory(path: string): Promise<boolean> {
+    try {
+      return (await fs.stat(path)).isDirectory();
+    } catch {
+      return false;
+    }
   }
 
   async function rescanNow(revision?: string): Promise<ResourceKey[]> {
     const listed = await listManifestFiles(options.dir, fs);
     listingProblems = listed.problems.map((p) => ({ severity: "error", message: p.message, file: p.file, line: p.line, rule: p.rule }));
+    // A directory that is gone or unreadable (an unmounted volume, a checkout being replaced) says
+    // nothing about which manifests were removed: every resource keeps its last good version.
+    if (!listed.rootRead) return apply(new Map(), revision ?? options.currentRevision?.());
     const files = new Set([...listed.files, ...index.files()]);
     const changes = new Map<string, FileParseResult | undefined>();
     for (const file of files) {
@@ -186,6 +200,13 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
     keys: () => index.keys(),
     problems: (): Problem[] => allProblems(),
     problemsFor: (key: ResourceKey): readonly Problem[] => index.problemsFor(key),
+    pruneHold: (): string | undefined => {
+      const unlisted = listingProblems[0];
+      if (unlisted !== undefined) return `${unlisted.file ?? "."}: ${unlisted.message}`;
+      const unreadable = index.unreadableFiles();
+      if (unreadable.length === 0) return undefined;
+      return `${unreadable.length} manifest file(s) cannot be read or parsed (${unreadable.slice(0, 3).join(", ")})`;
+    },
   };
 }
 

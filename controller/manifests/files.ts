@@ -64,6 +64,11 @@ export interface ListedFiles {
   /** Manifest files relative to the root, sorted. */
   readonly files: string[];
   readonly problems: FileProblem[];
+  /**
+   * False when the directory itself could not be read (gone, or not listable): `files` then says
+   * nothing about which manifests exist, and none may be taken as removed.
+   */
+  readonly rootRead: boolean;
 }
 
 interface Listing {
@@ -85,13 +90,13 @@ export async function listManifestFiles(root: string, fs: ManifestFs = nodeFs): 
   try {
     realRoot = await fs.realpath(root);
   } catch (error: unknown) {
-    if (codeOf(error) === "ENOENT") return out;
-    out.problems.push({ file: ".", line: 1, rule: "read-error", message: `cannot read the manifests directory (${codeOf(error)})` });
-    return out;
+    const reason = codeOf(error) === "ENOENT" ? "it does not exist" : codeOf(error);
+    out.problems.push({ file: ".", line: 1, rule: "read-error", message: `cannot read the manifests directory (${reason})` });
+    return { ...out, rootRead: false };
   }
   await walk({ fs, root, realRoot, out }, root);
   out.files.sort();
-  return out;
+  return { ...out, rootRead: !out.problems.some((p) => p.file === ".") };
 }
 
 async function walk(listing: Listing, dir: string): Promise<void> {

@@ -123,6 +123,7 @@ function accountView(account: string, shared: SharedSource): DesiredSource {
     problemsFor: (key) =>
       mine(key) ? [...(source.problemsFor?.(key) ?? source.problems().filter((p) => p.key === key)), ...synthesized(key)] : [],
     elsewhere: (key) => router.elsewhere(key, account),
+    pruneHold: () => source.pruneHold?.(),
   };
 }
 

@@ -80,6 +80,11 @@ export interface DesiredSource {
    * skips it and does not treat Batch objects it owns here as orphans.
    */
   elsewhere?(key: ResourceKey): boolean;
+  /**
+   * Why the source cannot tell right now which resources were removed (a manifest file or directory
+   * it cannot read: what it declares is unknown), or undefined. While set, the engine prunes nothing.
+   */
+  pruneHold?(): string | undefined;
 }
 
 /** One BatchAccount's adapter from its connection config; `account` is its `namespace/name`. */

@@ -11,6 +11,12 @@ import type { ReconcileContext } from "./reconcileContext.js";
 import type { StepResult } from "./stepResult.js";
 
 export async function reconcilePrune(ctx: ReconcileContext, pollIntervalMs: number): Promise<StepResult> {
+  const hold = ctx.source.pruneHold?.();
+  if (hold !== undefined && ctx.source.get(ctx.key) === undefined) {
+    // Its manifest may have moved into a file that cannot be read now: removed is not known yet.
+    const message = `deletion waits until every manifest can be read: ${hold}`;
+    return { summary: { kind: "progressing", reason: Reasons.DeletionBlocked, message }, pollAfterMs: pollIntervalMs };
+  }
   const [pools, jobs] = await Promise.all([ctx.cache.pools(ctx.lastWriteAt, ctx.signal), ctx.cache.jobs(ctx.lastWriteAt, ctx.signal)]);
   const blockers = pruneBlockers(ctx.key, pools, jobs, (owner) => stillDesired(ctx, owner));
   if (blockers.length > 0) {

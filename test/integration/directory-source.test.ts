@@ -212,6 +212,46 @@ describe("directory source", () => {
     expect(source.get("BatchPool/default/a")).toMatchObject({ spec: { targetDedicatedNodes: 9 }, source: { revision: "abc123" } });
   });
 
+  it("keeps every resource when the directory itself is gone (an unmounted volume), reports it, and reads removals once it is back", async () => {
+    await writeFile(join(dir, "a.yaml"), pool("a", 1));
+    await writeFile(join(dir, "b.yaml"), pool("b", 1));
+    const source = createDirectorySource({ dir, parse: testParser, logger, watch: false });
+    await source.start((key) => events.push(key), abort.signal);
+    events.length = 0;
+    await rm(dir, { recursive: true, force: true });
+    expect(await source.rescan()).toEqual([]);
+    expect(source.keys()).toEqual(["BatchPool/default/a", "BatchPool/default/b"]);
+    expect(source.problems()).toEqual([
+      expect.objectContaining({ rule: "read-error", file: ".", message: "cannot read the manifests directory (it does not exist)" }),
+    ]);
+    // The engine deletes nothing while the source cannot tell what was removed.
+    expect(source.pruneHold?.()).toBe(".: cannot read the manifests directory (it does not exist)");
+    await mkdir(dir);
+    await writeFile(join(dir, "a.yaml"), pool("a", 1));
+    expect(await source.rescan()).toEqual(["BatchPool/default/b"]);
+    expect(source.keys()).toEqual(["BatchPool/default/a"]);
+    expect(source.problems()).toEqual([]);
+    expect(source.pruneHold?.()).toBeUndefined();
+    expect(events).toEqual(["BatchPool/default/b"]);
+  });
+
+  it("does not take the files of a vanished directory as removed when their watch events arrive", async () => {
+    await writeFile(join(dir, "a.yaml"), pool("a", 1));
+    await writeFile(join(dir, "b.yaml"), pool("b", 1));
+    const clock = new ManualClock();
+    const source = await startSource(50, clock);
+    events.length = 0;
+    await rm(dir, { recursive: true, force: true });
+    // Both files' removal events are debounced on the manual clock: wait until they are, then let them run.
+    await until(() => clock.pending() >= 2, "the watcher's removal events");
+    await clock.advance(1_000);
+    expect(clock.pending()).toBe(0);
+    // A rescan runs after the refreshes (they are serialized): once it returns, they are done.
+    await source.rescan();
+    expect(source.keys()).toEqual(["BatchPool/default/a", "BatchPool/default/b"]);
+    expect(events).toEqual([]);
+  });
+
   it("repairs a missed watch event with the periodic rescan", async () => {
     await writeFile(join(dir, "a.yaml"), pool("a", 1));
     // Watching off stands in for a lost event: only the rescan can see the change.

@@ -198,6 +198,44 @@ describe("run --once", () => {
     expect((await batchPools()).map((p) => p.owner)).toContain("BatchPool/default/flaky");
   });
 
+  it("deletes nothing while a manifest cannot be read (the removed resource may have moved into it), and prunes once it can", async () => {
+    await writeFile(join(dir, "render.yaml"), pool("render", 1));
+    await writeFile(join(dir, "other.yaml"), pool("other", 1));
+    expect(await runOnce()).toBe(0);
+    const render = (await batchPools()).find((p) => p.owner === "BatchPool/default/render");
+    // render.yaml removed in the same edit that broke other.yaml: what other.yaml now declares is unknown.
+    await unlink(join(dir, "render.yaml"));
+    await writeFile(join(dir, "other.yaml"), `${pool("other", 1)}  bad: [unclosed\n`);
+    writes.length = 0;
+    expect(await runOnce()).toBe(1);
+    expect(writes).toEqual([]);
+    expect((await batchPools()).some((p) => p.id === render?.id)).toBe(true);
+    const held = (await readStatusFile(join(stateDir, "status.json")))?.resources.find((r) => r.key === "BatchPool/default/render");
+    expect(held?.status.conditions).toContainEqual(
+      expect.objectContaining({
+        type: "Reconciling",
+        status: "True",
+        reason: "DeletionBlocked",
+        message: expect.stringContaining(
+          "deletion waits until every manifest can be read: 1 manifest file(s) cannot be read or parsed (other.yaml)",
+        ),
+      }),
+    );
+    await writeFile(join(dir, "other.yaml"), pool("other", 1));
+    expect(await runOnce()).toBe(0);
+    expect((await batchPools()).some((p) => p.id === render?.id)).toBe(false);
+  });
+
+  it("refuses a --dir that does not exist (a typo) with exit 64, and prunes nothing it manages", async () => {
+    await writeFile(join(dir, "render.yaml"), pool("render", 1));
+    expect(await runOnce()).toBe(0);
+    writes.length = 0;
+    // The flags are parsed before --dir: the typo is the last one given, as a user retyping it would.
+    expect(await runOnce("--dir", join(root, "manifest"))).toBe(64);
+    expect(writes).toEqual([]);
+    expect((await batchPools()).map((p) => p.owner)).toContain("BatchPool/default/render");
+  });
+
   it("refuses bad flags with exit code 64 (EX_USAGE) before touching anything", async () => {
     expect(await runOnce("--resync-interval", "often")).toBe(64);
     expect(writes).toEqual([]);

@@ -1,4 +1,5 @@
 /** `batch-gitops run`: parses the flags and dispatches to a mode (controller/directory, controller/kubernetes). */
+import { stat } from "node:fs/promises";
 import type { CliContext, Command } from "../command.js";
 import { usageFailure } from "../usage.js";
 import { ConfigError, parseRunConfig, RUN_OPTIONS, type RunConfig } from "../../config/runConfig.js";
@@ -105,6 +106,8 @@ async function runCommand(args: string[], createController: ControllerFactory, i
     }
     throw err;
   }
+  const badDir = await manifestsDirProblem(config);
+  if (badDir !== undefined) return usageFailure("run", badDir);
   const shutdown = new AbortController();
   const stopSignals = onStopSignals(shutdown, io);
   try {
@@ -117,6 +120,22 @@ async function runCommand(args: string[], createController: ControllerFactory, i
     return await runDirectoryMode(config, createController, shutdown.signal, io);
   } finally {
     stopSignals();
+  }
+}
+
+/**
+ * A --dir that is not a directory is a typo, not an empty manifest set: read as one, it would prune
+ * every pool and job the controller manages. (In Git mode the path is inside a checkout not made yet.)
+ */
+async function manifestsDirProblem(config: RunConfig): Promise<string | undefined> {
+  if (config.source.kind !== "directory" || config.source.git !== undefined) return undefined;
+  const dir = config.source.dir;
+  try {
+    if ((await stat(dir)).isDirectory()) return undefined;
+    return `--dir ${dir} is a file; give the directory that holds the manifests`;
+  } catch (error: unknown) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" ? `--dir ${dir} does not exist` : `--dir ${dir} cannot be read (${code ?? String(error)})`;
   }
 }
 
