@@ -8,10 +8,11 @@ import { azureCredential, entraCredentials, sharedKeyCredentials } from "../batc
 import { ConfigError, parseRunConfig, type BatchConfig } from "../config/runConfig.js";
 import { jobIntentFromSpec, poolIntentFromSpec } from "../core/fromModel.js";
 import type { JobIntent, PoolIntent } from "../core/intent.js";
+import type { ResourceKey } from "../core/resourceKey.js";
 import { isForeign } from "../core/ownership.js";
 import type { ObservedSet } from "../core/planAll.js";
 import { planAll, type ResourcePlan } from "../core/planAll.js";
-import { accountRefOf, loadManifests } from "../manifests/index.js";
+import { accountRefOf, loadManifests, unreadManifestsMessage } from "../manifests/index.js";
 import type { BatchJobSpec, BatchPoolSpec, Problem } from "../model/index.js";
 import { validateBatchRules } from "../validation/index.js";
 import { UsageError } from "./usage.js";
@@ -48,6 +49,9 @@ export function batchTarget(dir: string, values: { "batch-url"?: string; auth?: 
 export interface DesiredDirectory {
   pools: PoolIntent[];
   jobs: JobIntent[];
+  /** Declared but invalid: never pruned, as `run` does not prune them. */
+  invalid: ResourceKey[];
+  pruneHold?: string;
   /** Errors only: warnings do not change what would be applied. */
   errors: Problem[];
 }
@@ -67,6 +71,8 @@ export async function loadDesired(dir: string, batch: BatchConfig): Promise<Desi
     pools: here.flatMap((r) => (r.kind === "BatchPool" ? [poolIntentFromSpec(r, r.resource.spec as BatchPoolSpec)] : [])),
     jobs: here.flatMap((r) => (r.kind === "BatchJob" ? [jobIntentFromSpec(r, r.resource.spec as BatchJobSpec)] : [])),
     errors: loaded.problems.filter((p) => p.severity === "error"),
+    invalid: loaded.rejected.map((r) => r.key as ResourceKey),
+    ...(loaded.unread.length === 0 ? {} : { pruneHold: unreadManifestsMessage(loaded.unread) }),
   };
 }
 
@@ -93,7 +99,7 @@ async function taskIds(batch: BatchAdapter, jobId: string): Promise<string[]> {
 }
 
 export function planDirectory(desired: DesiredDirectory, observed: ObservedSet, managerId: string): ResourcePlan[] {
-  return planAll({ pools: desired.pools, jobs: desired.jobs }, observed, { managerId });
+  return planAll(desired, observed, { managerId });
 }
 
 export interface BatchConnection {

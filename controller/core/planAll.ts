@@ -32,6 +32,10 @@ export interface ResourcePlan {
 export interface DesiredSet {
   readonly pools: readonly PoolIntent[];
   readonly jobs: readonly JobIntent[];
+  /** Resources declared but invalid: not applied, and never pruned (a typo must not delete what it describes). */
+  readonly invalid?: readonly ResourceKey[];
+  /** Why removed resources cannot be told apart now (manifests that cannot be read): nothing is deleted. */
+  readonly pruneHold?: string;
 }
 
 export interface ObservedSet {
@@ -92,13 +96,24 @@ function missingPool(job: JobIntent, pools: readonly PoolIntent[]): ResourcePlan
 
 /** Owned Batch objects whose resource is no longer desired. */
 function prunePlans(desired: DesiredSet, observed: ObservedSet, ctx: PlanContext): ResourcePlan[] {
-  const wanted = new Set<string>([...desired.pools, ...desired.jobs].map((i) => i.key));
+  const wanted = new Set<string>([...desired.pools, ...desired.jobs].map((i) => i.key).concat(desired.invalid ?? []));
   const orphans = new Set<ResourceKey>();
   for (const { metadata } of [...observed.pools, ...observed.jobs]) {
     const owner = metadata[OWNER_KEY];
     if (owner !== undefined && metadata[MANAGER_KEY] === ctx.managerId && !wanted.has(owner) && isResourceKey(owner)) orphans.add(owner);
   }
-  return [...orphans].sort().map((key) => {
+  return [...orphans].sort().map((key): ResourcePlan => {
+    if (desired.pruneHold !== undefined) {
+      const message = `deletion waits until every manifest can be read: ${desired.pruneHold}`;
+      return {
+        key,
+        status: "Removed",
+        reason: "manifest removed",
+        actions: [],
+        drift: [],
+        blocked: { reason: Reasons.DeletionBlocked, message },
+      };
+    }
     const actions = planPrune(key, observed.pools, observed.jobs, ctx.managerId);
     return {
       key,

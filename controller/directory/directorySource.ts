@@ -10,6 +10,7 @@ import {
   listManifestFiles,
   nodeFs,
   readManifestFile,
+  unreadManifestsMessage,
   type ManifestFs,
   type ManifestRead,
 } from "../manifests/index.js";
@@ -201,11 +202,11 @@ export function createDirectorySource(options: DirectorySourceOptions): Director
     problems: (): Problem[] => allProblems(),
     problemsFor: (key: ResourceKey): readonly Problem[] => index.problemsFor(key),
     pruneHold: (): string | undefined => {
-      const unlisted = listingProblems[0];
-      if (unlisted !== undefined) return `${unlisted.file ?? "."}: ${unlisted.message}`;
-      const unreadable = index.unreadableFiles();
-      if (unreadable.length === 0) return undefined;
-      return `${unreadable.length} manifest file(s) cannot be read or parsed (${unreadable.slice(0, 3).join(", ")})`;
+      const unread = [
+        ...listingProblems.map((p) => (p.file === undefined || p.file === "." ? "the manifests directory" : p.file)),
+        ...index.unreadableFiles(),
+      ];
+      return unread.length === 0 ? undefined : unreadManifestsMessage(unread);
     },
   };
 }

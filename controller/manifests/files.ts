@@ -60,6 +60,12 @@ function isInside(root: string, path: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
+/** Why pruning waits, naming what cannot be read: the same words in `run`, `plan` and `diff`. */
+export function unreadManifestsMessage(unread: readonly string[]): string {
+  const more = unread.length > 3 ? ` and ${unread.length - 3} more` : "";
+  return `cannot read or parse ${unread.slice(0, 3).join(", ")}${more}`;
+}
+
 export interface ListedFiles {
   /** Manifest files relative to the root, sorted. */
   readonly files: string[];

@@ -8,7 +8,15 @@ export {
   resourceKey,
   DEFAULT_NAMESPACE,
 } from "./loader.js";
-export { listManifestFiles, readManifestFile, decodeManifest, isManifestFile, isHiddenPath, nodeFs } from "./files.js";
+export {
+  listManifestFiles,
+  readManifestFile,
+  decodeManifest,
+  isManifestFile,
+  isHiddenPath,
+  nodeFs,
+  unreadManifestsMessage,
+} from "./files.js";
 export type { ManifestFs, ManifestRead, EncodingProblem, FileProblem } from "./files.js";
 export type {
   Candidate,

@@ -47,6 +47,11 @@ export interface LoadResult {
    * a typo in a manifest should not tear down the pool it describes.
    */
   readonly rejected: RejectedResource[];
+  /**
+   * Files and directories whose content is unknown: they could not be listed, read or parsed as a
+   * whole. While any exist, which resources were removed is unknown too, and nothing may be pruned.
+   */
+  readonly unread: string[];
 }
 
 /** One of our documents after parsing, valid or not, with a way to locate its fields. */
@@ -420,7 +425,7 @@ function toLoaded(candidate: Candidate, key: string): LoadedResource {
 }
 
 /** Cross-file checks, then splits candidates into loaded and rejected resources. */
-export function assemble(candidates: readonly Candidate[], problems: readonly Problem[]): LoadResult {
+export function assemble(candidates: readonly Candidate[], problems: readonly Problem[], unread: string[] = []): LoadResult {
   const duplicates = duplicateProblems(candidates.filter((c) => c.valid));
   const resources: LoadedResource[] = [];
   const rejected: RejectedResource[] = [];
@@ -431,7 +436,7 @@ export function assemble(candidates: readonly Candidate[], problems: readonly Pr
     else rejected.push({ key, source: candidate.source });
   }
   const references = [...missingPoolProblems(candidates), ...accountProblems(candidates)];
-  return { resources, problems: [...problems, ...duplicates.problems, ...references], rejected };
+  return { resources, problems: [...problems, ...duplicates.problems, ...references], rejected, unread };
 }
 
 export interface LoadManifestsOptions extends LoadOptions {
@@ -470,6 +475,7 @@ export async function loadManifests(dir: string, options: LoadManifestsOptions =
       resources: [],
       rejected: [],
       problems: [{ severity: "error", rule: "read-error", file: dir, line: 1, path: "", message: `cannot read the manifests: ${reason}` }],
+      unread: [dir],
     };
   }
   const root = single ? dirname(dir) : dir;
@@ -483,6 +489,7 @@ export async function loadManifests(dir: string, options: LoadManifestsOptions =
     path: "",
     message: p.message,
   }));
+  const unread = listed.problems.map((p) => rooted(root, p.file));
   for (const file of listed.files) {
     let parsed = await loadManifestFile(root, file, options);
     // A file being written while validate reads it: one more read, then take it as it is.
@@ -490,8 +497,9 @@ export async function loadManifests(dir: string, options: LoadManifestsOptions =
     if (typeof parsed === "string") continue;
     candidates.push(...parsed.candidates.map((c) => withRootedSource(c, root)));
     problems.push(...parsed.problems.map((p) => ({ ...p, file: rooted(root, p.file) })));
+    if (!parsed.readable) unread.push(rooted(root, file));
   }
-  return assemble(candidates, problems);
+  return assemble(candidates, problems, unread);
 }
 
 /** Problems and sources name files as the user gave the directory (`manifests/x.yaml`). */

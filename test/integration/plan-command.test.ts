@@ -148,6 +148,36 @@ describe("batch-gitops plan", () => {
     expect((await plan()).code).toBe(2);
   });
 
+  it("plans no deletion of an invalid resource, and none at all while a manifest cannot be parsed (as run)", async () => {
+    dir = await mkdtemp(join(tmpdir(), "bgo-plan-"));
+    const other = pool(1).replace("name: planned", "name: other");
+    await writeFile(join(dir, "pool.yaml"), pool(1));
+    await writeFile(join(dir, "other.yaml"), other);
+    h = await startHarness({ auth: "sharedKey" });
+    vi.stubEnv("BATCH_ACCOUNT_NAME", h.emulator.account.name);
+    vi.stubEnv("BATCH_ACCOUNT_KEY", h.emulator.account.key);
+    await h.source.loadDir(dir);
+    h.start();
+    await h.waitForStatus("BatchPool/default/planned", isReady);
+    await h.waitForStatus("BatchPool/default/other", isReady);
+
+    // An invalid manifest is rejected, not removed: nothing of it is to delete.
+    await writeFile(join(dir, "other.yaml"), other.replace("standard_d2s_v3", "standard_d2s_v3\n  driftPolicy: Fix"));
+    const invalid = await plan();
+    expect(invalid.code).toBe(1);
+    expect(invalid.out).not.toContain("delete pool");
+
+    // pool.yaml removed while other.yaml does not parse: what other.yaml declares now is unknown.
+    await rm(join(dir, "pool.yaml"));
+    await writeFile(join(dir, "other.yaml"), `${other}  bad: [unclosed\n`);
+    const held = await plan();
+    expect(held.code).toBe(1);
+    expect(held.out).toContain(
+      `! blocked: DeletionBlocked: deletion waits until every manifest can be read: cannot read or parse ${join(dir, "other.yaml")}`,
+    );
+    expect(held.out).not.toContain("delete pool");
+  });
+
   it("exits 1 when a manifest is invalid", async () => {
     dir = await mkdtemp(join(tmpdir(), "bgo-plan-"));
     await writeFile(join(dir, "pool.yaml"), pool(1).replace("standard_d2s_v3", "standard_d2s_v3\n  driftPolicy: Fix"));
