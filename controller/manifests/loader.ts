@@ -491,15 +491,20 @@ export async function loadManifests(dir: string, options: LoadManifestsOptions =
   }));
   const unread = listed.problems.map((p) => rooted(root, p.file));
   for (const file of listed.files) {
-    let parsed = await loadManifestFile(root, file, options);
-    // A file being written while validate reads it: one more read, then take it as it is.
-    if (parsed === "changing") parsed = await loadManifestFile(root, file, options);
-    if (typeof parsed === "string") continue;
+    const parsed = await loadSettledFile(root, file, options);
+    if (parsed === undefined) continue;
     candidates.push(...parsed.candidates.map((c) => withRootedSource(c, root)));
     problems.push(...parsed.problems.map((p) => ({ ...p, file: rooted(root, p.file) })));
     if (!parsed.readable) unread.push(rooted(root, file));
   }
   return assemble(candidates, problems, unread);
+}
+
+/** A file being written while validate reads it gets one more read, then is taken as it is; undefined when gone. */
+async function loadSettledFile(root: string, file: string, options: LoadManifestsOptions): Promise<ParsedFile | undefined> {
+  let parsed = await loadManifestFile(root, file, options);
+  if (parsed === "changing") parsed = await loadManifestFile(root, file, options);
+  return typeof parsed === "string" ? undefined : parsed;
 }
 
 /** Problems and sources name files as the user gave the directory (`manifests/x.yaml`). */
