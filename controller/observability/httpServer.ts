@@ -33,6 +33,28 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
+/** The --http-addr could not be bound: said in one line, with what to do, for the operator. */
+export class HttpListenError extends Error {
+  override readonly name = "HttpListenError";
+  readonly code: string;
+
+  constructor(address: HttpAddress, cause: NodeJS.ErrnoException) {
+    const code = cause.code ?? "error";
+    super(
+      `cannot serve /metrics and the probes on --http-addr ${address.host}:${address.port}: ${LISTEN_FAILURES[code] ?? cause.message} (--http-addr off serves nothing)`,
+    );
+    this.code = code;
+  }
+}
+
+const LISTEN_FAILURES: Record<string, string> = {
+  EADDRINUSE: "the port is already in use",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+  EADDRNOTAVAIL: "the address is not one of this machine's",
+  ENOTFOUND: "no such host",
+  EAI_AGAIN: "the host name could not be resolved",
+};
+
 /** Serves /metrics, /healthz, /readyz and /status; binds the address given (port 0 = any free). */
 export async function startHttpServer(address: HttpAddress, endpoints: ObservabilityEndpoints): Promise<RunningHttpServer> {
   const guard = { allowedHosts: address.allowedHosts ?? [], anyAddress: !isLoopbackHost(address.host) };
@@ -47,9 +69,10 @@ export async function startHttpServer(address: HttpAddress, endpoints: Observabi
     });
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const refused = (error: NodeJS.ErrnoException): void => reject(new HttpListenError(address, error));
+    server.once("error", refused);
     server.listen(address.port, address.host, () => {
-      server.off("error", reject);
+      server.off("error", refused);
       resolve();
     });
   });

@@ -10,6 +10,7 @@ import { isCredentialError } from "../batch/credentials.js";
 import type { RunningEmulator } from "../../emulator/index.js";
 import type { StatusDocument } from "../runtime/publicStatus.js";
 import { createRootLogger } from "./logger.js";
+import { HttpListenError } from "./httpServer.js";
 import type { PrometheusMetrics } from "./metrics.js";
 import type { WebhookAlerts } from "./alertWebhook.js";
 import { exposureWarning, type RunningHttpServer } from "./httpServer.js";
@@ -50,6 +51,11 @@ export function reportFatal(err: unknown, logger: Logger, io: RunIo): number {
   if (isCredentialError(err)) {
     logger.fatal({ reason: err.code }, message);
     return 2;
+  }
+  // The operator's to fix, and said in full: no stack trace.
+  if (err instanceof HttpListenError) {
+    logger.fatal({ reason: err.code }, message);
+    return 1;
   }
   logger.fatal({ err }, "controller failed");
   return 1;

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../controller/cli/main.js";
 import { readStatusFile } from "../../controller/directory/statusStore.js";
 import { devAccount, startEmulator, type RunningEmulator } from "../../emulator/index.js";
@@ -222,6 +222,23 @@ describe("run --once", () => {
     await writeFile(join(dir, "other.yaml"), pool("other", 1));
     expect(await runOnce()).toBe(0);
     expect((await batchPools()).some((p) => p.id === render?.id)).toBe(false);
+  });
+
+  it("exits 1 with one line naming --http-addr, and no stack trace, when its port is taken; nothing is written", async () => {
+    await writeFile(join(dir, "render.yaml"), pool("render", 1));
+    const busy = new URL(emulator.url);
+    const lines: string[] = [];
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => lines.push(String(chunk)) > 0);
+    try {
+      expect(await runOnce("--http-addr", `127.0.0.1:${busy.port}`)).toBe(1);
+    } finally {
+      stderr.mockRestore();
+    }
+    expect(lines).toContain(
+      `batch-gitops run: cannot serve /metrics and the probes on --http-addr 127.0.0.1:${busy.port}: the port is already in use (--http-addr off serves nothing)\n`,
+    );
+    expect(lines.join("")).not.toMatch(/\n\s+at /);
+    expect(writes).toEqual([]);
   });
 
   it("refuses a --dir that does not exist (a typo) with exit 64, and prunes nothing it manages", async () => {

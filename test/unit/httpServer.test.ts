@@ -67,7 +67,11 @@ describe("observability HTTP server", () => {
     const endpoints = { metrics: async () => ({ contentType: "text/plain", body: "" }), ready: () => true, status: () => ({}) };
     server = await startHttpServer({ host: "127.0.0.1", port: 0 }, endpoints);
     const port = Number(new URL(server.url).port);
-    await expect(startHttpServer({ host: "127.0.0.1", port }, endpoints)).rejects.toThrow(/EADDRINUSE/);
+    await expect(startHttpServer({ host: "127.0.0.1", port }, endpoints)).rejects.toMatchObject({
+      name: "HttpListenError",
+      code: "EADDRINUSE",
+      message: `cannot serve /metrics and the probes on --http-addr 127.0.0.1:${port}: the port is already in use (--http-addr off serves nothing)`,
+    });
   });
 
   describe("no endpoint a web page can reach", () => {
