@@ -54,8 +54,8 @@ Behaviour:
   --once                     converge once and exit: resources not yet Ready (a job on a pool
                              being created) are reconciled again until Ready, Stalled or the
                              timeout. Exit 0: all Ready; 1: something is not Ready (invalid,
-                             stalled, failed, or still reconciling at the timeout); 2: bad flags
-                             or configuration (docs/status.md)
+                             stalled, failed, or still reconciling at the timeout); 2: no
+                             credential for Batch; 64: bad flags or --dir (docs/status.md)
   --once-timeout D           how long --once keeps reconciling (default 10m)
   --state-dir DIR            status file, Git checkout, live-view log (default .batch-gitops)
   --manager-id ID            batch-gitops/manager metadata of what this controller creates
