@@ -3,6 +3,7 @@
  * the code that uses them; controller/config/runConfig.ts spreads CLUSTER_RUN_OPTIONS into its
  * options and delegates to parseClusterSource.
  */
+import { labelSelectorProblem } from "../model/labelSelector.js";
 import { parseDurationMs } from "./duration.js";
 
 export const CLUSTER_RUN_OPTIONS = {
@@ -64,8 +65,11 @@ export class ClusterConfigError extends Error {
  */
 export function parseClusterSource(flags: ClusterFlags, env: Readonly<Record<string, string | undefined>>): KubernetesSourceConfig {
   const labelSelector = flags["label-selector"];
-  if (labelSelector !== undefined && !/^[A-Za-z0-9._/\-=!,() ]+$/.test(labelSelector)) {
-    throw new ClusterConfigError(`--label-selector "${labelSelector}" is not a label selector (e.g. shard=a or tier in (gpu))`);
+  const selectorProblem = labelSelector === undefined ? undefined : labelSelectorProblem(labelSelector);
+  if (selectorProblem !== undefined) {
+    throw new ClusterConfigError(
+      `--label-selector "${labelSelector}" is not a label selector: ${selectorProblem} (e.g. shard=a or tier in (gpu))`,
+    );
   }
   return {
     kind: "kubernetes",

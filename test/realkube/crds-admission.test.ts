@@ -9,6 +9,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { parseManifestText } from "../../controller/manifests/index.js";
 import { BatchJobSchema, BatchPoolSchema, listCelRules, validateResource } from "../../controller/model/index.js";
+import { labelSelectorProblem } from "../../controller/model/labelSelector.js";
+import { SELECTOR_CASES } from "../helpers/labelSelectorCases.js";
 import { kubectl, realKube, type RealKubeContext } from "./context.js";
 
 const CRD_NAMES = ["batchpools.azurebatch.gitops.dev", "batchjobs.azurebatch.gitops.dev"];
@@ -164,6 +166,12 @@ describe.skipIf(kube === undefined)("CRDs and manifests on a real kube-apiserver
     expect(result.code !== 0, `kubectl: ${result.stderr || "accepted"}; validate: ${JSON.stringify(refusedByValidate)}`).toBe(
       refusedByValidate.length > 0,
     );
+  });
+
+  it.each(SELECTOR_CASES)("lists BatchPools with --label-selector %s exactly when run takes it (valid: %s)", async (selector, valid) => {
+    const result = await kubectl(k, ["get", "batchpools", "-A", "-l", selector]);
+    expect(labelSelectorProblem(selector) === undefined).toBe(valid);
+    expect(result.code === 0, `kubectl: ${result.stderr || "accepted"}`).toBe(valid);
   });
 
   it("has a CEL case in the table for every admission-judged rule the invalid manifests exercise", () => {

@@ -1,0 +1,23 @@
+/** Selectors kube-apiserver takes and refuses (test/realkube/crds-admission.test.ts asks a real one the same). */
+export const SELECTOR_CASES: readonly (readonly [string, boolean])[] = [
+  ["shard=a", true],
+  ["shard==a", true],
+  ["shard!=a", true],
+  ["shard", true],
+  ["!shard", true],
+  ["tier in (gpu)", true],
+  ["tier in (gpu, cpu),shard notin (b)", true],
+  ["app.kubernetes.io/name=render, tier", true],
+  ["shard=", true],
+  ["priority>3", true],
+  ["!!!", false],
+  ["shard=a,", false],
+  ["shard=a b", false],
+  ["tier in ()", true],
+  ["tier in (gpu,-x)", false],
+  ["-shard=a", false],
+  ["shard=-a", false],
+  ["Example.com/shard=a", false],
+  ["priority>high", false],
+  ["a/b/c=d", false],
+];
