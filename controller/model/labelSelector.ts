@@ -40,18 +40,26 @@ const COMPARE = /^([^!=<>\s]+)\s*(==|=|!=|>|<)\s*(.*)$/;
 function requirementProblem(requirement: string): string | undefined {
   if (requirement === "") return "a requirement is empty (two commas in a row, or one at an end)";
   const set = SET.exec(requirement);
-  if (set !== null) {
-    // `in ()` is the set of the empty value, as the server reads it.
-    const values = (set[3] ?? "").split(",").map((v) => v.trim());
-    return keyProblem(set[1] ?? "") ?? values.map(valueProblem).find((p) => p !== undefined);
-  }
+  if (set !== null) return setProblem(set[1] ?? "", set[3] ?? "");
   const compare = COMPARE.exec(requirement);
-  if (compare !== null) {
-    const [, key = "", operator, value = ""] = compare;
-    if ((operator === ">" || operator === "<") && !/^-?\d+$/.test(value)) return `"${requirement}": '${operator}' compares with an integer`;
-    return keyProblem(key) ?? valueProblem(value);
-  }
+  if (compare !== null) return compareProblem(requirement, compare[1] ?? "", compare[2] ?? "", compare[3] ?? "");
   return keyProblem(requirement.startsWith("!") ? requirement.slice(1).trim() : requirement);
+}
+
+/** `key in (a, b)`: `in ()` is the set of the empty value, as the server reads it. */
+function setProblem(key: string, values: string): string | undefined {
+  return (
+    keyProblem(key) ??
+    values
+      .split(",")
+      .map((v) => valueProblem(v.trim()))
+      .find((p) => p !== undefined)
+  );
+}
+
+function compareProblem(requirement: string, key: string, operator: string, value: string): string | undefined {
+  if ((operator === ">" || operator === "<") && !/^-?\d+$/.test(value)) return `"${requirement}": '${operator}' compares with an integer`;
+  return keyProblem(key) ?? valueProblem(value);
 }
 
 function keyProblem(key: string): string | undefined {
