@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { open, readFile, rename, rm } from "node:fs/promises";
+import { ensureDirectory } from "../config/ensureDirectory.js";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { systemClock, type Clock } from "../time/clock.js";
@@ -42,7 +43,7 @@ export interface FileStatusStoreOptions {
 export async function openFileStatusStore(options: FileStatusStoreOptions): Promise<FileStatusStore> {
   const clock = options.clock ?? systemClock;
   const now = (): number => clock.now();
-  await mkdir(options.stateDir, { recursive: true });
+  await ensureDirectory(options.stateDir, "--state-dir");
   const path = join(options.stateDir, STATUS_FILE_NAME);
   const entries = new Map<ResourceKey, StatusEntry>();
   const previous = await readStatusFile(path);

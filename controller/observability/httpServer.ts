@@ -1,4 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { OperatorError } from "../config/operatorError.js";
 import { isIP, type AddressInfo } from "node:net";
 import type { HttpAddress } from "../config/runConfig.js";
 
@@ -34,16 +35,14 @@ export interface RunningHttpServer {
 }
 
 /** The --http-addr could not be bound: said in one line, with what to do, for the operator. */
-export class HttpListenError extends Error {
+export class HttpListenError extends OperatorError {
   override readonly name = "HttpListenError";
-  readonly code: string;
 
   constructor(address: HttpAddress, cause: NodeJS.ErrnoException) {
-    const code = cause.code ?? "error";
     super(
-      `cannot serve /metrics and the probes on --http-addr ${address.host}:${address.port}: ${LISTEN_FAILURES[code] ?? cause.message} (--http-addr off serves nothing)`,
+      `cannot serve /metrics and the probes on --http-addr ${address.host}:${address.port}: ${LISTEN_FAILURES[cause.code ?? ""] ?? cause.message} (--http-addr off serves nothing)`,
+      cause.code ?? "error",
     );
-    this.code = code;
   }
 }
 

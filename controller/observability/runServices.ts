@@ -2,7 +2,6 @@
  * What both modes of `batch-gitops run` start around the engine (logger, HTTP endpoints, alert
  * webhook, the embedded emulator) and how they stop: in reverse order, logs flushed last.
  */
-import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { pino, type Logger } from "pino";
 import type { HttpAddress, RunConfig } from "../config/runConfig.js";
@@ -10,7 +9,8 @@ import { isCredentialError } from "../batch/credentials.js";
 import type { RunningEmulator } from "../../emulator/index.js";
 import type { StatusDocument } from "../runtime/publicStatus.js";
 import { createRootLogger } from "./logger.js";
-import { HttpListenError } from "./httpServer.js";
+import { ensureDirectory } from "../config/ensureDirectory.js";
+import { OperatorError } from "../config/operatorError.js";
 import type { PrometheusMetrics } from "./metrics.js";
 import type { WebhookAlerts } from "./alertWebhook.js";
 import { exposureWarning, type RunningHttpServer } from "./httpServer.js";
@@ -39,7 +39,7 @@ export async function createRunLogger(config: RunConfig): Promise<Logger> {
     return createRootLogger({ format: config.log.format, level: config.log.level, colorize: config.log.color });
   }
   // The live table owns the terminal; logs go to a file so they do not tear it.
-  await mkdir(config.stateDir, { recursive: true });
+  await ensureDirectory(config.stateDir, "--state-dir");
   const destination = pino.destination({ dest: join(config.stateDir, "controller.log"), sync: false, mkdir: true });
   return createRootLogger({ format: config.log.format, level: config.log.level, destination, colorize: false });
 }
@@ -53,7 +53,7 @@ export function reportFatal(err: unknown, logger: Logger, io: RunIo): number {
     return 2;
   }
   // The operator's to fix, and said in full: no stack trace.
-  if (err instanceof HttpListenError) {
+  if (err instanceof OperatorError) {
     logger.fatal({ reason: err.code }, message);
     return 1;
   }
