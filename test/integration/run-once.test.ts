@@ -241,12 +241,14 @@ describe("run --once", () => {
     expect(writes).toEqual([]);
   });
 
-  it("refuses a --dir that does not exist (a typo) with exit 64, and prunes nothing it manages", async () => {
+  it("refuses a --dir or --secrets-dir that does not exist (a typo) with exit 64, and prunes nothing it manages", async () => {
     await writeFile(join(dir, "render.yaml"), pool("render", 1));
     expect(await runOnce()).toBe(0);
     writes.length = 0;
     // The flags are parsed before --dir: the typo is the last one given, as a user retyping it would.
     expect(await runOnce("--dir", join(root, "manifest"))).toBe(64);
+    // A --secrets-dir typo: every secret reference would stay unresolved until --once-timeout.
+    expect(await runOnce("--secrets-dir", join(root, "secret"))).toBe(64);
     expect(writes).toEqual([]);
     expect((await batchPools()).map((p) => p.owner)).toContain("BatchPool/default/render");
   });

@@ -106,7 +106,7 @@ async function runCommand(args: string[], createController: ControllerFactory, i
     }
     throw err;
   }
-  const badDir = await manifestsDirProblem(config);
+  const badDir = (await manifestsDirProblem(config)) ?? (await secretsDirProblem(config));
   if (badDir !== undefined) return usageFailure("run", badDir);
   const shutdown = new AbortController();
   const stopSignals = onStopSignals(shutdown, io);
@@ -129,13 +129,22 @@ async function runCommand(args: string[], createController: ControllerFactory, i
  */
 async function manifestsDirProblem(config: RunConfig): Promise<string | undefined> {
   if (config.source.kind !== "directory" || config.source.git !== undefined) return undefined;
-  const dir = config.source.dir;
+  return directoryProblem("--dir", config.source.dir, "the directory that holds the manifests");
+}
+
+/** A --secrets-dir typo would leave every secret reference unresolved (SecretNotFound) until --once-timeout. */
+async function secretsDirProblem(config: RunConfig): Promise<string | undefined> {
+  if (config.secretsDir === undefined) return undefined;
+  return directoryProblem("--secrets-dir", config.secretsDir, "the directory that holds <secretName>/<key> files");
+}
+
+async function directoryProblem(flag: string, dir: string, what: string): Promise<string | undefined> {
   try {
     if ((await stat(dir)).isDirectory()) return undefined;
-    return `--dir ${dir} is a file; give the directory that holds the manifests`;
+    return `${flag} ${dir} is a file; give ${what}`;
   } catch (error: unknown) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code === "ENOENT" ? `--dir ${dir} does not exist` : `--dir ${dir} cannot be read (${code ?? String(error)})`;
+    return code === "ENOENT" ? `${flag} ${dir} does not exist` : `${flag} ${dir} cannot be read (${code ?? String(error)})`;
   }
 }
 
