@@ -9,6 +9,8 @@ import { formatPlanProblem } from "./planning.js";
 export interface RenderOptions {
   /** ANSI colours on the signs (+ green, ~ yellow, - red), as terraform; only for a terminal. */
   color?: boolean;
+  /** Manifest errors printed above the plan: the summary must not say Batch matches. */
+  errors?: number;
 }
 
 const COLORS: Record<string, string> = { "+": "\u001b[32m", "~": "\u001b[33m", "-": "\u001b[31m", "!": "\u001b[31m" };
@@ -39,7 +41,15 @@ function headline(plan: ResourcePlan): string {
   return `${plan.status} (${plan.reason})`;
 }
 
-export function summaryLine(t: PlanTotals): string {
+/** The last line of a plan; with manifest errors it never says that Batch matches the manifests. */
+export function summaryLine(t: PlanTotals, errors = 0): string {
+  const line = totalsLine(t);
+  if (errors === 0) return line;
+  const invalid = `${errors} manifest error(s): what those manifests declare is neither applied nor deleted.`;
+  return line.startsWith("No changes. Batch matches") ? `No changes for the valid manifests. ${invalid}` : `${line} ${invalid}`;
+}
+
+function totalsLine(t: PlanTotals): string {
   const tasks = t.taskSubmissions > 0 ? ` Tasks to submit to ${t.taskSubmissions} job(s).` : "";
   const pending = t.create + t.change + t.destroy + t.taskSubmissions > 0;
   const drifted = t.driftNotCorrected > 0 ? ` ${t.driftNotCorrected} resource(s) drifted (Alert: not corrected).` : "";
@@ -58,7 +68,7 @@ export function renderPlan(plans: readonly ResourcePlan[], options: RenderOption
   for (const plan of plans.filter(changed)) {
     lines.push(...resourceLines(plan).map((l) => paint(l, options.color ?? false)), "");
   }
-  lines.push(summaryLine(planTotals(plans)));
+  lines.push(summaryLine(planTotals(plans), options.errors));
   return lines.join("\n");
 }
 
@@ -74,7 +84,7 @@ export function planDocument(plans: readonly ResourcePlan[], problems: readonly 
 
 /** For a pull-request comment: the summary, a table of changed resources, the diff folded below. */
 export function renderPlanMarkdown(plans: readonly ResourcePlan[], problems: readonly Problem[]): string {
-  const lines = ["### batch-gitops plan", "", `**${summaryLine(planTotals(plans))}**`, ""];
+  const lines = ["### batch-gitops plan", "", `**${summaryLine(planTotals(plans), problems.length)}**`, ""];
   if (problems.length > 0) {
     lines.push("Invalid manifests (nothing from them is planned):", "", ...problems.map((p) => `- \`${formatPlanProblem(p)}\``), "");
   }

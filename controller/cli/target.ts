@@ -3,6 +3,7 @@
  * a directory of manifests (the default, as `run`), or a cluster when --kubeconfig, --context or
  * --source kubernetes is given.
  */
+import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError } from "./usage.js";
 
@@ -58,4 +59,12 @@ export function parseTarget(values: TargetValues): Target {
     url: values.url ?? "http://127.0.0.1:8080",
     stateDir: resolve(values["state-dir"] ?? ".batch-gitops"),
   };
+}
+
+/** The manifests directory a command reads: one that does not exist is a typo (exit 64), not an empty set. */
+export async function requireManifestsDir(target: Extract<Target, { kind: "directory" }>): Promise<string> {
+  const found = await stat(target.dir).catch(() => undefined);
+  if (found?.isDirectory() !== true)
+    throw new UsageError(`--dir ${target.dir} ${found === undefined ? "does not exist" : "is not a directory"}`);
+  return target.dir;
 }

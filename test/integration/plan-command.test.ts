@@ -187,5 +187,9 @@ describe("batch-gitops plan", () => {
     const result = await plan();
     expect(result.code).toBe(1);
     expect(result.out).toMatch(/! .*pool\.yaml:\d+ .*spec\.driftPolicy/);
+    // Never "Batch matches the manifests" beside an error.
+    expect(result.out).toContain(
+      "No changes for the valid manifests. 1 manifest error(s): what those manifests declare is neither applied nor deleted.",
+    );
   });
 });

@@ -4,6 +4,7 @@ import { parseOutput } from "../output.js";
 import { BATCH_OPTIONS, BATCH_OPTIONS_USAGE } from "../planning.js";
 import { atMost, parseResourceArgs } from "../resourceArgs.js";
 import { parseOneResource } from "../resourceRef.js";
+import { requireManifestsDir } from "../target.js";
 import { EXIT_USAGE, UsageError } from "../usage.js";
 import { computePlan, printPlans } from "./plan.js";
 
@@ -35,7 +36,7 @@ export const diffCommand: Command = {
       const value = parsed.values[name];
       return typeof value === "string" ? value : undefined;
     };
-    const { plans, errors } = await computePlan(parsed.target.dir, {
+    const { plans, errors } = await computePlan(await requireManifestsDir(parsed.target), {
       "batch-url": flag("batch-url"),
       auth: flag("auth"),
       "manager-id": flag("manager-id"),

@@ -8,7 +8,7 @@ import { connectCluster } from "../clusterClient.js";
 import { OUTPUT_FORMATS, parseOutput, renderColumns, renderStructured } from "../output.js";
 import { atMost, parseResourceArgs, type ResourceArgs } from "../resourceArgs.js";
 import { matches, parseSelector, type ResourceSelector } from "../resourceRef.js";
-import { TARGET_USAGE, type Target } from "../target.js";
+import { requireManifestsDir, TARGET_USAGE, type Target } from "../target.js";
 import { EXIT_USAGE } from "../usage.js";
 import { readStatus } from "./status.js";
 import { loadManifests } from "../../manifests/index.js";
@@ -45,7 +45,11 @@ function conditionOf(object: CustomResource, type: string): ConditionView | unde
 }
 
 async function fromDirectory(target: Extract<Target, { kind: "directory" }>): Promise<Listed[]> {
-  const loaded = await loadManifests(target.dir);
+  // A --dir typo is an error, not an empty list ("No resources found").
+  const loaded = await loadManifests(await requireManifestsDir(target));
+  const invalid = loaded.problems.filter((p) => p.severity === "error").length;
+  if (invalid > 0)
+    console.error(`note: ${invalid} manifest error(s) leave resources out of this list; run batch-gitops validate ${target.dir}`);
   const status = await readStatus(target.url, target.stateDir).catch(() => undefined);
   const byKey = new Map((status?.document.resources ?? []).map((r) => [r.key as string, r.status]));
   return loaded.resources.map((r) => {

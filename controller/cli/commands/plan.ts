@@ -130,7 +130,7 @@ export function printPlans(
     console.log(renderPlanMarkdown(plans, errors));
   } else {
     for (const problem of errors) console.log(`! ${formatPlanProblem(problem)}`);
-    console.log(renderPlan(plans, { color: (context?.color ?? false) && process.stdout.isTTY }));
+    console.log(renderPlan(plans, { color: (context?.color ?? false) && process.stdout.isTTY, errors: errors.length }));
   }
   return planExitCode(plans, errors.length > 0);
 }

@@ -8,7 +8,7 @@ import { connectCluster } from "../clusterClient.js";
 import { ResourceNotFoundError, setSuspend } from "../manifestEdit.js";
 import { atMost, parseResourceArgs } from "../resourceArgs.js";
 import { parseOneResource } from "../resourceRef.js";
-import { TARGET_USAGE } from "../target.js";
+import { requireManifestsDir, TARGET_USAGE } from "../target.js";
 import { EXIT_USAGE } from "../usage.js";
 
 function usage(verb: "suspend" | "resume"): string {
@@ -51,7 +51,7 @@ function createSuspendCommand(verb: "suspend" | "resume"): Command {
         return 0;
       }
       try {
-        const edit = await setSuspend(parsed.target.dir, ref, suspend);
+        const edit = await setSuspend(await requireManifestsDir(parsed.target), ref, suspend);
         const what = suspend ? "spec.suspend: true" : "spec.suspend removed";
         console.log(
           edit.changed

@@ -105,6 +105,23 @@ describe("resource commands, directory mode", () => {
     expect(await main(["get", "widget", ...where()])).toBe(EXIT_USAGE);
   });
 
+  it("get, suspend and diff refuse a --dir that does not exist (exit 64) instead of finding nothing in it", async () => {
+    const typo = `${dir}-typo`;
+    const elsewhere = ["--dir", typo, "--state-dir", stateDir, "--url", noController];
+    expect(await main(["get", "pools", ...elsewhere])).toBe(EXIT_USAGE);
+    expect(await main(["suspend", "pool/render", ...elsewhere])).toBe(EXIT_USAGE);
+    expect(await main(["diff", "pool/render", "--dir", typo])).toBe(EXIT_USAGE);
+    expect(err.filter((l) => l.includes(`--dir ${typo} does not exist`))).toHaveLength(3);
+    expect(out).toEqual([]);
+  });
+
+  it("get says when manifest errors leave resources out of its list", async () => {
+    await writeFile(join(dir, "broken.yaml"), POOL.replace("name: render", "name: broken").replace("vmSize:", "vmSizes:"));
+    expect(await main(["get", ...where()])).toBe(0);
+    expect(err).toEqual([`note: 3 manifest error(s) leave resources out of this list; run batch-gitops validate ${dir}`]);
+    expect(out.join("\n")).not.toContain("broken");
+  });
+
   it("suspend sets spec.suspend in the file in place, keeping comments; resume removes it", async () => {
     expect(await main(["suspend", "pool/render", ...where()])).toBe(0);
     expect(out.join("\n")).toContain(`${join(dir, "farm.yaml")}:2: BatchPool/default/render: spec.suspend: true; commit this change`);
