@@ -168,8 +168,8 @@ function parseArgs(args: string[]): EmulatorArgs | string {
 
 function checkAccounts(parsed: EmulatorArgs): EmulatorArgs | string {
   if ((parsed.account === undefined) !== (parsed.key === undefined)) return "--account and --key go together";
-  if (parsed.key !== undefined && Buffer.from(parsed.key, "base64").length === 0) return "--key must be base64";
-  const bad = parsed.accounts.find((a) => a.name === "" || Buffer.from(a.key, "base64").length === 0);
+  if (parsed.key !== undefined && !isBase64Key(parsed.key)) return "--key must be base64 (as Azure shows account keys)";
+  const bad = parsed.accounts.find((a) => a.name === "" || !isBase64Key(a.key));
   if (bad !== undefined) return `--account takes NAME:BASE64KEY, got "${bad.name}:..."`;
   return parsed;
 }
@@ -184,6 +184,11 @@ function namedAccount(value: string): Account {
   return { name: value.slice(0, colon), key: value.slice(colon + 1) };
 }
 
+/** Strict base64 (Buffer.from skips characters it does not know, so "not-a-key!" would decode to something). */
+function isBase64Key(key: string): boolean {
+  return key.length > 0 && key.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(key);
+}
+
 /** --accounts-file: a YAML (or JSON) list of {name, key}. */
 async function readAccountsFile(path: string): Promise<Account[] | string> {
   let parsed: unknown;
@@ -195,9 +200,7 @@ async function readAccountsFile(path: string): Promise<Account[] | string> {
   const list = Array.isArray(parsed) ? (parsed as unknown[]) : [];
   const accounts = list.flatMap((entry) => {
     const { name, key } = (typeof entry === "object" && entry !== null ? entry : {}) as { name?: unknown; key?: unknown };
-    return typeof name === "string" && typeof key === "string" && name !== "" && Buffer.from(key, "base64").length > 0
-      ? [{ name, key }]
-      : [];
+    return typeof name === "string" && typeof key === "string" && name !== "" && isBase64Key(key) ? [{ name, key }] : [];
   });
   if (accounts.length === 0 || accounts.length !== list.length)
     return `--accounts-file ${path}: expected a list of {name, key} with base64 keys`;
