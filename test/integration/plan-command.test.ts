@@ -8,6 +8,7 @@ import { BatchServiceClient, BatchSharedKeyCredentials } from "@azure/batch";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { planCommand } from "../../controller/cli/commands/plan.js";
 import { EmulatorControlClient } from "../../emulator/control-client.js";
+import type { ResourceKey } from "../../controller/runtime/ports.js";
 import { isReady, startHarness, type Harness } from "./harness.js";
 
 const BIN = fileURLToPath(new URL("../../bin/batch-gitops.js", import.meta.url));
@@ -45,6 +46,21 @@ describe("batch-gitops plan", () => {
     return { code, out: lines.join("\n") };
   }
 
+  /** The harness's controller converged on `files`, the account in the environment as plan reads it. */
+  async function converged(files: Record<string, string>, ready: ResourceKey[]): Promise<{ harness: Harness; manifests: string }> {
+    const manifests = await mkdtemp(join(tmpdir(), "bgo-plan-"));
+    dir = manifests;
+    for (const [name, text] of Object.entries(files)) await writeFile(join(manifests, name), text);
+    const harness = await startHarness({ auth: "sharedKey" });
+    h = harness;
+    vi.stubEnv("BATCH_ACCOUNT_NAME", harness.emulator.account.name);
+    vi.stubEnv("BATCH_ACCOUNT_KEY", harness.emulator.account.key);
+    await harness.source.loadDir(manifests);
+    harness.start();
+    for (const key of ready) await harness.waitForStatus(key, isReady);
+    return { harness, manifests };
+  }
+
   it("exits 2 with a readable diff while changes are pending, 0 once Batch matches, and writes nothing", async () => {
     dir = await mkdtemp(join(tmpdir(), "bgo-plan-"));
     await writeFile(join(dir, "pool.yaml"), pool(1));
@@ -73,19 +89,12 @@ describe("batch-gitops plan", () => {
   });
 
   it("shows drift: exit 3 and 'drifted (Alert: not corrected)' under driftPolicy Alert, exit 2 when it would be corrected", async () => {
-    dir = await mkdtemp(join(tmpdir(), "bgo-plan-"));
-    await writeFile(join(dir, "pool.yaml"), pool(1, "Alert"));
-    h = await startHarness({ auth: "sharedKey" });
-    vi.stubEnv("BATCH_ACCOUNT_NAME", h.emulator.account.name);
-    vi.stubEnv("BATCH_ACCOUNT_KEY", h.emulator.account.key);
-    await h.source.loadDir(dir);
-    h.start();
-    await h.waitForStatus("BatchPool/default/planned", isReady);
-    const poolId = (await h.batch.listPools())[0]?.id ?? "";
-    await new EmulatorControlClient(h.emulator.url).resizePool(poolId, { targetDedicatedNodes: 3 });
+    const { harness, manifests } = await converged({ "pool.yaml": pool(1, "Alert") }, ["BatchPool/default/planned"]);
+    const poolId = (await harness.batch.listPools())[0]?.id ?? "";
+    await new EmulatorControlClient(harness.emulator.url).resizePool(poolId, { targetDedicatedNodes: 3 });
     // Plan once the out-of-band resize has finished: while it runs, the plan under Correct is "stop the resize".
     await vi.waitFor(
-      async () => expect(await h?.batch.getPool(poolId)).toMatchObject({ allocationState: "steady", currentDedicatedNodes: 3 }),
+      async () => expect(await harness.batch.getPool(poolId)).toMatchObject({ allocationState: "steady", currentDedicatedNodes: 3 }),
       { timeout: 60_000, interval: 100 },
     );
 
@@ -99,7 +108,7 @@ describe("batch-gitops plan", () => {
     );
     expect(alerted.out).not.toContain("Batch matches the manifests");
 
-    await writeFile(join(dir, "pool.yaml"), pool(1, "Correct"));
+    await writeFile(join(manifests, "pool.yaml"), pool(1, "Correct"));
     const corrected = await plan();
     expect(corrected.code).toBe(2);
     expect(corrected.out).toContain(
@@ -108,7 +117,7 @@ describe("batch-gitops plan", () => {
     expect(corrected.out).toMatch(/~ resize pool planned-[0-9a-f]{8} to 1 dedicated \+ 0 low-priority nodes: drift correction/);
     expect(corrected.out).toContain("Plan: 0 to create, 1 to change, 0 to delete.");
     // plan reads only: the pool is still as the out-of-band resize left it.
-    expect((await h.batch.getPool(poolId))?.targetDedicatedNodes).toBe(3);
+    expect((await harness.batch.getPool(poolId))?.targetDedicatedNodes).toBe(3);
   });
 
   it("exits 4 when a resource is blocked (job id taken, owned by another manager), even with other changes pending", async () => {
@@ -149,31 +158,25 @@ describe("batch-gitops plan", () => {
   });
 
   it("plans no deletion of an invalid resource, and none at all while a manifest cannot be parsed (as run)", async () => {
-    dir = await mkdtemp(join(tmpdir(), "bgo-plan-"));
     const other = pool(1).replace("name: planned", "name: other");
-    await writeFile(join(dir, "pool.yaml"), pool(1));
-    await writeFile(join(dir, "other.yaml"), other);
-    h = await startHarness({ auth: "sharedKey" });
-    vi.stubEnv("BATCH_ACCOUNT_NAME", h.emulator.account.name);
-    vi.stubEnv("BATCH_ACCOUNT_KEY", h.emulator.account.key);
-    await h.source.loadDir(dir);
-    h.start();
-    await h.waitForStatus("BatchPool/default/planned", isReady);
-    await h.waitForStatus("BatchPool/default/other", isReady);
+    const { manifests } = await converged({ "pool.yaml": pool(1), "other.yaml": other }, [
+      "BatchPool/default/planned",
+      "BatchPool/default/other",
+    ]);
 
     // An invalid manifest is rejected, not removed: nothing of it is to delete.
-    await writeFile(join(dir, "other.yaml"), other.replace("standard_d2s_v3", "standard_d2s_v3\n  driftPolicy: Fix"));
+    await writeFile(join(manifests, "other.yaml"), other.replace("standard_d2s_v3", "standard_d2s_v3\n  driftPolicy: Fix"));
     const invalid = await plan();
     expect(invalid.code).toBe(1);
     expect(invalid.out).not.toContain("delete pool");
 
     // pool.yaml removed while other.yaml does not parse: what other.yaml declares now is unknown.
-    await rm(join(dir, "pool.yaml"));
-    await writeFile(join(dir, "other.yaml"), `${other}  bad: [unclosed\n`);
+    await rm(join(manifests, "pool.yaml"));
+    await writeFile(join(manifests, "other.yaml"), `${other}  bad: [unclosed\n`);
     const held = await plan();
     expect(held.code).toBe(1);
     expect(held.out).toContain(
-      `! blocked: DeletionBlocked: deletion waits until every manifest can be read: cannot read or parse ${join(dir, "other.yaml")}`,
+      `! blocked: DeletionBlocked: deletion waits until every manifest can be read: cannot read or parse ${join(manifests, "other.yaml")}`,
     );
     expect(held.out).not.toContain("delete pool");
   });
