@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { ensureDirectory } from "../../config/ensureDirectory.js";
 import { usageFailure } from "../usage.js";
 import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
@@ -240,6 +241,12 @@ function optionalOptions(parsed: EmulatorArgs): Pick<EmulatorArgs, "workDir" | "
   return Object.fromEntries(Object.entries({ workDir, location, autoStorage, containerEngine }).filter(([, value]) => value !== undefined));
 }
 
+/** Made here, one level at a time: the emulator's own recursive mkdir never returns under /proc. */
+async function ensureDirectories(parsed: EmulatorArgs): Promise<void> {
+  if (parsed.location !== undefined) await ensureDirectory(parsed.location, "--location");
+  if (parsed.workDir !== undefined) await ensureDirectory(parsed.workDir, "--work-dir");
+}
+
 export const emulatorCommand: Command = {
   name: "emulator",
   summary: "run the local Azure Batch emulator",
@@ -253,6 +260,7 @@ export const emulatorCommand: Command = {
     }
     const accounts = await accountsOf(parsed);
     if (typeof accounts === "string") return usageFailure("emulator", accounts);
+    await ensureDirectories(parsed);
     const tls = await certificateOf(split.tls);
     const { startEmulator } = await import("../../../emulator/index.js");
     const emulator = await startEmulator({

@@ -32,4 +32,19 @@ describe("batch-gitops emulator: account keys", () => {
     ]);
     expect(err.join("\n")).not.toContain("not-a-key");
   });
+
+  it("says in one line why --location or --work-dir cannot be a directory, instead of hanging or a stack trace", async () => {
+    const file = join(dir, "file");
+    await writeFile(file, "x");
+    await expect(emulatorCommand.run(["--port", "0", "--location", file])).rejects.toMatchObject({
+      name: "OperatorError",
+      message: `--location ${file}: is a file, not a directory`,
+    });
+    if (process.platform === "linux") {
+      // Node 20's recursive mkdir never returns under /proc: the emulator used to hang here.
+      await expect(emulatorCommand.run(["--port", "0", "--work-dir", "/proc/batch-gitops-emulator"])).rejects.toMatchObject({
+        message: "--work-dir /proc/batch-gitops-emulator: cannot be made there",
+      });
+    }
+  });
 });
