@@ -61,10 +61,20 @@ export function parseTarget(values: TargetValues): Target {
   };
 }
 
+/** Why the directory a flag names cannot be read as one (a typo, a file), or undefined when it can. */
+export async function directoryProblem(flag: string, dir: string): Promise<string | undefined> {
+  try {
+    if ((await stat(dir)).isDirectory()) return undefined;
+    return `${flag} ${dir} is a file, not a directory`;
+  } catch (error: unknown) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" ? `${flag} ${dir} does not exist` : `${flag} ${dir} cannot be read (${code ?? String(error)})`;
+  }
+}
+
 /** The manifests directory a command reads: one that does not exist is a typo (exit 64), not an empty set. */
 export async function requireManifestsDir(target: Extract<Target, { kind: "directory" }>): Promise<string> {
-  const found = await stat(target.dir).catch(() => undefined);
-  if (found?.isDirectory() !== true)
-    throw new UsageError(`--dir ${target.dir} ${found === undefined ? "does not exist" : "is not a directory"}`);
+  const problem = await directoryProblem("--dir", target.dir);
+  if (problem !== undefined) throw new UsageError(problem);
   return target.dir;
 }

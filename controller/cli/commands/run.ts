@@ -1,6 +1,6 @@
 /** `batch-gitops run`: parses the flags and dispatches to a mode (controller/directory, controller/kubernetes). */
-import { stat } from "node:fs/promises";
 import type { CliContext, Command } from "../command.js";
+import { directoryProblem } from "../target.js";
 import { usageFailure } from "../usage.js";
 import { ConfigError, parseRunConfig, RUN_OPTIONS, type RunConfig } from "../../config/runConfig.js";
 import type { RunIo } from "../../observability/runServices.js";
@@ -129,23 +129,13 @@ async function runCommand(args: string[], createController: ControllerFactory, i
  */
 async function manifestsDirProblem(config: RunConfig): Promise<string | undefined> {
   if (config.source.kind !== "directory" || config.source.git !== undefined) return undefined;
-  return directoryProblem("--dir", config.source.dir, "the directory that holds the manifests");
+  return directoryProblem("--dir", config.source.dir);
 }
 
 /** A --secrets-dir typo would leave every secret reference unresolved (SecretNotFound) until --once-timeout. */
 async function secretsDirProblem(config: RunConfig): Promise<string | undefined> {
   if (config.secretsDir === undefined) return undefined;
-  return directoryProblem("--secrets-dir", config.secretsDir, "the directory that holds <secretName>/<key> files");
-}
-
-async function directoryProblem(flag: string, dir: string, what: string): Promise<string | undefined> {
-  try {
-    if ((await stat(dir)).isDirectory()) return undefined;
-    return `${flag} ${dir} is a file; give ${what}`;
-  } catch (error: unknown) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === "ENOENT" ? `${flag} ${dir} does not exist` : `${flag} ${dir} cannot be read (${code ?? String(error)})`;
-  }
+  return directoryProblem("--secrets-dir", config.secretsDir);
 }
 
 /** SIGINT/SIGTERM stop gracefully; a second one exits at once. */
