@@ -62,9 +62,21 @@ export class GitCheckout {
       return stdout;
     } catch (err: unknown) {
       // No `cause`: the child-process error repeats the command line, which may hold the URL's token.
-      // eslint-disable-next-line preserve-caught-error -- deliberately without the cause (a token leak)
-      throw new Error(`git ${args[0] ?? ""} failed for ${redactUrl(this.#options.url)}: ${stderrOf(err)}`);
+      throw new GitCommandError(args[0] ?? "", redactUrl(this.#options.url), stderrOf(err));
     }
+  }
+}
+
+/** A git command that failed; `detail` is git's own message on one line, credentials redacted. */
+export class GitCommandError extends Error {
+  override readonly name = "GitCommandError";
+
+  constructor(
+    readonly command: string,
+    readonly url: string,
+    readonly detail: string,
+  ) {
+    super(`git ${command} failed for ${url}: ${detail}`);
   }
 }
 
@@ -76,7 +88,13 @@ export function redactUrl(url: string): string {
 function stderrOf(err: unknown): string {
   const stderr = typeof err === "object" && err !== null ? (err as { stderr?: unknown }).stderr : undefined;
   const text = typeof stderr === "string" && stderr.trim() !== "" ? stderr.trim() : err instanceof Error ? err.message : String(err);
-  return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^@/\s]+@/gi, (m) => redactUrl(m));
+  // One line: git's hints ("Please make sure you have the correct access rights...") span several.
+  const oneLine = text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .join(" ");
+  return oneLine.replace(/[a-z][a-z0-9+.-]*:\/\/[^@/\s]+@/gi, (m) => redactUrl(m));
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
+import { OperatorError } from "../config/operatorError.js";
 import { delay, systemClock, type Clock } from "../time/clock.js";
 import type { DirectorySource } from "./directorySource.js";
-import { GitCheckout, redactUrl } from "./gitCheckout.js";
+import { GitCheckout, GitCommandError, redactUrl } from "./gitCheckout.js";
 
 export interface GitPollerOptions {
   url: string;
@@ -41,7 +42,17 @@ export function createGitPoller(options: GitPollerOptions): GitPoller {
 
   return {
     async initialSync(): Promise<string> {
-      current = await checkout.sync();
+      try {
+        current = await checkout.sync();
+      } catch (err: unknown) {
+        // A wrong URL, branch or credential is the operator's to fix: one line, no stack trace.
+        const reason =
+          err instanceof GitCommandError ? `git ${err.command}: ${err.detail}` : err instanceof Error ? err.message : String(err);
+        throw new OperatorError(
+          `cannot check out --git-branch ${options.branch} of --git-url ${redactUrl(options.url)}: ${reason}`,
+          "EGIT",
+        );
+      }
       log.info({ commit: current }, "checked out");
       return current;
     },
@@ -54,7 +65,8 @@ export function createGitPoller(options: GitPollerOptions): GitPoller {
           await poll(source);
         } catch (err: unknown) {
           // Keep serving the last good commit; the next poll retries.
-          log.warn({ err }, "git poll failed; keeping the last checked-out commit");
+          // git's message says it all (redacted, one line); a stack trace would only hide it.
+          log.warn({ reason: err instanceof Error ? err.message : String(err) }, "git poll failed; keeping the last checked-out commit");
         }
       }
     },

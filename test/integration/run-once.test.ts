@@ -241,6 +241,25 @@ describe("run --once", () => {
     expect(writes).toEqual([]);
   });
 
+  it("exits 1 with one line naming --git-url and --git-branch, and no stack trace, when the first fetch fails; nothing is written", async () => {
+    const lines: string[] = [];
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => lines.push(String(chunk)) > 0);
+    const missing = join(root, "no-such-repo");
+    try {
+      expect(await runOnce("--git-url", missing, "--git-branch", "prod", "--dir", ".")).toBe(1);
+    } finally {
+      stderr.mockRestore();
+    }
+    const said = lines.join("");
+    expect(said).toContain(
+      `batch-gitops run: cannot check out --git-branch prod of --git-url ${missing}: git fetch: fatal: '${missing}' does not appear to be a git repository`,
+    );
+    // git's own hint lines are joined into the one line.
+    expect(said.trimEnd().split("\n")).toHaveLength(1);
+    expect(said).not.toMatch(/\n\s+at /);
+    expect(writes).toEqual([]);
+  });
+
   it("refuses a --dir or --secrets-dir that does not exist (a typo) with exit 64, and prunes nothing it manages", async () => {
     await writeFile(join(dir, "render.yaml"), pool("render", 1));
     expect(await runOnce()).toBe(0);
