@@ -97,7 +97,7 @@ export async function listManifestFiles(root: string, fs: ManifestFs = nodeFs): 
     realRoot = await fs.realpath(root);
   } catch (error: unknown) {
     const reason = codeOf(error) === "ENOENT" ? "it does not exist" : codeOf(error);
-    out.problems.push({ file: ".", line: 1, rule: "read-error", message: `cannot read the manifests directory (${reason})` });
+    out.problems.push({ file: ".", line: 1, rule: "read-error", message: `cannot read the manifests directory ${root} (${reason})` });
     return { ...out, rootRead: false };
   }
   await walk({ fs, root, realRoot, out }, root);

@@ -222,7 +222,7 @@ describe("directory source", () => {
     expect(await source.rescan()).toEqual([]);
     expect(source.keys()).toEqual(["BatchPool/default/a", "BatchPool/default/b"]);
     expect(source.problems()).toEqual([
-      expect.objectContaining({ rule: "read-error", file: ".", message: "cannot read the manifests directory (it does not exist)" }),
+      expect.objectContaining({ rule: "read-error", file: ".", message: `cannot read the manifests directory ${dir} (it does not exist)` }),
     ]);
     // The engine deletes nothing while the source cannot tell what was removed.
     expect(source.pruneHold?.()).toBe("cannot read or parse the manifests directory");
