@@ -11,6 +11,7 @@ import { EmulatorState } from "./store/account-store.js";
 import { Router } from "./http/router.js";
 import { createBatchServer, type Middleware, type ResponseObserver, type SideHandler } from "./http/server.js";
 import { registerAllRoutes } from "./resources/registry.js";
+import { checkRequestBody } from "./resources/request-schema.js";
 import { isArmPath, serveArm } from "./arm/arm-api.js";
 import type { Account } from "./http/authenticate.js";
 import { createControlState, installControlApi, type ControlState } from "./control/control-api.js";
@@ -185,6 +186,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       accounts: served,
       middlewares,
       observers,
+      checkBody: checkRequestBody,
       guard: { allowedHosts: options.allowedHosts ?? [] },
       arm: { matches: isArmPath, serve: (req, res, read) => serveArm(state, req, res, read) },
       sideHandler: async (req, res, body) => {

@@ -10,6 +10,7 @@ import { authenticate, type Account, type AuthResult } from "./authenticate.js";
 import { checkControlWrite, checkRequestOrigin, type GuardOptions } from "./request-guard.js";
 import type { EmulatorState } from "../store/account-store.js";
 import { isODataQueryError } from "../odata/index.js";
+import { specOperationOf } from "../spec/unimplemented.js";
 
 export const apiVersion = "2022-10-01.16.0";
 
@@ -51,6 +52,8 @@ export interface BatchServerOptions {
   };
   /** PEM certificate and key: serve HTTPS (Azure SDKs send bearer tokens only over TLS). */
   tls?: { cert: string; key: string };
+  /** Checks an operation's request body against the spec before its handler runs (throws its BatchError). */
+  checkBody?: (operationId: string, body: () => unknown) => void;
 }
 
 export function createBatchServer(options: BatchServerOptions): Server {
@@ -167,7 +170,7 @@ async function serveBatch(options: BatchServerOptions, request: BatchRequest): P
   try {
     request.caller.accountName = auth.accountName;
     if (body === "tooLarge") throw tooLarge();
-    if (match === undefined) throw new BatchError(404, "InvalidUri");
+    if (match === undefined) throw unmatched(target);
     const store = options.state.account(auth.accountName);
     if (store === undefined) throw new BatchError(403, "AuthenticationFailed");
     const scheme = (req.socket as { encrypted?: boolean }).encrypted === true ? "https" : "http";
@@ -188,11 +191,23 @@ async function serveBatch(options: BatchServerOptions, request: BatchRequest): P
     return await runChain(options.middlewares, ctx, async () => {
       checkApiVersion(ctx);
       checkTimeout(ctx);
+      options.checkBody?.(operationId, () => ctx.body());
       return handler(ctx);
     });
   } catch (err: unknown) {
     return errorResponse(err, req, requestId);
   }
+}
+
+/** 501 for an operation of the spec the emulator does not implement; 404 InvalidUri for anything else. */
+function unmatched(target: RequestTarget): BatchError {
+  const operationId = specOperationOf(target.method, target.rawPath);
+  if (operationId === undefined) return new BatchError(404, "InvalidUri");
+  return new BatchError(
+    501,
+    "NotImplemented",
+    `The Azure Batch emulator does not implement ${operationId} (emulator/README.md lists what is not emulated).`,
+  );
 }
 
 async function runChain(middlewares: readonly Middleware[], ctx: RequestContext, last: () => Promise<Outcome>): Promise<Outcome> {
@@ -267,7 +282,7 @@ export function errorResponse(err: unknown, req: IncomingMessage, requestId: str
 function writeResponse(req: IncomingMessage, res: ServerResponse, requestId: string, response: EmulatorResponse): void {
   const headers: Record<string, string> = { "request-id": requestId, dataserviceversion: "3.0", ...response.headers };
   const clientRequestId = req.headers["client-request-id"];
-  if (typeof clientRequestId === "string" && req.headers["return-client-request-id"] === "true") {
+  if (typeof clientRequestId === "string" && String(req.headers["return-client-request-id"]).toLowerCase() === "true") {
     headers["client-request-id"] = clientRequestId;
   }
   if (response.raw !== undefined && req.method !== "HEAD") {

@@ -1,4 +1,5 @@
 /** Checks Job_Add, Job_Update and Job_Patch bodies as the service does, and the CloudJob wire form. */
+import { checkDisplayName, checkPoolInformation, checkTaskLike } from "./prose-rules.js";
 import type { EntityMeta } from "../store/entity.js";
 import { OrderedTable } from "../store/ordered-table.js";
 import { errors } from "../http/errors.js";
@@ -50,7 +51,9 @@ const MAX_INT32 = 2 ** 31 - 1;
 export function newJob(body: Body, meta: EntityMeta): JobRecord {
   const id = requireId(body);
   optionalString(body, "displayName");
+  checkDisplayName(body);
   for (const name of ["jobManagerTask", "jobPreparationTask", "jobReleaseTask", "networkConfiguration"]) optionalObject(body, name);
+  for (const name of ["jobManagerTask", "jobPreparationTask", "jobReleaseTask"]) checkTaskLike(body[name], name);
   const manager = optionalObject(body, "jobManagerTask");
   if (manager !== undefined) {
     requireId(manager);
@@ -122,6 +125,7 @@ function parsePoolInfo(body: Body, required: boolean): Body | undefined {
   const poolId = optionalString(poolInfo, "poolId");
   const auto = optionalObject(poolInfo, "autoPoolSpecification");
   if (poolId === undefined && auto === undefined) throw errors.missingProperty("poolInfo.poolId");
+  checkPoolInformation(poolInfo);
   return poolInfo;
 }
 

@@ -1,3 +1,4 @@
+import { checkDisplayName, checkTaskLike } from "./prose-rules.js";
 import { BatchError, errors } from "../http/errors.js";
 import type { AuthKind } from "../http/authenticate.js";
 import { findSupportedImage } from "./supported-images.js";
@@ -44,9 +45,12 @@ export function checkPoolAdd(body: Record<string, unknown>): PoolAddInput {
   const resizeTimeoutMs = optionalDuration(body, "resizeTimeout", 5 * minute, 7 * 24 * 60 * minute);
   if (resizeTimeoutMs !== undefined) input.resizeTimeoutMs = resizeTimeoutMs;
   if (enableAutoScale) checkAutoScale(body, input, { dedicated, lowPriority });
+  else checkNoAutoScaleSettings(body);
+  checkDisplayName(body);
   checkMetadata(optionalArray(body, "metadata"));
   const startTask = optionalObject(body, "startTask");
   if (startTask !== undefined) requireString(startTask, "commandLine", "startTask.commandLine");
+  checkTaskLike(startTask, "startTask");
   return input;
 }
 
@@ -65,6 +69,13 @@ function checkAutoScale(body: Record<string, unknown>, input: PoolAddInput, targ
   checkFormulaSyntax(input.autoScaleFormula);
   const interval = optionalDuration(body, "autoScaleEvaluationInterval", 5 * minute, 168 * 60 * minute);
   if (interval !== undefined) input.autoScaleEvaluationIntervalMs = interval;
+}
+
+/** "must not be specified if enableAutoScale is set to false" (autoScaleFormula, autoScaleEvaluationInterval). */
+function checkNoAutoScaleSettings(body: Record<string, unknown>): void {
+  for (const name of ["autoScaleFormula", "autoScaleEvaluationInterval"]) {
+    if (body[name] != null) throw errors.invalidProperty(name, body[name], `${name} cannot be set when enableAutoScale is false`);
+  }
 }
 
 function checkConfiguration(body: Record<string, unknown>): void {

@@ -1,3 +1,4 @@
+import { checkTaskLike } from "./prose-rules.js";
 import type { Router } from "../http/router.js";
 import type { RequestContext } from "../http/context.js";
 import type { EmulatorResponse } from "../http/response.js";
@@ -207,6 +208,7 @@ function checkMutable(body: Record<string, unknown>): void {
   checkApplicationPackageReferences(optionalArray(body, "applicationPackageReferences"));
   const startTask = optionalObject(body, "startTask");
   if (startTask !== undefined) requireString(startTask, "commandLine", "startTask.commandLine");
+  checkTaskLike(startTask, "startTask");
   oneOf(body, "targetNodeCommunicationMode", ["default", "classic", "simplified"]);
 }
 

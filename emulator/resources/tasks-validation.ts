@@ -3,6 +3,8 @@ import { BatchError, errors } from "../http/errors.js";
 import type { EntityMeta } from "../store/entity.js";
 import { createTaskRecord, type JobRecord, type TaskConstraints, type TaskRecord } from "../store/job-records.js";
 import { checkApplicationPackageReferences } from "./application-packages.js";
+import { checkRequestShape } from "./request-schema.js";
+import { checkDisplayName, checkExitJobActions, checkMultiInstanceSlots, checkResourceFiles, checkUserIdentity } from "./prose-rules.js";
 import {
   optionalArray,
   optionalDurationText,
@@ -18,9 +20,15 @@ const MAX_INT32 = 2 ** 31 - 1;
 
 /** Validates a TaskAddParameter; throws BatchError (400) like the service. */
 export function newTask(body: Body, meta: EntityMeta, job: JobRecord): TaskRecord {
+  checkRequestShape("TaskAddParameter", body);
   requireId(body);
   requireString(body, "commandLine");
   optionalString(body, "displayName");
+  checkDisplayName(body);
+  checkResourceFiles(body.resourceFiles, "resourceFiles");
+  checkUserIdentity(body.userIdentity, "userIdentity");
+  checkMultiInstanceSlots(body);
+  checkExitJobActions(body.exitConditions, job.onTaskFailure);
   checkStructuredProperties(body);
   const dependsOn = parseDependencies(body, job);
   checkApplicationPackageReferences(body.applicationPackageReferences);
