@@ -8,7 +8,16 @@ import type { FieldDiff } from "./diff.js";
 import { shortHash, stableHash } from "./hash.js";
 import type { JobIntent, JsonObject } from "./intent.js";
 import type { ObservedJob } from "./observed.js";
-import { APPLIED_HASH_KEY, TASKS_SUBMITTED_KEY, isForeign, isManagedByAnother, isOwnedBy, managerOf, withOwnership } from "./ownership.js";
+import {
+  APPLIED_HASH_KEY,
+  TASKS_SUBMITTED_KEY,
+  deletionPolicyDiff,
+  isForeign,
+  isManagedByAnother,
+  isOwnedBy,
+  managerOf,
+  withOwnership,
+} from "./ownership.js";
 import { toMetadataItems, type PlanContext } from "./poolPlan.js";
 
 /** The Batch pool a job should run on, resolved by the runtime from its poolRef. */
@@ -235,9 +244,17 @@ function restamp(intent: JobIntent, live: ObservedJob, ctx: PlanContext, planned
   const manager = managerOf(live.metadata);
   const submitted = live.metadata[TASKS_SUBMITTED_KEY] === intent.tasks.hash;
   const restamped = planned.some((a) => a.type === "PatchJob" && a.patch.metadata !== undefined);
-  if ((manager === ctx.managerId && submitted) || restamped) return [];
+  if (restamped) return [];
   const metadata = toMetadataItems(jobMetadata(intent, ctx, intent.tasks.hash));
-  return [{ type: "PatchJob", jobId: live.id, patch: { metadata }, reason: `taking over from manager "${manager ?? "none"}"` }];
+  if (manager !== ctx.managerId || !submitted) {
+    return [{ type: "PatchJob", jobId: live.id, patch: { metadata }, reason: `taking over from manager "${manager ?? "none"}"` }];
+  }
+  // A removed manifest is pruned by the policy recorded in Batch: a changed one is written before it goes.
+  const policy = deletionPolicyDiff(intent.deletionPolicy, live.metadata)[0];
+  if (policy === undefined) return [];
+  return [
+    { type: "PatchJob", jobId: live.id, patch: { metadata }, reason: `deletionPolicy ${String(policy.live)} → ${intent.deletionPolicy}` },
+  ];
 }
 
 /**

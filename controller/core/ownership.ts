@@ -2,6 +2,7 @@
  * Ownership metadata written on every Batch pool and job the controller creates. The controller
  * only modifies or deletes what carries its owner key (or what a manifest explicitly adopts).
  */
+import type { FieldDiff } from "./diff.js";
 import type { ResourceKey } from "./resourceKey.js";
 
 export const OWNER_KEY = "batch-gitops/owner";
@@ -76,4 +77,13 @@ export function withOwnership(user: Metadata, fields: OwnershipFields, extra: Me
     [DELETION_POLICY_KEY]: fields.deletionPolicy,
     ...extra,
   };
+}
+
+/**
+ * The policy a removed manifest is pruned by is the one recorded in Batch: a change of it must be written
+ * (with the metadata) before the manifest goes, or Orphan would still delete. Only an object that records one (pool or job).
+ */
+export function deletionPolicyDiff(desired: string, metadata: Readonly<Record<string, string>>): FieldDiff[] {
+  const recorded = metadata[DELETION_POLICY_KEY];
+  return recorded === undefined || recorded === desired ? [] : [{ field: "deletionPolicy", desired, live: recorded }];
 }

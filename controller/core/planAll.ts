@@ -114,7 +114,7 @@ function prunePlans(desired: DesiredSet, observed: ObservedSet, ctx: PlanContext
         blocked: { reason: Reasons.DeletionBlocked, message },
       };
     }
-    const actions = planPrune(key, observed.pools, observed.jobs, ctx.managerId);
+    const actions = planPrune(key, observed.pools, observed.jobs, { managerId: ctx.managerId });
     return {
       key,
       status: "Removed",

@@ -6,7 +6,16 @@ import type { ResourceKey } from "./resourceKey.js";
 import { mapDiff, subsetDiff, type FieldDiff } from "./diff.js";
 import type { PoolIntent } from "./intent.js";
 import type { ObservedPool } from "./observed.js";
-import { APPLIED_HASH_KEY, OWNER_KEY, isForeign, isManagedByAnother, isOwnedBy, managerOf, userMetadata } from "./ownership.js";
+import {
+  APPLIED_HASH_KEY,
+  OWNER_KEY,
+  deletionPolicyDiff,
+  isForeign,
+  isManagedByAnother,
+  isOwnedBy,
+  managerOf,
+  userMetadata,
+} from "./ownership.js";
 import { desiredPoolId, poolAppliedHash } from "./poolIdentity.js";
 import { listingIndex } from "./listingIndex.js";
 
@@ -96,7 +105,8 @@ function currentPoolState(
   const handover = takeoverReason(intent, current, managerId);
   if (handover !== undefined) return takeoverState(base, handover, diff);
   if (diff.length > 0) {
-    const changed = current.metadata[APPLIED_HASH_KEY] !== poolAppliedHash(intent);
+    // The deletion policy is never drift: only the manifest sets it.
+    const changed = current.metadata[APPLIED_HASH_KEY] !== poolAppliedHash(intent) || diff.some((d) => d.field === "deletionPolicy");
     return changed
       ? { ...base, status: "OutOfSync", reason: "the manifest changed", diff }
       : { ...base, status: "Drifted", reason: "Batch differs from what was applied", diff };
@@ -179,9 +189,14 @@ export function immutableDiff(intent: PoolIntent, old: ObservedPool | undefined)
   return diffs;
 }
 
-/** Differences in what is updated in place: scale, start task, user metadata. */
+/** Differences in what is updated in place: scale, start task, user metadata, the recorded deletion policy. */
 export function mutableDiff(intent: PoolIntent, live: ObservedPool): FieldDiff[] {
-  return [...scaleDiff(intent, live), ...startTaskDiff(intent, live), ...mapDiff("metadata", intent.metadata, userMetadata(live.metadata))];
+  return [
+    ...scaleDiff(intent, live),
+    ...startTaskDiff(intent, live),
+    ...mapDiff("metadata", intent.metadata, userMetadata(live.metadata)),
+    ...deletionPolicyDiff(intent.deletionPolicy, live.metadata),
+  ];
 }
 
 function scaleDiff(intent: PoolIntent, live: ObservedPool): FieldDiff[] {

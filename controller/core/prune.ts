@@ -5,12 +5,22 @@ import type { ObservedJob, ObservedPool } from "./observed.js";
 import { DELETION_POLICY_KEY, MANAGER_KEY, OWNER_KEY, isOwnedBy } from "./ownership.js";
 
 /**
- * Deletes only Batch objects owned by `key`, created by this manager, whose recorded deletion policy
- * is Delete. Foreign objects, even with the same name, are never touched.
+ * Deletes only Batch objects owned by `key`, created by this manager, whose deletion policy is Delete:
+ * `by.specPolicy`, the manifest's, when it is still there (a cluster object being deleted; its latest word,
+ * which a completed job or a suspended resource never got written to Batch), else the policy recorded
+ * in Batch (a removed manifest). Foreign objects, even with the same name, are never touched.
  */
-export function planPrune(key: ResourceKey, pools: readonly ObservedPool[], jobs: readonly ObservedJob[], managerId: string): Action[] {
+export function planPrune(
+  key: ResourceKey,
+  pools: readonly ObservedPool[],
+  jobs: readonly ObservedJob[],
+  by: { readonly managerId: string; readonly specPolicy?: "Delete" | "Orphan" },
+): Action[] {
   const prunable = (metadata: Readonly<Record<string, string>>, state: string): boolean =>
-    isOwnedBy(metadata, key) && metadata[MANAGER_KEY] === managerId && metadata[DELETION_POLICY_KEY] === "Delete" && state !== "deleting";
+    isOwnedBy(metadata, key) &&
+    metadata[MANAGER_KEY] === by.managerId &&
+    (by.specPolicy ?? metadata[DELETION_POLICY_KEY]) === "Delete" &&
+    state !== "deleting";
   const jobActions: Action[] = jobs
     .filter((j) => prunable(j.metadata, j.state))
     .map((j) => ({ type: "DeleteJob", jobId: j.id, reason: `${key} was removed (deletionPolicy Delete)` }));

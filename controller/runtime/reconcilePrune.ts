@@ -24,7 +24,7 @@ export async function reconcilePrune(ctx: ReconcileContext, pollIntervalMs: numb
     const message = `deletion waits until ${blockers.join(", ")} no longer use${blockers.length === 1 ? "s" : ""} this pool (remove the job too, or point it elsewhere)`;
     return { summary: { kind: "progressing", reason: Reasons.DeletionBlocked, message }, pollAfterMs: pollIntervalMs };
   }
-  const actions = planPrune(ctx.key, pools, jobs, ctx.managerId);
+  const actions = planPrune(ctx.key, pools, jobs, { managerId: ctx.managerId, specPolicy: specDeletionPolicy(ctx) });
   await applyPlan(ctx, actions, { resolveSecrets: false, reason: () => Reasons.Pruned });
   const deleting = [...pools, ...jobs].filter((o) => isOwnedBy(o.metadata, ctx.key) && o.state === "deleting").length;
   if (actions.length > 0 || deleting > 0) {
@@ -35,6 +35,13 @@ export async function reconcilePrune(ctx: ReconcileContext, pollIntervalMs: numb
   }
   ctx.metrics.forget?.(ctx.key);
   return { summary: { kind: "ready", message: `${Reasons.Succeeded}: nothing left to delete` }, removed: true };
+}
+
+/** The deletion policy of a resource whose deletion was requested but whose spec is still there (cluster mode). */
+function specDeletionPolicy(ctx: ReconcileContext): "Delete" | "Orphan" | undefined {
+  const spec = ctx.source.get(ctx.key)?.spec as { deletionPolicy?: unknown } | undefined;
+  if (spec === undefined) return undefined;
+  return spec.deletionPolicy === "Orphan" ? "Orphan" : "Delete";
 }
 
 /** A resource still in the source and not being deleted, valid or not (an invalid manifest is not a removed one). */

@@ -46,6 +46,27 @@ describe("prune", () => {
     expect(h.recorded.calls.get("pool.delete")).toBe(1);
   });
 
+  it("keeps the pool when deletionPolicy is changed to Orphan before the manifest is removed (the change is written to Batch first)", async () => {
+    h = await startHarness();
+    h.source.set(poolResource("turncoat"));
+    h.start();
+    await h.waitForStatus("BatchPool/default/turncoat", isReady);
+    h.source.set(poolResource("turncoat", { deletionPolicy: "Orphan" }));
+    // The policy a removed manifest is pruned by is the one recorded in Batch.
+    await vi.waitFor(
+      async () => {
+        const pool = (await h?.batch.listPools())?.find((p) => isOwnedBy(p.metadata, "BatchPool/default/turncoat"));
+        expect(pool?.metadata["batch-gitops/deletion-policy"]).toBe("Orphan");
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    h.source.remove("BatchPool/default/turncoat");
+    await vi.waitFor(() => expect(h?.recorded.statuses.has("BatchPool/default/turncoat")).toBe(false), { timeout: 30_000 });
+    const kept = (await h.batch.listPools()).find((p) => isOwnedBy(p.metadata, "BatchPool/default/turncoat"));
+    expect(kept?.state).toBe("active");
+    expect(h.recorded.calls.get("pool.delete") ?? 0).toBe(0);
+  });
+
   it("prunes, after a restart, a resource removed while the controller was down", async () => {
     h = await startHarness({ managerId: "restarted" });
     h.source.set(poolResource("leftover"));

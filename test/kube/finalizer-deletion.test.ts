@@ -8,7 +8,7 @@ import { sharedKeyCredentials } from "../../controller/batch/credentials.js";
 import type { CustomResource } from "../../controller/kubernetes/resources.js";
 import type { ResourceKind } from "../../controller/runtime/ports.js";
 import { startClusterRig, type ClusterRig } from "./cluster-rig.js";
-import { createResource, deleteResource, jobObject, poolObject, until } from "./cluster-harness.js";
+import { createResource, deleteResource, jobObject, mergePatchResource, poolObject, until } from "./cluster-harness.js";
 import { API_GROUP_VERSION } from "../../controller/kubernetes/resources.js";
 
 describe("deletion through finalizers", () => {
@@ -65,6 +65,22 @@ describe("deletion through finalizers", () => {
     const poolId = String(stored("BatchPool", "keeper")?.status?.poolId);
     await deleteResource(rig.api.custom, "BatchPool", "team-a", "keeper");
     await until(() => stored("BatchPool", "keeper") === undefined, "the object to go");
+    expect(await poolIds()).toContain(poolId);
+  });
+
+  it("Orphan set while suspended (so never written to Batch), then deleted: the spec's policy decides, the Batch pool stays", async () => {
+    await createResource(rig.api.custom, "BatchPool", poolObject("late-keeper", "team-a"));
+    await until(() => ready("BatchPool", "late-keeper"), "the pool Ready");
+    const poolId = String(stored("BatchPool", "late-keeper")?.status?.poolId);
+    await mergePatchResource(rig.api.custom, "BatchPool", "team-a", "late-keeper", { spec: { suspend: true } });
+    await until(() => readyCondition("BatchPool", "late-keeper")?.message?.includes("suspended") === true, "the suspension seen");
+    await mergePatchResource(rig.api.custom, "BatchPool", "team-a", "late-keeper", { spec: { deletionPolicy: "Orphan" } });
+    await until(
+      () => stored("BatchPool", "late-keeper")?.status?.observedGeneration === stored("BatchPool", "late-keeper")?.metadata?.generation,
+      "the Orphan edit observed",
+    );
+    await deleteResource(rig.api.custom, "BatchPool", "team-a", "late-keeper");
+    await until(() => stored("BatchPool", "late-keeper") === undefined, "the object to go");
     expect(await poolIds()).toContain(poolId);
   });
 

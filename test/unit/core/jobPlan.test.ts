@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isAdoptionStamp, type Action } from "../../../controller/core/actions.js";
 import { jobAppliedHash, planJob } from "../../../controller/core/jobPlan.js";
+import { planPool } from "../../../controller/core/poolPlan.js";
 import { planPrune } from "../../../controller/core/prune.js";
 import { ctx, jobIntent, liveJob, livePool, poolIntent } from "./fixtures.js";
 
@@ -159,16 +160,47 @@ describe("planPrune", () => {
   const pool = poolIntent();
   const owned = livePool(pool);
   it("deletes owned objects whose policy is Delete, jobs before pools", () => {
-    const actions = planPrune(pool.key, [owned], [], ctx.managerId);
+    const actions = planPrune(pool.key, [owned], [], { managerId: ctx.managerId });
     expect(actions.map((a) => a.type)).toEqual(["DeletePool"]);
     const job = liveJob(intent, owned.id);
-    expect(planPrune(intent.key, [owned], [job], ctx.managerId).map((a) => a.type)).toEqual(["DeleteJob"]);
+    expect(planPrune(intent.key, [owned], [job], { managerId: ctx.managerId }).map((a) => a.type)).toEqual(["DeleteJob"]);
   });
   it("never touches a foreign pool with the same name, an orphan-policy pool, or another manager's pool", () => {
     const foreign = { ...owned, id: "render", metadata: { team: "vfx" } };
     const orphan = livePool(poolIntent({ deletionPolicy: "Orphan" }));
-    expect(planPrune(pool.key, [foreign, orphan], [], ctx.managerId)).toEqual([]);
-    expect(planPrune(pool.key, [owned], [], "another-manager")).toEqual([]);
+    expect(planPrune(pool.key, [foreign, orphan], [], { managerId: ctx.managerId })).toEqual([]);
+    expect(planPrune(pool.key, [owned], [], { managerId: "another-manager" })).toEqual([]);
+  });
+});
+
+describe("a deletionPolicy change (a removed manifest is pruned by the policy recorded in Batch)", () => {
+  it("is written to the pool's metadata as a manifest change, never reported as drift", () => {
+    const wasDelete = livePool(poolIntent());
+    const plan = planPool(poolIntent({ deletionPolicy: "Orphan" }), [wasDelete], ctx);
+    expect(plan.actions).toEqual([
+      expect.objectContaining({ type: "PatchPool", metadata: expect.objectContaining({ "batch-gitops/deletion-policy": "Orphan" }) }),
+    ]);
+    expect(plan.drift).toEqual([]);
+  });
+
+  it("is written to an active job's metadata", () => {
+    const orphan = jobIntent({ deletionPolicy: "Orphan" });
+    const plan = planJob(orphan, liveJob(intent, "render-1"), { poolId: "render-1", ready: true }, ctx);
+    expect(plan.actions).toEqual([
+      expect.objectContaining({
+        type: "PatchJob",
+        patch: { metadata: expect.arrayContaining([{ name: "batch-gitops/deletion-policy", value: "Orphan" }]) },
+      }),
+    ]);
+  });
+
+  it("is decided by the spec while it is still there (a cluster object being deleted), whatever Batch recorded", () => {
+    const pool = poolIntent();
+    const recordedDelete = livePool(pool);
+    expect(planPrune(pool.key, [recordedDelete], [], { managerId: ctx.managerId, specPolicy: "Orphan" })).toEqual([]);
+    const recordedOrphan = livePool(poolIntent({ deletionPolicy: "Orphan" }));
+    const deleted = planPrune(pool.key, [recordedOrphan], [], { managerId: ctx.managerId, specPolicy: "Delete" });
+    expect(deleted.map((a) => a.type)).toEqual(["DeletePool"]);
   });
 });
 
