@@ -243,7 +243,7 @@ function viewedStatusWriter(store: FileStatusStore, view: TerminalView | undefin
 function requestReconcile(controller: Controller, source: DesiredSource, key: string, logger: Logger): "accepted" | "unknown" {
   if (!isResourceKey(key) || source.get(key) === undefined) return "unknown";
   logger.info({ key }, "reconcile requested over HTTP");
-  controller.reconcileNow(key).catch((err: unknown) => logger.warn({ key, err: describeError(err) }, "requested reconcile failed"));
+  controller.reconcileRequested(key).catch((err: unknown) => logger.warn({ key, err: describeError(err) }, "requested reconcile failed"));
   return "accepted";
 }
 

@@ -10,7 +10,7 @@
  *   (reported as not yet deleting) until those jobs are gone: see docs/adr/0010.
  */
 import type { Logger } from "pino";
-import type { DesiredResource, DesiredSource, Problem, ResourceKey, ResourceKind, ResourceStatus } from "../runtime/ports.js";
+import type { DesiredResource, DesiredSource, Problem, ResourceKey, ResourceKind, ResourceStatus, SourceChange } from "../runtime/ports.js";
 import { parseResourceKey, resourceKey } from "../runtime/ports.js";
 import { Informer, type InformerEvent, type WatchClient } from "./informer.js";
 import type { CustomResourceClient } from "./customObjects.js";
@@ -46,7 +46,7 @@ export interface KubernetesSourceOptions {
 export class KubernetesSource implements DesiredSource {
   readonly #options: KubernetesSourceOptions;
   readonly #informers: Record<WatchedKind, Informer<CustomResource>>;
-  #emit: (key: ResourceKey) => void = () => undefined;
+  #emit: (key: ResourceKey, change?: SourceChange) => void = () => undefined;
   readonly #blockedNotified = new Set<ResourceKey>();
   readonly #rules: BatchRuleChecker;
 
@@ -60,7 +60,7 @@ export class KubernetesSource implements DesiredSource {
     };
   }
 
-  async start(onChange: (key: ResourceKey) => void, signal: AbortSignal): Promise<void> {
+  async start(onChange: (key: ResourceKey, change?: SourceChange) => void, signal: AbortSignal): Promise<void> {
     this.#emit = onChange;
     for (const kind of RESOURCE_KINDS) {
       void this.#informers[kind].run(signal);
@@ -166,7 +166,7 @@ export class KubernetesSource implements DesiredSource {
       return;
     }
     this.#options.logger?.debug({ key, reason }, "queued");
-    this.#emit(key);
+    this.#emit(key, reason === "ReconcileRequested" ? { requested: true } : undefined);
     if (kind === "BatchAccount") {
       this.#emitAccountUsers(key);
     } else if (kind === "BatchJob") {

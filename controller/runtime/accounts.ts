@@ -21,6 +21,7 @@ import {
   type ReconcileOutcome,
   type ResourceKey,
   type ResourceStatus,
+  type SourceChange,
   type StatusWriter,
 } from "./ports.js";
 import { missingAccountMessage } from "../manifests/index.js";
@@ -130,7 +131,7 @@ function accountView(account: string, shared: SharedSource): DesiredSource {
 interface SharedSource {
   readonly source: DesiredSource;
   readonly router: AccountRouter;
-  readonly listeners: Map<string, (key: ResourceKey) => void>;
+  readonly listeners: Map<string, (key: ResourceKey, change?: SourceChange) => void>;
   start(signal: AbortSignal): Promise<void>;
 }
 
@@ -155,20 +156,20 @@ class MultiAccountController implements Controller {
     this.#opts = options;
     const router = new AccountRouter(options.source);
     let started: Promise<void> | undefined;
-    const listeners = new Map<string, (key: ResourceKey) => void>();
+    const listeners = new Map<string, (key: ResourceKey, change?: SourceChange) => void>();
     this.#shared = {
       source: options.source,
       router,
       listeners,
-      start: (signal) => (started ??= options.source.start((key) => this.#dispatch(key), signal)),
+      start: (signal) => (started ??= options.source.start((key, change) => this.#dispatch(key, change), signal)),
     };
   }
 
   /** A changed key goes to its account's engine (created on first use). */
-  #dispatch(key: ResourceKey): void {
+  #dispatch(key: ResourceKey, change?: SourceChange): void {
     const account = this.#shared.router.route(key) ?? DEFAULT_ACCOUNT;
     this.#engine(account);
-    this.#shared.listeners.get(account)?.(key);
+    this.#shared.listeners.get(account)?.(key, change);
   }
 
   #engine(account: string): Controller {
@@ -236,6 +237,11 @@ class MultiAccountController implements Controller {
   reconcileNow(key: ResourceKey): Promise<ReconcileOutcome> {
     parseResourceKey(key);
     return this.#engine(this.#shared.router.route(key) ?? DEFAULT_ACCOUNT).reconcileNow(key);
+  }
+
+  reconcileRequested(key: ResourceKey): Promise<ReconcileOutcome> {
+    parseResourceKey(key);
+    return this.#engine(this.#shared.router.route(key) ?? DEFAULT_ACCOUNT).reconcileRequested(key);
   }
 
   snapshot(): ReadonlyMap<ResourceKey, ResourceStatus> {

@@ -115,7 +115,10 @@ class Engine implements Controller {
 
   async run(): Promise<void> {
     const { source, signal } = this.#opts;
-    await source.start((key) => this.#queue.add(key), signal);
+    await source.start((key, change) => {
+      if (change?.requested === true) this.#observeAfterNow(key);
+      this.#queue.add(key);
+    }, signal);
     await this.#enqueueAll();
     const resync = every(this.#clock, this.#opts.resyncIntervalMs ?? 300_000, () => void this.#enqueueAll(), { keepAlive: true });
     try {
@@ -150,6 +153,12 @@ class Engine implements Controller {
     const enqueue = { add: (key: ResourceKey) => keys.add(key) };
     await this.#collectKeys(enqueue);
     return [...keys];
+  }
+
+  /** A reconcile a user asked for (`batch-gitops reconcile`): Batch is read afresh, as for SourceChange.requested. */
+  reconcileRequested(key: ResourceKey): Promise<ReconcileOutcome> {
+    this.#observeAfterNow(key);
+    return this.reconcileNow(key);
   }
 
   reconcileNow(key: ResourceKey): Promise<ReconcileOutcome> {
@@ -218,8 +227,13 @@ class Engine implements Controller {
 
   #pollAfter(key: ResourceKey, ms: number): void {
     // A poll wants to see progress: the next pass must not reuse a listing older than now.
-    this.#freshAfter.set(key, Math.max(this.#freshAfter.get(key) ?? 0, this.#now()));
+    this.#observeAfterNow(key);
     this.#queue.addAfter(key, ms);
+  }
+
+  /** The key's next pass reads Batch as it is from now on, not from a listing already taken. */
+  #observeAfterNow(key: ResourceKey): void {
+    this.#freshAfter.set(key, Math.max(this.#freshAfter.get(key) ?? 0, this.#now()));
   }
 
   async #serialized<T>(key: ResourceKey, fn: () => Promise<T>): Promise<T> {

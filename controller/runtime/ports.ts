@@ -62,13 +62,23 @@ export interface Problem {
   readonly rule?: string;
 }
 
+/** What a source says about a change besides its key. */
+export interface SourceChange {
+  /**
+   * A user asked for this reconcile (`reconcile.fluxcd.io/requestedAt`, as `flux reconcile` sets it): it
+   * looks at Batch afresh instead of reusing a listing taken before the request, which could hide the very
+   * change the user wants corrected.
+   */
+  readonly requested?: boolean;
+}
+
 /**
  * Desired state. Sources only emit keys (level-based): the engine re-reads `get(key)` on every
  * reconcile, and a key whose `get` returns undefined means "resource gone" (prune if owned).
  */
 export interface DesiredSource {
   /** Starts watching; calls onChange for each changed key. Resolves once the initial state is loaded. */
-  start(onChange: (key: ResourceKey) => void, signal: AbortSignal): Promise<void>;
+  start(onChange: (key: ResourceKey, change?: SourceChange) => void, signal: AbortSignal): Promise<void>;
   get(key: ResourceKey): DesiredResource | undefined;
   keys(): ResourceKey[];
   /** Current problems; entries with a `key` make that resource invalid for this pass. */
@@ -310,6 +320,8 @@ export interface Controller {
   run(): Promise<void>;
   /** Reconciles one key immediately (serialized with the queue's worker for that key). */
   reconcileNow(key: ResourceKey): Promise<ReconcileOutcome>;
+  /** As reconcileNow, for a user's request (`batch-gitops reconcile`): Batch is read afresh (SourceChange.requested). */
+  reconcileRequested(key: ResourceKey): Promise<ReconcileOutcome>;
   /** Latest status per key, as last written. */
   snapshot(): ReadonlyMap<ResourceKey, ResourceStatus>;
   /** Resolves when the queue is empty and nothing is in flight (tests, `plan`-like one-shot runs). */

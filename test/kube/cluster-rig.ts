@@ -52,6 +52,8 @@ export interface ReplicaOptions {
   readonly statusProgressIntervalMs?: number;
   /** One engine per Batch account, as `run` builds it (runtime/accounts.ts); default one engine. */
   readonly multiAccount?: boolean;
+  /** How long a Batch listing is reused (default 50 ms here; the controller's own default is 60 s). */
+  readonly observationMaxAgeMs?: number;
 }
 
 export interface ClusterRig {
@@ -144,7 +146,13 @@ function startReplica(rig: ClusterRig, proxy: PartitionProxy, options: ReplicaOp
   };
   const create = options.multiAccount === true ? createMultiAccountController : createController;
   const engine = (o: ControllerOptions) =>
-    create({ ...o, pollIntervalMs: 100, observationMaxAgeMs: 50, retryBaseDelayMs: 50, retryMaxDelayMs: 1_000 });
+    create({
+      ...o,
+      pollIntervalMs: 100,
+      observationMaxAgeMs: options.observationMaxAgeMs ?? 50,
+      retryBaseDelayMs: 50,
+      retryMaxDelayMs: 1_000,
+    });
   (replica as { exited: Promise<number> }).exited = runKubernetesMode(
     {
       config,

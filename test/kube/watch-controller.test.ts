@@ -17,7 +17,9 @@ describe("controller watches", () => {
   beforeAll(async () => {
     rig = await startClusterRig();
     batch = new BatchServiceClient(sharedKeyCredentials(rig.emulator.account.name, rig.emulator.account.key), rig.emulator.url);
-    await rig.startReplica();
+    // Listings reused for 10 minutes, so "reconcile now" is seen to read Batch afresh rather than from a
+    // listing taken moments before the out-of-band change (the controller's default reuse is 60 s).
+    await rig.startReplica({ observationMaxAgeMs: 600_000 });
     await createResource(rig.api.custom, "BatchPool", poolObject("render", "team-a", { nodes: 1 }));
     await until(() => readyAt(1), "the pool Ready");
   });
@@ -63,6 +65,8 @@ describe("controller watches", () => {
 
   it("reconcile.fluxcd.io/requestedAt repairs out-of-band drift now, not at the next resync", async () => {
     const poolId = String(stored()?.status?.poolId);
+    // The controller has just listed the pools (it confirmed generation 3 Ready): that listing shows no drift.
+    await until(() => readyAt(3), "generation 3 Ready");
     await new EmulatorControlClient(rig.emulator.url).resizePool(poolId, { targetDedicatedNodes: 5 });
     expect(await liveTarget()).toBe(5);
     await mergePatchResource(rig.api.custom, "BatchPool", "team-a", "render", {
