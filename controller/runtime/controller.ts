@@ -10,6 +10,7 @@ import { nextStatus } from "./nextStatus.js";
 import { ObservationCache } from "./observationCache.js";
 import {
   isResourceKey,
+  resourceKey,
   noFinalizers,
   parseResourceKey,
   type Controller,
@@ -78,6 +79,8 @@ class Engine implements Controller {
   readonly #queue: WorkQueue<ResourceKey>;
   readonly #cache: ObservationCache;
   readonly #statuses = new Map<ResourceKey, ResourceStatus>();
+  /** Stalled BatchJobs and the BatchPool their poolRef names (#noteJobOnPool). */
+  readonly #stalledJobPools = new Map<ResourceKey, ResourceKey>();
   /** Per key: observations must be taken after this time (its last Batch write, or its last poll request). */
   readonly #freshAfter = new Map<ResourceKey, number>();
   readonly #locks = new Map<ResourceKey, Promise<unknown>>();
@@ -435,12 +438,35 @@ class Engine implements Controller {
     this.#progress.delete(key);
     if (result.removed === true) {
       this.#statuses.delete(key);
+      this.#stalledJobPools.delete(key);
       await this.#writeSafely(() => this.#opts.status.remove?.(key), logger);
       return undefined;
     }
     if (result.summary.kind === "ready") this.#opts.alerts.resolved?.(key, "Stalled");
     if (result.drift?.drifted === false) this.#opts.alerts.resolved?.(key, "Drift");
-    return this.#publish(key, desired, result, logger);
+    const before = this.#statuses.get(key);
+    const status = await this.#publish(key, desired, result, logger);
+    this.#noteJobOnPool(key, desired, status);
+    if (readinessChanged(before, status)) this.#wakeJobsOf(key);
+    return status;
+  }
+
+  /**
+   * Stalled jobs by the BatchPool their poolRef names. A pool that becomes Ready, or stops being Stalled, is
+   * news for them: one Stalled on PoolInvalid waits for nothing else (it is not polled), so without this it
+   * would wait for the resync after its pool is fixed.
+   */
+  #noteJobOnPool(key: ResourceKey, desired: DesiredResource | undefined, status: ResourceStatus): void {
+    const { kind, namespace } = parseResourceKey(key);
+    if (kind !== "BatchJob") return;
+    const poolRef = (desired?.spec as { poolRef?: { name?: unknown } } | undefined)?.poolRef?.name;
+    const stalled = status.conditions.some((c) => c.type === "Stalled" && c.status === "True");
+    if (stalled && typeof poolRef === "string") this.#stalledJobPools.set(key, resourceKey("BatchPool", namespace, poolRef));
+    else this.#stalledJobPools.delete(key);
+  }
+
+  #wakeJobsOf(poolKey: ResourceKey): void {
+    for (const [job, pool] of this.#stalledJobPools) if (pool === poolKey) this.#queue.add(job);
   }
 
   async #writeSafely(write: () => Promise<void> | undefined, logger: ReconcileContext["logger"]): Promise<void> {
@@ -451,4 +477,10 @@ class Engine implements Controller {
       logger.error({ err: describeError(error) }, "status write failed");
     }
   }
+}
+
+/** Ready's or Stalled's status differs between two statuses of one resource. */
+function readinessChanged(before: ResourceStatus | undefined, after: ResourceStatus): boolean {
+  const of = (status: ResourceStatus | undefined, type: string) => status?.conditions.find((c) => c.type === type)?.status;
+  return of(before, "Ready") !== of(after, "Ready") || of(before, "Stalled") !== of(after, "Stalled");
 }

@@ -63,6 +63,16 @@ export class MemorySource implements DesiredSource {
     this.set({ ...current, generation: current.generation + 1, spec: change(structuredClone(current.spec) as T) });
   }
 
+  /** Reports a problem, like a manifest that fails validation (its key is then invalid for the engine). */
+  addProblem(problem: Problem): void {
+    this.#problems = [...this.#problems, problem];
+    if (problem.key !== undefined) this.#onChange?.(problem.key);
+  }
+  /** Drops the problems of a key, like fixing its manifest. */
+  clearProblems(key: ResourceKey): void {
+    this.#problems = this.#problems.filter((p) => p.key !== key);
+  }
+
   /** Loads every valid resource of a directory; problems keep their resource key. */
   async loadDir(dir: string): Promise<void> {
     const loaded = await loadManifests(dir);
