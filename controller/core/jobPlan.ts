@@ -59,6 +59,17 @@ export function planJob(intent: JobIntent, live: ObservedJob | undefined, target
   if (notOurs !== undefined) return notOurs;
   if (live.state === "deleting") return { status: "Deleting", reason: `Batch job ${live.id} is being deleted`, actions: [], waiting: true };
   if (FINISHED_STATES.has(live.state)) {
+    const unapplied = changedSinceCompleted(intent, live);
+    if (unapplied !== undefined) {
+      const message = `Batch job ${live.id} completed before ${unapplied} changed in the manifest; a completed job cannot change: rename the BatchJob to run the new spec as a new job, or revert the change`;
+      return {
+        status: "Finished",
+        reason: "job completed",
+        actions: [],
+        waiting: false,
+        blocked: { reason: Reasons.JobFinished, message },
+      };
+    }
     return {
       status: "Finished",
       reason: `job ${live.state}${live.terminateReason ? ` (${live.terminateReason})` : ""}`,
@@ -70,6 +81,20 @@ export function planJob(intent: JobIntent, live: ObservedJob | undefined, target
   const move = planMove(intent, live, target);
   if (move !== undefined) return move;
   return planContent(intent, live, ctx);
+}
+
+/**
+ * What of the manifest a completed job never got: its task set or its in-place settings (priority,
+ * onAllTasksComplete), as the hashes recorded on it when they were applied say. A job that completed with
+ * what the manifest says (or that records nothing, e.g. adopted) has nothing unapplied.
+ */
+function changedSinceCompleted(intent: JobIntent, live: ObservedJob): string | undefined {
+  if (live.state !== "completed") return undefined;
+  const submitted = live.metadata[TASKS_SUBMITTED_KEY];
+  if (submitted !== undefined && submitted !== intent.tasks.hash) return "its tasks";
+  const applied = live.metadata[APPLIED_HASH_KEY];
+  if (applied !== undefined && applied !== jobAppliedHash(intent)) return "its priority or onAllTasksComplete";
+  return undefined;
 }
 
 /** The job is not ours to change: another resource's or client's (JobIdTaken), or another manager's. */

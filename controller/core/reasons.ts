@@ -62,6 +62,11 @@ export const REASON_REGISTRY = {
   },
   PoolIdTaken: { report: "stalling", description: "a Batch pool with this id exists and is not owned by this resource" },
   JobIdTaken: { report: "stalling", description: "a Batch job with this id exists and is not owned by this resource" },
+  JobFinished: {
+    report: "stalling",
+    description:
+      "the manifest changed (tasks, priority) after the Batch job completed, and a completed job cannot change: rename the BatchJob to run the new spec as a new job, or revert the change",
+  },
   OwnedByAnotherManager: {
     report: "stalling",
     description:

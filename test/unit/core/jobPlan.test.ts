@@ -3,7 +3,7 @@ import { isAdoptionStamp, type Action } from "../../../controller/core/actions.j
 import { jobAppliedHash, planJob } from "../../../controller/core/jobPlan.js";
 import { planPool } from "../../../controller/core/poolPlan.js";
 import { planPrune } from "../../../controller/core/prune.js";
-import { ctx, jobIntent, liveJob, livePool, poolIntent } from "./fixtures.js";
+import { ctx, jobIntent, liveJob, livePool, poolIntent, tasks } from "./fixtures.js";
 
 const intent = jobIntent();
 const ready = { poolId: "render-aaaa1111", ready: true };
@@ -170,6 +170,22 @@ describe("planPrune", () => {
     const orphan = livePool(poolIntent({ deletionPolicy: "Orphan" }));
     expect(planPrune(pool.key, [foreign, orphan], [], { managerId: ctx.managerId })).toEqual([]);
     expect(planPrune(pool.key, [owned], [], { managerId: "another-manager" })).toEqual([]);
+  });
+});
+
+describe("planJob: a completed job", () => {
+  const completed = liveJob(intent, "render-1", { state: "completed" });
+  it("is Finished without a word when it completed with what the manifest says", () => {
+    expect(planJob(intent, completed, { poolId: "render-1", ready: true }, ctx)).toMatchObject({ status: "Finished", actions: [] });
+    expect(planJob(intent, completed, { poolId: "render-1", ready: true }, ctx).blocked).toBeUndefined();
+  });
+
+  it("is Stalled (JobFinished) when the manifest changed its tasks or priority after it completed: nothing can apply them", () => {
+    const moreTasks = planJob(jobIntent({ tasks: tasks(4) }), completed, { poolId: "render-1", ready: true }, ctx);
+    expect(moreTasks.actions).toEqual([]);
+    expect(moreTasks.blocked).toMatchObject({ reason: "JobFinished", message: expect.stringContaining("its tasks") });
+    const priority = planJob(jobIntent({ priority: 500 }), completed, { poolId: "render-1", ready: true }, ctx);
+    expect(priority.blocked).toMatchObject({ reason: "JobFinished", message: expect.stringContaining("priority") });
   });
 });
 

@@ -12,6 +12,7 @@ local TERMINAL_REASONS = {
   PoolInvalid = true,
   PoolIdTaken = true,
   JobIdTaken = true,
+  JobFinished = true,
   OwnedByAnotherManager = true,
   TasksRejected = true,
   ResizeError = true,

@@ -1,0 +1,54 @@
+/**
+ * What a job's status says when its pool or its own manifest changes where Batch cannot follow at once: a job
+ * Stalled because its BatchPool is invalid (PoolInvalid) is not polled, so fixing the pool must reconcile it
+ * again at once, not at the next resync (an hour here); a completed job cannot take a changed manifest, and
+ * says so instead of Ready with "Batch matches the manifest".
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { conditionOf, isReady, jobResource, poolResource, startHarness, type Harness } from "./harness.js";
+
+describe("a job stalled on its invalid pool", () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  it("is reconciled again as soon as its pool is fixed and Ready, not at the next resync", async () => {
+    h = await startHarness({ engine: { resyncIntervalMs: 3_600_000 } });
+    h.source.set(jobResource("frames", "render"));
+    h.source.addProblem({ severity: "error", key: "BatchPool/default/render", message: "spec.nodeAgentSkuId: does not match the image" });
+    h.start();
+    await h.waitForStatus("BatchJob/default/frames", (s) => conditionOf(s, "Stalled")?.reason === "PoolInvalid");
+
+    h.source.clearProblems("BatchPool/default/render");
+    h.source.set(poolResource("render"));
+    await h.waitForStatus("BatchPool/default/render", isReady);
+    await h.waitForStatus("BatchJob/default/frames", (s) => conditionOf(s, "Stalled")?.status !== "True");
+    await vi.waitFor(async () => expect((await h?.batch.listJobs())?.some((j) => j.id === "frames")).toBe(true), { timeout: 30_000 });
+  });
+});
+
+describe("a completed job whose manifest changes afterwards", () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  it("says so (Stalled, JobFinished) instead of Ready with 'Batch matches the manifest', and writes nothing to Batch", async () => {
+    h = await startHarness({ emulator: { timingPreset: "fast" } });
+    h.source.set(poolResource("render"));
+    h.source.set(jobResource("frames", "render", { onAllTasksComplete: "terminatejob" }));
+    h.start();
+    await h.waitForStatus("BatchJob/default/frames", (s) => isReady(s) && s.job?.state === "completed");
+    h.source.edit<{ tasks: unknown[] }>("BatchJob/default/frames", (spec) => ({
+      ...spec,
+      tasks: [...spec.tasks, { id: "t3", commandLine: "echo three" }],
+    }));
+    const stalled = await h.waitForStatus("BatchJob/default/frames", (s) => conditionOf(s, "Stalled")?.status === "True");
+    expect(conditionOf(stalled, "Ready")).toMatchObject({ status: "False", reason: "JobFinished" });
+    expect(conditionOf(stalled, "Ready")?.message).toContain("rename the BatchJob");
+    const ids: string[] = [];
+    for await (const page of h.batch.listTasks("frames")) ids.push(...page.map((t) => t.id));
+    expect(ids.sort()).toEqual(["t1", "t2"]);
+  });
+});
