@@ -38,7 +38,7 @@ export async function runClusterMode(
     let ready = false;
     if (config.http !== undefined) {
       // Status lives on the objects (kubectl get bpool,bjob); /status serves no file-store document here.
-      const noDocument = (): StatusDocument => ({ version: 1, updatedAt: new Date().toISOString(), resources: [] });
+      const noDocument = (): StatusDocument => ({ version: 1, updatedAt: new Date().toISOString(), resources: [], statusOn: "objects" });
       // Beyond loopback, /metrics and /status answer only callers the cluster authorizes (TokenReview + SubjectAccessReview).
       const { clusterEndpointAuthorizer } = await import("./requestAuth.js");
       const { loadKubeConfig } = await import("./kubeConfig.js");

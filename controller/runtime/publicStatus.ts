@@ -38,6 +38,11 @@ export interface StatusDocument {
   resources: StatusEntry[];
   /** Problems in the manifests (invalid or unreadable files), as the source last reported them. */
   problems?: Problem[];
+  /**
+   * `objects`: a controller in cluster mode, which writes status to the BatchPool and BatchJob objects
+   * (`kubectl get azurebatch -A`); this document then lists none, and says so rather than "no resources".
+   */
+  statusOn?: "objects";
 }
 
 const POOL_ALLOCATION_STATES = new Set(["steady", "resizing", "stopping"]);

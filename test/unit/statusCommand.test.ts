@@ -65,6 +65,18 @@ describe("batch-gitops status", () => {
     expect(JSON.parse(out.join("\n"))).toEqual(live);
   });
 
+  it("says where to look when the controller runs in cluster mode (status on the objects), not 'No resources.'", async () => {
+    const live: StatusDocument = { version: 1, updatedAt: "2026-01-01T00:00:00Z", resources: [], statusOn: "objects" };
+    server = await startHttpServer(
+      { host: "127.0.0.1", port: 0 },
+      { metrics: async () => ({ contentType: "text/plain", body: "" }), ready: () => true, status: () => live },
+    );
+    expect(await statusCommand.run(["--state-dir", stateDir, "--url", server.url])).toBe(0);
+    const text = out.join("\n");
+    expect(text).not.toContain("No resources.");
+    expect(text).toContain("kubectl get azurebatch -A");
+  });
+
   it("fails with a clear message when there is nothing to read", async () => {
     expect(await statusCommand.run(["--state-dir", stateDir, "--url", noController])).toBe(1);
     expect(err.join("\n")).toMatch(/no controller answers at http:\/\/127\.0\.0\.1:9 and there is no .*status\.json/);

@@ -13,7 +13,8 @@ Prints the status of every resource: Ready and reason, nodes current/target, tas
 succeeded/total, the Git revision applied, and problems found in the manifests.
 
 Reads the running controller's GET /status first, else the status file it keeps in the
-state dir (directory mode; see docs/adr/0006).
+state dir (directory mode; see docs/adr/0006). A controller in cluster mode keeps status on the
+objects instead (kubectl get azurebatch -A, or batch-gitops get -A --source kubernetes).
 
 Options:
   --url URL          the controller's HTTP address (default http://127.0.0.1:8080)
@@ -49,8 +50,15 @@ export async function readStatus(url: string, stateDir: string): Promise<StatusR
   return document === undefined ? undefined : { document, from: `${path} (written ${document.updatedAt})` };
 }
 
+/** What an empty document means: nothing declared, or a cluster-mode controller whose status is on the objects. */
+const ON_OBJECTS = [
+  "This controller runs in cluster mode: it writes status to the BatchPool and BatchJob objects, not here.",
+  "Read it with `kubectl get azurebatch -A` or `batch-gitops get -A --source kubernetes`.",
+];
+
 export function renderStatus(document: StatusDocument): string {
-  const lines = document.resources.length === 0 ? ["No resources."] : formatTable(rowsOf(document), { bars: false, maxMessage: 100 });
+  const empty = document.statusOn === "objects" ? [...ON_OBJECTS] : ["No resources."];
+  const lines = document.resources.length === 0 ? empty : formatTable(rowsOf(document), { bars: false, maxMessage: 100 });
   const failed = failedTaskLines(document);
   if (failed.length > 0) {
     lines.push("", "FAILED TASKS (the first of each job; read one with: batch-gitops logs NAMESPACE/JOB TASK --stderr)", ...failed);
