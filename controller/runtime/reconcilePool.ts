@@ -3,6 +3,7 @@
  * Conditions owned: Ready, Reconciling, Stalled, Drifted (through the StepResult).
  */
 import { describeAction } from "../core/actions.js";
+import { describeDiff } from "../core/diff.js";
 import { poolIntentFromSpec } from "../core/fromModel.js";
 import type { PoolIntent } from "../core/intent.js";
 import type { ObservedPool } from "../core/observed.js";
@@ -86,6 +87,20 @@ function reportNodes(ctx: ReconcileContext, pool: ObservedPool | undefined): voi
   ctx.metrics.poolNodes(ctx.key, "target", "lowPriority", pool.targetLowPriorityNodes);
 }
 
+/**
+ * A suspended pool is left as it is; what the manifest says and Batch does not (a change made while suspended)
+ * is named in its status instead of claiming "Batch matches the manifest". Resuming applies it.
+ */
+function suspended(base: Omit<StepResult, "summary">, plan: PoolPlan): StepResult {
+  const pending = plan.state.diff;
+  if (pending.length === 0) return { ...base, summary: { kind: "ready", message: "suspended: not reconciled" } };
+  const text = pending.map(describeDiff).join("; ");
+  // Under driftPolicy Ignore the Drifted condition is not set at all, suspended or not.
+  const drift =
+    base.drift === undefined ? undefined : { drifted: true, reason: Reasons.DriftDetected, message: `suspended, not applied: ${text}` };
+  return { ...base, drift, summary: { kind: "ready", message: `suspended: not reconciled; not applied until resumed: ${text}` } };
+}
+
 function summarizePool(intent: PoolIntent, plan: PoolPlan, pollIntervalMs: number, corrected: boolean): StepResult {
   const current = plan.state.current;
   const base = {
@@ -93,7 +108,7 @@ function summarizePool(intent: PoolIntent, plan: PoolPlan, pollIntervalMs: numbe
     batchIds: [plan.state.poolId, ...plan.state.retired.map((p) => p.id)],
     drift: driftCondition({ policy: intent.driftPolicy, drift: plan.drift, corrected }),
   };
-  if (intent.suspend) return { ...base, summary: { kind: "ready", message: "suspended: not reconciled" } };
+  if (intent.suspend) return suspended(base, plan);
   const resizeError = stuckResizeError(plan, current);
   if (resizeError !== undefined) {
     // Quota, allocation failures: retrying the same resize would only hammer the service.

@@ -1,8 +1,8 @@
 /**
- * What a job's status says when its pool or its own manifest changes where Batch cannot follow at once: a job
+ * What status says when its pool or its own manifest changes where Batch cannot follow at once: a job
  * Stalled because its BatchPool is invalid (PoolInvalid) is not polled, so fixing the pool must reconcile it
  * again at once, not at the next resync (an hour here); a completed job cannot take a changed manifest, and
- * says so instead of Ready with "Batch matches the manifest".
+ * says so instead of Ready with "Batch matches the manifest"; neither does a suspended pool claim it.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { conditionOf, isReady, jobResource, poolResource, startHarness, type Harness } from "./harness.js";
@@ -50,5 +50,32 @@ describe("a completed job whose manifest changes afterwards", () => {
     const ids: string[] = [];
     for await (const page of h.batch.listTasks("frames")) ids.push(...page.map((t) => t.id));
     expect(ids.sort()).toEqual(["t1", "t2"]);
+  });
+});
+
+describe("a suspended pool whose manifest changes", () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  it("names the change it does not apply, instead of 'Batch matches the manifest', and applies it once resumed", async () => {
+    h = await startHarness({ emulator: { timingPreset: "fast" } });
+    h.source.set(poolResource("render"));
+    h.start();
+    await h.waitForStatus("BatchPool/default/render", isReady);
+    const key = "BatchPool/default/render";
+    type Spec = { suspend?: boolean; scale: { fixed: { targetDedicatedNodes: number } } };
+    h.source.edit<Spec>(key, (spec) => ({ ...spec, suspend: true }));
+    await h.waitForStatus(key, (s) => s.observedGeneration === 2);
+    h.source.edit<Spec>(key, (spec) => ({ ...spec, scale: { fixed: { targetDedicatedNodes: 3 } } }));
+    const pending = await h.waitForStatus(key, (s) => s.observedGeneration === 3);
+    expect(conditionOf(pending, "Ready")?.message).toContain("not applied until resumed: targetDedicatedNodes: desired 3, live 1");
+    expect(conditionOf(pending, "Drifted")).toMatchObject({ status: "True", message: expect.stringContaining("suspended, not applied") });
+    expect((await h.batch.listPools()).find((p) => p.id === pending.batchIds?.[0])?.targetDedicatedNodes).toBe(1);
+
+    h.source.edit<Spec>(key, (spec) => ({ ...spec, suspend: false }));
+    const resumed = await h.waitForStatus(key, (s) => s.observedGeneration === 4 && isReady(s));
+    expect(conditionOf(resumed, "Drifted")).toMatchObject({ status: "False", message: "Batch matches the manifest" });
   });
 });
