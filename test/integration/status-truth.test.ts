@@ -1,5 +1,5 @@
 /**
- * What status says when its pool or its own manifest changes where Batch cannot follow at once: a job
+ * What status says when a manifest changes where Batch cannot follow at once: a job
  * Stalled because its BatchPool is invalid (PoolInvalid) is not polled, so fixing the pool must reconcile it
  * again at once, not at the next resync (an hour here); a completed job cannot take a changed manifest, and
  * says so instead of Ready with "Batch matches the manifest"; neither does a suspended pool claim it.
