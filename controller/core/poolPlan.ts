@@ -5,10 +5,10 @@
  */
 import { Reasons, type Reason } from "./reasons.js";
 import type { Action } from "./actions.js";
-import type { FieldDiff } from "./diff.js";
+import { mapDiff, type FieldDiff } from "./diff.js";
 import type { JsonObject, PoolIntent } from "./intent.js";
 import type { ObservedPool } from "./observed.js";
-import { withOwnership } from "./ownership.js";
+import { userMetadata, withOwnership } from "./ownership.js";
 import { determinePoolState, startTaskDiff, wasStoppedBelowTarget, type PoolState } from "./poolState.js";
 import { poolAppliedHash, poolSpecHash } from "./poolIdentity.js";
 import { canonicalJson } from "./hash.js";
@@ -240,6 +240,9 @@ function patchActions(intent: PoolIntent, live: ObservedPool, ctx: PlanContext, 
   if (metadataSame && startTaskSame) return [];
   const startTask = startTaskSame ? undefined : (intent.startTask ?? "remove");
   const why = status === "Drifted" ? "drift correction" : "manifest changed";
-  const what = [startTaskSame ? "" : "start task", metadataSame ? "" : "metadata"].filter(Boolean).join(" and ");
+  // Only the controller's own record (applied-hash after a resize, deletion policy) is not "metadata" to a user.
+  const userSame = mapDiff("metadata", intent.metadata, userMetadata(live.metadata)).length === 0;
+  const recorded = userSame ? "batch-gitops record" : "metadata";
+  const what = [startTaskSame ? "" : "start task", metadataSame ? "" : recorded].filter(Boolean).join(" and ");
   return [{ type: "PatchPool", poolId: live.id, startTask, metadata, reason: `${why}: ${what}` }];
 }

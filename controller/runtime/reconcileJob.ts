@@ -4,6 +4,7 @@
  * Conditions owned: Ready, Reconciling, Stalled (through the StepResult).
  */
 import { describeAction } from "../core/actions.js";
+import type { FieldDiff } from "../core/diff.js";
 import { Reasons } from "../core/conditions.js";
 import { jobIntentFromSpec, poolIntentFromSpec } from "../core/fromModel.js";
 import type { JobIntent, TaskSet } from "../core/intent.js";
@@ -62,9 +63,15 @@ export async function reconcileJob(ctx: ReconcileContext, desired: DesiredResour
       pollIntervalMs: options.pollIntervalMs,
       ending: batchEndsItSoon(live),
     }),
-    drift: driftCondition({ policy: intent.driftPolicy, drift, corrected: intent.driftPolicy === "Correct" }),
+    drift: jobDriftCondition(intent, plan, drift),
   };
   return withCountRefresh(result, observed?.refreshInMs);
+}
+
+/** No Batch job yet (waiting for its pool): nothing was compared, so no "Batch matches the manifest". */
+function jobDriftCondition(intent: JobIntent, plan: JobPlan, drift: readonly FieldDiff[]): StepResult["drift"] {
+  if (plan.status === "WaitingForPool") return undefined;
+  return driftCondition({ policy: intent.driftPolicy, drift: [...drift], corrected: intent.driftPolicy === "Correct" });
 }
 
 /** The job's pool is named by a BatchPool manifest this controller knows. */

@@ -79,3 +79,20 @@ describe("a suspended pool whose manifest changes", () => {
     expect(conditionOf(resumed, "Drifted")).toMatchObject({ status: "False", message: "Batch matches the manifest" });
   });
 });
+
+describe("a job waiting for its pool", () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  it("claims nothing about drift while it has no Batch job to compare", async () => {
+    h = await startHarness();
+    // Suspended from the start: the pool is never created, so the job keeps waiting for it.
+    h.source.set(poolResource("render", { suspend: true }));
+    h.source.set(jobResource("frames", "render"));
+    h.start();
+    const waiting = await h.waitForStatus("BatchJob/default/frames", (s) => conditionOf(s, "Ready")?.reason === "DependencyNotReady");
+    expect(conditionOf(waiting, "Drifted")).toBeUndefined();
+  });
+});

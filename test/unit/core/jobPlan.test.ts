@@ -197,6 +197,8 @@ describe("a deletionPolicy change (a removed manifest is pruned by the policy re
       expect.objectContaining({ type: "PatchPool", metadata: expect.objectContaining({ "batch-gitops/deletion-policy": "Orphan" }) }),
     ]);
     expect(plan.drift).toEqual([]);
+    // The user's metadata did not change: the event does not say it did.
+    expect(plan.actions[0]?.reason).toBe("manifest changed: batch-gitops record");
   });
 
   it("is written to an active job's metadata", () => {
