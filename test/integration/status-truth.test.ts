@@ -7,12 +7,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { conditionOf, isReady, jobResource, poolResource, startHarness, type Harness } from "./harness.js";
 
-describe("a job stalled on its invalid pool", () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.stop();
-  });
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.stop();
+  h = undefined;
+});
 
+describe("a job stalled on its invalid pool", () => {
   it("is reconciled again as soon as its pool is fixed and Ready, not at the next resync", async () => {
     h = await startHarness({ engine: { resyncIntervalMs: 3_600_000 } });
     h.source.set(jobResource("frames", "render"));
@@ -29,11 +30,6 @@ describe("a job stalled on its invalid pool", () => {
 });
 
 describe("a completed job whose manifest changes afterwards", () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.stop();
-  });
-
   it("says so (Stalled, JobFinished) instead of Ready with 'Batch matches the manifest', and writes nothing to Batch", async () => {
     h = await startHarness({ emulator: { timingPreset: "fast" } });
     h.source.set(poolResource("render"));
@@ -54,11 +50,6 @@ describe("a completed job whose manifest changes afterwards", () => {
 });
 
 describe("a suspended pool whose manifest changes", () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.stop();
-  });
-
   it("names the change it does not apply, instead of 'Batch matches the manifest', and applies it once resumed", async () => {
     h = await startHarness({ emulator: { timingPreset: "fast" } });
     h.source.set(poolResource("render"));
@@ -81,11 +72,6 @@ describe("a suspended pool whose manifest changes", () => {
 });
 
 describe("a job waiting for its pool", () => {
-  let h: Harness | undefined;
-  afterEach(async () => {
-    await h?.stop();
-  });
-
   it("claims nothing about drift while it has no Batch job to compare", async () => {
     h = await startHarness();
     // Suspended from the start: the pool is never created, so the job keeps waiting for it.
