@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { OWNER_KEY, MANAGER_KEY } from "../core/ownership.js";
-import { Reasons } from "../core/reasons.js";
+import { Reasons, reportOf } from "../core/reasons.js";
 import { nextStatus } from "./nextStatus.js";
 import { ObservationCache } from "./observationCache.js";
 import {
@@ -29,7 +29,7 @@ import { reconcilePool } from "./reconcilePool.js";
 import { reconcilePrune } from "./reconcilePrune.js";
 import { reconcileAccount } from "./reconcileAccount.js";
 import { runOnce, type OnceOptions, type OnceReport } from "./runOnce.js";
-import { alreadyReportedStall } from "./stallReport.js";
+import { alreadyReportedStall, alreadyReportedWait } from "./stallReport.js";
 import type { StepResult } from "./stepResult.js";
 import { createWorkQueue, type WorkQueue } from "./workQueue.js";
 import { every, systemClock, type Clock } from "../time/clock.js";
@@ -299,7 +299,7 @@ class Engine implements Controller {
           outcome: { kind: "stalled", status: undefined },
         };
       case "waiting": {
-        logger.info({ reason }, message);
+        this.#reportWait(key, reason, message, logger);
         const ms = failure.retryAfterMs ?? this.#opts.pollIntervalMs ?? 5_000;
         return {
           result: { summary: { kind: "progressing", reason, message } },
@@ -324,6 +324,16 @@ class Engine implements Controller {
     }
     logger.warn({ reason, err: message }, "stalled");
     this.#opts.alerts.stalled({ key, reason, message });
+    this.#opts.events.record(key, "Warning", reason, message);
+  }
+
+  /** A wait only a user can end (a Secret to create: its reason is a stalling one) is a Warning event once. */
+  #reportWait(key: ResourceKey, reason: string, message: string, logger: ReconcileContext["logger"]): void {
+    if (reportOf(reason) !== "stalling" || alreadyReportedWait(this.#statuses.get(key), reason, message)) {
+      logger.info({ reason }, message);
+      return;
+    }
+    logger.warn({ reason, err: message }, "waiting");
     this.#opts.events.record(key, "Warning", reason, message);
   }
 

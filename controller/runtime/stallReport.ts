@@ -11,3 +11,13 @@ export function alreadyReportedStall(previous: ResourceStatus | undefined, reaso
   const stalled = getCondition(previous?.conditions ?? [], "Stalled");
   return stalled?.status === "True" && stalled.reason === reason && stalled.message === trimMessage(message);
 }
+
+/**
+ * Whether the last status already shows this wait (Reconciling=True, same reason and message). A wait a user
+ * must end (a Secret or BatchAccount to create) gets one Warning event when it starts or changes, as a Pod's
+ * missing Secret does; a wait that ends by itself (a pool still resizing) gets none.
+ */
+export function alreadyReportedWait(previous: ResourceStatus | undefined, reason: string, message: string): boolean {
+  const reconciling = getCondition(previous?.conditions ?? [], "Reconciling");
+  return reconciling?.status === "True" && reconciling.reason === reason && reconciling.message === trimMessage(message);
+}

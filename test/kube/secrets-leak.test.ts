@@ -45,6 +45,16 @@ describe("Secrets", () => {
     );
     await until(() => ready()?.reason === "SecretNotFound", "the pool to wait for its Secret");
     expect(ready()?.message).toContain("Secret team-a/acr not found");
+    // The wait is a Warning Event once, as a Pod's missing Secret is, not one per poll.
+    const waits = (): number =>
+      rig.logs.filter((l) => l.includes('"key":"BatchPool/team-a/private"') && l.includes('"reason":"SecretNotFound"')).length;
+    await until(() => waits() >= 3, "the pool to poll for its Secret a few times");
+    const warnings = (await rig.api.core.listNamespacedEvent({ namespace: "team-a" })).items.filter(
+      (e) => e.reason === "SecretNotFound" && e.involvedObject.name === "private",
+    );
+    expect(warnings.map((e) => [e.type, e.count, e.message])).toEqual([
+      ["Warning", 1, expect.stringContaining("Secret team-a/acr not found")],
+    ]);
 
     await rig.api.core.createNamespacedSecret({
       namespace: "team-a",
