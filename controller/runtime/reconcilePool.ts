@@ -36,8 +36,31 @@ export async function reconcilePool(ctx: ReconcileContext, desired: DesiredResou
     // Reported after the writes, so the alert can say whether the drift was corrected (or the write failed).
     reportDrift(ctx, { kind: "BatchPool", policy: intent.driftPolicy, drift: plan.drift, corrected: isCorrected(intent, plan, applied) });
   }
-  reportNodes(ctx, plan.state.current);
-  return withNodeCounts(ctx, plan.state.current, summarizePool(intent, plan, options.pollIntervalMs, isCorrected(intent, plan, applied)));
+  const current = asWritten(plan.state.current, plan.actions);
+  reportNodes(ctx, current);
+  const summary = summarizePool(
+    intent,
+    { ...plan, state: { ...plan.state, current } },
+    options.pollIntervalMs,
+    isCorrected(intent, plan, applied),
+  );
+  return withNodeCounts(ctx, current, summary);
+}
+
+/**
+ * The pool as Batch has it once this pass's resize went through: the new targets, allocation resizing. Status
+ * then says what was written rather than the listing from before the write, which the next poll only confirms.
+ */
+function asWritten(pool: ObservedPool | undefined, actions: PoolPlan["actions"]): ObservedPool | undefined {
+  const resize = actions.find((a) => a.type === "ResizePool" && a.poolId === pool?.id);
+  if (pool === undefined || resize?.type !== "ResizePool") return pool;
+  return {
+    ...pool,
+    allocationState: "resizing",
+    targetDedicatedNodes: resize.targetDedicatedNodes,
+    targetLowPriorityNodes: resize.targetLowPriorityNodes,
+    resizeErrors: [],
+  };
 }
 
 /**
@@ -142,6 +165,9 @@ function belowTarget(pool: ObservedPool): boolean {
 }
 
 function progressReason(plan: PoolPlan): string {
+  if (plan.state.status !== "Absent" && plan.state.status !== "Replacing" && plan.actions.some((a) => a.type === "ResizePool")) {
+    return Reasons.Resizing;
+  }
   switch (plan.state.status) {
     case "Absent":
       return Reasons.Creating;

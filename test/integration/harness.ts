@@ -108,6 +108,8 @@ export interface Recorded {
   readonly driftAlerts: { key: string; policy: string; corrected: boolean; differences: string[] }[];
   readonly stallAlerts: { key: string; reason: string; message: string }[];
   readonly statuses: Map<string, ResourceStatus>;
+  /** Every status write in order: what a pass reported, even when the next pass soon replaced it. */
+  readonly statusWrites: { key: string; status: ResourceStatus }[];
   /** Batch HTTP attempts by operation, as seen by the adapter. */
   readonly calls: Map<string, number>;
 }
@@ -166,7 +168,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     (await startEmulator({ ...options.emulator, ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key } }) }));
   const served = new Map<string, number>();
   emulator.observe((e) => served.set(e.operationId, (served.get(e.operationId) ?? 0) + 1));
-  const recorded: Recorded = { events: [], driftAlerts: [], stallAlerts: [], statuses: new Map(), calls: new Map() };
+  const recorded: Recorded = { events: [], driftAlerts: [], stallAlerts: [], statuses: new Map(), statusWrites: [], calls: new Map() };
   const data = createBatchAdapter({
     accountUrl: emulator.url,
     // Entra ID by default: gallery-image pools (one example) are refused with a shared key.
@@ -195,7 +197,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     source,
     batch,
     status: {
-      write: async (key, status) => void recorded.statuses.set(key, status),
+      write: async (key, status) => {
+        recorded.statuses.set(key, status);
+        recorded.statusWrites.push({ key, status });
+      },
       remove: async (key) => void recorded.statuses.delete(key),
     },
     events: { record: (key, type, reason, message) => void recorded.events.push({ key, type, reason, message }) },

@@ -71,6 +71,23 @@ describe("a suspended pool whose manifest changes", () => {
   });
 });
 
+describe("a pool resized by its manifest", () => {
+  it("reports the target it wrote in the pass that wrote it, not the pool as it was before the write", async () => {
+    h = await startHarness({ emulator: { timingPreset: "fast" } });
+    const key = "BatchPool/default/render";
+    h.source.set(poolResource("render"));
+    h.start();
+    await h.waitForStatus(key, isReady);
+    type Spec = { scale: { fixed: { targetDedicatedNodes: number } } };
+    h.source.edit<Spec>(key, (spec) => ({ ...spec, scale: { fixed: { targetDedicatedNodes: 3 } } }));
+    await h.waitForStatus(key, (s) => s.observedGeneration === 2);
+    // The first status of generation 2 is the pass that wrote the resize; later polls re-read Batch anyway.
+    const written = h.recorded.statusWrites.find((w) => w.key === key && w.status.observedGeneration === 2)?.status;
+    expect(conditionOf(written, "Reconciling")).toMatchObject({ status: "True", reason: "Resizing" });
+    expect(written?.pool).toMatchObject({ targetDedicatedNodes: 3, allocationState: "resizing" });
+  });
+});
+
 describe("a job waiting for its pool", () => {
   it("claims nothing about drift while it has no Batch job to compare", async () => {
     h = await startHarness();
