@@ -127,9 +127,10 @@ describe("jobs", () => {
 });
 
 describe("pools", () => {
-  it("never returns passwords, fills in start task and image defaults, and writes nodeFillType as Spread", async () => {
+  it("never returns passwords, fills in start task and image defaults, writes nodeFillType as Spread and vmSize in lower case", async () => {
     await h.client.pool.add({
       ...poolWith("secret", jammy, "batch.node.ubuntu 22.04"),
+      vmSize: "Standard_D2s_v3",
       userAccounts: [{ name: "ops", password: "s3cret-Passw0rd" }],
       startTask: { commandLine: "/bin/true" },
       metadata: [],
@@ -144,7 +145,9 @@ describe("pools", () => {
       userIdentity: { autoUser: { scope: "pool", elevationLevel: "nonadmin" } },
     });
     expect(pool.virtualMachineConfiguration?.imageReference.version).toBe("latest");
+    // As recorded from the service (azure-cli's test_batch_pools_and_nodes): "Spread", and the size in lower case.
     expect(pool.taskSchedulingPolicy?.nodeFillType).toBe("Spread");
+    expect(pool.vmSize).toBe("standard_d2s_v3");
     expect(pool.metadata).toBeUndefined();
     expect(JSON.stringify(await h.client.pool.list())).not.toContain("s3cret-Passw0rd");
     // The REST spec shares UserAccount between requests and answers, so it marks the write-only password as
