@@ -27,7 +27,7 @@ export function poolToWire(ctx: RequestContext, pool: PoolEntity): Record<string
     allocationState: pool.allocationState,
     allocationStateTransitionTime: formatTime(pool.allocationStateTransitionTime),
     // The service answers the size in lower case, as given or not (recorded: "Standard_A1" → "standard_a1").
-    vmSize: spec.vmSize.toLowerCase(),
+    vmSize: String(spec.vmSize).toLowerCase(),
     ...pick(spec, ["cloudServiceConfiguration"]),
     ...defined("virtualMachineConfiguration", vmConfigurationDefaults(spec.virtualMachineConfiguration)),
     ...(pool.enableAutoScale ? {} : { resizeTimeout: formatDuration(pool.resizeTimeoutMs) }),
@@ -96,7 +96,7 @@ export function nodeToWire(ctx: RequestContext, pool: PoolEntity, node: NodeEnti
     allocationTime: formatTime(node.allocationTime),
     ipAddress: node.ipAddress,
     affinityId: node.affinityId,
-    vmSize: pool.spec.vmSize.toLowerCase(),
+    vmSize: String(pool.spec.vmSize).toLowerCase(),
     totalTasksRun: node.totalTasksRun,
     runningTasksCount: node.runningTasksCount,
     runningTaskSlotsCount: node.runningTaskSlotsCount,
