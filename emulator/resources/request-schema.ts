@@ -73,9 +73,18 @@ function createRequestAjv(): Ajv {
 function lenient(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(lenient);
   if (value === null || typeof value !== "object") return value;
+  // A free-form object (an extension's `settings`): the service takes any JSON there, the spec's own example a
+  // string of JSON.
+  if (isFreeForm(value as Record<string, unknown>)) return {};
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) Object.assign(out, lenientKeyword(key, child));
   return out;
+}
+
+function isFreeForm(schema: Record<string, unknown>): boolean {
+  return (
+    schema.type === "object" && schema.properties === undefined && schema.additionalProperties === undefined && schema.$ref === undefined
+  );
 }
 
 function lenientKeyword(key: string, child: unknown): Record<string, unknown> {

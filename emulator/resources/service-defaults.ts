@@ -15,9 +15,10 @@ const DEFAULT_RETENTION = "P7D";
 
 /**
  * Property names whose values the service never returns: user account, registry and CIFS passwords, SSH
- * keys, and the storage account keys and SAS tokens of mount configurations.
+ * keys, the storage account keys and SAS tokens of mount configurations, and VM extensions' protectedSettings
+ * (the spec's PoolGet_VirtualMachineConfigurationWithExtensions example returns `settings` only).
  */
-const SECRET_KEYS = new Set(["password", "sshprivatekey", "accountkey", "saskey"]);
+const SECRET_KEYS = new Set(["password", "sshprivatekey", "accountkey", "saskey", "protectedsettings"]);
 
 /** A deep copy of `value` without any secret-valued property. */
 export function withoutSecrets<T>(value: T): T {

