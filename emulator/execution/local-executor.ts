@@ -168,7 +168,8 @@ export class LocalExecutor {
     const out = openSync(join(spec.taskDir, "stdout.txt"), "a");
     const err = openSync(join(spec.taskDir, "stderr.txt"), "a");
     // detached: the task gets its own process group, so a kill reaches what it started too.
-    const child = spawn(program, args, { cwd: workingDir, env: spec.environment, stdio: ["ignore", out, err], detached: true, ...user });
+    const env = user.uid === undefined ? spec.environment : environmentForOtherUser(spec.environment, spec.taskDir);
+    const child = spawn(program, args, { cwd: workingDir, env, stdio: ["ignore", out, err], detached: true, ...user });
     closeSync(out);
     closeSync(err);
     this.#running.add(child);
@@ -218,6 +219,26 @@ export function batchEnvironment(values: Record<string, string | undefined>, set
     if (typeof setting?.name === "string") env[setting.name] = typeof setting.value === "string" ? setting.value : "";
   }
   return env;
+}
+
+/**
+ * A process run as another user (`nobody` for a nonadmin task of an emulator run as root) does not inherit the
+ * emulator's home: HOME is its task directory, and PATH keeps only directories outside the emulator's home,
+ * which that user cannot enter (a missing command says "not found", not "Permission denied"). What the task set
+ * itself (environmentSettings) stays.
+ */
+export function environmentForOtherUser(env: Record<string, string>, taskDir: string): Record<string, string> {
+  const home = process.env.HOME;
+  if (home === undefined || home === "/") return env;
+  const out = { ...env };
+  if (env.HOME === home) out.HOME = taskDir;
+  if (env.PATH !== undefined && env.PATH === process.env.PATH) {
+    const inside = (dir: string): boolean => dir === home || dir.startsWith(`${home}/`);
+    out.PATH = env.PATH.split(":")
+      .filter((dir) => dir !== "" && !inside(dir))
+      .join(":");
+  }
+  return out;
 }
 
 interface ResourceFileSpec {

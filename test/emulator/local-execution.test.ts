@@ -118,6 +118,15 @@ describe("--execute local", () => {
     expect((await completed("j", "missing")).executionInfo?.failureInfo?.code).toBe("CommandProgramNotFound");
   });
 
+  it("gives a task run as another user a home it owns and a PATH it can search", async () => {
+    await client.task.add("j", { id: "home", commandLine: "/bin/sh -c 'echo $HOME; no-such-program-xyz'" });
+    expect((await completed("j", "home")).executionInfo?.exitCode).toBe(127);
+    // As root, a nonadmin task runs as nobody, who cannot enter root's home (docs/adr/0023).
+    const home = process.getuid?.() === 0 ? "/workitems/j/job-1/home" : (process.env.HOME ?? "");
+    expect((await fileText("j", "home", "stdout.txt")).trim().endsWith(home)).toBe(true);
+    expect(await fileText("j", "home", "stderr.txt")).toMatch(/no-such-program-xyz: (command )?not found/);
+  });
+
   it("retries a failing task up to maxTaskRetryCount", async () => {
     await client.task.add("j", {
       id: "retry",
