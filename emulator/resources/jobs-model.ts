@@ -156,7 +156,7 @@ export function jobToWire(job: JobRecord, url: string): Record<string, unknown> 
     },
   });
   copyFixed(job, wire, ["commonEnvironmentSettings", "networkConfiguration"]);
-  setDefined(wire, "jobManagerTask", jobManagerDefaults(job.body.jobManagerTask));
+  setDefined(wire, "jobManagerTask", jobManagerDefaults(job.body.jobManagerTask, job.constraints.maxTaskRetryCount));
   setDefined(wire, "jobPreparationTask", jobPreparationDefaults(job.body.jobPreparationTask));
   setDefined(wire, "jobReleaseTask", jobReleaseDefaults(job.body.jobReleaseTask));
   Object.assign(wire, {

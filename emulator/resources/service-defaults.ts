@@ -77,13 +77,19 @@ function taskConstraints(constraints: unknown, maxWallClockTime = INFINITE_DURAT
   };
 }
 
-/** A job manager task as returned, with the service's defaults. */
-export function jobManagerDefaults(value: unknown): Json | undefined {
+/**
+ * A job manager task as returned, with the service's defaults. Without constraints of its own it takes the
+ * job's maxTaskRetryCount, as recorded from the service (azure-cli test_batch_jobs_and_tasks: job 5 → 5).
+ */
+export function jobManagerDefaults(value: unknown, jobMaxTaskRetryCount?: number): Json | undefined {
   const task = asObject(value);
   if (task === undefined) return undefined;
+  const own = asObject(task.constraints);
+  const inherited =
+    own?.maxTaskRetryCount === undefined && jobMaxTaskRetryCount !== undefined ? { maxTaskRetryCount: jobMaxTaskRetryCount } : {};
   return {
     ...task,
-    constraints: taskConstraints(task.constraints),
+    constraints: taskConstraints({ ...own, ...inherited }),
     requiredSlots: task.requiredSlots ?? 1,
     killJobOnCompletion: task.killJobOnCompletion ?? true,
     userIdentity: task.userIdentity ?? DEFAULT_USER_IDENTITY,

@@ -88,6 +88,23 @@ describe("jobs", () => {
     expect((await h.client.task.list("jm")).map((t) => t.id)).toEqual(["manager"]);
   });
 
+  it("gives a job manager without constraints the job's maxTaskRetryCount, as the service records show", async () => {
+    await h.client.job.add({
+      id: "jm5",
+      poolInfo: { poolId: "nopool" },
+      constraints: { maxTaskRetryCount: 5 },
+      jobManagerTask: { id: "manager", commandLine: "true" },
+    });
+    await h.client.job.add({
+      id: "jm1",
+      poolInfo: { poolId: "nopool" },
+      constraints: { maxTaskRetryCount: 5 },
+      jobManagerTask: { id: "manager", commandLine: "true", constraints: { maxTaskRetryCount: 1 } },
+    });
+    expect((await h.client.job.get("jm5")).jobManagerTask?.constraints).toMatchObject({ maxTaskRetryCount: 5, retentionTime: "P7D" });
+    expect((await h.client.job.get("jm1")).jobManagerTask?.constraints?.maxTaskRetryCount).toBe(1);
+  });
+
   it("ends the job with JMComplete once the job manager has run", async () => {
     await addReadyPool(h, "p");
     await h.client.job.add({ id: "jm", poolInfo: { poolId: "p" }, jobManagerTask: { id: "manager", commandLine: "true" } });
