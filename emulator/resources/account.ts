@@ -1,6 +1,7 @@
 import type { Router } from "../http/router.js";
 import type { RequestContext } from "../http/context.js";
 import type { EmulatorResponse } from "../http/response.js";
+import { errors } from "../http/errors.js";
 import { compileFilter, encodeSkipToken, type CompiledFilter } from "../odata/index.js";
 import { OrderedTable } from "../store/ordered-table.js";
 import { poolStore, type NodeState, type PoolEntity } from "../store/pool-store.js";
@@ -11,6 +12,7 @@ export function registerRoutes(router: Router): void {
   router.addAll([
     { operationId: "Account_ListSupportedImages", method: "GET", path: "/supportedimages", handler: listSupportedImages },
     { operationId: "Account_ListPoolNodeCounts", method: "GET", path: "/nodecounts", handler: listPoolNodeCounts },
+    { operationId: "Pool_ListUsageMetrics", method: "GET", path: "/poolusagemetrics", handler: listPoolUsageMetrics },
   ]);
 }
 
@@ -35,6 +37,20 @@ function listSupportedImages(ctx: RequestContext): EmulatorResponse {
     filterPaths: ["osType", "verificationType", "nodeAgentSKUId", "imageReference/publisher", "imageReference/offer", "imageReference/sku"],
   });
   return listFromTable(ctx, query, { fragment: "supportedimages", table: images(), toWire: ({ id: _id, ...wire }) => wire });
+}
+
+/**
+ * Usage metrics are aggregated by the service per hour and published about 30 minutes after; the emulator
+ * aggregates none, so the answer is the one a new account gets (recorded: azure-cli test_batch_pools_and_nodes):
+ * an empty list, after the query is checked.
+ */
+function listPoolUsageMetrics(ctx: RequestContext): EmulatorResponse {
+  parseListQuery(ctx, { defaultMaxResults: 1000, maxMaxResults: 1000, filterPaths: ["poolId", "startTime", "endTime", "vmSize"] });
+  for (const name of ["starttime", "endtime"]) {
+    const value = ctx.query(name);
+    if (value !== undefined && Number.isNaN(Date.parse(value))) throw errors.invalidQuery(name, value);
+  }
+  return ctx.list("poolusagemetrics", [], undefined);
 }
 
 /** NodeCounts names its fields in camelCase while node states are lowercase on the wire. */

@@ -61,3 +61,16 @@ describe("Account_ListSupportedImages", () => {
     expect(jammy.every((i) => i.nodeAgentSKUId === "batch.node.ubuntu 22.04")).toBe(true);
   });
 });
+
+describe("Pool_ListUsageMetrics", () => {
+  it("answers a new account's empty list, as recorded, and refuses a start time that is not a date", async () => {
+    expect([...(await h.client.pool.listUsageMetrics())]).toEqual([]);
+    const since = { poolListUsageMetricsOptions: { startTime: new Date("2026-01-01T00:00:00Z"), filter: "poolId eq 'p'" } };
+    expect([...(await h.client.pool.listUsageMetrics(since))]).toEqual([]);
+    const raw = await h.client.sendRequest({
+      method: "GET",
+      url: `${h.emulator.url}/poolusagemetrics?api-version=2022-10-01.16.0&starttime=yesterday`,
+    });
+    expect([raw.status, JSON.parse(raw.bodyAsText ?? "{}").code]).toEqual([400, "InvalidQueryParameterValue"]);
+  });
+});
