@@ -8,4 +8,6 @@ export interface EmulatorResponse {
   json?: string;
   /** Bytes sent as they are (file contents), with the content-type the handler put in `headers`. */
   raw?: Buffer;
+  /** The HTTP reason phrase; the service puts an error's message there ("409 The specified pool already exists."). */
+  statusMessage?: string;
 }

@@ -276,7 +276,13 @@ export function errorResponse(err: unknown, req: IncomingMessage, requestId: str
     message: { lang: "en-US", value: `${err.message}\nRequestId:${requestId}\nTime:${formatTime(Date.now())}` },
   };
   if (err.values.length > 0) body.values = err.values;
-  return { status: err.status, headers: { ...err.headers }, body };
+  return { status: err.status, headers: { ...err.headers }, body, statusMessage: reasonPhrase(err.message) };
+}
+
+/** A message as a reason phrase: one line of printable ASCII, which is all HTTP/1.1 allows there. */
+function reasonPhrase(message: string): string | undefined {
+  const line = (message.split("\n")[0] ?? "").replace(/[^\x20-\x7e]/g, "?").trim();
+  return line === "" ? undefined : line;
 }
 
 function writeResponse(req: IncomingMessage, res: ServerResponse, requestId: string, response: EmulatorResponse): void {
@@ -292,13 +298,13 @@ function writeResponse(req: IncomingMessage, res: ServerResponse, requestId: str
   const hasBody = (response.body !== undefined || response.json !== undefined) && req.method !== "HEAD" && response.status !== 304;
   if (!hasBody) {
     // A HEAD of a file answers its length (file properties); everything else without a body says 0.
-    res.writeHead(response.status, { "content-length": "0", ...headers }).end();
+    res.writeHead(response.status, response.statusMessage, { "content-length": "0", ...headers }).end();
     return;
   }
   const text = response.json ?? JSON.stringify(response.body);
   headers["content-type"] = "application/json;odata=minimalmetadata";
   headers["content-length"] = String(Buffer.byteLength(text));
-  res.writeHead(response.status, headers).end(text);
+  res.writeHead(response.status, response.statusMessage, headers).end(text);
 }
 
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "tooLarge"> {

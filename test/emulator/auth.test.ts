@@ -113,3 +113,15 @@ describe("request headers", () => {
     expect(silent._response.headers.get("client-request-id")).toBeUndefined();
   });
 });
+
+describe("the HTTP reason phrase", () => {
+  it("carries an error's message, as the service's does (recorded: 409 'The specified pool already exists.')", async () => {
+    const token = makeTestToken({ aud: "https://batch.core.windows.net/", exp: inAnHour() });
+    const get = (path: string) =>
+      fetch(`${h.emulator.url}${path}?api-version=2022-10-01.16.0`, { headers: { authorization: `Bearer ${token}` } });
+    const missing = await get("/pools/nope");
+    expect([missing.status, missing.statusText]).toEqual([404, "The specified pool does not exist."]);
+    const listed = await get("/pools");
+    expect([listed.status, listed.statusText]).toEqual([200, "OK"]);
+  });
+});
