@@ -61,6 +61,7 @@ const STEPS: Partial<Record<PoolState["status"], Step>> = {
 const BLOCKED_BY: Partial<Record<PoolState["status"], Reason>> = {
   Conflict: Reasons.PoolIdTaken,
   ManagedElsewhere: Reasons.OwnedByAnotherManager,
+  AdoptedImmutable: Reasons.AdoptedPoolImmutable,
 };
 
 /** The pool body in the @azure/batch PoolAddParameter shape, with ownership metadata. */

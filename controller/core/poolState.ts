@@ -24,6 +24,7 @@ export type PoolStatus =
   | "Replacing" // the desired pool exists or is pending while older owned pools remain
   | "Conflict" // the desired id is taken by a pool we do not own
   | "ManagedElsewhere" // a pool of this resource carries another controller's manager id
+  | "AdoptedImmutable" // the adopted pool (fixed id) differs in what Batch cannot change in place
   | "Deleting" // the desired pool is being deleted (out of band)
   | "Adopting" // a pool created outside batch-gitops, adopted by id, that matches: only ownership to stamp
   | "OutOfSync" // the manifest changed a mutable field
@@ -99,8 +100,9 @@ function currentPoolState(
   base: { poolId: string; current: ObservedPool; retired: ObservedPool[] },
   managerId: string,
 ): PoolState {
-  const { poolId, current, retired } = base;
-  if (current.state === "deleting") return { ...base, status: "Deleting", reason: `Batch pool ${poolId} is being deleted`, diff: [] };
+  const { current, retired } = base;
+  const unworkable = deletingOrAdoptedImmutable(intent, base);
+  if (unworkable !== undefined) return unworkable;
   const diff = mutableDiff(intent, current);
   const handover = takeoverReason(intent, current, managerId);
   if (handover !== undefined) return takeoverState(base, handover, diff);
@@ -146,6 +148,30 @@ function takeoverState(
 export function wasStoppedBelowTarget(live: ObservedPool): boolean {
   const below = live.currentDedicatedNodes < live.targetDedicatedNodes || live.currentLowPriorityNodes < live.targetLowPriorityNodes;
   return live.allocationState === "steady" && below && live.resizeErrors.some((e) => e.code === "ResizeStopped");
+}
+
+/** A pool nothing can be done to now: being deleted, or adopted (fixed id) with a change Batch cannot make in place. */
+function deletingOrAdoptedImmutable(
+  intent: PoolIntent,
+  base: { poolId: string; current: ObservedPool; retired: ObservedPool[] },
+): PoolState | undefined {
+  const { poolId, current } = base;
+  if (current.state === "deleting") return { ...base, status: "Deleting", reason: `Batch pool ${poolId} is being deleted`, diff: [] };
+  // An adopted pool keeps its id, so a new image cannot get a new pool beside it: only the user can choose.
+  // Batch never returns a secret, so a secret (or its reference) is no difference to compare.
+  const immutable = intent.adoptPoolId === undefined ? [] : immutableDiff(intent, current).filter((d) => !isSecretField(d.field));
+  if (immutable.length === 0) return undefined;
+  return { ...base, status: "AdoptedImmutable", reason: adoptedImmutableReason(poolId, immutable), diff: immutable };
+}
+
+function isSecretField(field: string): boolean {
+  const leaf = field.split(".").pop() ?? "";
+  return /secretref$/i.test(leaf) || ["password", "accountkey", "saskey", "sshprivatekey"].includes(leaf.toLowerCase());
+}
+
+function adoptedImmutableReason(poolId: string, diff: readonly FieldDiff[]): string {
+  const fields = [...new Set(diff.map((d) => d.field.split(".")[0]))].join(", ");
+  return `Batch pool ${poolId} was adopted by id (spec.adopt.poolId) and ${fields} changed in the manifest, which Batch cannot change in place; nothing written. Remove spec.adopt.poolId to replace it with a new pool (updateStrategy), or revert the change`;
 }
 
 function managedElsewhereReason(pool: ObservedPool, managerId: string): string {

@@ -62,6 +62,11 @@ export const REASON_REGISTRY = {
   },
   PoolIdTaken: { report: "stalling", description: "a Batch pool with this id exists and is not owned by this resource" },
   JobIdTaken: { report: "stalling", description: "a Batch job with this id exists and is not owned by this resource" },
+  AdoptedPoolImmutable: {
+    report: "stalling",
+    description:
+      "the pool was adopted by id (spec.adopt.poolId) and its VM size, image or task slots changed, which Batch cannot change in place: remove spec.adopt.poolId to replace it with a new pool (updateStrategy), or revert the change",
+  },
   JobFinished: {
     report: "stalling",
     description:

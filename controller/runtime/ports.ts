@@ -134,6 +134,8 @@ export interface PoolLiveStatus {
   currentLowPriorityNodes: number;
   targetDedicatedNodes: number;
   targetLowPriorityNodes: number;
+  /** The image the Batch pool runs (`offer/sku`, or the gallery image name), as status.image shows it. */
+  image?: string;
   nodeCountsByState?: Record<string, number>;
   resizeErrors?: { code: string; message: string }[];
 }

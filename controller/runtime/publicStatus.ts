@@ -87,7 +87,8 @@ function poolFields(status: ResourceStatus, spec: unknown): CrdStatus {
   return {
     poolId,
     retiringPoolIds: retiring.length > 0 ? retiring : undefined,
-    image: shortImageName(spec),
+    // What the Batch pool runs, not what the manifest asks for (they differ while a change waits or is refused).
+    image: live?.image ?? shortImageName(spec),
     ...(live === undefined ? {} : poolLiveFields(live)),
   };
 }
@@ -153,6 +154,13 @@ export function shortImageName(spec: unknown): string | undefined {
   }
   const match = /\/images\/([^/]+)(?:\/versions\/([^/]+))?$/.exec(id);
   return match === null ? undefined : [match[1], match[2]].filter((p) => p !== undefined).join(":");
+}
+
+/** The short name of a Batch pool's imageReference (marketplace or gallery), as shortImageName writes it. */
+export function liveImageName(imageReference: unknown): string | undefined {
+  const ref = (imageReference ?? {}) as { offer?: unknown; sku?: unknown; virtualMachineImageId?: unknown };
+  if (typeof ref.virtualMachineImageId === "string") return shortImageName({ image: { virtualMachineImageId: ref.virtualMachineImageId } });
+  return typeof ref.offer === "string" ? shortImageName({ image: { marketplace: { offer: ref.offer, sku: ref.sku } } }) : undefined;
 }
 
 /** The same mapping, typed as the model's status: what status.json holds. */

@@ -14,6 +14,7 @@ import type { BatchPoolSpec } from "../model/index.js";
 import { applyPlan } from "./applyPlan.js";
 import { driftCondition, reportDrift } from "./driftReport.js";
 import type { DesiredResource, PoolLiveStatus } from "./ports.js";
+import { liveImageName } from "./publicStatus.js";
 import type { ReconcileContext } from "./reconcileContext.js";
 import { StalledError } from "./reconcileErrors.js";
 import type { StepResult } from "./stepResult.js";
@@ -193,5 +194,6 @@ function liveStatus(pool: ObservedPool): PoolLiveStatus {
     targetDedicatedNodes: pool.targetDedicatedNodes,
     targetLowPriorityNodes: pool.targetLowPriorityNodes,
     resizeErrors: pool.resizeErrors.length > 0 ? [...pool.resizeErrors] : undefined,
+    image: liveImageName(pool.virtualMachineConfiguration?.imageReference),
   };
 }

@@ -88,6 +88,31 @@ describe("a pool resized by its manifest", () => {
   });
 });
 
+describe("a pool adopted by id whose image then changes in the manifest", () => {
+  it("is Stalled (AdoptedPoolImmutable) and its status names the image Batch runs, not the manifest's", async () => {
+    h = await startHarness({ emulator: { timingPreset: "fast" } });
+    const vm = {
+      imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "latest" },
+      nodeAgentSKUId: "batch.node.ubuntu 22.04",
+    };
+    await h.batch.createPool({ id: "legacy", vmSize: "standard_d2s_v3", virtualMachineConfiguration: vm, targetDedicatedNodes: 1 });
+    const key = "BatchPool/default/legacy";
+    h.source.set(poolResource("legacy", { adopt: { poolId: "legacy" } }));
+    h.start();
+    await h.waitForStatus(key, isReady);
+    type Spec = { image: unknown; nodeAgentSkuId: string };
+    h.source.edit<Spec>(key, (spec) => ({
+      ...spec,
+      image: { marketplace: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2004", version: "latest" } },
+      nodeAgentSkuId: "batch.node.ubuntu 20.04",
+    }));
+    const stalled = await h.waitForStatus(key, (s) => s.observedGeneration === 2 && conditionOf(s, "Stalled")?.status === "True");
+    expect(conditionOf(stalled, "Ready")).toMatchObject({ status: "False", reason: "AdoptedPoolImmutable" });
+    expect(stalled.pool?.image).toBe("ubuntu-hpc/2204");
+    expect((await h.batch.getPool("legacy"))?.virtualMachineConfiguration).toMatchObject({ imageReference: { sku: "2204" } });
+  });
+});
+
 describe("a job waiting for its pool", () => {
   it("claims nothing about drift while it has no Batch job to compare", async () => {
     h = await startHarness();

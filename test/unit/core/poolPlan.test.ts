@@ -247,4 +247,33 @@ describe("planPool: adopting a pool created outside batch-gitops (spec.adopt.poo
     );
     expect(handedOver.state.status).toBe("OutOfSync");
   });
+
+  it("whose image or VM size then changes in the manifest: blocked (AdoptedPoolImmutable), nothing written, never 'in sync'", () => {
+    const adopted = livePool(adopter, { id: "Legacy_Render" });
+    const focal = poolIntent({
+      adoptPoolId: "Legacy_Render",
+      immutable: {
+        ...adopter.immutable,
+        virtualMachineConfiguration: {
+          imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2004", version: "latest" },
+          nodeAgentSKUId: "batch.node.ubuntu 20.04",
+        },
+      },
+    });
+    const plan = planPool(focal, [adopted], ctx);
+    expect(plan.state.status).toBe("AdoptedImmutable");
+    expect(plan.actions).toEqual([]);
+    expect(plan.blocked).toMatchObject({ reason: "AdoptedPoolImmutable", message: expect.stringContaining("Remove spec.adopt.poolId") });
+    expect(plan.blocked?.message).toContain("virtualMachineConfiguration");
+    const bigger = planPool(
+      poolIntent({ adoptPoolId: "Legacy_Render", immutable: { ...adopter.immutable, vmSize: "standard_d4s_v3" } }),
+      [adopted],
+      ctx,
+    );
+    expect(bigger.blocked?.reason).toBe("AdoptedPoolImmutable");
+    // Once the adoption is dropped the pool is this resource's earlier generation: replaced as any image change is.
+    const replaced = planPool({ ...focal, adoptPoolId: undefined }, [adopted], ctx);
+    expect(replaced.state.status).toBe("Replacing");
+    expect(replaced.actions).toEqual([expect.objectContaining({ type: "DeletePool", poolId: "Legacy_Render" })]); // Recreate: old one first
+  });
 });

@@ -13,6 +13,7 @@ local TERMINAL_REASONS = {
   PoolIdTaken = true,
   JobIdTaken = true,
   JobFinished = true,
+  AdoptedPoolImmutable = true,
   OwnedByAnotherManager = true,
   TasksRejected = true,
   ResizeError = true,
