@@ -4,6 +4,7 @@
  */
 import { createBatchAdapter } from "../batch/batchAdapter.js";
 import type { BatchAdapter } from "../batch/adapter.js";
+import { armOf, authModeOf } from "../batch/connect.js";
 import { azureCredential, entraCredentials, sharedKeyCredentials } from "../batch/credentials.js";
 import { ConfigError, parseRunConfig, type BatchConfig } from "../config/runConfig.js";
 import { jobIntentFromSpec, poolIntentFromSpec } from "../core/fromModel.js";
@@ -57,8 +58,9 @@ export interface DesiredDirectory {
 }
 
 export async function loadDesired(dir: string, batch: BatchConfig): Promise<DesiredDirectory> {
-  const authMode = batch.kind === "remote" && batch.auth.kind === "shared-key" ? "shared-key" : "entra";
-  const loaded = await loadManifests(dir, { check: (resource) => validateBatchRules(resource, { authMode }) });
+  // The same rule context as run's loader (directoryMode.ts): plan, apply and run judge a directory alike.
+  const context = { authMode: authModeOf(batch), arm: armOf(batch) };
+  const loaded = await loadManifests(dir, { check: (resource) => validateBatchRules(resource, context) });
   // One account per command: resources naming a BatchAccount are another account's (run serves them all).
   const elsewhere = loaded.resources.filter((r) => r.kind !== "BatchAccount" && accountRefOf(r.resource.spec) !== undefined);
   if (elsewhere.length > 0) {

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -194,5 +194,18 @@ describe("batch-gitops plan", () => {
     expect(result.out).toContain(
       "No changes for the valid manifests. 1 manifest error(s): what those manifests declare is neither applied nor deleted.",
     );
+  });
+
+  it("judges an identity pool as run does: without an ARM resource id it is an error, never a create that drops the identity", async () => {
+    dir = await mkdtemp(join(tmpdir(), "bgo-plan-"));
+    const identity = fileURLToPath(new URL("../../manifests/identity/acr-managed-identity.yaml", import.meta.url));
+    await writeFile(join(dir, "pool.yaml"), await readFile(identity, "utf8"));
+    h = await startHarness({ auth: "sharedKey" });
+    vi.stubEnv("BATCH_ACCOUNT_NAME", h.emulator.account.name);
+    vi.stubEnv("BATCH_ACCOUNT_KEY", h.emulator.account.key);
+    const result = await plan();
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/pool\.yaml:\d+ .*spec\.identity/);
+    expect(result.out).not.toMatch(/\+ create pool/);
   });
 });
