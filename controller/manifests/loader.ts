@@ -7,6 +7,7 @@ import { basename, dirname, join } from "node:path";
 import type { Document, LineCounter } from "yaml";
 import { ACCOUNT_KIND, API_VERSION, GROUP, JOB_KIND, POOL_KIND, validateResource } from "../model/index.js";
 import type { BatchResource, FieldProblem, Kind, Problem } from "../model/index.js";
+import { batchIdProblems } from "./batchIdCollisions.js";
 import { generationOf } from "./generation.js";
 import { lineOfPath } from "./locate.js";
 import { listManifestFiles, nodeFs, readManifestFile, type EncodingProblem, type ManifestFs } from "./files.js";
@@ -435,7 +436,14 @@ export function assemble(candidates: readonly Candidate[], problems: readonly Pr
     if (candidate.valid && !duplicates.duplicated.has(key)) resources.push(toLoaded(candidate, key));
     else rejected.push({ key, source: candidate.source });
   }
-  const references = [...missingPoolProblems(candidates), ...accountProblems(candidates)];
+  const references = [
+    ...missingPoolProblems(candidates),
+    ...accountProblems(candidates),
+    ...batchIdProblems(
+      candidates.filter((c) => !duplicates.duplicated.has(keyOf(c) ?? "")),
+      problemAt,
+    ),
+  ];
   return { resources, problems: [...problems, ...duplicates.problems, ...references], rejected, unread };
 }
 

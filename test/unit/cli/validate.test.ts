@@ -72,6 +72,7 @@ describe("batch-gitops validate", () => {
       "missing-field",
       "duplicate-name",
       "missing-pool",
+      "batch-id-unique",
       "task-id-unique",
       "pool-scale-exactly-one",
       "pool-image-exactly-one",

@@ -24,6 +24,8 @@ describe("loadManifests on manifests/invalid: every problem class, located", () 
     ["image-both.yaml:8 pool-image-exactly-one spec.image"],
     ["duplicate-name.yaml:21 duplicate-name metadata.name"],
     ["missing-pool.yaml:8 missing-pool spec.poolRef.name"],
+    ["batch-id-collision.yaml:31 batch-id-unique spec.adopt.jobId"],
+    ["batch-id-collision.yaml:51 batch-id-unique metadata.name"],
     ["task-ids.yaml:27 invalid-value spec.tasks[0].id"],
     ["task-ids.yaml:31 task-id-unique spec.tasks[2].id"],
     ["task-ids.yaml:51 task-id-unique spec.taskFactory.parametricSweep.taskTemplate.id"],
