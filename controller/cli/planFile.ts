@@ -47,10 +47,24 @@ export function manifestHashes(desired: DesiredDirectory): Record<string, string
   return Object.fromEntries(entries);
 }
 
+/**
+ * Fields Batch moves by itself while nobody acts: nodes booting or preempted, a resize or autoscale run, tasks
+ * finishing. A plan reviewed in a pull request must stay applicable while a pool boots; what a person or
+ * another client changes (targets, metadata, start task, priority, a deletion) still refuses it.
+ */
+const MOVED_BY_BATCH = {
+  pool: new Set(["currentDedicatedNodes", "currentLowPriorityNodes", "allocationState"]),
+  job: new Set(["state", "terminateReason", "taskCounts"]),
+};
+
+function without(object: object, fields: ReadonlySet<string>): object {
+  return Object.fromEntries(Object.entries(object).filter(([k]) => !fields.has(k)));
+}
+
 export function observedFingerprints(observed: ObservedSet): Record<string, ObjectFingerprint> {
   return Object.fromEntries([
-    ...observed.pools.map((p) => [`pool/${p.id.toLowerCase()}`, fingerprint(p)] as const),
-    ...observed.jobs.map((j) => [`job/${j.id.toLowerCase()}`, fingerprint(j)] as const),
+    ...observed.pools.map((p) => [`pool/${p.id.toLowerCase()}`, fingerprint(without(p, MOVED_BY_BATCH.pool))] as const),
+    ...observed.jobs.map((j) => [`job/${j.id.toLowerCase()}`, fingerprint(without(j, MOVED_BY_BATCH.job))] as const),
   ]);
 }
 

@@ -115,6 +115,37 @@ describe("plan --out and apply", () => {
     expect(writes).toEqual([]);
   });
 
+  it("applies a plan made while a pool was booting: nodes Batch brings up itself are no change (a reviewed plan stays valid)", async () => {
+    await emulator.close();
+    emulator = await startEmulator({ clock: "virtual" });
+    client = new BatchServiceClient(new BatchSharedKeyCredentials(devAccount.name, devAccount.key), emulator.url);
+    await client.pool.add({
+      id: "booting",
+      vmSize: "standard_d2s_v3",
+      virtualMachineConfiguration: {
+        imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "latest" },
+        nodeAgentSKUId: "batch.node.ubuntu 22.04",
+      },
+      targetDedicatedNodes: 2,
+    });
+    expect((await client.pool.get("booting")).allocationState).toBe("resizing");
+    await writeFile(join(dir(), "farm.yaml"), MANIFESTS(1));
+    expect(await main(["plan", dir(), "--out", planFile(), ...account()])).toBe(2);
+
+    emulator.clock.advance(30 * 60_000);
+    expect(await client.pool.get("booting")).toMatchObject({ allocationState: "steady", currentDedicatedNodes: 2 });
+    out = [];
+    expect(await main(["apply", planFile(), ...account()])).toBe(0);
+    expect(out.join("\n")).not.toContain("changed since the plan was made");
+
+    // What a person changes still refuses a plan.
+    expect(await main(["plan", dir(), "--out", planFile(), ...account()])).toBe(0);
+    await client.pool.resize("booting", { targetDedicatedNodes: 3 });
+    out = [];
+    expect(await main(["apply", planFile(), ...account()])).toBe(1);
+    expect(out.join("\n")).toContain("pool/booting: changed (targetDedicatedNodes)");
+  });
+
   it("refuses when the manifests changed since the plan, naming the resource", async () => {
     await writeFile(join(dir(), "farm.yaml"), MANIFESTS(1));
     expect(await main(["plan", dir(), "--out", planFile(), ...account()])).toBe(2);
