@@ -1,7 +1,7 @@
 /**
  * `kind[/name]` and `kind/namespace/name` arguments of get, diff, suspend, resume and reconcile.
- * Kinds are accepted as kubectl accepts them: BatchPool, batchpool(s), bpool, pool (and the job
- * forms likewise).
+ * Kinds are accepted as kubectl accepts them: BatchPool, batchpool(s), bpool, pool (and the job and
+ * account forms likewise: bjob, bacct).
  */
 import type { ResourceKind } from "../runtime/ports.js";
 import { UsageError } from "./usage.js";
@@ -17,6 +17,11 @@ const KIND_NAMES: Record<string, ResourceKind> = {
   bjob: "BatchJob",
   job: "BatchJob",
   jobs: "BatchJob",
+  batchaccount: "BatchAccount",
+  batchaccounts: "BatchAccount",
+  bacct: "BatchAccount",
+  account: "BatchAccount",
+  accounts: "BatchAccount",
 };
 
 export interface ResourceSelector {
@@ -27,7 +32,8 @@ export interface ResourceSelector {
 
 export function parseKind(text: string): ResourceKind {
   const kind = KIND_NAMES[text.toLowerCase()];
-  if (kind === undefined) throw new UsageError(`unknown kind "${text}": use BatchPool (pool, bpool) or BatchJob (job, bjob)`);
+  if (kind === undefined)
+    throw new UsageError(`unknown kind "${text}": use BatchPool (pool, bpool), BatchJob (job, bjob) or BatchAccount (account, bacct)`);
   return kind;
 }
 
@@ -41,11 +47,20 @@ export function parseSelector(text: string | undefined, namespace: string | unde
   return b === undefined ? { kind: selected, namespace, name: a } : { kind: selected, namespace: a, name: b };
 }
 
-/** One named resource (suspend, resume, reconcile, diff): kind and name are required. */
-export function parseOneResource(text: string | undefined, namespace: string | undefined): Required<ResourceSelector> {
+/**
+ * One named resource (suspend, resume, reconcile, diff): kind and name are required. A BatchAccount has
+ * nothing to suspend or diff (it owns nothing in Batch), so only the commands that take one pass `withAccounts`.
+ */
+export function parseOneResource(
+  text: string | undefined,
+  namespace: string | undefined,
+  options: { withAccounts?: boolean } = {},
+): Required<ResourceSelector> {
   const selector = parseSelector(text, namespace);
   if (selector.kind === undefined || selector.name === undefined)
     throw new UsageError("name one resource: kind/name or kind/namespace/name, e.g. pool/render");
+  if (selector.kind === "BatchAccount" && options.withAccounts !== true)
+    throw new UsageError(`${text ?? ""}: a BatchAccount owns nothing in Batch; name a BatchPool or BatchJob`);
   return { kind: selector.kind, namespace: selector.namespace ?? "default", name: selector.name };
 }
 

@@ -55,7 +55,7 @@ export const reconcileCommand: Command = {
   async run(args: string[]): Promise<number> {
     const parsed = parseResourceArgs(args);
     const [text] = atMost(parsed.positionals, 1, "reconcile takes one kind/name");
-    const ref = parseOneResource(text, parsed.namespace);
+    const ref = parseOneResource(text, parsed.namespace, { withAccounts: true });
     const key = `${ref.kind}/${ref.namespace}/${ref.name}`;
     if (parsed.target.kind === "directory") return overHttp(parsed.target.url, key);
     const cluster = await connectCluster(parsed.target);

@@ -105,6 +105,29 @@ describe("resource commands, directory mode", () => {
     expect(await main(["get", "widget", ...where()])).toBe(EXIT_USAGE);
   });
 
+  it("takes BatchAccount by its kubectl names (bacct) for get, and refuses it where it means nothing (suspend)", async () => {
+    await writeFile(
+      join(dir, "account.yaml"),
+      `apiVersion: azurebatch.gitops.dev/v1alpha1
+kind: BatchAccount
+metadata:
+  name: teama
+spec:
+  url: https://teama.westeurope.batch.azure.com
+  auth:
+    entra: {}
+`,
+    );
+    out = [];
+    expect(await main(["get", "bacct", ...where()])).toBe(0);
+    expect(out.join("\n")).toMatch(/^BatchAccount\s+default\s+teama\s/m);
+    expect(out.join("\n")).not.toContain("BatchPool");
+    expect(await main(["get", "batchaccount/teama", "-o", "json", ...where()])).toBe(0);
+    err = [];
+    expect(await main(["suspend", "bacct/teama", ...where()])).toBe(EXIT_USAGE);
+    expect(err.join("\n")).toContain("a BatchAccount owns nothing in Batch");
+  });
+
   it("get, suspend and diff refuse a --dir that does not exist (exit 64) instead of finding nothing in it", async () => {
     const typo = `${dir}-typo`;
     const elsewhere = ["--dir", typo, "--state-dir", stateDir, "--url", noController];
