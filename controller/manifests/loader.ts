@@ -8,6 +8,7 @@ import type { Document, LineCounter } from "yaml";
 import { ACCOUNT_KIND, API_VERSION, GROUP, JOB_KIND, POOL_KIND, validateResource } from "../model/index.js";
 import type { BatchResource, FieldProblem, Kind, Problem } from "../model/index.js";
 import { batchIdProblems } from "./batchIdCollisions.js";
+import { containerMismatchProblems } from "./containerMatch.js";
 import { generationOf } from "./generation.js";
 import { lineOfPath } from "./locate.js";
 import { listManifestFiles, nodeFs, readManifestFile, type EncodingProblem, type ManifestFs } from "./files.js";
@@ -439,6 +440,7 @@ export function assemble(candidates: readonly Candidate[], problems: readonly Pr
   const references = [
     ...missingPoolProblems(candidates),
     ...accountProblems(candidates),
+    ...containerMismatchProblems(candidates, problemAt),
     ...batchIdProblems(
       candidates.filter((c) => !duplicates.duplicated.has(keyOf(c) ?? "")),
       problemAt,

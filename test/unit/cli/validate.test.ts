@@ -73,6 +73,7 @@ describe("batch-gitops validate", () => {
       "duplicate-name",
       "missing-pool",
       "batch-id-unique",
+      "container-settings-pool",
       "task-id-unique",
       "pool-scale-exactly-one",
       "pool-image-exactly-one",

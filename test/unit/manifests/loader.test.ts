@@ -25,6 +25,8 @@ describe("loadManifests on manifests/invalid: every problem class, located", () 
     ["duplicate-name.yaml:21 duplicate-name metadata.name"],
     ["missing-pool.yaml:8 missing-pool spec.poolRef.name"],
     ["batch-id-collision.yaml:31 batch-id-unique spec.adopt.jobId"],
+    ["container-settings-pool.yaml:25 container-settings-pool spec.tasks[1].containerSettings"],
+    ["container-settings-pool.yaml:52 container-settings-pool spec.taskFactory.parametricSweep.taskTemplate"],
     ["batch-id-collision.yaml:51 batch-id-unique metadata.name"],
     ["task-ids.yaml:27 invalid-value spec.tasks[0].id"],
     ["task-ids.yaml:31 task-id-unique spec.tasks[2].id"],
