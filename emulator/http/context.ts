@@ -150,9 +150,15 @@ export class RequestContext implements RequestContextInit {
     const headers: Record<string, string> = version === undefined ? {} : versionHeaders(version);
     if (location !== undefined) {
       if (status === 201) headers.location = location;
-      headers.dataserviceid = location;
+      // An action (POST …/resize, …/disableautoscale, …/terminate) names itself, as recorded from the service.
+      headers.dataserviceid = status !== 201 && this.req.method === "POST" ? this.requestUrl() : location;
     }
     return { status, headers };
+  }
+
+  /** Absolute URL of this request, without its query (an action's DataServiceId). */
+  requestUrl(): string {
+    return this.url((this.req.url ?? "/").split("?")[0] ?? "/");
   }
 
   /** Absolute URL of a resource path, e.g. url("/pools/p1"). */

@@ -239,8 +239,8 @@ function stopResizePool(ctx: RequestContext): EmulatorResponse {
   if (pool.allocationState !== "resizing") {
     throw conflict("OperationInvalidForCurrentState", "The pool is not resizing.");
   }
+  // The service keeps the pool's etag here, and on disableautoscale (recorded: azure-cli test_batch_pools_and_nodes).
   stopResize(pools(ctx), pool);
-  touch(pool, ctx.clock.now());
   return ctx.empty(202, pool, poolLocation(ctx, pool));
 }
 
@@ -275,7 +275,6 @@ function disableAutoScale(ctx: RequestContext): EmulatorResponse {
   pool.enableAutoScale = false;
   delete pool.autoScaleFormula;
   delete pool.autoScaleRun;
-  touch(pool, ctx.clock.now());
   return ctx.empty(200, pool, poolLocation(ctx, pool));
 }
 
@@ -288,6 +287,6 @@ function evaluateAutoScale(ctx: RequestContext): EmulatorResponse {
   }
   const { run } = evaluateFor(pools(ctx), pool, formula);
   const response = ctx.entity("Microsoft.Azure.Batch.Protocol.Entities.AutoScaleRun", autoScaleRunToWire(run));
-  response.headers.dataserviceid = poolLocation(ctx, pool);
+  response.headers.dataserviceid = ctx.requestUrl();
   return response;
 }

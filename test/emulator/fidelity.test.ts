@@ -184,7 +184,24 @@ describe("pools", () => {
     const patched = await h.client.pool.patch("auto", { metadata: [{ name: "a", value: "b" }] });
     expect(patched._response.headers.get("location")).toBeUndefined();
     const evaluated = await h.client.pool.evaluateAutoScale("auto", "$TargetDedicatedNodes = 1;");
-    expect(evaluated._response.headers.get("dataserviceid")).toBe(`${h.emulator.url}/pools/auto`);
+    // An action names itself (recorded: …/pools/azure-cli-test-iaas/evaluateautoscale), as resize and the others do.
+    expect(evaluated._response.headers.get("dataserviceid")).toBe(`${h.emulator.url}/pools/auto/evaluateautoscale`);
+  });
+
+  it("keeps the pool's etag on stopresize and disableautoscale and names the action in DataServiceId, as recorded", async () => {
+    await h.client.pool.add({ ...poolWith("moving", jammy, "batch.node.ubuntu 22.04"), targetDedicatedNodes: 0 });
+    const resized = await h.client.pool.resize("moving", { targetDedicatedNodes: 3 });
+    expect(resized._response.headers.get("dataserviceid")).toBe(`${h.emulator.url}/pools/moving/resize`);
+    const stopped = await h.client.pool.stopResize("moving");
+    expect(stopped._response.headers.get("etag")).toBe(resized._response.headers.get("etag"));
+    expect(stopped._response.headers.get("dataserviceid")).toBe(`${h.emulator.url}/pools/moving/stopresize`);
+    h.advance(60_000);
+    const enabled = await h.client.pool.enableAutoScale("moving", { autoScaleFormula: "$TargetDedicatedNodes = 1;" });
+    const disabled = await h.client.pool.disableAutoScale("moving");
+    expect([disabled._response.headers.get("etag"), disabled._response.headers.get("last-modified")]).toEqual([
+      enabled._response.headers.get("etag"),
+      enabled._response.headers.get("last-modified"),
+    ]);
   });
 
   it("refuses application package references to packages that do not exist with 409", async () => {
