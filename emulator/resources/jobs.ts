@@ -5,8 +5,7 @@ import { formatTime } from "../http/wire-format.js";
 import { nodeTaskId, preparationSpec, releaseSpec } from "../lifecycle/job-prep-release.js";
 import type { EmulatorResponse } from "../http/response.js";
 import type { Router } from "../http/router.js";
-import { encodeSkipToken } from "../odata/index.js";
-import { checkExpand, parseGetSelect, parseListQuery, project } from "./list-query.js";
+import { checkExpand, pageOf, parseGetSelect, parseListQuery, project } from "./list-query.js";
 import type { JobRecord, NodeTaskRun } from "../store/job-records.js";
 import { JOB_FILTER_PATHS, jobToWire, parseSettings } from "./jobs-model.js";
 import { jobStore, type DisableTasks } from "./jobs-store.js";
@@ -47,13 +46,13 @@ function listJobs(ctx: RequestContext): EmulatorResponse {
   const query = parseListQuery(ctx, { defaultMaxResults: 1000, maxMaxResults: 1000, filterPaths: JOB_FILTER_PATHS });
   checkExpand(ctx);
   const filter = query.filter;
-  const page = jobStore(ctx.store).jobs.page({
-    ...(query.afterSeq === undefined ? {} : { afterSeq: query.afterSeq }),
-    limit: query.maxResults,
+  // By id, as the service lists jobs (recorded: azure-cli test_batch_job_list_cmd).
+  const page = pageOf(jobStore(ctx.store).jobs, query, {
+    order: "id",
     ...(filter === undefined ? {} : { predicate: (job: JobRecord) => filter.matches(jobToWire(job, "")) }),
   });
   const items = page.items.map((job) => project(jobToWire(job, jobUrl(ctx, job)), query.select));
-  return ctx.list("jobs", items, page.nextSeq === undefined ? undefined : encodeSkipToken(page.nextSeq));
+  return ctx.list("jobs", items, page.nextToken);
 }
 
 function getJob(ctx: RequestContext): EmulatorResponse {

@@ -19,7 +19,9 @@ export interface ListQuery {
   filter?: CompiledFilter;
   select?: Selection;
   maxResults: number;
+  /** Where the previous page ended: a sequence number (insertion-ordered lists) or an id (id-ordered ones). */
   afterSeq?: number;
+  afterId?: string;
 }
 
 export interface ListLimits {
@@ -40,10 +42,8 @@ export function parseListQuery(ctx: RequestContext, limits: ListLimits): ListQue
   const token = ctx.query("$skiptoken");
   if (token !== undefined) {
     const key = decodeSkipToken(token);
-    if (typeof key !== "number") {
-      throw new ODataQueryError({ parameterName: "$skiptoken", parameterValue: token, reason: "the continuation token is not valid" });
-    }
-    query.afterSeq = key;
+    if (typeof key === "number") query.afterSeq = key;
+    else query.afterId = key;
   }
   return query;
 }
@@ -72,6 +72,33 @@ export interface ListSource<T extends Keyed> {
   fragment: string;
   table: OrderedTable<T>;
   toWire: (entity: T) => Record<string, unknown>;
+  /** "id": listed by id, as the service lists pools and jobs (recorded); default insertion order. */
+  order?: "id";
+}
+
+/** One page of `table` in the list's order, with the skiptoken of the next. */
+export function pageOf<T extends Keyed>(
+  table: OrderedTable<T>,
+  query: ListQuery,
+  options: { order?: "id"; predicate?: (entity: T) => boolean },
+): { items: T[]; nextToken?: string } {
+  const predicate = options.predicate === undefined ? {} : { predicate: options.predicate };
+  if (options.order === "id") {
+    if (query.afterSeq !== undefined) throw invalidToken(String(query.afterSeq));
+    const page = table.byIdPage({
+      ...(query.afterId === undefined ? {} : { afterId: query.afterId }),
+      limit: query.maxResults,
+      ...predicate,
+    });
+    return { items: page.items, ...(page.nextId === undefined ? {} : { nextToken: encodeSkipToken(page.nextId) }) };
+  }
+  if (query.afterId !== undefined) throw invalidToken(query.afterId);
+  const page = table.page({ ...(query.afterSeq === undefined ? {} : { afterSeq: query.afterSeq }), limit: query.maxResults, ...predicate });
+  return { items: page.items, ...(page.nextSeq === undefined ? {} : { nextToken: encodeSkipToken(page.nextSeq) }) };
+}
+
+function invalidToken(value: string): ODataQueryError {
+  return new ODataQueryError({ parameterName: "$skiptoken", parameterValue: value, reason: "the continuation token is not valid" });
 }
 
 /**
@@ -81,11 +108,10 @@ export interface ListSource<T extends Keyed> {
 export function listFromTable<T extends Keyed>(ctx: RequestContext, query: ListQuery, source: ListSource<T>): EmulatorResponse {
   const { fragment, table, toWire } = source;
   const filter = query.filter;
-  const page = table.page({
-    ...(query.afterSeq === undefined ? {} : { afterSeq: query.afterSeq }),
-    limit: query.maxResults,
+  const page = pageOf(table, query, {
+    ...(source.order === undefined ? {} : { order: source.order }),
     ...(filter === undefined ? {} : { predicate: (entity: T) => filter.matches(toWire(entity)) }),
   });
   const items = page.items.map((entity) => project(toWire(entity), query.select));
-  return ctx.list(fragment, items, page.nextSeq === undefined ? undefined : encodeSkipToken(page.nextSeq));
+  return ctx.list(fragment, items, page.nextToken);
 }

@@ -139,7 +139,7 @@ function createPool(now: number, body: Record<string, unknown>, input: PoolAddIn
 function listPools(ctx: RequestContext): EmulatorResponse {
   const query = parseListQuery(ctx, { defaultMaxResults: 1000, maxMaxResults: 1000, filterPaths: poolFilterPaths });
   checkExpand(ctx);
-  return listFromTable(ctx, query, { fragment: "pools", table: pools(ctx).pools, toWire: (pool) => poolToWire(ctx, pool) });
+  return listFromTable(ctx, query, { fragment: "pools", table: pools(ctx).pools, toWire: (pool) => poolToWire(ctx, pool), order: "id" });
 }
 
 function getPool(ctx: RequestContext): EmulatorResponse {

@@ -1,5 +1,5 @@
 /**
- * A table of entities keyed by case-insensitive id, listed in insertion order.
+ * A table of entities keyed by case-insensitive id, listed in insertion order (or by id: byIdPage).
  *
  * Built for a million rows: get/insert/delete are O(1) (a Map on the lowercased id); each row carries a
  * sequence number and rows sit in an append-only array sorted by it, so a page continuation (the
@@ -24,6 +24,8 @@ export class OrderedTable<T extends Keyed> {
   private seqs: number[] = [];
   private tombstones = 0;
   private nextSeq = 1;
+  /** Live rows sorted by lowercased id, built on the first sorted page after a change (byIdPage). */
+  private sortedById: T[] | undefined;
 
   get size(): number {
     return this.byKey.size;
@@ -45,6 +47,7 @@ export class OrderedTable<T extends Keyed> {
     this.byKey.set(key, this.entities.length);
     this.entities.push(entity);
     this.seqs.push(this.nextSeq++);
+    this.sortedById = undefined;
     return true;
   }
 
@@ -53,6 +56,7 @@ export class OrderedTable<T extends Keyed> {
     const position = this.byKey.get(entity.id.toLowerCase());
     if (position === undefined) throw new Error(`no entity ${entity.id} to replace`);
     this.entities[position] = entity;
+    this.sortedById = undefined;
   }
 
   delete(id: string): T | undefined {
@@ -63,11 +67,13 @@ export class OrderedTable<T extends Keyed> {
     const entity = this.entities[position];
     this.entities[position] = undefined;
     this.tombstones += 1;
+    this.sortedById = undefined;
     if (this.tombstones > 1024 && this.tombstones * 2 > this.entities.length) this.compact();
     return entity;
   }
 
   clear(): void {
+    this.sortedById = undefined;
     this.byKey.clear();
     this.entities = [];
     this.seqs = [];
@@ -92,6 +98,30 @@ export class OrderedTable<T extends Keyed> {
       if (items.length === options.limit) {
         return { items, nextSeq: this.seqs[i - 1] as number };
       }
+      items.push(entity);
+    }
+    return { items };
+  }
+
+  /**
+   * One page in id order (lowercased, ordinal), as the service lists pools and jobs, after the id `afterId` (a
+   * previous page's `nextId`). The sorted rows are kept until the table changes, so paging through n rows
+   * sorts them once.
+   */
+  byIdPage(options: { afterId?: string; limit: number; predicate?: (entity: T) => boolean }): { items: T[]; nextId?: string } {
+    const sorted = (this.sortedById ??= [...this.values()].sort((a, b) => ordinal(a.id.toLowerCase(), b.id.toLowerCase())));
+    const after = options.afterId?.toLowerCase();
+    let lo = 0;
+    for (let hi = sorted.length; after !== undefined && lo < hi;) {
+      const mid = (lo + hi) >> 1;
+      if (ordinal((sorted[mid] as T).id.toLowerCase(), after) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const items: T[] = [];
+    for (let i = lo; i < sorted.length; i++) {
+      const entity = sorted[i] as T;
+      if (options.predicate !== undefined && !options.predicate(entity)) continue;
+      if (items.length === options.limit) return { items, nextId: (items[items.length - 1] as T).id };
       items.push(entity);
     }
     return { items };
@@ -123,4 +153,8 @@ export class OrderedTable<T extends Keyed> {
     this.seqs = seqs;
     this.tombstones = 0;
   }
+}
+
+function ordinal(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -72,3 +72,24 @@ describe("maxresults and odata.nextLink through the SDK's listNext", () => {
     expect(rest.map((c) => c.poolId)).toEqual(["nc10", "nc11"]);
   });
 });
+
+describe("list order", () => {
+  it("lists pools and jobs by id, whatever order they were created in, and pages through them by id", async () => {
+    // As recorded from the service (azure-cli test_batch_pools_and_nodes, test_batch_job_list_cmd): pools created
+    // paas, iaas, json are listed iaas, json, paas; xplatJob, created later, is listed before xplatJobB.
+    for (const id of ["azure-cli-test-paas", "azure-cli-test-iaas", "Azure-CLI-test-json"]) await h.client.pool.add({ id, ...poolSpec });
+    expect((await h.client.pool.list()).map((p) => p.id)).toEqual(["azure-cli-test-iaas", "Azure-CLI-test-json", "azure-cli-test-paas"]);
+    for (const id of ["xplatJobB", "xplatJob", "a-first"]) await h.client.job.add({ id, poolInfo: { poolId: "azure-cli-test-iaas" } });
+    const seen: string[] = [];
+    let page = await h.client.job.list({ jobListOptions: { maxResults: 1 } });
+    await h.client.job.deleteMethod("xplatJobB");
+    await h.client.job.add({ id: "b-added-between-pages", poolInfo: { poolId: "azure-cli-test-iaas" } });
+    for (;;) {
+      seen.push(...page.map((j) => j.id ?? ""));
+      if (page.odatanextLink === undefined) break;
+      page = await h.client.job.listNext(page.odatanextLink);
+    }
+    // Keyset paging by id: a job added after the page boundary is listed, one deleted is not; none twice.
+    expect(seen.filter((id) => id !== "xplatJobB")).toEqual(["a-first", "b-added-between-pages", "xplatJob"]);
+  });
+});
