@@ -25,7 +25,7 @@ export class OrderedTable<T extends Keyed> {
   private tombstones = 0;
   private nextSeq = 1;
   /** Live rows sorted by lowercased id, built on the first sorted page after a change (byIdPage). */
-  private sortedById: T[] | undefined;
+  private sortedById: { key: string; entity: T }[] | undefined;
 
   get size(): number {
     return this.byKey.size;
@@ -109,17 +109,19 @@ export class OrderedTable<T extends Keyed> {
    * sorts them once.
    */
   byIdPage(options: { afterId?: string; limit: number; predicate?: (entity: T) => boolean }): { items: T[]; nextId?: string } {
-    const sorted = (this.sortedById ??= [...this.values()].sort((a, b) => ordinal(a.id.toLowerCase(), b.id.toLowerCase())));
+    const sorted = (this.sortedById ??= [...this.values()]
+      .map((entity) => ({ key: entity.id.toLowerCase(), entity }))
+      .sort((a, b) => ordinal(a.key, b.key)));
     const after = options.afterId?.toLowerCase();
     let lo = 0;
     for (let hi = sorted.length; after !== undefined && lo < hi;) {
       const mid = (lo + hi) >> 1;
-      if (ordinal((sorted[mid] as T).id.toLowerCase(), after) <= 0) lo = mid + 1;
+      if (ordinal((sorted[mid] as { key: string }).key, after) <= 0) lo = mid + 1;
       else hi = mid;
     }
     const items: T[] = [];
     for (let i = lo; i < sorted.length; i++) {
-      const entity = sorted[i] as T;
+      const entity = (sorted[i] as { entity: T }).entity;
       if (options.predicate !== undefined && !options.predicate(entity)) continue;
       if (items.length === options.limit) return { items, nextId: (items[items.length - 1] as T).id };
       items.push(entity);
