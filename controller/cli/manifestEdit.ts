@@ -1,13 +1,14 @@
 /**
- * Directory-mode `suspend` / `resume`: set or remove `spec.suspend` in the YAML file that declares
- * the resource, in place, through the yaml library's Document API so comments, key order and the
- * other documents of the file stay as they were (a `.json` manifest is edited as JSON; an item of a
- * `kind: List` inside the List). The change is a working-tree edit: committing
+ * Directory-mode `suspend` / `resume`: set or remove `spec.suspend` in the file that declares the
+ * resource, as a text edit of that line only (suspendText.ts), so comments, layout and the other
+ * documents of the file stay as they were (a `.json` manifest stays JSON; an item of a `kind: List` is
+ * edited inside the List). The change is a working-tree edit: committing
  * it keeps Git the source of truth (docs/adr/0019-cli-conventions.md).
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { isMap, parseAllDocuments, type Document } from "yaml";
 import { loadManifests, resourcePlaces, type TreePlace } from "../manifests/index.js";
+import { editSuspendText } from "./suspendText.js";
 import type { ResourceKind } from "../runtime/ports.js";
 
 export interface ManifestEdit {
@@ -41,40 +42,14 @@ export async function setSuspend(dir: string, ref: Ref, suspend: boolean): Promi
   if (found === undefined) throw new ResourceNotFoundError(`${key} is not declared in ${dir}`);
   const { file, line } = found.source;
   const text = await readFile(file, "utf8");
-  if (file.toLowerCase().endsWith(".json")) return setSuspendInJson({ file, line, key, text }, suspend);
-  // intAsBigInt: an integer beyond 2^53 is written back as it was, not rounded.
-  const docs = parseAllDocuments(text, { intAsBigInt: true });
+  const docs = parseAllDocuments(text);
   if (!Array.isArray(docs)) throw new ResourceNotFoundError(`${file} holds no YAML documents`);
   const place = docs.flatMap((doc) => declarations(doc, ref).map((at) => ({ doc, spec: [...at, "spec"] })))[0];
-  if (place === undefined || !isMap(place.doc.getIn(place.spec)))
-    throw new ResourceNotFoundError(`${file}:${line}: ${key} has no spec mapping to edit`);
-  const { doc, spec } = place;
-  const current = doc.getIn([...spec, "suspend"]) === true;
+  const specNode = place?.doc.getIn(place.spec, true);
+  if (place === undefined || !isMap(specNode)) throw new ResourceNotFoundError(`${file}:${line}: ${key} has no spec mapping to edit`);
+  const current = place.doc.getIn([...place.spec, "suspend"]) === true;
   if (current === suspend) return { file, line, changed: false };
-  if (suspend) doc.setIn([...spec, "suspend"], true);
-  else doc.deleteIn([...spec, "suspend"]);
-  await writeFile(file, docs.map((d) => d.toString({ lineWidth: 0 })).join(""));
-  return { file, line, changed: true };
-}
-
-/**
- * A `.json` manifest stays JSON (kubectl reads a file that starts with `{` as JSON only): parsed and written
- * back with its own indentation and final newline. JSON has no comments to keep.
- */
-async function setSuspendInJson(
-  source: { file: string; line: number; key: string; text: string },
-  suspend: boolean,
-): Promise<ManifestEdit> {
-  const { file, line, key, text } = source;
-  const object = JSON.parse(text) as { spec?: unknown };
-  const spec = object.spec;
-  if (typeof spec !== "object" || spec === null || Array.isArray(spec))
-    throw new ResourceNotFoundError(`${file}:${line}: ${key} has no spec object to edit`);
-  const fields = spec as Record<string, unknown>;
-  if ((fields.suspend === true) === suspend) return { file, line, changed: false };
-  if (suspend) fields.suspend = true;
-  else delete fields.suspend;
-  const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? "";
-  await writeFile(file, JSON.stringify(object, null, indent) + (text.endsWith("\n") ? "\n" : ""));
+  // A `.json` manifest is JSON as YAML reads it: the same text edit keeps it JSON (a quoted key).
+  await writeFile(file, editSuspendText(text, specNode, suspend, file.toLowerCase().endsWith(".json")));
   return { file, line, changed: true };
 }

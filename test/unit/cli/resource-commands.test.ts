@@ -206,6 +206,38 @@ spec:
     );
   });
 
+  it("suspend and resume change only the suspend line: flow collections, comment spacing, compact JSON and a commented line stay", async () => {
+    const other = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lp}\ndata: {list: "[{a: 1}]"}   # two  spaces\n---\n`;
+    const job = `apiVersion: azurebatch.gitops.dev/v1alpha1
+kind: BatchJob
+metadata: {name: jj}
+spec:
+  poolId: shared   # run on the shared pool
+  tasks: [{id: t1, commandLine: echo hi}]
+`;
+    await writeFile(join(dir, "mixed.yaml"), other + job);
+    expect(await main(["suspend", "job/jj", ...where()])).toBe(0);
+    expect(await readFile(join(dir, "mixed.yaml"), "utf8")).toBe(other + job.replace("}]\n", "}]\n  suspend: true\n"));
+    expect(await main(["resume", "job/jj", ...where()])).toBe(0);
+    expect(await readFile(join(dir, "mixed.yaml"), "utf8")).toBe(other + job);
+
+    const compact = `{"apiVersion":"azurebatch.gitops.dev/v1alpha1","kind":"BatchJob","metadata":{"name":"cj"},"spec":{"poolId":"shared","tasks":[{"id":"t1","commandLine":"echo hi"}]}}\n`;
+    await writeFile(join(dir, "compact.json"), compact);
+    expect(await main(["suspend", "job/cj", ...where()])).toBe(0);
+    const suspended = await readFile(join(dir, "compact.json"), "utf8");
+    expect(suspended.split("\n")).toHaveLength(2);
+    expect((JSON.parse(suspended) as { spec: { suspend?: boolean } }).spec.suspend).toBe(true);
+    expect(await main(["resume", "job/cj", ...where()])).toBe(0);
+    expect(await readFile(join(dir, "compact.json"), "utf8")).toBe(compact);
+
+    const kept = job.replace("metadata: {name: jj}", "metadata: {name: kept}").replace("}]\n", "}]\n  suspend: false # keep running\n");
+    await writeFile(join(dir, "kept.yaml"), kept);
+    expect(await main(["suspend", "job/kept", ...where()])).toBe(0);
+    expect(await readFile(join(dir, "kept.yaml"), "utf8")).toBe(kept.replace("suspend: false", "suspend: true"));
+    expect(await main(["resume", "job/kept", ...where()])).toBe(0);
+    expect(await readFile(join(dir, "kept.yaml"), "utf8")).toBe(kept);
+  });
+
   it("diff prints the plan of one resource and exits 2 while it has changes", async () => {
     expect(await main(["diff", "pool/render", "--dir", dir])).toBe(2);
     const text = out.join("\n");
