@@ -47,9 +47,10 @@ function conditionOf(object: CustomResource, type: string): ConditionView | unde
 async function fromDirectory(target: Extract<Target, { kind: "directory" }>): Promise<Listed[]> {
   // A --dir typo is an error, not an empty list ("No resources found").
   const loaded = await loadManifests(await requireManifestsDir(target));
-  const invalid = loaded.problems.filter((p) => p.severity === "error").length;
-  if (invalid > 0)
-    console.error(`note: ${invalid} manifest error(s) leave resources out of this list; run batch-gitops validate ${target.dir}`);
+  // Only what is not listed is "left out": a listed resource with an error (a missing pool) shows its own status.
+  const errors = loaded.problems.filter((p) => p.severity === "error").length;
+  const left = loaded.rejected.length === 0 ? "" : `; ${loaded.rejected.length} resource(s) left out of this list`;
+  if (errors > 0) console.error(`note: ${errors} manifest error(s)${left}; run batch-gitops validate ${target.dir}`);
   const status = await readStatus(target.url, target.stateDir).catch(() => undefined);
   const byKey = new Map((status?.document.resources ?? []).map((r) => [r.key as string, r.status]));
   return loaded.resources.map((r) => {

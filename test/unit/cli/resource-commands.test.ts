@@ -141,8 +141,22 @@ spec:
   it("get says when manifest errors leave resources out of its list", async () => {
     await writeFile(join(dir, "broken.yaml"), POOL.replace("name: render", "name: broken").replace("vmSize:", "vmSizes:"));
     expect(await main(["get", ...where()])).toBe(0);
-    expect(err).toEqual([`note: 3 manifest error(s) leave resources out of this list; run batch-gitops validate ${dir}`]);
+    // broken.yaml's pool is invalid, and its copy of team-a/frames makes both copies duplicates: three left out.
+    expect(err).toEqual([`note: 3 manifest error(s); 3 resource(s) left out of this list; run batch-gitops validate ${dir}`]);
     expect(out.join("\n")).not.toContain("broken");
+    expect(out.join("\n")).not.toContain("frames");
+
+    // A resource with an error of its own that is still listed (a poolRef to no pool) leaves nothing out.
+    await rm(join(dir, "broken.yaml"));
+    await writeFile(
+      join(dir, "waiting.yaml"),
+      POOL.split("---")[1]?.replace("name: frames", "name: waiting").replace("poolId: shared", "poolRef: { name: nowhere }") ?? "",
+    );
+    err = [];
+    out = [];
+    expect(await main(["get", ...where()])).toBe(0);
+    expect(err).toEqual([`note: 1 manifest error(s); run batch-gitops validate ${dir}`]);
+    expect(out.join("\n")).toContain("waiting");
   });
 
   it("suspend sets spec.suspend in the file in place, keeping comments; resume removes it", async () => {
