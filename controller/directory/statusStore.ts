@@ -1,4 +1,4 @@
-import { open, readFile, rename, rm } from "node:fs/promises";
+import { open, readdir, readFile, rename, rm } from "node:fs/promises";
 import { ensureDirectory } from "../config/ensureDirectory.js";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -45,6 +45,7 @@ export async function openFileStatusStore(options: FileStatusStoreOptions): Prom
   const now = (): number => clock.now();
   await ensureDirectory(options.stateDir, "--state-dir");
   const path = join(options.stateDir, STATUS_FILE_NAME);
+  await removeStaleTemps(options.stateDir, STATUS_FILE_NAME);
   const entries = new Map<ResourceKey, StatusEntry>();
   const previous = await readStatusFile(path);
   for (const entry of previous?.resources ?? []) {
@@ -127,6 +128,33 @@ function isStatusDocument(value: unknown): value is StatusDocument {
 }
 
 let tempCounter = 0;
+
+/**
+ * Temp files a killed controller left mid-write (`status.json.<pid>.<n>.tmp`): removed at start, unless their
+ * process still runs (another controller sharing the directory is in the middle of its own write).
+ */
+async function removeStaleTemps(dir: string, base: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const pid = tempWriter(name, base);
+    if (pid !== undefined && pid !== process.pid && !isRunning(pid)) await rm(join(dir, name), { force: true });
+  }
+}
+
+/** The pid in `<base>.<pid>.<n>.tmp` (writeAtomically's temp name), if `name` is one. */
+function tempWriter(name: string, base: string): number | undefined {
+  if (!name.startsWith(`${base}.`) || !name.endsWith(".tmp")) return undefined;
+  const match = /^(\d+)\.\d+$/.exec(name.slice(base.length + 1, -".tmp".length));
+  return match === null ? undefined : Number(match[1]);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error: unknown) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 /** Write to a sibling temp file, fsync, then rename over the target (atomic on POSIX). */
 export async function writeAtomically(path: string, content: string): Promise<void> {

@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -42,6 +43,14 @@ describe("file status store", () => {
     const doc = await readStatusFile(store.path);
     expect(doc?.resources).toHaveLength(50);
     expect(await readdir(stateDir)).toEqual(["status.json"]);
+  });
+
+  it("removes at start the temp file a killed controller left mid-write, not one of a process still writing", async () => {
+    const dead = spawnSync("true").pid;
+    const alive = process.ppid;
+    for (const name of [`status.json.${dead}.3.tmp`, `status.json.${alive}.1.tmp`, "notes.tmp"]) await writeFile(join(stateDir, name), "{");
+    await openFileStatusStore({ stateDir });
+    expect((await readdir(stateDir)).sort()).toEqual(["notes.tmp", `status.json.${alive}.1.tmp`]);
   });
 
   it("never exposes a half-written file to a concurrent reader", async () => {
