@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
 import { resourceKey, type DesiredResource, type Problem, type ResourceKey } from "../runtime/ports.js";
 import type { FileParseResult, ParsedDocument } from "./manifestParser.js";
-import { missingAccountMessage, missingPoolMessage } from "../manifests/index.js";
+import { batchIdProblems, containerMismatchProblems, missingAccountMessage, missingPoolMessage } from "../manifests/index.js";
+import type { Problem as ModelProblem } from "../model/index.js";
 
 interface LastGood {
   spec: unknown;
@@ -23,6 +24,19 @@ interface FileEntry {
   readonly accountRefs: readonly { key: ResourceKey; namespace: string; name: string; line: number }[];
   /** The file's latest read could not be parsed as a whole: what it declares now is unknown. */
   readonly unreadable: boolean;
+  /** Valid documents, for the rules across resources that validate also runs (batch-id-unique, container-settings-pool). */
+  readonly crossDocs: readonly CrossDoc[];
+}
+
+interface CrossDoc {
+  readonly key: ResourceKey;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly spec: unknown;
+  readonly file: string;
+  readonly line: number;
+  readonly lines: Readonly<Record<string, number>>;
 }
 
 /**
@@ -96,7 +110,7 @@ export class DesiredIndex {
         next.set(key, this.#resource(key, good, file));
       }
     }
-    problems.push(...this.#missingPoolProblems(), ...this.#missingAccountProblems());
+    problems.push(...this.#missingPoolProblems(), ...this.#missingAccountProblems(), ...this.#crossResourceProblems(next));
     this.#resources = next;
     this.#problems = problems;
     this.#problemsByKey = groupByKey(problems);
@@ -154,6 +168,30 @@ export class DesiredIndex {
     return problems;
   }
 
+  /** validate's rules across resources (manifests/batchIdCollisions.ts, containerMatch.ts), over the applied documents in file order. */
+  #crossResourceProblems(applied: ReadonlyMap<ResourceKey, DesiredResource>): Problem[] {
+    const docs = [...this.#files.keys()]
+      .sort()
+      .flatMap((file) => this.#files.get(file)?.crossDocs ?? [])
+      .filter((doc) => applied.get(doc.key)?.source.location === doc.file);
+    const candidates = docs.map((doc) => ({ ...doc, object: { spec: doc.spec }, valid: true, source: { file: doc.file, line: doc.line } }));
+    const keys = new Map<ModelProblem, ResourceKey>();
+    const locate = (c: (typeof candidates)[number], rule: string, path: string, message: string): ModelProblem => {
+      const problem: ModelProblem = { severity: "error", rule, file: c.file, line: c.lines[path] ?? c.line, path, message };
+      keys.set(problem, c.key);
+      return problem;
+    };
+    return [...containerMismatchProblems(candidates, locate), ...batchIdProblems(candidates, locate)].map((p) => ({
+      severity: "error",
+      key: keys.get(p),
+      message: p.message,
+      file: p.file,
+      line: p.line,
+      path: p.path,
+      rule: p.rule,
+    }));
+  }
+
   #resource(key: ResourceKey, good: LastGood, file: string): DesiredResource {
     const [kind, namespace, name] = key.split("/") as [DesiredResource["kind"], string, string];
     const { spec, revision } = good;
@@ -190,6 +228,11 @@ function mergeFile(file: string, previous: FileEntry | undefined, result: FilePa
       ? [{ key: keyOf(d), namespace: d.namespace, name: d.accountRef.name, line: d.accountRef.line }]
       : [],
   );
+  const crossDocs = result.documents.flatMap((d) =>
+    d.valid && d.line !== undefined && d.lines !== undefined
+      ? [{ key: keyOf(d), kind: d.kind, namespace: d.namespace, name: d.name, spec: d.spec, file, line: d.line, lines: d.lines }]
+      : [],
+  );
   return {
     resources,
     problems: withKeyProblems(result.documents, problems, file),
@@ -198,6 +241,7 @@ function mergeFile(file: string, previous: FileEntry | undefined, result: FilePa
     accountKeys,
     accountRefs,
     unreadable: false,
+    crossDocs,
   };
 }
 
@@ -213,6 +257,7 @@ function keepLastGood(file: string, previous: FileEntry | undefined, result: Fil
     accountKeys: new Set([...last.accountKeys, ...ofKind("BatchAccount")]),
     accountRefs: last.accountRefs,
     unreadable: true,
+    crossDocs: last.crossDocs,
   };
 }
 
@@ -224,6 +269,7 @@ const EMPTY_ENTRY: FileEntry = {
   accountKeys: new Set(),
   accountRefs: [],
   unreadable: false,
+  crossDocs: [],
 };
 
 /** Every invalid document carries at least one problem with its key (so the engine stalls it). */

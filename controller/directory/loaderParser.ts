@@ -1,4 +1,12 @@
-import { accountRefOf, generationOf, parseManifestText, type Candidate, type ParsedFile, type ResourceCheck } from "../manifests/index.js";
+import {
+  accountRefOf,
+  containerReportPaths,
+  generationOf,
+  parseManifestText,
+  type Candidate,
+  type ParsedFile,
+  type ResourceCheck,
+} from "../manifests/index.js";
 import type { Problem as ModelProblem } from "../model/index.js";
 import { validateBatchRules, type AuthMode } from "../validation/index.js";
 import { resourceKey, type Problem } from "../runtime/ports.js";
@@ -27,6 +35,12 @@ function accountRefOfCandidate(candidate: Candidate): ParsedDocument["accountRef
   return name === undefined ? undefined : { name, line: candidate.lineOf("spec.accountRef.name") };
 }
 
+/** The lines of what batch-id-unique and container-settings-pool can name, found while the YAML is at hand. */
+function crossRuleLines(candidate: Candidate): Record<string, number> {
+  const paths = ["metadata.name", "spec.adopt.jobId", "spec.adopt.poolId", ...containerReportPaths(candidate.object.spec)];
+  return Object.fromEntries(paths.map((path) => [path, candidate.lineOf(path)]));
+}
+
 function parseFile(parsed: ParsedFile): FileParseResult {
   const readable = parsed.readable;
   const documents: ParsedDocument[] = [];
@@ -44,6 +58,7 @@ function parseFile(parsed: ParsedFile): FileParseResult {
       generation: generationOf(spec),
       ...(candidate.valid && candidate.kind === "BatchJob" ? { poolRef: poolRefOf(candidate) } : {}),
       ...(candidate.valid && candidate.kind !== "BatchAccount" ? { accountRef: accountRefOfCandidate(candidate) } : {}),
+      ...(candidate.valid ? { line: candidate.source.line, lines: crossRuleLines(candidate) } : {}),
     });
   }
   return { readable, documents, problems: parsed.problems.map(toPortProblem) };

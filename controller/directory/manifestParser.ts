@@ -15,6 +15,9 @@ export interface ParsedDocument {
   readonly poolRef?: { readonly name: string; readonly line: number };
   /** A pool's or job's spec.accountRef.name and its line, for the missing-account check across files. */
   readonly accountRef?: { readonly name: string; readonly line: number };
+  /** The document's first line, and the lines of the paths a cross-resource rule may name (batch-id-unique, container-settings-pool). */
+  readonly line?: number;
+  readonly lines?: Readonly<Record<string, number>>;
 }
 
 /**

@@ -53,6 +53,17 @@ function mismatchOf(
       };
 }
 
+/** Every path a container-settings-pool problem of this job spec can name (to locate them ahead). */
+export function containerReportPaths(spec: unknown): string[] {
+  const tasks = taskPaths(record(spec) ?? {});
+  const withSettings = tasks.find((t) => t.settings !== undefined);
+  const without = tasks.find((t) => t.settings === undefined);
+  return [
+    ...(withSettings === undefined ? [] : [`${withSettings.path}.containerSettings`]),
+    ...(without === undefined ? [] : [without.path]),
+  ];
+}
+
 /** Each declared task (or the factory's template) with its path and containerSettings. */
 function taskPaths(spec: Record<string, unknown>): { path: string; settings: unknown }[] {
   const tasks = Array.isArray(spec.tasks) ? spec.tasks : [];

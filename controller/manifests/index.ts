@@ -31,3 +31,5 @@ export type {
 } from "./loader.js";
 export { generationOf, canonicalJson } from "./generation.js";
 export { resourcePlaces, type TreePlace } from "./listItems.js";
+export { batchIdProblems } from "./batchIdCollisions.js";
+export { containerMismatchProblems, containerReportPaths } from "./containerMatch.js";

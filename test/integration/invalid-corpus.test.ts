@@ -70,6 +70,27 @@ async function runProblems(dir: string): Promise<{ problems: PortProblem[]; keys
   return { problems: source.problems(), keys: source.keys() };
 }
 
+describe("manifests/invalid, one directory of every problem class", () => {
+  it("gets the same located errors from validate and from run's directory source, rules across resources included", async () => {
+    const dir = join(repoRoot, "manifests", "invalid");
+    const validate = await loadManifests(dir, { check });
+    const located = (p: { rule?: string; file?: string; line?: number; path?: string }): string =>
+      `${p.rule ?? ""} ${(p.file ?? "").replace(`${dir}/`, "")}:${p.line ?? "?"} ${p.path ?? ""}`;
+    const fromValidate = validate.problems.filter((p) => p.severity === "error" && !p.file.includes("/corpus/")).map(located);
+    const run = await runProblems(dir);
+    const fromRun = run.problems.filter(
+      (p) => p.severity === "error" && p.rule !== "InvalidManifest" && !(p.file ?? "").includes("corpus"),
+    );
+    expect(fromRun.map(located).sort()).toEqual(fromValidate.sort());
+    expect(fromValidate).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^batch-id-unique batch-id-collision\.yaml:31 spec\.adopt\.jobId$/),
+        expect.stringMatching(/^container-settings-pool container-settings-pool\.yaml:25 /),
+      ]),
+    );
+  });
+});
+
 describe("the broken-manifest corpus", async () => {
   const cases = await corpus();
   let root: string;

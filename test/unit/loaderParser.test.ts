@@ -13,7 +13,18 @@ describe("loader parser (directory source ↔ manifests loader)", () => {
     expect(result.readable).toBe(true);
     expect(result.problems.filter((p) => p.severity === "error")).toEqual([]);
     expect(result.documents).toEqual([
-      { kind: "BatchPool", namespace: "vfx", name: "render", spec: pool.spec, valid: true, generation: expect.any(Number) },
+      {
+        kind: "BatchPool",
+        namespace: "vfx",
+        name: "render",
+        spec: pool.spec,
+        valid: true,
+        generation: expect.any(Number),
+        accountRef: undefined,
+        line: 1,
+        // The lines cross-resource rules may name, found while the YAML is at hand (the index keeps no documents).
+        lines: expect.objectContaining({ "metadata.name": expect.any(Number) }),
+      },
     ]);
     const rescaled = aPool({ name: "render", namespace: "vfx" })
       .withScale({ fixed: { targetDedicatedNodes: 9 } })
