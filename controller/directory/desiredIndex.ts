@@ -1,7 +1,13 @@
 import { isDeepStrictEqual } from "node:util";
 import { resourceKey, type DesiredResource, type Problem, type ResourceKey } from "../runtime/ports.js";
 import type { FileParseResult, ParsedDocument } from "./manifestParser.js";
-import { batchIdProblems, containerMismatchProblems, missingAccountMessage, missingPoolMessage } from "../manifests/index.js";
+import {
+  accountMismatchProblems,
+  batchIdProblems,
+  containerMismatchProblems,
+  missingAccountMessage,
+  missingPoolMessage,
+} from "../manifests/index.js";
 import type { Problem as ModelProblem } from "../model/index.js";
 
 interface LastGood {
@@ -168,7 +174,7 @@ export class DesiredIndex {
     return problems;
   }
 
-  /** validate's rules across resources (manifests/batchIdCollisions.ts, containerMatch.ts), over the applied documents in file order. */
+  /** validate's rules across resources (manifests/batchIdCollisions.ts, containerMatch.ts, accountMismatch.ts), over the applied documents in file order. */
   #crossResourceProblems(applied: ReadonlyMap<ResourceKey, DesiredResource>): Problem[] {
     const docs = [...this.#files.keys()]
       .sort()
@@ -181,7 +187,14 @@ export class DesiredIndex {
       keys.set(problem, c.key);
       return problem;
     };
-    return [...containerMismatchProblems(candidates, locate), ...batchIdProblems(candidates, locate)].map((p) => ({
+    const accounts = new Set<ResourceKey>();
+    for (const entry of this.#files.values()) for (const key of entry.accountKeys) accounts.add(key);
+    const declared = (namespace: string, name: string): boolean => accounts.has(resourceKey("BatchAccount", namespace, name));
+    return [
+      ...containerMismatchProblems(candidates, locate),
+      ...batchIdProblems(candidates, locate),
+      ...accountMismatchProblems(candidates, locate, declared),
+    ].map((p) => ({
       severity: "error",
       key: keys.get(p),
       message: p.message,

@@ -37,7 +37,14 @@ function accountRefOfCandidate(candidate: Candidate): ParsedDocument["accountRef
 
 /** The lines of what batch-id-unique and container-settings-pool can name, found while the YAML is at hand. */
 function crossRuleLines(candidate: Candidate): Record<string, number> {
-  const paths = ["metadata.name", "spec.adopt.jobId", "spec.adopt.poolId", ...containerReportPaths(candidate.object.spec)];
+  const paths = [
+    "metadata.name",
+    "spec.adopt.jobId",
+    "spec.adopt.poolId",
+    "spec.poolRef.name",
+    "spec.accountRef.name",
+    ...containerReportPaths(candidate.object.spec),
+  ];
   return Object.fromEntries(paths.map((path) => [path, candidate.lineOf(path)]));
 }
 

@@ -31,5 +31,6 @@ export type {
 } from "./loader.js";
 export { generationOf, canonicalJson } from "./generation.js";
 export { resourcePlaces, type TreePlace } from "./listItems.js";
+export { accountMismatchProblems } from "./accountMismatch.js";
 export { batchIdProblems } from "./batchIdCollisions.js";
 export { containerMismatchProblems, containerReportPaths } from "./containerMatch.js";

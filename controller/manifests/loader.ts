@@ -7,6 +7,7 @@ import { basename, dirname, join } from "node:path";
 import type { Document, LineCounter } from "yaml";
 import { ACCOUNT_KIND, API_VERSION, GROUP, JOB_KIND, POOL_KIND, validateResource } from "../model/index.js";
 import type { BatchResource, FieldProblem, Kind, Problem } from "../model/index.js";
+import { accountMismatchProblems, accountRefOf } from "./accountMismatch.js";
 import { batchIdProblems } from "./batchIdCollisions.js";
 import { containerMismatchProblems } from "./containerMatch.js";
 import { generationOf } from "./generation.js";
@@ -368,15 +369,7 @@ function specOf(candidate: Candidate): Record<string, unknown> {
   return isRecord(candidate.object.spec) ? candidate.object.spec : {};
 }
 
-/** The BatchAccount name a pool or job names, undefined for the controller's default account. */
-export function accountRefOf(spec: unknown): string | undefined {
-  const ref = isRecord(spec) && isRecord(spec.accountRef) ? spec.accountRef.name : undefined;
-  return typeof ref === "string" ? ref : undefined;
-}
-
-function accountLabel(name: string | undefined): string {
-  return name === undefined ? "the default account" : `BatchAccount ${name}`;
-}
+export { accountRefOf };
 
 /**
  * A pool's or job's accountRef names a BatchAccount of its namespace, and a job runs in its pool's
@@ -384,31 +377,15 @@ function accountLabel(name: string | undefined): string {
  */
 function accountProblems(candidates: readonly Candidate[]): Problem[] {
   const accounts = new Set(candidates.filter((c) => c.kind === ACCOUNT_KIND).map(keyOf));
-  const pools = new Map(candidates.filter((c) => c.kind === POOL_KIND && c.valid).map((c) => [keyOf(c), accountRefOf(specOf(c))]));
-  const problems: Problem[] = [];
-  for (const candidate of candidates.filter((c) => (c.kind === POOL_KIND || c.kind === JOB_KIND) && c.valid)) {
-    const account = accountRefOf(specOf(candidate));
-    if (account !== undefined && !accounts.has(resourceKey(ACCOUNT_KIND, candidate.namespace, account))) {
-      problems.push(problemAt(candidate, "missing-account", "spec.accountRef.name", missingAccountMessage(candidate.namespace, account)));
-      continue;
-    }
-    problems.push(...accountMismatch(candidate, account, pools));
-  }
-  return problems;
-}
-
-/** A job whose poolRef pool is defined in another account than the job's. */
-function accountMismatch(
-  job: Candidate,
-  account: string | undefined,
-  pools: ReadonlyMap<string | undefined, string | undefined>,
-): Problem[] {
-  const poolRef =
-    job.kind === JOB_KIND && isRecord(specOf(job).poolRef) ? (specOf(job).poolRef as Record<string, unknown>).name : undefined;
-  const poolKey = typeof poolRef === "string" ? resourceKey(POOL_KIND, job.namespace, poolRef) : undefined;
-  if (poolKey === undefined || !pools.has(poolKey) || pools.get(poolKey) === account) return [];
-  const message = `the job is in ${accountLabel(account)} but its pool ${String(poolRef)} is in ${accountLabel(pools.get(poolKey))}; a Batch job runs on a pool of its own account`;
-  return [problemAt(job, "account-mismatch", account === undefined ? "spec.poolRef.name" : "spec.accountRef.name", message)];
+  const declared = (namespace: string, account: string): boolean => accounts.has(resourceKey(ACCOUNT_KIND, namespace, account));
+  const missing = candidates
+    .filter((c) => (c.kind === POOL_KIND || c.kind === JOB_KIND) && c.valid)
+    .flatMap((candidate) => {
+      const account = accountRefOf(specOf(candidate));
+      if (account === undefined || declared(candidate.namespace, account)) return [];
+      return [problemAt(candidate, "missing-account", "spec.accountRef.name", missingAccountMessage(candidate.namespace, account))];
+    });
+  return [...missing, ...accountMismatchProblems(candidates, problemAt, declared)];
 }
 
 function toLoaded(candidate: Candidate, key: string): LoadedResource {

@@ -193,8 +193,9 @@ describe("several Batch accounts", () => {
     const rows = await statuses();
     expect(ready(rows.get("BatchPool/default/orphan"))).toEqual({ status: "False", reason: "AccountNotFound" });
     expect(ready(rows.get("BatchJob/default/stray"))).toEqual({ status: "False", reason: "InvalidSpec" });
-    expect(rows.get("BatchJob/default/stray")?.status.conditions.find((c) => c.type === "Ready")?.message).toContain(
-      "its pool shared is in default",
+    // Located as validate locates it (file:line, field), not only named.
+    expect(rows.get("BatchJob/default/stray")?.status.conditions.find((c) => c.type === "Ready")?.message).toMatch(
+      /pools\.yaml:\d+ spec\.accountRef\.name .*its pool shared is in the default account/,
     );
     expect(await poolOwners(devAccount)).toEqual(["BatchPool/default/shared"]);
     expect((await client(teamA).job.list()).length + (await client(devAccount).job.list()).length).toBe(0);

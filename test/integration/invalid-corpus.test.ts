@@ -91,6 +91,35 @@ describe("manifests/invalid, one directory of every problem class", () => {
   });
 });
 
+describe("rules across accounts", () => {
+  it("locate a job on another account's pool the same way in validate and in run", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "accounts-parity-"));
+    const accounts = ["a", "b"].map(
+      (name) =>
+        `apiVersion: azurebatch.gitops.dev/v1alpha1\nkind: BatchAccount\nmetadata: { name: ${name} }\nspec:\n  url: https://team${name}.westeurope.batch.azure.com\n  auth:\n    entra: {}\n`,
+    );
+    const pool = validPool.replace("name: good", "name: pa").replace("spec:\n", "spec:\n  accountRef: { name: a }\n");
+    const job = (name: string, account?: string) =>
+      `apiVersion: azurebatch.gitops.dev/v1alpha1\nkind: BatchJob\nmetadata: { name: ${name} }\nspec:\n${account === undefined ? "" : `  accountRef: { name: ${account} }\n`}  poolRef: { name: pa }\n  tasks:\n    - { id: t, commandLine: echo hi }\n`;
+    await writeFile(join(dir, "all.yaml"), [...accounts, pool, job("jx", "b"), job("ja", "a"), job("jnoacct")].join("---\n"));
+    try {
+      const validate = await loadManifests(dir, { check });
+      const located = (p: { rule?: string; line?: number; path?: string }): string => `${p.rule ?? ""} :${p.line ?? "?"} ${p.path ?? ""}`;
+      const fromValidate = validate.problems.filter((p) => p.severity === "error").map(located);
+      expect(fromValidate.sort()).toEqual(["account-mismatch :34 spec.accountRef.name", "account-mismatch :52 spec.poolRef.name"].sort());
+      const run = await runProblems(dir);
+      expect(
+        run.problems
+          .filter((p) => p.severity === "error")
+          .map(located)
+          .sort(),
+      ).toEqual(fromValidate.sort());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the broken-manifest corpus", async () => {
   const cases = await corpus();
   let root: string;
