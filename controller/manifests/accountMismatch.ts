@@ -5,19 +5,11 @@
  */
 import { JOB_KIND, POOL_KIND } from "../model/index.js";
 import type { Problem } from "../model/index.js";
-
-/** What this check reads of a loader candidate. */
-interface Candidate {
-  readonly kind: string;
-  readonly namespace: string;
-  readonly name: string | undefined;
-  readonly object: Record<string, unknown>;
-  readonly valid: boolean;
-}
+import { record, type ProblemAt, type RuleCandidate as Candidate } from "./ruleCandidate.js";
 
 export function accountMismatchProblems<C extends Candidate>(
   candidates: readonly C[],
-  problemAt: (candidate: C, rule: string, path: string, message: string) => Problem,
+  problemAt: ProblemAt<C>,
   declared: (namespace: string, account: string) => boolean,
 ): Problem[] {
   const pools = new Map<string, string | undefined>();
@@ -44,8 +36,4 @@ export function accountRefOf(spec: unknown): string | undefined {
 
 function label(name: string | undefined): string {
   return name === undefined ? "the default account" : `BatchAccount ${name}`;
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }

@@ -7,21 +7,9 @@
  */
 import { JOB_KIND, POOL_KIND } from "../model/index.js";
 import type { Problem } from "../model/index.js";
+import { record, type ProblemAt, type RuleCandidate as Candidate } from "./ruleCandidate.js";
 
-/** What this check reads of a loader candidate. */
-interface Candidate {
-  readonly kind: string;
-  readonly namespace: string;
-  readonly name: string | undefined;
-  readonly source: { readonly file: string; readonly line: number };
-  readonly object: Record<string, unknown>;
-  readonly valid: boolean;
-}
-
-export function batchIdProblems<C extends Candidate>(
-  candidates: readonly C[],
-  problemAt: (candidate: C, rule: string, path: string, message: string) => Problem,
-): Problem[] {
+export function batchIdProblems<C extends Candidate>(candidates: readonly C[], problemAt: ProblemAt<C>): Problem[] {
   const first = new Map<string, C>();
   const problems: Problem[] = [];
   for (const candidate of candidates) {
@@ -64,8 +52,4 @@ function claimOf(candidate: Candidate): { key: string; id: string; noun: string;
 
 function describe(candidate: Candidate): string {
   return `${candidate.kind}/${candidate.namespace}/${candidate.name ?? ""}`;
-}
-
-function record(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }

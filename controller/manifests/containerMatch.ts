@@ -5,28 +5,17 @@
  */
 import { JOB_KIND, POOL_KIND } from "../model/index.js";
 import type { Problem } from "../model/index.js";
+import { record, type ProblemAt, type RuleCandidate as Candidate } from "./ruleCandidate.js";
 
-/** What this check reads of a loader candidate. */
-interface Candidate {
-  readonly kind: string;
-  readonly namespace: string;
-  readonly name: string | undefined;
-  readonly object: Record<string, unknown>;
-  readonly valid: boolean;
-}
-
-export function containerMismatchProblems<C extends Candidate>(
-  candidates: readonly C[],
-  problemAt: (candidate: C, rule: string, path: string, message: string) => Problem,
-): Problem[] {
+export function containerMismatchProblems<C extends Candidate>(candidates: readonly C[], problemAt: ProblemAt<C>): Problem[] {
   const containerPools = new Map<string, boolean>();
   for (const pool of candidates.filter((c) => c.kind === POOL_KIND && c.valid && c.name !== undefined)) {
-    containerPools.set(`${pool.namespace}/${pool.name ?? ""}`, record(record(pool.object.spec)?.containerConfiguration) !== undefined);
+    containerPools.set(`${pool.namespace}/${pool.name ?? ""}`, record(pool.object.spec).containerConfiguration !== undefined);
   }
   return candidates
     .filter((c) => c.kind === JOB_KIND && c.valid)
     .flatMap((job) => {
-      const found = mismatchOf(record(job.object.spec) ?? {}, job.namespace, containerPools);
+      const found = mismatchOf(record(job.object.spec), job.namespace, containerPools);
       return found === undefined ? [] : [problemAt(job, "container-settings-pool", found.path, found.message)];
     });
 }
@@ -37,7 +26,7 @@ function mismatchOf(
   namespace: string,
   containerPools: ReadonlyMap<string, boolean>,
 ): { path: string; message: string } | undefined {
-  const poolName = record(spec.poolRef)?.name;
+  const poolName = record(spec.poolRef).name;
   const containers = typeof poolName === "string" ? containerPools.get(`${namespace}/${poolName}`) : undefined;
   if (containers === undefined) return undefined;
   const task = taskPaths(spec).find((t) => (t.settings !== undefined) !== containers);
@@ -55,7 +44,7 @@ function mismatchOf(
 
 /** Every path a container-settings-pool problem of this job spec can name (to locate them ahead). */
 export function containerReportPaths(spec: unknown): string[] {
-  const tasks = taskPaths(record(spec) ?? {});
+  const tasks = taskPaths(record(spec));
   const withSettings = tasks.find((t) => t.settings !== undefined);
   const without = tasks.find((t) => t.settings === undefined);
   return [
@@ -67,13 +56,8 @@ export function containerReportPaths(spec: unknown): string[] {
 /** Each declared task (or the factory's template) with its path and containerSettings. */
 function taskPaths(spec: Record<string, unknown>): { path: string; settings: unknown }[] {
   const tasks = Array.isArray(spec.tasks) ? spec.tasks : [];
-  const listed = tasks.map((task, i) => ({ path: `spec.tasks[${i}]`, settings: record(task)?.containerSettings }));
-  const template = record(record(record(spec.taskFactory)?.parametricSweep)?.taskTemplate);
-  const factory =
-    template === undefined ? [] : [{ path: "spec.taskFactory.parametricSweep.taskTemplate", settings: template.containerSettings }];
-  return [...listed, ...factory];
-}
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  const listed = tasks.map((task, i) => ({ path: `spec.tasks[${i}]`, settings: record(task).containerSettings }));
+  const template = record(record(spec.taskFactory).parametricSweep).taskTemplate;
+  const path = "spec.taskFactory.parametricSweep.taskTemplate";
+  return template === undefined ? listed : [...listed, { path, settings: record(template).containerSettings }];
 }

@@ -33,6 +33,17 @@ spec:
     - { id: f2, commandLine: echo 2 }
 `;
 
+/** A pool another client (the raw SDK) adds to the account. */
+const otherClientsPool = (id: string, nodes: number) => ({
+  id,
+  vmSize: "standard_d2s_v3",
+  virtualMachineConfiguration: {
+    imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "latest" },
+    nodeAgentSKUId: "batch.node.ubuntu 22.04",
+  },
+  targetDedicatedNodes: nodes,
+});
+
 describe("plan --out and apply", () => {
   let emulator: RunningEmulator;
   let client: BatchServiceClient;
@@ -90,15 +101,7 @@ describe("plan --out and apply", () => {
   });
 
   it("refuses, naming what moved in Batch, and writes nothing, when another client changed the account", async () => {
-    await client.pool.add({
-      id: "shared",
-      vmSize: "standard_d2s_v3",
-      virtualMachineConfiguration: {
-        imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "latest" },
-        nodeAgentSKUId: "batch.node.ubuntu 22.04",
-      },
-      targetDedicatedNodes: 0,
-    });
+    await client.pool.add(otherClientsPool("shared", 0));
     await writeFile(join(dir(), "farm.yaml"), MANIFESTS(1));
     expect(await main(["plan", dir(), "--out", planFile(), ...account()])).toBe(2);
 
@@ -119,15 +122,7 @@ describe("plan --out and apply", () => {
     await emulator.close();
     emulator = await startEmulator({ clock: "virtual" });
     client = new BatchServiceClient(new BatchSharedKeyCredentials(devAccount.name, devAccount.key), emulator.url);
-    await client.pool.add({
-      id: "booting",
-      vmSize: "standard_d2s_v3",
-      virtualMachineConfiguration: {
-        imageReference: { publisher: "microsoft-dsvm", offer: "ubuntu-hpc", sku: "2204", version: "latest" },
-        nodeAgentSKUId: "batch.node.ubuntu 22.04",
-      },
-      targetDedicatedNodes: 2,
-    });
+    await client.pool.add(otherClientsPool("booting", 2));
     expect((await client.pool.get("booting")).allocationState).toBe("resizing");
     await writeFile(join(dir(), "farm.yaml"), MANIFESTS(1));
     expect(await main(["plan", dir(), "--out", planFile(), ...account()])).toBe(2);
