@@ -3,6 +3,7 @@ import type { ResourceKey } from "./resourceKey.js";
 import type { Action } from "./actions.js";
 import type { ObservedJob, ObservedPool } from "./observed.js";
 import { DELETION_POLICY_KEY, MANAGER_KEY, OWNER_KEY, isOwnedBy } from "./ownership.js";
+import { toMetadataItems } from "./poolPlan.js";
 
 /**
  * Deletes only Batch objects owned by `key`, created by this manager, whose deletion policy is Delete:
@@ -27,7 +28,37 @@ export function planPrune(
   const poolActions: Action[] = pools
     .filter((p) => prunable(p.metadata, p.state))
     .map((p) => ({ type: "DeletePool", poolId: p.id, reason: `${key} was removed (deletionPolicy Delete)` }));
-  return [...jobActions, ...poolActions];
+  return [...jobActions, ...poolActions, ...orphanRecords(key, pools, jobs, by)];
+}
+
+/**
+ * An object the manifest orphans while Batch still records Delete (a suspended pool, never written since the
+ * policy changed) gets Orphan written before its resource lets go: else a later sweep of objects whose owner is
+ * gone would read Delete and remove what the user kept. A completed job cannot be patched (Batch refuses), so it
+ * keeps what it recorded (docs/ownership-and-drift.md).
+ */
+function orphanRecords(
+  key: ResourceKey,
+  pools: readonly ObservedPool[],
+  jobs: readonly ObservedJob[],
+  by: { readonly managerId: string; readonly specPolicy?: "Delete" | "Orphan" },
+): Action[] {
+  if (by.specPolicy !== "Orphan") return [];
+  const recordsDelete = (metadata: Readonly<Record<string, string>>, state: string): boolean =>
+    isOwnedBy(metadata, key) &&
+    metadata[MANAGER_KEY] === by.managerId &&
+    metadata[DELETION_POLICY_KEY] !== "Orphan" &&
+    state !== "deleting";
+  const orphaned = (metadata: Readonly<Record<string, string>>) => ({ ...metadata, [DELETION_POLICY_KEY]: "Orphan" });
+  const reason = `${key} was removed (deletionPolicy Orphan): recorded before it lets go`;
+  return [
+    ...jobs
+      .filter((j) => recordsDelete(j.metadata, j.state) && j.state !== "completed")
+      .map((j): Action => ({ type: "PatchJob", jobId: j.id, patch: { metadata: toMetadataItems(orphaned(j.metadata)) }, reason })),
+    ...pools
+      .filter((p) => recordsDelete(p.metadata, p.state))
+      .map((p): Action => ({ type: "PatchPool", poolId: p.id, metadata: orphaned(p.metadata), reason })),
+  ];
 }
 
 /** Owned objects still present (deleting or orphaned): a prune is finished when this is empty. */

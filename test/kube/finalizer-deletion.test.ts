@@ -82,6 +82,9 @@ describe("deletion through finalizers", () => {
     await deleteResource(rig.api.custom, "BatchPool", "team-a", "late-keeper");
     await until(() => stored("BatchPool", "late-keeper") === undefined, "the object to go");
     expect(await poolIds()).toContain(poolId);
+    // Recorded in Batch before the object went: a later sweep of pools whose owner is gone reads Orphan and keeps it.
+    const recorded = (await batch.pool.get(poolId)).metadata?.find((m) => m.name === "batch-gitops/deletion-policy")?.value;
+    expect(recorded).toBe("Orphan");
   });
 
   it("a pool that never existed in Batch (suspended from the start) is released at once", async () => {

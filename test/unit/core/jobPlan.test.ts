@@ -171,6 +171,20 @@ describe("planPrune", () => {
     expect(planPrune(pool.key, [foreign, orphan], [], { managerId: ctx.managerId })).toEqual([]);
     expect(planPrune(pool.key, [owned], [], { managerId: "another-manager" })).toEqual([]);
   });
+  it("writes Orphan on what the spec orphans while Batch still records Delete, except a completed job, which Batch cannot patch", () => {
+    const job = liveJob(intent, owned.id);
+    const jobPrune = planPrune(intent.key, [], [job, { ...job, id: "done", state: "completed" }], {
+      managerId: ctx.managerId,
+      specPolicy: "Orphan",
+    });
+    expect(jobPrune).toEqual([expect.objectContaining({ type: "PatchJob", jobId: job.id })]);
+    const poolPrune = planPrune(pool.key, [owned], [], { managerId: ctx.managerId, specPolicy: "Orphan" });
+    expect(poolPrune).toEqual([expect.objectContaining({ type: "PatchPool", poolId: owned.id })]);
+    const written = poolPrune[0]?.type === "PatchPool" ? poolPrune[0].metadata : {};
+    expect(written).toEqual({ ...owned.metadata, "batch-gitops/deletion-policy": "Orphan" });
+    // Once recorded, nothing more to write: the resource lets go.
+    expect(planPrune(pool.key, [{ ...owned, metadata: written }], [], { managerId: ctx.managerId, specPolicy: "Orphan" })).toEqual([]);
+  });
 });
 
 describe("planJob: a completed job", () => {
@@ -215,7 +229,9 @@ describe("a deletionPolicy change (a removed manifest is pruned by the policy re
   it("is decided by the spec while it is still there (a cluster object being deleted), whatever Batch recorded", () => {
     const pool = poolIntent();
     const recordedDelete = livePool(pool);
-    expect(planPrune(pool.key, [recordedDelete], [], { managerId: ctx.managerId, specPolicy: "Orphan" })).toEqual([]);
+    // Kept: no delete, only the Orphan it will be swept by later written down first.
+    const kept = planPrune(pool.key, [recordedDelete], [], { managerId: ctx.managerId, specPolicy: "Orphan" });
+    expect(kept.map((a) => a.type)).toEqual(["PatchPool"]);
     const recordedOrphan = livePool(poolIntent({ deletionPolicy: "Orphan" }));
     const deleted = planPrune(pool.key, [recordedOrphan], [], { managerId: ctx.managerId, specPolicy: "Delete" });
     expect(deleted.map((a) => a.type)).toEqual(["DeletePool"]);
