@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { kubeBinariesPresent, kubeBinDir, startLocalCluster, stopLocalCluster } from "../../scripts/kube/localCluster.js";
 import type { RealKubeContext } from "./context.js";
+import { waitForCrdsEstablished } from "./crdsEstablished.js";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const binDir = kubeBinDir();
@@ -34,14 +35,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const kubectl = (...args: string[]): string =>
     execFileSync("kubectl", ["--kubeconfig", cluster.kubeconfig, ...args], { encoding: "utf8" });
   kubectl("apply", "--server-side", "-k", "crds/");
-  kubectl(
-    "wait",
-    "--for=condition=Established",
-    "--timeout=120s",
-    "crd/batchpools.azurebatch.gitops.dev",
-    "crd/batchjobs.azurebatch.gitops.dev",
-    "crd/batchaccounts.azurebatch.gitops.dev",
-  );
+  await waitForCrdsEstablished(cluster.kubeconfig, [
+    "batchpools.azurebatch.gitops.dev",
+    "batchjobs.azurebatch.gitops.dev",
+    "batchaccounts.azurebatch.gitops.dev",
+  ]);
   project.provide("realkube", context);
   return async () => {
     await stopLocalCluster(dir);

@@ -16,6 +16,7 @@ import type { CustomResource } from "../../controller/kubernetes/resources.js";
 import { startEmulator, type RunningEmulator } from "../../emulator/index.js";
 import { startLocalCluster, stopLocalCluster, type LocalClusterState } from "../../scripts/kube/localCluster.js";
 import { createResource, getResource, mergePatchResource, poolObject, until } from "../kube/cluster-harness.js";
+import { waitForCrdsEstablished } from "./crdsEstablished.js";
 import { kubectl, realKube, type RealKubeContext } from "./context.js";
 import { startReplica, type ControllerReplica } from "./controllerRig.js";
 import { startPartitionProxy, type PartitionProxy } from "../helpers/partitionProxy.js";
@@ -56,13 +57,7 @@ describe.skipIf(kube === undefined)("watch expiry (410 Gone) after an etcd compa
       etcdUrl: cluster.etcdUrl,
     };
     await kubectl(context, ["apply", "--server-side", "-k", "crds/"]);
-    await kubectl(context, [
-      "wait",
-      "--for=condition=Established",
-      "--timeout=120s",
-      "crd/batchpools.azurebatch.gitops.dev",
-      "crd/batchjobs.azurebatch.gitops.dev",
-    ]);
+    await waitForCrdsEstablished(cluster.kubeconfig, ["batchpools.azurebatch.gitops.dev", "batchjobs.azurebatch.gitops.dev"]);
     await kubectl(context, ["create", "namespace", NS]);
     const admin = new KubeConfig();
     admin.loadFromFile(cluster.kubeconfig);
