@@ -153,8 +153,7 @@ export class DesiredIndex {
    * resource cannot be placed in any account, so it is stalled (AccountNotFound) and nothing is written.
    */
   #missingAccountProblems(): Problem[] {
-    const accounts = new Set<ResourceKey>();
-    for (const entry of this.#files.values()) for (const key of entry.accountKeys) accounts.add(key);
+    const accounts = this.#accountKeys();
     const problems: Problem[] = [];
     for (const [file, entry] of this.#files) {
       for (const ref of entry.accountRefs) {
@@ -187,8 +186,7 @@ export class DesiredIndex {
       keys.set(problem, c.key);
       return problem;
     };
-    const accounts = new Set<ResourceKey>();
-    for (const entry of this.#files.values()) for (const key of entry.accountKeys) accounts.add(key);
+    const accounts = this.#accountKeys();
     const declared = (namespace: string, name: string): boolean => accounts.has(resourceKey("BatchAccount", namespace, name));
     return [
       ...containerMismatchProblems(candidates, locate),
@@ -203,6 +201,13 @@ export class DesiredIndex {
       path: p.path,
       rule: p.rule,
     }));
+  }
+
+  /** Every BatchAccount the directory declares, valid or not. */
+  #accountKeys(): Set<ResourceKey> {
+    const accounts = new Set<ResourceKey>();
+    for (const entry of this.#files.values()) for (const key of entry.accountKeys) accounts.add(key);
+    return accounts;
   }
 
   #resource(key: ResourceKey, good: LastGood, file: string): DesiredResource {

@@ -7,6 +7,7 @@
  */
 import { JOB_KIND, POOL_KIND } from "../model/index.js";
 import type { Problem } from "../model/index.js";
+import { accountRefOf } from "./accountMismatch.js";
 import { record, type ProblemAt, type RuleCandidate as Candidate } from "./ruleCandidate.js";
 
 export function batchIdProblems<C extends Candidate>(candidates: readonly C[], problemAt: ProblemAt<C>): Problem[] {
@@ -33,7 +34,8 @@ function claimOf(candidate: Candidate): { key: string; id: string; noun: string;
   if (!candidate.valid || candidate.name === undefined) return undefined;
   const spec = record(candidate.object.spec);
   const adopt = record(spec.adopt);
-  const account = typeof record(spec.accountRef).name === "string" ? `${candidate.namespace}/${String(record(spec.accountRef).name)}` : "";
+  const ref = accountRefOf(spec);
+  const account = ref === undefined ? "" : `${candidate.namespace}/${ref}`;
   if (candidate.kind === JOB_KIND) {
     const adopted = typeof adopt.jobId === "string" ? adopt.jobId : undefined;
     const id = adopted ?? candidate.name;
