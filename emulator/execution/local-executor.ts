@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, lstatSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
 import { splitCommandLine } from "./command-line.js";
@@ -168,7 +168,10 @@ export class LocalExecutor {
     const out = openSync(join(spec.taskDir, "stdout.txt"), "a");
     const err = openSync(join(spec.taskDir, "stderr.txt"), "a");
     // detached: the task gets its own process group, so a kill reaches what it started too.
-    const env = user.uid === undefined ? spec.environment : environmentForOtherUser(spec.environment, spec.taskDir);
+    const env =
+      user.uid === undefined
+        ? spec.environment
+        : environmentForOtherUser(spec.environment, spec.taskDir, { uid: user.uid, gid: user.gid ?? user.uid });
     const child = spawn(program, args, { cwd: workingDir, env, stdio: ["ignore", out, err], detached: true, ...user });
     closeSync(out);
     closeSync(err);
@@ -223,22 +226,37 @@ export function batchEnvironment(values: Record<string, string | undefined>, set
 
 /**
  * A process run as another user (`nobody` for a nonadmin task of an emulator run as root) does not inherit the
- * emulator's home: HOME is its task directory, and PATH keeps only directories outside the emulator's home,
- * which that user cannot enter (a missing command says "not found", not "Permission denied"). What the task set
- * itself (environmentSettings) stays.
+ * emulator's home: HOME is its task directory, and PATH keeps only the directories that user can search (not
+ * root's home, not a checkout in a 0700 temp directory), so a missing command says "not found", not "Permission
+ * denied". What the task set itself (environmentSettings) stays.
  */
-export function environmentForOtherUser(env: Record<string, string>, taskDir: string): Record<string, string> {
-  const home = process.env.HOME;
-  if (home === undefined || home === "/") return env;
+export function environmentForOtherUser(env: Record<string, string>, taskDir: string, user: RunAs): Record<string, string> {
   const out = { ...env };
-  if (env.HOME === home) out.HOME = taskDir;
+  if (env.HOME !== undefined && env.HOME === process.env.HOME) out.HOME = taskDir;
   if (env.PATH !== undefined && env.PATH === process.env.PATH) {
-    const inside = (dir: string): boolean => dir === home || dir.startsWith(`${home}/`);
     out.PATH = env.PATH.split(":")
-      .filter((dir) => dir !== "" && !inside(dir))
+      .filter((dir) => dir !== "" && searchableBy(dir, user))
       .join(":");
   }
   return out;
+}
+
+/** Whether `user` may enter `dir`: it and every directory above it let that user search (x) them. */
+function searchableBy(dir: string, user: RunAs): boolean {
+  for (let at = dir; ; at = dirname(at)) {
+    let mode: number;
+    let owner: { uid: number; gid: number };
+    try {
+      const stat = statSync(at);
+      mode = stat.mode;
+      owner = { uid: stat.uid, gid: stat.gid };
+    } catch {
+      return false;
+    }
+    const bit = owner.uid === user.uid ? 0o100 : owner.gid === user.gid ? 0o010 : 0o001;
+    if ((mode & bit) === 0) return false;
+    if (at === dirname(at)) return true;
+  }
 }
 
 interface ResourceFileSpec {
